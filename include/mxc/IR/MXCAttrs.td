@@ -1,0 +1,78 @@
+//===- MXCAttrs.td - mxc attributes and enums --------------*- tablegen -*-===//
+
+#ifndef MXC_IR_MXCATTRS_TD
+#define MXC_IR_MXCATTRS_TD
+
+include "mxc/IR/MXCDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+class MXC_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<MXC_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def MXC_RoundingModeAttr : I32EnumAttr<"RoundingMode",
+    "MX element rounding mode", [
+      I32EnumAttrCase<"NearestEven", 0, "to_nearest_even">,
+      I32EnumAttrCase<"NearestAway", 1, "to_nearest_away">
+    ]> {
+  let cppNamespace = "::mlir::mxc";
+  let description = [{
+    `to_nearest_even` (the default, as `arith.truncf` and PTX `cvt.rn`) or
+    `to_nearest_away` (ties away from zero, the microxcaling library's
+    `nearest`). The names and the keyword syntax follow `arith`'s rounding
+    modes.
+  }];
+}
+
+/// A float64 parameter printed so that it parses back to the same bits.
+class MXC_F64Parameter<string desc> : APFloatParameter<desc> {
+  let parser = [{ ::mlir::mxc::detail::parseF64($_parser) }];
+  let printer = [{ $_printer.printFloat($_self) }];
+}
+
+def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
+  let summary = "EXAQ softmax-input quantization: bit width and clip";
+  let description = [{
+    Quantizes the max-subtracted softmax input `d = x - max(x) <= 0` to `bits`
+    bits on a uniform grid over `[clip, 0]` whose top level is exactly 0:
+
+    ```
+    step = -clip / (2^bits - 1)
+    q    = clamp(round((d - clip) / step), 0, 2^bits - 1)
+    e    = LUT[q] = exp(clip + q * step)
+    y    = e / sum_q(count_q * LUT[q])
+    ```
+
+    Values below `clip` are clamped to it (not flushed to zero). `clip` comes
+    from the clipping-value analysis (`mxc-softmax-clip`).
+
+    | rule | violation |
+    |------|-----------|
+    | 1 <= bits <= 8 | `#mxc.exaq<bits = 9, clip = -4.0>` |
+    | clip is negative and finite | `#mxc.exaq<bits = 2, clip = 0.5>` |
+
+    Example: `#mxc.exaq<bits = 2, clip = -5.5>` has the 4 levels -5.5,
+    -3.667, -1.833 and 0.
+  }];
+  let parameters = (ins
+    "unsigned":$bits,
+    MXC_F64Parameter<"lower end of the quantization grid (< 0)">:$clip
+  );
+  let builders = [
+    AttrBuilder<(ins "unsigned":$bits, "double":$clip), [{
+      return $_get($_ctxt, bits, ::llvm::APFloat(clip));
+    }]>
+  ];
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The clip as a double.
+    double getClipValue() const { return getClip().convertToDouble(); }
+    /// Number of quantization levels, 2^bits.
+    unsigned getNumLevels() const { return 1u << getBits(); }
+  }];
+}
+
+#endif // MXC_IR_MXCATTRS_TD

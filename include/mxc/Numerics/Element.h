@@ -1,0 +1,56 @@
+//===- Element.h - Encode and decode MX element and scale codes -*- C++ -*-===//
+//
+// Bit-exact conversion between real numbers and the codes of the MX element
+// formats and of the E8M0 shared scale.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_NUMERICS_ELEMENT_H
+#define MXC_NUMERICS_ELEMENT_H
+
+#include "mxc/Numerics/Formats.h"
+
+#include <cstdint>
+
+namespace mxc::numerics {
+
+/// How a value between two representable neighbours is rounded.
+enum class RoundingMode : uint8_t {
+  /// Round to nearest, ties to even (IEEE default, `arith.truncf`, PTX
+  /// `cvt.rn`). The mxc default.
+  NearestEven,
+  /// Round to nearest, ties away from zero (microxcaling's "nearest").
+  NearestAway,
+};
+
+/// The real value of element code `code` (its low `bits` bits) of `format`.
+/// Never fails: every code has a value. NaN codes (E4M3 S.1111.111, E5M2
+/// S.11111.xx with xx != 0) give NaN, E5M2 infinity codes give +-infinity, and
+/// Int8's unused code 0x80 gives its two's complement value -2.
+double decodeElement(ElemFormat format, uint8_t code);
+
+/// The code of `value` in `format` under `mode`, saturating: every finite
+/// magnitude above the largest normal, and every infinity, becomes +-maxNormal
+/// (MX conversion clamps normals; no element ever overflows to Inf or NaN).
+/// The sign of zero is kept where the format has one (Int8 has none). NaN
+/// becomes the format's NaN code where it has one (E4M3: 0x7F, E5M2: 0x7E,
+/// with the sign), else +0: MX marks NaN through the scale, not the element.
+uint8_t encodeElement(ElemFormat format, double value,
+                      RoundingMode mode = RoundingMode::NearestEven);
+
+/// E8M0 shared scale: byte b in [0, 254] means 2^(b - 127); 0xFF means NaN.
+/// There is no zero, no sign and no infinity; byte 0 is 2^-127.
+constexpr int kE8M0Bias = 127;
+constexpr int kE8M0MinExponent = -127;
+constexpr int kE8M0MaxExponent = 127;
+constexpr uint8_t kE8M0NaN = 0xFF;
+
+/// The value of E8M0 byte `code`.
+double decodeE8M0(uint8_t code);
+
+/// The E8M0 byte for 2^`exponent`; `exponent` is clamped to [-127, 127].
+uint8_t encodeE8M0(int exponent);
+
+} // namespace mxc::numerics
+
+#endif // MXC_NUMERICS_ELEMENT_H

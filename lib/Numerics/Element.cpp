@@ -1,0 +1,130 @@
+//===- Element.cpp - Encode and decode MX element and scale codes ---------===//
+
+#include "mxc/Numerics/Element.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace mxc::numerics;
+
+double mxc::numerics::decodeElement(ElemFormat format, uint8_t code) {
+  const FormatInfo &info = getFormatInfo(format);
+  if (info.isInteger)
+    return static_cast<int8_t>(code) / 64.0;
+
+  const unsigned mask = (1u << info.bits) - 1;
+  code &= mask;
+  const bool negative = (code >> (info.bits - 1)) & 1;
+  const unsigned exponentField =
+      (code >> info.mantissaBits) & ((1u << info.exponentBits) - 1);
+  const unsigned mantissa = code & ((1u << info.mantissaBits) - 1);
+  const unsigned maxExponentField = (1u << info.exponentBits) - 1;
+  const double sign = negative ? -1.0 : 1.0;
+
+  if (format == ElemFormat::E4M3 && exponentField == maxExponentField &&
+      mantissa == (1u << info.mantissaBits) - 1)
+    return std::copysign(std::numeric_limits<double>::quiet_NaN(), sign);
+  if (format == ElemFormat::E5M2 && exponentField == maxExponentField)
+    return mantissa == 0
+               ? sign * std::numeric_limits<double>::infinity()
+               : std::copysign(std::numeric_limits<double>::quiet_NaN(), sign);
+
+  if (exponentField == 0) // Subnormal or zero.
+    return sign * std::ldexp(static_cast<double>(mantissa),
+                             1 - info.bias - static_cast<int>(info.mantissaBits));
+  return sign *
+         std::ldexp(static_cast<double>((1u << info.mantissaBits) | mantissa),
+                    static_cast<int>(exponentField) - info.bias -
+                        static_cast<int>(info.mantissaBits));
+}
+
+/// Rounds the non-negative `t` to an integer under `mode`. `t` is exact, so
+/// its fraction is too.
+static double roundToIntegral(double t, RoundingMode mode) {
+  double floorT = std::floor(t);
+  double fraction = t - floorT;
+  if (fraction > 0.5)
+    return floorT + 1;
+  if (fraction < 0.5)
+    return floorT;
+  if (mode == RoundingMode::NearestAway)
+    return floorT + 1;
+  return std::fmod(floorT, 2.0) == 0 ? floorT : floorT + 1;
+}
+
+uint8_t mxc::numerics::encodeElement(ElemFormat format, double value,
+                                     RoundingMode mode) {
+  const FormatInfo &info = getFormatInfo(format);
+  const bool negative = std::signbit(value);
+
+  if (info.isInteger) {
+    if (std::isnan(value))
+      return 0;
+    double magnitude = std::min(std::fabs(value) * 64.0, 127.0);
+    int n = static_cast<int>(roundToIntegral(magnitude, mode));
+    n = std::min(n, 127);
+    return static_cast<uint8_t>(static_cast<int8_t>(negative ? -n : n));
+  }
+
+  const uint8_t signBit = negative ? (1u << (info.bits - 1)) : 0;
+  if (std::isnan(value)) {
+    if (format == ElemFormat::E4M3)
+      return signBit | 0x7F;
+    if (format == ElemFormat::E5M2)
+      return signBit | 0x7E;
+    return 0;
+  }
+
+  const double magnitude = std::fabs(value);
+  const int minExponent = 1 - info.bias;
+  const unsigned implicitOne = 1u << info.mantissaBits;
+  // The largest normal's code: all ones below the sign bit, except where the
+  // format reserves the top of the range (E4M3's NaN, E5M2's Inf/NaN).
+  auto maxNormalCode = [&]() -> uint8_t {
+    switch (format) {
+    case ElemFormat::E4M3:
+      return 0x7E;
+    case ElemFormat::E5M2:
+      return 0x7B;
+    default:
+      return static_cast<uint8_t>((1u << (info.bits - 1)) - 1);
+    }
+  };
+  if (magnitude >= info.maxNormal)
+    return signBit | maxNormalCode();
+  if (magnitude == 0)
+    return signBit;
+
+  // Quantum of the binade holding `magnitude` (subnormals share the lowest).
+  int exponent = std::max(std::ilogb(magnitude), minExponent);
+  int quantumExponent = exponent - static_cast<int>(info.mantissaBits);
+  double n = roundToIntegral(std::ldexp(magnitude, -quantumExponent), mode);
+  if (n == 0)
+    return signBit;
+  if (n >= 2.0 * implicitOne) { // Rounded up into the next binade.
+    n /= 2;
+    ++exponent;
+  }
+  if (std::ldexp(n, exponent - static_cast<int>(info.mantissaBits)) >
+      info.maxNormal)
+    return signBit | maxNormalCode();
+
+  unsigned significand = static_cast<unsigned>(n);
+  if (significand < implicitOne) // Subnormal: exponent field 0.
+    return signBit | significand;
+  unsigned exponentField = static_cast<unsigned>(exponent + info.bias);
+  return signBit | (exponentField << info.mantissaBits) |
+         (significand - implicitOne);
+}
+
+double mxc::numerics::decodeE8M0(uint8_t code) {
+  if (code == kE8M0NaN)
+    return std::numeric_limits<double>::quiet_NaN();
+  return std::ldexp(1.0, static_cast<int>(code) - kE8M0Bias);
+}
+
+uint8_t mxc::numerics::encodeE8M0(int exponent) {
+  exponent = std::clamp(exponent, kE8M0MinExponent, kE8M0MaxExponent);
+  return static_cast<uint8_t>(exponent + kE8M0Bias);
+}

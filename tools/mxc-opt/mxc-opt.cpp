@@ -1,0 +1,33 @@
+//===- mxc-opt.cpp - mlir-opt with the mxc dialect and passes -------------===//
+//
+// Behaves like mlir-opt: every upstream dialect, extension and pass is
+// registered, plus mxc's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mxc/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mxc::registerAllPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary needs the LLVM IR translations of every dialect.
+  mlir::registerAllToLLVMIRTranslations(registry);
+  mxc::registerAllDialects(registry);
+
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv,
+      "mxc optimizer driver: mlir-opt with the mxc dialect (MX tensors, MX "
+      "matmul, EXAQ softmax, span-sparse attention) and its passes\n",
+      registry));
+}
