@@ -113,8 +113,8 @@ LogicalResult SoftmaxOp::verify() {
 double AttentionOp::getScaleValue() {
   if (std::optional<APFloat> scale = getScale())
     return scale->convertToDouble();
-  return 1.0 / std::sqrt(static_cast<double>(
-                   getQuery().getType().getShape().back()));
+  return 1.0 /
+         std::sqrt(static_cast<double>(getQuery().getType().getShape().back()));
 }
 
 LogicalResult AttentionOp::verify() {
@@ -155,7 +155,8 @@ LogicalResult AttentionOp::verify() {
                             "sequence";
   SmallVector<int64_t> expected = {q[0], q[1], v[2]};
   if (!compatibleShapes(expected, resultType.getShape()))
-    return emitOpError() << "result shape " << formatShape(resultType.getShape())
+    return emitOpError() << "result shape "
+                         << formatShape(resultType.getShape())
                          << " does not match the expected "
                          << formatShape(expected);
 
@@ -179,10 +180,11 @@ LogicalResult AttentionOp::verify() {
       return emitOpError() << "scale must be positive and finite, got "
                            << value;
   }
-  if (getTile() <= 0)
-    return emitOpError() << "tile must be positive, got " << getTile();
-  if (getSink() < 0)
-    return emitOpError() << "sink must be non-negative, got " << getSink();
+  // I64Attr getters are unsigned: read the attributes as signed values.
+  if (int64_t tile = getTileAttr().getInt(); tile <= 0)
+    return emitOpError() << "tile must be positive, got " << tile;
+  if (int64_t sink = getSinkAttr().getInt(); sink < 0)
+    return emitOpError() << "sink must be non-negative, got " << sink;
   return success();
 }
 

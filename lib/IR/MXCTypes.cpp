@@ -27,10 +27,9 @@ std::optional<num::ElemFormat> mlir::mxc::getMXFormat(Type type) {
   return std::nullopt;
 }
 
-LogicalResult
-MXTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
-                     ArrayRef<int64_t> shape, Type elementType,
-                     int64_t blockSize) {
+LogicalResult MXTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   ArrayRef<int64_t> shape, Type elementType,
+                                   int64_t blockSize) {
   std::optional<num::ElemFormat> format = getMXFormat(elementType);
   if (!format)
     return emitError() << "element type " << elementType
@@ -51,8 +50,9 @@ MXTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "block size must be positive, got " << blockSize;
   if (!num::isValidBlockSize(*format, blockSize)) {
     unsigned bits = num::getFormatInfo(*format).bits;
-    return emitError() << "a block of " << blockSize << " " << bits
-                       << "-bit elements is " << blockSize * bits
+    return emitError() << "a block of " << blockSize << " " << elementType
+                       << " elements (" << bits << " bits each) is "
+                       << blockSize * bits
                        << " bits, not a whole number of bytes; use a multiple "
                           "of "
                        << 8 / std::gcd(8u, bits);

@@ -31,8 +31,9 @@ double mxc::numerics::decodeElement(ElemFormat format, uint8_t code) {
                : std::copysign(std::numeric_limits<double>::quiet_NaN(), sign);
 
   if (exponentField == 0) // Subnormal or zero.
-    return sign * std::ldexp(static_cast<double>(mantissa),
-                             1 - info.bias - static_cast<int>(info.mantissaBits));
+    return sign *
+           std::ldexp(static_cast<double>(mantissa),
+                      1 - info.bias - static_cast<int>(info.mantissaBits));
   return sign *
          std::ldexp(static_cast<double>((1u << info.mantissaBits) | mantissa),
                     static_cast<int>(exponentField) - info.bias -

@@ -29,9 +29,8 @@ uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
   int exponent = sharedExponent(format, amax);
   // Division by a power of two is exact in double for every float input.
   for (size_t i = 0; i < n; ++i)
-    codes[i] = encodeElement(format, std::ldexp(static_cast<double>(x[i]),
-                                                -exponent),
-                             mode);
+    codes[i] = encodeElement(
+        format, std::ldexp(static_cast<double>(x[i]), -exponent), mode);
   return encodeE8M0(exponent);
 }
 
@@ -47,8 +46,8 @@ void mxc::numerics::dequantizeBlock(ElemFormat format, uint8_t scale,
     out[i] = std::ldexp(decodeElement(format, codes[i]), exponent);
 }
 
-void mxc::numerics::packCodes(ElemFormat format, const uint8_t *codes,
-                              size_t n, uint8_t *out) {
+void mxc::numerics::packCodes(ElemFormat format, const uint8_t *codes, size_t n,
+                              uint8_t *out) {
   const unsigned bits = getFormatInfo(format).bits;
   const unsigned mask = (1u << bits) - 1;
   std::fill(out, out + (n * bits + 7) / 8, 0);

@@ -15,8 +15,8 @@ namespace {
 
 std::vector<double> quantizeDequantize(ElemFormat f, std::vector<float> x,
                                        RoundingMode mode, int64_t block) {
-  MXTensor t = quantize(f, block, 1, static_cast<int64_t>(x.size()), x.data(),
-                        mode);
+  MXTensor t =
+      quantize(f, block, 1, static_cast<int64_t>(x.size()), x.data(), mode);
   return dequantize(t);
 }
 
@@ -27,20 +27,20 @@ TEST(MXGolden, E4M3Block8) {
   std::vector<float> x = {485, 475, 400, -485, -475, -450, 0x1p-6f, -0x1p-6f};
   std::vector<double> away = {448, 448, 416, -448, -448, -448, 0x1p-6, -0x1p-6};
   std::vector<double> even = {448, 448, 384, -448, -448, -448, 0x1p-6, -0x1p-6};
-  EXPECT_EQ(quantizeDequantize(ElemFormat::E4M3, x, RoundingMode::NearestAway,
-                               8),
-            away);
-  EXPECT_EQ(quantizeDequantize(ElemFormat::E4M3, x, RoundingMode::NearestEven,
-                               8),
-            even);
+  EXPECT_EQ(
+      quantizeDequantize(ElemFormat::E4M3, x, RoundingMode::NearestAway, 8),
+      away);
+  EXPECT_EQ(
+      quantizeDequantize(ElemFormat::E4M3, x, RoundingMode::NearestEven, 8),
+      even);
 }
 
 // The floor rule clips a block maximum of 7 in MXFP4 to 6 (papers.md 6.2).
 TEST(MXGolden, E2M1ClipsBlockMax) {
   std::vector<float> x = {7, 1, 0.5, -2};
-  EXPECT_EQ(quantizeDequantize(ElemFormat::E2M1, x, RoundingMode::NearestEven,
-                               4),
-            (std::vector<double>{6, 1, 0.5, -2}));
+  EXPECT_EQ(
+      quantizeDequantize(ElemFormat::E2M1, x, RoundingMode::NearestEven, 4),
+      (std::vector<double>{6, 1, 0.5, -2}));
 }
 
 // microxcaling test_corners_mx.py::test_mx_nans: a NaN or an Inf anywhere in
@@ -70,12 +70,12 @@ TEST(MXGolden, NaNAndInfBlocksBecomeNaN) {
 // maximum (1.9921875) gives shared exponent 0.
 TEST(MXGolden, Int8TiesInBlock) {
   std::vector<float> x = {1.0234375f, 1.9921875f, 0.0078125f, 0.00390625f};
-  EXPECT_EQ(quantizeDequantize(ElemFormat::Int8, x, RoundingMode::NearestAway,
-                               4),
-            (std::vector<double>{1.03125, 1.984375, 0.015625, 0}));
-  EXPECT_EQ(quantizeDequantize(ElemFormat::Int8, x, RoundingMode::NearestEven,
-                               4),
-            (std::vector<double>{1.03125, 1.984375, 0, 0}));
+  EXPECT_EQ(
+      quantizeDequantize(ElemFormat::Int8, x, RoundingMode::NearestAway, 4),
+      (std::vector<double>{1.03125, 1.984375, 0.015625, 0}));
+  EXPECT_EQ(
+      quantizeDequantize(ElemFormat::Int8, x, RoundingMode::NearestEven, 4),
+      (std::vector<double>{1.03125, 1.984375, 0, 0}));
 }
 
 TEST(SharedExponent, FloorLog2MinusEmaxClamped) {
@@ -102,8 +102,8 @@ std::vector<double> referenceBlock(ElemFormat f, const float *x, size_t n,
   std::vector<double> out(n);
   for (size_t i = 0; i < n; ++i) {
     double scaled = static_cast<double>(x[i]) / std::exp2(e);
-    out[i] = oracle::value(f, oracle::nearestCode(f, scaled, away)) *
-             std::exp2(e);
+    out[i] =
+        oracle::value(f, oracle::nearestCode(f, scaled, away)) * std::exp2(e);
   }
   return out;
 }
@@ -165,9 +165,9 @@ TEST_P(BlockTest, MatchesBruteForceReference) {
           double got = y[r * cols + c0 + i];
           ASSERT_TRUE(got == expected[i] &&
                       std::signbit(got) == std::signbit(expected[i]))
-              << "row " << r << " col " << c0 + i << ": x = "
-              << x[r * cols + c0 + i] << ", expected " << expected[i]
-              << ", got " << got;
+              << "row " << r << " col " << c0 + i
+              << ": x = " << x[r * cols + c0 + i] << ", expected "
+              << expected[i] << ", got " << got;
         }
       }
     }
