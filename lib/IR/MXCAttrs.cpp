@@ -22,7 +22,7 @@ FailureOr<llvm::APFloat> mlir::mxc::detail::parseF64(AsmParser &parser) {
 }
 
 LogicalResult ExaqAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                               unsigned bits, llvm::APFloat clip) {
+                               int64_t bits, llvm::APFloat clip) {
   if (bits < 1 || bits > 8)
     return emitError() << "EXAQ bit width must be in [1, 8], got " << bits;
   double value = clip.convertToDouble();

@@ -48,6 +48,9 @@ LogicalResult MXTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                           "empty";
   if (blockSize <= 0)
     return emitError() << "block size must be positive, got " << blockSize;
+  if (blockSize > num::kMaxBlockSize)
+    return emitError() << "block size " << blockSize
+                       << " exceeds the maximum of " << num::kMaxBlockSize;
   if (!num::isValidBlockSize(*format, blockSize)) {
     unsigned bits = num::getFormatInfo(*format).bits;
     return emitError() << "a block of " << blockSize << " " << elementType

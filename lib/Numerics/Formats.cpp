@@ -43,5 +43,6 @@ mxc::numerics::parseElemFormat(std::string_view name) {
 }
 
 bool mxc::numerics::isValidBlockSize(ElemFormat format, int64_t blockSize) {
-  return blockSize > 0 && (blockSize * getFormatInfo(format).bits) % 8 == 0;
+  return blockSize > 0 && blockSize <= kMaxBlockSize &&
+         (blockSize * getFormatInfo(format).bits) % 8 == 0;
 }

@@ -44,6 +44,11 @@ func.func private @block_negative(%x: !mxc.mx<4x32xf8E4M3FN, block = -32>)
 
 // -----
 
+// expected-error @+1 {{block size 9223372036854775807 exceeds the maximum of 65536}}
+func.func private @block_huge(%x: !mxc.mx<4x32xf8E4M3FN, block = 9223372036854775807>)
+
+// -----
+
 // expected-error @+1 {{a block of 3 'f4E2M1FN' elements (4 bits each) is 12 bits, not a whole number of bytes; use a multiple of 2}}
 func.func private @block_fp4_odd(%x: !mxc.mx<4x30xf4E2M1FN, block = 3>)
 
@@ -80,6 +85,11 @@ func.func private @unknown_type(%x: !mxc.mxfp4<4x32>)
 
 // expected-error @+1 {{EXAQ bit width must be in [1, 8], got 0}}
 func.func private @exaq_bits0() attributes {q = #mxc.exaq<bits = 0, clip = -4.0>}
+
+// -----
+
+// expected-error @+1 {{EXAQ bit width must be in [1, 8], got -1}}
+func.func private @exaq_bits_negative() attributes {q = #mxc.exaq<bits = -1, clip = -4.0>}
 
 // -----
 

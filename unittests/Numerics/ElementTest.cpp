@@ -91,6 +91,9 @@ TEST(FormatTable, BlockSizes) {
   EXPECT_TRUE(isValidBlockSize(ElemFormat::Int8, 1));
   EXPECT_FALSE(isValidBlockSize(ElemFormat::E4M3, 0));
   EXPECT_FALSE(isValidBlockSize(ElemFormat::E4M3, -32));
+  EXPECT_TRUE(isValidBlockSize(ElemFormat::E4M3, kMaxBlockSize));
+  EXPECT_FALSE(isValidBlockSize(ElemFormat::E4M3, kMaxBlockSize + 1));
+  EXPECT_FALSE(isValidBlockSize(ElemFormat::E2M1, INT64_MAX));
 }
 
 // Every code of every format decodes to what APFloat (or, for MXINT8, the

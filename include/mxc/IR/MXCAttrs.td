@@ -57,11 +57,11 @@ def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
     -3.667, -1.833 and 0.
   }];
   let parameters = (ins
-    "unsigned":$bits,
+    "int64_t":$bits,
     MXC_F64Parameter<"lower end of the quantization grid (< 0)">:$clip
   );
   let builders = [
-    AttrBuilder<(ins "unsigned":$bits, "double":$clip), [{
+    AttrBuilder<(ins "int64_t":$bits, "double":$clip), [{
       return $_get($_ctxt, bits, ::llvm::APFloat(clip));
     }]>
   ];
@@ -71,7 +71,7 @@ def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
     /// The clip as a double.
     double getClipValue() const { return getClip().convertToDouble(); }
     /// Number of quantization levels, 2^bits.
-    unsigned getNumLevels() const { return 1u << getBits(); }
+    int64_t getNumLevels() const { return int64_t(1) << getBits(); }
   }];
 }
 

@@ -70,8 +70,12 @@ std::optional<ElemFormat> parseElemFormat(std::string_view name);
 /// The default MX block size of OCP MX v1.0.
 constexpr unsigned kDefaultBlockSize = 32;
 
+/// The largest block size mxc accepts (one scale per 64Ki elements).
+constexpr int64_t kMaxBlockSize = 65536;
+
 /// Whether `blockSize` elements of `format` form a block that starts and ends
-/// on a byte boundary (the packing rule needs it; 32 always does).
+/// on a byte boundary (the packing rule needs it; 32 always does) and
+/// 0 < blockSize <= kMaxBlockSize.
 bool isValidBlockSize(ElemFormat format, int64_t blockSize);
 
 } // namespace mxc::numerics
