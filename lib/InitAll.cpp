@@ -1,7 +1,9 @@
 //===- InitAll.cpp - Register everything mxc provides ---------------------===//
 
 #include "mxc/InitAll.h"
+#include "mxc/Conversion/Passes.h"
 #include "mxc/IR/MXCDialect.h"
+#include "mxc/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -9,4 +11,7 @@ void mxc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<mlir::mxc::MXCDialect>();
 }
 
-void mxc::registerAllPasses() {}
+void mxc::registerAllPasses() {
+  mlir::mxc::registerMXCConversionPasses();
+  mlir::mxc::registerCPUPipeline();
+}

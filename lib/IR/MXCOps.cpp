@@ -39,6 +39,49 @@ static bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
 }
 
 //===----------------------------------------------------------------------===//
+// AssembleOp / DisassembleOp
+//===----------------------------------------------------------------------===//
+
+/// Checks `data` and `scales` against the storage types of `type`.
+static LogicalResult verifyStorage(Operation *op, MXTensorType type,
+                                   RankedTensorType data,
+                                   RankedTensorType scales) {
+  RankedTensorType expectedData = type.getDataType();
+  RankedTensorType expectedScales = type.getScalesType();
+  if (!compatibleShapes(data.getShape(), expectedData.getShape()))
+    return op->emitOpError() << "data shape " << formatShape(data.getShape())
+                             << " does not match the packed storage of " << type
+                             << ", " << formatShape(expectedData.getShape());
+  if (!compatibleShapes(scales.getShape(), expectedScales.getShape()))
+    return op->emitOpError()
+           << "scales shape " << formatShape(scales.getShape())
+           << " does not match the blocks of " << type << ", "
+           << formatShape(expectedScales.getShape());
+  return success();
+}
+
+LogicalResult AssembleOp::verify() {
+  return verifyStorage(*this, getResult().getType(), getData().getType(),
+                       getScales().getType());
+}
+
+LogicalResult DisassembleOp::verify() {
+  return verifyStorage(*this, getInput().getType(), getData().getType(),
+                       getScales().getType());
+}
+
+LogicalResult DisassembleOp::fold(FoldAdaptor,
+                                  SmallVectorImpl<OpFoldResult> &results) {
+  auto assemble = getInput().getDefiningOp<AssembleOp>();
+  if (!assemble || assemble.getData().getType() != getData().getType() ||
+      assemble.getScales().getType() != getScales().getType())
+    return failure();
+  results.push_back(assemble.getData());
+  results.push_back(assemble.getScales());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // QuantizeOp / DequantizeOp
 //===----------------------------------------------------------------------===//
 

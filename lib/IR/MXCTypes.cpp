@@ -106,6 +106,22 @@ int64_t MXTensorType::getNumBlocksPerRow() const {
   return llvm::divideCeil(getBlockAxisSize(), getBlockSize());
 }
 
+int64_t MXTensorType::getBlockBytes() const {
+  return getBlockSize() * num::getFormatInfo(getFormat()).bits / 8;
+}
+
+RankedTensorType MXTensorType::getDataType() const {
+  SmallVector<int64_t> shape(getShape().drop_back());
+  shape.push_back(getNumBlocksPerRow() * getBlockBytes());
+  return RankedTensorType::get(shape, IntegerType::get(getContext(), 8));
+}
+
+RankedTensorType MXTensorType::getScalesType() const {
+  SmallVector<int64_t> shape(getShape().drop_back());
+  shape.push_back(getNumBlocksPerRow());
+  return RankedTensorType::get(shape, Float8E8M0FNUType::get(getContext()));
+}
+
 #define GET_TYPEDEF_CLASSES
 #include "mxc/IR/MXCOpsTypes.cpp.inc"
 

@@ -17,6 +17,69 @@ def MXC_MXTensor : Type<CPred<"::llvm::isa<::mlir::mxc::MXTensorType>($_self)">,
 def MXC_FloatOrMXTensor : AnyTypeOf<[MXC_FloatTensor, MXC_MXTensor]>;
 
 //===----------------------------------------------------------------------===//
+// AssembleOp / DisassembleOp
+//===----------------------------------------------------------------------===//
+
+def MXC_AssembleOp : MXC_Op<"assemble", [Pure]> {
+  let summary = "MX tensor from its packed storage";
+  let description = [{
+    Builds an MX tensor from its storage (see `!mxc.mx`): `data` holds the
+    packed element codes of each row (`ceil(K / block)` whole blocks of
+    `block * bits / 8` bytes, LSB-first bit stream, padding codes 0), `scales`
+    one E8M0 scale per block. This is how quantized weight constants enter the
+    IR (`arith.constant` or dense resources for both operands), and what the
+    lowering of `mxc.quantize` produces.
+
+    | rule | violation |
+    |------|-----------|
+    | `data` is the result's leading dimensions then its row bytes, as i8 | |
+    | `scales` is the leading dimensions then the blocks per row, as f8E8M0FNU | |
+
+    Worked example: one MXFP4 row of 4 elements in a block of 32 is 16 bytes;
+    bytes `[0x21, 0x43, 0, ...]` with scale byte 127 (2^0) hold the codes
+    1, 2, 3, 4, i.e. the values 0.5, 1.0, 1.5, 2.0.
+
+    ```mlir
+    %w = mxc.assemble %data, %scales : tensor<4x96xi8>, tensor<4x6xf8E8M0FNU>
+           -> !mxc.mx<4x172xf4E2M1FN>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$data,
+                       RankedTensorOf<[F8E8M0FNU]>:$scales);
+  let results = (outs MXC_MXTensor:$result);
+  let assemblyFormat = [{
+    $data `,` $scales attr-dict `:` type($data) `,` type($scales) `->`
+    qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+def MXC_DisassembleOp : MXC_Op<"disassemble", [Pure]> {
+  let summary = "packed storage of an MX tensor";
+  let description = [{
+    The inverse of `mxc.assemble`: the packed element bytes and the E8M0
+    scales of an MX tensor. `disassemble(assemble(d, s))` folds to `(d, s)`,
+    which is how the lowerings of producers and consumers of MX values meet.
+
+    Rule: the result types are the storage types of the input's MX type.
+
+    ```mlir
+    %data, %scales = mxc.disassemble %w : !mxc.mx<4x172xf4E2M1FN>
+                       -> tensor<4x96xi8>, tensor<4x6xf8E8M0FNU>
+    ```
+  }];
+  let arguments = (ins MXC_MXTensor:$input);
+  let results = (outs RankedTensorOf<[I8]>:$data,
+                      RankedTensorOf<[F8E8M0FNU]>:$scales);
+  let assemblyFormat = [{
+    $input attr-dict `:` qualified(type($input)) `->` type($data) `,`
+    type($scales)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // QuantizeOp
 //===----------------------------------------------------------------------===//
 

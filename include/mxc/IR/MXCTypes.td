@@ -41,7 +41,7 @@ def MXC_MXTensorType : MXC_Type<"MXTensor", "mx",
     |------|------------------------|
     | the element type is one of the six above | `!mxc.mx<4x32xf16>` |
     | rank >= 1; the last (block) axis is static and non-empty | `!mxc.mx<4x?xf4E2M1FN>` |
-    | the block size is positive | `!mxc.mx<32xi8, block = 0>` |
+    | the block size is positive and at most 65536 | `!mxc.mx<32xi8, block = 0>` |
     | a block fills whole bytes (`block * bits % 8 == 0`) | `!mxc.mx<30xf4E2M1FN, block = 3>` |
 
     **Partial last block.** The block size need not divide `K` (a model with
@@ -95,6 +95,14 @@ def MXC_MXTensorType : MXC_Type<"MXTensor", "mx",
     int64_t getBlockAxisSize() const { return getShape().back(); }
     /// Blocks per row, ceil(K / block), the last one possibly partial.
     int64_t getNumBlocksPerRow() const;
+    /// Bytes of one packed block (block * bits / 8).
+    int64_t getBlockBytes() const;
+    /// Packed element storage: the leading dimensions, then the packed bytes
+    /// of a row (getNumBlocksPerRow() * getBlockBytes()), as i8.
+    ::mlir::RankedTensorType getDataType() const;
+    /// Scale storage: the leading dimensions, then getNumBlocksPerRow()
+    /// scales, as f8E8M0FNU.
+    ::mlir::RankedTensorType getScalesType() const;
   }];
 }
 

@@ -1,0 +1,219 @@
+//===- LowerMatmul.cpp - mxc.matmul to a decoding linalg reduction --------===//
+
+#include "mxc/Conversion/MXCodegen.h"
+#include "mxc/Conversion/Passes.h"
+#include "mxc/IR/MXCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace mlir::mxc {
+#define GEN_PASS_DEF_MXCLOWERMATMULPASS
+#include "mxc/Conversion/Passes.h.inc"
+} // namespace mlir::mxc
+
+using namespace mlir;
+using namespace mlir::mxc;
+
+namespace {
+
+bool isSupportedFloat(Type type) {
+  return isa<FloatType>(type) && type.getIntOrFloatBitWidth() <= 32;
+}
+
+struct LowerMatmul : OpRewritePattern<MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// Reports why `op` cannot be lowered, if it cannot.
+  static LogicalResult checkLowerable(MatmulOp op) {
+    Type input = cast<ShapedType>(op.getInput().getType()).getElementType();
+    Type result = op.getResult().getType().getElementType();
+    if (!isa<MXTensorType>(op.getInput().getType()) && !isSupportedFloat(input))
+      return op.emitOpError() << "cannot lower a matmul with " << input
+                              << " inputs: the CPU lowering accumulates in "
+                                 "f32 and takes f16, bf16 or f32";
+    if (!isSupportedFloat(result))
+      return op.emitOpError() << "cannot lower a matmul with " << result
+                              << " results: the CPU lowering accumulates in "
+                                 "f32 and yields f16, bf16 or f32";
+    return success();
+  }
+
+  LogicalResult matchAndRewrite(MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    auto mxInput = dyn_cast<MXTensorType>(op.getInput().getType());
+    RankedTensorType resultType = op.getResult().getType();
+    if ((!mxInput &&
+         !isSupportedFloat(
+             cast<ShapedType>(op.getInput().getType()).getElementType())) ||
+        !isSupportedFloat(resultType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "unsupported element type");
+
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    MXTensorType weightType = op.getWeight().getType();
+    const int64_t block = weightType.getBlockSize();
+    const int64_t k = weightType.getBlockAxisSize();
+    const int64_t numBlocks = weightType.getNumBlocksPerRow();
+    const int64_t n = weightType.getShape()[0];
+
+    auto weight =
+        DisassembleOp::create(rewriter, loc, weightType.getDataType(),
+                              weightType.getScalesType(), op.getWeight());
+    Value weightTable = buildDecodeTable(rewriter, loc, weightType.getFormat());
+
+    // Loops (m, n, b, i): output (m, n); weight scale (n, b); activation
+    // (m, b, i) for a float input, its scale (m, b) for an MX input.
+    auto dims = [&](ArrayRef<unsigned> ds) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned d : ds)
+        exprs.push_back(getAffineDimExpr(d, ctx));
+      return AffineMap::get(4, 0, exprs, ctx);
+    };
+
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    Value rowsLike; // A 2-D value whose dimension 0 is M.
+    Value inputData, inputScales, inputTable, inputLeading;
+    if (mxInput) {
+      auto storage =
+          DisassembleOp::create(rewriter, loc, mxInput.getDataType(),
+                                mxInput.getScalesType(), op.getInput());
+      inputData = buildCollapseTo2D(rewriter, loc, storage.getData());
+      inputScales = buildCollapseTo2D(rewriter, loc, storage.getScales());
+      inputTable = buildDecodeTable(rewriter, loc, mxInput.getFormat());
+      inputLeading = storage.getData();
+      rowsLike = inputData;
+    } else {
+      Value x = buildCollapseTo2D(rewriter, loc, op.getInput());
+      auto xType = cast<RankedTensorType>(x.getType());
+      if (numBlocks * block != k) {
+        Value zero = arith::ConstantOp::create(
+            rewriter, loc, rewriter.getFloatAttr(xType.getElementType(), 0.0));
+        x = tensor::PadOp::create(
+            rewriter, loc,
+            RankedTensorType::get({xType.getDimSize(0), numBlocks * block},
+                                  xType.getElementType()),
+            x,
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                   rewriter.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{
+                rewriter.getIndexAttr(0),
+                rewriter.getIndexAttr(numBlocks * block - k)},
+            zero);
+      }
+      Value blocked = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({xType.getDimSize(0), numBlocks, block},
+                                xType.getElementType()),
+          x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+          ArrayRef<OpFoldResult>{tensor::getMixedSize(rewriter, loc, x, 0),
+                                 rewriter.getIndexAttr(numBlocks),
+                                 rewriter.getIndexAttr(block)});
+      inputs.push_back(blocked);
+      maps.push_back(dims({0, 2, 3}));
+      inputLeading = op.getInput();
+      rowsLike = x;
+    }
+    inputs.push_back(buildCollapseTo2D(rewriter, loc, weight.getScales()));
+    maps.push_back(dims({1, 2}));
+    Value weightData = buildCollapseTo2D(rewriter, loc, weight.getData());
+
+    // f32 accumulator [M, N], zero-initialized.
+    const int64_t m = cast<RankedTensorType>(rowsLike.getType()).getDimSize(0);
+    SmallVector<Value> dynamicRows;
+    if (ShapedType::isDynamic(m))
+      dynamicRows.push_back(tensor::DimOp::create(rewriter, loc, rowsLike, 0));
+    Value zero =
+        arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
+    Value acc =
+        linalg::FillOp::create(
+            rewriter, loc, zero,
+            tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{m, n},
+                                    rewriter.getF32Type(), dynamicRows)
+                .getResult())
+            .getResult(0);
+    maps.push_back(dims({0, 1}));
+
+    Value sum =
+        linalg::GenericOp::create(
+            rewriter, loc, acc.getType(), inputs, acc, maps,
+            ArrayRef<utils::IteratorType>{
+                utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::reduction, utils::IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value row = linalg::IndexOp::create(b, l, 0);
+              Value col = linalg::IndexOp::create(b, l, 1);
+              Value blk = linalg::IndexOp::create(b, l, 2);
+              Value i = linalg::IndexOp::create(b, l, 3);
+              // The weight scale arrives through its indexing map, once per
+              // block; the code is unpacked from the packed row.
+              Value weightScale = arith::BitcastOp::create(
+                  b, l, b.getI8Type(), args[mxInput ? 0 : 1]);
+              Value weightCode =
+                  buildExtractCode(b, l, weightType, weightData, col, blk, i);
+              Value w = arith::MulFOp::create(
+                  b, l,
+                  tensor::ExtractOp::create(
+                      b, l, weightTable,
+                      ValueRange{arith::IndexCastUIOp::create(
+                          b, l, b.getIndexType(), weightCode)}),
+                  buildScaleValue(b, l, weightScale));
+              Value x = mxInput ? buildDecodeElement(b, l, mxInput, inputTable,
+                                                     inputData, inputScales,
+                                                     row, blk, i)
+                                : buildFloatCast(b, l, args[0], b.getF32Type());
+              Value product = arith::MulFOp::create(b, l, x, w);
+              linalg::YieldOp::create(
+                  b, l,
+                  arith::AddFOp::create(b, l, args.back(), product)
+                      .getResult());
+            })
+            .getResult(0);
+
+    // Convert to the result element type, then restore leading dimensions.
+    Type resultElement = resultType.getElementType();
+    if (resultElement != rewriter.getF32Type()) {
+      AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, ArrayRef<int64_t>{m, n}, resultElement, dynamicRows);
+      sum = linalg::GenericOp::create(
+                rewriter, loc, init.getType(), sum, init,
+                ArrayRef<AffineMap>{id, id},
+                SmallVector<utils::IteratorType>(2,
+                                                 utils::IteratorType::parallel),
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  linalg::YieldOp::create(
+                      b, l, buildFloatCast(b, l, args[0], resultElement));
+                })
+                .getResult(0);
+    }
+    rewriter.replaceOp(
+        op, buildExpandFrom2D(rewriter, loc, sum, resultType, inputLeading));
+    return success();
+  }
+};
+
+struct MXCLowerMatmulPass
+    : mlir::mxc::impl::MXCLowerMatmulPassBase<MXCLowerMatmulPass> {
+  void runOnOperation() override {
+    bool lowerable = true;
+    int64_t before = 0, after = 0;
+    getOperation()->walk([&](MatmulOp op) {
+      ++before;
+      lowerable &= succeeded(LowerMatmul::checkLowerable(op));
+    });
+    if (!lowerable)
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerMatmul>(&getContext());
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    getOperation()->walk([&](MatmulOp) { ++after; });
+    numLowered += before - after;
+  }
+};
+
+} // namespace

@@ -1,0 +1,70 @@
+//===- CPUPipeline.cpp - mxc-lower-to-llvm --------------------------------===//
+
+#include "mxc/Conversion/Passes.h"
+#include "mxc/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+/// Marks public functions for C-interface wrappers.
+struct AttachCInterfacePass
+    : PassWrapper<AttachCInterfacePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AttachCInterfacePass)
+  StringRef getArgument() const final { return "mxc-attach-c-interface"; }
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isDeclaration())
+        func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+  }
+};
+} // namespace
+
+void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options) {
+  // mxc -> linalg/tensor/arith; storage ops meet and fold away.
+  pm.addPass(createMXCLowerQuantizePass());
+  pm.addPass(createMXCLowerDequantizePass());
+  pm.addPass(createMXCLowerMatmulPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createMXCCheckLoweredPass());
+
+  // Tensors -> buffers -> loops.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  if (options.deallocate) {
+    bufferization::BufferDeallocationPipelineOptions dealloc;
+    bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  }
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+
+  // -> LLVM dialect.
+  if (options.cInterface)
+    pm.addPass(std::make_unique<AttachCInterfacePass>());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::mxc::registerCPUPipeline() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mxc-lower-to-llvm",
+      "Lower mxc and upstream IR on tensors to the LLVM dialect for the CPU "
+      "(mlir-runner or the ExecutionEngine with libmlir_c_runner_utils)",
+      buildCPUPipeline);
+}
