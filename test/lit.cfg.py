@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "MXC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "lib"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mxc_obj_root, "test")
 
@@ -19,6 +19,22 @@ config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 config.substitutions.append(("%mxc_src_root", config.mxc_src_root))
 
 llvm_config.add_tool_substitutions(
-    [ToolSubst("mxc-opt", unresolved="fatal")],
+    [
+        ToolSubst("mxc-opt", unresolved="fatal"),
+        ToolSubst("mxc-testgen", unresolved="fatal"),
+        ToolSubst("mlir-runner", unresolved="fatal"),
+    ],
     [config.mxc_tools_dir, config.llvm_tools_dir],
+)
+
+# Runs the @main of a module lowered by mxc-lower-to-llvm on the CPU.
+runner_libs = ",".join(
+    os.path.join(config.mlir_lib_dir, lib)
+    for lib in ["libmlir_c_runner_utils.so", "libmlir_runner_utils.so"]
+)
+config.substitutions.append(
+    (
+        "%run-cpu",
+        "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs,
+    )
 )

@@ -65,8 +65,8 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
                               weightType.getScalesType(), op.getWeight());
     Value weightTable = buildDecodeTable(rewriter, loc, weightType.getFormat());
 
-    // Loops (m, n, b, i): output (m, n); weight scale (n, b); activation
-    // (m, b, i) for a float input, its scale (m, b) for an MX input.
+    // Loops (m, n, b, i): activation (m, b, i), weight scale (n, b), output
+    // (m, n).
     auto dims = [&](ArrayRef<unsigned> ds) {
       SmallVector<AffineExpr> exprs;
       for (unsigned d : ds)
@@ -74,19 +74,40 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
       return AffineMap::get(4, 0, exprs, ctx);
     };
 
-    SmallVector<Value> inputs;
-    SmallVector<AffineMap> maps;
-    Value rowsLike; // A 2-D value whose dimension 0 is M.
-    Value inputData, inputScales, inputTable, inputLeading;
+    // The activations as f32 [M, numBlocks, block], zero padded: an MX input
+    // is decoded once here (M rows, small next to the weight); a float input
+    // is padded and reshaped.
+    Value blocked, inputLeading;
     if (mxInput) {
       auto storage =
           DisassembleOp::create(rewriter, loc, mxInput.getDataType(),
                                 mxInput.getScalesType(), op.getInput());
-      inputData = buildCollapseTo2D(rewriter, loc, storage.getData());
-      inputScales = buildCollapseTo2D(rewriter, loc, storage.getScales());
-      inputTable = buildDecodeTable(rewriter, loc, mxInput.getFormat());
+      Value data = buildCollapseTo2D(rewriter, loc, storage.getData());
+      Value scales = buildCollapseTo2D(rewriter, loc, storage.getScales());
+      Value table = buildDecodeTable(rewriter, loc, mxInput.getFormat());
+      int64_t rows = cast<RankedTensorType>(data.getType()).getDimSize(0);
+      SmallVector<Value> dynamicRows;
+      if (ShapedType::isDynamic(rows))
+        dynamicRows.push_back(tensor::DimOp::create(rewriter, loc, data, 0));
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, ArrayRef<int64_t>{rows, numBlocks, block},
+          rewriter.getF32Type(), dynamicRows);
+      blocked =
+          linalg::GenericOp::create(
+              rewriter, loc, init.getType(), ValueRange{}, init,
+              ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(3, ctx)},
+              SmallVector<utils::IteratorType>(3,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &b, Location l, ValueRange) {
+                linalg::YieldOp::create(
+                    b, l,
+                    buildDecodeElement(b, l, mxInput, table, data, scales,
+                                       linalg::IndexOp::create(b, l, 0),
+                                       linalg::IndexOp::create(b, l, 1),
+                                       linalg::IndexOp::create(b, l, 2)));
+              })
+              .getResult(0);
       inputLeading = storage.getData();
-      rowsLike = inputData;
     } else {
       Value x = buildCollapseTo2D(rewriter, loc, op.getInput());
       auto xType = cast<RankedTensorType>(x.getType());
@@ -105,7 +126,7 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
                 rewriter.getIndexAttr(numBlocks * block - k)},
             zero);
       }
-      Value blocked = tensor::ExpandShapeOp::create(
+      blocked = tensor::ExpandShapeOp::create(
           rewriter, loc,
           RankedTensorType::get({xType.getDimSize(0), numBlocks, block},
                                 xType.getElementType()),
@@ -113,11 +134,11 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
           ArrayRef<OpFoldResult>{tensor::getMixedSize(rewriter, loc, x, 0),
                                  rewriter.getIndexAttr(numBlocks),
                                  rewriter.getIndexAttr(block)});
-      inputs.push_back(blocked);
-      maps.push_back(dims({0, 2, 3}));
       inputLeading = op.getInput();
-      rowsLike = x;
     }
+    Value rowsLike = blocked;
+    SmallVector<Value> inputs = {blocked};
+    SmallVector<AffineMap> maps = {dims({0, 2, 3})};
     inputs.push_back(buildCollapseTo2D(rewriter, loc, weight.getScales()));
     maps.push_back(dims({1, 2}));
     Value weightData = buildCollapseTo2D(rewriter, loc, weight.getData());
@@ -145,14 +166,13 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
                 utils::IteratorType::parallel, utils::IteratorType::parallel,
                 utils::IteratorType::reduction, utils::IteratorType::reduction},
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value row = linalg::IndexOp::create(b, l, 0);
               Value col = linalg::IndexOp::create(b, l, 1);
               Value blk = linalg::IndexOp::create(b, l, 2);
               Value i = linalg::IndexOp::create(b, l, 3);
               // The weight scale arrives through its indexing map, once per
               // block; the code is unpacked from the packed row.
-              Value weightScale = arith::BitcastOp::create(
-                  b, l, b.getI8Type(), args[mxInput ? 0 : 1]);
+              Value weightScale =
+                  arith::BitcastOp::create(b, l, b.getI8Type(), args[1]);
               Value weightCode =
                   buildExtractCode(b, l, weightType, weightData, col, blk, i);
               Value w = arith::MulFOp::create(
@@ -162,10 +182,7 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
                       ValueRange{arith::IndexCastUIOp::create(
                           b, l, b.getIndexType(), weightCode)}),
                   buildScaleValue(b, l, weightScale));
-              Value x = mxInput ? buildDecodeElement(b, l, mxInput, inputTable,
-                                                     inputData, inputScales,
-                                                     row, blk, i)
-                                : buildFloatCast(b, l, args[0], b.getF32Type());
+              Value x = buildFloatCast(b, l, args[0], b.getF32Type());
               Value product = arith::MulFOp::create(b, l, x, w);
               linalg::YieldOp::create(
                   b, l,

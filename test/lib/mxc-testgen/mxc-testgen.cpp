@@ -1,0 +1,386 @@
+//===- mxc-testgen.cpp - Integration tests with expected values -----------===//
+//
+// Writes the MLIR programs of the CPU integration tests, with the values the
+// numerics library (the independent reference) expects:
+//
+//   mxc-testgen roundtrip --format=mxfp4 --rounding=even
+//     A program that quantizes corner-case rows (ties, saturation,
+//     subnormals, zeros, NaN/Inf blocks, a partial last block), dequantizes,
+//     and prints the result bits, the packed bytes and the scales; followed
+//     by CHECK lines holding what the library computes for the same input.
+//
+//   mxc-testgen matmul --weight=mxfp4 --act=mxfp8_e4m3
+//     A program that quantizes a random weight (and activations) and prints
+//     the bits of mxc.matmul's result.
+//   mxc-testgen matmul ... --check=OUTPUT
+//     Compares that output with a float64 reference on the library's
+//     dequantized operands, within the f32 accumulation bound (see below).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mxc/Numerics/MX.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace mxc::numerics;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> mode(cl::Positional, cl::Required,
+                                 cl::desc("<roundtrip|matmul>"));
+static cl::opt<std::string> formatName("format",
+                                       cl::desc("roundtrip: element format"),
+                                       cl::init("mxfp4"));
+static cl::opt<std::string> rounding("rounding", cl::desc("even or away"),
+                                     cl::init("even"));
+static cl::opt<int64_t> blockSize("block", cl::desc("MX block size"),
+                                  cl::init(32));
+static cl::opt<int64_t> cols("cols", cl::desc("roundtrip: row length"),
+                             cl::init(172));
+static cl::opt<std::string>
+    weightName("weight", cl::desc("matmul: weight format"), cl::init("mxfp4"));
+static cl::opt<std::string> actName("act", cl::desc("matmul: none or a format"),
+                                    cl::init("none"));
+static cl::opt<int64_t> dimM("m", cl::desc("matmul: rows of x"), cl::init(3));
+static cl::opt<int64_t> dimN("n", cl::desc("matmul: output features"),
+                             cl::init(16));
+static cl::opt<int64_t> dimK("k", cl::desc("matmul: reduction size"),
+                             cl::init(172));
+static cl::opt<unsigned> seed("seed", cl::desc("random seed"), cl::init(1));
+static cl::opt<std::string> checkFile("check",
+                                      cl::desc("matmul: compare this output"));
+
+namespace {
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "mxc-testgen: " << message << "\n";
+  std::exit(2);
+}
+
+ElemFormat formatOrDie(const std::string &name) {
+  std::optional<ElemFormat> f = parseElemFormat(name);
+  if (!f)
+    fail("unknown format '" + name + "'");
+  return *f;
+}
+
+uint32_t bitsOf(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+/// The f32 bits the generated program prints for `v`: NaN payloads are
+/// canonicalized on both sides, since MX defines NaN but not its bits.
+int32_t printedBits(float v) {
+  return static_cast<int32_t>(std::isnan(v) ? 0x7FC00000u : bitsOf(v));
+}
+
+std::string mxType(ElemFormat f, int64_t rows, int64_t k, int64_t block) {
+  std::string s = "!mxc.mx<" + std::to_string(rows) + "x" + std::to_string(k) +
+                  "x" + std::string(getFormatInfo(f).mlirTypeName);
+  if (block != 32)
+    s += ", block = " + std::to_string(block);
+  return s + ">";
+}
+
+/// A dense f32 literal, element bits in hex (exact, NaN and Inf included).
+void printDense(llvm::raw_ostream &os, const std::vector<float> &x,
+                int64_t rows, int64_t k) {
+  os << "dense<[";
+  for (int64_t r = 0; r < rows; ++r) {
+    os << (r ? ",\n    [" : "[");
+    for (int64_t c = 0; c < k; ++c)
+      os << (c ? ", " : "") << llvm::format_hex(bitsOf(x[r * k + c]), 10);
+    os << "]";
+  }
+  os << "]> : tensor<" << rows << "x" << k << "xf32>";
+}
+
+/// Prints every element of the 2-D tensor `value` as an i32, one per line,
+/// after a header line. `convert` turns the element into an i32.
+void printLoops(llvm::raw_ostream &os, llvm::StringRef header,
+                llvm::StringRef value, llvm::StringRef type, int64_t rows,
+                int64_t k, llvm::StringRef convert) {
+  static int counter = 0;
+  int id = counter++;
+  os << "  vector.print str \"" << header << "\\n\"\n";
+  os << "  %rows" << id << " = arith.constant " << rows << " : index\n";
+  os << "  %cols" << id << " = arith.constant " << k << " : index\n";
+  os << "  scf.for %r" << id << " = %c0 to %rows" << id << " step %c1 {\n";
+  os << "    scf.for %k" << id << " = %c0 to %cols" << id << " step %c1 {\n";
+  os << "      %e = tensor.extract " << value << "[%r" << id << ", %k" << id
+     << "] : " << type << "\n";
+  os << convert;
+  os << "      vector.print %p : i32\n";
+  os << "    }\n  }\n";
+}
+
+const char *kPrintF32 = "      %b = arith.bitcast %e : f32 to i32\n"
+                        "      %nan = arith.cmpf uno, %e, %e : f32\n"
+                        "      %qnan = arith.constant 2143289344 : i32\n"
+                        "      %p = arith.select %nan, %qnan, %b : i32\n";
+const char *kPrintI8 = "      %p = arith.extui %e : i8 to i32\n";
+const char *kPrintE8M0 = "      %s = arith.bitcast %e : f8E8M0FNU to i8\n"
+                         "      %p = arith.extui %s : i8 to i32\n";
+
+/// Rows of corner cases for `f`, each of length k, blocks of `block`.
+std::vector<float> cornerRows(ElemFormat f, int64_t k, int64_t block,
+                              std::mt19937 &rng, int64_t &rows) {
+  const FormatInfo &info = getFormatInfo(f);
+  std::vector<double> grid;
+  for (unsigned c = 0; c < (1u << info.bits); ++c) {
+    double v = decodeElement(f, c);
+    if (std::isfinite(v) && v >= 0 && !(info.isInteger && c == 0x80))
+      grid.push_back(v);
+  }
+  std::sort(grid.begin(), grid.end());
+  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  std::uniform_int_distribution<size_t> pick(0, grid.size() - 2);
+  std::uniform_int_distribution<int> expo(-12, 12);
+  std::uniform_real_distribution<double> unit(-1, 1);
+  auto sign = [&] { return (rng() & 1) ? -1.0 : 1.0; };
+
+  rows = 6;
+  std::vector<float> x(rows * k, 0.0f);
+  auto at = [&](int64_t r, int64_t c) -> float & { return x[r * k + c]; };
+  for (int64_t c0 = 0; c0 < k; c0 += block) {
+    int64_t n = std::min(block, k - c0);
+    double s = std::exp2(expo(rng)); // The block's scale: 2^shared_exp.
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t c = c0 + i;
+      size_t g = pick(rng);
+      // Row 0: exact ties between neighbours, the block max pinning the scale.
+      at(0, c) = static_cast<float>(
+          sign() * (i == 0 ? info.maxNormal : (grid[g] + grid[g + 1]) / 2) * s);
+      // Row 1: representable values and arbitrary ones in the block's range.
+      at(1, c) = static_cast<float>(
+          sign() *
+          ((i % 2) ? grid[g + 1] : std::fabs(unit(rng)) * info.maxNormal) * s);
+      // Row 2: above the largest normal but below the next power of two:
+      // the floor rule clips these to maxNormal.
+      double top = std::exp2(info.emax + 1);
+      at(2, c) = static_cast<float>(
+          sign() *
+          (info.maxNormal + (top - info.maxNormal) * std::fabs(unit(rng))) * s);
+      // Row 3: around the smallest subnormal, ties at half of it included.
+      const double tiny[] = {0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 3.0};
+      at(3, c) = static_cast<float>(
+          sign() * (i == 0 ? info.maxNormal : tiny[i % 7] * info.minSubnormal) *
+          s);
+      // Row 5: magnitudes across many binades within one block.
+      at(5, c) = static_cast<float>(sign() * std::exp2(40 * unit(rng)));
+    }
+    // Row 4: one kind of special block per block position.
+    const float specials[] = {NAN, INFINITY, -INFINITY};
+    int kind = static_cast<int>((c0 / block) % 6);
+    for (int64_t i = 0; i < n; ++i) {
+      float v;
+      switch (kind) {
+      case 0: // All zeros, of both signs.
+        v = static_cast<float>(sign()) * 0.0f;
+        break;
+      case 1: // One NaN, +Inf or -Inf among ordinary values.
+      case 2:
+      case 3:
+        v = i == n / 2 ? specials[kind - 1] : static_cast<float>(unit(rng) * 8);
+        break;
+      case 4: // f32 subnormals: the scale clamps to 2^-127.
+        v = static_cast<float>(sign()) * 1e-45f * static_cast<float>(i % 3);
+        break;
+      default: // amax >= 2^127: the largest scales (254 for MXINT8).
+        v = static_cast<float>(sign()) * 3e38f / static_cast<float>(1 + i % 3);
+      }
+      at(4, c0 + i) = v;
+    }
+  }
+  return x;
+}
+
+int roundtrip() {
+  ElemFormat f = formatOrDie(formatName);
+  if (rounding != "even" && rounding != "away")
+    fail("--rounding must be even or away");
+  RoundingMode rm = rounding == "away" ? RoundingMode::NearestAway
+                                       : RoundingMode::NearestEven;
+  if (!isValidBlockSize(f, blockSize))
+    fail("invalid block size");
+  std::mt19937 rng(seed);
+  int64_t rows = 0, k = cols;
+  std::vector<float> x = cornerRows(f, k, blockSize, rng, rows);
+  MXTensor t = quantize(f, blockSize, rows, k, x.data(), rm);
+  std::vector<double> y = dequantize(t);
+
+  llvm::raw_ostream &os = llvm::outs();
+  std::string mx = mxType(f, rows, k, blockSize);
+  std::string tensor =
+      "tensor<" + std::to_string(rows) + "x" + std::to_string(k) + "xf32>";
+  std::string dataType = "tensor<" + std::to_string(rows) + "x" +
+                         std::to_string(t.layout.rowBytes()) + "xi8>";
+  std::string scalesType = "tensor<" + std::to_string(rows) + "x" +
+                           std::to_string(t.layout.blocksPerRow()) +
+                           "xf8E8M0FNU>";
+  os << "// Generated by mxc-testgen roundtrip --format=" << formatName
+     << " --rounding=" << rounding << " --block=" << blockSize
+     << " --cols=" << cols << " --seed=" << seed << "\n";
+  os << "func.func @main() {\n  %c0 = arith.constant 0 : index\n"
+     << "  %c1 = arith.constant 1 : index\n  %x = arith.constant ";
+  printDense(os, x, rows, k);
+  os << "\n  %q = mxc.quantize %x"
+     << (rm == RoundingMode::NearestAway ? " to_nearest_away" : "") << " : "
+     << tensor << " -> " << mx << "\n";
+  os << "  %d = mxc.dequantize %q : " << mx << " -> " << tensor << "\n";
+  os << "  %data, %scales = mxc.disassemble %q : " << mx << " -> " << dataType
+     << ", " << scalesType << "\n";
+  printLoops(os, "values", "%d", tensor, rows, k, kPrintF32);
+  printLoops(os, "data", "%data", dataType, rows, t.layout.rowBytes(),
+             kPrintI8);
+  printLoops(os, "scales", "%scales", scalesType, rows, t.layout.blocksPerRow(),
+             kPrintE8M0);
+  os << "  return\n}\n\n";
+
+  // What the numerics library says: dequantized bits, packed bytes, scales.
+  os << "// CHECK-LABEL: values\n";
+  for (double v : y)
+    os << "// CHECK-NEXT: {{^}}" << printedBits(static_cast<float>(v))
+       << "{{$}}\n";
+  os << "// CHECK-LABEL: data\n";
+  for (uint8_t byte : t.data)
+    os << "// CHECK-NEXT: {{^}}" << unsigned(byte) << "{{$}}\n";
+  os << "// CHECK-LABEL: scales\n";
+  for (uint8_t s : t.scales)
+    os << "// CHECK-NEXT: {{^}}" << unsigned(s) << "{{$}}\n";
+  return 0;
+}
+
+/// Random matmul operands: roughly normal, with a few outlier columns as
+/// real activations have.
+std::vector<float> randomMatrix(int64_t rows, int64_t k, std::mt19937 &rng,
+                                bool outliers) {
+  std::normal_distribution<float> normal(0, 1);
+  std::vector<float> m(rows * k);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      m[r * k + c] = normal(rng) * ((outliers && c % 37 == 5) ? 20.0f : 1.0f);
+  return m;
+}
+
+int matmul() {
+  ElemFormat wf = formatOrDie(weightName);
+  std::optional<ElemFormat> af;
+  if (actName != "none")
+    af = formatOrDie(actName);
+  const int64_t m = dimM, n = dimN, k = dimK, block = blockSize;
+  std::mt19937 rng(seed);
+  std::vector<float> x = randomMatrix(m, k, rng, /*outliers=*/true);
+  std::vector<float> w = randomMatrix(n, k, rng, /*outliers=*/false);
+
+  if (checkFile.empty()) {
+    llvm::raw_ostream &os = llvm::outs();
+    std::string xType =
+        "tensor<" + std::to_string(m) + "x" + std::to_string(k) + "xf32>";
+    std::string wType =
+        "tensor<" + std::to_string(n) + "x" + std::to_string(k) + "xf32>";
+    std::string yType =
+        "tensor<" + std::to_string(m) + "x" + std::to_string(n) + "xf32>";
+    std::string wq = mxType(wf, n, k, block);
+    os << "// Generated by mxc-testgen matmul --weight=" << weightName
+       << " --act=" << actName << " --m=" << m << " --n=" << n << " --k=" << k
+       << " --block=" << block << " --seed=" << seed << "\n";
+    os << "func.func @main() {\n  %c0 = arith.constant 0 : index\n"
+       << "  %c1 = arith.constant 1 : index\n  %x = arith.constant ";
+    printDense(os, x, m, k);
+    os << "\n  %w = arith.constant ";
+    printDense(os, w, n, k);
+    os << "\n  %wq = mxc.quantize %w : " << wType << " -> " << wq << "\n";
+    if (af) {
+      std::string xq = mxType(*af, m, k, block);
+      os << "  %xq = mxc.quantize %x : " << xType << " -> " << xq << "\n";
+      os << "  %y = mxc.matmul %xq, %wq : " << xq << ", " << wq << " -> "
+         << yType << "\n";
+    } else {
+      os << "  %y = mxc.matmul %x, %wq : " << xType << ", " << wq << " -> "
+         << yType << "\n";
+    }
+    printLoops(os, "result", "%y", yType, m, n, kPrintF32);
+    os << "  return\n}\n";
+    return 0;
+  }
+
+  // Reference in float64 on the library's dequantized operands.
+  std::vector<double> wHat = dequantize(quantize(wf, block, n, k, w.data()));
+  std::vector<double> xHat(x.begin(), x.end());
+  if (af)
+    xHat = dequantize(quantize(*af, block, m, k, x.data()));
+
+  auto buffer = llvm::MemoryBuffer::getFile(checkFile);
+  if (!buffer)
+    fail("cannot read " + checkFile);
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*buffer)->getBuffer().split(lines, '\n', -1, false);
+  std::vector<int64_t> printed;
+  bool inResult = false;
+  for (llvm::StringRef line : lines) {
+    if (line.trim() == "result") {
+      inResult = true;
+      continue;
+    }
+    int64_t v;
+    if (inResult && !line.trim().getAsInteger(10, v))
+      printed.push_back(v);
+  }
+  if (static_cast<int64_t>(printed.size()) != m * n)
+    fail("expected " + llvm::Twine(m * n) + " results, found " +
+         llvm::Twine(printed.size()));
+
+  // f32 accumulation of K products, each product and each addition rounded
+  // once: |y - y_ref| <= gamma_(K+1) * sum |x w| <= (K + 2) * 2^-24 * sum|x w|
+  // (Higham, Accuracy and Stability of Numerical Algorithms, 3.1). A decoding
+  // or scaling error is orders of magnitude larger.
+  int failures = 0;
+  double worst = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double ref = 0, mag = 0;
+      for (int64_t c = 0; c < k; ++c) {
+        ref += xHat[i * k + c] * wHat[j * k + c];
+        mag += std::fabs(xHat[i * k + c] * wHat[j * k + c]);
+      }
+      double bound = (k + 2) * std::ldexp(1.0, -24) * mag + 1e-38;
+      uint32_t u = static_cast<uint32_t>(printed[i * n + j]);
+      float got;
+      std::memcpy(&got, &u, 4);
+      double err = std::fabs(got - ref);
+      worst = std::max(worst, err / bound);
+      if (!(err <= bound) && failures++ < 10)
+        llvm::outs() << "FAIL y[" << i << "][" << j << "] = " << got
+                     << ", reference " << ref << ", bound " << bound << "\n";
+    }
+  }
+  llvm::outs() << "matmul " << m << "x" << n << "x" << k
+               << " weight=" << weightName << " act=" << actName << ": "
+               << (failures ? "FAILED, " : "all ") << m * n - failures << " of "
+               << m * n << " values within tolerance; max "
+               << "|err|/bound = " << llvm::format("%.3f", worst) << "\n";
+  return failures ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::ParseCommandLineOptions(argc, argv,
+                              "mxc integration test generator and checker\n");
+  if (mode == "roundtrip")
+    return roundtrip();
+  if (mode == "matmul")
+    return matmul();
+  fail("unknown mode '" + mode + "' (roundtrip or matmul)");
+}
