@@ -1,0 +1,86 @@
+//===- Exaq.h - EXAQ quantized softmax and its clipping value ---*- C++ -*-===//
+//
+// EXAQ (Shkolnik et al., 2024) quantizes the max-subtracted softmax input
+// d = x - max(x) <= 0 to b bits on a uniform grid over [clip, 0] whose top
+// level is exactly 0. The exponent then takes 2^b values (a table), and the
+// row sum is sum_q count_q * LUT[q] (a histogram and a short dot product).
+//
+// Two things live here:
+//  * the quantized softmax as the kernels compute it, in f32 and in a fixed
+//    order, so that lowered code can be checked bit for bit;
+//  * the clipping value that minimises the expected squared error after the
+//    exponent, E[(e^Q(d) - e^d)^2], under a Gaussian model of d or on
+//    calibration samples of d.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_NUMERICS_EXAQ_H
+#define MXC_NUMERICS_EXAQ_H
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace mxc::numerics {
+
+/// The EXAQ quantizer for `bits` in [1, 8] and `clip` < 0.
+struct ExaqQuantizer {
+  int bits;
+  double clip;
+
+  /// Number of levels, 2^bits.
+  int levels() const { return 1 << bits; }
+  /// Grid step, -clip / (2^bits - 1).
+  double step() const { return -clip / (levels() - 1); }
+  /// The f32 constants the kernels use: clip and 1 / step.
+  float clipF32() const { return static_cast<float>(clip); }
+  float inverseStepF32() const { return static_cast<float>(1.0 / step()); }
+
+  /// The code of d = x - max in f32 arithmetic, exactly as kernels do it:
+  /// t = (d - clip) * (1/step), clamped to [0, 2^b - 1] (NaN -> 0), then
+  /// rounded half away from zero.
+  int code(float d) const;
+  /// The exact grid value of code q: clip + q * step.
+  double level(int q) const { return clip + q * step(); }
+  /// LUT[q] = exp(level(q)), computed in double, stored as f32;
+  /// LUT[2^b - 1] = 1.
+  std::vector<float> exponentTable() const;
+};
+
+/// EXAQ softmax of one row of `n` values, bit for bit as the lowered code:
+///   m = max(x); masked positions (x = -inf) are not counted;
+///   q_i = code(x_i - m); count_q = #{i : q_i = q};
+///   s = sum over q = 0 .. 2^b - 1 of f32(count_q) * LUT[q], in f32, in order;
+///   y_i = LUT[q_i] / s, 0 for masked positions.
+/// A row with no unmasked value yields zeros; a NaN anywhere yields NaN.
+/// `counts`, if given, receives the 2^b counts.
+void exaqSoftmaxRow(const ExaqQuantizer &quantizer, const float *x, size_t n,
+                    float *y, std::vector<uint32_t> *counts = nullptr);
+
+/// The exact softmax of one row in float64 (masked positions -> 0; a fully
+/// masked row -> zeros).
+void softmaxRowF64(const float *x, size_t n, double *y);
+
+/// E[(e^Q(d) - e^d)^2] for d ~ N(mean, std^2) clipped at 0 (values above 0
+/// become 0, where Q is exact and the error vanishes), by composite
+/// Gauss-Legendre quadrature split at the quantization cells.
+double exaqGaussianError(int bits, double clip, double mean, double std);
+
+/// The same objective on samples of d: mean of (e^Q(d_i) - e^(d_i))^2.
+double exaqSampleError(int bits, double clip, const float *d, size_t n);
+
+/// A clipping value and the objective there.
+struct ClipChoice {
+  double clip;
+  double error;
+};
+
+/// The clip minimising exaqGaussianError (grid scan, then golden section).
+ClipChoice optimalClipGaussian(int bits, double mean, double std);
+
+/// The clip minimising exaqSampleError on the samples.
+ClipChoice optimalClipSamples(int bits, const float *d, size_t n);
+
+} // namespace mxc::numerics
+
+#endif // MXC_NUMERICS_EXAQ_H

@@ -1,0 +1,254 @@
+//===- Exaq.cpp - EXAQ quantized softmax and its clipping value -----------===//
+
+#include "mxc/Numerics/Exaq.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+using namespace mxc::numerics;
+
+int ExaqQuantizer::code(float d) const {
+  float t = (d - clipF32()) * inverseStepF32();
+  // fmax/fmin drop a NaN operand, as arith.maxnumf/minnumf do.
+  t = std::fmin(std::fmax(t, 0.0f), static_cast<float>(levels() - 1));
+  return static_cast<int>(std::round(t));
+}
+
+std::vector<float> ExaqQuantizer::exponentTable() const {
+  std::vector<float> table(levels());
+  for (int q = 0; q < levels(); ++q)
+    table[q] = static_cast<float>(std::exp(level(q)));
+  table.back() = 1.0f; // level(2^b - 1) is 0 up to rounding of the step.
+  return table;
+}
+
+void mxc::numerics::exaqSoftmaxRow(const ExaqQuantizer &quantizer,
+                                   const float *x, size_t n, float *y,
+                                   std::vector<uint32_t> *counts) {
+  float m = -std::numeric_limits<float>::infinity();
+  bool hasNaN = false;
+  for (size_t i = 0; i < n; ++i) {
+    hasNaN |= std::isnan(x[i]);
+    m = std::max(m, x[i]);
+  }
+  const int levels = quantizer.levels();
+  std::vector<uint32_t> count(levels, 0);
+  std::vector<int> codes(n, -1);
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] == -std::numeric_limits<float>::infinity())
+      continue; // Masked: contributes nothing.
+    codes[i] = quantizer.code(x[i] - m);
+    ++count[codes[i]];
+  }
+  std::vector<float> table = quantizer.exponentTable();
+  float sum = 0.0f;
+  for (int q = 0; q < levels; ++q)
+    sum += static_cast<float>(count[q]) * table[q];
+  for (size_t i = 0; i < n; ++i) {
+    if (hasNaN)
+      y[i] = std::numeric_limits<float>::quiet_NaN();
+    else if (codes[i] < 0 || sum == 0.0f)
+      y[i] = 0.0f;
+    else
+      y[i] = table[codes[i]] / sum;
+  }
+  if (counts)
+    *counts = std::move(count);
+}
+
+void mxc::numerics::softmaxRowF64(const float *x, size_t n, double *y) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < n; ++i)
+    m = std::max(m, static_cast<double>(x[i]));
+  if (m == -std::numeric_limits<double>::infinity()) {
+    std::fill(y, y + n, 0.0);
+    return;
+  }
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    y[i] = std::exp(static_cast<double>(x[i]) - m);
+    sum += y[i];
+  }
+  for (size_t i = 0; i < n; ++i)
+    y[i] /= sum;
+}
+
+namespace {
+
+/// The value Q(d) of the quantizer in exact arithmetic.
+double quantize(double d, double clip, double step, int levels) {
+  double q = std::round((d - clip) / step);
+  q = std::clamp(q, 0.0, static_cast<double>(levels - 1));
+  return clip + q * step;
+}
+
+// 8-point Gauss-Legendre nodes and weights on [-1, 1].
+constexpr double kNodes[8] = {-0.9602898564975363, -0.7966664774136267,
+                              -0.5255324099163290, -0.1834346424956498,
+                              0.1834346424956498,  0.5255324099163290,
+                              0.7966664774136267,  0.9602898564975363};
+constexpr double kWeights[8] = {0.1012285362903763, 0.2223810344533745,
+                                0.3137066458778873, 0.3626837833783620,
+                                0.3626837833783620, 0.3137066458778873,
+                                0.2223810344533745, 0.1012285362903763};
+
+/// Integral of f over [a, b] with composite 8-point Gauss-Legendre on
+/// pieces no wider than h.
+double integrate(const std::function<double(double)> &f, double a, double b,
+                 double h) {
+  if (!(b > a))
+    return 0;
+  int pieces = std::max(1, static_cast<int>(std::ceil((b - a) / h)));
+  double width = (b - a) / pieces, total = 0;
+  for (int p = 0; p < pieces; ++p) {
+    double mid = a + (p + 0.5) * width, half = width / 2;
+    for (int k = 0; k < 8; ++k)
+      total += kWeights[k] * f(mid + half * kNodes[k]);
+  }
+  return total * width / 2;
+}
+
+double normalPdf(double z) {
+  return std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI);
+}
+double normalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+/// Minimises `f` over clips in [lo, hi] (both < 0): a grid scan, then golden
+/// section around the best grid point.
+ClipChoice minimise(const std::function<double(double)> &f, double lo,
+                    double hi) {
+  const int gridPoints = 240;
+  double bestClip = hi, bestError = std::numeric_limits<double>::infinity();
+  double spacing = (hi - lo) / (gridPoints - 1);
+  for (int i = 0; i < gridPoints; ++i) {
+    double c = lo + i * spacing;
+    double e = f(c);
+    if (e < bestError) {
+      bestError = e;
+      bestClip = c;
+    }
+  }
+  double a = std::max(lo, bestClip - spacing);
+  double b = std::min(hi, bestClip + spacing);
+  const double ratio = (std::sqrt(5.0) - 1) / 2;
+  double c = b - ratio * (b - a), d = a + ratio * (b - a);
+  double fc = f(c), fd = f(d);
+  for (int it = 0; it < 60 && b - a > 1e-7; ++it) {
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - ratio * (b - a);
+      fc = f(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + ratio * (b - a);
+      fd = f(d);
+    }
+  }
+  double mid = (a + b) / 2, fm = f(mid);
+  if (fm < bestError)
+    return {mid, fm};
+  return {bestClip, bestError};
+}
+
+} // namespace
+
+double mxc::numerics::exaqGaussianError(int bits, double clip, double mean,
+                                        double std) {
+  const int levels = 1 << bits;
+  const double step = -clip / (levels - 1);
+  if (!(std > 0)) { // A point mass at the mean (clipped at 0).
+    double d = std::min(mean, 0.0);
+    double e = std::exp(quantize(d, clip, step, levels)) - std::exp(d);
+    return e * e;
+  }
+  auto density = [&](double d) { return normalPdf((d - mean) / std) / std; };
+  // Below `far`, e^d is negligible next to e^clip: the integrand is
+  // e^(2 clip) times the normal tail mass.
+  const double far = std::min(mean - 12 * std, clip - 40);
+  double total = std::exp(2 * clip) * normalCdf((far - mean) / std);
+  // Cells of Q: [clip + (q - 1/2) step, clip + (q + 1/2) step), the first
+  // open below (clamp), the last cut at 0.
+  std::vector<double> cuts = {far};
+  for (int q = 0; q < levels; ++q) {
+    double upper = clip + (q + 0.5) * step;
+    if (upper > far && upper < 0)
+      cuts.push_back(upper);
+  }
+  cuts.push_back(0.0);
+  const double h = std::min(std / 8, 0.25);
+  for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+    double a = cuts[i], b = cuts[i + 1];
+    double value = quantize((a + b) / 2, clip, step, levels);
+    double ev = std::exp(value);
+    total += integrate(
+        [&](double d) {
+          double e = ev - std::exp(d);
+          return e * e * density(d);
+        },
+        a, b, h);
+  }
+  return total;
+}
+
+/// exaqSampleError with e^(d_i) precomputed in `expD`: e^Q(d) takes only
+/// 2^b values, so an evaluation needs no exponential.
+static double sampleError(int bits, double clip, const float *d,
+                          const double *expD, size_t n) {
+  const int levels = 1 << bits;
+  const double step = -clip / (levels - 1);
+  std::vector<double> table(levels);
+  for (int q = 0; q < levels; ++q)
+    table[q] = std::exp(clip + q * step);
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double x = std::min(static_cast<double>(d[i]), 0.0);
+    double q = std::clamp(std::round((x - clip) / step), 0.0,
+                          static_cast<double>(levels - 1));
+    double e = table[static_cast<int>(q)] - expD[i];
+    total += e * e;
+  }
+  return n ? total / n : 0;
+}
+
+static std::vector<double> expOfSamples(const float *d, size_t n) {
+  std::vector<double> expD(n);
+  for (size_t i = 0; i < n; ++i)
+    expD[i] = std::exp(std::min(static_cast<double>(d[i]), 0.0));
+  return expD;
+}
+
+double mxc::numerics::exaqSampleError(int bits, double clip, const float *d,
+                                      size_t n) {
+  std::vector<double> expD = expOfSamples(d, n);
+  return sampleError(bits, clip, d, expD.data(), n);
+}
+
+/// Clips worth searching: the optimum trades e^clip (the clamp error) for
+/// the step; beyond -40 e^clip is far below any float resolution.
+static double searchLimit(double lowest) {
+  return std::max(-40.0, std::min(-1.0, lowest));
+}
+
+ClipChoice mxc::numerics::optimalClipGaussian(int bits, double mean,
+                                              double std) {
+  return minimise(
+      [&](double c) { return exaqGaussianError(bits, c, mean, std); },
+      searchLimit(mean - 10 * std), -1e-3);
+}
+
+ClipChoice mxc::numerics::optimalClipSamples(int bits, const float *d,
+                                             size_t n) {
+  double lowest = 0;
+  for (size_t i = 0; i < n; ++i)
+    lowest = std::min(lowest, static_cast<double>(d[i]));
+  std::vector<double> expD = expOfSamples(d, n);
+  return minimise(
+      [&](double c) { return sampleError(bits, c, d, expD.data(), n); },
+      searchLimit(1.25 * lowest), -1e-3);
+}

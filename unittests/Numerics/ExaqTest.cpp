@@ -1,0 +1,217 @@
+//===- ExaqTest.cpp - EXAQ softmax and the optimal clipping value ---------===//
+
+#include "mxc/Numerics/Exaq.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+using namespace mxc::numerics;
+
+namespace {
+
+const float kInf = std::numeric_limits<float>::infinity();
+
+TEST(ExaqQuantizer, Grid) {
+  ExaqQuantizer q{2, -3.0};
+  EXPECT_EQ(q.levels(), 4);
+  EXPECT_DOUBLE_EQ(q.step(), 1.0);
+  EXPECT_EQ(q.code(0.0f), 3);   // The top level is exactly 0.
+  EXPECT_EQ(q.code(-3.0f), 0);  // The clip is the bottom level.
+  EXPECT_EQ(q.code(-1e30f), 0); // Below the clip: clamped, not flushed.
+  EXPECT_EQ(q.code(-kInf), 0);
+  EXPECT_EQ(q.code(NAN), 0);
+  EXPECT_EQ(q.code(-0.9f), 2);
+  EXPECT_EQ(q.code(-1.5f), 2); // A tie rounds away from zero: 1.5 -> 2.
+  EXPECT_EQ(q.code(-2.2f), 1);
+  std::vector<float> lut = q.exponentTable();
+  ASSERT_EQ(lut.size(), 4u);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_FLOAT_EQ(lut[i], static_cast<float>(std::exp(-3.0 + i)));
+  EXPECT_EQ(lut[3], 1.0f);
+  for (int bits = 1; bits <= 8; ++bits) {
+    ExaqQuantizer qb{bits, -7.3};
+    EXPECT_EQ(qb.exponentTable().back(), 1.0f);
+    EXPECT_EQ(qb.code(0.0f), qb.levels() - 1);
+  }
+}
+
+// The worked example of mxc.softmax's documentation.
+TEST(ExaqSoftmax, WorkedExample) {
+  ExaqQuantizer q{2, -3.0};
+  const float x[] = {0.0f, -0.9f, -2.2f, -7.0f};
+  float y[4];
+  std::vector<uint32_t> counts;
+  exaqSoftmaxRow(q, x, 4, y, &counts);
+  EXPECT_EQ(counts, (std::vector<uint32_t>{1, 1, 1, 1}));
+  double sum = 1 + std::exp(-1.0) + std::exp(-2.0) + std::exp(-3.0);
+  EXPECT_NEAR(y[0], 1 / sum, 1e-6);
+  EXPECT_NEAR(y[1], std::exp(-1.0) / sum, 1e-6);
+  EXPECT_NEAR(y[2], std::exp(-2.0) / sum, 1e-6);
+  EXPECT_NEAR(y[3], std::exp(-3.0) / sum, 1e-6);
+}
+
+// Against the definition written out in float64: identical codes (inputs
+// kept away from ties), outputs within f32 rounding, and a sum of 1.
+TEST(ExaqSoftmax, MatchesFloat64Definition) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> logits(0, 3);
+  for (int bits : {1, 2, 3, 4, 8}) {
+    ExaqQuantizer q{bits, -6.5};
+    std::vector<float> x(300), y(300);
+    for (float &v : x)
+      v = logits(rng);
+    exaqSoftmaxRow(q, x.data(), x.size(), y.data());
+    double m = *std::max_element(x.begin(), x.end());
+    std::vector<double> e(x.size());
+    double sum = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      double d = x[i] - m;
+      double level =
+          std::clamp(std::round((d + 6.5) / q.step()), 0.0, q.levels() - 1.0);
+      e[i] = std::exp(-6.5 + level * q.step());
+      sum += e[i];
+    }
+    double total = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      EXPECT_NEAR(y[i], e[i] / sum, 1e-5 * e[i] / sum + 1e-9)
+          << "bits " << bits << " i " << i;
+      total += y[i];
+    }
+    EXPECT_NEAR(total, 1.0, 1e-4);
+  }
+}
+
+TEST(ExaqSoftmax, MaskedRowsAndNaN) {
+  ExaqQuantizer q{3, -5.0};
+  const float x[] = {-kInf, 1.0f, -kInf, 1.0f};
+  float y[4];
+  std::vector<uint32_t> counts;
+  exaqSoftmaxRow(q, x, 4, y, &counts);
+  EXPECT_EQ(y[0], 0.0f);
+  EXPECT_EQ(y[2], 0.0f);
+  EXPECT_FLOAT_EQ(y[1], 0.5f);
+  EXPECT_FLOAT_EQ(y[3], 0.5f);
+  EXPECT_EQ(std::accumulate(counts.begin(), counts.end(), 0u), 2u);
+
+  const float all[] = {-kInf, -kInf, -kInf};
+  exaqSoftmaxRow(q, all, 3, y);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(y[i], 0.0f); // Never NaN.
+
+  const float nan[] = {1.0f, NAN, 2.0f};
+  exaqSoftmaxRow(q, nan, 3, y);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(std::isnan(y[i]));
+}
+
+TEST(ExactSoftmax, Float64) {
+  const float x[] = {1.0f, 2.0f, -kInf, 3.0f};
+  double y[4];
+  softmaxRowF64(x, 4, y);
+  double sum = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+  EXPECT_NEAR(y[0], std::exp(1.0) / sum, 1e-15);
+  EXPECT_EQ(y[2], 0.0);
+  EXPECT_NEAR(y[3], std::exp(3.0) / sum, 1e-15);
+  const float all[] = {-kInf, -kInf};
+  softmaxRowF64(all, 2, y);
+  EXPECT_EQ(y[0], 0.0);
+  EXPECT_EQ(y[1], 0.0);
+}
+
+/// min(N(mean, std), 0) samples: the Gaussian model of d, clipped at 0.
+std::vector<float> clippedGaussian(double mean, double std, size_t n,
+                                   unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> normal(mean, std);
+  std::vector<float> d(n);
+  for (float &v : d)
+    v = static_cast<float>(std::min(normal(rng), 0.0));
+  return d;
+}
+
+// The quadrature agrees with a Monte Carlo estimate of the same expectation.
+TEST(ExaqClip, QuadratureMatchesMonteCarlo) {
+  std::vector<float> d = clippedGaussian(-4.0, 3.0, 1000000, 5);
+  for (int bits : {2, 3, 4}) {
+    for (double clip : {-2.0, -6.0, -11.0}) {
+      double quad = exaqGaussianError(bits, clip, -4.0, 3.0);
+      double mc = exaqSampleError(bits, clip, d.data(), d.size());
+      EXPECT_NEAR(quad, mc, 0.02 * mc) << "bits " << bits << " clip " << clip;
+    }
+  }
+}
+
+TEST(ExaqClip, OptimumIsAMinimum) {
+  for (int bits : {1, 2, 3, 4, 6, 8}) {
+    ClipChoice best = optimalClipGaussian(bits, -4.0, 3.0);
+    EXPECT_LT(best.clip, 0);
+    EXPECT_NEAR(best.error, exaqGaussianError(bits, best.clip, -4.0, 3.0),
+                1e-15);
+    for (double delta : {0.01, 0.1, 0.5, 2.0}) {
+      if (best.clip - delta > -40)
+        EXPECT_LE(best.error,
+                  exaqGaussianError(bits, best.clip - delta, -4.0, 3.0))
+            << "bits " << bits << " delta -" << delta;
+      if (best.clip + delta < 0)
+        EXPECT_LE(best.error,
+                  exaqGaussianError(bits, best.clip + delta, -4.0, 3.0))
+            << "bits " << bits << " delta +" << delta;
+    }
+  }
+}
+
+TEST(ExaqClip, GrowsWithBitsAndSigma) {
+  double previous = 0;
+  for (int bits = 1; bits <= 6; ++bits) {
+    double clip = optimalClipGaussian(bits, -4.0, 3.0).clip;
+    EXPECT_LT(clip, previous) << "bits " << bits;
+    previous = clip;
+  }
+  previous = 0;
+  for (double std : {0.5, 1.0, 2.0, 4.0}) {
+    double clip = optimalClipGaussian(3, -1.0, std).clip;
+    EXPECT_LT(clip, previous) << "std " << std;
+    previous = clip;
+  }
+}
+
+// The analytic (Gaussian) and the sample-based optimum agree when the
+// samples are Gaussian.
+TEST(ExaqClip, AnalyticAgreesWithSamples) {
+  for (auto [mean, std] :
+       {std::pair{-4.0, 3.0}, std::pair{-2.0, 1.5}, std::pair{-6.0, 4.0}}) {
+    std::vector<float> d = clippedGaussian(mean, std, 200000, 17);
+    for (int bits : {2, 3, 4}) {
+      ClipChoice analytic = optimalClipGaussian(bits, mean, std);
+      ClipChoice sampled = optimalClipSamples(bits, d.data(), d.size());
+      EXPECT_NEAR(analytic.clip, sampled.clip, 0.06 * -analytic.clip)
+          << "mean " << mean << " std " << std << " bits " << bits;
+      // The analytic clip is near-optimal on the samples too.
+      EXPECT_LE(exaqSampleError(bits, analytic.clip, d.data(), d.size()),
+                1.02 * sampled.error);
+    }
+  }
+}
+
+// Both optima beat the naive clips: the observed minimum and a fixed -8.
+TEST(ExaqClip, BeatsNaiveClips) {
+  const double mean = -4.0, std = 3.0;
+  std::vector<float> d = clippedGaussian(mean, std, 200000, 23);
+  double observedMin = *std::min_element(d.begin(), d.end());
+  for (int bits : {2, 3, 4}) {
+    ClipChoice analytic = optimalClipGaussian(bits, mean, std);
+    ClipChoice sampled = optimalClipSamples(bits, d.data(), d.size());
+    for (double naive : {observedMin, -8.0}) {
+      EXPECT_LT(analytic.error, exaqGaussianError(bits, naive, mean, std))
+          << "bits " << bits << " naive " << naive;
+      EXPECT_LT(sampled.error, exaqSampleError(bits, naive, d.data(), d.size()))
+          << "bits " << bits << " naive " << naive;
+    }
+  }
+}
+
+} // namespace
