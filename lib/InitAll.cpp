@@ -4,6 +4,7 @@
 #include "mxc/Conversion/Passes.h"
 #include "mxc/IR/MXCDialect.h"
 #include "mxc/Pipelines/Pipelines.h"
+#include "mxc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
@@ -13,5 +14,6 @@ void mxc::registerAllDialects(mlir::DialectRegistry &registry) {
 
 void mxc::registerAllPasses() {
   mlir::mxc::registerMXCConversionPasses();
+  mlir::mxc::registerMXCTransformsPasses();
   mlir::mxc::registerCPUPipeline();
 }

@@ -32,6 +32,33 @@ LogicalResult ExaqAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult
+SoftmaxStatsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         llvm::APFloat mean, llvm::APFloat std,
+                         llvm::APFloat min, int64_t count,
+                         DenseF32ArrayAttr samples) {
+  double meanValue = mean.convertToDouble(), stdValue = std.convertToDouble(),
+         minValue = min.convertToDouble();
+  if (count < 0)
+    return emitError() << "softmax statistics count must be >= 0, got "
+                       << count;
+  if (!std::isfinite(stdValue) || stdValue < 0)
+    return emitError() << "softmax statistics std must be finite and >= 0, "
+                          "got "
+                       << stdValue;
+  if (!(minValue <= meanValue && meanValue <= 0))
+    return emitError() << "softmax statistics need min <= mean <= 0 (they "
+                          "describe x - max(x)), got min "
+                       << minValue << " and mean " << meanValue;
+  if (samples)
+    for (auto [i, v] : llvm::enumerate(samples.asArrayRef()))
+      if (!std::isfinite(v) || v > 0)
+        return emitError() << "softmax statistics sample " << i
+                           << " is " << v
+                           << "; samples of x - max(x) are finite and <= 0";
+  return success();
+}
+
 #define GET_ATTRDEF_CLASSES
 #include "mxc/IR/MXCOpsAttributes.cpp.inc"
 

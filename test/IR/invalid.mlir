@@ -112,6 +112,35 @@ func.func private @exaq_clip_zero() attributes {q = #mxc.exaq<bits = 2, clip = 0
 func.func private @exaq_no_clip() attributes {q = #mxc.exaq<bits = 2>}
 
 //===----------------------------------------------------------------------===//
+// #mxc.softmax_stats
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// expected-error @+1 {{softmax statistics count must be >= 0, got -1}}
+func.func private @stats_count() attributes {s = #mxc.softmax_stats<mean = -1.0, std = 1.0, min = -5.0, count = -1>}
+
+// -----
+
+// expected-error @+1 {{softmax statistics std must be finite and >= 0, got -1.000000e+00}}
+func.func private @stats_std() attributes {s = #mxc.softmax_stats<mean = -1.0, std = -1.0, min = -5.0, count = 8>}
+
+// -----
+
+// expected-error @+1 {{softmax statistics need min <= mean <= 0 (they describe x - max(x)), got min -5.000000e+00 and mean 5.000000e-01}}
+func.func private @stats_positive_mean() attributes {s = #mxc.softmax_stats<mean = 0.5, std = 1.0, min = -5.0, count = 8>}
+
+// -----
+
+// expected-error @+1 {{softmax statistics need min <= mean <= 0 (they describe x - max(x)), got min -1.000000e+00 and mean -2.000000e+00}}
+func.func private @stats_min_above_mean() attributes {s = #mxc.softmax_stats<mean = -2.0, std = 1.0, min = -1.0, count = 8>}
+
+// -----
+
+// expected-error @+1 {{softmax statistics sample 1 is 1.500000e+00; samples of x - max(x) are finite and <= 0}}
+func.func private @stats_positive_sample() attributes {s = #mxc.softmax_stats<mean = -2.0, std = 1.0, min = -3.0, count = 8, samples = [-1.0, 1.5]>}
+
+//===----------------------------------------------------------------------===//
 // mxc.quantize / mxc.dequantize
 //===----------------------------------------------------------------------===//
 

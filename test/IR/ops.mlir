@@ -114,3 +114,13 @@ func.func @attention_prefill(%q: tensor<8x?x64xbf16>, %k: tensor<2x?x64xbf16>, %
   %0 = mxc.attention %q, %k, %v spans(%s : tensor<?x8x2xi64>) : tensor<8x?x64xbf16>, tensor<2x?x64xbf16>, tensor<2x?x32xbf16> -> tensor<8x?x32xbf16>
   return
 }
+
+// Calibration statistics ride on softmax and attention.
+// CHECK-LABEL: func.func @with_stats
+func.func @with_stats(%x: tensor<4x128xf32>) {
+  // CHECK: mxc.softmax %{{.*}} {stats = #mxc.softmax_stats<mean = -4.100000e+00, std = 2.900000e+00, min = -1.750000e+01, count = 65536>} : tensor<4x128xf32>
+  %0 = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -4.1, std = 2.9, min = -17.5, count = 65536>} : tensor<4x128xf32>
+  // CHECK: mxc.softmax %{{.*}} quantized <bits = 2, clip = -3.000000e+00> {stats = #mxc.softmax_stats<mean = -1.000000e+00, std = 5.000000e-01, min = -2.000000e+00, count = 3, samples = [0.000000e+00, -1.000000e+00, -2.000000e+00]>}
+  %1 = mxc.softmax %x quantized <bits = 2, clip = -3.0> {stats = #mxc.softmax_stats<mean = -1.0, std = 0.5, min = -2.0, count = 3, samples = [0.0, -1.0, -2.0]>} : tensor<4x128xf32>
+  return
+}

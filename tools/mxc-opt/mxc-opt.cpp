@@ -14,9 +14,14 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+namespace mxc::test {
+void registerTestPasses();
+} // namespace mxc::test
+
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mxc::registerAllPasses();
+  mxc::test::registerTestPasses();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -75,4 +75,39 @@ def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
   }];
 }
 
+def MXC_SoftmaxStatsAttr : MXC_Attr<"SoftmaxStats", "softmax_stats"> {
+  let summary = "calibration statistics of a softmax input";
+  let description = [{
+    What calibration observed of the max-subtracted softmax input
+    `d = x - max(x)` over all unmasked positions of all rows (the row maxima,
+    where d = 0, included): its mean, standard deviation and minimum, the
+    number of values, and optionally a sample of the values themselves.
+    `mxc-softmax-clip` reads it to choose the EXAQ clip: `mode=analytic` from
+    `mean` and `std` (a Gaussian model clipped at 0), `mode=samples` from
+    `samples`.
+
+    | rule | violation |
+    |------|-----------|
+    | `count` >= 0 | `count = -1` |
+    | `std` >= 0 and finite | `std = -1.0` |
+    | `min` <= `mean` <= 0 (d is never positive) | `mean = 0.5` |
+    | every sample is finite and <= 0 | `samples = [1.0]` |
+
+    Example:
+    ```mlir
+    %y = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -4.1, std = 2.9,
+           min = -17.5, count = 65536>} : tensor<8x512xf32>
+    ```
+  }];
+  let parameters = (ins
+    MXC_F64Parameter<"mean of d">:$mean,
+    MXC_F64Parameter<"standard deviation of d">:$std,
+    MXC_F64Parameter<"smallest d seen">:$min,
+    "int64_t":$count,
+    OptionalParameter<"::mlir::DenseF32ArrayAttr", "a sample of d">:$samples
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // MXC_IR_MXCATTRS_TD

@@ -220,6 +220,9 @@ def MXC_SoftmaxOp : MXC_Op<"softmax", [Pure, SameOperandsAndResultType]> {
     Values of `-inf` (masked positions) contribute nothing in both modes. A
     row that is entirely `-inf` yields zeros, not NaN.
 
+    Calibration statistics of the input (`stats`, an `#mxc.softmax_stats`)
+    may ride along; `mxc-softmax-clip` turns them into `quantized`.
+
     Rule: the input has rank >= 1.
 
     Worked example (2 bits, clip -3, levels -3, -2, -1, 0): the row
@@ -231,7 +234,8 @@ def MXC_SoftmaxOp : MXC_Op<"softmax", [Pure, SameOperandsAndResultType]> {
     %z = mxc.softmax %x quantized <bits = 2, clip = -5.5> : tensor<4x128xf32>
     ```
   }];
-  let arguments = (ins MXC_FloatTensor:$input, OptionalAttr<MXC_ExaqAttr>:$quant);
+  let arguments = (ins MXC_FloatTensor:$input, OptionalAttr<MXC_ExaqAttr>:$quant,
+                       OptionalAttr<MXC_SoftmaxStatsAttr>:$stats);
   let results = (outs MXC_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`quantized` $quant^)? attr-dict `:` type($input)
@@ -257,7 +261,9 @@ def MXC_AttentionOp : MXC_Op<"attention", [Pure]> {
       `j <= p_i`.
     * `scale` multiplies `q . k` (default `1 / sqrt(D)`).
     * `quantized <bits, clip>` makes the softmax EXAQ-quantized (as in
-      `mxc.softmax`).
+      `mxc.softmax`); `stats` (an `#mxc.softmax_stats` of the scaled,
+      masked, max-subtracted scores) is what `mxc-softmax-clip` reads to
+      choose it.
     * `tile` (default 64) is the number of keys per KV tile that a lowering
       walks; span-sparse lowerings skip tiles that no span touches.
 
@@ -311,7 +317,8 @@ def MXC_AttentionOp : MXC_Op<"attention", [Pure]> {
     DefaultValuedAttr<I64Attr, "64">:$tile,
     DefaultValuedAttr<I64Attr, "0">:$sink,
     UnitAttr:$keep_self,
-    OptionalAttr<MXC_ExaqAttr>:$quant
+    OptionalAttr<MXC_ExaqAttr>:$quant,
+    OptionalAttr<MXC_SoftmaxStatsAttr>:$stats
   );
   let results = (outs MXC_FloatTensor:$result);
   let assemblyFormat = [{

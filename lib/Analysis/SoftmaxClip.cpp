@@ -1,0 +1,41 @@
+//===- SoftmaxClip.cpp - EXAQ clip from calibration statistics ------------===//
+
+#include "mxc/Analysis/SoftmaxClip.h"
+#include "mxc/Numerics/Exaq.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::mxc;
+namespace num = ::mxc::numerics;
+
+FailureOr<SoftmaxClipChoice>
+mlir::mxc::chooseSoftmaxClip(SoftmaxStatsAttr stats, int64_t bits,
+                             SoftmaxClipMode mode, std::string &reason) {
+  const int b = static_cast<int>(bits);
+  const double mean = stats.getMean().convertToDouble();
+  const double std = stats.getStd().convertToDouble();
+  // The observed minimum as a clip; a degenerate minimum of 0 is no clip.
+  const double observedMin = std::min(stats.getMin().convertToDouble(), -1e-3);
+
+  if (mode == SoftmaxClipMode::Analytic) {
+    num::ClipChoice best = num::optimalClipGaussian(b, mean, std);
+    return SoftmaxClipChoice{
+        bits, best.clip, best.error,
+        num::exaqGaussianError(b, observedMin, mean, std),
+        num::exaqGaussianError(b, -8.0, mean, std)};
+  }
+
+  DenseF32ArrayAttr samples = stats.getSamples();
+  if (!samples || samples.empty()) {
+    reason = "mode=samples needs 'samples' in the softmax statistics; "
+             "calibrate with samples or use mode=analytic";
+    return failure();
+  }
+  ArrayRef<float> d = samples.asArrayRef();
+  num::ClipChoice best = num::optimalClipSamples(b, d.data(), d.size());
+  return SoftmaxClipChoice{
+      bits, best.clip, best.error,
+      num::exaqSampleError(b, observedMin, d.data(), d.size()),
+      num::exaqSampleError(b, -8.0, d.data(), d.size())};
+}
