@@ -20,10 +20,9 @@ mlir::mxc::chooseSoftmaxClip(SoftmaxStatsAttr stats, int64_t bits,
 
   if (mode == SoftmaxClipMode::Analytic) {
     num::ClipChoice best = num::optimalClipGaussian(b, mean, std);
-    return SoftmaxClipChoice{
-        bits, best.clip, best.error,
-        num::exaqGaussianError(b, observedMin, mean, std),
-        num::exaqGaussianError(b, -8.0, mean, std)};
+    return SoftmaxClipChoice{bits, best.clip, best.error,
+                             num::exaqGaussianError(b, observedMin, mean, std),
+                             num::exaqGaussianError(b, -8.0, mean, std)};
   }
 
   DenseF32ArrayAttr samples = stats.getSamples();

@@ -53,8 +53,7 @@ SoftmaxStatsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (samples)
     for (auto [i, v] : llvm::enumerate(samples.asArrayRef()))
       if (!std::isfinite(v) || v > 0)
-        return emitError() << "softmax statistics sample " << i
-                           << " is " << v
+        return emitError() << "softmax statistics sample " << i << " is " << v
                            << "; samples of x - max(x) are finite and <= 0";
   return success();
 }

@@ -35,6 +35,7 @@ void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createMXCLowerQuantizePass());
   pm.addPass(createMXCLowerDequantizePass());
   pm.addPass(createMXCLowerMatmulPass());
+  pm.addPass(createMXCLowerSoftmaxPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createMXCCheckLoweredPass());
 

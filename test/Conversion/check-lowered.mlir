@@ -1,10 +1,10 @@
 // RUN: mxc-opt %s --mxc-check-lowered --split-input-file --verify-diagnostics
 
 // An op without a CPU lowering is named, not left to fail in bufferization.
-func.func @softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{'mxc.softmax' op has no CPU lowering yet}}
-  %y = mxc.softmax %x : tensor<4x8xf32>
-  return %y : tensor<4x8xf32>
+func.func @attention(%q: tensor<8x1x16xf32>, %k: tensor<4x32x16xf32>) -> tensor<8x1x16xf32> {
+  // expected-error @+1 {{'mxc.attention' op has no CPU lowering yet}}
+  %o = mxc.attention %q, %k, %k : tensor<8x1x16xf32>, tensor<4x32x16xf32>, tensor<4x32x16xf32> -> tensor<8x1x16xf32>
+  return %o : tensor<8x1x16xf32>
 }
 
 // -----

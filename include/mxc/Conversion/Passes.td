@@ -112,6 +112,44 @@ def MXCLowerMatmulPass : Pass<"mxc-lower-matmul"> {
   ];
 }
 
+def MXCLowerSoftmaxPass : Pass<"mxc-lower-softmax"> {
+  let summary = "Lower mxc.softmax (exact or EXAQ) to linalg and scf on tensors";
+  let description = [{
+    Rewrites every `mxc.softmax` over the last axis, computing in f32:
+
+    * exact: row max, `exp(x - max)`, row sum, division (a fully masked row,
+      max = -inf, gives zeros);
+    * EXAQ (`quantized <bits, clip>`): row max; a code per element,
+      `round(clamp((x - max - clip) / step, 0, 2^b - 1))`, with masked
+      (-inf) positions set apart; a per-row histogram of codes (an `scf.for`
+      nest that increments a count per element, which bufferizes in place);
+      the row sum as `sum_q count_q * LUT[q]` over the `2^b`-entry exponent
+      table; and `y = LUT[q] / sum`. The operations and their order are those
+      of `numerics::exaqSoftmaxRow`, so the result is bit-exact with it.
+
+    Before:
+    ```mlir
+    %y = mxc.softmax %x quantized <bits = 2, clip = -3.0> : tensor<4x128xf32>
+    ```
+    After (abridged):
+    ```mlir
+    %max = linalg.generic ... arith.maximumf ...        // tensor<4xf32>
+    %codes = linalg.generic ... math.round ...          // tensor<4x128xi32>
+    %counts = scf.for ... { scf.for ... tensor.insert } // tensor<4x5xi32>
+    %sum = linalg.generic ins(%counts, %lut) ...        // tensor<4xf32>
+    %y = linalg.generic ... arith.divf ...              // tensor<4x128xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+  let statistics = [
+    Statistic<"numLowered", "num-lowered", "Number of mxc.softmax lowered">
+  ];
+}
+
 def MXCCheckLoweredPass : Pass<"mxc-check-lowered", "::mlir::ModuleOp"> {
   let summary = "Fail with a clear error on mxc ops that no lowering removed";
   let description = [{

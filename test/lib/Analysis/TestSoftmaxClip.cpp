@@ -17,8 +17,7 @@ using namespace mlir::mxc;
 
 namespace {
 
-struct TestSoftmaxClipPass
-    : PassWrapper<TestSoftmaxClipPass, OperationPass<>> {
+struct TestSoftmaxClipPass : PassWrapper<TestSoftmaxClipPass, OperationPass<>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TestSoftmaxClipPass)
 
   TestSoftmaxClipPass() = default;

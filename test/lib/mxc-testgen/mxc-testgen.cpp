@@ -12,12 +12,19 @@
 //   mxc-testgen matmul --weight=mxfp4 --act=mxfp8_e4m3
 //     A program that quantizes a random weight (and activations) and prints
 //     the bits of mxc.matmul's result.
+//   mxc-testgen softmax --bits=2 --clip=-4.5
+//     EXAQ softmax of random rows (masked positions, a fully masked row, a
+//     NaN row), printed as bits, with the library's bits as CHECK lines.
+//   mxc-testgen softmax --bits=0 [--check=OUTPUT]
+//     The exact softmax, checked against float64 within its error bound.
+//
 //   mxc-testgen matmul ... --check=OUTPUT
 //     Compares that output with a float64 reference on the library's
 //     dequantized operands, within the f32 accumulation bound (see below).
 //
 //===----------------------------------------------------------------------===//
 
+#include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/MX.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -35,7 +42,7 @@ using namespace mxc::numerics;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> mode(cl::Positional, cl::Required,
-                                 cl::desc("<roundtrip|matmul>"));
+                                 cl::desc("<roundtrip|matmul|softmax>"));
 static cl::opt<std::string> formatName("format",
                                        cl::desc("roundtrip: element format"),
                                        cl::init("mxfp4"));
@@ -43,7 +50,7 @@ static cl::opt<std::string> rounding("rounding", cl::desc("even or away"),
                                      cl::init("even"));
 static cl::opt<int64_t> blockSize("block", cl::desc("MX block size"),
                                   cl::init(32));
-static cl::opt<int64_t> cols("cols", cl::desc("roundtrip: row length"),
+static cl::opt<int64_t> cols("cols", cl::desc("roundtrip, softmax: row length"),
                              cl::init(172));
 static cl::opt<std::string>
     weightName("weight", cl::desc("matmul: weight format"), cl::init("mxfp4"));
@@ -54,6 +61,10 @@ static cl::opt<int64_t> dimN("n", cl::desc("matmul: output features"),
                              cl::init(16));
 static cl::opt<int64_t> dimK("k", cl::desc("matmul: reduction size"),
                              cl::init(172));
+static cl::opt<int>
+    softmaxBits("bits", cl::desc("softmax: EXAQ bits, 0 = exact"), cl::init(0));
+static cl::opt<double> softmaxClip("clip", cl::desc("softmax: EXAQ clip"),
+                                   cl::init(-4.0));
 static cl::opt<unsigned> seed("seed", cl::desc("random seed"), cl::init(1));
 static cl::opt<std::string> checkFile("check",
                                       cl::desc("matmul: compare this output"));
@@ -261,6 +272,140 @@ int roundtrip() {
   return 0;
 }
 
+/// Reads the i32 values printed after the line `header` in `file`.
+std::vector<int64_t> readPrinted(const std::string &file,
+                                 llvm::StringRef header) {
+  auto buffer = llvm::MemoryBuffer::getFile(file);
+  if (!buffer)
+    fail("cannot read " + file);
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*buffer)->getBuffer().split(lines, '\n', -1, false);
+  std::vector<int64_t> printed;
+  bool inSection = false;
+  for (llvm::StringRef line : lines) {
+    if (line.trim() == header) {
+      inSection = true;
+      continue;
+    }
+    int64_t v;
+    if (inSection && !line.trim().getAsInteger(10, v))
+      printed.push_back(v);
+  }
+  return printed;
+}
+
+float floatOfBits(int64_t printed) {
+  uint32_t u = static_cast<uint32_t>(printed);
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+/// Softmax test rows: logits of several spreads, exact rounding ties,
+/// masked (-inf) positions, one fully masked row and one row with a NaN.
+std::vector<float> softmaxRows(int64_t rows, int64_t n, std::mt19937 &rng) {
+  std::vector<float> x(rows * n);
+  std::uniform_real_distribution<float> unit(0, 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::normal_distribution<float> logits(0.0f, 0.5f + 1.5f * r);
+    for (int64_t c = 0; c < n; ++c) {
+      float v = logits(rng);
+      if (r == rows - 2 || (r % 2 == 1 && unit(rng) < 0.3f))
+        v = -INFINITY;
+      x[r * n + c] = v;
+    }
+  }
+  // Row 0: max 3 and values at d = -0.5, -1.5, -2.5: exact ties of the
+  // code rounding when the grid step is a power of two (bits 2, clip -3).
+  x[0] = 3.0f;
+  for (int64_t c = 1; c < std::min<int64_t>(n, 7); ++c)
+    x[c] = 3.0f - (0.5f + static_cast<float>((c - 1) % 3));
+  x[(rows - 1) * n + n / 3] = NAN;
+  return x;
+}
+
+int softmax() {
+  const int64_t rows = 6, n = cols;
+  std::mt19937 rng(seed);
+  std::vector<float> x = softmaxRows(rows, n, rng);
+  std::string tensor =
+      "tensor<" + std::to_string(rows) + "x" + std::to_string(n) + "xf32>";
+  if (!checkFile.empty()) {
+    if (softmaxBits != 0)
+      fail("--check is for the exact softmax (--bits=0)");
+    std::vector<int64_t> printed = readPrinted(checkFile, "result");
+    if (static_cast<int64_t>(printed.size()) != rows * n)
+      fail("expected " + llvm::Twine(rows * n) + " results, found " +
+           llvm::Twine(printed.size()));
+    // Per element: d = x - max rounds with relative error u, so exp(d) is
+    // off by |d| u; expf adds <= 2 u; the f32 row sum (n - 1) u; the
+    // division u. |y - y_ref| <= (|d| + n + 4) u y_ref, u = 2^-24.
+    int failures = 0;
+    double worst = 0;
+    std::vector<double> ref(n);
+    for (int64_t r = 0; r < rows; ++r) {
+      softmaxRowF64(&x[r * n], n, ref.data());
+      float m = -INFINITY;
+      bool hasNaN = false;
+      for (int64_t c = 0; c < n; ++c) {
+        m = std::max(m, x[r * n + c]);
+        hasNaN |= std::isnan(x[r * n + c]);
+      }
+      for (int64_t c = 0; c < n; ++c) {
+        float got = floatOfBits(printed[r * n + c]);
+        if (hasNaN) {
+          if (!std::isnan(got) && failures++ < 10)
+            llvm::outs() << "FAIL y[" << r << "][" << c << "] = " << got
+                         << ", expected NaN\n";
+          continue;
+        }
+        double d = std::isinf(x[r * n + c]) ? 0 : std::fabs(x[r * n + c] - m);
+        double bound = (d + n + 4) * std::ldexp(1.0, -24) * ref[c] + 1e-45;
+        double err = std::fabs(got - ref[c]);
+        worst = std::max(worst, err / bound);
+        if (!(err <= bound) && failures++ < 10)
+          llvm::outs() << "FAIL y[" << r << "][" << c << "] = " << got
+                       << ", reference " << ref[c] << ", bound " << bound
+                       << "\n";
+      }
+    }
+    llvm::outs() << "softmax " << rows << "x" << n << ": "
+                 << (failures ? "FAILED, " : "all ") << rows * n - failures
+                 << " of " << rows * n << " values within tolerance; max "
+                 << "|err|/bound = " << llvm::format("%.3f", worst) << "\n";
+    return failures ? 1 : 0;
+  }
+
+  llvm::raw_ostream &os = llvm::outs();
+  os << "// Generated by mxc-testgen softmax --bits=" << softmaxBits
+     << " --clip=" << softmaxClip << " --cols=" << n << " --seed=" << seed
+     << "\n";
+  os << "func.func @main() {\n  %c0 = arith.constant 0 : index\n"
+     << "  %c1 = arith.constant 1 : index\n  %x = arith.constant ";
+  printDense(os, x, rows, n);
+  os << "\n  %y = mxc.softmax %x";
+  if (softmaxBits != 0)
+    os << " quantized <bits = " << softmaxBits
+       << ", clip = " << llvm::format("%.17e", static_cast<double>(softmaxClip))
+       << ">";
+  os << " : " << tensor << "\n";
+  printLoops(os, "result", "%y", tensor, rows, n, kPrintF32);
+  os << "  return\n}\n";
+  if (softmaxBits == 0)
+    return 0;
+  if (softmaxBits < 1 || softmaxBits > 8 || !(softmaxClip < 0))
+    fail("EXAQ needs 1 <= bits <= 8 and clip < 0");
+  ExaqQuantizer quantizer{softmaxBits, softmaxClip};
+  std::vector<float> y(n);
+  os << "\n// CHECK-LABEL: result\n";
+  for (int64_t r = 0; r < rows; ++r) {
+    exaqSoftmaxRow(quantizer, &x[r * n], n, y.data());
+    for (float v : y)
+      os << "// CHECK-NEXT: {{^}}" << printedBits(v) << "{{$}}\n";
+  }
+  return 0;
+}
+
 /// Random matmul operands: roughly normal, with a few outlier columns as
 /// real activations have.
 std::vector<float> randomMatrix(int64_t rows, int64_t k, std::mt19937 &rng,
@@ -321,22 +466,7 @@ int matmul() {
   if (af)
     xHat = dequantize(quantize(*af, block, m, k, x.data()));
 
-  auto buffer = llvm::MemoryBuffer::getFile(checkFile);
-  if (!buffer)
-    fail("cannot read " + checkFile);
-  llvm::SmallVector<llvm::StringRef> lines;
-  (*buffer)->getBuffer().split(lines, '\n', -1, false);
-  std::vector<int64_t> printed;
-  bool inResult = false;
-  for (llvm::StringRef line : lines) {
-    if (line.trim() == "result") {
-      inResult = true;
-      continue;
-    }
-    int64_t v;
-    if (inResult && !line.trim().getAsInteger(10, v))
-      printed.push_back(v);
-  }
+  std::vector<int64_t> printed = readPrinted(checkFile, "result");
   if (static_cast<int64_t>(printed.size()) != m * n)
     fail("expected " + llvm::Twine(m * n) + " results, found " +
          llvm::Twine(printed.size()));
@@ -355,9 +485,7 @@ int matmul() {
         mag += std::fabs(xHat[i * k + c] * wHat[j * k + c]);
       }
       double bound = (k + 2) * std::ldexp(1.0, -24) * mag + 1e-38;
-      uint32_t u = static_cast<uint32_t>(printed[i * n + j]);
-      float got;
-      std::memcpy(&got, &u, 4);
+      float got = floatOfBits(printed[i * n + j]);
       double err = std::fabs(got - ref);
       worst = std::max(worst, err / bound);
       if (!(err <= bound) && failures++ < 10)
@@ -382,5 +510,7 @@ int main(int argc, char **argv) {
     return roundtrip();
   if (mode == "matmul")
     return matmul();
-  fail("unknown mode '" + mode + "' (roundtrip or matmul)");
+  if (mode == "softmax")
+    return softmax();
+  fail("unknown mode '" + mode + "' (roundtrip, matmul or softmax)");
 }
