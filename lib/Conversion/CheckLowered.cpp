@@ -56,7 +56,7 @@ struct MXCCheckLoweredPass
           diag << ", but one reaches '" << other->getName() << "'";
         return;
       }
-      op->emitOpError() << "has no CPU lowering yet";
+      op->emitOpError() << "was not lowered by the mxc CPU lowerings";
     });
     if (!clean)
       signalPassFailure();

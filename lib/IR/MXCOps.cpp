@@ -212,6 +212,21 @@ LogicalResult AttentionOp::verify() {
     if (!compatibleDims(s[0], q[1]))
       return emitOpError() << "span table has " << s[0]
                            << " rows but there are " << q[1] << " queries";
+    if (Value mask = getTileMask()) {
+      ArrayRef<int64_t> m = cast<RankedTensorType>(mask.getType()).getShape();
+      int64_t tile = getTileAttr().getInt();
+      int64_t tiles = ShapedType::isDynamic(k[1]) || tile <= 0
+                          ? ShapedType::kDynamic
+                          : llvm::divideCeil(k[1], tile);
+      SmallVector<int64_t> expectedMask = {q[1], tiles};
+      if (!compatibleShapes(m, expectedMask))
+        return emitOpError() << "tile mask shape " << formatShape(m)
+                             << " does not match [queries, ceil(keys / tile)] "
+                                "= "
+                             << formatShape(expectedMask);
+    }
+  } else if (getTileMask()) {
+    return emitOpError() << "a tile mask needs a span table";
   } else if (getSink() != 0 || getKeepSelf()) {
     return emitOpError() << "'sink' and 'keep_self' apply only to span-sparse "
                             "attention (with a span table)";

@@ -2,6 +2,7 @@
 
 #include "mxc/Conversion/Passes.h"
 #include "mxc/Pipelines/Pipelines.h"
+#include "mxc/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -36,6 +37,10 @@ void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createMXCLowerDequantizePass());
   pm.addPass(createMXCLowerMatmulPass());
   pm.addPass(createMXCLowerSoftmaxPass());
+  pm.addPass(createMXCAttentionTileMaskPass());
+  MXCLowerAttentionPassOptions attention;
+  attention.countTiles = options.countAttentionTiles;
+  pm.addPass(createMXCLowerAttentionPass(attention));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createMXCCheckLoweredPass());
 

@@ -398,6 +398,22 @@ func.func @attention_span_type(%q: tensor<8x1x64xf32>, %k: tensor<4x16x64xf32>, 
 
 // -----
 
+func.func @attention_tile_mask_without_spans(%q: tensor<8x1x64xf32>, %k: tensor<4x256x64xf32>, %m: tensor<1x4xi8>) {
+  // expected-error @+1 {{'mxc.attention' op a tile mask needs a span table}}
+  %o = mxc.attention %q, %k, %k tile_mask(%m : tensor<1x4xi8>) : tensor<8x1x64xf32>, tensor<4x256x64xf32>, tensor<4x256x64xf32> -> tensor<8x1x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_tile_mask_shape(%q: tensor<8x1x64xf32>, %k: tensor<4x200x64xf32>, %s: tensor<1x4x2xi32>, %m: tensor<1x3xi8>) {
+  // expected-error @+1 {{'mxc.attention' op tile mask shape [1, 3] does not match [queries, ceil(keys / tile)] = [1, 4]}}
+  %o = mxc.attention %q, %k, %k spans(%s : tensor<1x4x2xi32>) tile_mask(%m : tensor<1x3xi8>) : tensor<8x1x64xf32>, tensor<4x200x64xf32>, tensor<4x200x64xf32> -> tensor<8x1x64xf32>
+  return
+}
+
+// -----
+
 func.func @attention_sink_without_spans(%q: tensor<8x1x64xf32>, %k: tensor<4x16x64xf32>) {
   // expected-error @+1 {{'mxc.attention' op 'sink' and 'keep_self' apply only to span-sparse attention (with a span table)}}
   %o = mxc.attention %q, %k, %k {sink = 4 : i64} : tensor<8x1x64xf32>, tensor<4x16x64xf32>, tensor<4x16x64xf32> -> tensor<8x1x64xf32>

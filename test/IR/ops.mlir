@@ -124,3 +124,11 @@ func.func @with_stats(%x: tensor<4x128xf32>) {
   %1 = mxc.softmax %x quantized <bits = 2, clip = -3.0> {stats = #mxc.softmax_stats<mean = -1.0, std = 0.5, min = -2.0, count = 3, samples = [0.0, -1.0, -2.0]>} : tensor<4x128xf32>
   return
 }
+
+// A tile mask: 200 keys in tiles of 64 are 4 tiles.
+// CHECK-LABEL: func.func @attention_tile_mask
+func.func @attention_tile_mask(%q: tensor<8x1x64xf32>, %k: tensor<4x200x64xf32>, %s: tensor<1x4x2xi32>, %m: tensor<1x4xi8>) {
+  // CHECK: mxc.attention %{{.*}}, %{{.*}}, %{{.*}} spans(%{{.*}} : tensor<1x4x2xi32>) tile_mask(%{{.*}} : tensor<1x4xi8>) {keep_self} :
+  %0 = mxc.attention %q, %k, %k spans(%s : tensor<1x4x2xi32>) tile_mask(%m : tensor<1x4xi8>) {keep_self} : tensor<8x1x64xf32>, tensor<4x200x64xf32>, tensor<4x200x64xf32> -> tensor<8x1x64xf32>
+  return
+}

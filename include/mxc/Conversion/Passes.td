@@ -150,6 +150,43 @@ def MXCLowerSoftmaxPass : Pass<"mxc-lower-softmax"> {
   ];
 }
 
+def MXCLowerAttentionPass : Pass<"mxc-lower-attention"> {
+  let summary = "Lower mxc.attention to a tiled online-softmax loop that skips masked KV tiles";
+  let description = [{
+    Rewrites every exact `mxc.attention` into a flash-attention style loop
+    nest on tensors (scf): for each head and query row, a loop over KV tiles
+    of `tile` keys carries the running maximum, the running sum and the
+    output accumulator. A tile whose state is 0 is not read at all; a tile in
+    state 2 is processed without an element mask; in a tile in state 1 each
+    key's visibility (causal, span slots, `sink`, `keep_self`) is evaluated.
+    The states come from the `tile_mask` operand (see
+    `mxc-attention-tile-mask`) or, without one, from causality alone. Each
+    tile's scores go to a scratch tensor, then the sum and accumulator are
+    rescaled once by `exp(m - m')` and updated. A row that sees no key gets
+    zeros. Scores are f32; f16 and bf16 inputs are extended on load.
+
+    With `count-tiles`, every visited and every skipped tile increments
+    element 0 or 1 of the i64 global `@mxc_attention_tile_counts` (the
+    module's own if it declares one, so that a program can read them):
+    instrumentation for tests and benchmarks.
+
+    An attention with a quantized softmax has no CPU lowering yet; the pass
+    says so and fails.
+  }];
+  let options = [
+    Option<"countTiles", "count-tiles", "bool", /*default=*/"false",
+           "Count visited and skipped KV tiles in @mxc_attention_tile_counts">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+  let statistics = [
+    Statistic<"numLowered", "num-lowered", "Number of mxc.attention lowered">
+  ];
+}
+
 def MXCCheckLoweredPass : Pass<"mxc-check-lowered", "::mlir::ModuleOp"> {
   let summary = "Fail with a clear error on mxc ops that no lowering removed";
   let description = [{

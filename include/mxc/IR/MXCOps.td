@@ -247,7 +247,7 @@ def MXC_SoftmaxOp : MXC_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 // AttentionOp
 //===----------------------------------------------------------------------===//
 
-def MXC_AttentionOp : MXC_Op<"attention", [Pure]> {
+def MXC_AttentionOp : MXC_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "causal grouped-query attention, optionally span-sparse";
   let description = [{
     Scaled dot-product attention with a causal mask and grouped-query heads:
@@ -278,6 +278,13 @@ def MXC_AttentionOp : MXC_Op<"attention", [Pure]> {
 
     A query row that sees no key at all yields a zero vector (never NaN).
 
+    **Tile mask** (optional `tile_mask` operand, only with a span table;
+    `mxc-attention-tile-mask` computes it): shape `[Sq, ceil(Skv / tile)]`,
+    i8, the state of each KV tile for each query row: 0 when no key of the
+    tile is visible (a kernel skips the tile), 2 when every key is (no
+    element mask), 1 otherwise. It must agree with the span table; it only
+    tells a lowering what it may skip.
+
     | rule | violation |
     |------|-----------|
     | query, key and value have rank 3 | `tensor<4x8xf32>` query |
@@ -288,6 +295,7 @@ def MXC_AttentionOp : MXC_Op<"attention", [Pure]> {
     | no more queries than keys (Sq <= Skv) | |
     | result shape is `[H, Sq, Dv]` | |
     | span table shape is `[Sq, S, 2]` | |
+    | a tile mask comes with a span table and has shape `[Sq, ceil(Skv / tile)]` | |
     | scale is positive and finite | `scale = -1.0` |
     | tile is positive; sink is non-negative | |
     | `sink` and `keep_self` only with a span table | |
@@ -313,6 +321,7 @@ def MXC_AttentionOp : MXC_Op<"attention", [Pure]> {
     MXC_FloatTensor:$key,
     MXC_FloatTensor:$value,
     Optional<RankedTensorOf<[I32, I64]>>:$spans,
+    Optional<RankedTensorOf<[I8]>>:$tile_mask,
     OptionalAttr<F64Attr>:$scale,
     DefaultValuedAttr<I64Attr, "64">:$tile,
     DefaultValuedAttr<I64Attr, "0">:$sink,
@@ -324,6 +333,7 @@ def MXC_AttentionOp : MXC_Op<"attention", [Pure]> {
   let assemblyFormat = [{
     $query `,` $key `,` $value
     (`spans` `(` $spans^ `:` type($spans) `)`)?
+    (`tile_mask` `(` $tile_mask^ `:` type($tile_mask) `)`)?
     (`quantized` $quant^)?
     attr-dict `:` type($query) `,` type($key) `,` type($value) `->`
     type($result)

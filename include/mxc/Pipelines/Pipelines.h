@@ -21,6 +21,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Insert buffer deallocations (ownership-based); off "
                      "leaks every temporary buffer"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> countAttentionTiles{
+      *this, "count-attention-tiles",
+      llvm::cl::desc("Count visited and skipped KV tiles of every attention "
+                     "in the global @mxc_attention_tile_counts (tests, "
+                     "benchmarks)"),
+      llvm::cl::init(false)};
 };
 
 /// mxc + upstream IR on tensors -> LLVM dialect, for mlir-runner or the

@@ -48,4 +48,44 @@ def MXCSoftmaxClipPass : Pass<"mxc-softmax-clip"> {
   ];
 }
 
+def MXCAttentionTileMaskPass : Pass<"mxc-attention-tile-mask"> {
+  let summary = "Turn the span table of mxc.attention into a KV-tile mask";
+  let description = [{
+    For every span-sparse `mxc.attention` (one with a span table and a static
+    key length) that has no tile mask yet, computes from the span table the
+    state of each KV tile of `tile` keys for each query row (0: no visible
+    key, 1: some, 2: all; see `mxc.attention`) and attaches it as the
+    `tile_mask` operand. A lowering then skips tiles in state 0 and drops the
+    element mask in state 2.
+
+    The mask is computed with linalg on tensors: key visibility (causal, and
+    in a span, below `sink`, or the query's own position under `keep_self`)
+    as an OR-reduction over the span slots, then per-tile counts of visible
+    keys. `tile=0` keeps each op's own `tile` attribute; another value
+    replaces it.
+
+    Before:
+    ```mlir
+    %o = mxc.attention %q, %k, %v spans(%s : tensor<1x4x2xi32>) ...
+    ```
+    After:
+    ```mlir
+    %m = linalg.generic ...                           // tensor<1x4xi8>
+    %o = mxc.attention %q, %k, %v spans(%s : tensor<1x4x2xi32>)
+           tile_mask(%m : tensor<1x4xi8>) ...
+    ```
+  }];
+  let options = [
+    Option<"tile", "tile", "int64_t", /*default=*/"0",
+           "Keys per KV tile; 0 keeps each op's tile attribute">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+  let statistics = [
+    Statistic<"numMasked", "num-masked", "Attention ops given a tile mask">
+  ];
+}
+
 #endif // MXC_TRANSFORMS_PASSES_TD

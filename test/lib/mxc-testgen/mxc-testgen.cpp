@@ -18,12 +18,19 @@
 //   mxc-testgen softmax --bits=0 [--check=OUTPUT]
 //     The exact softmax, checked against float64 within its error bound.
 //
+//   mxc-testgen attention --spans=many --sink=1 --keep-self [--check=OUTPUT]
+//     Span-sparse GQA attention on random q/k/v and span tables, instrumented
+//     to count visited and skipped KV tiles; checked against the float64
+//     reference within its error bound, and the tile counts against those
+//     the span table implies.
+//
 //   mxc-testgen matmul ... --check=OUTPUT
 //     Compares that output with a float64 reference on the library's
 //     dequantized operands, within the f32 accumulation bound (see below).
 //
 //===----------------------------------------------------------------------===//
 
+#include "mxc/Numerics/Attention.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/MX.h"
 
@@ -65,6 +72,32 @@ static cl::opt<int>
     softmaxBits("bits", cl::desc("softmax: EXAQ bits, 0 = exact"), cl::init(0));
 static cl::opt<double> softmaxClip("clip", cl::desc("softmax: EXAQ clip"),
                                    cl::init(-4.0));
+static cl::opt<std::string> spanKind(
+    "spans",
+    cl::desc("attention: none, empty, single, many, past-causal or runs"),
+    cl::init("many"));
+static cl::opt<int64_t> attnHeads("heads", cl::desc("attention: query heads"),
+                                  cl::init(4));
+static cl::opt<int64_t> attnKvHeads("kv-heads",
+                                    cl::desc("attention: key/value heads"),
+                                    cl::init(2));
+static cl::opt<int64_t>
+    attnQueries("queries", cl::desc("attention: query rows"), cl::init(3));
+static cl::opt<int64_t> attnKeys("keys", cl::desc("attention: keys"),
+                                 cl::init(300));
+static cl::opt<int64_t> attnTile("tile", cl::desc("attention: KV tile"),
+                                 cl::init(64));
+static cl::opt<int64_t> attnSink("sink", cl::desc("attention: sink tokens"),
+                                 cl::init(0));
+static cl::opt<bool> attnKeepSelf("keep-self",
+                                  cl::desc("attention: keep own position"),
+                                  cl::init(false));
+static cl::opt<double> maskedFraction(
+    "masked", cl::desc("attention --spans=runs: fraction of context masked"),
+    cl::init(0.5));
+static cl::opt<int64_t>
+    runLength("run", cl::desc("attention --spans=runs: masked run length"),
+              cl::init(64));
 static cl::opt<unsigned> seed("seed", cl::desc("random seed"), cl::init(1));
 static cl::opt<std::string> checkFile("check",
                                       cl::desc("matmul: compare this output"));
@@ -406,6 +439,241 @@ int softmax() {
   return 0;
 }
 
+/// A span table [queries, slots, 2] for one of the scenarios.
+std::vector<int32_t> spanTable(const AttentionShape &shape, std::mt19937 &rng) {
+  std::vector<int32_t> spans(shape.queries * shape.slots * 2, 0);
+  std::uniform_int_distribution<int32_t> key(0, shape.keys - 1);
+  for (int64_t i = 0; i < shape.queries; ++i) {
+    int32_t *row = &spans[i * shape.slots * 2];
+    const int32_t position =
+        static_cast<int32_t>(shape.keys - shape.queries + i);
+    if (spanKind == "empty" || spanKind == "none") {
+      continue;
+    } else if (spanKind == "single") {
+      int32_t a = key(rng), b = key(rng);
+      row[0] = std::min(a, b);
+      row[1] = std::max(a, b) + 1;
+    } else if (spanKind == "many") {
+      for (int64_t slot = 0; slot < shape.slots; ++slot) {
+        if (slot % 3 == 2)
+          continue; // Leave some slots empty.
+        int32_t a = key(rng);
+        row[2 * slot] = a;
+        row[2 * slot + 1] = a + 1 + static_cast<int32_t>(rng() % 70);
+      }
+    } else if (spanKind == "past-causal") {
+      row[0] = position / 2;
+      row[1] = position + 1000; // Cut at the causal limit.
+      row[2] = -50;             // A start before the first key.
+      row[3] = 3;
+    } else if (spanKind == "runs") {
+      // Masked runs of `runLength` keys cover `maskedFraction` of the
+      // context; the visible keys between them are the spans.
+      int64_t period = static_cast<int64_t>(runLength / maskedFraction);
+      int64_t slot = 0;
+      for (int64_t start = 0; start < shape.keys && slot < shape.slots;
+           start += period, ++slot) {
+        row[2 * slot] = static_cast<int32_t>(start + runLength);
+        row[2 * slot + 1] = static_cast<int32_t>(start + period);
+      }
+    } else {
+      fail("unknown --spans '" + spanKind + "'");
+    }
+  }
+  return spans;
+}
+
+std::string tensorType(llvm::ArrayRef<int64_t> shape, llvm::StringRef element) {
+  std::string s = "tensor<";
+  for (int64_t d : shape)
+    s += std::to_string(d) + "x";
+  return s + element.str() + ">";
+}
+
+void printDense3(llvm::raw_ostream &os, const std::vector<float> &x, int64_t a,
+                 int64_t b, int64_t c) {
+  os << "dense<[";
+  for (int64_t i = 0; i < a; ++i) {
+    os << (i ? ", [" : "[");
+    for (int64_t j = 0; j < b; ++j) {
+      os << (j ? ", [" : "[");
+      for (int64_t k = 0; k < c; ++k)
+        os << (k ? ", " : "")
+           << llvm::format_hex(bitsOf(x[(i * b + j) * c + k]), 10);
+      os << "]";
+    }
+    os << "]";
+  }
+  os << "]> : tensor<" << a << "x" << b << "x" << c << "xf32>";
+}
+
+int attention() {
+  const int64_t slots = spanKind == "runs" ? 64 : 6;
+  AttentionShape shape{attnHeads, attnKvHeads, attnQueries, attnKeys,
+                       16,        8,           slots};
+  SpanPolicy policy{attnSink, attnKeepSelf};
+  const bool sparse = spanKind != "none";
+  const double scale = 1.0 / std::sqrt(static_cast<double>(shape.headDim));
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0, 1);
+  auto random = [&](int64_t n) {
+    std::vector<float> x(n);
+    for (float &v : x)
+      v = normal(rng);
+    return x;
+  };
+  std::vector<float> q = random(shape.heads * shape.queries * shape.headDim);
+  std::vector<float> k = random(shape.kvHeads * shape.keys * shape.headDim);
+  std::vector<float> v = random(shape.kvHeads * shape.keys * shape.valueDim);
+  std::vector<int32_t> spans = spanTable(shape, rng);
+  const int32_t *spanData = sparse ? spans.data() : nullptr;
+  std::string qType =
+      tensorType({shape.heads, shape.queries, shape.headDim}, "f32");
+  std::string kType =
+      tensorType({shape.kvHeads, shape.keys, shape.headDim}, "f32");
+  std::string vType =
+      tensorType({shape.kvHeads, shape.keys, shape.valueDim}, "f32");
+  std::string sType = tensorType({shape.queries, slots, 2}, "i32");
+  std::string oType =
+      tensorType({shape.heads, shape.queries, shape.valueDim}, "f32");
+
+  // Tiles the span table implies: every head walks its rows' tiles.
+  std::vector<TileState> states = tileStates(shape, spanData, policy, attnTile);
+  int64_t expectSkipped = 0;
+  for (TileState st : states)
+    expectSkipped += st == TileState::Skip;
+  expectSkipped *= shape.heads;
+  const int64_t expectVisited =
+      shape.heads * static_cast<int64_t>(states.size()) - expectSkipped;
+
+  if (checkFile.empty()) {
+    llvm::raw_ostream &os = llvm::outs();
+    os << "// Generated by mxc-testgen attention --spans=" << spanKind
+       << " --sink=" << attnSink << (attnKeepSelf ? " --keep-self" : "")
+       << " --queries=" << attnQueries << " --keys=" << attnKeys
+       << " --tile=" << attnTile << " --seed=" << seed << "\n";
+    os << "memref.global \"private\" @mxc_attention_tile_counts : "
+          "memref<2xi64> = dense<0>\n";
+    os << "func.func @main() {\n  %c0 = arith.constant 0 : index\n"
+       << "  %c1 = arith.constant 1 : index\n  %q = arith.constant ";
+    printDense3(os, q, shape.heads, shape.queries, shape.headDim);
+    os << "\n  %k = arith.constant ";
+    printDense3(os, k, shape.kvHeads, shape.keys, shape.headDim);
+    os << "\n  %v = arith.constant ";
+    printDense3(os, v, shape.kvHeads, shape.keys, shape.valueDim);
+    os << "\n";
+    if (sparse) {
+      os << "  %s = arith.constant dense<[";
+      for (int64_t i = 0; i < shape.queries; ++i) {
+        os << (i ? ", [" : "[");
+        for (int64_t sl = 0; sl < slots; ++sl)
+          os << (sl ? ", [" : "[") << spans[(i * slots + sl) * 2] << ", "
+             << spans[(i * slots + sl) * 2 + 1] << "]";
+        os << "]";
+      }
+      os << "]> : " << sType << "\n";
+    }
+    os << "  %o = mxc.attention %q, %k, %v";
+    if (sparse)
+      os << " spans(%s : " << sType << ")";
+    os << " {tile = " << attnTile << " : i64";
+    if (sparse && attnSink)
+      os << ", sink = " << attnSink << " : i64";
+    if (sparse && attnKeepSelf)
+      os << ", keep_self";
+    os << "} : " << qType << ", " << kType << ", " << vType << " -> " << oType
+       << "\n";
+    os << "  %o2 = tensor.collapse_shape %o [[0, 1], [2]] : " << oType
+       << " into "
+       << tensorType({shape.heads * shape.queries, shape.valueDim}, "f32")
+       << "\n";
+    printLoops(os, "result", "%o2",
+               tensorType({shape.heads * shape.queries, shape.valueDim}, "f32"),
+               shape.heads * shape.queries, shape.valueDim, kPrintF32);
+    os << "  vector.print str \"tiles\\n\"\n"
+       << "  %counts = memref.get_global @mxc_attention_tile_counts : "
+          "memref<2xi64>\n"
+       << "  %visited = memref.load %counts[%c0] : memref<2xi64>\n"
+       << "  %skipped = memref.load %counts[%c1] : memref<2xi64>\n"
+       << "  vector.print %visited : i64\n  vector.print %skipped : i64\n"
+       << "  return\n}\n";
+    return 0;
+  }
+
+  std::vector<int64_t> printed = readPrinted(checkFile, "result");
+  const int64_t n = shape.heads * shape.queries * shape.valueDim;
+  if (static_cast<int64_t>(printed.size()) != n + 2)
+    fail("expected " + llvm::Twine(n) + " results and 2 tile counts, found " +
+         llvm::Twine(printed.size()));
+  std::vector<double> ref(n);
+  attentionReference(shape, q.data(), k.data(), v.data(), spanData, policy,
+                     scale, ref.data());
+  // Bound per output row: a score is off by at most
+  // delta = scale (D + 2) u sum_d |q_d k_d| + u |s - m| (dot product in f32,
+  // then the max subtraction), so each weight by delta + 2u (expf); the
+  // tiles' sums and rescalings add (n_keys + 2 tiles + 8) u. Then
+  // |o - o_ref| <= max|v| (2 max delta + (n_keys + 2 tiles + 8) u).
+  const double u = std::ldexp(1.0, -24);
+  const int64_t tiles = (shape.keys + attnTile - 1) / attnTile;
+  const int64_t group = shape.heads / shape.kvHeads;
+  int failures = 0;
+  double worst = 0;
+  for (int64_t h = 0; h < shape.heads; ++h) {
+    const int64_t g = h / group;
+    for (int64_t i = 0; i < shape.queries; ++i) {
+      double maxDelta = 0, maxV = 0, m = -INFINITY;
+      std::vector<double> scores;
+      for (int64_t j = 0; j < shape.keys; ++j) {
+        if (!isKeyVisible(shape, spanData, policy, i, j))
+          continue;
+        double dot = 0, mag = 0;
+        for (int64_t d = 0; d < shape.headDim; ++d) {
+          double prod = static_cast<double>(
+                            q[(h * shape.queries + i) * shape.headDim + d]) *
+                        k[(g * shape.keys + j) * shape.headDim + d];
+          dot += prod;
+          mag += std::fabs(prod);
+        }
+        scores.push_back(scale * dot);
+        m = std::max(m, scale * dot);
+        maxDelta = std::max(maxDelta, scale * (shape.headDim + 2) * u * mag);
+        for (int64_t d = 0; d < shape.valueDim; ++d)
+          maxV = std::max(maxV,
+                          std::fabs(static_cast<double>(
+                              v[(g * shape.keys + j) * shape.valueDim + d])));
+      }
+      for (double sc : scores)
+        maxDelta = std::max(maxDelta, maxDelta + u * std::fabs(sc - m));
+      const double bound =
+          maxV * (2 * maxDelta + (shape.keys + 2 * tiles + 8) * u);
+      for (int64_t d = 0; d < shape.valueDim; ++d) {
+        int64_t at = (h * shape.queries + i) * shape.valueDim + d;
+        float got = floatOfBits(printed[at]);
+        double err = std::fabs(got - ref[at]);
+        if (bound > 0)
+          worst = std::max(worst, err / bound);
+        if (!(err <= bound) && failures++ < 10)
+          llvm::outs() << "FAIL o[" << h << "][" << i << "][" << d
+                       << "] = " << got << ", reference " << ref[at]
+                       << ", bound " << bound << "\n";
+      }
+    }
+  }
+  const int64_t visited = printed[n], skipped = printed[n + 1];
+  bool countsOk = visited == expectVisited && skipped == expectSkipped;
+  llvm::outs() << "attention spans=" << spanKind << ": "
+               << (failures ? "FAILED, " : "all ") << n - failures << " of "
+               << n << " values within tolerance (max |err|/bound = "
+               << llvm::format("%.3f", worst) << "); tiles visited " << visited
+               << ", skipped " << skipped
+               << (countsOk ? " as the span table implies"
+                            : ", but the span table implies visited " +
+                                  std::to_string(expectVisited) + ", skipped " +
+                                  std::to_string(expectSkipped))
+               << "\n";
+  return failures || !countsOk ? 1 : 0;
+}
+
 /// Random matmul operands: roughly normal, with a few outlier columns as
 /// real activations have.
 std::vector<float> randomMatrix(int64_t rows, int64_t k, std::mt19937 &rng,
@@ -512,5 +780,7 @@ int main(int argc, char **argv) {
     return matmul();
   if (mode == "softmax")
     return softmax();
-  fail("unknown mode '" + mode + "' (roundtrip, matmul or softmax)");
+  if (mode == "attention")
+    return attention();
+  fail("unknown mode '" + mode + "' (roundtrip, matmul, softmax or attention)");
 }

@@ -1,0 +1,409 @@
+//===- LowerAttention.cpp - mxc.attention to a tiled online-softmax loop --===//
+
+#include "mxc/Conversion/MXCodegen.h"
+#include "mxc/Conversion/Passes.h"
+#include "mxc/IR/MXCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+#include <limits>
+
+namespace mlir::mxc {
+#define GEN_PASS_DEF_MXCLOWERATTENTIONPASS
+#include "mxc/Conversion/Passes.h.inc"
+} // namespace mlir::mxc
+
+using namespace mlir;
+using namespace mlir::mxc;
+
+/// The global that counts visited (element 0) and skipped (element 1) KV
+/// tiles when the lowering is instrumented.
+static constexpr llvm::StringLiteral kTileCounters =
+    "mxc_attention_tile_counts";
+
+namespace {
+
+/// Builds the loop nest of one attention. Scalars are f32; q, k, v elements
+/// are extended on load.
+class AttentionLowering {
+public:
+  AttentionLowering(OpBuilder &b, AttentionOp op, Value counters)
+      : b(b), loc(op.getLoc()), op(op), counters(counters) {}
+
+  Value lower() {
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    Value heads = dim(q, 0), queries = dim(q, 1), headDim = dim(q, 2);
+    Value kvHeads = dim(k, 0), keys = dim(k, 1), valueDim = dim(v, 2);
+    Value group = arith::DivUIOp::create(b, loc, heads, kvHeads);
+    Value tile = index(op.getTileAttr().getInt());
+    Value tiles = arith::CeilDivUIOp::create(b, loc, keys, tile);
+    Value scale = f32(op.getScaleValue());
+
+    RankedTensorType resultType = op.getResult().getType();
+    SmallVector<Value> dynamicSizes;
+    for (auto [d, size] : llvm::enumerate(resultType.getShape()))
+      if (ShapedType::isDynamic(size))
+        dynamicSizes.push_back(d == 0 ? heads : d == 1 ? queries : valueDim);
+    Value out = linalg::FillOp::create(
+                    b, loc, f32(0.0),
+                    tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                            b.getF32Type(), dynamicSizes)
+                        .getResult())
+                    .getResult(0);
+    // The accumulator of one row, tensor<?xf32> of the value dimension.
+    Value accInit = linalg::FillOp::create(
+                        b, loc, f32(0.0),
+                        tensor::EmptyOp::create(
+                            b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
+                            b.getF32Type(), ValueRange{valueDim})
+                            .getResult())
+                        .getResult(0);
+    Value scratch = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{op.getTileAttr().getInt()}, b.getF32Type());
+    Value firstPosition = arith::SubIOp::create(b, loc, keys, queries);
+
+    out = forLoop(heads, out, [&](Value h, ValueRange args) {
+      Value g = arith::DivUIOp::create(b, loc, h, group);
+      Value rows = forLoop(queries, args[0], [&](Value i, ValueRange args) {
+        Value position = arith::AddIOp::create(b, loc, firstPosition, i);
+        // Running max m, running sum l and accumulator acc over the tiles.
+        SmallVector<Value> init = {f32(-inf()), f32(0.0), accInit};
+        ValueRange state = forLoop(tiles, init, [&](Value t, ValueRange s) {
+          return processTile(t, tile, keys, i, position, h, g, headDim,
+                             valueDim, scale, scratch, s);
+        });
+        // out[h, i, :] = acc / l, or 0 where the row saw no key.
+        Value l = state[1], acc = state[2];
+        Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                            l, f32(0.0));
+        return SmallVector<Value>{
+            forLoop(valueDim, args[0], [&](Value d, ValueRange o) {
+              Value a = tensor::ExtractOp::create(b, loc, acc, d);
+              Value y = arith::SelectOp::create(
+                  b, loc, empty, f32(0.0), arith::DivFOp::create(b, loc, a, l));
+              return SmallVector<Value>{tensor::InsertOp::create(
+                  b, loc, y, o[0], ValueRange{h, i, d})};
+            })[0]};
+      })[0];
+      return SmallVector<Value>{rows};
+    })[0];
+
+    Type element = resultType.getElementType();
+    if (element == b.getF32Type())
+      return out;
+    AffineMap id = AffineMap::getMultiDimIdentityMap(3, b.getContext());
+    Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), element,
+                                         dynamicSizes);
+    return linalg::GenericOp::create(
+               b, loc, resultType, out, init, ArrayRef<AffineMap>{id, id},
+               SmallVector<utils::IteratorType>(3,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(
+                     nb, l, buildFloatCast(nb, l, args[0], element));
+               })
+        .getResult(0);
+  }
+
+private:
+  static double inf() { return std::numeric_limits<double>::infinity(); }
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value dim(Value tensor, int64_t d) {
+    return tensor::DimOp::create(b, loc, tensor, d);
+  }
+  Value load(Value tensor, ValueRange indices) {
+    Value e = tensor::ExtractOp::create(b, loc, tensor, indices);
+    return buildFloatCast(b, loc, e, b.getF32Type());
+  }
+
+  /// An scf.for from 0 to `upper` whose body maps (iv, iter args) to the
+  /// values it yields; returns the loop results.
+  ValueRange forLoop(Value upper, ValueRange init,
+                     function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    return forLoop(index(0), upper, init, body);
+  }
+  ValueRange forLoop(Value lower, Value upper, ValueRange init,
+                     function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto loop = scf::ForOp::create(
+        b, loc, lower, upper, index(1), init,
+        [&](OpBuilder &nb, Location, Value iv, ValueRange args) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToEnd(nb.getInsertionBlock());
+          scf::YieldOp::create(b, loc, body(iv, args));
+        });
+    return loop.getResults();
+  }
+
+  /// An scf.if yielding `types`, with both branches built by callbacks.
+  ValueRange ifElse(Value cond, TypeRange types,
+                    function_ref<SmallVector<Value>()> thenBody,
+                    function_ref<SmallVector<Value>()> elseBody) {
+    auto ifOp = scf::IfOp::create(b, loc, types, cond, /*addThenBlock=*/true,
+                                  /*addElseBlock=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(ifOp.thenBlock());
+    scf::YieldOp::create(b, loc, thenBody());
+    b.setInsertionPointToEnd(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, elseBody());
+    return ifOp.getResults();
+  }
+
+  /// Adds one to counter `which` (0 visited, 1 skipped) when instrumented.
+  void count(int64_t which) {
+    if (!counters)
+      return;
+    Value at = index(which);
+    Value old = memref::LoadOp::create(b, loc, counters, at);
+    Value next = arith::AddIOp::create(
+        b, loc, old, arith::ConstantIntOp::create(b, loc, 1, 64));
+    memref::StoreOp::create(b, loc, next, counters, at);
+  }
+
+  /// The state of tile t for the row at `position`: the tile mask's when
+  /// there is one, otherwise from causality alone (partial wherever spans
+  /// still have to be checked).
+  Value tileState(Value t, Value begin, Value end, Value i, Value position) {
+    if (Value mask = op.getTileMask()) {
+      Value s = tensor::ExtractOp::create(b, loc, mask, ValueRange{i, t});
+      return arith::ExtUIOp::create(b, loc, b.getI32Type(), s);
+    }
+    auto c32 = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, loc, v, 32).getResult();
+    };
+    Value afterRow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                           begin, position);
+    Value last = arith::SubIOp::create(b, loc, end, index(1));
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                         last, position);
+    Value whole = arith::SelectOp::create(b, loc, inside,
+                                          c32(op.getSpans() ? 1 : 2), c32(1));
+    return arith::SelectOp::create(b, loc, afterRow, c32(0), whole);
+  }
+
+  /// Whether row i sees key j (the element mask of partial tiles).
+  Value isVisible(Value i, Value j, Value position) {
+    Value causal =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, j, position);
+    Value spans = op.getSpans();
+    if (!spans)
+      return causal;
+    Value allowed = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, j,
+                                          index(op.getSinkAttr().getInt()));
+    if (op.getKeepSelf())
+      allowed = arith::OrIOp::create(
+          b, loc, allowed,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, j, position));
+    Type spanElement = cast<RankedTensorType>(spans.getType()).getElementType();
+    Value key = arith::IndexCastOp::create(b, loc, spanElement, j);
+    Value inSpan = forLoop(
+        dim(spans, 1), ValueRange{allowed}, [&](Value slot, ValueRange acc) {
+          Value start = tensor::ExtractOp::create(
+              b, loc, spans, ValueRange{i, slot, index(0)});
+          Value end = tensor::ExtractOp::create(b, loc, spans,
+                                                ValueRange{i, slot, index(1)});
+          Value in = arith::AndIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, start,
+                                    key),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, key,
+                                    end));
+          return SmallVector<Value>{arith::OrIOp::create(b, loc, acc[0], in)};
+        })[0];
+    return arith::AndIOp::create(b, loc, causal, inSpan);
+  }
+
+  /// One KV tile of one row: scores into `scratch`, then one rescale of the
+  /// running sum and accumulator by exp(m - m'), then their update.
+  SmallVector<Value> processTile(Value t, Value tile, Value keys, Value i,
+                                 Value position, Value h, Value g,
+                                 Value headDim, Value valueDim, Value scale,
+                                 Value scratch, ValueRange running) {
+    Value begin = arith::MulIOp::create(b, loc, t, tile);
+    Value end = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, begin, tile), keys);
+    Value state = tileState(t, begin, end, i, position);
+    Value skip =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
+                              arith::ConstantIntOp::create(b, loc, 0, 32));
+    Value full =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
+                              arith::ConstantIntOp::create(b, loc, 2, 32));
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    TypeRange types = running.getTypes();
+    return ifElse(
+        skip, types,
+        [&] {
+          count(1);
+          return SmallVector<Value>(running);
+        },
+        [&] {
+          count(0);
+          // Scores of the tile (-inf where masked) and their maximum.
+          ValueRange scored = forLoop(
+              begin, end, ValueRange{f32(-inf()), scratch},
+              [&](Value j, ValueRange s) {
+                Value visible = arith::OrIOp::create(b, loc, full,
+                                                     isVisible(i, j, position));
+                Value score = ifElse(
+                    visible, b.getF32Type(),
+                    [&] {
+                      Value dot = forLoop(
+                          headDim, ValueRange{f32(0.0)},
+                          [&](Value d, ValueRange acc) {
+                            Value prod = arith::MulFOp::create(
+                                b, loc, load(q, {h, i, d}), load(k, {g, j, d}));
+                            return SmallVector<Value>{
+                                arith::AddFOp::create(b, loc, acc[0], prod)};
+                          })[0];
+                      return SmallVector<Value>{
+                          arith::MulFOp::create(b, loc, dot, scale)};
+                    },
+                    [&] { return SmallVector<Value>{f32(-inf())}; })[0];
+                Value slot = arith::SubIOp::create(b, loc, j, begin);
+                return SmallVector<Value>{
+                    arith::MaximumFOp::create(b, loc, s[0], score),
+                    tensor::InsertOp::create(b, loc, score, s[1], slot)};
+              });
+          Value m = running[0], l = running[1], acc = running[2];
+          Value mNew = arith::MaximumFOp::create(b, loc, m, scored[0]);
+          Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                             mNew, f32(-inf()));
+          return SmallVector<Value>(ifElse(
+              seen, types,
+              [&] {
+                Value correction = math::ExpOp::create(
+                    b, loc, arith::SubFOp::create(b, loc, m, mNew));
+                Value rescaled = forLoop(
+                    valueDim, ValueRange{acc}, [&](Value d, ValueRange a) {
+                      Value x = tensor::ExtractOp::create(b, loc, a[0], d);
+                      Value y = arith::MulFOp::create(b, loc, x, correction);
+                      return SmallVector<Value>{
+                          tensor::InsertOp::create(b, loc, y, a[0], d)};
+                    })[0];
+                ValueRange updated = forLoop(
+                    begin, end,
+                    ValueRange{arith::MulFOp::create(b, loc, l, correction),
+                               rescaled},
+                    [&](Value j, ValueRange s) {
+                      Value score = tensor::ExtractOp::create(
+                          b, loc, scored[1],
+                          ValueRange{arith::SubIOp::create(b, loc, j, begin)});
+                      Value p = math::ExpOp::create(
+                          b, loc, arith::SubFOp::create(b, loc, score, mNew));
+                      Value a = forLoop(
+                          valueDim, ValueRange{s[1]},
+                          [&](Value d, ValueRange a) {
+                            Value x =
+                                tensor::ExtractOp::create(b, loc, a[0], d);
+                            Value y = arith::AddFOp::create(
+                                b, loc, x,
+                                arith::MulFOp::create(b, loc, p,
+                                                      load(v, {g, j, d})));
+                            return SmallVector<Value>{
+                                tensor::InsertOp::create(b, loc, y, a[0], d)};
+                          })[0];
+                      return SmallVector<Value>{
+                          arith::AddFOp::create(b, loc, s[0], p), a};
+                    });
+                return SmallVector<Value>{mNew, updated[0], updated[1]};
+              },
+              [&] { return SmallVector<Value>(running); }));
+        });
+  }
+
+  OpBuilder &b;
+  Location loc;
+  AttentionOp op;
+  Value counters;
+};
+
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  LowerAttention(MLIRContext *ctx, bool countTiles)
+      : OpRewritePattern(ctx), countTiles(countTiles) {}
+
+  /// Reports why `op` cannot be lowered, if it cannot.
+  static LogicalResult checkLowerable(AttentionOp op) {
+    if (op.getQuant())
+      return op.emitOpError() << "has no CPU lowering with a quantized "
+                                 "softmax yet; drop 'quantized' to lower it "
+                                 "exactly";
+    Type element = op.getQuery().getType().getElementType();
+    if (element.getIntOrFloatBitWidth() > 32)
+      return op.emitOpError() << "cannot lower an attention on " << element
+                              << " values: the CPU lowering computes in f32 "
+                                 "and takes f16, bf16 or f32";
+    return success();
+  }
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getQuant() ||
+        op.getQuery().getType().getElementType().getIntOrFloatBitWidth() > 32)
+      return rewriter.notifyMatchFailure(op, "not lowerable");
+    Value counters;
+    if (countTiles)
+      counters = getOrCreateCounters(rewriter, op);
+    rewriter.replaceOp(op, AttentionLowering(rewriter, op, counters).lower());
+    return success();
+  }
+
+private:
+  /// The counters global: the module's own if it declares one (so that a
+  /// test can read it), else a new private one. Returned as the value of a
+  /// memref.get_global at the op.
+  static Value getOrCreateCounters(PatternRewriter &rewriter, AttentionOp op) {
+    auto module = op->getParentOfType<ModuleOp>();
+    auto type = MemRefType::get({2}, rewriter.getI64Type());
+    auto global = module.lookupSymbol<memref::GlobalOp>(kTileCounters);
+    if (!global) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(module.getBody());
+      global = memref::GlobalOp::create(
+          rewriter, op.getLoc(), kTileCounters,
+          rewriter.getStringAttr("private"), type,
+          DenseElementsAttr::get(
+              RankedTensorType::get({2}, rewriter.getI64Type()),
+              ArrayRef<int64_t>{0, 0}),
+          /*constant=*/false, /*alignment=*/nullptr);
+    }
+    return memref::GetGlobalOp::create(rewriter, op.getLoc(), type,
+                                       global.getSymName())
+        ->getResult(0);
+  }
+
+  bool countTiles;
+};
+
+struct MXCLowerAttentionPass
+    : mlir::mxc::impl::MXCLowerAttentionPassBase<MXCLowerAttentionPass> {
+  using MXCLowerAttentionPassBase::MXCLowerAttentionPassBase;
+
+  void runOnOperation() override {
+    bool lowerable = true;
+    int64_t before = 0, after = 0;
+    getOperation()->walk([&](AttentionOp op) {
+      ++before;
+      lowerable &= succeeded(LowerAttention::checkLowerable(op));
+    });
+    if (!lowerable)
+      return signalPassFailure();
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerAttention>(&getContext(), countTiles);
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    getOperation()->walk([&](AttentionOp) { ++after; });
+    numLowered += before - after;
+  }
+};
+
+} // namespace

@@ -1,0 +1,44 @@
+// RUN: mxc-opt %s --mxc-lower-attention --split-input-file | FileCheck %s
+// RUN: mxc-opt %s --mxc-lower-attention="count-tiles" --split-input-file | FileCheck %s --check-prefix=COUNT
+
+// Loops over heads, query rows and KV tiles; a tile whose mask state is 0
+// is skipped by an scf.if before any key is read; scores of a tile, then one
+// rescale by exp(m - m') and the update of the sum and accumulator.
+// CHECK-LABEL: func.func @span_sparse
+// CHECK-SAME: (%[[Q:.+]]: tensor<8x1x16xf32>, %[[K:.+]]: tensor<4x200x16xf32>, %[[S:.+]]: tensor<1x4x2xi32>, %[[M:.+]]: tensor<1x4xi8>)
+// CHECK: scf.for %[[H:[a-z0-9_]+]] =
+// CHECK:   scf.for %[[I:[a-z0-9_]+]] =
+// CHECK:     scf.for %[[T:[a-z0-9_]+]] = {{.*}} -> (f32, f32, tensor<?xf32>)
+// CHECK:       %[[STATE:.+]] = tensor.extract %[[M]][%[[I]], %[[T]]] : tensor<1x4xi8>
+// CHECK:       %[[SKIP:.+]] = arith.cmpi eq
+// CHECK:       scf.if %[[SKIP]] -> (f32, f32, tensor<?xf32>) {
+// CHECK-NEXT:    scf.yield
+// CHECK:       } else {
+// CHECK:         scf.for {{.*}} -> (f32, tensor<64xf32>)
+// CHECK:           tensor.extract %[[S]]
+// CHECK:           tensor.extract %[[K]]
+// CHECK:         math.exp
+// CHECK:   arith.divf
+// CHECK-NOT: mxc.attention
+// COUNT: memref.global "private" @mxc_attention_tile_counts : memref<2xi64> = dense<0>
+// COUNT-LABEL: func.func @span_sparse
+// COUNT: memref.get_global @mxc_attention_tile_counts
+// COUNT: scf.if
+// COUNT:   memref.load
+// COUNT:   memref.store
+func.func @span_sparse(%q: tensor<8x1x16xf32>, %k: tensor<4x200x16xf32>, %s: tensor<1x4x2xi32>, %m: tensor<1x4xi8>) -> tensor<8x1x16xf32> {
+  %o = mxc.attention %q, %k, %k spans(%s : tensor<1x4x2xi32>) tile_mask(%m : tensor<1x4xi8>) {keep_self} : tensor<8x1x16xf32>, tensor<4x200x16xf32>, tensor<4x200x16xf32> -> tensor<8x1x16xf32>
+  return %o : tensor<8x1x16xf32>
+}
+
+// -----
+
+// Dense: tile states from causality alone, no span reads; bf16 in and out.
+// CHECK-LABEL: func.func @dense_bf16
+// CHECK: scf.for
+// CHECK: arith.extf %{{.+}} : bf16 to f32
+// CHECK: arith.truncf %{{.+}} : f32 to bf16
+func.func @dense_bf16(%q: tensor<2x4x8xbf16>, %k: tensor<1x4x8xbf16>) -> tensor<2x4x8xbf16> {
+  %o = mxc.attention %q, %k, %k : tensor<2x4x8xbf16>, tensor<1x4x8xbf16>, tensor<1x4x8xbf16> -> tensor<2x4x8xbf16>
+  return %o : tensor<2x4x8xbf16>
+}
