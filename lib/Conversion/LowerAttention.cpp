@@ -70,15 +70,18 @@ public:
         b, loc, ArrayRef<int64_t>{op.getTileAttr().getInt()}, b.getF32Type());
     Value firstPosition = arith::SubIOp::create(b, loc, keys, queries);
 
-    out = forLoop(heads, out, [&](Value h, ValueRange args) {
-      Value g = arith::DivUIOp::create(b, loc, h, group);
-      Value rows = forLoop(queries, args[0], [&](Value i, ValueRange args) {
-        Value position = arith::AddIOp::create(b, loc, firstPosition, i);
+    // Rows outside, heads inside: a row's key visibility is shared by all
+    // heads and built once.
+    out = forLoop(queries, out, [&](Value i, ValueRange args) {
+      Value position = arith::AddIOp::create(b, loc, firstPosition, i);
+      Value visibility = rowVisibility(i, keys, position);
+      Value heads3 = forLoop(heads, args[0], [&](Value h, ValueRange args) {
+        Value g = arith::DivUIOp::create(b, loc, h, group);
         // Running max m, running sum l and accumulator acc over the tiles.
         SmallVector<Value> init = {f32(-inf()), f32(0.0), accInit};
         ValueRange state = forLoop(tiles, init, [&](Value t, ValueRange s) {
-          return processTile(t, tile, keys, i, position, h, g, headDim,
-                             valueDim, scale, scratch, s);
+          return processTile(t, tile, keys, i, position, visibility, h, g,
+                             headDim, valueDim, scale, scratch, s);
         });
         // out[h, i, :] = acc / l, or 0 where the row saw no key.
         Value l = state[1], acc = state[2];
@@ -93,7 +96,7 @@ public:
                   b, loc, y, o[0], ValueRange{h, i, d})};
             })[0]};
       })[0];
-      return SmallVector<Value>{rows};
+      return SmallVector<Value>{heads3};
     })[0];
 
     Type element = resultType.getElementType();
@@ -191,44 +194,67 @@ private:
     return arith::SelectOp::create(b, loc, afterRow, c32(0), whole);
   }
 
-  /// Whether row i sees key j (the element mask of partial tiles).
-  Value isVisible(Value i, Value j, Value position) {
-    Value causal =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, j, position);
+  /// The keys row i sees (the element mask of partial tiles), tensor<?xi8>
+  /// over the keys, built in O(slots + keys): the sink, the own position
+  /// and each span, cut at the causal limit. Null without a span table.
+  Value rowVisibility(Value i, Value keys, Value position) {
     Value spans = op.getSpans();
     if (!spans)
-      return causal;
-    Value allowed = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, j,
-                                          index(op.getSinkAttr().getInt()));
+      return {};
+    Type i8 = b.getI8Type();
+    Value one = arith::ConstantIntOp::create(b, loc, 1, 8);
+    Value limit = arith::AddIOp::create(b, loc, position, index(1));
+    Value visibility =
+        linalg::FillOp::create(
+            b, loc, arith::ConstantIntOp::create(b, loc, 0, 8).getResult(),
+            tensor::EmptyOp::create(b, loc,
+                                    ArrayRef<int64_t>{ShapedType::kDynamic}, i8,
+                                    ValueRange{keys})
+                .getResult())
+            .getResult(0);
+    // Marks keys [from, to) cut to [0, position].
+    auto mark = [&](Value bitmap, Value from, Value to) {
+      Value lo = arith::MaxSIOp::create(b, loc, from, index(0));
+      Value hi = arith::MinSIOp::create(b, loc, to, limit);
+      return forLoop(lo, arith::MaxSIOp::create(b, loc, hi, lo), bitmap,
+                     [&](Value j, ValueRange v) {
+                       return SmallVector<Value>{
+                           tensor::InsertOp::create(b, loc, one, v[0], j)};
+                     })[0];
+    };
+    visibility = mark(visibility, index(0), index(op.getSinkAttr().getInt()));
     if (op.getKeepSelf())
-      allowed = arith::OrIOp::create(
-          b, loc, allowed,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, j, position));
-    Type spanElement = cast<RankedTensorType>(spans.getType()).getElementType();
-    Value key = arith::IndexCastOp::create(b, loc, spanElement, j);
-    Value inSpan = forLoop(
-        dim(spans, 1), ValueRange{allowed}, [&](Value slot, ValueRange acc) {
-          Value start = tensor::ExtractOp::create(
-              b, loc, spans, ValueRange{i, slot, index(0)});
-          Value end = tensor::ExtractOp::create(b, loc, spans,
-                                                ValueRange{i, slot, index(1)});
-          Value in = arith::AndIOp::create(
-              b, loc,
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, start,
-                                    key),
-              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, key,
-                                    end));
-          return SmallVector<Value>{arith::OrIOp::create(b, loc, acc[0], in)};
-        })[0];
-    return arith::AndIOp::create(b, loc, causal, inSpan);
+      visibility = mark(visibility, position, limit);
+    auto asIndex = [&](Value v) {
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), v)
+          .getResult();
+    };
+    return forLoop(dim(spans, 1), visibility, [&](Value slot, ValueRange v) {
+      Value start = tensor::ExtractOp::create(b, loc, spans,
+                                              ValueRange{i, slot, index(0)});
+      Value end = tensor::ExtractOp::create(b, loc, spans,
+                                            ValueRange{i, slot, index(1)});
+      return SmallVector<Value>{mark(v[0], asIndex(start), asIndex(end))};
+    })[0];
+  }
+
+  /// Whether the row sees key j: the row's bitmap, or causality alone.
+  Value isVisible(Value visibility, Value j, Value position) {
+    if (!visibility)
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, j,
+                                   position);
+    Value bit = tensor::ExtractOp::create(b, loc, visibility, j);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit,
+                                 arith::ConstantIntOp::create(b, loc, 0, 8));
   }
 
   /// One KV tile of one row: scores into `scratch`, then one rescale of the
   /// running sum and accumulator by exp(m - m'), then their update.
   SmallVector<Value> processTile(Value t, Value tile, Value keys, Value i,
-                                 Value position, Value h, Value g,
-                                 Value headDim, Value valueDim, Value scale,
-                                 Value scratch, ValueRange running) {
+                                 Value position, Value visibility, Value h,
+                                 Value g, Value headDim, Value valueDim,
+                                 Value scale, Value scratch,
+                                 ValueRange running) {
     Value begin = arith::MulIOp::create(b, loc, t, tile);
     Value end = arith::MinUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, begin, tile), keys);
@@ -253,8 +279,8 @@ private:
           ValueRange scored = forLoop(
               begin, end, ValueRange{f32(-inf()), scratch},
               [&](Value j, ValueRange s) {
-                Value visible = arith::OrIOp::create(b, loc, full,
-                                                     isVisible(i, j, position));
+                Value visible = arith::OrIOp::create(
+                    b, loc, full, isVisible(visibility, j, position));
                 Value score = ifElse(
                     visible, b.getF32Type(),
                     [&] {

@@ -1,13 +1,20 @@
 // RUN: mxc-opt %s --mxc-lower-attention --split-input-file | FileCheck %s
 // RUN: mxc-opt %s --mxc-lower-attention="count-tiles" --split-input-file | FileCheck %s --check-prefix=COUNT
 
-// Loops over heads, query rows and KV tiles; a tile whose mask state is 0
-// is skipped by an scf.if before any key is read; scores of a tile, then one
-// rescale by exp(m - m') and the update of the sum and accumulator.
+// Loops over query rows, heads and KV tiles. A row's key visibility is built
+// once, before its heads: a zero bitmap marked span by span. A tile whose
+// mask state is 0 is skipped by an scf.if before any key is read; then the
+// scores of the tile (reading the bitmap only where the state says partial),
+// one rescale by exp(m - m'), and the update of the sum and accumulator.
 // CHECK-LABEL: func.func @span_sparse
 // CHECK-SAME: (%[[Q:.+]]: tensor<8x1x16xf32>, %[[K:.+]]: tensor<4x200x16xf32>, %[[S:.+]]: tensor<1x4x2xi32>, %[[M:.+]]: tensor<1x4xi8>)
-// CHECK: scf.for %[[H:[a-z0-9_]+]] =
-// CHECK:   scf.for %[[I:[a-z0-9_]+]] =
+// CHECK: scf.for %[[I:[a-z0-9_]+]] =
+// CHECK:   linalg.fill {{.*}} -> tensor<?xi8>
+// CHECK:   scf.for
+// CHECK:     tensor.extract %[[S]][%[[I]], %{{.+}}, %{{.+}}] : tensor<1x4x2xi32>
+// CHECK:     scf.for
+// CHECK:       tensor.insert
+// CHECK:   scf.for %[[H:[a-z0-9_]+]] =
 // CHECK:     scf.for %[[T:[a-z0-9_]+]] = {{.*}} -> (f32, f32, tensor<?xf32>)
 // CHECK:       %[[STATE:.+]] = tensor.extract %[[M]][%[[I]], %[[T]]] : tensor<1x4xi8>
 // CHECK:       %[[SKIP:.+]] = arith.cmpi eq
@@ -15,7 +22,7 @@
 // CHECK-NEXT:    scf.yield
 // CHECK:       } else {
 // CHECK:         scf.for {{.*}} -> (f32, tensor<64xf32>)
-// CHECK:           tensor.extract %[[S]]
+// CHECK:           tensor.extract %{{.+}}[%{{.+}}] : tensor<?xi8>
 // CHECK:           tensor.extract %[[K]]
 // CHECK:         math.exp
 // CHECK:   arith.divf
