@@ -32,6 +32,8 @@ struct AttachCInterfacePass
 
 void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
+  // Elementwise arith/math on tensors -> linalg, so that it bufferizes.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   // mxc -> linalg/tensor/arith; storage ops meet and fold away.
   pm.addPass(createMXCLowerQuantizePass());
   pm.addPass(createMXCLowerDequantizePass());
@@ -54,6 +56,8 @@ void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
     bufferization::BufferDeallocationPipelineOptions dealloc;
     bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   }
+  // Deallocation may clone buffers that leave a function.
+  pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

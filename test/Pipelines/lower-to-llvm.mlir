@@ -30,3 +30,16 @@ func.func @linear(%x: tensor<2x40xf32>, %w: tensor<8x40xf32>) -> tensor<2x8xf32>
   %z = arith.addf %d, %x : tensor<2x40xf32>
   return %y : tensor<2x8xf32>
 }
+
+// A function returning what another returned: deallocation clones the
+// buffer, and the clone is lowered too.
+// CHECK: llvm.func @forward
+// CHECK-NOT: bufferization.clone
+func.func @forward(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %y = func.call @double(%x) : (tensor<?xf32>) -> tensor<?xf32>
+  return %y : tensor<?xf32>
+}
+func.func @double(%x: tensor<?xf32>) -> tensor<?xf32> {
+  %y = arith.addf %x, %x : tensor<?xf32>
+  return %y : tensor<?xf32>
+}
