@@ -54,16 +54,52 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
 
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    MXTensorType weightType = op.getWeight().getType();
-    const int64_t block = weightType.getBlockSize();
-    const int64_t k = weightType.getBlockAxisSize();
-    const int64_t numBlocks = weightType.getNumBlocksPerRow();
+    auto weightType = cast<ShapedType>(op.getWeight().getType());
+    auto mxWeight = dyn_cast<MXTensorType>(weightType);
+    const int64_t k = weightType.getShape()[1];
     const int64_t n = weightType.getShape()[0];
+    // The reduction runs in blocks: the MX weight's, else the MX input's,
+    // else one block of K.
+    const int64_t block = mxWeight  ? mxWeight.getBlockSize()
+                          : mxInput ? mxInput.getBlockSize()
+                                    : k;
+    const int64_t numBlocks = llvm::divideCeil(k, block);
 
-    auto weight =
-        DisassembleOp::create(rewriter, loc, weightType.getDataType(),
-                              weightType.getScalesType(), op.getWeight());
-    Value weightTable = buildDecodeTable(rewriter, loc, weightType.getFormat());
+    // A float [R, K] operand as [R, numBlocks, block], zero padded.
+    auto blockFloat = [&](Value x) -> Value {
+      auto xType = cast<RankedTensorType>(x.getType());
+      if (numBlocks * block != k) {
+        Value zero = arith::ConstantOp::create(
+            rewriter, loc, rewriter.getFloatAttr(xType.getElementType(), 0.0));
+        x = tensor::PadOp::create(
+            rewriter, loc,
+            RankedTensorType::get({xType.getDimSize(0), numBlocks * block},
+                                  xType.getElementType()),
+            x,
+            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                   rewriter.getIndexAttr(0)},
+            ArrayRef<OpFoldResult>{
+                rewriter.getIndexAttr(0),
+                rewriter.getIndexAttr(numBlocks * block - k)},
+            zero);
+      }
+      return tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({xType.getDimSize(0), numBlocks, block},
+                                xType.getElementType()),
+          x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+          ArrayRef<OpFoldResult>{tensor::getMixedSize(rewriter, loc, x, 0),
+                                 rewriter.getIndexAttr(numBlocks),
+                                 rewriter.getIndexAttr(block)});
+    };
+
+    DisassembleOp weight;
+    Value weightTable;
+    if (mxWeight) {
+      weight = DisassembleOp::create(rewriter, loc, mxWeight.getDataType(),
+                                     mxWeight.getScalesType(), op.getWeight());
+      weightTable = buildDecodeTable(rewriter, loc, mxWeight.getFormat());
+    }
 
     // Loops (m, n, b, i): activation (m, b, i), weight scale (n, b), output
     // (m, n).
@@ -109,39 +145,21 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
               .getResult(0);
       inputLeading = storage.getData();
     } else {
-      Value x = buildCollapseTo2D(rewriter, loc, op.getInput());
-      auto xType = cast<RankedTensorType>(x.getType());
-      if (numBlocks * block != k) {
-        Value zero = arith::ConstantOp::create(
-            rewriter, loc, rewriter.getFloatAttr(xType.getElementType(), 0.0));
-        x = tensor::PadOp::create(
-            rewriter, loc,
-            RankedTensorType::get({xType.getDimSize(0), numBlocks * block},
-                                  xType.getElementType()),
-            x,
-            ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
-                                   rewriter.getIndexAttr(0)},
-            ArrayRef<OpFoldResult>{
-                rewriter.getIndexAttr(0),
-                rewriter.getIndexAttr(numBlocks * block - k)},
-            zero);
-      }
-      blocked = tensor::ExpandShapeOp::create(
-          rewriter, loc,
-          RankedTensorType::get({xType.getDimSize(0), numBlocks, block},
-                                xType.getElementType()),
-          x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
-          ArrayRef<OpFoldResult>{tensor::getMixedSize(rewriter, loc, x, 0),
-                                 rewriter.getIndexAttr(numBlocks),
-                                 rewriter.getIndexAttr(block)});
+      blocked = blockFloat(buildCollapseTo2D(rewriter, loc, op.getInput()));
       inputLeading = op.getInput();
     }
     Value rowsLike = blocked;
     SmallVector<Value> inputs = {blocked};
     SmallVector<AffineMap> maps = {dims({0, 2, 3})};
-    inputs.push_back(buildCollapseTo2D(rewriter, loc, weight.getScales()));
-    maps.push_back(dims({1, 2}));
-    Value weightData = buildCollapseTo2D(rewriter, loc, weight.getData());
+    Value weightData;
+    if (mxWeight) {
+      inputs.push_back(buildCollapseTo2D(rewriter, loc, weight.getScales()));
+      maps.push_back(dims({1, 2}));
+      weightData = buildCollapseTo2D(rewriter, loc, weight.getData());
+    } else {
+      inputs.push_back(blockFloat(op.getWeight()));
+      maps.push_back(dims({1, 2, 3}));
+    }
 
     // f32 accumulator [M, N], zero-initialized.
     const int64_t m = cast<RankedTensorType>(rowsLike.getType()).getDimSize(0);
@@ -169,19 +187,24 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
               Value col = linalg::IndexOp::create(b, l, 1);
               Value blk = linalg::IndexOp::create(b, l, 2);
               Value i = linalg::IndexOp::create(b, l, 3);
-              // The weight scale arrives through its indexing map, once per
-              // block; the code is unpacked from the packed row.
-              Value weightScale =
-                  arith::BitcastOp::create(b, l, b.getI8Type(), args[1]);
-              Value weightCode =
-                  buildExtractCode(b, l, weightType, weightData, col, blk, i);
-              Value w = arith::MulFOp::create(
-                  b, l,
-                  tensor::ExtractOp::create(
-                      b, l, weightTable,
-                      ValueRange{arith::IndexCastUIOp::create(
-                          b, l, b.getIndexType(), weightCode)}),
-                  buildScaleValue(b, l, weightScale));
+              // An MX weight's scale arrives through its indexing map, once
+              // per block; its code is unpacked from the packed row.
+              Value w;
+              if (mxWeight) {
+                Value weightScale =
+                    arith::BitcastOp::create(b, l, b.getI8Type(), args[1]);
+                Value weightCode =
+                    buildExtractCode(b, l, mxWeight, weightData, col, blk, i);
+                w = arith::MulFOp::create(
+                    b, l,
+                    tensor::ExtractOp::create(
+                        b, l, weightTable,
+                        ValueRange{arith::IndexCastUIOp::create(
+                            b, l, b.getIndexType(), weightCode)}),
+                    buildScaleValue(b, l, weightScale));
+              } else {
+                w = buildFloatCast(b, l, args[1], b.getF32Type());
+              }
               Value x = buildFloatCast(b, l, args[0], b.getF32Type());
               Value product = arith::MulFOp::create(b, l, x, w);
               linalg::YieldOp::create(

@@ -109,8 +109,21 @@ LogicalResult DequantizeOp::verify() {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
+/// Checks a calibration statistic: f32 elements of shape `expected`.
+static LogicalResult verifyStatistic(Operation *op, StringRef name,
+                                     ElementsAttr attr,
+                                     ArrayRef<int64_t> expected) {
+  auto type = cast<ShapedType>(attr.getType());
+  if (!type.getElementType().isF32() ||
+      !compatibleShapes(type.getShape(), expected))
+    return op->emitOpError()
+           << "'" << name << "' must be f32 of shape " << formatShape(expected)
+           << ", got " << type;
+  return success();
+}
+
 LogicalResult MatmulOp::verify() {
-  MXTensorType weight = getWeight().getType();
+  auto weight = cast<ShapedType>(getWeight().getType());
   ArrayRef<int64_t> w = weight.getShape();
   if (w.size() != 2)
     return emitOpError() << "weight must have rank 2 ([out_features, "
@@ -123,11 +136,13 @@ LogicalResult MatmulOp::verify() {
   if (!compatibleDims(x.back(), w[1]))
     return emitOpError() << "input reduction size " << x.back()
                          << " does not match the weight's " << w[1];
-  if (auto mxInput = dyn_cast<MXTensorType>(input))
-    if (mxInput.getBlockSize() != weight.getBlockSize())
-      return emitOpError() << "input block size " << mxInput.getBlockSize()
-                           << " does not match the weight block size "
-                           << weight.getBlockSize();
+  auto mxInput = dyn_cast<MXTensorType>(input);
+  auto mxWeight = dyn_cast<MXTensorType>(weight);
+  if (mxInput && mxWeight &&
+      mxInput.getBlockSize() != mxWeight.getBlockSize())
+    return emitOpError() << "input block size " << mxInput.getBlockSize()
+                         << " does not match the weight block size "
+                         << mxWeight.getBlockSize();
   SmallVector<int64_t> expected(x.drop_back());
   expected.push_back(w[0]);
   ArrayRef<int64_t> y = getResult().getType().getShape();
@@ -135,6 +150,12 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "result shape " << formatShape(y)
                          << " does not match the expected "
                          << formatShape(expected);
+  if (ElementsAttr absMax = getActAbsmaxAttr())
+    if (failed(verifyStatistic(*this, "act_absmax", absMax, {w[1]})))
+      return failure();
+  if (ElementsAttr hessian = getHessianAttr())
+    if (failed(verifyStatistic(*this, "hessian", hessian, {w[1], w[1]})))
+      return failure();
   return success();
 }
 

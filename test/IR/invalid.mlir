@@ -254,9 +254,25 @@ func.func @matmul_scalar_input(%x: tensor<f32>, %w: !mxc.mx<16x64xf4E2M1FN>) {
 
 // -----
 
-func.func @matmul_float_weight(%x: tensor<8x64xf32>, %w: tensor<16x64xf32>) {
-  // expected-error @+1 {{'mxc.matmul' op operand #1 must be MX tensor, but got 'tensor<16x64xf32>'}}
-  %y = "mxc.matmul"(%x, %w) : (tensor<8x64xf32>, tensor<16x64xf32>) -> tensor<8x16xf32>
+func.func @matmul_int_weight(%x: tensor<8x64xf32>, %w: tensor<16x64xi8>) {
+  // expected-error @+1 {{'mxc.matmul' op operand #1 must be ranked tensor of floating-point values or MX tensor, but got 'tensor<16x64xi8>'}}
+  %y = "mxc.matmul"(%x, %w) : (tensor<8x64xf32>, tensor<16x64xi8>) -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_absmax_shape(%x: tensor<8x64xf32>, %w: tensor<16x64xf32>) {
+  // expected-error @+1 {{'mxc.matmul' op 'act_absmax' must be f32 of shape [64], got 'tensor<3xf32>'}}
+  %y = mxc.matmul %x, %w {act_absmax = dense<1.0> : tensor<3xf32>} : tensor<8x64xf32>, tensor<16x64xf32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_hessian_type(%x: tensor<8x4xf32>, %w: tensor<16x4xf32>) {
+  // expected-error @+1 {{'mxc.matmul' op 'hessian' must be f32 of shape [4, 4], got 'tensor<4x4xf64>'}}
+  %y = mxc.matmul %x, %w {hessian = dense<1.0> : tensor<4x4xf64>} : tensor<8x4xf32>, tensor<16x4xf32> -> tensor<8x16xf32>
   return
 }
 

@@ -132,3 +132,12 @@ func.func @attention_tile_mask(%q: tensor<8x1x64xf32>, %k: tensor<4x200x64xf32>,
   %0 = mxc.attention %q, %k, %k spans(%s : tensor<1x4x2xi32>) tile_mask(%m : tensor<1x4xi8>) {keep_self} : tensor<8x1x64xf32>, tensor<4x200x64xf32>, tensor<4x200x64xf32> -> tensor<8x1x64xf32>
   return
 }
+
+// A float weight (before quantization) with calibration statistics, inline
+// and as a dense resource.
+// CHECK-LABEL: func.func @matmul_float_weight
+func.func @matmul_float_weight(%x: tensor<8x4xf32>, %w: tensor<16x4xf32>) -> tensor<8x16xf32> {
+  // CHECK: mxc.matmul %{{.*}}, %{{.*}} {act_absmax = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>, hessian = dense_resource<h> : tensor<4x4xf32>} : tensor<8x4xf32>, tensor<16x4xf32> -> tensor<8x16xf32>
+  %y = mxc.matmul %x, %w {act_absmax = dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>, hessian = dense_resource<h> : tensor<4x4xf32>} : tensor<8x4xf32>, tensor<16x4xf32> -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}

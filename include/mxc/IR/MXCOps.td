@@ -159,27 +159,36 @@ def MXC_DequantizeOp : MXC_Op<"dequantize", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def MXC_MatmulOp : MXC_Op<"matmul", [Pure]> {
-  let summary = "y = x * W^T with an MX weight";
+  let summary = "y = x * W^T, a linear layer with an MX (or float) weight";
   let description = [{
-    A linear layer: `input` has shape `[..., K]`, `weight` is an MX tensor of
-    shape `[N, K]` (one row per output feature, blocks along the reduction
-    axis K, as checkpoints store `nn.Linear` weights), and the result has
-    shape `[..., N]`:
+    A linear layer: `input` has shape `[..., K]`, `weight` has shape `[N, K]`
+    (one row per output feature, as checkpoints store `nn.Linear` weights;
+    MX blocks run along the reduction axis K), and the result has shape
+    `[..., N]`:
 
     ```
     y[..., n] = sum_k x[..., k] * W[n, k]
     ```
 
-    The input is a float tensor, or an MX tensor (MX activations) whose blocks
-    line up with the weight's. Products are accumulated in at least f32;
-    the result element type is any float type.
+    The weight is an MX tensor, or a float tensor before quantization: the
+    post-training quantization passes (`mxc-rtn`, `mxc-gptq`) replace a float
+    weight constant with an MX constant, and `mxc-smoothquant` rescales it.
+    The input is a float tensor, or an MX tensor (MX activations) whose
+    blocks line up with an MX weight's. Products are accumulated in at least
+    f32; the result element type is any float type.
+
+    Calibration statistics ride on the op for the quantization passes:
+    `act_absmax`, f32 `[K]`, the per-channel maximum of |x| (SmoothQuant);
+    `hessian`, f32 `[K, K]`, `2/N sum x x^T` over N calibration rows (GPTQ).
+    Either may be a `dense` or a `dense_resource` elements attribute.
 
     | rule | violation |
     |------|-----------|
     | the weight has rank 2 | `!mxc.mx<2x4x64xf4E2M1FN>` |
     | input and weight agree on K | `tensor<8x64xf32>` with `!mxc.mx<16x128x...>` |
-    | an MX input has the weight's block size | blocks of 16 against 32 |
+    | MX input and MX weight have the same block size | blocks of 16 against 32 |
     | the result shape is the input's with K replaced by N | |
+    | `act_absmax` is f32 `[K]`, `hessian` f32 `[K, K]` | `dense<1.0> : tensor<3xf32>` for K = 64 |
 
     Worked example: with x = [1, 2] (K = 2, as f32) and an MX weight of
     shape [1, 2] holding [3, 4], y = [1*3 + 2*4] = [11].
@@ -190,9 +199,13 @@ def MXC_MatmulOp : MXC_Op<"matmul", [Pure]> {
     %z = mxc.matmul %xq, %w
            : !mxc.mx<8x64xf8E4M3FN>, !mxc.mx<128x64xf4E2M1FN>
            -> tensor<8x128xf32>
+    %f = mxc.matmul %x, %wf {act_absmax = dense<...> : tensor<64xf32>}
+           : tensor<8x64xf32>, tensor<128x64xf32> -> tensor<8x128xf32>
     ```
   }];
-  let arguments = (ins MXC_FloatOrMXTensor:$input, MXC_MXTensor:$weight);
+  let arguments = (ins MXC_FloatOrMXTensor:$input, MXC_FloatOrMXTensor:$weight,
+                       OptionalAttr<ElementsAttr>:$act_absmax,
+                       OptionalAttr<ElementsAttr>:$hessian);
   let results = (outs MXC_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` qualified(type($input)) `,`
