@@ -116,9 +116,8 @@ static LogicalResult verifyStatistic(Operation *op, StringRef name,
   auto type = cast<ShapedType>(attr.getType());
   if (!type.getElementType().isF32() ||
       !compatibleShapes(type.getShape(), expected))
-    return op->emitOpError()
-           << "'" << name << "' must be f32 of shape " << formatShape(expected)
-           << ", got " << type;
+    return op->emitOpError() << "'" << name << "' must be f32 of shape "
+                             << formatShape(expected) << ", got " << type;
   return success();
 }
 
@@ -138,8 +137,7 @@ LogicalResult MatmulOp::verify() {
                          << " does not match the weight's " << w[1];
   auto mxInput = dyn_cast<MXTensorType>(input);
   auto mxWeight = dyn_cast<MXTensorType>(weight);
-  if (mxInput && mxWeight &&
-      mxInput.getBlockSize() != mxWeight.getBlockSize())
+  if (mxInput && mxWeight && mxInput.getBlockSize() != mxWeight.getBlockSize())
     return emitOpError() << "input block size " << mxInput.getBlockSize()
                          << " does not match the weight block size "
                          << mxWeight.getBlockSize();

@@ -27,6 +27,24 @@ std::optional<num::ElemFormat> mlir::mxc::getMXFormat(Type type) {
   return std::nullopt;
 }
 
+Type mlir::mxc::getMXElementType(MLIRContext *context, num::ElemFormat format) {
+  switch (format) {
+  case num::ElemFormat::E4M3:
+    return Float8E4M3FNType::get(context);
+  case num::ElemFormat::E5M2:
+    return Float8E5M2Type::get(context);
+  case num::ElemFormat::E2M3:
+    return Float6E2M3FNType::get(context);
+  case num::ElemFormat::E3M2:
+    return Float6E3M2FNType::get(context);
+  case num::ElemFormat::E2M1:
+    return Float4E2M1FNType::get(context);
+  case num::ElemFormat::Int8:
+    return IntegerType::get(context, 8);
+  }
+  llvm_unreachable("every format is covered above");
+}
+
 LogicalResult MXTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                                    ArrayRef<int64_t> shape, Type elementType,
                                    int64_t blockSize) {

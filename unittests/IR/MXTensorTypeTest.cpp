@@ -74,6 +74,8 @@ TEST_F(MXTensorTypeTest, Helpers) {
   EXPECT_EQ(clone.getFormat(), num::ElemFormat::Int8);
   EXPECT_EQ(clone.getBlockSize(), 32);
   EXPECT_EQ(getMXFormat(b.getF32Type()), std::nullopt);
+  for (num::ElemFormat f : num::kAllElemFormats)
+    EXPECT_EQ(getMXFormat(getMXElementType(&context, f)), f);
 }
 
 } // namespace

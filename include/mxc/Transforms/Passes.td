@@ -88,4 +88,117 @@ def MXCAttentionTileMaskPass : Pass<"mxc-attention-tile-mask"> {
   ];
 }
 
+def MXCRTNPass : Pass<"mxc-rtn"> {
+  let summary = "Quantize float matmul weights to MX by rounding to nearest";
+  let description = [{
+    Replaces every float weight constant of an `mxc.matmul` with an MX
+    constant (`mxc.assemble` of the packed data and the E8M0 scales, dense
+    resources above 1024 elements) in `format`, blocks of `block` along the
+    reduction axis, round-to-nearest-even: OCP MX conversion of each block as
+    `mxc.quantize` does it, at compile time. Weights that are not constants
+    stay float, with a remark. With `report`, each quantized matmul that
+    carries a `hessian` gets a remark with its local error (output MSE on the
+    calibration rows and weight SQNR).
+
+    Before:
+    ```mlir
+    %w = arith.constant dense<...> : tensor<16x64xf32>
+    %y = mxc.matmul %x, %w : tensor<8x64xf32>, tensor<16x64xf32> -> ...
+    ```
+    After `--mxc-rtn="format=mxfp4"`:
+    ```mlir
+    %d = arith.constant dense<...> : tensor<16x64xi8>
+    %s = arith.constant dense<...> : tensor<16x2xf8E8M0FNU>
+    %w = mxc.assemble %d, %s : ... -> !mxc.mx<16x64xf4E2M1FN>
+    %y = mxc.matmul %x, %w : tensor<8x64xf32>, !mxc.mx<16x64xf4E2M1FN> -> ...
+    ```
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"mxfp4\"",
+           "MX element format: mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, "
+           "mxfp6_e3m2, mxfp4 or mxint8">,
+    Option<"block", "block", "int64_t", /*default=*/"32",
+           "Elements per MX block">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark the local error of every quantized matmul with a Hessian">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let statistics = [
+    Statistic<"numQuantized", "num-quantized", "Matmul weights quantized">
+  ];
+}
+
+def MXCGPTQPass : Pass<"mxc-gptq"> {
+  let summary = "Quantize float matmul weights to MX with GPTQ";
+  let description = [{
+    Like `mxc-rtn`, but with GPTQ (Frantar et al.) using the Hessian
+    statistic `hessian = 2/N sum x x^T` attached to the matmul: columns are
+    quantized one MX block at a time, each block's shared exponent taken from
+    the error-updated weights, and each block's error is propagated to the
+    columns not yet quantized through the upper Cholesky factor of the damped
+    `H^-1` (damping `damp * mean(diag H)`), in lazy batches of 128 columns
+    (numerics::gptqQuantize). Matmuls without a Hessian stay float, with a
+    remark saying so.
+
+    With `report`, each quantized matmul gets a remark comparing GPTQ with
+    RTN on its local error: output MSE on the calibration rows (from the
+    Hessian) and weight SQNR in dB.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"mxfp4\"",
+           "MX element format: mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, "
+           "mxfp6_e3m2, mxfp4 or mxint8">,
+    Option<"block", "block", "int64_t", /*default=*/"32",
+           "Elements per MX block">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "Damping, as a fraction of the mean of diag(H)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Remark GPTQ's and RTN's local error for every quantized matmul">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let statistics = [
+    Statistic<"numQuantized", "num-quantized", "Matmul weights quantized">,
+    Statistic<"numLeftFloat", "num-left-float",
+              "Matmuls left in float for lack of a Hessian">
+  ];
+}
+
+def MXCSmoothQuantPass : Pass<"mxc-smoothquant"> {
+  let summary = "Move activation outliers into the weights (SmoothQuant)";
+  let description = [{
+    For every activation read by `mxc.matmul`s with float constant weights
+    and per-channel activation statistics (`act_absmax`), computes
+    `s_j = max|X_j|^alpha / max|W_j|^(1 - alpha)` (clamped to >= 1e-5; the
+    weight maxima taken over all matmuls that read the activation, so that
+    q, k and v share one s), multiplies the weight columns by s, and divides
+    the activation by s:
+
+    * folded into the producer when the activation comes from a per-channel
+      multiply by a constant gain that only these matmuls read (a
+      `linalg.generic` computing `x * g[k]`, as an RMSNorm gain), whose gain
+      becomes `g / s`;
+    * otherwise by a new per-channel scale (`linalg.generic`, `x * (1/s)`).
+
+    The float function is unchanged up to rounding. The statistics are
+    updated to describe the new activation (`act_absmax / s`, and
+    `H_ij / (s_i s_j)` for a `hessian`), so GPTQ after SmoothQuant sees the
+    smoothed inputs. Matmuls without statistics, or whose weights are not
+    float constants, are left alone with a remark.
+  }];
+  let options = [
+    Option<"alpha", "alpha", "double", /*default=*/"0.5",
+           "Migration strength: 0 keeps the activations, 1 moves their "
+           "whole range into the weights">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+  let statistics = [
+    Statistic<"numSmoothed", "num-smoothed", "Activations smoothed">,
+    Statistic<"numFolded", "num-folded",
+              "Smoothing factors folded into a producer's gain">
+  ];
+}
+
 #endif // MXC_TRANSFORMS_PASSES_TD

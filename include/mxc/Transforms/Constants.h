@@ -1,0 +1,68 @@
+//===- Constants.h - Weight and statistic constants for PTQ passes -*- C++ -*-//
+//
+// Reading float weights and calibration statistics out of the IR (dense or
+// dense_resource elements), and writing quantized weights back: an MX
+// constant is mxc.assemble of two constants, its packed data and its scales.
+// Constants above kResourceThreshold elements become dense resources, so
+// that large models stay cheap to parse and print.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_TRANSFORMS_CONSTANTS_H
+#define MXC_TRANSFORMS_CONSTANTS_H
+
+#include "mxc/IR/MXCTypes.h"
+#include "mxc/Numerics/MX.h"
+#include "mxc/Numerics/PTQ.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
+
+#include <optional>
+#include <vector>
+
+namespace mlir::mxc {
+
+/// Constants with more elements than this are written as dense resources.
+constexpr int64_t kResourceThreshold = 1024;
+
+/// The values of a float elements attribute (dense or dense_resource; f16,
+/// bf16 or f32) as floats, or nothing if it is not one.
+std::optional<std::vector<float>> readFloatElements(ElementsAttr attr);
+
+/// The values of the float constant `value` is defined by, if it is one.
+std::optional<std::vector<float>> readFloatConstant(Value value);
+
+/// A float32 elements attribute holding `values` (row-major) of `type`.
+ElementsAttr createFloatElements(RankedTensorType type, ArrayRef<float> values,
+                                 StringRef resourceName);
+
+/// An arith.constant holding `values` (row-major) of `type`.
+Value createFloatConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                          ArrayRef<float> values, StringRef resourceName);
+
+/// An MX constant: mxc.assemble of `tensor`'s packed data and scales.
+Value createMXConstant(OpBuilder &b, Location loc, MXTensorType type,
+                       const ::mxc::numerics::MXTensor &tensor,
+                       StringRef resourceName);
+
+class MatmulOp;
+
+/// Quantizes one weight: `w` is [n, k] row-major; nothing means "leave this
+/// matmul in float" (the callback has said why, with a remark).
+using WeightQuantizer =
+    function_ref<std::optional<::mxc::numerics::QuantizedWeight>(
+        MatmulOp, ArrayRef<float>, int64_t, int64_t)>;
+
+/// For every mxc.matmul under `root` whose weight is a float constant,
+/// quantizes it with `quantize` to `format` in blocks of `block` and
+/// replaces the weight with the MX constant. Matmuls it has to leave alone
+/// (a weight that is no constant) get a remark. Returns how many it
+/// quantized.
+int64_t quantizeMatmulWeights(Operation *root,
+                              ::mxc::numerics::ElemFormat format, int64_t block,
+                              WeightQuantizer quantize);
+
+} // namespace mlir::mxc
+
+#endif // MXC_TRANSFORMS_CONSTANTS_H

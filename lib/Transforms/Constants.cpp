@@ -1,0 +1,118 @@
+//===- Constants.cpp - Weight and statistic constants for PTQ passes ------===//
+
+#include "mxc/Transforms/Constants.h"
+#include "mxc/IR/MXCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+using namespace mlir::mxc;
+
+std::optional<std::vector<float>>
+mlir::mxc::readFloatElements(ElementsAttr attr) {
+  if (!attr || !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+    if (!data)
+      return std::nullopt; // A resource without its blob.
+    return std::vector<float>(data->begin(), data->end());
+  }
+  if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
+    std::vector<float> values;
+    values.reserve(dense.getNumElements());
+    for (APFloat v : dense.getValues<APFloat>()) {
+      bool losesInfo;
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+      values.push_back(v.convertToFloat());
+    }
+    return values;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<float>> mlir::mxc::readFloatConstant(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  return readFloatElements(dyn_cast<ElementsAttr>(constant.getValue()));
+}
+
+/// A dense or dense_resource attribute of `type` holding `bytes`.
+static ElementsAttr elementsOf(RankedTensorType type, ArrayRef<char> bytes,
+                               StringRef resourceName) {
+  if (type.getNumElements() <= kResourceThreshold)
+    return DenseElementsAttr::getFromRawBuffer(type, bytes);
+  return DenseResourceElementsAttr::get(
+      type, resourceName,
+      HeapAsmResourceBlob::allocateAndCopyInferAlign(bytes));
+}
+
+ElementsAttr mlir::mxc::createFloatElements(RankedTensorType type,
+                                            ArrayRef<float> values,
+                                            StringRef resourceName) {
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
+                       values.size() * sizeof(float));
+  return elementsOf(type, bytes, resourceName);
+}
+
+Value mlir::mxc::createFloatConstant(OpBuilder &b, Location loc,
+                                     RankedTensorType type,
+                                     ArrayRef<float> values,
+                                     StringRef resourceName) {
+  return arith::ConstantOp::create(
+      b, loc, type,
+      cast<TypedAttr>(createFloatElements(type, values, resourceName)));
+}
+
+Value mlir::mxc::createMXConstant(OpBuilder &b, Location loc, MXTensorType type,
+                                  const ::mxc::numerics::MXTensor &tensor,
+                                  StringRef resourceName) {
+  auto bytesOf = [](const std::vector<uint8_t> &v) {
+    return ArrayRef<char>(reinterpret_cast<const char *>(v.data()), v.size());
+  };
+  RankedTensorType dataType = type.getDataType();
+  RankedTensorType scalesType = type.getScalesType();
+  Value data = arith::ConstantOp::create(
+      b, loc, dataType,
+      cast<TypedAttr>(elementsOf(dataType, bytesOf(tensor.data),
+                                 (resourceName + "_data").str())));
+  Value scales = arith::ConstantOp::create(
+      b, loc, scalesType,
+      cast<TypedAttr>(elementsOf(scalesType, bytesOf(tensor.scales),
+                                 (resourceName + "_scales").str())));
+  return AssembleOp::create(b, loc, type, data, scales);
+}
+
+int64_t mlir::mxc::quantizeMatmulWeights(Operation *root,
+                                         ::mxc::numerics::ElemFormat format,
+                                         int64_t block,
+                                         WeightQuantizer quantize) {
+  int64_t count = 0;
+  root->walk([&](MatmulOp op) {
+    auto weightType = dyn_cast<RankedTensorType>(op.getWeight().getType());
+    if (!weightType)
+      return; // Already MX.
+    std::optional<std::vector<float>> w = readFloatConstant(op.getWeight());
+    if (!w) {
+      op.emitRemark() << "weight left in float: it is not a constant";
+      return;
+    }
+    const int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
+    std::optional<::mxc::numerics::QuantizedWeight> q = quantize(op, *w, n, k);
+    if (!q)
+      return;
+    auto mxType =
+        MXTensorType::get(weightType.getShape(),
+                          getMXElementType(op.getContext(), format), block);
+    OpBuilder b(op);
+    op.getWeightMutable().assign(
+        createMXConstant(b, op.getLoc(), mxType, q->tensor, "mxc_weight"));
+    ++count;
+  });
+  return count;
+}

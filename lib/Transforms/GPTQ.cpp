@@ -1,0 +1,82 @@
+//===- GPTQ.cpp - GPTQ MX quantization of matmul weights ------------------===//
+
+#include "mxc/IR/MXCOps.h"
+#include "mxc/Transforms/Constants.h"
+#include "mxc/Transforms/Passes.h"
+
+#include "llvm/Support/Format.h"
+
+namespace mlir::mxc {
+#define GEN_PASS_DEF_MXCGPTQPASS
+#include "mxc/Transforms/Passes.h.inc"
+} // namespace mlir::mxc
+
+using namespace mlir;
+using namespace mlir::mxc;
+namespace num = ::mxc::numerics;
+
+namespace {
+
+struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
+  using MXCGPTQPassBase::MXCGPTQPassBase;
+
+  void runOnOperation() override {
+    std::optional<num::ElemFormat> f = num::parseElemFormat(format);
+    if (!f || !num::isValidBlockSize(*f, block) || !(damp >= 0)) {
+      getOperation()->emitError()
+          << "mxc-gptq: unknown format '" << format << "', invalid block size "
+          << static_cast<int64_t>(block) << " or negative damping";
+      return signalPassFailure();
+    }
+    num::GPTQOptions options;
+    options.format = *f;
+    options.blockSize = block;
+    options.percdamp = damp;
+    // Lazy batches of about 128 columns, whole blocks.
+    options.lazyBatch = std::max<int64_t>(block, 128 / block * block);
+    bool failedAny = false;
+    numQuantized += quantizeMatmulWeights(
+        getOperation(), *f, block,
+        [&](MatmulOp op, ArrayRef<float> w, int64_t n,
+            int64_t k) -> std::optional<num::QuantizedWeight> {
+          std::optional<std::vector<float>> h =
+              readFloatElements(op.getHessianAttr());
+          if (!h) {
+            op.emitRemark() << "weight left in float: no 'hessian' statistic "
+                               "for GPTQ (calibrate, or use mxc-rtn)";
+            ++numLeftFloat;
+            return std::nullopt;
+          }
+          std::vector<double> hessian(h->begin(), h->end());
+          num::QuantizedWeight q;
+          std::string reason;
+          if (!num::gptqQuantize(w.data(), n, k, hessian, options, q, reason)) {
+            op.emitError() << "GPTQ failed: " << reason;
+            failedAny = true;
+            return std::nullopt;
+          }
+          if (report) {
+            num::QuantizedWeight rtn =
+                num::rtnQuantize(w.data(), n, k, *f, block);
+            std::string text;
+            llvm::raw_string_ostream os(text);
+            os << llvm::format(
+                "gptq %s: output MSE %.4e (rtn %.4e), weight SQNR %.2f dB "
+                "(rtn %.2f dB)",
+                format.getValue().c_str(),
+                num::outputMSEFromHessian(w.data(), q.dequantized, n, k,
+                                          hessian),
+                num::outputMSEFromHessian(w.data(), rtn.dequantized, n, k,
+                                          hessian),
+                num::weightSQNR(w.data(), q.dequantized, n, k),
+                num::weightSQNR(w.data(), rtn.dequantized, n, k));
+            op.emitRemark() << text;
+          }
+          return q;
+        });
+    if (failedAny)
+      signalPassFailure();
+  }
+};
+
+} // namespace
