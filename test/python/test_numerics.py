@@ -1,0 +1,110 @@
+"""mxc.numerics: the numerics library on numpy arrays."""
+
+import math
+
+import numpy as np
+import pytest
+
+from mxc import numerics as mx
+
+
+@pytest.mark.parametrize("fmt", mx.FORMATS)
+@pytest.mark.parametrize("rounding", ["even", "away"])
+def test_round_trips_are_exact(fmt, rounding):
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((3, 5, 172)) * 4).astype(np.float32)
+    q = mx.quantize(x, fmt, rounding=rounding)
+    assert q.shape == [3, 5, 172]
+    y = mx.dequantize(q)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    # Dequantized values are representable: quantizing them again is exact.
+    again = mx.quantize(y, fmt, rounding=rounding)
+    np.testing.assert_array_equal(again.data, q.data)
+    np.testing.assert_array_equal(again.scales, q.scales)
+    np.testing.assert_array_equal(mx.dequantize(again), y)
+    # Storage round trip.
+    back = mx.MXArray.from_storage(q.data, q.scales, q.shape, fmt)
+    np.testing.assert_array_equal(mx.dequantize(back), y)
+    # A partial last block: 172 = 5 * 32 + 12 columns, 6 scales per row.
+    assert q.scales.shape == (3, 5, 6)
+
+
+def test_ocp_golden_values():
+    # microxcaling's E4M3 vector (block 8): 485 -> 448; 400 -> 416 with ties
+    # away, 384 with ties to even.
+    x = np.array([485, 475, 400, -485, -475, -450, 2**-6, -2**-6], np.float32)
+    away = mx.dequantize(mx.quantize(x, "mxfp8_e4m3", block=8, rounding="away"))
+    even = mx.dequantize(mx.quantize(x, "mxfp8_e4m3", block=8))
+    assert away.tolist() == [448, 448, 416, -448, -448, -448, 2**-6, -2**-6]
+    assert even.tolist() == [448, 448, 384, -448, -448, -448, 2**-6, -2**-6]
+    # A NaN makes the whole block NaN (scale 0xFF).
+    q = mx.quantize(np.array([np.nan, 1, 2, 3], np.float32), "mxfp4", block=4)
+    assert q.scales.tolist() == [255]
+    assert np.isnan(mx.dequantize(q)).all()
+
+
+def test_encode_decode_pack():
+    # MLIR's f4E2M1FN codes.
+    codes = mx.encode(np.array([0.5, 6, 1e6, -3.14]), "mxfp4")
+    assert codes.tolist() == [1, 7, 7, 13]
+    assert mx.decode(codes, "mxfp4").tolist() == [0.5, 6, 6, -3]
+    packed = mx.pack(np.array([1, 2, 3, 4], np.uint8), "mxfp4")
+    assert packed.tolist() == [0x21, 0x43]
+    six = mx.pack(np.array([0x3F, 1, 2, 3], np.uint8), "mxfp6_e2m3")
+    assert six.tolist() == [0x7F, 0x20, 0x0C]
+    assert mx.unpack(six, "mxfp6_e2m3", 4).tolist() == [0x3F, 1, 2, 3]
+
+
+def test_errors_are_python_exceptions():
+    x = np.ones((2, 32), np.float32)
+    with pytest.raises(ValueError, match="unknown MX format 'mxfp5'"):
+        mx.quantize(x, "mxfp5")
+    with pytest.raises(ValueError, match="block size 3 is invalid for mxfp4"):
+        mx.quantize(x, "mxfp4", block=3)
+    with pytest.raises(ValueError, match="rounding must be"):
+        mx.quantize(x, "mxfp4", rounding="down")
+    with pytest.raises(ValueError, match="not enough packed bytes"):
+        mx.unpack(np.zeros(1, np.uint8), "mxfp8_e4m3", 2)
+
+
+def test_exaq_softmax_and_clip():
+    # The worked example of mxc.softmax.
+    y = mx.exaq_softmax(np.array([[0, -0.9, -2.2, -7]], np.float32), 2, -3.0)
+    total = 1 + math.exp(-1) + math.exp(-2) + math.exp(-3)
+    np.testing.assert_allclose(
+        y[0], [1 / total, math.exp(-1) / total, math.exp(-2) / total,
+               math.exp(-3) / total], rtol=1e-6)
+    clip2, err2 = mx.optimal_softmax_clip(2, mean=-4.0, std=3.0)
+    clip4, _ = mx.optimal_softmax_clip(4, mean=-4.0, std=3.0)
+    assert clip4 < clip2 < 0 and err2 > 0
+    # A point mass at -3 with 1 bit: the only error-free clip is -3.
+    clip, err = mx.optimal_softmax_clip(1, samples=np.full(16, -3, np.float32))
+    assert abs(clip + 3) < 1e-6 and err < 1e-12
+    with pytest.raises(ValueError):
+        mx.optimal_softmax_clip(2)
+
+
+def test_smoothquant_and_gptq():
+    s = mx.smoothquant_scales(np.array([4, 1], np.float32),
+                              [np.array([[1, 2], [-0.5, 16]], np.float32),
+                               np.array([[0.25, -3]], np.float32)])
+    assert s.tolist() == [2.0, 0.25]
+
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((256, 6))
+    a = rng.standard_normal((6, 96))
+    x = (z @ a + 0.05 * rng.standard_normal((256, 96))).astype(np.float32)
+    w = rng.standard_normal((24, 96)).astype(np.float32)
+    h = mx.hessian(x)
+    np.testing.assert_allclose(h, 2 / 256 * x.T.astype(np.float64) @ x,
+                               rtol=1e-5, atol=1e-5)
+    q, w_gptq = mx.gptq(w, h, "mxfp4")
+    _, w_rtn = mx.rtn(w, "mxfp4")
+    np.testing.assert_array_equal(mx.dequantize(q), w_gptq.astype(np.float32))
+    assert mx.output_mse(w, w_gptq, h) < 0.5 * mx.output_mse(w, w_rtn, h)
+    assert mx.weight_sqnr(w, w_rtn) > 0
+    # H = I: GPTQ is RTN.
+    q_i, w_i = mx.gptq(w, np.eye(96), "mxint8")
+    q_r, w_r = mx.rtn(w, "mxint8")
+    np.testing.assert_array_equal(q_i.data, q_r.data)
+    np.testing.assert_array_equal(w_i, w_r)
