@@ -1,0 +1,79 @@
+//===- Checkpoint.h - Llama checkpoints: llama2.c and HuggingFace -*- C++ -*-//
+//
+// Loads a Llama-family model: a llama2.c `.bin` checkpoint, or a HuggingFace
+// directory (config.json + model.safetensors, read with LLVM's JSON parser
+// and a memory-mapped file). Weights point into the mapped file; only the
+// q/k projections of a HuggingFace checkpoint are copied, to undo the row
+// permutation of HF's rotate_half RoPE convention, so both formats describe
+// the same llama2.c-convention model (adjacent dims (2i, 2i+1) rotate
+// together).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_FRONTEND_CHECKPOINT_H
+#define MXC_FRONTEND_CHECKPOINT_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <vector>
+
+namespace mxc::frontend {
+
+/// Hyperparameters of a Llama model.
+struct LlamaConfig {
+  int64_t dim = 0;
+  int64_t hiddenDim = 0;
+  int64_t layers = 0;
+  int64_t heads = 0;
+  int64_t kvHeads = 0;
+  int64_t vocab = 0;
+  int64_t seqLen = 0;
+  double normEps = 1e-5;
+  double ropeTheta = 10000.0;
+
+  int64_t headDim() const { return dim / heads; }
+  int64_t kvDim() const { return kvHeads * headDim(); }
+};
+
+/// One transformer layer's weights; matrices are [out, in] row-major.
+struct LlamaLayer {
+  llvm::ArrayRef<float> attentionNorm, wq, wk, wv, wo;
+  llvm::ArrayRef<float> ffnNorm, w1, w2, w3;
+};
+
+/// A loaded model. The arrays point into `mapped` (or `owned`).
+struct LlamaModel {
+  LlamaConfig config;
+  llvm::ArrayRef<float> tokenEmbedding; ///< [vocab, dim]
+  std::vector<LlamaLayer> layers;
+  llvm::ArrayRef<float> finalNorm;  ///< [dim]
+  llvm::ArrayRef<float> classifier; ///< [vocab, dim]; the embedding if tied
+  std::unique_ptr<llvm::MemoryBuffer> mapped;
+  std::vector<std::unique_ptr<std::vector<float>>> owned;
+
+  /// Number of weights (parameters).
+  int64_t numParameters() const;
+};
+
+/// Loads a llama2.c checkpoint (legacy version 0 layout).
+llvm::Expected<LlamaModel> loadLlama2c(llvm::StringRef path);
+
+/// Loads a HuggingFace LlamaForCausalLM directory (config.json and
+/// model.safetensors, f32).
+llvm::Expected<LlamaModel> loadHuggingFace(llvm::StringRef directory);
+
+/// Either of the above: a directory is HuggingFace, a file llama2.c.
+llvm::Expected<LlamaModel> loadCheckpoint(llvm::StringRef path);
+
+/// Writes a llama2.c checkpoint of a model with seeded random weights (the
+/// project's own example model; shared weights are never copied).
+llvm::Error writeRandomLlama2c(llvm::StringRef path, const LlamaConfig &config,
+                               unsigned seed);
+
+} // namespace mxc::frontend
+
+#endif // MXC_FRONTEND_CHECKPOINT_H

@@ -1,0 +1,46 @@
+//===- Tokenizer.h - The llama2.c tokenizer ---------------------*- C++ -*-===//
+
+#ifndef MXC_FRONTEND_TOKENIZER_H
+#define MXC_FRONTEND_TOKENIZER_H
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace mxc::frontend {
+
+/// A SentencePiece-style BPE tokenizer in llama2.c's format: int32
+/// max_token_length, then per id a float32 score, an int32 length and the
+/// piece's bytes. Ids 0, 1, 2 are <unk>, BOS, EOS; byte fallbacks <0xXX>.
+class Tokenizer {
+public:
+  static constexpr int32_t kBos = 1;
+  static constexpr int32_t kEos = 2;
+
+  /// Loads `vocab` pieces from `path`.
+  static llvm::Expected<Tokenizer> load(llvm::StringRef path, int64_t vocab);
+
+  /// Encodes `text`: BOS (if `bos`), the dummy-prefix piece " " for a
+  /// non-empty text, each UTF-8 code point as its piece or as byte
+  /// fallbacks (byte + 3), then repeated merges of the adjacent pair whose
+  /// concatenation is the highest-scoring piece.
+  std::vector<int32_t> encode(llvm::StringRef text, bool bos = true) const;
+
+  /// The text of `token` following `previous` (a leading space after BOS is
+  /// dropped; byte fallbacks become their byte).
+  std::string decode(int32_t previous, int32_t token) const;
+
+  int64_t size() const { return pieces.size(); }
+
+private:
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  llvm::StringMap<int32_t> ids;
+};
+
+} // namespace mxc::frontend
+
+#endif // MXC_FRONTEND_TOKENIZER_H

@@ -1,0 +1,307 @@
+//===- LlamaBuilder.cpp - A Llama model as mxc IR -------------------------===//
+
+#include "mxc/Frontend/LlamaBuilder.h"
+#include "mxc/IR/MXCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace ::mxc::frontend;
+
+namespace {
+
+using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+class LlamaBuilder {
+public:
+  LlamaBuilder(MLIRContext &ctx, const LlamaModel &model, ModuleOp module)
+      : ctx(ctx), model(model), c(model.config), b(&ctx),
+        loc(UnknownLoc::get(&ctx)) {
+    b.setInsertionPointToEnd(module.getBody());
+  }
+
+  void build() {
+    Type f32 = b.getF32Type();
+    auto tokensType =
+        RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
+    auto logitsType =
+        RankedTensorType::get({ShapedType::kDynamic, c.vocab}, f32);
+    auto func = func::FuncOp::create(
+        b, loc, "forward", b.getFunctionType({tokensType}, {logitsType}));
+    func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Value tokens = entry->getArgument(0);
+    length = tensor::DimOp::create(b, loc, tokens, 0);
+
+    Value x = embed(tokens);
+    for (auto [l, layer] : llvm::enumerate(model.layers)) {
+      std::string p = "layers." + std::to_string(l) + ".";
+      Value h = rmsnorm(x, layer.attentionNorm, p + "attention_norm");
+      Value q = rope(matmul(h, layer.wq, c.dim, c.dim, p + "wq"), c.dim);
+      Value k =
+          rope(matmul(h, layer.wk, c.kvDim(), c.dim, p + "wk"), c.kvDim());
+      Value v = matmul(h, layer.wv, c.kvDim(), c.dim, p + "wv");
+      Value attended = attention(q, k, v);
+      x = add(x, matmul(attended, layer.wo, c.dim, c.dim, p + "wo"));
+      h = rmsnorm(x, layer.ffnNorm, p + "ffn_norm");
+      Value gate = matmul(h, layer.w1, c.hiddenDim, c.dim, p + "w1");
+      Value up = matmul(h, layer.w3, c.hiddenDim, c.dim, p + "w3");
+      x = add(x, matmul(siluTimes(gate, up), layer.w2, c.dim, c.hiddenDim,
+                        p + "w2"));
+    }
+    x = rmsnorm(x, model.finalNorm, "final_norm");
+    Value logits = matmul(x, model.classifier, c.vocab, c.dim, "classifier");
+    func::ReturnOp::create(b, loc, logits);
+  }
+
+private:
+  /// A constant pointing at `values` in the model's memory (no copy).
+  Value weight(ArrayRef<float> values, ArrayRef<int64_t> shape,
+               const std::string &name) {
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
+                         values.size() * sizeof(float));
+    auto attr = DenseResourceElementsAttr::get(
+        type, name,
+        UnmanagedAsmResourceBlob::allocateWithAlign(bytes, alignof(float)));
+    return arith::ConstantOp::create(b, loc, type, attr);
+  }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  /// An empty [length, n] f32 tensor.
+  Value rows(int64_t n) {
+    return tensor::EmptyOp::create(b, loc,
+                                   ArrayRef<int64_t>{ShapedType::kDynamic, n},
+                                   b.getF32Type(), ValueRange{length});
+  }
+  AffineMap id2() { return AffineMap::getMultiDimIdentityMap(2, &ctx); }
+  AffineMap column() {
+    return AffineMap::get(2, 0, {getAffineDimExpr(1, &ctx)}, &ctx);
+  }
+  AffineMap row() {
+    return AffineMap::get(2, 0, {getAffineDimExpr(0, &ctx)}, &ctx);
+  }
+  /// A parallel linalg.generic over [length, n].
+  Value generic(int64_t n, ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                Body body) {
+    SmallVector<AffineMap> maps(inputMaps);
+    maps.push_back(id2());
+    Value init = rows(n);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), inputs, init, maps,
+               SmallVector<utils::IteratorType>(2,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nb, l, body(nb, l, args));
+               })
+        .getResult(0);
+  }
+
+  /// x[s, :] = embedding[tokens[s], :].
+  Value embed(Value tokens) {
+    Value table =
+        weight(model.tokenEmbedding, {c.vocab, c.dim}, "token_embedding");
+    return generic(c.dim, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+      Value s = linalg::IndexOp::create(nb, l, 0);
+      Value d = linalg::IndexOp::create(nb, l, 1);
+      Value token = arith::IndexCastOp::create(
+          nb, l, nb.getIndexType(),
+          tensor::ExtractOp::create(nb, l, tokens, s));
+      return tensor::ExtractOp::create(nb, l, table, ValueRange{token, d})
+          .getResult();
+    });
+  }
+
+  /// RMSNorm: x / sqrt(mean(x^2) + eps), then a per-channel multiply by the
+  /// gain (a separate linalg.generic: what SmoothQuant folds into).
+  Value rmsnorm(Value x, ArrayRef<float> gain, const std::string &name) {
+    Value zero = f32(0.0);
+    Value sumInit = linalg::FillOp::create(
+                        b, loc, zero,
+                        tensor::EmptyOp::create(
+                            b, loc, ArrayRef<int64_t>{ShapedType::kDynamic},
+                            b.getF32Type(), ValueRange{length})
+                            .getResult())
+                        .getResult(0);
+    Value sumSq =
+        linalg::GenericOp::create(
+            b, loc, sumInit.getType(), x, sumInit,
+            ArrayRef<AffineMap>{id2(), row()},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                          utils::IteratorType::reduction},
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value sq = arith::MulFOp::create(nb, l, args[0], args[0]);
+              linalg::YieldOp::create(
+                  nb, l, arith::AddFOp::create(nb, l, args[1], sq).getResult());
+            })
+            .getResult(0);
+    const double n = static_cast<double>(c.dim), eps = c.normEps;
+    Value normalized = generic(
+        c.dim, {x, sumSq}, {id2(), row()},
+        [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value mean = arith::DivFOp::create(
+              nb, l, args[1],
+              arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(n)));
+          Value denom = math::SqrtOp::create(
+              nb, l,
+              arith::AddFOp::create(
+                  nb, l, mean,
+                  arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(eps))));
+          return arith::DivFOp::create(nb, l, args[0], denom);
+        });
+    Value g = weight(gain, {c.dim}, name);
+    return generic(c.dim, {normalized, g}, {id2(), column()},
+                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     return arith::MulFOp::create(nb, l, args[0], args[1]);
+                   });
+  }
+
+  /// y = x W^T with the float weight W [out, in].
+  Value matmul(Value x, ArrayRef<float> w, int64_t out, int64_t in,
+               const std::string &name) {
+    Value weightValue = weight(w, {out, in}, name);
+    auto resultType =
+        RankedTensorType::get({ShapedType::kDynamic, out}, b.getF32Type());
+    return mlir::mxc::MatmulOp::create(b, loc, resultType, x, weightValue,
+                                       /*act_absmax=*/nullptr,
+                                       /*hessian=*/nullptr)
+        .getResult();
+  }
+
+  /// llama2.c RoPE on [length, n]: dims (2i, 2i+1) rotate by pos * freq_i,
+  /// freq = theta^(-(i mod head_dim)/head_dim) for the pair's first dim i.
+  Value rope(Value x, int64_t n) {
+    std::vector<float> freq(n);
+    for (int64_t i = 0; i < n; ++i)
+      freq[i] = static_cast<float>(
+          1.0 /
+          std::pow(c.ropeTheta, static_cast<double>((i - i % 2) % c.headDim()) /
+                                    c.headDim()));
+    auto freqType = RankedTensorType::get({n}, b.getF32Type());
+    Value freqs = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(freqType, ArrayRef<float>(freq)));
+    return generic(
+        n, {freqs}, {column()},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value s = linalg::IndexOp::create(nb, l, 0);
+          Value d = linalg::IndexOp::create(nb, l, 1);
+          Value pos = arith::UIToFPOp::create(
+              nb, l, nb.getF32Type(),
+              arith::IndexCastUIOp::create(nb, l, nb.getI64Type(), s));
+          Value angle = arith::MulFOp::create(nb, l, pos, args[0]);
+          Value cosine = math::CosOp::create(nb, l, angle);
+          Value sine = math::SinOp::create(nb, l, angle);
+          Value one = arith::ConstantIndexOp::create(nb, l, 1);
+          Value odd =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
+                                    arith::AndIOp::create(nb, l, d, one),
+                                    arith::ConstantIndexOp::create(nb, l, 0));
+          Value partnerIndex = arith::XOrIOp::create(nb, l, d, one);
+          Value self = tensor::ExtractOp::create(nb, l, x, ValueRange{s, d});
+          Value partner =
+              tensor::ExtractOp::create(nb, l, x, ValueRange{s, partnerIndex});
+          // even: v0 c - v1 s (self = v0); odd: v0 s + v1 c (self = v1).
+          Value sinTerm = arith::MulFOp::create(nb, l, partner, sine);
+          Value cosTerm = arith::MulFOp::create(nb, l, self, cosine);
+          return arith::SelectOp::create(
+                     nb, l, odd, arith::AddFOp::create(nb, l, sinTerm, cosTerm),
+                     arith::SubFOp::create(nb, l, cosTerm, sinTerm))
+              .getResult();
+        });
+  }
+
+  /// [length, heads * hd] -> [heads, length, hd].
+  Value toHeads(Value x, int64_t heads) {
+    const int64_t hd = c.headDim();
+    Value split = tensor::ExpandShapeOp::create(
+        b, loc,
+        RankedTensorType::get({ShapedType::kDynamic, heads, hd},
+                              b.getF32Type()),
+        x, ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+        ArrayRef<OpFoldResult>{length, b.getIndexAttr(heads),
+                               b.getIndexAttr(hd)});
+    Value init = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{heads, ShapedType::kDynamic, hd},
+        b.getF32Type(), ValueRange{length});
+    return linalg::TransposeOp::create(b, loc, split, init,
+                                       ArrayRef<int64_t>{1, 0, 2})
+        ->getResult(0);
+  }
+
+  /// Causal GQA attention of the window, back to [length, dim].
+  Value attention(Value q, Value k, Value v) {
+    const int64_t hd = c.headDim();
+    Value qh = toHeads(q, c.heads), kh = toHeads(k, c.kvHeads),
+          vh = toHeads(v, c.kvHeads);
+    auto outType = RankedTensorType::get({c.heads, ShapedType::kDynamic, hd},
+                                         b.getF32Type());
+    Value o = mlir::mxc::AttentionOp::create(
+                  b, loc, outType, qh, kh, vh, /*spans=*/Value(),
+                  /*tile_mask=*/Value(), /*scale=*/nullptr,
+                  b.getI64IntegerAttr(64), b.getI64IntegerAttr(0),
+                  /*keep_self=*/nullptr, /*quant=*/nullptr, /*stats=*/nullptr)
+                  .getResult();
+    Value init = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, c.heads, hd},
+        b.getF32Type(), ValueRange{length});
+    Value back =
+        linalg::TransposeOp::create(b, loc, o, init, ArrayRef<int64_t>{1, 0, 2})
+            ->getResult(0);
+    return tensor::CollapseShapeOp::create(
+        b, loc, back, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  }
+
+  Value add(Value x, Value y) {
+    return generic(c.dim, {x, y}, {id2(), id2()},
+                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     return arith::AddFOp::create(nb, l, args[0], args[1]);
+                   });
+  }
+
+  /// silu(gate) * up, silu(x) = x / (1 + e^-x).
+  Value siluTimes(Value gate, Value up) {
+    return generic(
+        c.hiddenDim, {gate, up}, {id2(), id2()},
+        [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+          Value one = arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(1.0));
+          Value e =
+              math::ExpOp::create(nb, l, arith::NegFOp::create(nb, l, args[0]));
+          Value silu = arith::DivFOp::create(
+              nb, l, args[0], arith::AddFOp::create(nb, l, one, e));
+          return arith::MulFOp::create(nb, l, silu, args[1]);
+        });
+  }
+
+  MLIRContext &ctx;
+  const LlamaModel &model;
+  const LlamaConfig &c;
+  OpBuilder b;
+  Location loc;
+  Value length;
+};
+
+} // namespace
+
+namespace mxc::frontend {
+OwningOpRef<ModuleOp> buildLlamaForward(MLIRContext &context,
+                                        const LlamaModel &model) {
+  context.loadDialect<arith::ArithDialect, func::FuncDialect,
+                      linalg::LinalgDialect, math::MathDialect,
+                      tensor::TensorDialect, mlir::mxc::MXCDialect>();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(&context));
+  LlamaBuilder(context, model, *module).build();
+  return module;
+}
+} // namespace mxc::frontend
