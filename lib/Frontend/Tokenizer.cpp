@@ -5,6 +5,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstring>
+#include <queue>
 
 using namespace mxc::frontend;
 
@@ -74,25 +75,57 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool bos) const {
     }
     i += length;
   }
-  // Merge the best-scoring adjacent pair until none merges.
-  while (true) {
-    float best = -1e30f;
-    int32_t bestId = -1;
-    size_t bestAt = 0;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      std::string merged = pieces[symbols[i]] + pieces[symbols[i + 1]];
-      int32_t id = lookup(merged);
-      if (id >= 0 && scores[id] > best) {
-        best = scores[id];
-        bestId = id;
-        bestAt = i;
-      }
-    }
-    if (bestId < 0)
-      break;
-    symbols[bestAt] = bestId;
-    symbols.erase(symbols.begin() + bestAt + 1);
+  // Merge the best-scoring adjacent pair until none merges; among equal
+  // scores the leftmost pair goes first. A linked list of symbols and a
+  // priority queue of candidate pairs make this O(n log n); an entry is
+  // stale once either of its symbols has changed.
+  const size_t n = symbols.size();
+  std::vector<int64_t> prev(n), next(n);
+  std::vector<uint32_t> version(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    prev[i] = static_cast<int64_t>(i) - 1;
+    next[i] = i + 1 < n ? static_cast<int64_t>(i + 1) : -1;
   }
+  struct Candidate {
+    float score;
+    int64_t left, right;
+    uint32_t leftVersion, rightVersion;
+    int32_t merged;
+    bool operator<(const Candidate &o) const {
+      // std::priority_queue pops the largest: higher score, then leftmost.
+      return score != o.score ? score < o.score : left > o.left;
+    }
+  };
+  std::priority_queue<Candidate> queue;
+  auto consider = [&](int64_t left, int64_t right) {
+    if (left < 0 || right < 0)
+      return;
+    int32_t id = lookup(pieces[symbols[left]] + pieces[symbols[right]]);
+    if (id >= 0)
+      queue.push({scores[id], left, right, version[left], version[right], id});
+  };
+  for (size_t i = 0; i + 1 < n; ++i)
+    consider(i, i + 1);
+  std::vector<bool> alive(n, true);
+  while (!queue.empty()) {
+    Candidate c = queue.top();
+    queue.pop();
+    if (!alive[c.left] || !alive[c.right] || next[c.left] != c.right ||
+        version[c.left] != c.leftVersion || version[c.right] != c.rightVersion)
+      continue;
+    symbols[c.left] = c.merged;
+    ++version[c.left];
+    alive[c.right] = false;
+    next[c.left] = next[c.right];
+    if (next[c.right] >= 0)
+      prev[next[c.right]] = c.left;
+    consider(prev[c.left], c.left);
+    consider(c.left, next[c.left]);
+  }
+  std::vector<int32_t> merged;
+  for (int64_t i = n ? 0 : -1; i >= 0; i = next[i])
+    merged.push_back(symbols[i]);
+  symbols = std::move(merged);
   tokens.insert(tokens.end(), symbols.begin(), symbols.end());
   return tokens;
 }

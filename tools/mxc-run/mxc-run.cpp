@@ -67,6 +67,9 @@ static cl::opt<int>
                cl::desc("With --perplexity: evaluate at most this many "
                         "windows (0: all)"),
                cl::init(0));
+static cl::opt<bool> emitMLIR("emit-mlir",
+                              cl::desc("Print the model's mxc IR and exit"),
+                              cl::init(false));
 static cl::opt<std::string>
     passes("passes",
            cl::desc("Pass pipeline applied to the float model before "
@@ -109,6 +112,10 @@ public:
     progress("building IR");
     mlir::OwningOpRef<mlir::ModuleOp> module =
         buildLlamaForward(context, model);
+    if (emitMLIR) {
+      module->print(llvm::outs());
+      std::exit(0);
+    }
     std::string diagnostics;
     llvm::raw_string_ostream os(diagnostics);
     mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
@@ -128,6 +135,9 @@ public:
     auto transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
     options.transformer = transformer;
     options.enablePerfNotificationListener = false;
+    // memref.copy of strided buffers calls memrefCopy from the runner utils.
+    llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
+    options.sharedLibPaths = llvm::ArrayRef<llvm::StringRef>(runnerUtils);
     auto engine = mlir::ExecutionEngine::create(*module, options);
     if (!engine)
       fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
