@@ -23,6 +23,8 @@ llvm_config.add_tool_substitutions(
         ToolSubst("mxc-opt", unresolved="fatal"),
         ToolSubst("mxc-testgen", unresolved="fatal"),
         ToolSubst("mlir-runner", unresolved="fatal"),
+        ToolSubst("mxc-run", unresolved="fatal"),
+        ToolSubst("mxc-example-model", unresolved="fatal"),
     ],
     [config.mxc_tools_dir, config.llvm_tools_dir],
 )
@@ -38,3 +40,9 @@ config.substitutions.append(
         "mlir-runner -e main -entry-point-result=void -shared-libs=" + runner_libs,
     )
 )
+
+# The shared model and data (../shared next to the checkout), when present.
+shared = os.path.normpath(os.path.join(config.mxc_src_root, "..", "shared"))
+config.substitutions.append(("%shared", shared))
+if os.path.isdir(os.path.join(shared, "models", "stories260K")):
+    config.available_features.add("shared-models")

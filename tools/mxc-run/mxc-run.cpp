@@ -12,6 +12,7 @@
 
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Frontend/LlamaBuilder.h"
+#include "mxc/Frontend/Reference.h"
 #include "mxc/Frontend/Tokenizer.h"
 #include "mxc/InitAll.h"
 
@@ -67,6 +68,12 @@ static cl::opt<int>
                cl::desc("With --perplexity: evaluate at most this many "
                         "windows (0: all)"),
                cl::init(0));
+static cl::opt<double> checkLogits(
+    "check-logits",
+    cl::desc("Compare the compiled model's logits on the prompt with the "
+             "C++ reference forward pass; fail if any differs by more than "
+             "this (absolute)"),
+    cl::init(0.0));
 static cl::opt<bool> emitMLIR("emit-mlir",
                               cl::desc("Print the model's mxc IR and exit"),
                               cl::init(false));
@@ -255,6 +262,19 @@ int main(int argc, char **argv) {
   }
 
   std::vector<int32_t> tokens = tokenizer->encode(prompt, /*bos=*/true);
+  if (checkLogits > 0) {
+    std::vector<float> got = compiled.forward(tokens);
+    std::vector<float> want = referenceLogits(*model, tokens);
+    double worst = 0;
+    for (size_t i = 0; i < got.size(); ++i)
+      worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - want[i]));
+    bool ok = worst <= checkLogits;
+    llvm::outs() << llvm::format("logits of %zu tokens %s the reference: max "
+                                 "|difference| %.3e (limit %.1e)\n",
+                                 tokens.size(), ok ? "match" : "DIFFER from",
+                                 worst, static_cast<double>(checkLogits));
+    return ok ? 0 : 1;
+  }
   std::mt19937 rng(seed);
   progress("generating");
   for (int32_t t = 1; t < static_cast<int32_t>(tokens.size()); ++t)

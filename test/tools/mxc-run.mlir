@@ -1,0 +1,21 @@
+// mxc-run on the project's own example model: the compiled model's logits
+// equal the C++ reference forward pass; an MXFP4 (RTN) run; clear errors.
+
+// RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example | FileCheck %s --check-prefix=WRITE
+// WRITE: wrote {{.*}}model.bin and {{.*}}tok259.bin
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --check-logits 1e-3 | FileCheck %s --check-prefix=LOGITS
+// LOGITS: logits of 4 tokens match the reference
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 4 --passes "mxc-rtn{format=mxfp4}" | FileCheck %s --check-prefix=RTN
+// RTN: {{^}}Hi!
+
+// RUN: not mxc-run %t/missing.bin 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: mxc-run: cannot open checkpoint '{{.*}}missing.bin'
+// RUN: head -c 1000 %t/example/model.bin > %t/truncated.bin
+// RUN: not mxc-run %t/truncated.bin 2>&1 | FileCheck %s --check-prefix=TRUNCATED
+// TRUNCATED: mxc-run: {{.*}}truncated.bin: truncated checkpoint
+// RUN: not mxc-run %t/example/model.bin --tokenizer %t/none.bin 2>&1 | FileCheck %s --check-prefix=TOKENIZER
+// TOKENIZER: mxc-run: cannot open tokenizer
+// RUN: not mxc-run %t/example/model.bin --passes "no-such-pass" 2>&1 | FileCheck %s --check-prefix=PASSES
+// PASSES: mxc-run: invalid --passes pipeline 'no-such-pass'
+// RUN: not mxc-run %t/example/model.bin --no-such-flag 2>&1 | FileCheck %s --check-prefix=FLAG
+// FLAG: Unknown command line argument '--no-such-flag'

@@ -1,0 +1,148 @@
+//===- CheckpointTest.cpp - Checkpoint import and the reference forward ---===//
+
+#include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Frontend/Reference.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+using namespace mxc::frontend;
+
+namespace {
+
+std::string tempPath(const char *name) {
+  llvm::SmallString<128> path;
+  llvm::sys::path::system_temp_directory(true, path);
+  llvm::sys::path::append(path, std::string("mxc-test-") + name);
+  return std::string(path);
+}
+
+std::string errorOf(llvm::Expected<LlamaModel> m) {
+  EXPECT_FALSE(static_cast<bool>(m));
+  return m ? "" : llvm::toString(m.takeError());
+}
+
+LlamaConfig small() {
+  LlamaConfig c;
+  c.dim = 16;
+  c.hiddenDim = 40;
+  c.layers = 2;
+  c.heads = 4;
+  c.kvHeads = 2;
+  c.vocab = 30;
+  c.seqLen = 8;
+  return c;
+}
+
+TEST(Checkpoint, WriteAndLoadLlama2c) {
+  std::string path = tempPath("small.bin");
+  ASSERT_FALSE(static_cast<bool>(writeRandomLlama2c(path, small(), 3)));
+  llvm::Expected<LlamaModel> m = loadLlama2c(path);
+  ASSERT_TRUE(static_cast<bool>(m)) << llvm::toString(m.takeError());
+  EXPECT_EQ(m->config.dim, 16);
+  EXPECT_EQ(m->config.kvDim(), 8);
+  ASSERT_EQ(m->layers.size(), 2u);
+  EXPECT_EQ(m->layers[1].w2.size(), 16u * 40u);
+  EXPECT_EQ(m->classifier.data(), m->tokenEmbedding.data()); // Tied.
+  EXPECT_EQ(m->numParameters(),
+            30 * 16 + 16 +
+                2 * (16 + 16 * 16 + 8 * 16 * 2 + 16 * 16 + 16 + 3 * 40 * 16));
+  std::vector<float> logits = referenceLogits(*m, {1, 5, 7});
+  EXPECT_EQ(logits.size(), 3u * 30u);
+  for (float v : logits)
+    EXPECT_TRUE(std::isfinite(v));
+}
+
+TEST(Checkpoint, MalformedLlama2c) {
+  EXPECT_NE(errorOf(loadLlama2c("/nonexistent/model.bin"))
+                .find("cannot open checkpoint"),
+            std::string::npos);
+  std::string good = tempPath("good.bin");
+  ASSERT_FALSE(static_cast<bool>(writeRandomLlama2c(good, small(), 3)));
+  auto buffer = llvm::MemoryBuffer::getFile(good);
+  ASSERT_TRUE(static_cast<bool>(buffer));
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+
+  std::string truncated = tempPath("truncated.bin");
+  {
+    std::ofstream out(truncated, std::ios::binary);
+    out.write(bytes.data(), bytes.size() / 2 / 4 * 4);
+  }
+  EXPECT_NE(errorOf(loadLlama2c(truncated)).find("truncated checkpoint"),
+            std::string::npos);
+
+  std::string tiny = tempPath("tiny.bin");
+  {
+    std::ofstream out(tiny, std::ios::binary);
+    out.write(bytes.data(), 10);
+  }
+  EXPECT_NE(errorOf(loadLlama2c(tiny)).find("the header needs 28"),
+            std::string::npos);
+
+  std::string garbage = tempPath("garbage.bin");
+  {
+    std::ofstream out(garbage, std::ios::binary);
+    int32_t header[7] = {7, -3, 2, 4, 2, 30, 8}; // dim 7, negative hidden.
+    out.write(reinterpret_cast<const char *>(header), sizeof(header));
+  }
+  EXPECT_NE(errorOf(loadLlama2c(garbage)).find("invalid model dimensions"),
+            std::string::npos);
+}
+
+TEST(Checkpoint, MalformedHuggingFace) {
+  std::string dir = tempPath("hf");
+  llvm::sys::fs::create_directories(dir);
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("config.json"),
+            std::string::npos);
+  auto write = [&](const char *name, const std::string &text) {
+    std::ofstream(dir + "/" + name) << text;
+  };
+  write("config.json", "{not json");
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("invalid JSON"),
+            std::string::npos);
+  write("config.json", R"({"architectures": ["GPT2LMHeadModel"]})");
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("unsupported architecture"),
+            std::string::npos);
+  write("config.json",
+        R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 16,
+            "intermediate_size": 40, "num_hidden_layers": 1,
+            "num_attention_heads": 4, "num_key_value_heads": 2,
+            "vocab_size": 30, "max_position_embeddings": 8})");
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("model.safetensors"),
+            std::string::npos);
+  write("model.safetensors", std::string("\x10\0\0\0\0\0\0\0{}", 10));
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("truncated safetensors header"),
+            std::string::npos);
+  std::string header = R"({"model.embed_tokens.weight": {"dtype": "F32",)"
+                       R"( "shape": [30, 8], "data_offsets": [0, 960]}})";
+  std::string file(8, '\0');
+  uint64_t size = header.size();
+  std::memcpy(file.data(), &size, 8);
+  write("model.safetensors", file + header + std::string(960, '\0'));
+  EXPECT_NE(errorOf(loadHuggingFace(dir))
+                .find("has shape [30x8], the config implies [30x16]"),
+            std::string::npos);
+}
+
+// Both formats of the shared model give the same logits.
+TEST(Checkpoint, SharedModelFormatsAgree) {
+  std::string bin = MXC_SHARED_DIR "/models/stories260K/stories260K.bin";
+  std::string hf = MXC_SHARED_DIR "/models/stories260K-hf";
+  if (!llvm::sys::fs::exists(bin) || !llvm::sys::fs::exists(hf))
+    GTEST_SKIP() << "no shared model";
+  llvm::Expected<LlamaModel> a = loadCheckpoint(bin);
+  llvm::Expected<LlamaModel> b = loadCheckpoint(hf);
+  ASSERT_TRUE(static_cast<bool>(a)) << llvm::toString(a.takeError());
+  ASSERT_TRUE(static_cast<bool>(b)) << llvm::toString(b.takeError());
+  std::vector<int32_t> tokens = {1, 403, 407, 261, 378};
+  EXPECT_EQ(referenceLogits(*a, tokens), referenceLogits(*b, tokens));
+}
+
+} // namespace
