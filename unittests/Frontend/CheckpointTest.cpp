@@ -17,10 +17,17 @@ using namespace mxc::frontend;
 
 namespace {
 
+/// A path in a fresh directory of this process, so that reruns and
+/// parallel runs never see each other's files.
 std::string tempPath(const char *name) {
-  llvm::SmallString<128> path;
-  llvm::sys::path::system_temp_directory(true, path);
-  llvm::sys::path::append(path, std::string("mxc-test-") + name);
+  static std::string directory = [] {
+    llvm::SmallString<128> dir;
+    if (llvm::sys::fs::createUniqueDirectory("mxc-frontend-test", dir))
+      return std::string(".");
+    return std::string(dir);
+  }();
+  llvm::SmallString<128> path(directory);
+  llvm::sys::path::append(path, name);
   return std::string(path);
 }
 
