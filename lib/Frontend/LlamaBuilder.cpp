@@ -24,9 +24,10 @@ using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 class LlamaBuilder {
 public:
-  LlamaBuilder(MLIRContext &ctx, const LlamaModel &model, ModuleOp module)
-      : ctx(ctx), model(model), c(model.config), b(&ctx),
-        loc(UnknownLoc::get(&ctx)) {
+  LlamaBuilder(MLIRContext &ctx, const LlamaModel &model, ModuleOp module,
+               const LlamaBuildOptions &options)
+      : ctx(ctx), model(model), c(model.config), options(options), b(&ctx),
+        loc(UnknownLoc::get(&ctx)), layout(calibrationLayout(model.config)) {
     b.setInsertionPointToEnd(module.getBody());
   }
 
@@ -36,31 +37,51 @@ public:
         RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
     auto logitsType =
         RankedTensorType::get({ShapedType::kDynamic, c.vocab}, f32);
+    auto recordType =
+        RankedTensorType::get({ShapedType::kDynamic, layout.total}, f32);
     auto func = func::FuncOp::create(
-        b, loc, "forward", b.getFunctionType({tokensType}, {logitsType}));
+        b, loc, options.calibration ? "calibrate" : "forward",
+        b.getFunctionType({tokensType},
+                          {options.calibration ? recordType : logitsType}));
     func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
     Block *entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
     Value tokens = entry->getArgument(0);
     length = tensor::DimOp::create(b, loc, tokens, 0);
 
+    if (options.calibration)
+      record = tensor::EmptyOp::create(
+          b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, layout.total},
+          b.getF32Type(), ValueRange{length});
     Value x = embed(tokens);
     for (auto [l, layer] : llvm::enumerate(model.layers)) {
+      const CalibrationLayout::Layer &at = layout.layers[l];
       std::string p = "layers." + std::to_string(l) + ".";
       Value h = rmsnorm(x, layer.attentionNorm, p + "attention_norm");
+      keep(h, at.attentionInput, c.dim);
       Value q = rope(matmul(h, layer.wq, c.dim, c.dim, p + "wq"), c.dim);
       Value k =
           rope(matmul(h, layer.wk, c.kvDim(), c.dim, p + "wk"), c.kvDim());
       Value v = matmul(h, layer.wv, c.kvDim(), c.dim, p + "wv");
-      Value attended = attention(q, k, v);
+      keep(q, at.query, c.dim);
+      keep(k, at.key, c.kvDim());
+      Value attended = attention(q, k, v, l);
+      keep(attended, at.attentionOutput, c.dim);
       x = add(x, matmul(attended, layer.wo, c.dim, c.dim, p + "wo"));
       h = rmsnorm(x, layer.ffnNorm, p + "ffn_norm");
+      keep(h, at.ffnInput, c.dim);
       Value gate = matmul(h, layer.w1, c.hiddenDim, c.dim, p + "w1");
       Value up = matmul(h, layer.w3, c.hiddenDim, c.dim, p + "w3");
-      x = add(x, matmul(siluTimes(gate, up), layer.w2, c.dim, c.hiddenDim,
-                        p + "w2"));
+      Value hidden = siluTimes(gate, up);
+      keep(hidden, at.ffnHidden, c.hiddenDim);
+      x = add(x, matmul(hidden, layer.w2, c.dim, c.hiddenDim, p + "w2"));
     }
     x = rmsnorm(x, model.finalNorm, "final_norm");
+    keep(x, layout.classifierInput, c.dim);
+    if (options.calibration) {
+      func::ReturnOp::create(b, loc, record);
+      return;
+    }
     Value logits = matmul(x, model.classifier, c.vocab, c.dim, "classifier");
     func::ReturnOp::create(b, loc, logits);
   }
@@ -168,15 +189,45 @@ private:
                    });
   }
 
-  /// y = x W^T with the float weight W [out, in].
+  /// Records [length, width] `value` at column `offset` of the calibration
+  /// result (when building the calibration function).
+  void keep(Value value, int64_t offset, int64_t width) {
+    if (!options.calibration)
+      return;
+    record = tensor::InsertSliceOp::create(
+        b, loc, value, record,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
+        ArrayRef<OpFoldResult>{length, b.getIndexAttr(width)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  }
+
+  /// f32 elements of `shape`: dense, or a dense resource when large.
+  ElementsAttr elements(ArrayRef<float> values, ArrayRef<int64_t> shape,
+                        const std::string &name) {
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    if (values.size() <= 1024)
+      return DenseElementsAttr::get(type, values);
+    return DenseResourceElementsAttr::get(
+        type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+  }
+
+  /// y = x W^T with the float weight W [out, in], and its statistics.
   Value matmul(Value x, ArrayRef<float> w, int64_t out, int64_t in,
                const std::string &name) {
     Value weightValue = weight(w, {out, in}, name);
     auto resultType =
         RankedTensorType::get({ShapedType::kDynamic, out}, b.getF32Type());
+    ElementsAttr absMax, hessian;
+    if (const LlamaStatistics *stats = options.statistics) {
+      size_t index = matmulCount;
+      if (index < stats->actAbsMax.size()) {
+        absMax = elements(stats->actAbsMax[index], {in}, name + ".act_absmax");
+        hessian = elements(stats->hessian[index], {in, in}, name + ".hessian");
+      }
+    }
+    ++matmulCount;
     return mlir::mxc::MatmulOp::create(b, loc, resultType, x, weightValue,
-                                       /*act_absmax=*/nullptr,
-                                       /*hessian=*/nullptr)
+                                       absMax, hessian)
         .getResult();
   }
 
@@ -241,17 +292,26 @@ private:
   }
 
   /// Causal GQA attention of the window, back to [length, dim].
-  Value attention(Value q, Value k, Value v) {
+  Value attention(Value q, Value k, Value v, size_t layerIndex) {
     const int64_t hd = c.headDim();
     Value qh = toHeads(q, c.heads), kh = toHeads(k, c.kvHeads),
           vh = toHeads(v, c.kvHeads);
     auto outType = RankedTensorType::get({c.heads, ShapedType::kDynamic, hd},
                                          b.getF32Type());
+    mlir::mxc::SoftmaxStatsAttr softmaxStats;
+    if (options.statistics && layerIndex < options.statistics->softmax.size()) {
+      const LlamaStatistics::Softmax &s = options.statistics->softmax[layerIndex];
+      softmaxStats = mlir::mxc::SoftmaxStatsAttr::get(
+          &ctx, llvm::APFloat(s.mean), llvm::APFloat(s.std),
+          llvm::APFloat(s.min), s.count,
+          s.samples.empty() ? DenseF32ArrayAttr()
+                            : DenseF32ArrayAttr::get(&ctx, s.samples));
+    }
     Value o = mlir::mxc::AttentionOp::create(
                   b, loc, outType, qh, kh, vh, /*spans=*/Value(),
                   /*tile_mask=*/Value(), /*scale=*/nullptr,
                   b.getI64IntegerAttr(64), b.getI64IntegerAttr(0),
-                  /*keep_self=*/nullptr, /*quant=*/nullptr, /*stats=*/nullptr)
+                  /*keep_self=*/nullptr, /*quant=*/nullptr, softmaxStats)
                   .getResult();
     Value init = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, c.heads, hd},
@@ -287,21 +347,45 @@ private:
   MLIRContext &ctx;
   const LlamaModel &model;
   const LlamaConfig &c;
+  const LlamaBuildOptions &options;
   OpBuilder b;
   Location loc;
+  CalibrationLayout layout;
   Value length;
+  Value record;
+  size_t matmulCount = 0;
 };
 
 } // namespace
 
 namespace mxc::frontend {
+CalibrationLayout calibrationLayout(const LlamaConfig &c) {
+  CalibrationLayout layout;
+  int64_t at = 0;
+  for (int64_t l = 0; l < c.layers; ++l) {
+    CalibrationLayout::Layer layer;
+    layer.attentionInput = at;
+    layer.query = at += c.dim;
+    layer.key = at += c.dim;
+    layer.attentionOutput = at += c.kvDim();
+    layer.ffnInput = at += c.dim;
+    layer.ffnHidden = at += c.dim;
+    at += c.hiddenDim;
+    layout.layers.push_back(layer);
+  }
+  layout.classifierInput = at;
+  layout.total = at + c.dim;
+  return layout;
+}
+
 OwningOpRef<ModuleOp> buildLlamaForward(MLIRContext &context,
-                                        const LlamaModel &model) {
+                                        const LlamaModel &model,
+                                        const LlamaBuildOptions &options) {
   context.loadDialect<arith::ArithDialect, func::FuncDialect,
                       linalg::LinalgDialect, math::MathDialect,
                       tensor::TensorDialect, mlir::mxc::MXCDialect>();
   OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(&context));
-  LlamaBuilder(context, model, *module).build();
+  LlamaBuilder(context, model, *module, options).build();
   return module;
 }
 } // namespace mxc::frontend

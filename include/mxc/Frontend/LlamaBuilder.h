@@ -11,6 +11,51 @@
 
 namespace mxc::frontend {
 
+/// Calibration statistics of a model, in the order the builder creates ops.
+struct LlamaStatistics {
+  /// Per linear layer (per transformer layer wq, wk, wv, wo, w1, w3, w2;
+  /// then the classifier): max |x| per input channel, and H = 2/N sum x x^T.
+  std::vector<std::vector<float>> actAbsMax;
+  std::vector<std::vector<float>> hessian;
+  /// Per transformer layer: statistics of d = score - row max over visible
+  /// keys (all heads), and a sample of d.
+  struct Softmax {
+    double mean = 0, std = 0, min = 0;
+    int64_t count = 0;
+    std::vector<float> samples;
+  };
+  std::vector<Softmax> softmax;
+};
+
+/// Where the calibration function puts each recorded activation: columns
+/// [offset, offset + width) of its [tokens, total] result.
+struct CalibrationLayout {
+  struct Layer {
+    int64_t attentionInput; ///< [dim]: read by wq, wk, wv
+    int64_t query;          ///< [dim]: q after RoPE
+    int64_t key;            ///< [kv_dim]: k after RoPE
+    int64_t attentionOutput; ///< [dim]: read by wo
+    int64_t ffnInput;       ///< [dim]: read by w1, w3
+    int64_t ffnHidden;      ///< [hidden]: read by w2
+  };
+  std::vector<Layer> layers;
+  int64_t classifierInput; ///< [dim]
+  int64_t total;
+};
+
+/// The layout of `config`'s calibration function.
+CalibrationLayout calibrationLayout(const LlamaConfig &config);
+
+/// How to build the model.
+struct LlamaBuildOptions {
+  /// Attach these statistics to the ops (act_absmax and hessian on each
+  /// mxc.matmul, stats on each mxc.attention).
+  const LlamaStatistics *statistics = nullptr;
+  /// Build `@calibrate(tokens) -> tensor<?x{total}xf32>` instead, returning
+  /// the activations of calibrationLayout.
+  bool calibration = false;
+};
+
 /// Builds the prefill of a token window as
 ///   func.func @forward(%tokens: tensor<?xi32>) -> tensor<?x{vocab}xf32>
 /// (token i at position i, causal; logits of every position) from linalg,
@@ -19,8 +64,9 @@ namespace mxc::frontend {
 /// multiplies that SmoothQuant can fold into. Weights are dense resources
 /// that point into the model's memory, without a copy: `model` must outlive
 /// the module.
-mlir::OwningOpRef<mlir::ModuleOp> buildLlamaForward(mlir::MLIRContext &context,
-                                                    const LlamaModel &model);
+mlir::OwningOpRef<mlir::ModuleOp>
+buildLlamaForward(mlir::MLIRContext &context, const LlamaModel &model,
+                  const LlamaBuildOptions &options = {});
 
 } // namespace mxc::frontend
 

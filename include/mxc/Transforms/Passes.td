@@ -201,4 +201,31 @@ def MXCSmoothQuantPass : Pass<"mxc-smoothquant"> {
   ];
 }
 
+def MXCQuantizeActivationsPass : Pass<"mxc-quantize-activations"> {
+  let summary = "Quantize the float inputs of matmuls with MX weights";
+  let description = [{
+    For every `mxc.matmul` with an MX weight and a float input, inserts an
+    `mxc.quantize` of the input to `format`, with the weight's block size so
+    that the blocks line up along the reduction axis, and makes the matmul
+    read the MX activations (w4a8 and similar recipes).
+
+    Before:
+    ```mlir
+    %y = mxc.matmul %x, %w : tensor<?x64xf32>, !mxc.mx<16x64xf4E2M1FN> -> ...
+    ```
+    After `--mxc-quantize-activations="format=mxfp8_e4m3"`:
+    ```mlir
+    %xq = mxc.quantize %x : tensor<?x64xf32> -> !mxc.mx<?x64xf8E4M3FN>
+    %y = mxc.matmul %xq, %w : !mxc.mx<?x64xf8E4M3FN>, !mxc.mx<16x64xf4E2M1FN> -> ...
+    ```
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"mxfp8_e4m3\"",
+           "MX element format of the activations">
+  ];
+  let statistics = [
+    Statistic<"numQuantized", "num-quantized", "Matmul inputs quantized">
+  ];
+}
+
 #endif // MXC_TRANSFORMS_PASSES_TD
