@@ -300,7 +300,8 @@ private:
                                          b.getF32Type());
     mlir::mxc::SoftmaxStatsAttr softmaxStats;
     if (options.statistics && layerIndex < options.statistics->softmax.size()) {
-      const LlamaStatistics::Softmax &s = options.statistics->softmax[layerIndex];
+      const LlamaStatistics::Softmax &s =
+          options.statistics->softmax[layerIndex];
       softmaxStats = mlir::mxc::SoftmaxStatsAttr::get(
           &ctx, llvm::APFloat(s.mean), llvm::APFloat(s.std),
           llvm::APFloat(s.min), s.count,

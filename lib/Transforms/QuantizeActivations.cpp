@@ -34,12 +34,11 @@ struct MXCQuantizeActivationsPass
       if (!weight || !input ||
           !num::isValidBlockSize(*f, weight.getBlockSize()))
         return;
-      auto type = MXTensorType::get(
-          input.getShape(), getMXElementType(op.getContext(), *f),
-          weight.getBlockSize());
+      auto type = MXTensorType::get(input.getShape(),
+                                    getMXElementType(op.getContext(), *f),
+                                    weight.getBlockSize());
       OpBuilder b(op);
-      Value quantized = QuantizeOp::create(b, op.getLoc(), type,
-                                           op.getInput(),
+      Value quantized = QuantizeOp::create(b, op.getLoc(), type, op.getInput(),
                                            RoundingMode::NearestEven);
       op.getInputMutable().assign(quantized);
       ++numQuantized;

@@ -15,6 +15,7 @@
 #include "mxc/Frontend/Reference.h"
 #include "mxc/Frontend/Tokenizer.h"
 #include "mxc/InitAll.h"
+#include "mxc/Numerics/PTQ.h"
 
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -77,6 +78,40 @@ static cl::opt<double> checkLogits(
 static cl::opt<bool> emitMLIR("emit-mlir",
                               cl::desc("Print the model's mxc IR and exit"),
                               cl::init(false));
+static cl::opt<std::string> calibrationFile(
+    "calibrate",
+    cl::desc("Calibrate on this text first (activation maxima and Hessians "
+             "for every matmul, softmax statistics for every attention), and "
+             "attach the statistics to the model for the quantization "
+             "passes"));
+static cl::opt<int> calibrationWindows(
+    "calibration-windows",
+    cl::desc("With --calibrate: use at most this many windows (0: all)"),
+    cl::init(0));
+static cl::opt<std::string>
+    recipe("recipe",
+           cl::desc("A quantization preset: float, w8, w6, w4, w4-gptq, "
+                    "w4-smooth-gptq, w4a8-smooth-gptq, wint8 (sets --weights, "
+                    "--method, --smooth, --activations)"),
+           cl::init(""));
+static cl::opt<std::string>
+    weightFormat("weights", cl::desc("MX format of the weights, or none"),
+                 cl::init("none"));
+static cl::opt<std::string> method("method",
+                                   cl::desc("Weight quantization: rtn or gptq"),
+                                   cl::init("rtn"));
+static cl::opt<double>
+    smoothAlpha("smooth", cl::desc("SmoothQuant migration strength; 0 is off"),
+                cl::init(0.0));
+static cl::opt<std::string>
+    activationFormat("activations",
+                     cl::desc("MX format of the matmul inputs, or none"),
+                     cl::init("none"));
+static cl::opt<bool> reportKL(
+    "kl",
+    cl::desc("With --perplexity: also the mean KL divergence of next-token "
+             "distributions from the float model"),
+    cl::init(false));
 static cl::opt<std::string>
     passes("passes",
            cl::desc("Pass pipeline applied to the float model before "
@@ -114,11 +149,15 @@ std::string defaultTokenizer(llvm::StringRef model, int64_t vocab) {
 /// The JIT-compiled forward function.
 class CompiledModel {
 public:
-  CompiledModel(const LlamaModel &model, mlir::MLIRContext &context)
-      : vocab(model.config.vocab) {
+  CompiledModel(const LlamaModel &model, mlir::MLIRContext &context,
+                const LlamaBuildOptions &build, const std::string &passes)
+      : width(build.calibration ? calibrationLayout(model.config).total
+                                : model.config.vocab),
+        function(build.calibration ? "_mlir_ciface_calibrate"
+                                   : "_mlir_ciface_forward") {
     progress("building IR");
     mlir::OwningOpRef<mlir::ModuleOp> module =
-        buildLlamaForward(context, model);
+        buildLlamaForward(context, model, build);
     if (emitMLIR) {
       module->print(llvm::outs());
       std::exit(0);
@@ -151,7 +190,7 @@ public:
     jit = std::move(*engine);
   }
 
-  /// Logits [tokens.size(), vocab].
+  /// Logits [tokens.size(), vocab] (or the calibration record).
   std::vector<float> forward(llvm::ArrayRef<int32_t> tokens) {
     StridedMemRefType<int32_t, 1> input;
     input.basePtr = input.data = const_cast<int32_t *>(tokens.data());
@@ -162,19 +201,193 @@ public:
     auto *inputPtr = &input;
     auto *resultPtr = &result;
     llvm::SmallVector<void *> args = {&resultPtr, &inputPtr};
-    if (llvm::Error e = jit->invokePacked("_mlir_ciface_forward", args))
+    if (llvm::Error e = jit->invokePacked(function, args))
       fail("running the model failed: " + llvm::toString(std::move(e)));
     std::vector<float> logits(result.data + result.offset,
                               result.data + result.offset +
-                                  tokens.size() * vocab);
+                                  tokens.size() * width);
     free(result.basePtr);
     return logits;
   }
 
 private:
-  int64_t vocab;
+  int64_t width;
+  std::string function;
   std::unique_ptr<mlir::ExecutionEngine> jit;
 };
+
+/// Splits `text` into windows of at most seq_len tokens, BOS first.
+std::vector<std::vector<int32_t>> windowsOf(const Tokenizer &tokenizer,
+                                            llvm::StringRef text,
+                                            int64_t seqLen, int limit) {
+  std::vector<int32_t> all = tokenizer.encode(text, /*bos=*/false);
+  std::vector<std::vector<int32_t>> windows;
+  const size_t window = seqLen - 1;
+  for (size_t begin = 0; begin < all.size(); begin += window) {
+    if (limit > 0 && static_cast<int>(windows.size()) == limit)
+      break;
+    std::vector<int32_t> tokens = {Tokenizer::kBos};
+    size_t end = std::min(all.size(), begin + window);
+    tokens.insert(tokens.end(), all.begin() + begin, all.begin() + end);
+    windows.push_back(std::move(tokens));
+  }
+  return windows;
+}
+
+/// Runs the calibration function over `windows` and accumulates the
+/// statistics of every matmul input and every attention's softmax input.
+LlamaStatistics calibrate(CompiledModel &calibration, const LlamaConfig &c,
+                          const std::vector<std::vector<int32_t>> &windows) {
+  CalibrationLayout layout = calibrationLayout(c);
+  // The distinct matmul inputs: per layer the attention input, attention
+  // output, FFN input and FFN hidden; then the classifier input.
+  struct Input {
+    int64_t offset, width;
+    std::vector<float> absMax;
+    std::vector<double> hessian; // sum x x^T, scaled at the end
+  };
+  std::vector<Input> inputs;
+  for (const CalibrationLayout::Layer &l : layout.layers)
+    for (auto [offset, width] :
+         {std::pair{l.attentionInput, c.dim},
+          std::pair{l.attentionOutput, c.dim}, std::pair{l.ffnInput, c.dim},
+          std::pair{l.ffnHidden, c.hiddenDim}})
+      inputs.push_back({offset, width, std::vector<float>(width, 0.0f),
+                        std::vector<double>(width * width, 0.0)});
+  inputs.push_back({layout.classifierInput, c.dim,
+                    std::vector<float>(c.dim, 0.0f),
+                    std::vector<double>(c.dim * c.dim, 0.0)});
+  struct Softmax {
+    double sum = 0, sumSq = 0, min = 0;
+    int64_t count = 0;
+    std::vector<float> samples;
+    std::mt19937 rng{7};
+  };
+  std::vector<Softmax> softmax(c.layers);
+  const size_t kSamples = 4096;
+  int64_t rows = 0;
+  std::vector<float> x;
+  for (auto [w, tokens] : llvm::enumerate(windows)) {
+    std::vector<float> record = calibration.forward(tokens);
+    const int64_t n = tokens.size();
+    rows += n;
+    for (Input &in : inputs) {
+      x.resize(n * in.width);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t j = 0; j < in.width; ++j) {
+          float v = record[r * layout.total + in.offset + j];
+          x[r * in.width + j] = v;
+          in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
+        }
+      // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
+      mxc::numerics::accumulateHessian(x.data(), n, in.width, 2, in.hessian);
+    }
+    // d = score - row max over the causal keys, every head.
+    const int64_t hd = c.headDim(), group = c.heads / c.kvHeads;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    std::vector<double> scores(n);
+    for (auto [l, layer] : llvm::enumerate(layout.layers)) {
+      Softmax &s = softmax[l];
+      for (int64_t h = 0; h < c.heads; ++h)
+        for (int64_t i = 0; i < n; ++i) {
+          double m = -INFINITY;
+          for (int64_t j = 0; j <= i; ++j) {
+            double dot = 0;
+            for (int64_t d = 0; d < hd; ++d)
+              dot +=
+                  record[i * layout.total + layer.query + h * hd + d] *
+                  record[j * layout.total + layer.key + (h / group) * hd + d];
+            scores[j] = dot * scale;
+            m = std::max(m, scores[j]);
+          }
+          for (int64_t j = 0; j <= i; ++j) {
+            double d = scores[j] - m;
+            s.sum += d;
+            s.sumSq += d * d;
+            s.min = std::min(s.min, d);
+            ++s.count;
+            if (s.samples.size() < kSamples) {
+              s.samples.push_back(static_cast<float>(d));
+            } else {
+              std::uniform_int_distribution<int64_t> pick(0, s.count - 1);
+              if (int64_t at = pick(s.rng); at < static_cast<int64_t>(kSamples))
+                s.samples[at] = static_cast<float>(d);
+            }
+          }
+        }
+    }
+    progress("calibration window " + llvm::Twine(w + 1) + " of " +
+             llvm::Twine(windows.size()));
+  }
+  LlamaStatistics stats;
+  auto finish = [&](const Input &in) {
+    stats.actAbsMax.push_back(in.absMax);
+    std::vector<float> h(in.hessian.size());
+    for (size_t i = 0; i < h.size(); ++i)
+      h[i] = static_cast<float>(2.0 * in.hessian[i] / rows);
+    stats.hessian.push_back(std::move(h));
+  };
+  // The builder's matmul order: wq, wk, wv, wo, w1, w3, w2 per layer.
+  for (int64_t l = 0; l < c.layers; ++l)
+    for (int which : {0, 0, 0, 1, 2, 2, 3})
+      finish(inputs[l * 4 + which]);
+  finish(inputs.back());
+  for (Softmax &s : softmax) {
+    double mean = s.count ? s.sum / s.count : 0;
+    double var = s.count ? std::max(0.0, s.sumSq / s.count - mean * mean) : 0;
+    stats.softmax.push_back(
+        {std::min(mean, 0.0), std::sqrt(var), s.min, s.count, s.samples});
+  }
+  return stats;
+}
+
+/// The pass pipeline of the recipe options.
+std::string recipePipeline() {
+  std::string p;
+  auto add = [&](const std::string &pass) {
+    p += (p.empty() ? "" : ",") + pass;
+  };
+  if (smoothAlpha > 0)
+    add("mxc-smoothquant{alpha=" + std::to_string(smoothAlpha) + "}");
+  if (weightFormat != "none")
+    add(std::string(method == "gptq" ? "mxc-gptq" : "mxc-rtn") +
+        "{format=" + weightFormat + "}");
+  if (activationFormat != "none")
+    add("mxc-quantize-activations{format=" + activationFormat + "}");
+  if (!passes.empty())
+    add(passes);
+  return p;
+}
+
+void applyRecipe() {
+  if (recipe.empty())
+    return;
+  struct Preset {
+    const char *name, *weights, *method;
+    double smooth;
+    const char *activations;
+  } presets[] = {
+      {"float", "none", "rtn", 0, "none"},
+      {"w8", "mxfp8_e4m3", "rtn", 0, "none"},
+      {"w6", "mxfp6_e2m3", "rtn", 0, "none"},
+      {"w4", "mxfp4", "rtn", 0, "none"},
+      {"w4-gptq", "mxfp4", "gptq", 0, "none"},
+      {"w4-smooth-gptq", "mxfp4", "gptq", 0.5, "none"},
+      {"w4a8-smooth-gptq", "mxfp4", "gptq", 0.5, "mxfp8_e4m3"},
+      {"wint8", "mxint8", "rtn", 0, "none"},
+  };
+  for (const Preset &p : presets)
+    if (recipe == p.name) {
+      weightFormat = p.weights;
+      method = p.method;
+      smoothAlpha = p.smooth;
+      activationFormat = p.activations;
+      return;
+    }
+  fail("unknown --recipe '" + recipe +
+       "' (float, w8, w6, w4, w4-gptq, w4-smooth-gptq, w4a8-smooth-gptq, "
+       "wint8)");
+}
 
 int pickToken(const float *logits, int64_t vocab, std::mt19937 &rng) {
   if (temperature <= 0)
@@ -218,46 +431,83 @@ int main(int argc, char **argv) {
   mlir::registerAllToLLVMIRTranslations(registry);
   mxc::registerAllDialects(registry);
   mlir::MLIRContext context(registry);
-  CompiledModel compiled(*model, context);
+  applyRecipe();
+  std::string pipeline = recipePipeline();
+  const bool needsCalibration = method == "gptq" || smoothAlpha > 0;
+  if (needsCalibration && calibrationFile.empty() && weightFormat != "none")
+    fail("GPTQ and SmoothQuant need calibration statistics: give "
+         "--calibrate FILE");
+  LlamaStatistics statistics;
+  LlamaBuildOptions build;
+  if (!calibrationFile.empty()) {
+    auto text = llvm::MemoryBuffer::getFile(calibrationFile);
+    if (!text)
+      fail("cannot read '" + calibrationFile +
+           "': " + text.getError().message());
+    LlamaBuildOptions calibrationBuild;
+    calibrationBuild.calibration = true;
+    CompiledModel calibration(*model, context, calibrationBuild, "");
+    statistics = calibrate(calibration, config,
+                           windowsOf(*tokenizer, (*text)->getBuffer(),
+                                     config.seqLen, calibrationWindows));
+    build.statistics = &statistics;
+  }
+  CompiledModel compiled(*model, context, build, pipeline);
 
   if (!perplexityFile.empty()) {
     auto text = llvm::MemoryBuffer::getFile(perplexityFile);
     if (!text)
       fail("cannot read '" + perplexityFile +
            "': " + text.getError().message());
-    std::vector<int32_t> all =
-        tokenizer->encode((*text)->getBuffer(), /*bos=*/false);
-    const int64_t window = config.seqLen - 1;
-    double nll = 0;
-    int64_t count = 0, windows = 0;
+    std::vector<std::vector<int32_t>> windows =
+        windowsOf(*tokenizer, (*text)->getBuffer(), config.seqLen, maxWindows);
+    std::unique_ptr<CompiledModel> reference;
+    if (reportKL)
+      reference = std::make_unique<CompiledModel>(*model, context,
+                                                  LlamaBuildOptions{}, "");
+    double nll = 0, kl = 0;
+    int64_t count = 0;
     auto start = std::chrono::steady_clock::now();
-    for (size_t begin = 0; begin < all.size(); begin += window) {
-      if (maxWindows > 0 && windows == maxWindows)
-        break;
-      std::vector<int32_t> tokens = {Tokenizer::kBos};
-      size_t end = std::min(all.size(), begin + window);
-      tokens.insert(tokens.end(), all.begin() + begin, all.begin() + end);
+    for (auto [w, tokens] : llvm::enumerate(windows)) {
       std::vector<float> logits = compiled.forward(tokens);
+      std::vector<float> floatLogits;
+      if (reference)
+        floatLogits = reference->forward(tokens);
       for (size_t i = 0; i + 1 < tokens.size(); ++i) {
         const float *row = logits.data() + i * config.vocab;
         double m = *std::max_element(row, row + config.vocab), sum = 0;
         for (int64_t v = 0; v < config.vocab; ++v)
           sum += std::exp(row[v] - m);
-        nll += m + std::log(sum) - row[tokens[i + 1]];
+        double logZ = m + std::log(sum);
+        nll += logZ - row[tokens[i + 1]];
+        if (reference) {
+          const float *f = floatLogits.data() + i * config.vocab;
+          double fm = *std::max_element(f, f + config.vocab), fsum = 0;
+          for (int64_t v = 0; v < config.vocab; ++v)
+            fsum += std::exp(f[v] - fm);
+          double logFZ = fm + std::log(fsum);
+          for (int64_t v = 0; v < config.vocab; ++v) {
+            double lp = f[v] - logFZ;
+            kl += std::exp(lp) * (lp - (row[v] - logZ));
+          }
+        }
         ++count;
       }
-      ++windows;
-      progress("window " + llvm::Twine(windows) + ": " + llvm::Twine(count) +
-               " tokens");
+      progress("window " + llvm::Twine(w + 1) + " of " +
+               llvm::Twine(windows.size()));
     }
+    const int64_t windowCount = windows.size();
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     llvm::outs() << llvm::format(
-        "perplexity %.4f over %lld tokens in %lld "
-        "windows (mean NLL %.5f nats; %.1f tokens/s)\n",
+        "perplexity %.4f over %lld tokens in %lld windows (mean NLL %.5f "
+        "nats; %.1f tokens/s)\n",
         std::exp(nll / count), static_cast<long long>(count),
-        static_cast<long long>(windows), nll / count, count / seconds);
+        static_cast<long long>(windowCount), nll / count, count / seconds);
+    if (reference)
+      llvm::outs() << llvm::format(
+          "mean KL from the float model %.5f nats per token\n", kl / count);
     return 0;
   }
 

@@ -31,12 +31,12 @@ struct LlamaStatistics {
 /// [offset, offset + width) of its [tokens, total] result.
 struct CalibrationLayout {
   struct Layer {
-    int64_t attentionInput; ///< [dim]: read by wq, wk, wv
-    int64_t query;          ///< [dim]: q after RoPE
-    int64_t key;            ///< [kv_dim]: k after RoPE
+    int64_t attentionInput;  ///< [dim]: read by wq, wk, wv
+    int64_t query;           ///< [dim]: q after RoPE
+    int64_t key;             ///< [kv_dim]: k after RoPE
     int64_t attentionOutput; ///< [dim]: read by wo
-    int64_t ffnInput;       ///< [dim]: read by w1, w3
-    int64_t ffnHidden;      ///< [hidden]: read by w2
+    int64_t ffnInput;        ///< [dim]: read by w1, w3
+    int64_t ffnHidden;       ///< [hidden]: read by w2
   };
   std::vector<Layer> layers;
   int64_t classifierInput; ///< [dim]
