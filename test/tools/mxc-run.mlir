@@ -19,3 +19,18 @@
 // PASSES: mxc-run: invalid --passes pipeline 'no-such-pass'
 // RUN: not mxc-run %t/example/model.bin --no-such-flag 2>&1 | FileCheck %s --check-prefix=FLAG
 // FLAG: Unknown command line argument '--no-such-flag'
+
+// Calibration and a full recipe (SmoothQuant, GPTQ MXFP4 weights, MXFP8
+// activations), with this file as calibration and evaluation text; the
+// perplexity and the KL divergence from the float model are reported.
+// RUN: mxc-run %t/example/model.bin --recipe w4a8-smooth-gptq --calibrate %s --perplexity %s --kl | FileCheck %s --check-prefix=RECIPE
+// RECIPE: perplexity {{[0-9]+\.[0-9]+}} over {{[0-9]+}} tokens in {{[0-9]+}} windows
+// RECIPE: mean KL from the float model {{[0-9]+\.[0-9]+}} nats per token
+// The float recipe has no KL to speak of.
+// RUN: mxc-run %t/example/model.bin --recipe float --perplexity %s --kl | FileCheck %s --check-prefix=FLOAT
+// FLOAT: mean KL from the float model 0.00000 nats per token
+
+// RUN: not mxc-run %t/example/model.bin --recipe w4-gptq --perplexity %s 2>&1 | FileCheck %s --check-prefix=NOCALIB
+// NOCALIB: mxc-run: GPTQ and SmoothQuant need calibration statistics: give --calibrate FILE
+// RUN: not mxc-run %t/example/model.bin --recipe w3 2>&1 | FileCheck %s --check-prefix=RECIPENAME
+// RECIPENAME: mxc-run: unknown --recipe 'w3'
