@@ -226,7 +226,9 @@ private:
       }
     }
     ++matmulCount;
-    return mlir::mxc::MatmulOp::create(b, loc, resultType, x, weightValue,
+    // Named after the weight, so that diagnostics say which layer.
+    Location named = NameLoc::get(b.getStringAttr(name), loc);
+    return mlir::mxc::MatmulOp::create(b, named, resultType, x, weightValue,
                                        absMax, hessian)
         .getResult();
   }

@@ -34,3 +34,10 @@
 // NOCALIB: mxc-run: GPTQ and SmoothQuant need calibration statistics: give --calibrate FILE
 // RUN: not mxc-run %t/example/model.bin --recipe w3 2>&1 | FileCheck %s --check-prefix=RECIPENAME
 // RECIPENAME: mxc-run: unknown --recipe 'w3'
+
+// The report names each quantized matmul with its local error, GPTQ next to
+// RTN.
+// RUN: mxc-run %t/example/model.bin --recipe w4-gptq --calibrate %s --report --perplexity %s 2>&1 | FileCheck %s --check-prefix=REPORT
+// REPORT: [report] loc("layers.0.wq"): gptq mxfp4: output MSE {{.*}} (rtn {{.*}}), weight SQNR {{.*}} dB (rtn {{.*}} dB)
+// REPORT: [report] loc("classifier"): gptq mxfp4
+// REPORT: perplexity

@@ -112,6 +112,12 @@ static cl::opt<bool> reportKL(
     cl::desc("With --perplexity: also the mean KL divergence of next-token "
              "distributions from the float model"),
     cl::init(false));
+static cl::opt<bool> report(
+    "report",
+    cl::desc("Print the local error of every quantized matmul (output MSE on "
+             "the calibration rows, weight SQNR; GPTQ next to RTN) on stderr, "
+             "next to the global perplexity / KL"),
+    cl::init(false));
 static cl::opt<std::string>
     passes("passes",
            cl::desc("Pass pipeline applied to the float model before "
@@ -167,6 +173,8 @@ public:
     mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
       if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
         os << d << "\n";
+      else if (report && d.getSeverity() == mlir::DiagnosticSeverity::Remark)
+        llvm::errs() << "[report] " << d.getLocation() << ": " << d << "\n";
       return mlir::success();
     });
     mlir::PassManager pm(&context);
@@ -351,7 +359,7 @@ std::string recipePipeline() {
     add("mxc-smoothquant{alpha=" + std::to_string(smoothAlpha) + "}");
   if (weightFormat != "none")
     add(std::string(method == "gptq" ? "mxc-gptq" : "mxc-rtn") +
-        "{format=" + weightFormat + "}");
+        "{format=" + weightFormat + (report ? " report" : "") + "}");
   if (activationFormat != "none")
     add("mxc-quantize-activations{format=" + activationFormat + "}");
   if (!passes.empty())
