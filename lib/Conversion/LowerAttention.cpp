@@ -416,19 +416,11 @@ struct MXCLowerAttentionPass
   using MXCLowerAttentionPassBase::MXCLowerAttentionPassBase;
 
   void runOnOperation() override {
-    bool lowerable = true;
-    int64_t before = 0, after = 0;
-    getOperation()->walk([&](AttentionOp op) {
-      ++before;
-      lowerable &= succeeded(LowerAttention::checkLowerable(op));
-    });
-    if (!lowerable)
+    FailureOr<int64_t> lowered = lowerAll<AttentionOp, LowerAttention>(
+        getOperation(), static_cast<bool>(countTiles));
+    if (failed(lowered))
       return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    patterns.add<LowerAttention>(&getContext(), countTiles);
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
-    getOperation()->walk([&](AttentionOp) { ++after; });
-    numLowered += before - after;
+    numLowered += *lowered;
   }
 };
 

@@ -23,6 +23,9 @@ namespace {
 struct LowerDequantize : OpRewritePattern<DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
+  /// Every mxc.dequantize lowers.
+  static LogicalResult checkLowerable(DequantizeOp) { return success(); }
+
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -73,13 +76,11 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
 struct MXCLowerDequantizePass
     : mlir::mxc::impl::MXCLowerDequantizePassBase<MXCLowerDequantizePass> {
   void runOnOperation() override {
-    int64_t before = 0, after = 0;
-    getOperation()->walk([&](DequantizeOp) { ++before; });
-    RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDequantize>(&getContext());
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
-    getOperation()->walk([&](DequantizeOp) { ++after; });
-    numLowered += before - after;
+    FailureOr<int64_t> lowered =
+        lowerAll<DequantizeOp, LowerDequantize>(getOperation());
+    if (failed(lowered))
+      return signalPassFailure();
+    numLowered += *lowered;
   }
 };
 

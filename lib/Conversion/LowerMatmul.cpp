@@ -240,19 +240,11 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
 struct MXCLowerMatmulPass
     : mlir::mxc::impl::MXCLowerMatmulPassBase<MXCLowerMatmulPass> {
   void runOnOperation() override {
-    bool lowerable = true;
-    int64_t before = 0, after = 0;
-    getOperation()->walk([&](MatmulOp op) {
-      ++before;
-      lowerable &= succeeded(LowerMatmul::checkLowerable(op));
-    });
-    if (!lowerable)
+    FailureOr<int64_t> lowered =
+        lowerAll<MatmulOp, LowerMatmul>(getOperation());
+    if (failed(lowered))
       return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    patterns.add<LowerMatmul>(&getContext());
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
-    getOperation()->walk([&](MatmulOp) { ++after; });
-    numLowered += before - after;
+    numLowered += *lowered;
   }
 };
 

@@ -224,20 +224,11 @@ struct LowerQuantize : OpRewritePattern<QuantizeOp> {
 struct MXCLowerQuantizePass
     : mlir::mxc::impl::MXCLowerQuantizePassBase<MXCLowerQuantizePass> {
   void runOnOperation() override {
-    bool lowerable = true;
-    int64_t before = 0;
-    getOperation()->walk([&](QuantizeOp op) {
-      ++before;
-      lowerable &= succeeded(LowerQuantize::checkLowerable(op));
-    });
-    if (!lowerable)
+    FailureOr<int64_t> lowered =
+        lowerAll<QuantizeOp, LowerQuantize>(getOperation());
+    if (failed(lowered))
       return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    patterns.add<LowerQuantize>(&getContext());
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
-    int64_t after = 0;
-    getOperation()->walk([&](QuantizeOp) { ++after; });
-    numLowered += before - after;
+    numLowered += *lowered;
   }
 };
 

@@ -321,19 +321,11 @@ struct LowerSoftmax : OpRewritePattern<SoftmaxOp> {
 struct MXCLowerSoftmaxPass
     : mlir::mxc::impl::MXCLowerSoftmaxPassBase<MXCLowerSoftmaxPass> {
   void runOnOperation() override {
-    bool lowerable = true;
-    int64_t before = 0, after = 0;
-    getOperation()->walk([&](SoftmaxOp op) {
-      ++before;
-      lowerable &= succeeded(LowerSoftmax::checkLowerable(op));
-    });
-    if (!lowerable)
+    FailureOr<int64_t> lowered =
+        lowerAll<SoftmaxOp, LowerSoftmax>(getOperation());
+    if (failed(lowered))
       return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    patterns.add<LowerSoftmax>(&getContext());
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
-    getOperation()->walk([&](SoftmaxOp) { ++after; });
-    numLowered += before - after;
+    numLowered += *lowered;
   }
 };
 
