@@ -41,3 +41,9 @@
 // REPORT: [report] loc("layers.0.wq"): gptq mxfp4: output MSE {{.*}} (rtn {{.*}}), weight SQNR {{.*}} dB (rtn {{.*}} dB)
 // REPORT: [report] loc("classifier"): gptq mxfp4
 // REPORT: perplexity
+
+// The EXAQ softmax report on the model's real attention rows.
+// RUN: mxc-run %t/example/model.bin --calibrate %s --softmax-report --max-windows 1 | FileCheck %s --check-prefix=SOFTMAX
+// SOFTMAX: EXAQ softmax on {{[0-9]+}} real attention rows
+// SOFTMAX: | 2 | optimal (Gaussian) |
+// SOFTMAX: | 4 | fixed -8 | -8.00, -8.00 |

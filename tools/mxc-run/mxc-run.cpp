@@ -15,6 +15,7 @@
 #include "mxc/Frontend/Reference.h"
 #include "mxc/Frontend/Tokenizer.h"
 #include "mxc/InitAll.h"
+#include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/PTQ.h"
 
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
@@ -30,6 +31,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -111,6 +113,13 @@ static cl::opt<bool> reportKL(
     "kl",
     cl::desc("With --perplexity: also the mean KL divergence of next-token "
              "distributions from the float model"),
+    cl::init(false));
+static cl::opt<bool> softmaxReport(
+    "softmax-report",
+    cl::desc("With --calibrate: the output error of the 2/3/4-bit EXAQ "
+             "softmax on the model's real attention rows (of the --perplexity "
+             "text, else the calibration text; --max-windows, default 2), "
+             "with the optimal clips vs naive ones, then exit"),
     cl::init(false));
 static cl::opt<bool> report(
     "report",
@@ -349,6 +358,88 @@ LlamaStatistics calibrate(CompiledModel &calibration, const LlamaConfig &c,
   return stats;
 }
 
+/// The EXAQ softmax on the model's real attention rows: for each layer and
+/// bit width, the clips from the calibration statistics (analytic and
+/// sample optima, observed minimum, -8), applied to every attention row of
+/// `windows`; mean L1 and KL of the output against float64 softmax.
+void softmaxErrorReport(CompiledModel &calibration, const LlamaConfig &c,
+                        const LlamaStatistics &stats,
+                        const std::vector<std::vector<int32_t>> &windows) {
+  namespace num = mxc::numerics;
+  CalibrationLayout layout = calibrationLayout(c);
+  struct Rule {
+    const char *name;
+    int bits;
+    std::vector<double> clip; // per layer
+    double l1 = 0, kl = 0;
+  };
+  std::vector<Rule> rules;
+  for (int bits : {2, 3, 4}) {
+    Rule analytic{"optimal (Gaussian)", bits, {}},
+        sampled{"optimal (samples)", bits, {}},
+        minimum{"observed min", bits, {}}, fixed{"fixed -8", bits, {}};
+    for (const LlamaStatistics::Softmax &s : stats.softmax) {
+      analytic.clip.push_back(
+          num::optimalClipGaussian(bits, s.mean, s.std).clip);
+      sampled.clip.push_back(
+          num::optimalClipSamples(bits, s.samples.data(), s.samples.size())
+              .clip);
+      minimum.clip.push_back(std::min(s.min, -1e-3));
+      fixed.clip.push_back(-8.0);
+    }
+    for (Rule *r : {&analytic, &sampled, &minimum, &fixed})
+      rules.push_back(*r);
+  }
+  const int64_t hd = c.headDim(), group = c.heads / c.kvHeads;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  int64_t rows = 0;
+  std::vector<float> x, y;
+  std::vector<double> ref;
+  for (const std::vector<int32_t> &tokens : windows) {
+    std::vector<float> record = calibration.forward(tokens);
+    const int64_t n = tokens.size();
+    for (auto [l, layer] : llvm::enumerate(layout.layers))
+      for (int64_t h = 0; h < c.heads; ++h)
+        for (int64_t i = 0; i < n; ++i) {
+          x.assign(i + 1, 0.0f);
+          for (int64_t j = 0; j <= i; ++j) {
+            double dot = 0;
+            for (int64_t d = 0; d < hd; ++d)
+              dot +=
+                  record[i * layout.total + layer.query + h * hd + d] *
+                  record[j * layout.total + layer.key + (h / group) * hd + d];
+            x[j] = static_cast<float>(dot * scale);
+          }
+          ref.resize(i + 1);
+          y.resize(i + 1);
+          num::softmaxRowF64(x.data(), i + 1, ref.data());
+          for (Rule &r : rules) {
+            num::exaqSoftmaxRow(num::ExaqQuantizer{r.bits, r.clip[l]}, x.data(),
+                                i + 1, y.data());
+            for (int64_t j = 0; j <= i; ++j) {
+              r.l1 += std::fabs(y[j] - ref[j]);
+              if (ref[j] > 0)
+                r.kl += ref[j] * std::log(ref[j] / y[j]);
+            }
+          }
+          ++rows;
+        }
+  }
+  llvm::outs() << "EXAQ softmax on " << rows
+               << " real attention rows (all layers and heads): mean L1 = "
+                  "sum |y - y_ref| per row, mean KL(y_ref || y) in nats\n\n"
+               << "| bits | clip rule | clips (layer 0 .. " << c.layers - 1
+               << ") | L1 | KL |\n|------|-----------|------|----|----|\n";
+  for (const Rule &r : rules) {
+    std::string clips;
+    for (double v : r.clip)
+      clips += (clips.empty() ? "" : ", ") + llvm::formatv("{0:F2}", v).str();
+    llvm::outs() << llvm::format("| %d | %s | %s | %.4f | %.5f |\n", r.bits,
+                                 r.name, clips.c_str(), r.l1 / rows,
+                                 r.kl / rows);
+  }
+}
+
 /// The pass pipeline of the recipe options.
 std::string recipePipeline() {
   std::string p;
@@ -459,6 +550,18 @@ int main(int argc, char **argv) {
                            windowsOf(*tokenizer, (*text)->getBuffer(),
                                      config.seqLen, calibrationWindows));
     build.statistics = &statistics;
+    if (softmaxReport) {
+      std::string evalPath = perplexityFile.empty() ? calibrationFile.getValue()
+                                                    : perplexityFile.getValue();
+      auto evalText = llvm::MemoryBuffer::getFile(evalPath);
+      if (!evalText)
+        fail("cannot read '" + evalPath + "'");
+      softmaxErrorReport(calibration, config, statistics,
+                         windowsOf(*tokenizer, (*evalText)->getBuffer(),
+                                   config.seqLen,
+                                   maxWindows > 0 ? maxWindows : 2));
+      return 0;
+    }
   }
   CompiledModel compiled(*model, context, build, pipeline);
 
