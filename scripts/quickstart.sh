@@ -16,9 +16,9 @@ build/bin/mxc-example-model build/example
 echo
 echo "== mxc-run build/example/model.bin --passes 'mxc-rtn{format=mxfp4}' (compiled logits vs the reference) =="
 build/bin/mxc-run build/example/model.bin --prompt "Once upon a time" \
-  --passes "mxc-rtn{format=mxfp4}" --steps 24 | od -c | head -4
+  --passes "mxc-rtn{format=mxfp4}" --steps 24 | od -c | sed -n 1,4p
 build/bin/mxc-run build/example/model.bin --prompt "Once upon a time" \
   --check-logits 1e-3
 echo
 echo "== mxc-opt examples/mx-layer.mlir (the dialect) =="
-build/bin/mxc-opt examples/mx-layer.mlir --cse | head -12
+build/bin/mxc-opt examples/mx-layer.mlir --cse | sed -n 1,12p
