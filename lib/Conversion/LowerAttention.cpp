@@ -3,6 +3,7 @@
 #include "mxc/Conversion/MXCodegen.h"
 #include "mxc/Conversion/Passes.h"
 #include "mxc/IR/MXCOps.h"
+#include "mxc/Numerics/Exaq.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -79,10 +80,16 @@ public:
         Value g = arith::DivUIOp::create(b, loc, h, group);
         // Running max m, running sum l and accumulator acc over the tiles.
         SmallVector<Value> init = {f32(-inf()), f32(0.0), accInit};
-        ValueRange state = forLoop(tiles, init, [&](Value t, ValueRange s) {
-          return processTile(t, tile, keys, i, position, visibility, h, g,
-                             headDim, valueDim, scale, scratch, s);
-        });
+        SmallVector<Value> state;
+        if (op.getQuant())
+          state = quantizedRow(tiles, tile, keys, i, position, visibility, h, g,
+                               headDim, valueDim, scale, accInit);
+        else
+          state =
+              llvm::to_vector(forLoop(tiles, init, [&](Value t, ValueRange s) {
+                return processTile(t, tile, keys, i, position, visibility, h, g,
+                                   headDim, valueDim, scale, scratch, s);
+              }));
         // out[h, i, :] = acc / l, or 0 where the row saw no key.
         Value l = state[1], acc = state[2];
         Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
@@ -248,6 +255,160 @@ private:
                                  arith::ConstantIntOp::create(b, loc, 0, 8));
   }
 
+  /// The scaled score q[h, i] . k[g, j] in f32 (the dot product accumulated
+  /// over d in order, then times the scale), or -inf where row i does not
+  /// see key j (`full`: the whole tile is visible).
+  Value score(Value i, Value j, Value position, Value visibility, Value full,
+              Value h, Value g, Value headDim, Value scale) {
+    Value visible =
+        arith::OrIOp::create(b, loc, full, isVisible(visibility, j, position));
+    Value q = op.getQuery(), k = op.getKey();
+    return ifElse(
+        visible, b.getF32Type(),
+        [&] {
+          Value dot = forLoop(
+              headDim, ValueRange{f32(0.0)}, [&](Value d, ValueRange acc) {
+                Value prod = arith::MulFOp::create(b, loc, load(q, {h, i, d}),
+                                                   load(k, {g, j, d}));
+                return SmallVector<Value>{
+                    arith::AddFOp::create(b, loc, acc[0], prod)};
+              })[0];
+          return SmallVector<Value>{arith::MulFOp::create(b, loc, dot, scale)};
+        },
+        [&] { return SmallVector<Value>{f32(-inf())}; })[0];
+  }
+
+  /// Walks the visible tiles of row i, calling `perKey(j, score, args)` for
+  /// every key of each; returns the final loop-carried values.
+  ValueRange walkVisibleKeys(
+      Value tiles, Value tile, Value keys, Value i, Value position,
+      Value visibility, Value h, Value g, Value headDim, Value scale,
+      ValueRange init, bool countTiles,
+      function_ref<SmallVector<Value>(Value, Value, ValueRange)> perKey) {
+    return forLoop(tiles, init, [&](Value t, ValueRange carried) {
+      Value begin = arith::MulIOp::create(b, loc, t, tile);
+      Value end = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, begin, tile), keys);
+      Value state = tileState(t, begin, end, i, position);
+      Value skip =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
+                                arith::ConstantIntOp::create(b, loc, 0, 32));
+      Value full =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
+                                arith::ConstantIntOp::create(b, loc, 2, 32));
+      return SmallVector<Value>(ifElse(
+          skip, carried.getTypes(),
+          [&] {
+            if (countTiles)
+              count(1);
+            return SmallVector<Value>(carried);
+          },
+          [&] {
+            if (countTiles)
+              count(0);
+            return SmallVector<Value>(
+                forLoop(begin, end, carried, [&](Value j, ValueRange a) {
+                  return perKey(j,
+                                score(i, j, position, visibility, full, h, g,
+                                      headDim, scale),
+                                a);
+                }));
+          }));
+    });
+  }
+
+  /// EXAQ: the row max over the visible keys; then, with the max known, each
+  /// visible key's code (the f32 operations of numerics::ExaqQuantizer::code),
+  /// a count per code, and acc += LUT[q] v; the sum is sum_q count_q LUT[q].
+  /// Returns (max, sum, acc) like the exact path. Tiles are counted once.
+  /// Scores are computed twice (once per pass) rather than kept: a row's
+  /// scores would need a buffer as long as the context.
+  SmallVector<Value> quantizedRow(Value tiles, Value tile, Value keys, Value i,
+                                  Value position, Value visibility, Value h,
+                                  Value g, Value headDim, Value valueDim,
+                                  Value scale, Value accInit) {
+    ExaqAttr quant = *op.getQuant();
+    ::mxc::numerics::ExaqQuantizer quantizer{static_cast<int>(quant.getBits()),
+                                             quant.getClipValue()};
+    const int64_t levels = quantizer.levels();
+    std::vector<float> table = quantizer.exponentTable();
+    Value lut = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({levels}, b.getF32Type()),
+                               ArrayRef<float>(table)));
+    Value m = walkVisibleKeys(
+        tiles, tile, keys, i, position, visibility, h, g, headDim, scale,
+        ValueRange{f32(-inf())}, /*countTiles=*/true,
+        [&](Value, Value s, ValueRange a) {
+          return SmallVector<Value>{arith::MaximumFOp::create(b, loc, a[0], s)};
+        })[0];
+    Value countsInit =
+        linalg::FillOp::create(
+            b, loc, arith::ConstantIntOp::create(b, loc, 0, 32).getResult(),
+            tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{levels},
+                                    b.getI32Type())
+                .getResult())
+            .getResult(0);
+    Value v = op.getValue();
+    ValueRange accumulated = walkVisibleKeys(
+        tiles, tile, keys, i, position, visibility, h, g, headDim, scale,
+        ValueRange{countsInit, accInit}, /*countTiles=*/false,
+        [&](Value j, Value s, ValueRange a) {
+          Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                             s, f32(-inf()));
+          return SmallVector<Value>(ifElse(
+              seen, a.getTypes(),
+              [&] {
+                Value d = arith::SubFOp::create(b, loc, s, m);
+                Value t = arith::MulFOp::create(
+                    b, loc,
+                    arith::SubFOp::create(b, loc, d, f32(quantizer.clipF32())),
+                    f32(quantizer.inverseStepF32()));
+                t = arith::MinNumFOp::create(
+                    b, loc, arith::MaxNumFOp::create(b, loc, t, f32(0.0)),
+                    f32(static_cast<double>(levels - 1)));
+                Value q = arith::IndexCastOp::create(
+                    b, loc, b.getIndexType(),
+                    arith::FPToSIOp::create(b, loc, b.getI32Type(),
+                                            math::RoundOp::create(b, loc, t)));
+                Value c = tensor::ExtractOp::create(b, loc, a[0], q);
+                Value counts = tensor::InsertOp::create(
+                    b, loc,
+                    arith::AddIOp::create(
+                        b, loc, c, arith::ConstantIntOp::create(b, loc, 1, 32)),
+                    a[0], q);
+                Value e = tensor::ExtractOp::create(b, loc, lut, q);
+                Value acc = forLoop(
+                    valueDim, ValueRange{a[1]}, [&](Value dv, ValueRange acc) {
+                      Value x = tensor::ExtractOp::create(b, loc, acc[0], dv);
+                      Value y = arith::AddFOp::create(
+                          b, loc, x,
+                          arith::MulFOp::create(b, loc, e,
+                                                load(v, {g, j, dv})));
+                      return SmallVector<Value>{
+                          tensor::InsertOp::create(b, loc, y, acc[0], dv)};
+                    })[0];
+                return SmallVector<Value>{counts, acc};
+              },
+              [&] { return SmallVector<Value>(a); }));
+        });
+    Value sum = forLoop(
+        index(levels), ValueRange{f32(0.0)}, [&](Value q, ValueRange a) {
+          Value c = arith::SIToFPOp::create(
+              b, loc, b.getF32Type(),
+              tensor::ExtractOp::create(b, loc, accumulated[0], q));
+          Value term = arith::MulFOp::create(
+              b, loc, c, tensor::ExtractOp::create(b, loc, lut, q));
+          return SmallVector<Value>{arith::AddFOp::create(b, loc, a[0], term)};
+        })[0];
+    // A NaN score makes the max NaN but gives code 0 (maxnumf drops NaN):
+    // make the row NaN through its sum rather than a silent average.
+    Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, m, m);
+    sum = arith::SelectOp::create(
+        b, loc, nan, f32(std::numeric_limits<double>::quiet_NaN()), sum);
+    return {m, sum, accumulated[1]};
+  }
+
   /// One KV tile of one row: scores into `scratch`, then one rescale of the
   /// running sum and accumulator by exp(m - m'), then their update.
   SmallVector<Value> processTile(Value t, Value tile, Value keys, Value i,
@@ -360,10 +521,6 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
 
   /// Reports why `op` cannot be lowered, if it cannot.
   static LogicalResult checkLowerable(AttentionOp op) {
-    if (op.getQuant())
-      return op.emitOpError() << "has no CPU lowering with a quantized "
-                                 "softmax yet; drop 'quantized' to lower it "
-                                 "exactly";
     Type element = op.getQuery().getType().getElementType();
     if (element.getIntOrFloatBitWidth() > 32)
       return op.emitOpError() << "cannot lower an attention on " << element
@@ -374,8 +531,7 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getQuant() ||
-        op.getQuery().getType().getElementType().getIntOrFloatBitWidth() > 32)
+    if (op.getQuery().getType().getElementType().getIntOrFloatBitWidth() > 32)
       return rewriter.notifyMatchFailure(op, "not lowerable");
     Value counters;
     if (countTiles)

@@ -88,3 +88,53 @@ void mxc::numerics::attentionReference(const AttentionShape &shape,
     }
   }
 }
+
+void mxc::numerics::exaqAttentionReference(
+    const AttentionShape &shape, const float *q, const float *k, const float *v,
+    const int32_t *spans, const SpanPolicy &policy, float scale,
+    const ExaqQuantizer &quantizer, double *out) {
+  const int64_t group = shape.heads / shape.kvHeads;
+  const std::vector<float> table = quantizer.exponentTable();
+  std::vector<float> scores(shape.keys);
+  std::vector<char> visible(shape.keys);
+  for (int64_t h = 0; h < shape.heads; ++h) {
+    const int64_t g = h / group;
+    for (int64_t i = 0; i < shape.queries; ++i) {
+      double *o = out + (h * shape.queries + i) * shape.valueDim;
+      std::fill(o, o + shape.valueDim, 0.0);
+      float m = -std::numeric_limits<float>::infinity();
+      bool any = false, nan = false;
+      for (int64_t j = 0; j < shape.keys; ++j) {
+        visible[j] = isKeyVisible(shape, spans, policy, i, j);
+        if (!visible[j])
+          continue;
+        float dot = 0.0f;
+        for (int64_t d = 0; d < shape.headDim; ++d)
+          dot += q[(h * shape.queries + i) * shape.headDim + d] *
+                 k[(g * shape.keys + j) * shape.headDim + d];
+        scores[j] = dot * scale;
+        nan |= std::isnan(scores[j]);
+        m = std::max(m, scores[j]);
+        any = true;
+      }
+      if (nan) {
+        std::fill(o, o + shape.valueDim,
+                  std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      if (!any)
+        continue; // Sees no key: zeros.
+      double sum = 0;
+      for (int64_t j = 0; j < shape.keys; ++j) {
+        if (!visible[j])
+          continue;
+        double p = table[quantizer.code(scores[j] - m)];
+        sum += p;
+        for (int64_t d = 0; d < shape.valueDim; ++d)
+          o[d] += p * v[(g * shape.keys + j) * shape.valueDim + d];
+      }
+      for (int64_t d = 0; d < shape.valueDim; ++d)
+        o[d] /= sum;
+    }
+  }
+}

@@ -49,3 +49,25 @@ func.func @dense_bf16(%q: tensor<2x4x8xbf16>, %k: tensor<1x4x8xbf16>) -> tensor<
   %o = mxc.attention %q, %k, %k : tensor<2x4x8xbf16>, tensor<1x4x8xbf16>, tensor<1x4x8xbf16> -> tensor<2x4x8xbf16>
   return %o : tensor<2x4x8xbf16>
 }
+
+// -----
+
+// EXAQ (2 bits, clip -6: levels -6, -4, -2, 0): the row max over the visible
+// keys first; then per visible key its code round((s - m - clip) / step),
+// its count, and acc += LUT[q] v; the sum is sum_q count_q LUT[q], NaN when
+// the max is NaN.
+// CHECK-LABEL: func.func @exaq
+// CHECK: arith.constant dense<[0.00247875229, 0.0183156393, 0.135335281, 1.000000e+00]> : tensor<4xf32>
+// CHECK: scf.for {{.*}} -> (f32)
+// CHECK:   arith.maximumf
+// CHECK: scf.for {{.*}} -> (tensor<4xi32>, tensor<?xf32>)
+// CHECK:   math.round
+// CHECK:   tensor.insert {{.*}} : tensor<4xi32>
+// CHECK: scf.for {{.*}} -> (f32)
+// CHECK: arith.cmpf uno
+// CHECK: arith.select
+// CHECK-NOT: mxc.attention
+func.func @exaq(%q: tensor<8x1x16xf32>, %k: tensor<4x200x16xf32>) -> tensor<8x1x16xf32> {
+  %o = mxc.attention %q, %k, %k quantized <bits = 2, clip = -6.0> : tensor<8x1x16xf32>, tensor<4x200x16xf32>, tensor<4x200x16xf32> -> tensor<8x1x16xf32>
+  return %o : tensor<8x1x16xf32>
+}

@@ -103,3 +103,42 @@ TEST(TileStates, FromSpans) {
 }
 
 } // namespace
+
+// EXAQ attention, worked by hand: 2 bits, clip -3, so step 1 and levels
+// {-3, -2, -1, 0}. One query (q = [1]) over keys whose scores are
+// [0, -1, -2.4, -5]: codes 3, 2, 1 (-2.4 -> 0.6 rounds up), 0 (clamped).
+TEST(ExaqAttentionReference, WorkedExample) {
+  AttentionShape shape{1, 1, 1, 4, 1, 1, 0};
+  const float q[] = {1}, k[] = {0, -1, -2.4f, -5}, v[] = {1, 2, 3, 4};
+  double out;
+  exaqAttentionReference(shape, q, k, v, nullptr, {}, 1.0f, {2, -3.0}, &out);
+  const double w[] = {1.0, static_cast<float>(std::exp(-1.0)),
+                      static_cast<float>(std::exp(-2.0)),
+                      static_cast<float>(std::exp(-3.0))};
+  double num = 0, den = 0;
+  for (int j = 0; j < 4; ++j) {
+    num += w[j] * v[j];
+    den += w[j];
+  }
+  EXPECT_DOUBLE_EQ(out, num / den);
+}
+
+// With many levels and a low clip the quantized softmax approaches the exact
+// one; a row that sees no key stays zero; a NaN score makes its row NaN.
+TEST(ExaqAttentionReference, ApproachesExactAndEdgeCases) {
+  AttentionShape shape{1, 1, 2, 3, 1, 1, 1};
+  const float q[] = {0.5f, 1.0f}, k[] = {1, 2, 3}, v[] = {10, 20, 30};
+  const int32_t spans[] = {5, 5, 0, 3}; // Row 0: empty span.
+  double exact[2], quantized[2];
+  attentionReference(shape, q, k, v, spans, {}, 1.0, exact);
+  exaqAttentionReference(shape, q, k, v, spans, {}, 1.0f, {8, -16.0},
+                         quantized);
+  EXPECT_EQ(quantized[0], 0.0);
+  EXPECT_NEAR(quantized[1], exact[1], 0.05);
+  EXPECT_NE(quantized[1], exact[1]);
+  const float qNaN[] = {0.5f, NAN};
+  exaqAttentionReference(shape, qNaN, k, v, nullptr, {}, 1.0f, {8, -16.0},
+                         quantized);
+  EXPECT_FALSE(std::isnan(quantized[0]));
+  EXPECT_TRUE(std::isnan(quantized[1]));
+}

@@ -153,7 +153,7 @@ def MXCLowerSoftmaxPass : Pass<"mxc-lower-softmax"> {
 def MXCLowerAttentionPass : Pass<"mxc-lower-attention"> {
   let summary = "Lower mxc.attention to a tiled online-softmax loop that skips masked KV tiles";
   let description = [{
-    Rewrites every exact `mxc.attention` into a flash-attention style loop
+    Rewrites every `mxc.attention` into a flash-attention style loop
     nest on tensors (scf): for each head and query row, a loop over KV tiles
     of `tile` keys carries the running maximum, the running sum and the
     output accumulator. A tile whose state is 0 is not read at all; a tile in
@@ -170,8 +170,14 @@ def MXCLowerAttentionPass : Pass<"mxc-lower-attention"> {
     module's own if it declares one, so that a program can read them):
     instrumentation for tests and benchmarks.
 
-    An attention with a quantized softmax has no CPU lowering yet; the pass
-    says so and fails.
+    With `quantized <bits, clip>` (EXAQ) each row makes two passes over its
+    visible tiles: the first finds the row maximum m; the second gives each
+    visible key its code q = round(clamp((s - m - clip) / step)), counts it,
+    and adds LUT[q] v to the accumulator (LUT[q] = exp(clip + q step), a
+    2^bits-entry constant). The sum is sum_q count_q LUT[q], as in
+    `mxc-lower-softmax`; a NaN score makes the row NaN. Scores are recomputed
+    in the second pass rather than stored (no context-long buffer).
+    `numerics::exaqAttentionReference` is the reference.
   }];
   let options = [
     Option<"countTiles", "count-tiles", "bool", /*default=*/"false",

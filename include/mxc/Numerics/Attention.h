@@ -10,6 +10,8 @@
 #ifndef MXC_NUMERICS_ATTENTION_H
 #define MXC_NUMERICS_ATTENTION_H
 
+#include "mxc/Numerics/Exaq.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -62,6 +64,20 @@ std::vector<TileState> tileStates(const AttentionShape &shape,
 void attentionReference(const AttentionShape &shape, const float *q,
                         const float *k, const float *v, const int32_t *spans,
                         const SpanPolicy &policy, double scale, double *out);
+
+/// Attention with the EXAQ-quantized softmax of mxc.attention's `quantized`
+/// attribute: each visible score s_j = f32(f32(sum_d q_d k_d) * f32(scale))
+/// (f32 products accumulated over d in order, as kernels do), m = max_j s_j,
+/// q_j = quantizer.code(s_j - m), then in float64
+/// out = sum_j T[q_j] v_j / sum_j T[q_j] with T = quantizer.exponentTable().
+/// The codes are bit-exact with any kernel that computes the scores in this
+/// order; the rest is exact. A row that sees no key gets zeros; a NaN score
+/// makes the row NaN.
+void exaqAttentionReference(const AttentionShape &shape, const float *q,
+                            const float *k, const float *v,
+                            const int32_t *spans, const SpanPolicy &policy,
+                            float scale, const ExaqQuantizer &quantizer,
+                            double *out);
 
 } // namespace mxc::numerics
 
