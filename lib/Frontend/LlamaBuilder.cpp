@@ -314,7 +314,12 @@ private:
                   b, loc, outType, qh, kh, vh, /*spans=*/Value(),
                   /*tile_mask=*/Value(), /*scale=*/nullptr,
                   b.getI64IntegerAttr(64), b.getI64IntegerAttr(0),
-                  /*keep_self=*/nullptr, /*quant=*/nullptr, softmaxStats)
+                  /*keep_self=*/nullptr,
+                  options.softmaxBits
+                      ? mlir::mxc::ExaqAttr::get(&ctx, options.softmaxBits,
+                                                 options.softmaxClip)
+                      : mlir::mxc::ExaqAttr(),
+                  softmaxStats)
                   .getResult();
     Value init = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, c.heads, hd},

@@ -47,3 +47,28 @@
 // SOFTMAX: EXAQ softmax on {{[0-9]+}} real attention rows
 // SOFTMAX: | 2 | optimal (Gaussian) |
 // SOFTMAX: | 4 | fixed -8 | -8.00, -8.00 |
+
+// The EXAQ softmax in the model: every attention carries the quantizer; a
+// 2-bit run moves the next-token distributions away from the float model's.
+// RUN: mxc-run %t/example/model.bin --softmax-bits 2 --emit-mlir | FileCheck %s --check-prefix=EXAQIR
+// EXAQIR: mxc.attention {{.*}} quantized <bits = 2, clip = -8.000000e+00>
+// RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -6 --perplexity %s --kl | FileCheck %s --check-prefix=EXAQ
+// EXAQ: mean KL from the float model 0.{{0*[1-9][0-9]*}} nats per token
+// RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip analytic --calibrate %s --emit-mlir | FileCheck %s --check-prefix=EXAQCAL
+// EXAQCAL: mxc.attention {{.*}} quantized <bits = 2, clip = -{{[0-9.e+-]+}}> {stats = #mxc.softmax_stats
+// RUN: not mxc-run %t/example/model.bin --softmax-bits 9 2>&1 | FileCheck %s --check-prefix=EXAQBITS
+// EXAQBITS: mxc-run: --softmax-bits must be 0 (exact) to 8, not 9
+// RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip 1 2>&1 | FileCheck %s --check-prefix=EXAQCLIP
+// EXAQCLIP: mxc-run: --softmax-clip must be a negative number, analytic or samples, not '1'
+// RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip samples 2>&1 | FileCheck %s --check-prefix=EXAQNOCAL
+// EXAQNOCAL: mxc-run: --softmax-clip=samples chooses the clip from calibration statistics: give --calibrate FILE
+
+// --help lists mxc-run's own options, not LLVM's hundreds.
+// RUN: mxc-run --help | FileCheck %s --check-prefix=HELP
+// HELP: mxc-run options:
+// HELP-NOT: amdgpu
+// HELP: --softmax-bits
+// HELP-NOT: amdgpu
+// RUN: mxc-example-model --help | FileCheck %s --check-prefix=HELPEX
+// HELPEX: mxc-example-model options:
+// HELPEX-NOT: amdgpu

@@ -21,11 +21,15 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> directory(cl::Positional, cl::Required,
+static cl::OptionCategory category("mxc-example-model options");
+static cl::opt<std::string> directory(cl::cat(category), cl::Positional,
+                                      cl::Required,
                                       cl::desc("<output directory>"));
-static cl::opt<unsigned> seed("seed", cl::desc("Weight seed"), cl::init(1));
+static cl::opt<unsigned> seed(cl::cat(category), "seed",
+                              cl::desc("Weight seed"), cl::init(1));
 
 int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "mxc-example-model: write the bundled example "
                               "model and its tokenizer\n");

@@ -42,93 +42,113 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <random>
 
 namespace cl = llvm::cl;
 using namespace mxc::frontend;
 
-static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+static cl::OptionCategory category("mxc-run options");
+static cl::opt<std::string> modelPath(cl::cat(category), cl::Positional,
+                                      cl::Required,
                                       cl::desc("<llama2.c .bin | HF dir>"));
 static cl::opt<std::string>
-    tokenizerPath("tokenizer",
+    tokenizerPath(cl::cat(category), "tokenizer",
                   cl::desc("llama2.c tokenizer (default: tok<vocab>.bin or "
                            "tokenizer.bin next to the model)"));
-static cl::opt<std::string> prompt("prompt", cl::desc("Prompt to continue"),
+static cl::opt<std::string> prompt(cl::cat(category), "prompt",
+                                   cl::desc("Prompt to continue"),
                                    cl::init(""));
-static cl::opt<int> steps("steps", cl::desc("Tokens to generate"),
-                          cl::init(64));
+static cl::opt<int> steps(cl::cat(category), "steps",
+                          cl::desc("Tokens to generate"), cl::init(64));
 static cl::opt<double>
-    temperature("temperature", cl::desc("Sampling temperature; 0 is greedy"),
-                cl::init(0.0));
-static cl::opt<unsigned> seed("seed", cl::desc("Sampling seed"), cl::init(1));
+    temperature(cl::cat(category), "temperature",
+                cl::desc("Sampling temperature; 0 is greedy"), cl::init(0.0));
+static cl::opt<unsigned> seed(cl::cat(category), "seed",
+                              cl::desc("Sampling seed"), cl::init(1));
 static cl::opt<std::string>
-    perplexityFile("perplexity",
+    perplexityFile(cl::cat(category), "perplexity",
                    cl::desc("Report perplexity on this text instead of "
                             "generating (windows of <= seq_len tokens, BOS "
                             "first)"));
 static cl::opt<int>
-    maxWindows("max-windows",
+    maxWindows(cl::cat(category), "max-windows",
                cl::desc("With --perplexity: evaluate at most this many "
                         "windows (0: all)"),
                cl::init(0));
 static cl::opt<double> checkLogits(
-    "check-logits",
+    cl::cat(category), "check-logits",
     cl::desc("Compare the compiled model's logits on the prompt with the "
              "C++ reference forward pass; fail if any differs by more than "
              "this (absolute)"),
     cl::init(0.0));
-static cl::opt<bool> emitMLIR("emit-mlir",
-                              cl::desc("Print the model's mxc IR and exit"),
-                              cl::init(false));
+static cl::opt<bool>
+    emitMLIR(cl::cat(category), "emit-mlir",
+             cl::desc("Print the model's mxc IR after the quantization "
+                      "passes (before lowering) and exit"),
+             cl::init(false));
 static cl::opt<std::string> calibrationFile(
-    "calibrate",
+    cl::cat(category), "calibrate",
     cl::desc("Calibrate on this text first (activation maxima and Hessians "
              "for every matmul, softmax statistics for every attention), and "
              "attach the statistics to the model for the quantization "
              "passes"));
 static cl::opt<int> calibrationWindows(
-    "calibration-windows",
+    cl::cat(category), "calibration-windows",
     cl::desc("With --calibrate: use at most this many windows (0: all)"),
     cl::init(0));
 static cl::opt<std::string>
-    recipe("recipe",
+    recipe(cl::cat(category), "recipe",
            cl::desc("A quantization preset: float, w8, w6, w4, w4-gptq, "
                     "w4-smooth-gptq, w4a8-smooth-gptq, wint8 (sets --weights, "
                     "--method, --smooth, --activations)"),
            cl::init(""));
 static cl::opt<std::string>
-    weightFormat("weights", cl::desc("MX format of the weights, or none"),
+    weightFormat(cl::cat(category), "weights",
+                 cl::desc("MX format of the weights, or none"),
                  cl::init("none"));
-static cl::opt<std::string> method("method",
+static cl::opt<std::string> method(cl::cat(category), "method",
                                    cl::desc("Weight quantization: rtn or gptq"),
                                    cl::init("rtn"));
 static cl::opt<double>
-    smoothAlpha("smooth", cl::desc("SmoothQuant migration strength; 0 is off"),
+    smoothAlpha(cl::cat(category), "smooth",
+                cl::desc("SmoothQuant migration strength; 0 is off"),
                 cl::init(0.0));
 static cl::opt<std::string>
-    activationFormat("activations",
+    activationFormat(cl::cat(category), "activations",
                      cl::desc("MX format of the matmul inputs, or none"),
                      cl::init("none"));
+static cl::opt<int> softmaxBits(
+    cl::cat(category), "softmax-bits",
+    cl::desc("EXAQ-quantize the softmax of every attention to this many bits "
+             "(1 to 8; 0: exact)"),
+    cl::init(0));
+static cl::opt<std::string> softmaxClip(
+    cl::cat(category), "softmax-clip",
+    cl::desc("With --softmax-bits: the clip, a negative number; or analytic "
+             "or samples: chosen per layer by mxc-softmax-clip from the "
+             "calibration statistics (needs --calibrate)"),
+    cl::init("-8"));
 static cl::opt<bool> reportKL(
-    "kl",
+    cl::cat(category), "kl",
     cl::desc("With --perplexity: also the mean KL divergence of next-token "
              "distributions from the float model"),
     cl::init(false));
 static cl::opt<bool> softmaxReport(
-    "softmax-report",
+    cl::cat(category), "softmax-report",
     cl::desc("With --calibrate: the output error of the 2/3/4-bit EXAQ "
              "softmax on the model's real attention rows (of the --perplexity "
              "text, else the calibration text; --max-windows, default 2), "
              "with the optimal clips vs naive ones, then exit"),
     cl::init(false));
 static cl::opt<bool> report(
-    "report",
+    cl::cat(category), "report",
     cl::desc("Print the local error of every quantized matmul (output MSE on "
              "the calibration rows, weight SQNR; GPTQ next to RTN) on stderr, "
              "next to the global perplexity / KL"),
     cl::init(false));
 static cl::opt<std::string>
-    passes("passes",
+    passes(cl::cat(category), "passes",
            cl::desc("Pass pipeline applied to the float model before "
                     "lowering, e.g. \"mxc-rtn{format=mxfp4}\""),
            cl::init(""));
@@ -173,10 +193,6 @@ public:
     progress("building IR");
     mlir::OwningOpRef<mlir::ModuleOp> module =
         buildLlamaForward(context, model, build);
-    if (emitMLIR) {
-      module->print(llvm::outs());
-      std::exit(0);
-    }
     std::string diagnostics;
     llvm::raw_string_ostream os(diagnostics);
     mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
@@ -187,13 +203,20 @@ public:
       return mlir::success();
     });
     mlir::PassManager pm(&context);
-    std::string pipeline =
-        (passes.empty() ? "" : passes + ",") + std::string("mxc-lower-to-llvm");
+    // --emit-mlir: the model after the quantization passes, before lowering.
+    const bool emit = emitMLIR && !build.calibration;
+    std::string pipeline = emit ? passes
+                                : (passes.empty() ? "" : passes + ",") +
+                                      std::string("mxc-lower-to-llvm");
     progress("compiling: " + pipeline);
     if (mlir::failed(mlir::parsePassPipeline(pipeline, pm)))
       fail("invalid --passes pipeline '" + passes + "': " + diagnostics);
     if (mlir::failed(pm.run(*module)))
       fail("compilation failed:\n" + diagnostics);
+    if (emit) {
+      module->print(llvm::outs());
+      std::exit(0);
+    }
     mlir::ExecutionEngineOptions options;
     auto transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
     options.transformer = transformer;
@@ -440,6 +463,18 @@ void softmaxErrorReport(CompiledModel &calibration, const LlamaConfig &c,
   }
 }
 
+/// The fixed clip of --softmax-clip, or none when the calibration picks it.
+std::optional<double> clipValue() {
+  if (softmaxClip == "analytic" || softmaxClip == "samples")
+    return std::nullopt;
+  double clip;
+  if (llvm::StringRef(softmaxClip).getAsDouble(clip) || !(clip < 0))
+    fail("--softmax-clip must be a negative number, analytic or samples, "
+         "not '" +
+         softmaxClip + "'");
+  return clip;
+}
+
 /// The pass pipeline of the recipe options.
 std::string recipePipeline() {
   std::string p;
@@ -453,6 +488,9 @@ std::string recipePipeline() {
         "{format=" + weightFormat + (report ? " report" : "") + "}");
   if (activationFormat != "none")
     add("mxc-quantize-activations{format=" + activationFormat + "}");
+  if (softmaxBits && !clipValue())
+    add("mxc-softmax-clip{bits=" + std::to_string(softmaxBits) +
+        " mode=" + softmaxClip + "}");
   if (!passes.empty())
     add(passes);
   return p;
@@ -505,6 +543,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mxc::registerAllPasses();
   mlir::registerAllPasses();
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-run: run a Llama model compiled by mxc on the CPU (generation or "
@@ -536,8 +575,19 @@ int main(int argc, char **argv) {
   if (needsCalibration && calibrationFile.empty() && weightFormat != "none")
     fail("GPTQ and SmoothQuant need calibration statistics: give "
          "--calibrate FILE");
+  if (softmaxBits < 0 || softmaxBits > 8)
+    fail("--softmax-bits must be 0 (exact) to 8, not " +
+         llvm::Twine(softmaxBits.getValue()));
+  if (softmaxBits && !clipValue() && calibrationFile.empty())
+    fail("--softmax-clip=" + softmaxClip +
+         " chooses the clip from calibration statistics: give --calibrate "
+         "FILE");
   LlamaStatistics statistics;
   LlamaBuildOptions build;
+  if (softmaxBits && clipValue()) {
+    build.softmaxBits = softmaxBits;
+    build.softmaxClip = *clipValue();
+  }
   if (!calibrationFile.empty()) {
     auto text = llvm::MemoryBuffer::getFile(calibrationFile);
     if (!text)

@@ -54,6 +54,10 @@ struct LlamaBuildOptions {
   /// Build `@calibrate(tokens) -> tensor<?x{total}xf32>` instead, returning
   /// the activations of calibrationLayout.
   bool calibration = false;
+  /// Quantize every attention's softmax with EXAQ: `softmaxBits` bits (0:
+  /// exact) and clip `softmaxClip` (< 0).
+  int softmaxBits = 0;
+  double softmaxClip = -8.0;
 };
 
 /// Builds the prefill of a token window as
