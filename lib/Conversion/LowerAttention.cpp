@@ -255,6 +255,37 @@ private:
                                  arith::ConstantIntOp::create(b, loc, 0, 8));
   }
 
+  /// acc[:] + weight * v[g, j, :].
+  Value addWeightedValue(Value acc, Value weight, Value g, Value j,
+                         Value valueDim) {
+    Value v = op.getValue();
+    return forLoop(valueDim, ValueRange{acc}, [&](Value d, ValueRange a) {
+      Value x = tensor::ExtractOp::create(b, loc, a[0], d);
+      Value y = arith::AddFOp::create(
+          b, loc, x, arith::MulFOp::create(b, loc, weight, load(v, {g, j, d})));
+      return SmallVector<Value>{tensor::InsertOp::create(b, loc, y, a[0], d)};
+    })[0];
+  }
+
+  /// Key range [begin, end) of KV tile t and whether row i skips it or sees
+  /// all of it (tile states 0 and 2).
+  struct TileBounds {
+    Value begin, end, skip, full;
+  };
+  TileBounds tileBounds(Value t, Value tile, Value keys, Value i,
+                        Value position) {
+    Value begin = arith::MulIOp::create(b, loc, t, tile);
+    Value end = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, begin, tile), keys);
+    Value state = tileState(t, begin, end, i, position);
+    auto is = [&](int64_t value) -> Value {
+      return arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq, state,
+          arith::ConstantIntOp::create(b, loc, value, 32));
+    };
+    return {begin, end, is(0), is(2)};
+  }
+
   /// The scaled score q[h, i] . k[g, j] in f32 (the dot product accumulated
   /// over d in order, then times the scale), or -inf where row i does not
   /// see key j (`full`: the whole tile is visible).
@@ -286,16 +317,9 @@ private:
       ValueRange init, bool countTiles,
       function_ref<SmallVector<Value>(Value, Value, ValueRange)> perKey) {
     return forLoop(tiles, init, [&](Value t, ValueRange carried) {
-      Value begin = arith::MulIOp::create(b, loc, t, tile);
-      Value end = arith::MinUIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, begin, tile), keys);
-      Value state = tileState(t, begin, end, i, position);
-      Value skip =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
-                                arith::ConstantIntOp::create(b, loc, 0, 32));
-      Value full =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
-                                arith::ConstantIntOp::create(b, loc, 2, 32));
+      TileBounds bounds = tileBounds(t, tile, keys, i, position);
+      Value begin = bounds.begin, end = bounds.end, skip = bounds.skip,
+            full = bounds.full;
       return SmallVector<Value>(ifElse(
           skip, carried.getTypes(),
           [&] {
@@ -349,7 +373,6 @@ private:
                                     b.getI32Type())
                 .getResult())
             .getResult(0);
-    Value v = op.getValue();
     ValueRange accumulated = walkVisibleKeys(
         tiles, tile, keys, i, position, visibility, h, g, headDim, scale,
         ValueRange{countsInit, accInit}, /*countTiles=*/false,
@@ -378,16 +401,7 @@ private:
                         b, loc, c, arith::ConstantIntOp::create(b, loc, 1, 32)),
                     a[0], q);
                 Value e = tensor::ExtractOp::create(b, loc, lut, q);
-                Value acc = forLoop(
-                    valueDim, ValueRange{a[1]}, [&](Value dv, ValueRange acc) {
-                      Value x = tensor::ExtractOp::create(b, loc, acc[0], dv);
-                      Value y = arith::AddFOp::create(
-                          b, loc, x,
-                          arith::MulFOp::create(b, loc, e,
-                                                load(v, {g, j, dv})));
-                      return SmallVector<Value>{
-                          tensor::InsertOp::create(b, loc, y, acc[0], dv)};
-                    })[0];
+                Value acc = addWeightedValue(a[1], e, g, j, valueDim);
                 return SmallVector<Value>{counts, acc};
               },
               [&] { return SmallVector<Value>(a); }));
@@ -416,17 +430,9 @@ private:
                                  Value g, Value headDim, Value valueDim,
                                  Value scale, Value scratch,
                                  ValueRange running) {
-    Value begin = arith::MulIOp::create(b, loc, t, tile);
-    Value end = arith::MinUIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, begin, tile), keys);
-    Value state = tileState(t, begin, end, i, position);
-    Value skip =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
-                              arith::ConstantIntOp::create(b, loc, 0, 32));
-    Value full =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, state,
-                              arith::ConstantIntOp::create(b, loc, 2, 32));
-    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    TileBounds bounds = tileBounds(t, tile, keys, i, position);
+    Value begin = bounds.begin, end = bounds.end, skip = bounds.skip,
+          full = bounds.full;
     TypeRange types = running.getTypes();
     return ifElse(
         skip, types,
@@ -440,23 +446,8 @@ private:
           ValueRange scored = forLoop(
               begin, end, ValueRange{f32(-inf()), scratch},
               [&](Value j, ValueRange s) {
-                Value visible = arith::OrIOp::create(
-                    b, loc, full, isVisible(visibility, j, position));
-                Value score = ifElse(
-                    visible, b.getF32Type(),
-                    [&] {
-                      Value dot = forLoop(
-                          headDim, ValueRange{f32(0.0)},
-                          [&](Value d, ValueRange acc) {
-                            Value prod = arith::MulFOp::create(
-                                b, loc, load(q, {h, i, d}), load(k, {g, j, d}));
-                            return SmallVector<Value>{
-                                arith::AddFOp::create(b, loc, acc[0], prod)};
-                          })[0];
-                      return SmallVector<Value>{
-                          arith::MulFOp::create(b, loc, dot, scale)};
-                    },
-                    [&] { return SmallVector<Value>{f32(-inf())}; })[0];
+                Value score = this->score(i, j, position, visibility, full, h,
+                                          g, headDim, scale);
                 Value slot = arith::SubIOp::create(b, loc, j, begin);
                 return SmallVector<Value>{
                     arith::MaximumFOp::create(b, loc, s[0], score),
@@ -488,18 +479,7 @@ private:
                           ValueRange{arith::SubIOp::create(b, loc, j, begin)});
                       Value p = math::ExpOp::create(
                           b, loc, arith::SubFOp::create(b, loc, score, mNew));
-                      Value a = forLoop(
-                          valueDim, ValueRange{s[1]},
-                          [&](Value d, ValueRange a) {
-                            Value x =
-                                tensor::ExtractOp::create(b, loc, a[0], d);
-                            Value y = arith::AddFOp::create(
-                                b, loc, x,
-                                arith::MulFOp::create(b, loc, p,
-                                                      load(v, {g, j, d})));
-                            return SmallVector<Value>{
-                                tensor::InsertOp::create(b, loc, y, a[0], d)};
-                          })[0];
+                      Value a = addWeightedValue(s[1], p, g, j, valueDim);
                       return SmallVector<Value>{
                           arith::AddFOp::create(b, loc, s[0], p), a};
                     });
