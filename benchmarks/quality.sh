@@ -7,21 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 windows=${2:-0}
-model=../shared/models/stories260K/stories260K.bin
-calib=../shared/data/tinystories_calib.txt
-dev=../shared/data/tinystories_dev.txt
-[ -f "$model" ] || { echo "no shared model at $model" >&2; exit 1; }
+source benchmarks/model-common.sh
 
 echo "| weights | method | SmoothQuant | activations | perplexity | mean KL (nats/token) |"
 echo "|---------|--------|-------------|-------------|------------|----------------------|"
 run() { # weights method smooth activations
-  local out
-  out=$("$build/bin/mxc-run" "$model" --weights "$1" --method "$2" --smooth "$3" \
-    --activations "$4" --calibrate "$calib" --perplexity "$dev" \
-    --max-windows "$windows" --kl)
-  local ppl kl
-  ppl=$(sed -n 's/^perplexity \([0-9.]*\).*/\1/p' <<<"$out")
-  kl=$(sed -n 's/^mean KL from the float model \([0-9.]*\).*/\1/p' <<<"$out")
+  measure --weights "$1" --method "$2" --smooth "$3" --activations "$4" \
+    --calibrate "$calib"
   local s="no"; [ "$3" != "0" ] && s="α=$3"
   echo "| $1 | $2 | $s | $4 | $ppl | $kl |"
 }

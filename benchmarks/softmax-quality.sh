@@ -8,24 +8,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 windows=${2:-0}
-model=../shared/models/stories260K/stories260K.bin
-calib=../shared/data/tinystories_calib.txt
-dev=../shared/data/tinystories_dev.txt
-[ -f "$model" ] || { echo "no shared model at $model" >&2; exit 1; }
+source benchmarks/model-common.sh
 
-echo "| softmax bits | clip | perplexity | mean KL (nats/token) |"
-echo "|--------------|------|------------|----------------------|"
-run() { # bits clip
-  local out
-  out=$("$build/bin/mxc-run" "$model" --softmax-bits "$1" --softmax-clip "$2" \
-    --calibrate "$calib" --calibration-windows 32 --perplexity "$dev" \
-    --max-windows "$windows" --kl)
-  local ppl kl
-  ppl=$(sed -n 's/^perplexity \([0-9.]*\).*/\1/p' <<<"$out")
-  kl=$(sed -n 's/^mean KL from the float model \([0-9.]*\).*/\1/p' <<<"$out")
-  local b="$1"; [ "$1" = 0 ] && b="exact"
-  local c="$2"; [ "$1" = 0 ] && c="-"
-  echo "| $b | $c | $ppl | $kl |"
+echo "| matmuls | softmax bits | clip | perplexity | mean KL (nats/token) |"
+echo "|---------|--------------|------|------------|----------------------|"
+recipe=float
+run() { # bits clip [mxc-run recipe flags]
+  local b="$1" c="$2"
+  shift 2
+  measure --softmax-bits "$b" --softmax-clip "$c" \
+    --calibrate "$calib" --calibration-windows 32 "$@"
+  [ "$b" = 0 ] && b="exact" && c="-"
+  echo "| $recipe | $b | $c | $ppl | $kl |"
 }
 run 0 -8
 for bits in 8 4 3; do
@@ -35,3 +29,11 @@ done
 for clip in -4 -6 -8 -10 -12 analytic samples; do
   run 2 $clip
 done
+# The softmax on top of the weight/activation recipes of the quality table.
+recipe="w6a8 (MXFP6 E2M3 weights, GPTQ, α=0.5; MXFP8 inputs)"
+for bits in 0 2; do
+  run $bits -8 --weights mxfp6_e2m3 --method gptq --smooth 0.5 \
+    --activations mxfp8_e4m3
+done
+recipe="w4a8 (MXFP4 weights, GPTQ, α=0.5; MXFP8 inputs)"
+run 2 -8 --recipe w4a8-smooth-gptq
