@@ -2,6 +2,7 @@
 
 #include "MXCModule.h"
 
+#include "mxc/Numerics/Attention.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/MX.h"
 #include "mxc/Numerics/PTQ.h"
@@ -9,6 +10,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,6 +26,8 @@ using DoubleArray =
     py::array_t<double, py::array::c_style | py::array::forcecast>;
 using ByteArray =
     py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
+using Int32Array =
+    py::array_t<int32_t, py::array::c_style | py::array::forcecast>;
 
 ElemFormat formatOf(const std::string &name) {
   if (std::optional<ElemFormat> f = parseElemFormat(name))
@@ -247,6 +251,55 @@ void mxc::python::populateNumericsModule(py::module_ m) {
       py::arg("x"), py::arg("bits"), py::arg("clip"),
       "The EXAQ softmax over the last axis, as the compiled code computes "
       "it.");
+  m.def(
+      "attention",
+      [](FloatArray q, FloatArray k, FloatArray v,
+         std::optional<Int32Array> spans, int64_t sink, bool keepSelf,
+         std::optional<double> scale, int bits, double clip) {
+        if (q.ndim() != 3 || k.ndim() != 3 || v.ndim() != 3)
+          throw py::value_error("q, k and v must be 3-D: [heads, queries, "
+                                "head_dim], [kv_heads, keys, head_dim], "
+                                "[kv_heads, keys, value_dim]");
+        AttentionShape shape{q.shape(0), k.shape(0), q.shape(1), k.shape(1),
+                             q.shape(2), v.shape(2), 0};
+        if (shape.kvHeads == 0 || shape.heads % shape.kvHeads ||
+            k.shape(2) != shape.headDim || v.shape(0) != shape.kvHeads ||
+            v.shape(1) != shape.keys || shape.queries > shape.keys)
+          throw py::value_error(
+              "inconsistent shapes: need heads % kv_heads == 0, matching "
+              "head_dim, k and v with the same heads and keys, and "
+              "queries <= keys");
+        if (spans) {
+          if (spans->ndim() != 3 || spans->shape(0) != shape.queries ||
+              spans->shape(2) != 2)
+            throw py::value_error("spans must be int32 [queries, slots, 2]");
+          shape.slots = spans->shape(1);
+        }
+        if (bits && (bits < 1 || bits > 8 || !(clip < 0)))
+          throw py::value_error("EXAQ needs 1 <= bits <= 8 and clip < 0");
+        double s = scale ? *scale
+                         : 1.0 / std::sqrt(static_cast<double>(shape.headDim));
+        SpanPolicy policy{sink, keepSelf};
+        const int32_t *spanData = spans ? spans->data() : nullptr;
+        std::vector<double> out(shape.heads * shape.queries * shape.valueDim);
+        if (bits)
+          exaqAttentionReference(shape, q.data(), k.data(), v.data(), spanData,
+                                 policy, static_cast<float>(s),
+                                 ExaqQuantizer{bits, clip}, out.data());
+        else
+          attentionReference(shape, q.data(), k.data(), v.data(), spanData,
+                             policy, s, out.data());
+        return toArray(out, {shape.heads, shape.queries, shape.valueDim});
+      },
+      py::arg("q"), py::arg("k"), py::arg("v"), py::arg("spans") = py::none(),
+      py::arg("sink") = 0, py::arg("keep_self") = false,
+      py::arg("scale") = py::none(), py::arg("bits") = 0,
+      py::arg("clip") = -8.0,
+      "The semantics of mxc.attention in float64: causal grouped-query "
+      "attention (query row i at position keys - queries + i), optionally "
+      "span-sparse (spans, sink, keep_self), with the exact softmax or, "
+      "with bits > 0, the EXAQ one (the kernels' f32 scores and codes). "
+      "scale defaults to 1/sqrt(head_dim).");
   m.def(
       "optimal_softmax_clip",
       [](int bits, std::optional<double> mean, std::optional<double> std,

@@ -108,3 +108,74 @@ def test_smoothquant_and_gptq():
     q_r, w_r = mx.rtn(w, "mxint8")
     np.testing.assert_array_equal(q_i.data, q_r.data)
     np.testing.assert_array_equal(w_i, w_r)
+
+
+def _numpy_attention(q, k, v, visible, weights):
+    """Masked GQA attention in float64 with numpy; `weights(s, mask)` maps
+    one row's scores to unnormalised weights."""
+    heads, queries, _ = q.shape
+    group = heads // k.shape[0]
+    out = np.zeros((heads, queries, v.shape[2]))
+    for h in range(heads):
+        g = h // group
+        for i in range(queries):
+            mask = visible[i]
+            if not mask.any():
+                continue
+            w = weights(h, g, i, mask)
+            out[h, i] = w @ v[g].astype(np.float64) / w.sum()
+    return out
+
+
+def test_attention_reference():
+    rng = np.random.default_rng(3)
+    q = rng.standard_normal((4, 3, 8)).astype(np.float32)
+    k = rng.standard_normal((2, 6, 8)).astype(np.float32)
+    v = rng.standard_normal((2, 6, 5)).astype(np.float32)
+    scale = 1 / math.sqrt(8)
+    # Row i sits at position 3 + i; spans: row 0 [1, 3), row 1 empty (sink 1
+    # still visible), row 2 [4, 9) (cut at its position 5).
+    spans = np.array([[[1, 3]], [[2, 2]], [[4, 9]]], np.int32)
+    visible = np.zeros((3, 6), bool)
+    visible[0, 1:3] = visible[1, 0] = visible[2, 4:6] = True
+    visible[:, 0] = True  # sink = 1
+
+    def exact(h, g, i, mask):
+        s = (q[h, i].astype(np.float64) @ k[g].T.astype(np.float64)) * scale
+        return np.where(mask, np.exp(s - s[mask].max()), 0.0)
+
+    got = mx.attention(q, k, v, spans=spans, sink=1)
+    np.testing.assert_allclose(got, _numpy_attention(q, k, v, visible, exact),
+                               rtol=1e-12, atol=1e-12)
+
+    # EXAQ, 2 bits, clip -3: codes from the f32 scores (products summed in
+    # order, then times the f32 scale), weights exp(clip + code * step).
+    bits, clip = 2, -3.0
+    step = -clip / (2**bits - 1)
+
+    def exaq(h, g, i, mask):
+        s = np.empty(k.shape[1], np.float32)
+        for j in range(k.shape[1]):
+            acc = np.float32(0)
+            for d in range(q.shape[2]):
+                acc = np.float32(acc + q[h, i, d] * k[g, j, d])
+            s[j] = np.float32(acc * np.float32(scale))
+        m = s[mask].max()
+        t = np.float32(np.float32(s - m) - np.float32(clip)) * np.float32(1 / step)
+        codes = np.floor(np.clip(t, 0, 2**bits - 1) + 0.5)
+        lut = np.exp(clip + codes.astype(np.float64) * step).astype(np.float32)
+        lut[codes == 2**bits - 1] = 1
+        return np.where(mask, lut.astype(np.float64), 0.0)
+
+    causal = np.tril(np.ones((3, 6), bool), 3)
+    got = mx.attention(q, k, v, bits=bits, clip=clip)
+    np.testing.assert_allclose(got, _numpy_attention(q, k, v, causal, exaq),
+                               rtol=1e-12, atol=1e-12)
+    assert not np.allclose(got, mx.attention(q, k, v), atol=1e-3)
+
+    with pytest.raises(ValueError):
+        mx.attention(q, k[:, :, :4], v)
+    with pytest.raises(ValueError):
+        mx.attention(q, k, v, spans=spans[:, :, :1])
+    with pytest.raises(ValueError):
+        mx.attention(q, k, v, bits=9)
