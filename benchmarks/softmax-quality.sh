@@ -2,7 +2,8 @@
 # Prints the end-to-end effect of the EXAQ softmax inside the shared
 # stories260K model's attention: perplexity and mean KL from the float model
 # on the dev text, per bit width and clip (fixed, or chosen per layer by
-# mxc-softmax-clip from calibration statistics), measured by mxc-run.
+# mxc-softmax-clip from calibration statistics: analytic, samples or the
+# row-aware pooled mode), measured by mxc-run.
 #   bash benchmarks/softmax-quality.sh [build-dir] [max-windows]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,8 @@ for bits in 8 4 3; do
   run $bits -8
   run $bits -16
 done
-for clip in -4 -6 -8 -10 -12 analytic samples; do
+run 3 pooled
+for clip in -4 -6 -8 -10 -12 analytic samples pooled; do
   run 2 $clip
 done
 # The softmax on top of the weight/activation recipes of the quality table.

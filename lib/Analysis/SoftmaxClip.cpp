@@ -27,14 +27,19 @@ mlir::mxc::chooseSoftmaxClip(SoftmaxStatsAttr stats, int64_t bits,
 
   DenseF32ArrayAttr samples = stats.getSamples();
   if (!samples || samples.empty()) {
-    reason = "mode=samples needs 'samples' in the softmax statistics; "
-             "calibrate with samples or use mode=analytic";
+    reason = std::string("mode=") +
+             (mode == SoftmaxClipMode::Pooled ? "pooled" : "samples") +
+             " needs 'samples' in the softmax statistics; calibrate with "
+             "samples or use mode=analytic";
     return failure();
   }
   ArrayRef<float> d = samples.asArrayRef();
-  num::ClipChoice best = num::optimalClipSamples(b, d.data(), d.size());
-  return SoftmaxClipChoice{
-      bits, best.clip, best.error,
-      num::exaqSampleError(b, observedMin, d.data(), d.size()),
-      num::exaqSampleError(b, -8.0, d.data(), d.size())};
+  const bool pooled = mode == SoftmaxClipMode::Pooled;
+  auto error = pooled ? num::exaqPooledRowError : num::exaqSampleError;
+  num::ClipChoice best = pooled
+                             ? num::optimalClipPooledRow(b, d.data(), d.size())
+                             : num::optimalClipSamples(b, d.data(), d.size());
+  return SoftmaxClipChoice{bits, best.clip, best.error,
+                           error(b, observedMin, d.data(), d.size()),
+                           error(b, -8.0, d.data(), d.size())};
 }

@@ -196,21 +196,32 @@ double mxc::numerics::exaqGaussianError(int bits, double clip, double mean,
   return total;
 }
 
-/// exaqSampleError with e^(d_i) precomputed in `expD`: e^Q(d) takes only
-/// 2^b values, so an evaluation needs no exponential.
-static double sampleError(int bits, double clip, const float *d,
-                          const double *expD, size_t n) {
+/// e^Q(d_i) for each sample, from a table of the 2^b levels' exponentials:
+/// an evaluation needs no exponential per sample.
+static std::vector<double> quantizedExp(int bits, double clip, const float *d,
+                                        size_t n) {
   const int levels = 1 << bits;
   const double step = -clip / (levels - 1);
   std::vector<double> table(levels);
   for (int q = 0; q < levels; ++q)
     table[q] = std::exp(clip + q * step);
-  double total = 0;
+  std::vector<double> out(n);
   for (size_t i = 0; i < n; ++i) {
     double x = std::min(static_cast<double>(d[i]), 0.0);
     double q = std::clamp(std::round((x - clip) / step), 0.0,
                           static_cast<double>(levels - 1));
-    double e = table[static_cast<int>(q)] - expD[i];
+    out[i] = table[static_cast<int>(q)];
+  }
+  return out;
+}
+
+/// exaqSampleError with e^(d_i) precomputed in `expD`.
+static double sampleError(int bits, double clip, const float *d,
+                          const double *expD, size_t n) {
+  std::vector<double> quantized = quantizedExp(bits, clip, d, n);
+  double total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double e = quantized[i] - expD[i];
     total += e * e;
   }
   return n ? total / n : 0;
@@ -242,13 +253,48 @@ ClipChoice mxc::numerics::optimalClipGaussian(int bits, double mean,
       searchLimit(mean - 10 * std), -1e-3);
 }
 
-ClipChoice mxc::numerics::optimalClipSamples(int bits, const float *d,
-                                             size_t n) {
+/// exaqPooledRowError with e^(d_i) precomputed in `expD`.
+static double pooledRowError(int bits, double clip, const float *d,
+                             const double *expD, size_t n) {
+  std::vector<double> quantized = quantizedExp(bits, clip, d, n);
+  double exactSum = 0, quantizedSum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    exactSum += expD[i];
+    quantizedSum += quantized[i];
+  }
+  if (!(exactSum > 0))
+    return 0;
+  double total = 0;
+  for (size_t i = 0; i < n; ++i)
+    total += std::fabs(quantized[i] / quantizedSum - expD[i] / exactSum);
+  return total;
+}
+
+/// Minimises `error(bits, clip, d, expD, n)` over clips down to 1.25 times
+/// the lowest sample.
+template <typename ErrorFn>
+static ClipChoice minimiseOnSamples(int bits, const float *d, size_t n,
+                                    ErrorFn error) {
   double lowest = 0;
   for (size_t i = 0; i < n; ++i)
     lowest = std::min(lowest, static_cast<double>(d[i]));
   std::vector<double> expD = expOfSamples(d, n);
-  return minimise(
-      [&](double c) { return sampleError(bits, c, d, expD.data(), n); },
-      searchLimit(1.25 * lowest), -1e-3);
+  return minimise([&](double c) { return error(bits, c, d, expD.data(), n); },
+                  searchLimit(1.25 * lowest), -1e-3);
+}
+
+ClipChoice mxc::numerics::optimalClipSamples(int bits, const float *d,
+                                             size_t n) {
+  return minimiseOnSamples(bits, d, n, sampleError);
+}
+
+double mxc::numerics::exaqPooledRowError(int bits, double clip, const float *d,
+                                         size_t n) {
+  std::vector<double> expD = expOfSamples(d, n);
+  return pooledRowError(bits, clip, d, expD.data(), n);
+}
+
+ClipChoice mxc::numerics::optimalClipPooledRow(int bits, const float *d,
+                                               size_t n) {
+  return minimiseOnSamples(bits, d, n, pooledRowError);
 }

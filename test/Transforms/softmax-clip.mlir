@@ -1,6 +1,7 @@
 // RUN: mxc-opt %s --mxc-softmax-clip="bits=1" 2>/dev/null | FileCheck %s
 // RUN: mxc-opt %s --mxc-softmax-clip="bits=1 mode=samples" 2>/dev/null | FileCheck %s --check-prefix=SAMPLES
 // RUN: mxc-opt %s --mxc-softmax-clip="bits=3" --verify-diagnostics -o /dev/null
+// RUN: mxc-opt %s --mxc-softmax-clip="bits=1 mode=pooled" 2>/dev/null | FileCheck %s --check-prefix=POOLED
 
 // The statistics of a point mass at -3: with 1 bit the clip is -3 exactly
 // (analytic), or to the search's precision, 1e-7 (samples).
@@ -10,6 +11,17 @@
 // SAMPLES: mxc.softmax %{{.+}} quantized <bits = 1, clip = -{{(3\.0000000[0-9]*|2\.9999999[0-9]*)}}> {stats =
 func.func @point_mass(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -3.0, std = 0.0, min = -3.0, count = 4, samples = [-3.0, -3.0, -3.0, -3.0]>} : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// mode=pooled, worked by hand: samples {0, -1.5} pooled into one row, 1
+// bit (levels {clip, 0}): only clip -1.5 reproduces both values, so the
+// normalised row exactly (error 0). (Where the two objectives disagree is
+// shown by unittests/Numerics/ExaqTest.cpp, PooledRowTracksRowError.)
+// POOLED-LABEL: func.func @pooled
+// POOLED: mxc.softmax %{{.+}} quantized <bits = 1, clip = -1.{{(4999|5000)[0-9]*}}{{(e\+00)?}}> {stats =
+func.func @pooled(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %y = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -0.75, std = 0.75, min = -1.5, count = 2, samples = [0.0, -1.5]>} : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
 

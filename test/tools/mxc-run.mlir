@@ -59,7 +59,7 @@
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 9 2>&1 | FileCheck %s --check-prefix=EXAQBITS
 // EXAQBITS: mxc-run: --softmax-bits must be 0 (exact) to 8, not 9
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip 1 2>&1 | FileCheck %s --check-prefix=EXAQCLIP
-// EXAQCLIP: mxc-run: --softmax-clip must be a negative number, analytic or samples, not '1'
+// EXAQCLIP: mxc-run: --softmax-clip must be a negative number, analytic, samples or pooled, not '1'
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip samples 2>&1 | FileCheck %s --check-prefix=EXAQNOCAL
 // EXAQNOCAL: mxc-run: --softmax-clip=samples chooses the clip from calibration statistics: give --calibrate FILE
 

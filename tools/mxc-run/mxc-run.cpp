@@ -125,9 +125,9 @@ static cl::opt<int> softmaxBits(
     cl::init(0));
 static cl::opt<std::string> softmaxClip(
     cl::cat(category), "softmax-clip",
-    cl::desc("With --softmax-bits: the clip, a negative number; or analytic "
-             "or samples: chosen per layer by mxc-softmax-clip from the "
-             "calibration statistics (needs --calibrate)"),
+    cl::desc("With --softmax-bits: the clip, a negative number; or analytic, "
+             "samples or pooled: chosen per layer by mxc-softmax-clip in that "
+             "mode from the calibration statistics (needs --calibrate)"),
     cl::init("-8"));
 static cl::opt<bool> reportKL(
     cl::cat(category), "kl",
@@ -465,12 +465,13 @@ void softmaxErrorReport(CompiledModel &calibration, const LlamaConfig &c,
 
 /// The fixed clip of --softmax-clip, or none when the calibration picks it.
 std::optional<double> clipValue() {
-  if (softmaxClip == "analytic" || softmaxClip == "samples")
+  if (softmaxClip == "analytic" || softmaxClip == "samples" ||
+      softmaxClip == "pooled")
     return std::nullopt;
   double clip;
   if (llvm::StringRef(softmaxClip).getAsDouble(clip) || !(clip < 0))
-    fail("--softmax-clip must be a negative number, analytic or samples, "
-         "not '" +
+    fail("--softmax-clip must be a negative number, analytic, samples or "
+         "pooled, not '" +
          softmaxClip + "'");
   return clip;
 }

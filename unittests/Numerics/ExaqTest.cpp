@@ -214,4 +214,69 @@ TEST(ExaqClip, BeatsNaiveClips) {
   }
 }
 
+// The pooled-row objective, worked by hand: samples {0, -1.5} with 1 bit
+// (levels {clip, 0}). At clip -1.5 both are exact: error 0, the unique
+// optimum. At clip -3, -1.5 rounds up to level 0 (t = 0.5): p^ = [1/2, 1/2]
+// against p = [1, e^-1.5] / (1 + e^-1.5).
+TEST(ExaqClip, PooledRowWorkedExample) {
+  const float d[] = {0.0f, -1.5f};
+  EXPECT_NEAR(exaqPooledRowError(1, -1.5, d, 2), 0.0, 1e-15);
+  const double p0 = 1 / (1 + std::exp(-1.5));
+  EXPECT_NEAR(exaqPooledRowError(1, -3.0, d, 2), 2 * (p0 - 0.5), 1e-12);
+  ClipChoice best = optimalClipPooledRow(1, d, 2);
+  EXPECT_NEAR(best.clip, -1.5, 1e-3);
+  EXPECT_LT(best.error, 1e-3);
+}
+
+// Rows like attention's: one maximum and a long tail of low scores. The
+// pooled-row objective tracks the L1 error of fresh rows (measured with the
+// library's EXAQ and float64 softmax rows): its clip is within 5 % of the
+// best clip of a grid at 2, 3 and 4 bits. At 2 bits the per-element
+// objective, blind to the tail's clamped values adding up in the row sum,
+// picks a clip above -6 that is more than 20 % worse.
+TEST(ExaqClip, PooledRowTracksRowError) {
+  std::uniform_real_distribution<float> tail(-14.0f, -3.0f);
+  auto row = [&](std::mt19937 &rng, size_t n) {
+    std::vector<float> x(n);
+    x[0] = 0.0f;
+    for (size_t i = 1; i < n; ++i)
+      x[i] = tail(rng);
+    return x;
+  };
+  std::mt19937 calibration(5);
+  std::vector<float> samples;
+  for (int r = 0; r < 8; ++r) {
+    std::vector<float> x = row(calibration, 512);
+    samples.insert(samples.end(), x.begin(), x.end());
+  }
+  for (int bits : {2, 3, 4}) {
+    auto rowL1 = [&](double clip) {
+      std::mt19937 fresh(99);
+      double total = 0;
+      for (int r = 0; r < 16; ++r) {
+        std::vector<float> x = row(fresh, 512), y(x.size());
+        std::vector<double> ref(x.size());
+        exaqSoftmaxRow({bits, clip}, x.data(), x.size(), y.data());
+        softmaxRowF64(x.data(), x.size(), ref.data());
+        for (size_t i = 0; i < x.size(); ++i)
+          total += std::fabs(y[i] - ref[i]);
+      }
+      return total;
+    };
+    double bestOnGrid = std::numeric_limits<double>::infinity();
+    for (double c = -4.0; c >= -14.0; c -= 0.5)
+      bestOnGrid = std::min(bestOnGrid, rowL1(c));
+    ClipChoice pooled =
+        optimalClipPooledRow(bits, samples.data(), samples.size());
+    EXPECT_LE(rowL1(pooled.clip), 1.05 * bestOnGrid) << "bits " << bits;
+    if (bits == 2) {
+      ClipChoice element =
+          optimalClipSamples(bits, samples.data(), samples.size());
+      EXPECT_GT(element.clip, -6.0);
+      EXPECT_LT(pooled.clip, -8.0);
+      EXPECT_LT(rowL1(pooled.clip), 0.8 * rowL1(element.clip));
+    }
+  }
+}
+
 } // namespace

@@ -24,13 +24,17 @@ enum class SoftmaxClipMode {
   Analytic,
   /// The statistics' samples themselves.
   Samples,
+  /// The samples pooled into one row, under the row-aware objective
+  /// numerics::exaqPooledRowError (the L1 error of the normalised softmax).
+  Pooled,
 };
 
 /// A clip and what the analysis knows about it.
 struct SoftmaxClipChoice {
   int64_t bits;
   double clip;
-  /// The objective E[(e^Q(d) - e^d)^2] at `clip`.
+  /// The objective at `clip`: E[(e^Q(d) - e^d)^2], or with Pooled the
+  /// pooled row's L1 error.
   double error;
   /// The objective at the naive clips: the observed minimum and -8.
   double errorAtObservedMin;
@@ -38,7 +42,8 @@ struct SoftmaxClipChoice {
 };
 
 /// Chooses the EXAQ clip for `bits` bits from `stats`. Fails, with the
-/// reason in `reason`, when `mode` is Samples and `stats` holds none.
+/// reason in `reason`, when `mode` is Samples or Pooled and `stats` holds no
+/// samples.
 FailureOr<SoftmaxClipChoice> chooseSoftmaxClip(SoftmaxStatsAttr stats,
                                                int64_t bits,
                                                SoftmaxClipMode mode,

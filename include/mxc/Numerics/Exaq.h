@@ -81,6 +81,17 @@ ClipChoice optimalClipGaussian(int bits, double mean, double std);
 /// The clip minimising exaqSampleError on the samples.
 ClipChoice optimalClipSamples(int bits, const float *d, size_t n);
 
+/// A row-aware objective on samples of d: the samples pooled into one row,
+/// the L1 distance sum_i |p^_i - p_i| between its exact softmax
+/// p_i = e^(d_i) / sum_j e^(d_j) and its EXAQ softmax
+/// p^_i = e^Q(d_i) / sum_j e^Q(d_j), computed in float64. Unlike the
+/// per-element objective it sees the bias that every value below the clip
+/// adds to the row sum.
+double exaqPooledRowError(int bits, double clip, const float *d, size_t n);
+
+/// The clip minimising exaqPooledRowError on the samples.
+ClipChoice optimalClipPooledRow(int bits, const float *d, size_t n);
+
 } // namespace mxc::numerics
 
 #endif // MXC_NUMERICS_EXAQ_H

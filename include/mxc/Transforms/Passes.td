@@ -15,7 +15,10 @@ def MXCSoftmaxClipPass : Pass<"mxc-softmax-clip"> {
     `quantized <bits = ..., clip = ...>` (replacing any earlier choice).
     `mode=analytic` optimises under a Gaussian with the statistics' mean and
     std, clipped at 0 (quadrature and a 1-D search at compile time);
-    `mode=samples` optimises on the statistics' samples. Ops without
+    `mode=samples` optimises on the statistics' samples. `mode=pooled`
+    optimises a row-aware objective instead: the samples pooled into one row,
+    the L1 distance between its exact and EXAQ softmax (this sees the bias
+    that values below the clip add to the row sum). Ops without
     statistics are left exact, with a remark saying so.
 
     Before:
@@ -39,7 +42,10 @@ def MXCSoftmaxClipPass : Pass<"mxc-softmax-clip"> {
              clEnumValN(::mlir::mxc::SoftmaxClipMode::Analytic, "analytic",
                         "a Gaussian fitted to the statistics' mean and std"),
              clEnumValN(::mlir::mxc::SoftmaxClipMode::Samples, "samples",
-                        "the statistics' samples"))}]>
+                        "the statistics' samples"),
+             clEnumValN(::mlir::mxc::SoftmaxClipMode::Pooled, "pooled",
+                        "the samples pooled into one row, minimising the L1 "
+                        "error of the normalised softmax (row-aware)"))}]>
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "Softmaxes given a clip">,
