@@ -10,3 +10,8 @@ func.func @no_samples(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -4.0, std = 3.0, min = -17.5, count = 65536>} : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// RUN: not mxc-opt %s --mxc-softmax-clip="mode=pooled" --split-input-file 2>&1 | FileCheck %s --check-prefix=POOLED
+// POOLED: error: mode=pooled needs 'samples' in the softmax statistics; calibrate with samples or use mode=analytic
