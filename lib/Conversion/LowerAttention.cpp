@@ -16,6 +16,7 @@
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #include <limits>
+#include <optional>
 
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCLOWERATTENTIONPASS
@@ -70,6 +71,9 @@ public:
     Value scratch = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{op.getTileAttr().getInt()}, b.getF32Type());
     Value firstPosition = arith::SubIOp::create(b, loc, keys, queries);
+    std::optional<Exaq> exaq;
+    if (ExaqAttr quant = op.getQuantAttr())
+      exaq = buildExaq(quant);
 
     // Rows outside, heads inside: a row's key visibility is shared by all
     // heads and built once.
@@ -81,9 +85,10 @@ public:
         // Running max m, running sum l and accumulator acc over the tiles.
         SmallVector<Value> init = {f32(-inf()), f32(0.0), accInit};
         SmallVector<Value> state;
-        if (op.getQuant())
-          state = quantizedRow(tiles, tile, keys, i, position, visibility, h, g,
-                               headDim, valueDim, scale, accInit);
+        if (exaq)
+          state =
+              quantizedRow(*exaq, tiles, tile, keys, i, position, visibility, h,
+                           g, headDim, valueDim, scale, accInit);
         else
           state =
               llvm::to_vector(forLoop(tiles, init, [&](Value t, ValueRange s) {
@@ -267,6 +272,31 @@ private:
     })[0];
   }
 
+  /// What the EXAQ path needs, built once outside the loops: the quantizer,
+  /// its LUT of 2^b exponentials and a zeroed per-code count tensor.
+  struct Exaq {
+    ::mxc::numerics::ExaqQuantizer quantizer;
+    Value lut, countsInit;
+  };
+  Exaq buildExaq(ExaqAttr quant) {
+    Exaq exaq{
+        {static_cast<int>(quant.getBits()), quant.getClipValue()}, {}, {}};
+    const int64_t levels = exaq.quantizer.levels();
+    std::vector<float> table = exaq.quantizer.exponentTable();
+    exaq.lut = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({levels}, b.getF32Type()),
+                               ArrayRef<float>(table)));
+    exaq.countsInit =
+        linalg::FillOp::create(
+            b, loc, arith::ConstantIntOp::create(b, loc, 0, 32).getResult(),
+            tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{levels},
+                                    b.getI32Type())
+                .getResult())
+            .getResult(0);
+    return exaq;
+  }
+
   /// Key range [begin, end) of KV tile t and whether row i skips it or sees
   /// all of it (tile states 0 and 2).
   struct TileBounds {
@@ -347,35 +377,23 @@ private:
   /// Returns (max, sum, acc) like the exact path. Tiles are counted once.
   /// Scores are computed twice (once per pass) rather than kept: a row's
   /// scores would need a buffer as long as the context.
-  SmallVector<Value> quantizedRow(Value tiles, Value tile, Value keys, Value i,
-                                  Value position, Value visibility, Value h,
-                                  Value g, Value headDim, Value valueDim,
-                                  Value scale, Value accInit) {
-    ExaqAttr quant = *op.getQuant();
-    ::mxc::numerics::ExaqQuantizer quantizer{static_cast<int>(quant.getBits()),
-                                             quant.getClipValue()};
+  SmallVector<Value> quantizedRow(const Exaq &exaq, Value tiles, Value tile,
+                                  Value keys, Value i, Value position,
+                                  Value visibility, Value h, Value g,
+                                  Value headDim, Value valueDim, Value scale,
+                                  Value accInit) {
+    const ::mxc::numerics::ExaqQuantizer &quantizer = exaq.quantizer;
     const int64_t levels = quantizer.levels();
-    std::vector<float> table = quantizer.exponentTable();
-    Value lut = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(RankedTensorType::get({levels}, b.getF32Type()),
-                               ArrayRef<float>(table)));
+    Value lut = exaq.lut;
     Value m = walkVisibleKeys(
         tiles, tile, keys, i, position, visibility, h, g, headDim, scale,
         ValueRange{f32(-inf())}, /*countTiles=*/true,
         [&](Value, Value s, ValueRange a) {
           return SmallVector<Value>{arith::MaximumFOp::create(b, loc, a[0], s)};
         })[0];
-    Value countsInit =
-        linalg::FillOp::create(
-            b, loc, arith::ConstantIntOp::create(b, loc, 0, 32).getResult(),
-            tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{levels},
-                                    b.getI32Type())
-                .getResult())
-            .getResult(0);
     ValueRange accumulated = walkVisibleKeys(
         tiles, tile, keys, i, position, visibility, h, g, headDim, scale,
-        ValueRange{countsInit, accInit}, /*countTiles=*/false,
+        ValueRange{exaq.countsInit, accInit}, /*countTiles=*/false,
         [&](Value j, Value s, ValueRange a) {
           Value seen = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
                                              s, f32(-inf()));
