@@ -322,8 +322,11 @@ int roundtrip() {
 }
 
 /// Reads the i32 values printed after the line `header` in `file`.
+/// The integers printed after the line `header` in `file`; fails unless
+/// there are exactly `expected` of them (`what` names them in the message).
 std::vector<int64_t> readPrinted(const std::string &file,
-                                 llvm::StringRef header) {
+                                 llvm::StringRef header, int64_t expected,
+                                 const llvm::Twine &what = "results") {
   auto buffer = llvm::MemoryBuffer::getFile(file);
   if (!buffer)
     fail("cannot read " + file);
@@ -340,6 +343,9 @@ std::vector<int64_t> readPrinted(const std::string &file,
     if (inSection && !line.trim().getAsInteger(10, v))
       printed.push_back(v);
   }
+  if (static_cast<int64_t>(printed.size()) != expected)
+    fail("expected " + llvm::Twine(expected) + " " + what + ", found " +
+         llvm::Twine(printed.size()));
   return printed;
 }
 
@@ -382,10 +388,7 @@ int softmax() {
   if (!checkFile.empty()) {
     if (softmaxBits != 0)
       fail("--check is for the exact softmax (--bits=0)");
-    std::vector<int64_t> printed = readPrinted(checkFile, "result");
-    if (static_cast<int64_t>(printed.size()) != rows * n)
-      fail("expected " + llvm::Twine(rows * n) + " results, found " +
-           llvm::Twine(printed.size()));
+    std::vector<int64_t> printed = readPrinted(checkFile, "result", rows * n);
     // Per element: d = x - max rounds with relative error u, so exp(d) is
     // off by |d| u; expf adds <= 2 u; the f32 row sum (n - 1) u; the
     // division u. |y - y_ref| <= (|d| + n + 4) u y_ref, u = 2^-24.
@@ -674,11 +677,9 @@ int attention() {
     return 0;
   }
 
-  std::vector<int64_t> printed = readPrinted(checkFile, "result");
   const int64_t n = shape.heads * shape.queries * shape.valueDim;
-  if (static_cast<int64_t>(printed.size()) != n + 2)
-    fail("expected " + llvm::Twine(n) + " results and 2 tile counts, found " +
-         llvm::Twine(printed.size()));
+  std::vector<int64_t> printed = readPrinted(
+      checkFile, "result", n + 2, "values (results and 2 tile counts)");
   std::vector<double> ref(n);
   if (softmaxBits)
     return checkQuantizedAttention(shape, q, k, v, spanData, policy,
@@ -845,9 +846,7 @@ int ptq() {
   } else if (method == "rtn") {
     wHat = rtnQuantize(wUsed.data(), n, k, f, 32).dequantized;
   }
-  std::vector<int64_t> printed = readPrinted(checkFile, "result");
-  if (static_cast<int64_t>(printed.size()) != m * n)
-    fail("expected " + llvm::Twine(m * n) + " results");
+  std::vector<int64_t> printed = readPrinted(checkFile, "result", m * n);
   // f32 accumulation as in the matmul tests; for SmoothQuant alone the
   // reference is the original float layer, the roundings of W s and x / s
   // adding 2 u per product: (K + 4) u sum |x w|.
@@ -939,10 +938,7 @@ int matmul() {
   if (af)
     xHat = dequantize(quantize(*af, block, m, k, x.data()));
 
-  std::vector<int64_t> printed = readPrinted(checkFile, "result");
-  if (static_cast<int64_t>(printed.size()) != m * n)
-    fail("expected " + llvm::Twine(m * n) + " results, found " +
-         llvm::Twine(printed.size()));
+  std::vector<int64_t> printed = readPrinted(checkFile, "result", m * n);
 
   // f32 accumulation of K products, each product and each addition rounded
   // once: |y - y_ref| <= gamma_(K+1) * sum |x w| <= (K + 2) * 2^-24 * sum|x w|
