@@ -680,11 +680,11 @@ int attention() {
   const int64_t n = shape.heads * shape.queries * shape.valueDim;
   std::vector<int64_t> printed = readPrinted(
       checkFile, "result", n + 2, "values (results and 2 tile counts)");
-  std::vector<double> ref(n);
   if (softmaxBits)
     return checkQuantizedAttention(shape, q, k, v, spanData, policy,
                                    static_cast<float>(scale), printed,
                                    expectVisited, expectSkipped);
+  std::vector<double> ref(n);
   attentionReference(shape, q.data(), k.data(), v.data(), spanData, policy,
                      scale, ref.data());
   // Bound per output row: a score is off by at most
