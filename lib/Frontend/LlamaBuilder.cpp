@@ -4,9 +4,11 @@
 #include "mxc/IR/MXCOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
@@ -39,15 +41,32 @@ public:
         RankedTensorType::get({ShapedType::kDynamic, c.vocab}, f32);
     auto recordType =
         RankedTensorType::get({ShapedType::kDynamic, layout.total}, f32);
+    SmallVector<Type> inputs = {tokensType};
+    auto cacheType = MemRefType::get(kvCacheShape(c), f32);
+    const bool decode = !options.calibration;
+    if (decode)
+      inputs.append({b.getIndexType(), cacheType, cacheType});
     auto func = func::FuncOp::create(
-        b, loc, options.calibration ? "calibrate" : "forward",
-        b.getFunctionType({tokensType},
+        b, loc, options.calibration ? "calibrate" : "decode",
+        b.getFunctionType(inputs,
                           {options.calibration ? recordType : logitsType}));
     func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-    Block *entry = func.addEntryBlock();
+    entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
     Value tokens = entry->getArgument(0);
     length = tensor::DimOp::create(b, loc, tokens, 0);
+    if (decode) {
+      // The caches are updated in place: one writable tensor view of each,
+      // threaded through the layers and materialized back at the end.
+      start = entry->getArgument(1);
+      auto cacheTensor = RankedTensorType::get(kvCacheShape(c), f32);
+      for (auto [i, cache] : llvm::enumerate(caches))
+        cache = bufferization::ToTensorOp::create(
+            b, loc, cacheTensor, entry->getArgument(2 + i), /*restrict=*/true,
+            /*writable=*/true);
+    } else {
+      start = arith::ConstantIndexOp::create(b, loc, 0);
+    }
 
     if (options.calibration)
       record = tensor::EmptyOp::create(
@@ -83,7 +102,29 @@ public:
       return;
     }
     Value logits = matmul(x, model.classifier, c.vocab, c.dim, "classifier");
+    for (auto [i, cache] : llvm::enumerate(caches))
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, Type(), cache, entry->getArgument(2 + i),
+          /*restrict=*/false, /*writable=*/true);
     func::ReturnOp::create(b, loc, logits);
+
+    // @forward(tokens) = @decode(tokens, 0, fresh caches): the prefill of a
+    // window. Only the positions written are read, so the caches need no
+    // initialization; the deallocation passes free them.
+    b.setInsertionPointAfter(func);
+    auto forward = func::FuncOp::create(
+        b, loc, "forward", b.getFunctionType({tokensType}, {logitsType}));
+    forward->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    Block *body = forward.addEntryBlock();
+    b.setInsertionPointToStart(body);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value kCache = memref::AllocOp::create(b, loc, cacheType);
+    Value vCache = memref::AllocOp::create(b, loc, cacheType);
+    Value result = func::CallOp::create(
+                       b, loc, func,
+                       ValueRange{body->getArgument(0), zero, kCache, vCache})
+                       .getResult(0);
+    func::ReturnOp::create(b, loc, result);
   }
 
 private:
@@ -233,7 +274,8 @@ private:
         .getResult();
   }
 
-  /// llama2.c RoPE on [length, n]: dims (2i, 2i+1) rotate by pos * freq_i,
+  /// llama2.c RoPE on [length, n]: row s sits at position pos = start + s;
+  /// dims (2i, 2i+1) rotate by pos * freq_i,
   /// freq = theta^(-(i mod head_dim)/head_dim) for the pair's first dim i.
   Value rope(Value x, int64_t n) {
     std::vector<float> freq(n);
@@ -252,7 +294,9 @@ private:
           Value d = linalg::IndexOp::create(nb, l, 1);
           Value pos = arith::UIToFPOp::create(
               nb, l, nb.getF32Type(),
-              arith::IndexCastUIOp::create(nb, l, nb.getI64Type(), s));
+              arith::IndexCastUIOp::create(
+                  nb, l, nb.getI64Type(),
+                  arith::AddIOp::create(nb, l, s, start)));
           Value angle = arith::MulFOp::create(nb, l, pos, args[0]);
           Value cosine = math::CosOp::create(nb, l, angle);
           Value sine = math::SinOp::create(nb, l, angle);
@@ -298,6 +342,30 @@ private:
     const int64_t hd = c.headDim();
     Value qh = toHeads(q, c.heads), kh = toHeads(k, c.kvHeads),
           vh = toHeads(v, c.kvHeads);
+    if (caches[0]) {
+      // Write this window's keys and values at [layer, :, start, :] and
+      // attend to positions [0, start + length) of the cache.
+      Value keys = arith::AddIOp::create(b, loc, start, length);
+      auto one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+      auto layer = b.getIndexAttr(layerIndex);
+      auto seen = RankedTensorType::get({c.kvHeads, ShapedType::kDynamic, hd},
+                                        b.getF32Type());
+      Value *heads[] = {&kh, &vh};
+      for (auto [i, cache] : llvm::enumerate(caches)) {
+        cache = tensor::InsertSliceOp::create(
+            b, loc, *heads[i], cache,
+            ArrayRef<OpFoldResult>{layer, zero, start, zero},
+            ArrayRef<OpFoldResult>{one, b.getIndexAttr(c.kvHeads), length,
+                                   b.getIndexAttr(hd)},
+            ArrayRef<OpFoldResult>{one, one, one, one});
+        *heads[i] = tensor::ExtractSliceOp::create(
+            b, loc, seen, cache,
+            ArrayRef<OpFoldResult>{layer, zero, zero, zero},
+            ArrayRef<OpFoldResult>{one, b.getIndexAttr(c.kvHeads), keys,
+                                   b.getIndexAttr(hd)},
+            ArrayRef<OpFoldResult>{one, one, one, one});
+      }
+    }
     auto outType = RankedTensorType::get({c.heads, ShapedType::kDynamic, hd},
                                          b.getF32Type());
     mlir::mxc::SoftmaxStatsAttr softmaxStats;
@@ -310,17 +378,18 @@ private:
           s.samples.empty() ? DenseF32ArrayAttr()
                             : DenseF32ArrayAttr::get(&ctx, s.samples));
     }
-    Value o = mlir::mxc::AttentionOp::create(
-                  b, loc, outType, qh, kh, vh, /*spans=*/Value(),
-                  /*tile_mask=*/Value(), /*scale=*/nullptr,
-                  b.getI64IntegerAttr(64), b.getI64IntegerAttr(0),
-                  /*keep_self=*/nullptr,
-                  options.softmaxBits
-                      ? mlir::mxc::ExaqAttr::get(&ctx, options.softmaxBits,
-                                                 options.softmaxClip)
-                      : mlir::mxc::ExaqAttr(),
-                  softmaxStats)
-                  .getResult();
+    Value o =
+        mlir::mxc::AttentionOp::create(
+            b, loc, outType, qh, kh, vh, /*spans=*/Value(),
+            /*tile_mask=*/Value(), /*scale=*/nullptr,
+            b.getI64IntegerAttr(options.attentionTile), b.getI64IntegerAttr(0),
+            /*keep_self=*/nullptr,
+            options.softmaxBits
+                ? mlir::mxc::ExaqAttr::get(&ctx, options.softmaxBits,
+                                           options.softmaxClip)
+                : mlir::mxc::ExaqAttr(),
+            softmaxStats)
+            .getResult();
     Value init = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, c.heads, hd},
         b.getF32Type(), ValueRange{length});
@@ -359,7 +428,12 @@ private:
   OpBuilder b;
   Location loc;
   CalibrationLayout layout;
+  Block *entry = nullptr;
   Value length;
+  /// The position of the first token: 0, or @decode's argument.
+  Value start;
+  /// @decode: the key and value caches as tensors, updated per layer.
+  Value caches[2];
   Value record;
   size_t matmulCount = 0;
 };
@@ -386,10 +460,15 @@ CalibrationLayout calibrationLayout(const LlamaConfig &c) {
   return layout;
 }
 
+llvm::SmallVector<int64_t, 4> kvCacheShape(const LlamaConfig &c) {
+  return {c.layers, c.kvHeads, c.seqLen, c.headDim()};
+}
+
 OwningOpRef<ModuleOp> buildLlamaForward(MLIRContext &context,
                                         const LlamaModel &model,
                                         const LlamaBuildOptions &options) {
-  context.loadDialect<arith::ArithDialect, func::FuncDialect,
+  context.loadDialect<arith::ArithDialect, bufferization::BufferizationDialect,
+                      func::FuncDialect, memref::MemRefDialect,
                       linalg::LinalgDialect, math::MathDialect,
                       tensor::TensorDialect, mlir::mxc::MXCDialect>();
   OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(&context));

@@ -15,7 +15,11 @@ llvm::Expected<Tokenizer> Tokenizer::load(llvm::StringRef path, int64_t vocab) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "cannot open tokenizer '" + path +
                                        "': " + buffer.getError().message());
-  llvm::StringRef bytes = (*buffer)->getBuffer();
+  return parse((*buffer)->getBuffer(), vocab, path);
+}
+
+llvm::Expected<Tokenizer> Tokenizer::parse(llvm::StringRef bytes, int64_t vocab,
+                                           llvm::StringRef path) {
   size_t at = 4; // int32 max_token_length, unused.
   Tokenizer t;
   auto truncated = [&] {

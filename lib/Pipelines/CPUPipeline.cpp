@@ -30,8 +30,8 @@ struct AttachCInterfacePass
 };
 } // namespace
 
-void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
-                                 const CPUPipelineOptions &options) {
+void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
+                                         const CPUPipelineOptions &options) {
   // Elementwise arith/math on tensors -> linalg, so that it bufferizes.
   pm.addPass(createConvertElementwiseToLinalgPass());
   // mxc -> linalg/tensor/arith; storage ops meet and fold away.
@@ -45,7 +45,10 @@ void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createMXCLowerAttentionPass(attention));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createMXCCheckLoweredPass());
+}
 
+void mlir::mxc::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                          const CPUPipelineOptions &options) {
   // Tensors -> buffers -> loops.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -74,10 +77,21 @@ void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
+void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options) {
+  buildMXCToLinalgPipeline(pm, options);
+  buildLinalgToLLVMPipeline(pm, options);
+}
+
 void mlir::mxc::registerCPUPipeline() {
   PassPipelineRegistration<CPUPipelineOptions>(
       "mxc-lower-to-llvm",
       "Lower mxc and upstream IR on tensors to the LLVM dialect for the CPU "
       "(mlir-runner or the ExecutionEngine with libmlir_c_runner_utils)",
       buildCPUPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mxc-lower-to-linalg",
+      "The first half of mxc-lower-to-llvm: lower every mxc op to upstream "
+      "linalg/tensor/arith on tensors, and check that nothing of mxc is left",
+      buildMXCToLinalgPipeline);
 }

@@ -7,6 +7,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Format.h"
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -88,12 +89,67 @@ Value mlir::mxc::createMXConstant(OpBuilder &b, Location loc, MXTensorType type,
   return AssembleOp::create(b, loc, type, data, scales);
 }
 
+StringRef mlir::mxc::getMatmulName(MatmulOp op) {
+  if (auto name = dyn_cast<NameLoc>(op.getLoc()))
+    return name.getName().getValue();
+  return "";
+}
+
+void mlir::mxc::reportLocalError(MatmulOp op, StringRef method,
+                                 StringRef format, ArrayRef<float> w,
+                                 const ::mxc::numerics::QuantizedWeight &q,
+                                 const ::mxc::numerics::QuantizedWeight *rtn,
+                                 int64_t n, int64_t k) {
+  namespace num = ::mxc::numerics;
+  if (!rtn)
+    rtn = &q;
+  Builder b(op.getContext());
+  SmallVector<NamedAttribute> fields;
+  auto add = [&](StringRef name, double v) {
+    fields.push_back(b.getNamedAttr(name, b.getF64FloatAttr(v)));
+  };
+  const double sqnr = num::weightSQNR(w.data(), q.dequantized, n, k);
+  const double rtnSqnr = num::weightSQNR(w.data(), rtn->dequantized, n, k);
+  add("weight_sqnr", sqnr);
+  add("rtn_weight_sqnr", rtnSqnr);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << method << " " << format << ": ";
+  if (std::optional<std::vector<float>> h =
+          readFloatElements(op.getHessianAttr())) {
+    std::vector<double> hessian(h->begin(), h->end());
+    const double mse =
+        num::outputMSEFromHessian(w.data(), q.dequantized, n, k, hessian);
+    const double rtnMse =
+        num::outputMSEFromHessian(w.data(), rtn->dequantized, n, k, hessian);
+    const double power = num::outputMSEFromHessian(
+        w.data(), std::vector<double>(w.size(), 0.0), n, k, hessian);
+    add("output_mse", mse);
+    add("rtn_output_mse", rtnMse);
+    add("output_power", power);
+    os << llvm::format("output MSE %.4e", mse);
+    if (rtn != &q)
+      os << llvm::format(" (rtn %.4e)", rtnMse);
+    os << ", ";
+  }
+  os << llvm::format("weight SQNR %.2f dB", sqnr);
+  if (rtn != &q)
+    os << llvm::format(" (rtn %.2f dB)", rtnSqnr);
+  op->setAttr("mxc.local_error", b.getDictionaryAttr(fields));
+  op.emitRemark() << text;
+}
+
 int64_t mlir::mxc::quantizeMatmulWeights(Operation *root,
                                          ::mxc::numerics::ElemFormat format,
                                          int64_t block,
+                                         ArrayRef<std::string> only,
                                          WeightQuantizer quantize) {
   int64_t count = 0;
   root->walk([&](MatmulOp op) {
+    if (!only.empty() && llvm::none_of(only, [&](const std::string &prefix) {
+          return getMatmulName(op).starts_with(prefix);
+        }))
+      return;
     auto weightType = dyn_cast<RankedTensorType>(op.getWeight().getType());
     if (!weightType)
       return; // Already MX.

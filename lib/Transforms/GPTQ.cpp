@@ -4,8 +4,6 @@
 #include "mxc/Transforms/Constants.h"
 #include "mxc/Transforms/Passes.h"
 
-#include "llvm/Support/Format.h"
-
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCGPTQPASS
 #include "mxc/Transforms/Passes.h.inc"
@@ -36,7 +34,7 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
     options.lazyBatch = std::max<int64_t>(block, 128 / block * block);
     bool failedAny = false;
     numQuantized += quantizeMatmulWeights(
-        getOperation(), *f, block,
+        getOperation(), *f, block, only,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
           std::optional<std::vector<float>> h =
@@ -58,19 +56,7 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
           if (report) {
             num::QuantizedWeight rtn =
                 num::rtnQuantize(w.data(), n, k, *f, block);
-            std::string text;
-            llvm::raw_string_ostream os(text);
-            os << llvm::format(
-                "gptq %s: output MSE %.4e (rtn %.4e), weight SQNR %.2f dB "
-                "(rtn %.2f dB)",
-                format.getValue().c_str(),
-                num::outputMSEFromHessian(w.data(), q.dequantized, n, k,
-                                          hessian),
-                num::outputMSEFromHessian(w.data(), rtn.dequantized, n, k,
-                                          hessian),
-                num::weightSQNR(w.data(), q.dequantized, n, k),
-                num::weightSQNR(w.data(), rtn.dequantized, n, k));
-            op.emitRemark() << text;
+            reportLocalError(op, "gptq", format, w, q, &rtn, n, k);
           }
           return q;
         });

@@ -4,8 +4,6 @@
 #include "mxc/Transforms/Constants.h"
 #include "mxc/Transforms/Passes.h"
 
-#include "llvm/Support/Format.h"
-
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCRTNPASS
 #include "mxc/Transforms/Passes.h.inc"
@@ -29,22 +27,12 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
       return signalPassFailure();
     }
     numQuantized += quantizeMatmulWeights(
-        getOperation(), *f, block,
+        getOperation(), *f, block, only,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
           num::QuantizedWeight q = num::rtnQuantize(w.data(), n, k, *f, block);
-          std::optional<std::vector<float>> h;
-          if (report && (h = readFloatElements(op.getHessianAttr()))) {
-            std::vector<double> hessian(h->begin(), h->end());
-            std::string text;
-            llvm::raw_string_ostream os(text);
-            os << llvm::format("rtn %s: output MSE %.4e, weight SQNR %.2f dB",
-                               format.getValue().c_str(),
-                               num::outputMSEFromHessian(
-                                   w.data(), q.dequantized, n, k, hessian),
-                               num::weightSQNR(w.data(), q.dequantized, n, k));
-            op.emitRemark() << text;
-          }
+          if (report)
+            reportLocalError(op, "rtn", format, w, q, nullptr, n, k);
           return q;
         });
   }

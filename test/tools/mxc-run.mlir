@@ -1,10 +1,12 @@
-// mxc-run on the project's own example model: the compiled model's logits
-// equal the C++ reference forward pass; an MXFP4 (RTN) run; clear errors.
+// mxc-run on the project's own example model: the compiled model's logits,
+// of the prefill and of the KV-cached decode one token at a time, equal the
+// C++ reference forward pass; an MXFP4 (RTN) run; clear errors.
 
 // RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example | FileCheck %s --check-prefix=WRITE
 // WRITE: wrote {{.*}}model.bin and {{.*}}tok259.bin
 // RUN: mxc-run %t/example/model.bin --prompt "Hi!" --check-logits 1e-3 | FileCheck %s --check-prefix=LOGITS
-// LOGITS: logits of 4 tokens match the reference
+// LOGITS: prefill logits of 4 tokens match the reference
+// LOGITS: decode logits of 4 tokens match the reference
 // RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 4 --passes "mxc-rtn{format=mxfp4}" | FileCheck %s --check-prefix=RTN
 // RTN: {{^}}Hi!
 // The pass ran on the model: its matmuls read MXFP4 weights.
@@ -20,7 +22,7 @@
 // RUN: not mxc-run %t/example/model.bin --tokenizer %t/none.bin 2>&1 | FileCheck %s --check-prefix=TOKENIZER
 // TOKENIZER: mxc-run: cannot open tokenizer
 // RUN: not mxc-run %t/example/model.bin --passes "no-such-pass" 2>&1 | FileCheck %s --check-prefix=PASSES
-// PASSES: mxc-run: invalid --passes pipeline 'no-such-pass'
+// PASSES: mxc-run: invalid pass pipeline 'no-such-pass'
 // RUN: not mxc-run %t/example/model.bin --no-such-flag 2>&1 | FileCheck %s --check-prefix=FLAG
 // FLAG: Unknown command line argument '--no-such-flag'
 
@@ -35,9 +37,10 @@
 // FLOAT: mean KL from the float model 0.00000 nats per token
 
 // RUN: not mxc-run %t/example/model.bin --recipe w4-gptq --perplexity %s 2>&1 | FileCheck %s --check-prefix=NOCALIB
-// NOCALIB: mxc-run: GPTQ and SmoothQuant need calibration statistics: give --calibrate FILE
+// NOCALIB: mxc-run: the recipe needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give --calibrate FILE
 // RUN: not mxc-run %t/example/model.bin --recipe w3 2>&1 | FileCheck %s --check-prefix=RECIPENAME
-// RECIPENAME: mxc-run: unknown --recipe 'w3'
+// RECIPENAME: mxc-run: recipe: unknown preset 'w3'; presets:
+// RECIPENAME: w4a8-smooth-gptq-sm2
 
 // The report names each quantized matmul with its local error, GPTQ next to
 // RTN.
@@ -61,11 +64,11 @@
 // RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip analytic --calibrate %s --emit-mlir | FileCheck %s --check-prefix=EXAQCAL
 // EXAQCAL: mxc.attention {{.*}} quantized <bits = 2, clip = -{{[0-9.e+-]+}}> {stats = #mxc.softmax_stats
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 9 2>&1 | FileCheck %s --check-prefix=EXAQBITS
-// EXAQBITS: mxc-run: --softmax-bits must be 0 (exact) to 8, not 9
+// EXAQBITS: mxc-run: recipe: softmax-bits must be 0 (exact) to 8, not 9
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip 1 2>&1 | FileCheck %s --check-prefix=EXAQCLIP
-// EXAQCLIP: mxc-run: --softmax-clip must be a negative number, analytic, samples or pooled, not '1'
+// EXAQCLIP: mxc-run: recipe: softmax-clip must be a negative number, analytic, samples or pooled, not '1'
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip samples 2>&1 | FileCheck %s --check-prefix=EXAQNOCAL
-// EXAQNOCAL: mxc-run: --softmax-clip=samples chooses the clip from calibration statistics: give --calibrate FILE
+// EXAQNOCAL: mxc-run: the recipe needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give --calibrate FILE
 
 // --help lists mxc-run's own options, not LLVM's hundreds.
 // RUN: mxc-run --help | FileCheck %s --check-prefix=HELP

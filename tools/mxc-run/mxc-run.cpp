@@ -3,13 +3,16 @@
 //   mxc-run MODEL [--prompt TEXT] [--steps N] [--temperature T]
 //   mxc-run MODEL --perplexity FILE
 //
-// MODEL is a llama2.c checkpoint or a HuggingFace directory. The model is
-// built as mxc IR, optionally transformed by a pass pipeline (--passes, e.g.
-// "mxc-rtn{format=mxfp4}"), lowered with mxc-lower-to-llvm and JIT-compiled
-// in process.
+// MODEL is a model compiled by mxc-compile, or a llama2.c checkpoint or a
+// HuggingFace directory, which is compiled here: built as mxc IR, quantized
+// by a recipe (--recipe, or --passes), lowered with mxc-lower-to-llvm and
+// JIT-compiled in process. Generation prefills the prompt into the KV cache
+// and then decodes one token per call.
 //
 //===----------------------------------------------------------------------===//
 
+#include "mxc/Driver/Artifact.h"
+#include "mxc/Driver/Compiler.h"
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Frontend/LlamaBuilder.h"
 #include "mxc/Frontend/Reference.h"
@@ -18,17 +21,9 @@
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/PTQ.h"
 
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -36,7 +31,6 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -47,6 +41,7 @@
 
 namespace cl = llvm::cl;
 using namespace mxc::frontend;
+using namespace mxc::driver;
 
 static cl::OptionCategory category("mxc-run options");
 static cl::opt<std::string> modelPath(cl::cat(category), cl::Positional,
@@ -181,206 +176,6 @@ std::string defaultTokenizer(llvm::StringRef model, int64_t vocab) {
        "' (tok<vocab>.bin or tokenizer.bin); give --tokenizer");
 }
 
-/// The JIT-compiled forward function.
-class CompiledModel {
-public:
-  CompiledModel(const LlamaModel &model, mlir::MLIRContext &context,
-                const LlamaBuildOptions &build, const std::string &passes)
-      : width(build.calibration ? calibrationLayout(model.config).total
-                                : model.config.vocab),
-        function(build.calibration ? "_mlir_ciface_calibrate"
-                                   : "_mlir_ciface_forward") {
-    progress("building IR");
-    mlir::OwningOpRef<mlir::ModuleOp> module =
-        buildLlamaForward(context, model, build);
-    std::string diagnostics;
-    llvm::raw_string_ostream os(diagnostics);
-    mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-      if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
-        os << d << "\n";
-      else if (report && d.getSeverity() == mlir::DiagnosticSeverity::Remark)
-        llvm::errs() << "[report] " << d.getLocation() << ": " << d << "\n";
-      return mlir::success();
-    });
-    mlir::PassManager pm(&context);
-    // --emit-mlir: the model after the quantization passes, before lowering.
-    const bool emit = emitMLIR && !build.calibration;
-    std::string pipeline = emit ? passes
-                                : (passes.empty() ? "" : passes + ",") +
-                                      std::string("mxc-lower-to-llvm");
-    progress("compiling: " + pipeline);
-    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm)))
-      fail("invalid --passes pipeline '" + passes + "': " + diagnostics);
-    if (mlir::failed(pm.run(*module)))
-      fail("compilation failed:\n" + diagnostics);
-    if (emit) {
-      module->print(llvm::outs());
-      std::exit(0);
-    }
-    mlir::ExecutionEngineOptions options;
-    auto transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
-    options.transformer = transformer;
-    options.enablePerfNotificationListener = false;
-    // memref.copy of strided buffers calls memrefCopy from the runner utils.
-    llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
-    options.sharedLibPaths = llvm::ArrayRef<llvm::StringRef>(runnerUtils);
-    auto engine = mlir::ExecutionEngine::create(*module, options);
-    if (!engine)
-      fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
-    jit = std::move(*engine);
-  }
-
-  /// Logits [tokens.size(), vocab] (or the calibration record).
-  std::vector<float> forward(llvm::ArrayRef<int32_t> tokens) {
-    StridedMemRefType<int32_t, 1> input;
-    input.basePtr = input.data = const_cast<int32_t *>(tokens.data());
-    input.offset = 0;
-    input.sizes[0] = static_cast<int64_t>(tokens.size());
-    input.strides[0] = 1;
-    StridedMemRefType<float, 2> result;
-    auto *inputPtr = &input;
-    auto *resultPtr = &result;
-    llvm::SmallVector<void *> args = {&resultPtr, &inputPtr};
-    if (llvm::Error e = jit->invokePacked(function, args))
-      fail("running the model failed: " + llvm::toString(std::move(e)));
-    std::vector<float> logits(result.data + result.offset,
-                              result.data + result.offset +
-                                  tokens.size() * width);
-    free(result.basePtr);
-    return logits;
-  }
-
-private:
-  int64_t width;
-  std::string function;
-  std::unique_ptr<mlir::ExecutionEngine> jit;
-};
-
-/// Splits `text` into windows of at most seq_len tokens, BOS first.
-std::vector<std::vector<int32_t>> windowsOf(const Tokenizer &tokenizer,
-                                            llvm::StringRef text,
-                                            int64_t seqLen, int limit) {
-  std::vector<int32_t> all = tokenizer.encode(text, /*bos=*/false);
-  std::vector<std::vector<int32_t>> windows;
-  const size_t window = seqLen - 1;
-  for (size_t begin = 0; begin < all.size(); begin += window) {
-    if (limit > 0 && static_cast<int>(windows.size()) == limit)
-      break;
-    std::vector<int32_t> tokens = {Tokenizer::kBos};
-    size_t end = std::min(all.size(), begin + window);
-    tokens.insert(tokens.end(), all.begin() + begin, all.begin() + end);
-    windows.push_back(std::move(tokens));
-  }
-  return windows;
-}
-
-/// Runs the calibration function over `windows` and accumulates the
-/// statistics of every matmul input and every attention's softmax input.
-LlamaStatistics calibrate(CompiledModel &calibration, const LlamaConfig &c,
-                          const std::vector<std::vector<int32_t>> &windows) {
-  CalibrationLayout layout = calibrationLayout(c);
-  // The distinct matmul inputs: per layer the attention input, attention
-  // output, FFN input and FFN hidden; then the classifier input.
-  struct Input {
-    int64_t offset, width;
-    std::vector<float> absMax;
-    std::vector<double> hessian; // sum x x^T, scaled at the end
-  };
-  std::vector<Input> inputs;
-  for (const CalibrationLayout::Layer &l : layout.layers)
-    for (auto [offset, width] :
-         {std::pair{l.attentionInput, c.dim},
-          std::pair{l.attentionOutput, c.dim}, std::pair{l.ffnInput, c.dim},
-          std::pair{l.ffnHidden, c.hiddenDim}})
-      inputs.push_back({offset, width, std::vector<float>(width, 0.0f),
-                        std::vector<double>(width * width, 0.0)});
-  inputs.push_back({layout.classifierInput, c.dim,
-                    std::vector<float>(c.dim, 0.0f),
-                    std::vector<double>(c.dim * c.dim, 0.0)});
-  struct Softmax {
-    double sum = 0, sumSq = 0, min = 0;
-    int64_t count = 0;
-    std::vector<float> samples;
-    std::mt19937 rng{7};
-  };
-  std::vector<Softmax> softmax(c.layers);
-  const size_t kSamples = 4096;
-  int64_t rows = 0;
-  std::vector<float> x;
-  for (auto [w, tokens] : llvm::enumerate(windows)) {
-    std::vector<float> record = calibration.forward(tokens);
-    const int64_t n = tokens.size();
-    rows += n;
-    for (Input &in : inputs) {
-      x.resize(n * in.width);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t j = 0; j < in.width; ++j) {
-          float v = record[r * layout.total + in.offset + j];
-          x[r * in.width + j] = v;
-          in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
-        }
-      // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
-      mxc::numerics::accumulateHessian(x.data(), n, in.width, 2, in.hessian);
-    }
-    // d = score - row max over the causal keys, every head.
-    const int64_t hd = c.headDim(), group = c.heads / c.kvHeads;
-    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-    std::vector<double> scores(n);
-    for (auto [l, layer] : llvm::enumerate(layout.layers)) {
-      Softmax &s = softmax[l];
-      for (int64_t h = 0; h < c.heads; ++h)
-        for (int64_t i = 0; i < n; ++i) {
-          double m = -INFINITY;
-          for (int64_t j = 0; j <= i; ++j) {
-            double dot = 0;
-            for (int64_t d = 0; d < hd; ++d)
-              dot +=
-                  record[i * layout.total + layer.query + h * hd + d] *
-                  record[j * layout.total + layer.key + (h / group) * hd + d];
-            scores[j] = dot * scale;
-            m = std::max(m, scores[j]);
-          }
-          for (int64_t j = 0; j <= i; ++j) {
-            double d = scores[j] - m;
-            s.sum += d;
-            s.sumSq += d * d;
-            s.min = std::min(s.min, d);
-            ++s.count;
-            if (s.samples.size() < kSamples) {
-              s.samples.push_back(static_cast<float>(d));
-            } else {
-              std::uniform_int_distribution<int64_t> pick(0, s.count - 1);
-              if (int64_t at = pick(s.rng); at < static_cast<int64_t>(kSamples))
-                s.samples[at] = static_cast<float>(d);
-            }
-          }
-        }
-    }
-    progress("calibration window " + llvm::Twine(w + 1) + " of " +
-             llvm::Twine(windows.size()));
-  }
-  LlamaStatistics stats;
-  auto finish = [&](const Input &in) {
-    stats.actAbsMax.push_back(in.absMax);
-    std::vector<float> h(in.hessian.size());
-    for (size_t i = 0; i < h.size(); ++i)
-      h[i] = static_cast<float>(2.0 * in.hessian[i] / rows);
-    stats.hessian.push_back(std::move(h));
-  };
-  // The builder's matmul order: wq, wk, wv, wo, w1, w3, w2 per layer.
-  for (int64_t l = 0; l < c.layers; ++l)
-    for (int which : {0, 0, 0, 1, 2, 2, 3})
-      finish(inputs[l * 4 + which]);
-  finish(inputs.back());
-  for (Softmax &s : softmax) {
-    double mean = s.count ? s.sum / s.count : 0;
-    double var = s.count ? std::max(0.0, s.sumSq / s.count - mean * mean) : 0;
-    stats.softmax.push_back(
-        {std::min(mean, 0.0), std::sqrt(var), s.min, s.count, s.samples});
-  }
-  return stats;
-}
-
 /// The EXAQ softmax on the model's real attention rows: for each layer and
 /// bit width, the clips from the calibration statistics (analytic and
 /// sample optima, observed minimum, -8), applied to every attention row of
@@ -463,68 +258,32 @@ void softmaxErrorReport(CompiledModel &calibration, const LlamaConfig &c,
   }
 }
 
-/// The fixed clip of --softmax-clip, or none when the calibration picks it.
-std::optional<double> clipValue() {
-  if (softmaxClip == "analytic" || softmaxClip == "samples" ||
-      softmaxClip == "pooled")
-    return std::nullopt;
-  double clip;
-  if (llvm::StringRef(softmaxClip).getAsDouble(clip) || !(clip < 0))
-    fail("--softmax-clip must be a negative number, analytic, samples or "
-         "pooled, not '" +
-         softmaxClip + "'");
-  return clip;
+/// The recipe of --recipe and the single options, which override it.
+Recipe recipeFromOptions() {
+  llvm::Expected<Recipe> r = Recipe::parse(recipe);
+  if (!r)
+    fail(llvm::toString(r.takeError()));
+  if (weightFormat.getNumOccurrences())
+    r->weights = weightFormat;
+  if (method.getNumOccurrences())
+    r->method = method;
+  if (smoothAlpha.getNumOccurrences())
+    r->smooth = smoothAlpha;
+  if (activationFormat.getNumOccurrences())
+    r->activations = activationFormat;
+  if (softmaxBits.getNumOccurrences())
+    r->softmaxBits = softmaxBits;
+  if (softmaxClip.getNumOccurrences())
+    r->softmaxClip = softmaxClip;
+  if (llvm::Error e = r->validate())
+    fail(llvm::toString(std::move(e)));
+  return *r;
 }
 
-/// The pass pipeline of the recipe options.
-std::string recipePipeline() {
-  std::string p;
-  auto add = [&](const std::string &pass) {
-    p += (p.empty() ? "" : ",") + pass;
-  };
-  if (smoothAlpha > 0)
-    add("mxc-smoothquant{alpha=" + std::to_string(smoothAlpha) + "}");
-  if (weightFormat != "none")
-    add(std::string(method == "gptq" ? "mxc-gptq" : "mxc-rtn") +
-        "{format=" + weightFormat + (report ? " report" : "") + "}");
-  if (activationFormat != "none")
-    add("mxc-quantize-activations{format=" + activationFormat + "}");
-  if (softmaxBits && !clipValue())
-    add("mxc-softmax-clip{bits=" + std::to_string(softmaxBits) +
-        " mode=" + softmaxClip + "}");
-  if (!passes.empty())
-    add(passes);
-  return p;
-}
-
-void applyRecipe() {
-  if (recipe.empty())
-    return;
-  struct Preset {
-    const char *name, *weights, *method;
-    double smooth;
-    const char *activations;
-  } presets[] = {
-      {"float", "none", "rtn", 0, "none"},
-      {"w8", "mxfp8_e4m3", "rtn", 0, "none"},
-      {"w6", "mxfp6_e2m3", "rtn", 0, "none"},
-      {"w4", "mxfp4", "rtn", 0, "none"},
-      {"w4-gptq", "mxfp4", "gptq", 0, "none"},
-      {"w4-smooth-gptq", "mxfp4", "gptq", 0.5, "none"},
-      {"w4a8-smooth-gptq", "mxfp4", "gptq", 0.5, "mxfp8_e4m3"},
-      {"wint8", "mxint8", "rtn", 0, "none"},
-  };
-  for (const Preset &p : presets)
-    if (recipe == p.name) {
-      weightFormat = p.weights;
-      method = p.method;
-      smoothAlpha = p.smooth;
-      activationFormat = p.activations;
-      return;
-    }
-  fail("unknown --recipe '" + recipe +
-       "' (float, w8, w6, w4, w4-gptq, w4-smooth-gptq, w4a8-smooth-gptq, "
-       "wint8)");
+template <typename T> T orFail(llvm::Expected<T> value) {
+  if (!value)
+    fail(llvm::toString(value.takeError()));
+  return std::move(*value);
 }
 
 int pickToken(const float *logits, int64_t vocab, std::mt19937 &rng) {
@@ -547,74 +306,94 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "mxc-run: run a Llama model compiled by mxc on the CPU (generation or "
-      "perplexity)\n");
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
+      "mxc-run: run a Llama model on the CPU (generation or perplexity), "
+      "either a checkpoint compiled here with a recipe or a model compiled "
+      "by mxc-compile\n");
 
+  std::unique_ptr<mlir::MLIRContext> context = createContext();
   progress("loading " + modelPath);
-  llvm::Expected<LlamaModel> model = loadCheckpoint(modelPath);
-  if (!model)
-    fail(llvm::toString(model.takeError()));
-  const LlamaConfig &config = model->config;
-  std::string tokPath = tokenizerPath.empty()
-                            ? defaultTokenizer(modelPath, config.vocab)
-                            : tokenizerPath.getValue();
-  llvm::Expected<Tokenizer> tokenizer = Tokenizer::load(tokPath, config.vocab);
-  if (!tokenizer)
-    fail(llvm::toString(tokenizer.takeError()));
-
-  mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  mlir::registerAllToLLVMIRTranslations(registry);
-  mxc::registerAllDialects(registry);
-  mlir::MLIRContext context(registry);
-  applyRecipe();
-  std::string pipeline = recipePipeline();
-  const bool needsCalibration = method == "gptq" || smoothAlpha > 0;
-  if (needsCalibration && calibrationFile.empty() && weightFormat != "none")
-    fail("GPTQ and SmoothQuant need calibration statistics: give "
-         "--calibrate FILE");
-  if (softmaxBits < 0 || softmaxBits > 8)
-    fail("--softmax-bits must be 0 (exact) to 8, not " +
-         llvm::Twine(softmaxBits.getValue()));
-  if (softmaxBits && !clipValue() && calibrationFile.empty())
-    fail("--softmax-clip=" + softmaxClip +
-         " chooses the clip from calibration statistics: give --calibrate "
-         "FILE");
-  LlamaStatistics statistics;
-  LlamaBuildOptions build;
-  if (softmaxBits && clipValue()) {
-    build.softmaxBits = softmaxBits;
-    build.softmaxClip = *clipValue();
+  // A model compiled by mxc-compile, or a checkpoint to compile here.
+  std::optional<Artifact> artifact;
+  std::optional<LlamaModel> checkpoint;
+  if (isBytecodeFile(modelPath)) {
+    for (const cl::Option *o : std::initializer_list<const cl::Option *>{
+             &recipe, &weightFormat, &method, &smoothAlpha, &activationFormat,
+             &softmaxBits, &softmaxClip, &calibrationFile, &passes, &emitMLIR,
+             &checkLogits, &reportKL, &report, &softmaxReport})
+      if (o->getNumOccurrences())
+        fail("--" + o->ArgStr + " needs a checkpoint: '" + modelPath +
+             "' is already compiled (its recipe is fixed; the float weights "
+             "are not in it)");
+    artifact = orFail(readArtifact(*context, modelPath));
+  } else {
+    checkpoint = orFail(loadCheckpoint(modelPath));
   }
-  if (!calibrationFile.empty()) {
-    auto text = llvm::MemoryBuffer::getFile(calibrationFile);
-    if (!text)
-      fail("cannot read '" + calibrationFile +
-           "': " + text.getError().message());
-    LlamaBuildOptions calibrationBuild;
-    calibrationBuild.calibration = true;
-    CompiledModel calibration(*model, context, calibrationBuild, "");
-    statistics = calibrate(calibration, config,
-                           windowsOf(*tokenizer, (*text)->getBuffer(),
-                                     config.seqLen, calibrationWindows));
-    build.statistics = &statistics;
-    if (softmaxReport) {
-      std::string evalPath = perplexityFile.empty() ? calibrationFile.getValue()
-                                                    : perplexityFile.getValue();
-      auto evalText = llvm::MemoryBuffer::getFile(evalPath);
-      if (!evalText)
-        fail("cannot read '" + evalPath + "'");
-      softmaxErrorReport(calibration, config, statistics,
-                         windowsOf(*tokenizer, (*evalText)->getBuffer(),
-                                   config.seqLen,
-                                   maxWindows > 0 ? maxWindows : 2));
+  const LlamaConfig &config = artifact ? artifact->config : checkpoint->config;
+  std::optional<Tokenizer> tokenizer;
+  if (!tokenizerPath.empty())
+    tokenizer = orFail(Tokenizer::load(tokenizerPath, config.vocab));
+  else if (artifact && artifact->tokenizer)
+    tokenizer = std::move(artifact->tokenizer);
+  else
+    tokenizer = orFail(Tokenizer::load(
+        defaultTokenizer(modelPath, config.vocab), config.vocab));
+
+  std::unique_ptr<CompiledModel> compiled;
+  LlamaStatistics statistics;
+  if (artifact) {
+    progress("JIT-compiling " + modelPath + " (" + artifact->recipe + ")");
+    compiled = orFail(CompiledModel::create(*artifact->module, config));
+  } else {
+    const LlamaModel &model = *checkpoint;
+    CompileOptions options;
+    options.recipe = recipeFromOptions();
+    options.extraPasses = passes;
+    options.report = report;
+    options.progress = progress;
+    options.remark = [](mlir::Diagnostic &d) {
+      if (report)
+        llvm::errs() << "[report] " << d.getLocation() << ": " << d << "\n";
+    };
+    if (options.recipe.needsCalibration() && calibrationFile.empty())
+      fail("the recipe needs calibration statistics (GPTQ, SmoothQuant or a "
+           "softmax clip chosen from statistics): give --calibrate FILE");
+    if (!calibrationFile.empty()) {
+      auto text = llvm::MemoryBuffer::getFile(calibrationFile);
+      if (!text)
+        fail("cannot read '" + calibrationFile +
+             "': " + text.getError().message());
+      CompileOptions calibrationOptions;
+      calibrationOptions.calibration = true;
+      calibrationOptions.progress = progress;
+      std::unique_ptr<CompiledModel> calibration =
+          orFail(compileAndLoad(*context, model, calibrationOptions));
+      statistics = calibrate(*calibration, config,
+                             windowsOf(*tokenizer, (*text)->getBuffer(),
+                                       config.seqLen, calibrationWindows),
+                             progress);
+      options.statistics = &statistics;
+      if (softmaxReport) {
+        std::string evalPath = perplexityFile.empty()
+                                   ? calibrationFile.getValue()
+                                   : perplexityFile.getValue();
+        auto evalText = llvm::MemoryBuffer::getFile(evalPath);
+        if (!evalText)
+          fail("cannot read '" + evalPath + "'");
+        softmaxErrorReport(*calibration, config, statistics,
+                           windowsOf(*tokenizer, (*evalText)->getBuffer(),
+                                     config.seqLen,
+                                     maxWindows > 0 ? maxWindows : 2));
+        return 0;
+      }
+    }
+    if (emitMLIR) {
+      // The model after the quantization passes, before lowering.
+      options.stop = Stage::MXC;
+      orFail(compileModel(*context, model, options))->print(llvm::outs());
       return 0;
     }
+    compiled = orFail(compileAndLoad(*context, model, options));
   }
-  CompiledModel compiled(*model, context, build, pipeline);
 
   if (!perplexityFile.empty()) {
     auto text = llvm::MemoryBuffer::getFile(perplexityFile);
@@ -623,85 +402,80 @@ int main(int argc, char **argv) {
            "': " + text.getError().message());
     std::vector<std::vector<int32_t>> windows =
         windowsOf(*tokenizer, (*text)->getBuffer(), config.seqLen, maxWindows);
+    if (windows.empty())
+      fail("'" + perplexityFile + "' has no tokens");
     std::unique_ptr<CompiledModel> reference;
     if (reportKL)
-      reference = std::make_unique<CompiledModel>(*model, context,
-                                                  LlamaBuildOptions{}, "");
-    double nll = 0, kl = 0;
-    int64_t count = 0;
-    auto start = std::chrono::steady_clock::now();
-    for (auto [w, tokens] : llvm::enumerate(windows)) {
-      std::vector<float> logits = compiled.forward(tokens);
-      std::vector<float> floatLogits;
-      if (reference)
-        floatLogits = reference->forward(tokens);
-      for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-        const float *row = logits.data() + i * config.vocab;
-        double m = *std::max_element(row, row + config.vocab), sum = 0;
-        for (int64_t v = 0; v < config.vocab; ++v)
-          sum += std::exp(row[v] - m);
-        double logZ = m + std::log(sum);
-        nll += logZ - row[tokens[i + 1]];
-        if (reference) {
-          const float *f = floatLogits.data() + i * config.vocab;
-          double fm = *std::max_element(f, f + config.vocab), fsum = 0;
-          for (int64_t v = 0; v < config.vocab; ++v)
-            fsum += std::exp(f[v] - fm);
-          double logFZ = fm + std::log(fsum);
-          for (int64_t v = 0; v < config.vocab; ++v) {
-            double lp = f[v] - logFZ;
-            kl += std::exp(lp) * (lp - (row[v] - logZ));
-          }
-        }
-        ++count;
-      }
-      progress("window " + llvm::Twine(w + 1) + " of " +
-               llvm::Twine(windows.size()));
-    }
-    const int64_t windowCount = windows.size();
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
+      reference = orFail(compileAndLoad(*context, *checkpoint, {}));
+    Evaluation e = evaluate(*compiled, reference.get(), windows, progress);
     llvm::outs() << llvm::format(
         "perplexity %.4f over %lld tokens in %lld windows (mean NLL %.5f "
         "nats; %.1f tokens/s)\n",
-        std::exp(nll / count), static_cast<long long>(count),
-        static_cast<long long>(windowCount), nll / count, count / seconds);
+        e.perplexity, static_cast<long long>(e.tokens),
+        static_cast<long long>(e.windows), e.meanNLL, e.tokens / e.seconds);
     if (reference)
       llvm::outs() << llvm::format(
-          "mean KL from the float model %.5f nats per token\n", kl / count);
+          "mean KL from the float model %.5f nats per token\n", e.meanKL);
     return 0;
   }
 
   std::vector<int32_t> tokens = tokenizer->encode(prompt, /*bos=*/true);
+  if (static_cast<int64_t>(tokens.size()) > config.seqLen)
+    fail("the prompt has " + llvm::Twine(tokens.size()) +
+         " tokens; the model's sequence length is " +
+         llvm::Twine(config.seqLen));
   if (checkLogits > 0) {
-    std::vector<float> got = compiled.forward(tokens);
-    std::vector<float> want = referenceLogits(*model, tokens);
-    double worst = 0;
-    for (size_t i = 0; i < got.size(); ++i)
-      worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - want[i]));
-    bool ok = worst <= checkLogits;
-    llvm::outs() << llvm::format("logits of %zu tokens %s the reference: max "
-                                 "|difference| %.3e (limit %.1e)\n",
-                                 tokens.size(), ok ? "match" : "DIFFER from",
-                                 worst, static_cast<double>(checkLogits));
+    // The prefill (@forward) and the KV-cached decode of one token at a time
+    // (@decode) against the C++ reference forward pass.
+    std::vector<float> want = referenceLogits(*checkpoint, tokens);
+    std::vector<float> prefill = compiled->forward(tokens), decoded;
+    for (int32_t token : tokens) {
+      std::vector<float> row = orFail(compiled->decode(token));
+      decoded.insert(decoded.end(), row.begin(), row.end());
+    }
+    bool ok = true;
+    for (auto [name, got] :
+         {std::pair{"prefill", &prefill}, std::pair{"decode", &decoded}}) {
+      double worst = 0;
+      for (size_t i = 0; i < got->size(); ++i)
+        worst = std::max(worst,
+                         std::fabs(static_cast<double>((*got)[i]) - want[i]));
+      bool match = worst <= checkLogits;
+      ok &= match;
+      llvm::outs() << llvm::format(
+          "%s logits of %zu tokens %s the reference: max |difference| %.3e "
+          "(limit %.1e)\n",
+          name, tokens.size(), match ? "match" : "DIFFER from", worst,
+          static_cast<double>(checkLogits));
+    }
     return ok ? 0 : 1;
   }
   std::mt19937 rng(seed);
   progress("generating");
   for (int32_t t = 1; t < static_cast<int32_t>(tokens.size()); ++t)
     llvm::outs() << tokenizer->decode(tokens[t - 1], tokens[t]);
-  for (int s = 0;
-       s < steps && static_cast<int64_t>(tokens.size()) < config.seqLen; ++s) {
-    std::vector<float> logits = compiled.forward(tokens);
-    int next = pickToken(logits.data() + (tokens.size() - 1) * config.vocab,
-                         config.vocab, rng);
+  // Prefill the prompt into the KV cache, then one token per @decode call.
+  auto start = std::chrono::steady_clock::now();
+  std::vector<float> logits = orFail(compiled->decode(tokens));
+  const float *last = logits.data() + (tokens.size() - 1) * config.vocab;
+  int generated = 0;
+  for (;
+       generated < steps && static_cast<int64_t>(tokens.size()) < config.seqLen;
+       ++generated) {
+    int next = pickToken(last, config.vocab, rng);
     if (next == Tokenizer::kEos || next == Tokenizer::kBos)
       break;
     llvm::outs() << tokenizer->decode(tokens.back(), next);
     llvm::outs().flush();
     tokens.push_back(next);
+    logits = orFail(compiled->decode(next));
+    last = logits.data();
   }
   llvm::outs() << "\n";
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  progress(llvm::formatv("{0} tokens in {1:F3} s ({2:F1} tokens/s)", generated,
+                         seconds, generated / seconds));
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace mxc::frontend {
 
@@ -58,16 +59,36 @@ struct LlamaBuildOptions {
   /// exact) and clip `softmaxClip` (< 0).
   int softmaxBits = 0;
   double softmaxClip = -8.0;
+  /// Keys per KV tile of every mxc.attention (its `tile`).
+  int64_t attentionTile = 64;
 };
 
-/// Builds the prefill of a token window as
+/// The shape of each of @decode's caches: [layers, kv_heads, seq_len,
+/// head_dim].
+llvm::SmallVector<int64_t, 4> kvCacheShape(const LlamaConfig &config);
+
+/// Builds the model's two entry points from linalg, tensor, arith and math
+/// ops and the mxc ops matmul (float weights, ready for the PTQ passes) and
+/// attention:
+///
+///   func.func @decode(%tokens: tensor<?xi32>, %start: index,
+///                     %k_cache: memref<L x Hkv x seq_len x hd x f32>,
+///                     %v_cache: memref<L x Hkv x seq_len x hd x f32>)
+///       -> tensor<?x{vocab}xf32>
+///
+/// runs tokens at positions start, start + 1, ...: it writes their keys and
+/// values into the caches in place, each attends causally to the cached
+/// positions up to its own, and the result is the logits of every token.
+/// Decoding one token is a call with one token; the caller keeps
+/// start + length <= seq_len. The prefill of a window is
+///
 ///   func.func @forward(%tokens: tensor<?xi32>) -> tensor<?x{vocab}xf32>
-/// (token i at position i, causal; logits of every position) from linalg,
-/// tensor, arith and math ops and the mxc ops matmul (float weights, ready
-/// for the PTQ passes) and attention. RMSNorm gains are per-channel
-/// multiplies that SmoothQuant can fold into. Weights are dense resources
-/// that point into the model's memory, without a copy: `model` must outlive
-/// the module.
+///
+/// which calls @decode at start 0 with fresh caches. With
+/// `options.calibration` the module has only @calibrate instead (see
+/// LlamaBuildOptions). RMSNorm gains are per-channel multiplies that
+/// SmoothQuant can fold into. Weights are dense resources that point into
+/// the model's memory, without a copy: `model` must outlive the module.
 mlir::OwningOpRef<mlir::ModuleOp>
 buildLlamaForward(mlir::MLIRContext &context, const LlamaModel &model,
                   const LlamaBuildOptions &options = {});

@@ -22,6 +22,10 @@ public:
 
   /// Loads `vocab` pieces from `path`.
   static llvm::Expected<Tokenizer> load(llvm::StringRef path, int64_t vocab);
+  /// Reads `vocab` pieces from the file contents `bytes`; `path` names them
+  /// in errors.
+  static llvm::Expected<Tokenizer> parse(llvm::StringRef bytes, int64_t vocab,
+                                         llvm::StringRef path);
 
   /// Encodes `text`: BOS (if `bos`), the dummy-prefix piece " " for a
   /// non-empty text, each UTF-8 code point as its piece or as byte

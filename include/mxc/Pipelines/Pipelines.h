@@ -34,7 +34,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 /// one-shot bufferization, loops, and the LLVM conversions.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
-/// Registers `mxc-lower-to-llvm`.
+/// Its first half (`mxc-lower-to-linalg`): the mxc lowerings to upstream ops
+/// on tensors and the check that nothing of mxc is left.
+void buildMXCToLinalgPipeline(OpPassManager &pm,
+                              const CPUPipelineOptions &options);
+
+/// Its second half: bufferization, loops and the LLVM conversions.
+void buildLinalgToLLVMPipeline(OpPassManager &pm,
+                               const CPUPipelineOptions &options);
+
+/// Registers `mxc-lower-to-llvm` and `mxc-lower-to-linalg`.
 void registerCPUPipeline();
 
 } // namespace mlir::mxc

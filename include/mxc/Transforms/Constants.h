@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinAttributeInterfaces.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace mlir::mxc {
@@ -54,14 +55,33 @@ using WeightQuantizer =
     function_ref<std::optional<::mxc::numerics::QuantizedWeight>(
         MatmulOp, ArrayRef<float>, int64_t, int64_t)>;
 
-/// For every mxc.matmul under `root` whose weight is a float constant,
-/// quantizes it with `quantize` to `format` in blocks of `block` and
-/// replaces the weight with the MX constant. Matmuls it has to leave alone
-/// (a weight that is no constant) get a remark. Returns how many it
-/// quantized.
+/// For every mxc.matmul under `root` whose weight is a float constant (and,
+/// when `only` is not empty, whose name starts with one of its prefixes:
+/// the NameLoc the model builder gives it, "layers.3.wq"), quantizes it with
+/// `quantize` to `format` in blocks of `block` and replaces the weight with the
+/// MX constant. Matmuls it has to leave alone (a weight that is no constant)
+/// get a remark. Returns how many it quantized.
 int64_t quantizeMatmulWeights(Operation *root,
                               ::mxc::numerics::ElemFormat format, int64_t block,
+                              ArrayRef<std::string> only,
                               WeightQuantizer quantize);
+
+/// The name of a matmul: its NameLoc's name, or "".
+StringRef getMatmulName(MatmulOp op);
+
+/// Reports the local error of quantizing `op`'s weight `w` [n, k] to `q`
+/// (and of RTN, `rtn`, when the method is another one): a remark
+/// "<method> <format>: output MSE ... , weight SQNR ... dB" (the output MSE
+/// only with a `hessian` statistic), and the same figures as the
+/// discardable attribute `mxc.local_error` on `op`: weight_sqnr and
+/// rtn_weight_sqnr (dB), and with a Hessian output_mse, rtn_output_mse and
+/// output_power (the mean square of the float output on the calibration
+/// rows).
+void reportLocalError(MatmulOp op, StringRef method, StringRef format,
+                      ArrayRef<float> w,
+                      const ::mxc::numerics::QuantizedWeight &q,
+                      const ::mxc::numerics::QuantizedWeight *rtn, int64_t n,
+                      int64_t k);
 
 } // namespace mlir::mxc
 

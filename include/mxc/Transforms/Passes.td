@@ -103,8 +103,10 @@ def MXCRTNPass : Pass<"mxc-rtn"> {
     reduction axis, round-to-nearest-even: OCP MX conversion of each block as
     `mxc.quantize` does it, at compile time. Weights that are not constants
     stay float, with a remark. With `report`, each quantized matmul that
-    carries a `hessian` gets a remark with its local error (output MSE on the
-    calibration rows and weight SQNR).
+    gets a remark with its local error (weight SQNR, and the output MSE on the
+    calibration rows when it carries a `hessian`), also attached as the
+    attribute `mxc.local_error`. With `only`, only the matmuls named by one of
+    its prefixes are quantized (per-layer sensitivity studies).
 
     Before:
     ```mlir
@@ -126,7 +128,11 @@ def MXCRTNPass : Pass<"mxc-rtn"> {
     Option<"block", "block", "int64_t", /*default=*/"32",
            "Elements per MX block">,
     Option<"report", "report", "bool", /*default=*/"false",
-           "Remark the local error of every quantized matmul with a Hessian">
+           "Remark the local error of every quantized matmul">,
+    ListOption<"only", "only", "std::string",
+               "Quantize only the matmuls whose name (the NameLoc of a "
+               "model built by mxc, e.g. layers.3.wq) starts with one of "
+               "these prefixes">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let statistics = [
@@ -148,7 +154,8 @@ def MXCGPTQPass : Pass<"mxc-gptq"> {
 
     With `report`, each quantized matmul gets a remark comparing GPTQ with
     RTN on its local error: output MSE on the calibration rows (from the
-    Hessian) and weight SQNR in dB.
+    Hessian) and weight SQNR in dB, also attached as the attribute
+    `mxc.local_error`. `only` restricts it to some matmuls, as in `mxc-rtn`.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"mxfp4\"",
@@ -159,7 +166,11 @@ def MXCGPTQPass : Pass<"mxc-gptq"> {
     Option<"damp", "damp", "double", /*default=*/"0.01",
            "Damping, as a fraction of the mean of diag(H)">,
     Option<"report", "report", "bool", /*default=*/"false",
-           "Remark GPTQ's and RTN's local error for every quantized matmul">
+           "Remark GPTQ's and RTN's local error for every quantized matmul">,
+    ListOption<"only", "only", "std::string",
+               "Quantize only the matmuls whose name (the NameLoc of a "
+               "model built by mxc, e.g. layers.3.wq) starts with one of "
+               "these prefixes">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let statistics = [

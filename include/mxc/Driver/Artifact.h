@@ -1,0 +1,53 @@
+//===- Artifact.h - A compiled model in one file ----------------*- C++ -*-===//
+//
+// What mxc-compile writes and mxc-run loads: MLIR bytecode of the model's
+// LLVM-dialect module (@forward and @decode, the quantized weights inside as
+// resources) whose module attributes describe it:
+//
+//   mxc.model      {dim, hidden_dim, layers, heads, kv_heads, vocab,
+//                   seq_len : i64; norm_eps, rope_theta : f64}
+//   mxc.recipe     the recipe, as Recipe::str() writes it
+//   mxc.tokenizer  dense_resource<mxc_tokenizer> : tensor<N x i8>, the
+//                  llama2.c tokenizer file, so that the artifact runs alone
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_DRIVER_ARTIFACT_H
+#define MXC_DRIVER_ARTIFACT_H
+
+#include "mxc/Driver/Recipe.h"
+#include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Frontend/Tokenizer.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <optional>
+
+namespace mxc::driver {
+
+/// Attaches the model's description and tokenizer file to `module`.
+void attachModelInfo(mlir::ModuleOp module, const frontend::LlamaConfig &,
+                     const Recipe &, llvm::StringRef tokenizerBytes);
+
+/// Writes `module` as MLIR bytecode to `path` ("-": stdout).
+llvm::Error writeBytecode(mlir::ModuleOp module, llvm::StringRef path);
+
+/// Whether `path` is an MLIR bytecode file (its magic "ML\xefR").
+bool isBytecodeFile(llvm::StringRef path);
+
+struct Artifact {
+  /// The LLVM-dialect module, with the mxc.* attributes removed.
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  frontend::LlamaConfig config;
+  std::string recipe;
+  std::optional<frontend::Tokenizer> tokenizer;
+};
+
+/// Reads a compiled model; a clear error for anything else.
+llvm::Expected<Artifact> readArtifact(mlir::MLIRContext &context,
+                                      llvm::StringRef path);
+
+} // namespace mxc::driver
+
+#endif // MXC_DRIVER_ARTIFACT_H

@@ -1,0 +1,142 @@
+//===- Compiler.h - Build, quantize, lower and run a model ------*- C++ -*-===//
+//
+// The steps that mxc-compile, mxc-run and the Python bindings share: build a
+// Llama model as mxc IR, apply a recipe, lower it to the LLVM dialect,
+// JIT-compile it, calibrate on a text, and measure perplexity and KL.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_DRIVER_COMPILER_H
+#define MXC_DRIVER_COMPILER_H
+
+#include "mxc/Driver/Recipe.h"
+#include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Frontend/LlamaBuilder.h"
+#include "mxc/Frontend/Tokenizer.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+} // namespace mlir
+
+namespace mxc::driver {
+
+/// Where compileModel stops.
+enum class Stage {
+  MXC,    ///< after the recipe's passes: mxc and upstream ops on tensors
+  Linalg, ///< after the mxc lowerings: upstream linalg/tensor/arith only
+  LLVM,   ///< the LLVM dialect, ready for the JIT
+};
+
+/// A line of progress (shown on a terminal by the tools).
+using Progress = std::function<void(const llvm::Twine &)>;
+
+struct CompileOptions {
+  Recipe recipe;
+  /// Calibration statistics to attach (GPTQ, SmoothQuant and chosen softmax
+  /// clips need them).
+  const frontend::LlamaStatistics *statistics = nullptr;
+  /// Build @calibrate instead of @forward/@decode (recipe ignored).
+  bool calibration = false;
+  /// The weight passes report local errors (remarks, and an
+  /// `mxc.local_error` attribute on each quantized matmul).
+  bool report = false;
+  /// Quantize the weights only of matmuls whose name (`layers.3.wq`,
+  /// `classifier`) starts with one of these; empty: all.
+  std::vector<std::string> only;
+  /// More passes after the recipe's, in pass-pipeline syntax.
+  std::string extraPasses;
+  Stage stop = Stage::LLVM;
+  /// Called with the module after the recipe's passes, before lowering.
+  std::function<void(mlir::ModuleOp)> afterQuantization;
+  /// Receives every remark of the passes.
+  std::function<void(mlir::Diagnostic &)> remark;
+  Progress progress;
+};
+
+/// The recipe's full pass pipeline on the built model, as text.
+std::string quantizationPipeline(const CompileOptions &options);
+
+/// Builds `model` as mxc IR and compiles it down to `options.stop`. Errors
+/// carry the compiler's diagnostics.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+compileModel(mlir::MLIRContext &context, const frontend::LlamaModel &model,
+             const CompileOptions &options);
+
+/// A context with every dialect, extension and LLVM translation mxc uses.
+std::unique_ptr<mlir::MLIRContext> createContext();
+
+/// A model JIT-compiled from its LLVM-dialect module: @forward and @decode,
+/// or @calibrate.
+class CompiledModel {
+public:
+  static llvm::Expected<std::unique_ptr<CompiledModel>>
+  create(mlir::ModuleOp llvmModule, const frontend::LlamaConfig &config);
+  ~CompiledModel();
+
+  /// @forward (or @calibrate): [tokens.size(), width()] row-major.
+  std::vector<float> forward(llvm::ArrayRef<int32_t> tokens);
+  /// @decode of `tokens` at the current position, which advances; logits
+  /// [tokens.size(), vocab]. Fails past seq_len.
+  llvm::Expected<std::vector<float>> decode(llvm::ArrayRef<int32_t> tokens);
+  /// Back to position 0 (the caches are overwritten from there).
+  void reset() { position = 0; }
+  int64_t getPosition() const { return position; }
+  int64_t width() const { return columns; }
+  bool isCalibration() const { return calibration; }
+
+private:
+  CompiledModel(const frontend::LlamaConfig &config, bool calibration);
+  frontend::LlamaConfig config;
+  bool calibration;
+  int64_t columns;
+  std::unique_ptr<mlir::ExecutionEngine> jit;
+  std::vector<float> kCache, vCache;
+  int64_t position = 0;
+};
+
+/// Builds, lowers and JIT-compiles `model` in one step.
+llvm::Expected<std::unique_ptr<CompiledModel>>
+compileAndLoad(mlir::MLIRContext &context, const frontend::LlamaModel &model,
+               const CompileOptions &options);
+
+/// Splits `text` into windows of at most seq_len tokens, BOS first; at most
+/// `limit` windows (0: all).
+std::vector<std::vector<int32_t>> windowsOf(const frontend::Tokenizer &,
+                                            llvm::StringRef text,
+                                            int64_t seqLen, int64_t limit);
+
+/// Runs a calibration model over `windows`: per matmul the input abs-max
+/// per channel and H = 2/N sum x x^T, per attention the statistics and a
+/// sample of the max-subtracted scores.
+frontend::LlamaStatistics
+calibrate(CompiledModel &calibration, const frontend::LlamaConfig &config,
+          const std::vector<std::vector<int32_t>> &windows,
+          const Progress &progress = {});
+
+struct Evaluation {
+  double perplexity = 0, meanNLL = 0;
+  /// Mean KL(float || model) of next-token distributions (with a reference).
+  double meanKL = 0;
+  int64_t tokens = 0, windows = 0;
+  double seconds = 0;
+};
+
+/// Perplexity of `model` on `windows` (every next token after the first of
+/// each window), and the KL from `reference` when given.
+Evaluation evaluate(CompiledModel &model, CompiledModel *reference,
+                    const std::vector<std::vector<int32_t>> &windows,
+                    const Progress &progress = {});
+
+} // namespace mxc::driver
+
+#endif // MXC_DRIVER_COMPILER_H

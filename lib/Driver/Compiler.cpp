@@ -1,0 +1,435 @@
+//===- Compiler.cpp - Build, quantize, lower and run a model --------------===//
+
+#include "mxc/Driver/Compiler.h"
+#include "mxc/InitAll.h"
+#include "mxc/Numerics/PTQ.h"
+#include "mxc/Pipelines/Pipelines.h"
+
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+using namespace mxc::driver;
+using namespace mxc::frontend;
+
+namespace {
+llvm::Error error(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+} // namespace
+
+std::unique_ptr<mlir::MLIRContext> mxc::driver::createContext() {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
+  mxc::registerAllDialects(registry);
+  return std::make_unique<mlir::MLIRContext>(registry);
+}
+
+std::string mxc::driver::quantizationPipeline(const CompileOptions &options) {
+  if (options.calibration)
+    return options.extraPasses;
+  std::string p = options.recipe.pipeline(options.report, options.only);
+  if (!options.extraPasses.empty())
+    p += (p.empty() ? "" : ",") + options.extraPasses;
+  return p;
+}
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
+                          const CompileOptions &options) {
+  LlamaBuildOptions build;
+  build.statistics = options.statistics;
+  build.calibration = options.calibration;
+  build.attentionTile = options.recipe.tile;
+  if (std::optional<double> clip = options.recipe.fixedClip();
+      clip && options.recipe.softmaxBits > 0 && !options.calibration) {
+    build.softmaxBits = options.recipe.softmaxBits;
+    build.softmaxClip = *clip;
+  }
+  if (options.progress)
+    options.progress("building the model's IR");
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      buildLlamaForward(context, model, build);
+
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
+      os << d.getLocation() << ": " << d << "\n";
+    else if (d.getSeverity() == mlir::DiagnosticSeverity::Remark &&
+             options.remark)
+      options.remark(d);
+    return mlir::success();
+  });
+  auto run = [&](mlir::PassManager &pm,
+                 const llvm::Twine &what) -> llvm::Error {
+    if (options.progress)
+      options.progress(what);
+    if (mlir::failed(pm.run(*module)))
+      return error("compilation failed (" + what + "):\n" + diagnostics);
+    return llvm::Error::success();
+  };
+
+  std::string pipeline = quantizationPipeline(options);
+  if (!pipeline.empty()) {
+    mlir::PassManager pm(&context);
+    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, os)))
+      return error("invalid pass pipeline '" + pipeline + "': " + diagnostics);
+    if (llvm::Error e = run(pm, "quantizing: " + pipeline))
+      return std::move(e);
+  }
+  if (options.afterQuantization)
+    options.afterQuantization(*module);
+  if (options.stop == Stage::MXC)
+    return std::move(module);
+
+  mlir::mxc::CPUPipelineOptions lowering;
+  {
+    mlir::PassManager pm(&context);
+    mlir::mxc::buildMXCToLinalgPipeline(pm, lowering);
+    if (llvm::Error e = run(pm, "lowering mxc to linalg"))
+      return std::move(e);
+  }
+  if (options.stop == Stage::Linalg)
+    return std::move(module);
+  mlir::PassManager pm(&context);
+  mlir::mxc::buildLinalgToLLVMPipeline(pm, lowering);
+  if (llvm::Error e = run(pm, "lowering linalg to the LLVM dialect"))
+    return std::move(e);
+  return std::move(module);
+}
+
+//===----------------------------------------------------------------------===//
+// CompiledModel
+//===----------------------------------------------------------------------===//
+
+CompiledModel::CompiledModel(const LlamaConfig &config, bool calibration)
+    : config(config), calibration(calibration),
+      columns(calibration ? calibrationLayout(config).total : config.vocab) {}
+
+CompiledModel::~CompiledModel() = default;
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  const bool calibration = llvmModule.lookupSymbol("calibrate") != nullptr;
+  if (!calibration && (!llvmModule.lookupSymbol("forward") ||
+                       !llvmModule.lookupSymbol("decode")))
+    return error("the module has neither @calibrate nor @forward and "
+                 "@decode: not a model compiled by mxc");
+  std::unique_ptr<CompiledModel> model(new CompiledModel(config, calibration));
+  mlir::ExecutionEngineOptions options;
+  auto transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
+  options.transformer = transformer;
+  options.enablePerfNotificationListener = false;
+  // memref.copy of strided buffers calls memrefCopy from the runner utils.
+  llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
+  options.sharedLibPaths = llvm::ArrayRef<llvm::StringRef>(runnerUtils);
+  auto engine = mlir::ExecutionEngine::create(llvmModule, options);
+  if (!engine)
+    return error("JIT compilation failed: " +
+                 llvm::toString(engine.takeError()));
+  model->jit = std::move(*engine);
+  static const llvm::StringRef kCalibrate[] = {"calibrate"},
+                               kModel[] = {"forward", "decode"};
+  for (llvm::StringRef name : calibration
+                                  ? llvm::ArrayRef<llvm::StringRef>(kCalibrate)
+                                  : llvm::ArrayRef<llvm::StringRef>(kModel))
+    if (auto f = model->jit->lookupPacked(("_mlir_ciface_" + name).str()); !f)
+      return error("the compiled model lacks the C interface of @" + name +
+                   ": " + llvm::toString(f.takeError()));
+  if (!calibration) {
+    size_t size = 1;
+    for (int64_t d : kvCacheShape(config))
+      size *= d;
+    model->kCache.assign(size, 0.0f);
+    model->vCache.assign(size, 0.0f);
+  }
+  return std::move(model);
+}
+
+namespace {
+StridedMemRefType<int32_t, 1> tokensMemRef(llvm::ArrayRef<int32_t> tokens) {
+  StridedMemRefType<int32_t, 1> input;
+  input.basePtr = input.data = const_cast<int32_t *>(tokens.data());
+  input.offset = 0;
+  input.sizes[0] = static_cast<int64_t>(tokens.size());
+  input.strides[0] = 1;
+  return input;
+}
+
+std::vector<float> takeRows(StridedMemRefType<float, 2> &result, size_t rows,
+                            int64_t width) {
+  std::vector<float> values(result.data + result.offset,
+                            result.data + result.offset + rows * width);
+  free(result.basePtr);
+  return values;
+}
+
+StridedMemRefType<float, 4> cacheMemRef(std::vector<float> &cache,
+                                        const LlamaConfig &config) {
+  StridedMemRefType<float, 4> m;
+  m.basePtr = m.data = cache.data();
+  m.offset = 0;
+  llvm::SmallVector<int64_t, 4> shape = kvCacheShape(config);
+  int64_t stride = 1;
+  for (int d = 3; d >= 0; --d) {
+    m.sizes[d] = shape[d];
+    m.strides[d] = stride;
+    stride *= shape[d];
+  }
+  return m;
+}
+} // namespace
+
+std::vector<float> CompiledModel::forward(llvm::ArrayRef<int32_t> tokens) {
+  StridedMemRefType<int32_t, 1> input = tokensMemRef(tokens);
+  StridedMemRefType<float, 2> result;
+  auto *inputPtr = &input;
+  auto *resultPtr = &result;
+  llvm::SmallVector<void *> args = {&resultPtr, &inputPtr};
+  // The function exists (checked in create()), so this cannot fail.
+  llvm::cantFail(jit->invokePacked(
+      calibration ? "_mlir_ciface_calibrate" : "_mlir_ciface_forward", args));
+  return takeRows(result, tokens.size(), columns);
+}
+
+llvm::Expected<std::vector<float>>
+CompiledModel::decode(llvm::ArrayRef<int32_t> tokens) {
+  if (calibration)
+    return error("a calibration model has no @decode");
+  if (position + static_cast<int64_t>(tokens.size()) > config.seqLen)
+    return error("decoding past the model's sequence length " +
+                 llvm::Twine(config.seqLen) + " (position " +
+                 llvm::Twine(position) + ", " + llvm::Twine(tokens.size()) +
+                 " more tokens)");
+  StridedMemRefType<int32_t, 1> input = tokensMemRef(tokens);
+  StridedMemRefType<float, 4> k = cacheMemRef(kCache, config),
+                              v = cacheMemRef(vCache, config);
+  StridedMemRefType<float, 2> result;
+  auto *inputPtr = &input;
+  auto *kPtr = &k;
+  auto *vPtr = &v;
+  auto *resultPtr = &result;
+  int64_t start = position;
+  llvm::SmallVector<void *> args = {&resultPtr, &inputPtr, &start, &kPtr,
+                                    &vPtr};
+  llvm::cantFail(jit->invokePacked("_mlir_ciface_decode", args));
+  position += tokens.size();
+  return takeRows(result, tokens.size(), columns);
+}
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+mxc::driver::compileAndLoad(mlir::MLIRContext &context, const LlamaModel &model,
+                            const CompileOptions &options) {
+  CompileOptions lowered = options;
+  lowered.stop = Stage::LLVM;
+  auto module = compileModel(context, model, lowered);
+  if (!module)
+    return module.takeError();
+  if (options.progress)
+    options.progress("JIT-compiling");
+  return CompiledModel::create(**module, model.config);
+}
+
+//===----------------------------------------------------------------------===//
+// Calibration and evaluation
+//===----------------------------------------------------------------------===//
+
+std::vector<std::vector<int32_t>>
+mxc::driver::windowsOf(const Tokenizer &tokenizer, llvm::StringRef text,
+                       int64_t seqLen, int64_t limit) {
+  std::vector<int32_t> all = tokenizer.encode(text, /*bos=*/false);
+  std::vector<std::vector<int32_t>> windows;
+  const size_t window = seqLen - 1;
+  for (size_t begin = 0; begin < all.size(); begin += window) {
+    if (limit > 0 && static_cast<int64_t>(windows.size()) == limit)
+      break;
+    std::vector<int32_t> tokens = {Tokenizer::kBos};
+    size_t end = std::min(all.size(), begin + window);
+    tokens.insert(tokens.end(), all.begin() + begin, all.begin() + end);
+    windows.push_back(std::move(tokens));
+  }
+  return windows;
+}
+
+/// Runs the calibration function over `windows` and accumulates the
+/// statistics of every matmul input and every attention's softmax input.
+LlamaStatistics
+mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
+                       const std::vector<std::vector<int32_t>> &windows,
+                       const Progress &progress) {
+  CalibrationLayout layout = calibrationLayout(c);
+  // The distinct matmul inputs: per layer the attention input, attention
+  // output, FFN input and FFN hidden; then the classifier input.
+  struct Input {
+    int64_t offset, width;
+    std::vector<float> absMax;
+    std::vector<double> hessian; // sum x x^T, scaled at the end
+  };
+  std::vector<Input> inputs;
+  for (const CalibrationLayout::Layer &l : layout.layers)
+    for (auto [offset, width] :
+         {std::pair{l.attentionInput, c.dim},
+          std::pair{l.attentionOutput, c.dim}, std::pair{l.ffnInput, c.dim},
+          std::pair{l.ffnHidden, c.hiddenDim}})
+      inputs.push_back({offset, width, std::vector<float>(width, 0.0f),
+                        std::vector<double>(width * width, 0.0)});
+  inputs.push_back({layout.classifierInput, c.dim,
+                    std::vector<float>(c.dim, 0.0f),
+                    std::vector<double>(c.dim * c.dim, 0.0)});
+  struct Softmax {
+    double sum = 0, sumSq = 0, min = 0;
+    int64_t count = 0;
+    std::vector<float> samples;
+    std::mt19937 rng{7};
+  };
+  std::vector<Softmax> softmax(c.layers);
+  const size_t kSamples = 4096;
+  int64_t rows = 0;
+  std::vector<float> x;
+  for (auto [w, tokens] : llvm::enumerate(windows)) {
+    std::vector<float> record = calibration.forward(tokens);
+    const int64_t n = tokens.size();
+    rows += n;
+    for (Input &in : inputs) {
+      x.resize(n * in.width);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t j = 0; j < in.width; ++j) {
+          float v = record[r * layout.total + in.offset + j];
+          x[r * in.width + j] = v;
+          in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
+        }
+      // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
+      mxc::numerics::accumulateHessian(x.data(), n, in.width, 2, in.hessian);
+    }
+    // d = score - row max over the causal keys, every head.
+    const int64_t hd = c.headDim(), group = c.heads / c.kvHeads;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    std::vector<double> scores(n);
+    for (auto [l, layer] : llvm::enumerate(layout.layers)) {
+      Softmax &s = softmax[l];
+      for (int64_t h = 0; h < c.heads; ++h)
+        for (int64_t i = 0; i < n; ++i) {
+          double m = -INFINITY;
+          for (int64_t j = 0; j <= i; ++j) {
+            double dot = 0;
+            for (int64_t d = 0; d < hd; ++d)
+              dot +=
+                  record[i * layout.total + layer.query + h * hd + d] *
+                  record[j * layout.total + layer.key + (h / group) * hd + d];
+            scores[j] = dot * scale;
+            m = std::max(m, scores[j]);
+          }
+          for (int64_t j = 0; j <= i; ++j) {
+            double d = scores[j] - m;
+            s.sum += d;
+            s.sumSq += d * d;
+            s.min = std::min(s.min, d);
+            ++s.count;
+            if (s.samples.size() < kSamples) {
+              s.samples.push_back(static_cast<float>(d));
+            } else {
+              std::uniform_int_distribution<int64_t> pick(0, s.count - 1);
+              if (int64_t at = pick(s.rng); at < static_cast<int64_t>(kSamples))
+                s.samples[at] = static_cast<float>(d);
+            }
+          }
+        }
+    }
+    if (progress)
+      progress("calibration window " + llvm::Twine(w + 1) + " of " +
+               llvm::Twine(windows.size()));
+  }
+  LlamaStatistics stats;
+  auto finish = [&](const Input &in) {
+    stats.actAbsMax.push_back(in.absMax);
+    std::vector<float> h(in.hessian.size());
+    for (size_t i = 0; i < h.size(); ++i)
+      h[i] = static_cast<float>(2.0 * in.hessian[i] / rows);
+    stats.hessian.push_back(std::move(h));
+  };
+  // The builder's matmul order: wq, wk, wv, wo, w1, w3, w2 per layer.
+  for (int64_t l = 0; l < c.layers; ++l)
+    for (int which : {0, 0, 0, 1, 2, 2, 3})
+      finish(inputs[l * 4 + which]);
+  finish(inputs.back());
+  for (Softmax &s : softmax) {
+    double mean = s.count ? s.sum / s.count : 0;
+    double var = s.count ? std::max(0.0, s.sumSq / s.count - mean * mean) : 0;
+    stats.softmax.push_back(
+        {std::min(mean, 0.0), std::sqrt(var), s.min, s.count, s.samples});
+  }
+  return stats;
+}
+
+namespace {
+/// log of the softmax normalizer of `row`.
+double logPartition(const float *row, int64_t vocab) {
+  double m = *std::max_element(row, row + vocab), sum = 0;
+  for (int64_t v = 0; v < vocab; ++v)
+    sum += std::exp(row[v] - m);
+  return m + std::log(sum);
+}
+} // namespace
+
+Evaluation
+mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
+                      const std::vector<std::vector<int32_t>> &windows,
+                      const Progress &progress) {
+  const int64_t vocab = model.width();
+  Evaluation e;
+  double nll = 0, kl = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (auto [w, tokens] : llvm::enumerate(windows)) {
+    std::vector<float> logits = model.forward(tokens);
+    std::vector<float> floatLogits;
+    if (reference)
+      floatLogits = reference->forward(tokens);
+    for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+      const float *row = logits.data() + i * vocab;
+      double logZ = logPartition(row, vocab);
+      nll += logZ - row[tokens[i + 1]];
+      if (reference) {
+        const float *f = floatLogits.data() + i * vocab;
+        double logFZ = logPartition(f, vocab);
+        for (int64_t v = 0; v < vocab; ++v) {
+          double lp = f[v] - logFZ;
+          kl += std::exp(lp) * (lp - (row[v] - logZ));
+        }
+      }
+      ++e.tokens;
+    }
+    if (progress)
+      progress("window " + llvm::Twine(w + 1) + " of " +
+               llvm::Twine(windows.size()));
+  }
+  e.windows = windows.size();
+  e.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  if (e.tokens) {
+    e.meanNLL = nll / e.tokens;
+    e.perplexity = std::exp(e.meanNLL);
+    e.meanKL = kl / e.tokens;
+  }
+  return e;
+}
