@@ -24,6 +24,7 @@ llvm_config.add_tool_substitutions(
         ToolSubst("mxc-testgen", unresolved="fatal"),
         ToolSubst("mlir-runner", unresolved="fatal"),
         ToolSubst("mxc-run", unresolved="fatal"),
+        ToolSubst("mxc-compile", unresolved="fatal"),
         ToolSubst("mxc-example-model", unresolved="fatal"),
     ],
     [config.mxc_tools_dir, config.llvm_tools_dir],

@@ -104,12 +104,12 @@ llvm::Expected<Artifact> mxc::driver::readArtifact(mlir::MLIRContext &context,
     return invalid("no mxc.model attribute");
   for (mlir::NamedAttribute field : info) {
     if (int64_t *v = integerField(a.config, field.getName())) {
-      auto i = dyn_cast<mlir::IntegerAttr>(field.getValue());
+      auto i = llvm::dyn_cast<mlir::IntegerAttr>(field.getValue());
       if (!i || i.getInt() <= 0)
         return invalid("mxc.model field '" + field.getName().getValue() +
                        "' is not a positive integer");
       *v = i.getInt();
-    } else if (auto f = dyn_cast<mlir::FloatAttr>(field.getValue())) {
+    } else if (auto f = llvm::dyn_cast<mlir::FloatAttr>(field.getValue())) {
       (field.getName() == "norm_eps" ? a.config.normEps : a.config.ropeTheta) =
           f.getValueAsDouble();
     }

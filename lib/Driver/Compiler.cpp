@@ -14,6 +14,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <chrono>
@@ -254,6 +256,22 @@ mxc::driver::compileAndLoad(mlir::MLIRContext &context, const LlamaModel &model,
 // Calibration and evaluation
 //===----------------------------------------------------------------------===//
 
+llvm::Expected<std::string> mxc::driver::findTokenizer(llvm::StringRef model,
+                                                       int64_t vocab) {
+  llvm::SmallString<256> dir(model);
+  if (!llvm::sys::fs::is_directory(model))
+    llvm::sys::path::remove_filename(dir);
+  for (std::string name :
+       {"tok" + std::to_string(vocab) + ".bin", std::string("tokenizer.bin")}) {
+    llvm::SmallString<256> candidate(dir);
+    llvm::sys::path::append(candidate, name);
+    if (llvm::sys::fs::exists(candidate))
+      return std::string(candidate);
+  }
+  return error("no tokenizer next to '" + model +
+               "' (tok<vocab>.bin or tokenizer.bin); give --tokenizer");
+}
+
 std::vector<std::vector<int32_t>>
 mxc::driver::windowsOf(const Tokenizer &tokenizer, llvm::StringRef text,
                        int64_t seqLen, int64_t limit) {
@@ -394,15 +412,20 @@ double logPartition(const float *row, int64_t vocab) {
 Evaluation
 mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
                       const std::vector<std::vector<int32_t>> &windows,
-                      const Progress &progress) {
+                      const Progress &progress,
+                      std::vector<std::vector<float>> *referenceLogits) {
   const int64_t vocab = model.width();
+  std::vector<std::vector<float>> uncached;
+  if (!referenceLogits)
+    referenceLogits = &uncached;
+  referenceLogits->resize(windows.size());
   Evaluation e;
   double nll = 0, kl = 0;
   auto start = std::chrono::steady_clock::now();
   for (auto [w, tokens] : llvm::enumerate(windows)) {
     std::vector<float> logits = model.forward(tokens);
-    std::vector<float> floatLogits;
-    if (reference)
+    std::vector<float> &floatLogits = (*referenceLogits)[w];
+    if (reference && floatLogits.empty())
       floatLogits = reference->forward(tokens);
     for (size_t i = 0; i + 1 < tokens.size(); ++i) {
       const float *row = logits.data() + i * vocab;
@@ -418,6 +441,8 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
       }
       ++e.tokens;
     }
+    if (referenceLogits == &uncached)
+      floatLogits.clear();
     if (progress)
       progress("window " + llvm::Twine(w + 1) + " of " +
                llvm::Twine(windows.size()));

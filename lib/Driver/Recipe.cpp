@@ -6,6 +6,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cstdio>
+
 using namespace mxc::driver;
 
 namespace {
@@ -171,7 +173,7 @@ std::string Recipe::pipeline(bool report,
     p += (p.empty() ? "" : ",") + pass;
   };
   if (smooth > 0)
-    add(llvm::formatv("mxc-smoothquant{{alpha={0}}", smooth).str());
+    add("mxc-smoothquant{alpha=" + std::to_string(smooth) + "}");
   if (weights != "none")
     add(std::string(method == "gptq" ? "mxc-gptq" : "mxc-rtn") +
         "{format=" + weights + (report ? " report" : "") +
@@ -185,9 +187,11 @@ std::string Recipe::pipeline(bool report,
 }
 
 std::string Recipe::str() const {
+  char alpha[32];
+  std::snprintf(alpha, sizeof(alpha), "%g", smooth);
   return llvm::formatv("weights={0},method={1},smooth={2},activations={3},"
                        "softmax-bits={4},softmax-clip={5},tile={6}",
-                       weights, method, smooth, activations, softmaxBits,
+                       weights, method, alpha, activations, softmaxBits,
                        softmaxClip, tile)
       .str();
 }

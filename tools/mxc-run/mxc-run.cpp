@@ -161,21 +161,6 @@ void progress(const llvm::Twine &stage) {
     llvm::errs() << "[mxc-run] " << stage << "\n";
 }
 
-std::string defaultTokenizer(llvm::StringRef model, int64_t vocab) {
-  llvm::SmallString<256> dir(model);
-  if (!llvm::sys::fs::is_directory(model))
-    llvm::sys::path::remove_filename(dir);
-  for (std::string name :
-       {"tok" + std::to_string(vocab) + ".bin", std::string("tokenizer.bin")}) {
-    llvm::SmallString<256> candidate(dir);
-    llvm::sys::path::append(candidate, name);
-    if (llvm::sys::fs::exists(candidate))
-      return std::string(candidate);
-  }
-  fail("no tokenizer next to '" + model +
-       "' (tok<vocab>.bin or tokenizer.bin); give --tokenizer");
-}
-
 /// The EXAQ softmax on the model's real attention rows: for each layer and
 /// bit width, the clips from the calibration statistics (analytic and
 /// sample optima, observed minimum, -8), applied to every attention row of
@@ -336,7 +321,7 @@ int main(int argc, char **argv) {
     tokenizer = std::move(artifact->tokenizer);
   else
     tokenizer = orFail(Tokenizer::load(
-        defaultTokenizer(modelPath, config.vocab), config.vocab));
+        orFail(findTokenizer(modelPath, config.vocab)), config.vocab));
 
   std::unique_ptr<CompiledModel> compiled;
   LlamaStatistics statistics;

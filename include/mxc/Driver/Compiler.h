@@ -109,6 +109,10 @@ llvm::Expected<std::unique_ptr<CompiledModel>>
 compileAndLoad(mlir::MLIRContext &context, const frontend::LlamaModel &model,
                const CompileOptions &options);
 
+/// The tokenizer next to a checkpoint: tok<vocab>.bin or tokenizer.bin in
+/// its directory (or in it, for a HuggingFace directory).
+llvm::Expected<std::string> findTokenizer(llvm::StringRef model, int64_t vocab);
+
 /// Splits `text` into windows of at most seq_len tokens, BOS first; at most
 /// `limit` windows (0: all).
 std::vector<std::vector<int32_t>> windowsOf(const frontend::Tokenizer &,
@@ -132,10 +136,13 @@ struct Evaluation {
 };
 
 /// Perplexity of `model` on `windows` (every next token after the first of
-/// each window), and the KL from `reference` when given.
+/// each window), and the KL from `reference` when given. With
+/// `referenceLogits`, the reference's logits are kept there per window and
+/// reused by later calls on the same windows.
 Evaluation evaluate(CompiledModel &model, CompiledModel *reference,
                     const std::vector<std::vector<int32_t>> &windows,
-                    const Progress &progress = {});
+                    const Progress &progress = {},
+                    std::vector<std::vector<float>> *referenceLogits = nullptr);
 
 } // namespace mxc::driver
 

@@ -1,0 +1,104 @@
+//===- Report.h - What quantization cost a model ----------------*- C++ -*-===//
+//
+// The quality report of mxc-compile: model size before and after, the local
+// error of every quantized matmul (weight SQNR, output error on the
+// calibration rows), the global effect (perplexity and KL from the float
+// model on an evaluation text) and, per transformer layer, local error next
+// to the global effect of quantizing that layer alone, with the layers
+// where the two disagree flagged (the local/global misalignment of the
+// PTQ-difficulty paper); and a predicted quality from cheap features
+// (parameter count, format bits, RTN SQNR), after the PTQ scaling-law
+// paper.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_DRIVER_REPORT_H
+#define MXC_DRIVER_REPORT_H
+
+#include "mxc/Driver/Compiler.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mxc::driver {
+
+/// One quantized matmul's local error (from its mxc.local_error).
+struct MatmulError {
+  std::string name;
+  int64_t params = 0;
+  double sqnr = 0, rtnSqnr = 0; ///< weight SQNR in dB
+  /// Relative output error MSE / mean square output on the calibration rows
+  /// (needs a Hessian).
+  std::optional<double> relError, rtnRelError;
+};
+
+/// A transformer layer (or the classifier): its matmuls' summed relative
+/// output error, and the KL from the float model when only its weights are
+/// quantized (with the recipe's method, and with RTN).
+struct LayerEffect {
+  std::string name;
+  double localError = 0, rtnLocalError = 0;
+  std::optional<double> kl, rtnKL;
+  int localRank = 0, globalRank = 0; ///< 1 = largest
+  std::vector<std::string> flags;
+};
+
+/// The predicted KL (and so perplexity increase) of RTN weight quantization
+/// from cheap features.
+struct Prediction {
+  int64_t quantizedParams = 0;
+  double bitsPerWeight = 0;
+  /// Parameter-weighted mean of 10^(-SQNR_rtn / 10) over quantized matmuls.
+  double noiseToSignal = 0;
+  double kl = 0;
+  double perplexityIncrease = 0; ///< exp(kl) - 1
+};
+
+/// The fitted law KL = kPredictionScale * NSR^kPredictionExponent and the
+/// measurements it comes from (see predictQuality).
+extern const double kPredictionScale, kPredictionExponent;
+
+struct QualityReport {
+  std::string model, recipe;
+  int64_t params = 0;
+  int64_t floatBytes = 0, compiledBytes = 0;
+  std::vector<MatmulError> matmuls;
+  std::vector<LayerEffect> layers;
+  std::optional<Evaluation> floatEval, eval;
+  std::string evalText;
+  Prediction predicted;
+
+  void printText(llvm::raw_ostream &os) const;
+  void printJSON(llvm::raw_ostream &os) const;
+};
+
+/// The mxc.local_error of every quantized matmul of `module`, in order.
+std::vector<MatmulError> collectLocalErrors(mlir::ModuleOp module);
+
+/// The bytes of the constants `module` uses (weights and tables): packed MX
+/// data and scales at their storage size, floats at 4 bytes.
+int64_t constantBytes(mlir::ModuleOp module);
+
+/// The transformer layer of a matmul name ("layers.3.wq" -> "layers.3.",
+/// "classifier" -> "classifier").
+std::string layerOf(llvm::StringRef matmul);
+
+/// Fills each layer's local errors (the sum over its matmuls), ranks the
+/// local and the global effects (layers without a KL get no global rank)
+/// and flags disagreements: "global-share-<r>x-local-share" when the
+/// layer's share of the summed KL is r >= 2 (or <= 0.5) times its share of
+/// the summed local error, and "local-gain-no-global-gain" when the
+/// recipe's method lowered the local error below RTN's but not the KL.
+void rankAndFlag(std::vector<LayerEffect> &layers,
+                 const std::vector<MatmulError> &matmuls);
+
+/// The prediction from the matmuls' RTN SQNR and sizes, for `bits` bits
+/// per weight element (plus 8 per block of 32 for the scale).
+Prediction predictQuality(const std::vector<MatmulError> &, double bits);
+
+} // namespace mxc::driver
+
+#endif // MXC_DRIVER_REPORT_H
