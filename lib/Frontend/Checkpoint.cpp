@@ -337,17 +337,17 @@ llvm::Error mxc::frontend::writeRandomLlama2c(StringRef path,
     }
   };
   const size_t d = c.dim, h = c.hiddenDim, kv = c.kvDim(), l = c.layers;
-  write(c.vocab * d, 1.0f, 0);                      // embedding
-  write(l * d, 0.1f, 1.0f);                         // rms_att
-  write(l * d * d, 1.0f / std::sqrt(float(d)), 0);  // wq
-  write(l * kv * d, 1.0f / std::sqrt(float(d)), 0); // wk
-  write(l * kv * d, 1.0f / std::sqrt(float(d)), 0); // wv
-  write(l * d * d, 1.0f / std::sqrt(float(d)), 0);  // wo
-  write(l * d, 0.1f, 1.0f);                         // rms_ffn
-  write(l * h * d, 1.0f / std::sqrt(float(d)), 0);  // w1
-  write(l * d * h, 1.0f / std::sqrt(float(h)), 0);  // w2
-  write(l * h * d, 1.0f / std::sqrt(float(d)), 0);  // w3
-  write(d, 0.1f, 1.0f);                             // rms_final
-  write(c.seqLen * c.headDim(), 0.0f, 0);           // legacy RoPE tables
+  write(c.vocab * d, 1.0f / std::sqrt(float(d)), 0); // embedding
+  write(l * d, 0.1f, 1.0f);                          // rms_att
+  write(l * d * d, 1.0f / std::sqrt(float(d)), 0);   // wq
+  write(l * kv * d, 1.0f / std::sqrt(float(d)), 0);  // wk
+  write(l * kv * d, 1.0f / std::sqrt(float(d)), 0);  // wv
+  write(l * d * d, 1.0f / std::sqrt(float(d)), 0);   // wo
+  write(l * d, 0.1f, 1.0f);                          // rms_ffn
+  write(l * h * d, 1.0f / std::sqrt(float(d)), 0);   // w1
+  write(l * d * h, 1.0f / std::sqrt(float(h)), 0);   // w2
+  write(l * h * d, 1.0f / std::sqrt(float(d)), 0);   // w3
+  write(d, 0.1f, 1.0f);                              // rms_final
+  write(c.seqLen * c.headDim(), 0.0f, 0);            // legacy RoPE tables
   return llvm::Error::success();
 }
