@@ -30,20 +30,24 @@ namespace {
 /// Raised for MLIR failures; carries the diagnostics.
 PyObject *mlirErrorType = nullptr;
 
+} // namespace
+
 /// Registers every dialect, extension and pass once per process.
-DialectRegistry &registry() {
+DialectRegistry &mxc::python::registry() {
   static DialectRegistry *instance = [] {
     auto *r = new DialectRegistry();
-    registerAllDialects(*r);
-    registerAllExtensions(*r);
-    registerAllToLLVMIRTranslations(*r);
+    mlir::registerAllDialects(*r);
+    mlir::registerAllExtensions(*r);
+    mlir::registerAllToLLVMIRTranslations(*r);
     ::mxc::registerAllDialects(*r);
-    registerAllPasses();
+    mlir::registerAllPasses();
     ::mxc::registerAllPasses();
     return r;
   }();
   return *instance;
 }
+
+namespace {
 
 /// Collects the diagnostics emitted while alive.
 class DiagnosticCollector {
@@ -98,7 +102,7 @@ private:
 class PyModule {
 public:
   explicit PyModule(const std::string &text)
-      : context(std::make_unique<MLIRContext>(registry())) {
+      : context(std::make_unique<MLIRContext>(mxc::python::registry())) {
     context->loadAllAvailableDialects();
     DiagnosticCollector diagnostics(*context);
     module = parseSourceString<ModuleOp>(text, context.get(), "<python>");

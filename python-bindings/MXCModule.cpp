@@ -10,4 +10,5 @@ PYBIND11_MODULE(_mxc, m) {
       m.def_submodule("ir", "Parse, verify, print and transform mxc IR"));
   mxc::python::populateNumericsModule(
       m.def_submodule("numerics", "The MX numerics library on numpy arrays"));
+  mxc::python::populateModelModule(m);
 }

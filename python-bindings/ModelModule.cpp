@@ -1,0 +1,317 @@
+//===- ModelModule.cpp - mxc.compile, mxc.load, mxc.Model -----------------===//
+//
+// A Llama model compiled by mxc, from Python: compile a checkpoint with a
+// recipe (as mxc-compile does) or load a compiled model, then run it on
+// numpy token arrays, measure perplexity, generate, and save it for mxc-run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "MXCModule.h"
+
+#include "mxc/Driver/Artifact.h"
+#include "mxc/Driver/Compiler.h"
+#include "mxc/Driver/Report.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <random>
+
+namespace py = pybind11;
+using namespace mxc::driver;
+using namespace mxc::frontend;
+
+namespace {
+
+template <typename T> T orRaise(llvm::Expected<T> value) {
+  if (!value)
+    throw std::runtime_error(llvm::toString(value.takeError()));
+  return std::move(*value);
+}
+
+std::string readFile(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    throw std::runtime_error("cannot read '" + path +
+                             "': " + buffer.getError().message());
+  return (*buffer)->getBuffer().str();
+}
+
+py::array_t<float> toArray(std::vector<float> values, int64_t columns) {
+  py::array_t<float> out({static_cast<py::ssize_t>(values.size() / columns),
+                          static_cast<py::ssize_t>(columns)});
+  std::copy(values.begin(), values.end(), out.mutable_data());
+  return out;
+}
+
+std::vector<int32_t>
+toTokens(py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens,
+         int64_t vocab) {
+  if (tokens.ndim() != 1)
+    throw py::value_error("tokens must be a 1-D array of token ids");
+  std::vector<int32_t> out(tokens.size());
+  for (py::ssize_t i = 0; i < tokens.size(); ++i) {
+    int64_t t = tokens.data()[i];
+    if (t < 0 || t >= vocab)
+      throw py::value_error("token id " + std::to_string(t) +
+                            " is outside the vocabulary [0, " +
+                            std::to_string(vocab) + ")");
+    out[i] = static_cast<int32_t>(t);
+  }
+  return out;
+}
+
+/// A compiled model with everything it points into: the context, the
+/// checkpoint's mapped weights, the lowered module, the JIT.
+class PyModel {
+public:
+  /// Compiles a checkpoint.
+  PyModel(const std::string &path, const std::string &recipeText,
+          const std::optional<std::string> &calibrationPath,
+          int64_t calibrationWindows, const std::string &target,
+          const std::optional<std::string> &tokenizerPath)
+      : context(std::make_unique<mlir::MLIRContext>(mxc::python::registry())) {
+    if (target != "cpu")
+      throw py::value_error(
+          "target '" + target +
+          "' is not available: mxc compiles for the CPU ('cpu') so far; "
+          "the CUDA path is not built yet");
+    Recipe recipe = orRaise(Recipe::parse(recipeText));
+    checkpoint = std::make_unique<LlamaModel>(orRaise(loadCheckpoint(path)));
+    config = checkpoint->config;
+    std::string tokPath = tokenizerPath
+                              ? *tokenizerPath
+                              : orRaise(findTokenizer(path, config.vocab));
+    tokenizerBytes = readFile(tokPath);
+    tokenizer =
+        orRaise(Tokenizer::parse(tokenizerBytes, config.vocab, tokPath));
+    if (recipe.needsCalibration() && !calibrationPath)
+      throw py::value_error("the recipe needs calibration statistics (GPTQ, "
+                            "SmoothQuant or a softmax clip chosen from "
+                            "statistics): pass calibration=<text file>");
+    CompileOptions options;
+    options.recipe = recipe;
+    options.report = true;
+    if (calibrationPath) {
+      CompileOptions calibrationOptions;
+      calibrationOptions.calibration = true;
+      std::unique_ptr<CompiledModel> calibration =
+          orRaise(compileAndLoad(*context, *checkpoint, calibrationOptions));
+      std::vector<std::vector<int32_t>> windows =
+          windowsOf(*tokenizer, readFile(*calibrationPath), config.seqLen,
+                    calibrationWindows);
+      if (windows.empty())
+        throw py::value_error("'" + *calibrationPath + "' has no tokens");
+      statistics = calibrate(*calibration, config, windows);
+      options.statistics = &statistics;
+    }
+    options.afterQuantization = [&](mlir::ModuleOp m) {
+      localErrors = collectLocalErrors(m);
+    };
+    module = orRaise(compileModel(*context, *checkpoint, options));
+    this->recipe = recipe.str();
+    load();
+  }
+
+  /// Loads a model compiled by mxc-compile (or saved by save()).
+  explicit PyModel(const std::string &path)
+      : context(std::make_unique<mlir::MLIRContext>(mxc::python::registry())) {
+    Artifact a = orRaise(readArtifact(*context, path));
+    if (!a.tokenizer)
+      throw std::runtime_error("'" + path + "' has no tokenizer");
+    config = a.config;
+    recipe = a.recipe;
+    tokenizer = std::move(a.tokenizer);
+    module = std::move(a.module);
+    load();
+  }
+
+  py::array_t<float>
+  call(py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
+    std::vector<int32_t> ids = checkedWindow(tokens);
+    return toArray(jit->forward(ids), config.vocab);
+  }
+
+  py::array_t<float> decode(
+      py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
+    std::vector<int32_t> ids = toTokens(tokens, config.vocab);
+    if (ids.empty())
+      throw py::value_error("no tokens to decode");
+    std::vector<float> logits = orRaise(jit->decode(ids));
+    return toArray(std::move(logits), config.vocab);
+  }
+
+  double perplexity(const std::string &text, int64_t maxWindows) {
+    std::vector<std::vector<int32_t>> windows =
+        windowsOf(*tokenizer, text, config.seqLen, maxWindows);
+    if (windows.empty())
+      throw py::value_error("the text has no tokens");
+    return evaluate(*jit, nullptr, windows).perplexity;
+  }
+
+  std::string generate(const std::string &prompt, int steps, double temperature,
+                       unsigned seed) {
+    std::vector<int32_t> tokens = tokenizer->encode(prompt, /*bos=*/true);
+    if (static_cast<int64_t>(tokens.size()) > config.seqLen)
+      throw py::value_error("the prompt is longer than the model's sequence "
+                            "length");
+    jit->reset();
+    std::vector<float> logits = orRaise(jit->decode(tokens));
+    const float *last = logits.data() + (tokens.size() - 1) * config.vocab;
+    std::mt19937 rng(seed);
+    std::string out;
+    for (int s = 0;
+         s < steps && static_cast<int64_t>(tokens.size()) < config.seqLen;
+         ++s) {
+      int next;
+      if (temperature <= 0) {
+        next = static_cast<int>(std::max_element(last, last + config.vocab) -
+                                last);
+      } else {
+        double m = *std::max_element(last, last + config.vocab);
+        std::vector<double> p(config.vocab);
+        for (int64_t i = 0; i < config.vocab; ++i)
+          p[i] = std::exp((last[i] - m) / temperature);
+        next = std::discrete_distribution<int>(p.begin(), p.end())(rng);
+      }
+      if (next == Tokenizer::kEos || next == Tokenizer::kBos)
+        break;
+      out += tokenizer->decode(tokens.back(), next);
+      tokens.push_back(next);
+      logits = orRaise(jit->decode(next));
+      last = logits.data();
+    }
+    return out;
+  }
+
+  void save(const std::string &path) {
+    if (tokenizerBytes.empty())
+      throw std::runtime_error("a loaded model is already a file; copy it");
+    attachModelInfo(*module, config, orRaise(Recipe::parse(recipe)),
+                    tokenizerBytes);
+    llvm::Error e = writeBytecode(*module, path);
+    for (llvm::StringRef name : {"mxc.model", "mxc.recipe", "mxc.tokenizer"})
+      (*module)->removeAttr(name);
+    if (e)
+      throw std::runtime_error(llvm::toString(std::move(e)));
+  }
+
+  std::vector<int32_t> encode(const std::string &text, bool bos) const {
+    return tokenizer->encode(text, bos);
+  }
+
+  py::dict configDict() const {
+    py::dict d;
+    d["dim"] = config.dim;
+    d["hidden_dim"] = config.hiddenDim;
+    d["layers"] = config.layers;
+    d["heads"] = config.heads;
+    d["kv_heads"] = config.kvHeads;
+    d["vocab"] = config.vocab;
+    d["seq_len"] = config.seqLen;
+    return d;
+  }
+
+  py::list localErrorList() const {
+    py::list out;
+    for (const MatmulError &m : localErrors) {
+      py::dict d;
+      d["name"] = m.name;
+      d["parameters"] = m.params;
+      d["weight_sqnr_db"] = m.sqnr;
+      d["rtn_weight_sqnr_db"] = m.rtnSqnr;
+      d["relative_output_error"] =
+          m.relError ? py::cast(*m.relError) : py::none();
+      d["rtn_relative_output_error"] =
+          m.rtnRelError ? py::cast(*m.rtnRelError) : py::none();
+      out.append(d);
+    }
+    return out;
+  }
+
+  std::string recipe;
+  int64_t position() const { return jit->getPosition(); }
+  void reset() { jit->reset(); }
+
+private:
+  void load() { jit = orRaise(CompiledModel::create(*module, config)); }
+
+  std::vector<int32_t> checkedWindow(
+      py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
+    std::vector<int32_t> ids = toTokens(tokens, config.vocab);
+    if (ids.empty() || static_cast<int64_t>(ids.size()) > config.seqLen)
+      throw py::value_error("a window has 1 to seq_len (" +
+                            std::to_string(config.seqLen) + ") tokens, not " +
+                            std::to_string(ids.size()));
+    return ids;
+  }
+
+  std::unique_ptr<mlir::MLIRContext> context;
+  std::unique_ptr<LlamaModel> checkpoint;
+  LlamaConfig config;
+  std::optional<Tokenizer> tokenizer;
+  std::string tokenizerBytes;
+  LlamaStatistics statistics;
+  std::vector<MatmulError> localErrors;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::unique_ptr<CompiledModel> jit;
+};
+
+} // namespace
+
+void mxc::python::populateModelModule(py::module_ m) {
+  py::class_<PyModel>(
+      m, "Model",
+      "A Llama model compiled by mxc for the CPU (JIT). Call it on a 1-D "
+      "array of token ids for the logits of every position.")
+      .def("__call__", &PyModel::call, py::arg("tokens"),
+           "Logits [len(tokens), vocab] (float32) of the prefill of one "
+           "window (@forward; token i at position i).")
+      .def("decode", &PyModel::decode, py::arg("tokens"),
+           "Runs tokens at the current position with the KV cache "
+           "(@decode) and advances; logits [len(tokens), vocab].")
+      .def("reset", &PyModel::reset, "Back to position 0.")
+      .def_property_readonly("position", &PyModel::position)
+      .def("perplexity", &PyModel::perplexity, py::arg("text"),
+           py::arg("max_windows") = 0,
+           "Perplexity on `text` in windows of at most seq_len tokens, BOS "
+           "first (max_windows 0: all), as mxc-run --perplexity.")
+      .def("generate", &PyModel::generate, py::arg("prompt"),
+           py::arg("steps") = 64, py::arg("temperature") = 0.0,
+           py::arg("seed") = 1,
+           "Continues `prompt` (greedy at temperature 0); returns the new "
+           "text.")
+      .def("encode", &PyModel::encode, py::arg("text"), py::arg("bos") = true,
+           "Token ids of `text` (BOS first by default).")
+      .def("save", &PyModel::save, py::arg("path"),
+           "Writes the compiled model for mxc-run / mxc.load.")
+      .def_property_readonly("config", &PyModel::configDict)
+      .def_readonly("recipe", &PyModel::recipe)
+      .def_property_readonly(
+          "local_errors", &PyModel::localErrorList,
+          "Per quantized matmul: weight SQNR (dB) and relative output error "
+          "on the calibration rows, the method's and RTN's.");
+  m.def(
+      "compile",
+      [](const std::string &model, const std::string &recipe,
+         std::optional<std::string> calibration, int64_t calibrationWindows,
+         const std::string &target, std::optional<std::string> tokenizer) {
+        return std::make_unique<PyModel>(model, recipe, calibration,
+                                         calibrationWindows, target, tokenizer);
+      },
+      py::arg("model"), py::arg("recipe") = "float",
+      py::arg("calibration") = py::none(), py::arg("calibration_windows") = 0,
+      py::arg("target") = "cpu", py::arg("tokenizer") = py::none(),
+      "Compiles a llama2.c checkpoint or HuggingFace directory with a "
+      "recipe (a preset such as 'w4a8-smooth-gptq-sm2', optionally followed "
+      "by ',key=value' overrides), calibrating on the `calibration` text "
+      "file when the recipe needs statistics; as mxc-compile.");
+  m.def(
+      "load",
+      [](const std::string &path) { return std::make_unique<PyModel>(path); },
+      py::arg("path"), "Loads a model compiled by mxc-compile.");
+}
