@@ -2,6 +2,7 @@
 
 #include "mxc/InitAll.h"
 #include "mxc/Conversion/Passes.h"
+#include "mxc/GPU/Passes.h"
 #include "mxc/IR/MXCDialect.h"
 #include "mxc/Pipelines/Pipelines.h"
 #include "mxc/Transforms/Passes.h"
@@ -16,4 +17,5 @@ void mxc::registerAllPasses() {
   mlir::mxc::registerMXCConversionPasses();
   mlir::mxc::registerMXCTransformsPasses();
   mlir::mxc::registerCPUPipeline();
+  mlir::mxc::registerGPUPasses();
 }

@@ -25,6 +25,7 @@ llvm_config.add_tool_substitutions(
         ToolSubst("mlir-runner", unresolved="fatal"),
         ToolSubst("mxc-run", unresolved="fatal"),
         ToolSubst("mxc-compile", unresolved="fatal"),
+        ToolSubst("mxc-kernels", unresolved="fatal"),
         ToolSubst("mxc-example-model", unresolved="fatal"),
     ],
     [config.mxc_tools_dir, config.llvm_tools_dir],
@@ -47,3 +48,26 @@ shared = os.path.normpath(os.path.join(config.mxc_src_root, "..", "shared"))
 config.substitutions.append(("%shared", shared))
 if os.path.isdir(os.path.join(shared, "models", "stories260K")):
     config.available_features.add("shared-models")
+
+# The CUDA toolkit's ptxas (cubins are assembled on machines without a GPU).
+cuda_root = os.environ.get("MXC_CUDA_TOOLKIT", "/usr/local/cuda")
+ptxas = os.path.join(cuda_root, "bin", "ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+config.substitutions.append(("%cuda_toolkit", cuda_root))
+
+# A CUDA driver with a device: GPU execution tests run only there.
+def has_cuda_gpu():
+    try:
+        import ctypes
+        cuda = ctypes.CDLL("libcuda.so.1")
+        count = ctypes.c_int(0)
+        return (cuda.cuInit(0) == 0 and
+                cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and
+                count.value > 0)
+    except OSError:
+        return False
+
+if has_cuda_gpu():
+    config.available_features.add("cuda-gpu")

@@ -1,0 +1,91 @@
+//===- Kernels.h - MX GPU kernels as gpu.func ---------------------*- C++
+//-*-===//
+//
+// Builders of the GPU kernels mxc generates, as gpu.func in a gpu.module,
+// for the NVVM path (convert-gpu-to-nvvm, gpu-module-to-binary). Every
+// kernel takes memrefs (the expanded descriptor ABI of the LLVM lowering:
+// allocated and aligned pointer, offset, then sizes and strides) and index
+// scalars; the kernel ABI each builder documents is what the runtime and the
+// GPU test runner launch.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_GPU_KERNELS_H
+#define MXC_GPU_KERNELS_H
+
+#include "mxc/Numerics/Formats.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+
+#include <string>
+
+namespace mlir::mxc::kernels {
+
+/// Threads per block of the GEMV kernel: one warp per output row.
+constexpr int64_t kGemvWarpsPerBlock = 4;
+/// Threads per block of the softmax kernels: one block per row.
+constexpr int64_t kSoftmaxThreads = 256;
+
+struct GemvOptions {
+  ::mxc::numerics::ElemFormat format = ::mxc::numerics::ElemFormat::E2M1;
+  /// Activation rows (the decode batch), 1 to 16.
+  int64_t batch = 1;
+  /// Decode FP8 E4M3 with the native conversion (cvt...e4m3x2, sm_89 and
+  /// newer) instead of integer bit operations.
+  bool nativeFP8 = true;
+};
+
+/// The kernel's name: "mx_gemv_<format>_b<batch>".
+std::string gemvKernelName(const GemvOptions &options);
+
+/// Adds to `module` the MX GEMV
+///   y[b, n] = sum_k x[b, k] * W[n, k]     (b < batch, n < N, k < K)
+/// as gpu.func @<gemvKernelName>(%w: memref<?xi32>, %scales: memref<?xi8>,
+///   %x: memref<?xf32>, %y: memref<?xf32>, %n: index, %k: index) kernel,
+/// where W is MX (`format`, blocks of 32 along k; K a multiple of 32): %w is
+/// its packed storage row after row (K * bits / 32 words per row), %scales
+/// its E8M0 bytes [N, K/32], %x is [batch, K] and %y [batch, N] row-major.
+/// Launch with blocks of 32 * kGemvWarpsPerBlock threads and
+/// ceil(N / kGemvWarpsPerBlock) blocks: warp w of block i computes row
+/// i * kGemvWarpsPerBlock + w; its lane l walks blocks l, l + 32, ... of the
+/// row, loads each block's packed codes once with 8- or 16-byte vector
+/// loads, decodes them in registers from the 32-bit words (FP4 and FP6 by
+/// placing sign, exponent and mantissa bits into an f16 bit pattern, which
+/// is exact up to a power of two folded into the scale; FP8 E4M3 with the
+/// native conversion when `nativeFP8`), applies the block's E8M0 scale to
+/// the block's partial sum and accumulates in f32; the warp reduces with
+/// shuffles and lane 0 writes y.
+::mlir::gpu::GPUFuncOp buildGemvKernel(OpBuilder &b,
+                                       ::mlir::gpu::GPUModuleOp module,
+                                       const GemvOptions &options);
+
+struct SoftmaxOptions {
+  /// 0: the exact softmax; 1 to 8: EXAQ with this many bits.
+  int bits = 0;
+};
+
+/// The kernel's name: "mx_softmax_exact" or "mx_softmax_exaq<bits>".
+std::string softmaxKernelName(const SoftmaxOptions &options);
+
+/// Adds to `module` a row softmax
+///   gpu.func @<softmaxKernelName>(%x: memref<?xf32>, %y: memref<?xf32>,
+///     %n: index[, %clip: f32, %inverse_step: f32,
+///     %table: memref<?xf32>, %counts: memref<?xi32>]) kernel
+/// over rows of n values of %x ([rows, n], row-major), one block of
+/// kSoftmaxThreads threads per row. The exact kernel computes the row max,
+/// then sum(exp(x - max)), then exp(x - max) / sum. The EXAQ kernel computes
+/// the row max, the code of every x - max (numerics::ExaqQuantizer::code
+/// with the given clip and 1/step), per-row code counts in shared memory
+/// (also written to %counts, [rows, 2^bits]), the sum as one dot product of
+/// the counts with the 2^bits-entry LUT %table (numerics exponentTable, read
+/// into shared memory), and y = LUT[code] / sum: the exponentials of the
+/// accumulation phase become 2^bits multiply-adds, bit-exact with
+/// numerics::exaqSoftmaxRow.
+::mlir::gpu::GPUFuncOp buildSoftmaxKernel(OpBuilder &b,
+                                          ::mlir::gpu::GPUModuleOp module,
+                                          const SoftmaxOptions &options);
+
+} // namespace mlir::mxc::kernels
+
+#endif // MXC_GPU_KERNELS_H

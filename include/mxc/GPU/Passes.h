@@ -1,0 +1,45 @@
+//===- Passes.h - mxc GPU kernel generation ---------------------*- C++ -*-===//
+
+#ifndef MXC_GPU_PASSES_H
+#define MXC_GPU_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::mxc {
+
+#define GEN_PASS_DECL
+#include "mxc/GPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mxc/GPU/Passes.h.inc"
+
+/// Options of the `mxc-gpu-to-binary` pipeline.
+struct GPUToBinaryOptions : public PassPipelineOptions<GPUToBinaryOptions> {
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa (PTX text), bin (cubin, runs ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit", llvm::cl::desc("CUDA toolkit root (ptxas, libdevice)"),
+      llvm::cl::init("/usr/local/cuda")};
+};
+
+/// gpu.module(scf -> cf, convert-gpu-to-nvvm), then gpu-module-to-binary.
+void buildGPUToBinaryPipeline(OpPassManager &pm,
+                              const GPUToBinaryOptions &options);
+
+/// Registers the GPU passes and `mxc-gpu-to-binary`.
+void registerGPUPasses();
+
+} // namespace mlir::mxc
+
+#endif // MXC_GPU_PASSES_H

@@ -1,0 +1,108 @@
+//===- KernelsPass.cpp - mxc-gpu-kernels, mxc-gpu-to-binary ---------------===//
+
+#include "mxc/GPU/Kernels.h"
+#include "mxc/GPU/Passes.h"
+
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+namespace mlir::mxc {
+#define GEN_PASS_DEF_MXCGPUKERNELSPASS
+#include "mxc/GPU/Passes.h.inc"
+} // namespace mlir::mxc
+
+using namespace mlir;
+using namespace mlir::mxc;
+namespace num = ::mxc::numerics;
+
+namespace {
+
+struct MXCGPUKernelsPass
+    : mlir::mxc::impl::MXCGPUKernelsPassBase<MXCGPUKernelsPass> {
+  using MXCGPUKernelsPassBase::MXCGPUKernelsPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    int smVersion = 0;
+    if (!StringRef(chip).starts_with("sm_") ||
+        StringRef(chip)
+            .drop_front(3)
+            .take_while(llvm::isDigit)
+            .getAsInteger(10, smVersion)) {
+      module.emitError() << "mxc-gpu-kernels: chip must be sm_XY, not '" << chip
+                         << "'";
+      return signalPassFailure();
+    }
+    SmallVector<kernels::GemvOptions> gemvs;
+    SmallVector<std::string> formats(gemvFormats.begin(), gemvFormats.end());
+    if (formats.empty())
+      for (num::ElemFormat f : num::kAllElemFormats)
+        formats.push_back(std::string(num::getFormatInfo(f).name));
+    SmallVector<int64_t> rows(batches.begin(), batches.end());
+    if (rows.empty())
+      rows.push_back(1);
+    for (const std::string &name : formats) {
+      std::optional<num::ElemFormat> f = num::parseElemFormat(name);
+      if (!f) {
+        module.emitError() << "mxc-gpu-kernels: unknown format '" << name
+                           << "'";
+        return signalPassFailure();
+      }
+      for (int64_t batch : rows) {
+        if (batch < 1 || batch > 16) {
+          module.emitError()
+              << "mxc-gpu-kernels: batch must be 1 to 16, not " << batch;
+          return signalPassFailure();
+        }
+        gemvs.push_back({*f, batch, /*nativeFP8=*/smVersion >= 89});
+      }
+    }
+    for (int64_t bits : softmaxBits)
+      if (bits < 0 || bits > 8) {
+        module.emitError() << "mxc-gpu-kernels: softmax bits must be 0 "
+                              "(exact) to 8, not "
+                           << bits;
+        return signalPassFailure();
+      }
+
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(ctx);
+    b.setInsertionPointToEnd(module.getBody());
+    // PTX 8.0 (CUDA 12.0) knows every chip up to sm_90.
+    auto target = NVVM::NVVMTargetAttr::get(
+        ctx, /*optLevel=*/3, "nvptx64-nvidia-cuda", chip, "+ptx80");
+    auto gpuModule = gpu::GPUModuleOp::create(b, module.getLoc(), "mxc_kernels",
+                                              b.getArrayAttr({target}));
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    b.getUnitAttr());
+    for (const kernels::GemvOptions &o : gemvs)
+      kernels::buildGemvKernel(b, gpuModule, o);
+    for (int64_t bits : softmaxBits)
+      kernels::buildSoftmaxKernel(b, gpuModule, {static_cast<int>(bits)});
+  }
+};
+
+} // namespace
+
+void mlir::mxc::buildGPUToBinaryPipeline(OpPassManager &pm,
+                                         const GPUToBinaryOptions &options) {
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::mxc::registerGPUPasses() {
+  registerMXCGPUPasses();
+  PassPipelineRegistration<GPUToBinaryOptions>(
+      "mxc-gpu-to-binary",
+      "Lower every gpu.module to NVVM and serialize it (PTX, cubin or "
+      "fatbin) with the CUDA toolkit",
+      buildGPUToBinaryPipeline);
+}

@@ -1,0 +1,28 @@
+// mxc-gpu-kernels builds the kernels as gpu.func in a gpu.module with an
+// NVVM target; bad options are one clear error each.
+
+// RUN: mxc-opt %s --mxc-gpu-kernels="chip=sm_90 gemv-formats=mxfp4 batches=2 softmax-bits=0,2" | FileCheck %s
+// CHECK: module attributes {gpu.container_module}
+// CHECK: gpu.module @mxc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
+// CHECK: gpu.func @mx_gemv_mxfp4_b2(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// One 16-byte load of the block's 32 FP4 codes, then 2 x 8 loads of x.
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
+// CHECK-COUNT-16: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.func @mx_softmax_exact(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK: math.exp
+// CHECK: gpu.func @mx_softmax_exaq2(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xi32, #gpu.address_space<workgroup>>) kernel
+// CHECK-NOT: math.exp
+// CHECK: memref.atomic_rmw addi
+// CHECK-NOT: math.exp
+// CHECK: gpu.return
+
+// RUN: not mxc-opt %s --mxc-gpu-kernels="chip=gfx90a" 2>&1 | FileCheck %s --check-prefix=CHIP
+// CHIP: error: mxc-gpu-kernels: chip must be sm_XY, not 'gfx90a'
+// RUN: not mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp5" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// FORMAT: error: mxc-gpu-kernels: unknown format 'mxfp5'
+// RUN: not mxc-opt %s --mxc-gpu-kernels="batches=17" 2>&1 | FileCheck %s --check-prefix=BATCH
+// BATCH: error: mxc-gpu-kernels: batch must be 1 to 16, not 17
+// RUN: not mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4 softmax-bits=9" 2>&1 | FileCheck %s --check-prefix=BITS
+// BITS: error: mxc-gpu-kernels: softmax bits must be 0 (exact) to 8, not 9
+module {}

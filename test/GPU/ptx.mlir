@@ -1,0 +1,42 @@
+// The PTX of each kernel (no GPU needed): vector loads of the packed codes,
+// the conversions meant, FMA accumulation, warp shuffles, no local memory.
+
+// RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxfp8_e4m3,mxfp6_e2m3,mxfp4,mxint8 --softmax-bits=0,2 | FileCheck %s --check-prefix=SM90
+// SM90: .target sm_90
+// SM90-NOT: .local
+// SM90-LABEL: .entry mx_gemv_mxfp8_e4m3_b1(
+// Two 16-byte loads hold the block's 32 E4M3 codes; sm_90 converts them
+// natively, two at a time.
+// SM90: ld.global.v4.b32
+// SM90: ld.global.v4.b32
+// SM90-COUNT-16: cvt.rn.f16x2.e4m3x2
+// SM90: fma.rn.f32
+// SM90-COUNT-5: shfl.sync.bfly.b32
+// SM90-LABEL: .entry mx_gemv_mxfp6_e2m3_b1(
+// 24 bytes of E2M3 codes: three 8-byte loads.
+// SM90-COUNT-3: ld.global.v2.b32
+// SM90: cvt.f32.f16
+// SM90-LABEL: .entry mx_gemv_mxfp4_b1(
+// SM90: ld.global.v4.b32
+// SM90-NOT: e4m3x2
+// SM90: cvt.f32.f16
+// SM90-LABEL: .entry mx_gemv_mxint8_b1(
+// SM90: cvt.rn.f32.s16
+// SM90-LABEL: .entry mx_softmax_exact(
+// SM90: ex2.approx
+// SM90: {{rcp|div}}.rn.f32
+// SM90-LABEL: .entry mx_softmax_exaq2(
+// The accumulation phase is a shared-memory histogram: no exponentials.
+// SM90-NOT: ex2
+// SM90: atom.shared.add.u32
+// SM90-NOT: ex2
+// SM90: div.rn.f32
+// SM90-NOT: ex2
+
+// sm_80 has no FP8 conversion instruction: E4M3 is decoded with integer
+// operations.
+// RUN: mxc-kernels --chip=sm_80 --gemv-formats=mxfp8_e4m3 | FileCheck %s --check-prefix=SM80
+// SM80: .target sm_80
+// SM80-NOT: e4m3x2
+// SM80: cvt.f32.f16
+// SM80-NOT: e4m3x2
