@@ -17,6 +17,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 config.substitutions.append(("%mxc_src_root", config.mxc_src_root))
+config.substitutions.append(("%mxc_tools_dir", config.mxc_tools_dir))
 
 llvm_config.add_tool_substitutions(
     [
@@ -26,6 +27,7 @@ llvm_config.add_tool_substitutions(
         ToolSubst("mxc-run", unresolved="fatal"),
         ToolSubst("mxc-compile", unresolved="fatal"),
         ToolSubst("mxc-kernels", unresolved="fatal"),
+        ToolSubst("mxc-gpu-runner", unresolved="ignore"),
         ToolSubst("mxc-example-model", unresolved="fatal"),
     ],
     [config.mxc_tools_dir, config.llvm_tools_dir],
@@ -71,3 +73,8 @@ def has_cuda_gpu():
 
 if has_cuda_gpu():
     config.available_features.add("cuda-gpu")
+
+# mxc's CUDA runtime (dlopen of libcuda; it links everywhere).
+config.substitutions.append(
+    ("%mxc_cuda_runtime",
+     os.path.join(config.mxc_obj_root, "lib", "libmxc_cuda_runtime.so")))

@@ -1,0 +1,362 @@
+//===- CudaRuntime.cpp - The CUDA driver, loaded at run time --------------===//
+
+#include "CudaRuntime.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <mutex>
+#include <type_traits>
+
+namespace {
+
+// The few driver types and constants used, so that no CUDA header is needed.
+using CUresult = int;
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;
+using Handle = void *; // CUcontext, CUmodule, CUfunction, CUstream, CUevent
+constexpr int kMultiprocessorCount = 16, kL2CacheSize = 38,
+              kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
+
+/// The driver entry points, resolved once from libcuda.so.1.
+struct Driver {
+#define MXC_CUDA_FUNCTIONS(X)                                                  \
+  X(cuInit, CUresult(unsigned))                                                \
+  X(cuGetErrorString, CUresult(CUresult, const char **))                       \
+  X(cuDeviceGetCount, CUresult(int *))                                         \
+  X(cuDeviceGet, CUresult(CUdevice *, int))                                    \
+  X(cuDeviceGetName, CUresult(char *, int, CUdevice))                          \
+  X(cuDeviceGetAttribute, CUresult(int *, int, CUdevice))                      \
+  X(cuDevicePrimaryCtxRetain, CUresult(Handle *, CUdevice))                    \
+  X(cuCtxSetCurrent, CUresult(Handle))                                         \
+  X(cuCtxSynchronize, CUresult())                                              \
+  X(cuModuleLoadData, CUresult(Handle *, const void *))                        \
+  X(cuModuleUnload, CUresult(Handle))                                          \
+  X(cuModuleGetFunction, CUresult(Handle *, Handle, const char *))             \
+  X(cuLaunchKernel,                                                            \
+    CUresult(Handle, unsigned, unsigned, unsigned, unsigned, unsigned,         \
+             unsigned, unsigned, Handle, void **, void **))                    \
+  X(cuMemAlloc_v2, CUresult(CUdeviceptr *, size_t))                            \
+  X(cuMemAllocManaged, CUresult(CUdeviceptr *, size_t, unsigned))              \
+  X(cuMemFree_v2, CUresult(CUdeviceptr))                                       \
+  X(cuMemcpyHtoD_v2, CUresult(CUdeviceptr, const void *, size_t))              \
+  X(cuMemcpyDtoH_v2, CUresult(void *, CUdeviceptr, size_t))                    \
+  X(cuMemcpyDtoD_v2, CUresult(CUdeviceptr, CUdeviceptr, size_t))               \
+  X(cuMemcpyAsync, CUresult(CUdeviceptr, CUdeviceptr, size_t, Handle))         \
+  X(cuMemsetD32_v2, CUresult(CUdeviceptr, unsigned, size_t))                   \
+  X(cuMemsetD32Async, CUresult(CUdeviceptr, unsigned, size_t, Handle))         \
+  X(cuMemsetD16Async, CUresult(CUdeviceptr, unsigned short, size_t, Handle))   \
+  X(cuMemHostRegister_v2, CUresult(void *, size_t, unsigned))                  \
+  X(cuMemHostUnregister, CUresult(void *))                                     \
+  X(cuStreamCreate, CUresult(Handle *, unsigned))                              \
+  X(cuStreamDestroy_v2, CUresult(Handle))                                      \
+  X(cuStreamSynchronize, CUresult(Handle))                                     \
+  X(cuStreamWaitEvent, CUresult(Handle, Handle, unsigned))                     \
+  X(cuEventCreate, CUresult(Handle *, unsigned))                               \
+  X(cuEventDestroy_v2, CUresult(Handle))                                       \
+  X(cuEventRecord, CUresult(Handle, Handle))                                   \
+  X(cuEventSynchronize, CUresult(Handle))                                      \
+  X(cuEventElapsedTime, CUresult(float *, Handle, Handle))
+#define MXC_DECLARE(name, type) std::add_pointer_t<type> name = nullptr;
+  MXC_CUDA_FUNCTIONS(MXC_DECLARE)
+#undef MXC_DECLARE
+
+  std::string failure; // empty once loaded and initialized
+  CUdevice device = 0;
+  Handle context = nullptr;
+};
+
+Driver &driver() {
+  static Driver d;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char *why = dlerror();
+      d.failure = std::string("no CUDA driver found (") +
+                  (why ? why : "libcuda.so.1") + ")";
+      return;
+    }
+#define MXC_RESOLVE(name, type)                                                \
+  d.name = reinterpret_cast<std::add_pointer_t<type>>(dlsym(lib, #name));      \
+  if (!d.name) {                                                               \
+    d.failure = "the CUDA driver lacks " #name;                                \
+    return;                                                                    \
+  }
+    MXC_CUDA_FUNCTIONS(MXC_RESOLVE)
+#undef MXC_RESOLVE
+    int count = 0;
+    if (d.cuInit(0) != 0 || d.cuDeviceGetCount(&count) != 0 || count == 0) {
+      d.failure = "no CUDA device";
+      return;
+    }
+    if (d.cuDeviceGet(&d.device, 0) != 0 ||
+        d.cuDevicePrimaryCtxRetain(&d.context, d.device) != 0 ||
+        d.cuCtxSetCurrent(d.context) != 0)
+      d.failure = "cannot create a context on CUDA device 0";
+  });
+  return d;
+}
+
+[[noreturn]] void die(const std::string &message) {
+  std::fprintf(stderr, "mxc-cuda: %s\n", message.c_str());
+  std::fflush(stderr);
+  std::exit(1);
+}
+
+/// The loaded driver; exits with its failure if there is none.
+Driver &ready() {
+  Driver &d = driver();
+  if (!d.failure.empty())
+    die(d.failure);
+  return d;
+}
+
+void check(CUresult result, const char *call) {
+  if (result == 0)
+    return;
+  const char *message = nullptr;
+  if (driver().cuGetErrorString)
+    driver().cuGetErrorString(result, &message);
+  die(std::string(call) +
+      " failed: " + (message ? message : "error " + std::to_string(result)));
+}
+
+#define MXC_CHECK(call) check(ready().call, #call)
+
+CUdeviceptr ptr(const void *p) { return reinterpret_cast<CUdeviceptr>(p); }
+
+int attribute(int which) {
+  int value = 0;
+  MXC_CHECK(cuDeviceGetAttribute(&value, which, ready().device));
+  return value;
+}
+
+} // namespace
+
+namespace mxc::cuda {
+
+bool tryInitialize(std::string &why) {
+  why = driver().failure;
+  return why.empty();
+}
+
+void initialize() { ready(); }
+
+std::string deviceName() {
+  char name[256] = {0};
+  MXC_CHECK(cuDeviceGetName(name, sizeof(name) - 1, ready().device));
+  return name;
+}
+
+int computeCapability() {
+  return attribute(kComputeCapabilityMajor) * 10 +
+         attribute(kComputeCapabilityMinor);
+}
+
+int multiprocessorCount() { return attribute(kMultiprocessorCount); }
+
+int64_t l2CacheBytes() { return attribute(kL2CacheSize); }
+
+void *allocate(size_t bytes) {
+  CUdeviceptr p = 0;
+  MXC_CHECK(cuMemAlloc_v2(&p, bytes ? bytes : 1));
+  return reinterpret_cast<void *>(p);
+}
+
+void release(void *device) {
+  if (device)
+    MXC_CHECK(cuMemFree_v2(ptr(device)));
+}
+
+void copyToDevice(void *device, const void *host, size_t bytes) {
+  MXC_CHECK(cuMemcpyHtoD_v2(ptr(device), host, bytes));
+}
+
+void copyToHost(void *host, const void *device, size_t bytes) {
+  MXC_CHECK(cuMemcpyDtoH_v2(host, ptr(device), bytes));
+}
+
+void copyDeviceToDevice(void *to, const void *from, size_t bytes) {
+  MXC_CHECK(cuMemcpyDtoD_v2(ptr(to), ptr(from), bytes));
+}
+
+void fill(void *device, uint32_t value, size_t words) {
+  MXC_CHECK(cuMemsetD32_v2(ptr(device), value, words));
+}
+
+void synchronize() { MXC_CHECK(cuCtxSynchronize()); }
+
+Module::Module(const void *image) {
+  MXC_CHECK(cuModuleLoadData(&handle, image));
+}
+
+Module::~Module() {
+  if (handle)
+    check(driver().cuModuleUnload(handle), "cuModuleUnload");
+}
+
+void *Module::function(const std::string &name) const {
+  Handle f = nullptr;
+  if (ready().cuModuleGetFunction(&f, handle, name.c_str()) != 0)
+    die("the GPU module has no kernel '" + name + "'");
+  return f;
+}
+
+Arguments &Arguments::memref(void *device, int64_t size) {
+  uint64_t p = reinterpret_cast<uint64_t>(device);
+  for (uint64_t v : {p, p, uint64_t(0), uint64_t(size), uint64_t(1)})
+    storage.push_back(v);
+  return *this;
+}
+
+Arguments &Arguments::index(int64_t value) {
+  storage.push_back(static_cast<uint64_t>(value));
+  return *this;
+}
+
+Arguments &Arguments::f32(float value) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof(float));
+  storage.push_back(bits);
+  return *this;
+}
+
+void **Arguments::pointers() {
+  pointerList.clear();
+  for (uint64_t &v : storage)
+    pointerList.push_back(&v); // little-endian: a float is in the low bytes
+  return pointerList.data();
+}
+
+void launch(void *function, unsigned gridX, unsigned blockX,
+            Arguments &arguments, unsigned sharedBytes) {
+  MXC_CHECK(cuLaunchKernel(function, gridX, 1, 1, blockX, 1, 1, sharedBytes,
+                           nullptr, arguments.pointers(), nullptr));
+}
+
+Timer::Timer() {
+  MXC_CHECK(cuEventCreate(&begin, 0));
+  MXC_CHECK(cuEventCreate(&end, 0));
+}
+
+Timer::~Timer() {
+  check(driver().cuEventDestroy_v2(begin), "cuEventDestroy");
+  check(driver().cuEventDestroy_v2(end), "cuEventDestroy");
+}
+
+void Timer::start() { MXC_CHECK(cuEventRecord(begin, nullptr)); }
+
+float Timer::stop() {
+  MXC_CHECK(cuEventRecord(end, nullptr));
+  MXC_CHECK(cuEventSynchronize(end));
+  float ms = 0;
+  MXC_CHECK(cuEventElapsedTime(&ms, begin, end));
+  return ms;
+}
+
+} // namespace mxc::cuda
+
+//===----------------------------------------------------------------------===//
+// The runtime ABI of gpu-to-llvm's host code (as mlir_cuda_runtime).
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+void *mgpuModuleLoad(void *data, size_t /*size*/) {
+  Handle module = nullptr;
+  MXC_CHECK(cuModuleLoadData(&module, data));
+  return module;
+}
+
+void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
+  return mgpuModuleLoad(data, 0); // NUL-terminated PTX
+}
+
+void mgpuModuleUnload(void *module) { MXC_CHECK(cuModuleUnload(module)); }
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  Handle f = nullptr;
+  MXC_CHECK(cuModuleGetFunction(&f, module, name));
+  return f;
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t smem, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  MXC_CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
+                           blockZ, smem, stream, params, extra));
+}
+
+void *mgpuStreamCreate() {
+  Handle stream = nullptr;
+  MXC_CHECK(cuStreamCreate(&stream, /*CU_STREAM_NON_BLOCKING=*/1));
+  return stream;
+}
+
+void mgpuStreamDestroy(void *stream) { MXC_CHECK(cuStreamDestroy_v2(stream)); }
+
+void mgpuStreamSynchronize(void *stream) {
+  MXC_CHECK(cuStreamSynchronize(stream));
+}
+
+void mgpuStreamWaitEvent(void *stream, void *event) {
+  MXC_CHECK(cuStreamWaitEvent(stream, event, 0));
+}
+
+void *mgpuEventCreate() {
+  Handle event = nullptr;
+  MXC_CHECK(cuEventCreate(&event, /*CU_EVENT_DISABLE_TIMING=*/2));
+  return event;
+}
+
+void mgpuEventDestroy(void *event) { MXC_CHECK(cuEventDestroy_v2(event)); }
+
+void mgpuEventSynchronize(void *event) { MXC_CHECK(cuEventSynchronize(event)); }
+
+void mgpuEventRecord(void *event, void *stream) {
+  MXC_CHECK(cuEventRecord(event, stream));
+}
+
+void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
+  CUdeviceptr p = 0;
+  if (bytes == 0)
+    return nullptr;
+  if (hostShared)
+    MXC_CHECK(cuMemAllocManaged(&p, bytes, /*CU_MEM_ATTACH_GLOBAL=*/1));
+  else
+    MXC_CHECK(cuMemAlloc_v2(&p, bytes));
+  return reinterpret_cast<void *>(p);
+}
+
+void mgpuMemFree(void *p, void * /*stream*/) {
+  if (p)
+    MXC_CHECK(cuMemFree_v2(ptr(p)));
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
+  MXC_CHECK(cuMemcpyAsync(ptr(dst), ptr(src), bytes, stream));
+}
+
+void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
+  MXC_CHECK(cuMemsetD32Async(ptr(dst), value, count, stream));
+}
+
+void mgpuMemset16(void *dst, unsigned short value, size_t count, void *stream) {
+  MXC_CHECK(cuMemsetD16Async(ptr(dst), value, count, stream));
+}
+
+void mgpuMemHostRegister(void *p, uint64_t bytes) {
+  MXC_CHECK(cuMemHostRegister_v2(p, bytes, 0));
+}
+
+void mgpuMemHostUnregister(void *p) { MXC_CHECK(cuMemHostUnregister(p)); }
+
+void mgpuSetDefaultDevice(int32_t device) {
+  if (device != 0)
+    die("mxc's runtime drives CUDA device 0 only");
+}
+
+} // extern "C"

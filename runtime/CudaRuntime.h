@@ -1,0 +1,98 @@
+//===- CudaRuntime.h - The CUDA driver, loaded at run time ------*- C++ -*-===//
+//
+// mxc's GPU runtime: the CUDA driver API reached through dlopen of
+// libcuda.so.1, so that everything builds and links on machines without a
+// driver. On such a machine the first call fails with one clear line ("no
+// CUDA driver found"). Every driver call is checked; a failure prints the
+// call and the driver's message and exits with status 1.
+//
+// Two faces: the C++ API below (the GPU test and benchmark runner), and the
+// C functions mgpu* that the host code of gpu-to-llvm calls (CudaRuntime.cpp),
+// as upstream's mlir_cuda_runtime provides them.
+//
+// Plain C++17; needs only libc, libstdc++ and, at run time, libcuda.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_RUNTIME_CUDARUNTIME_H
+#define MXC_RUNTIME_CUDARUNTIME_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mxc::cuda {
+
+/// Loads the driver and makes device 0's primary context current. Returns
+/// false with `why` set ("no CUDA driver found ..." or "no CUDA device")
+/// instead of exiting, so callers can skip cleanly.
+bool tryInitialize(std::string &why);
+/// Like tryInitialize, but prints `why` and exits 1 on failure.
+void initialize();
+
+std::string deviceName();
+/// Compute capability as major * 10 + minor (90 for H100).
+int computeCapability();
+int multiprocessorCount();
+/// L2 cache size in bytes.
+int64_t l2CacheBytes();
+
+/// Device memory.
+void *allocate(size_t bytes);
+void release(void *device);
+void copyToDevice(void *device, const void *host, size_t bytes);
+void copyToHost(void *host, const void *device, size_t bytes);
+void copyDeviceToDevice(void *to, const void *from, size_t bytes);
+void fill(void *device, uint32_t value, size_t words);
+void synchronize();
+
+/// A loaded module (cubin, fatbin or NUL-terminated PTX).
+class Module {
+public:
+  explicit Module(const void *image);
+  ~Module();
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+  /// The kernel `name`; exits 1 if the module lacks it.
+  void *function(const std::string &name) const;
+
+private:
+  void *handle = nullptr;
+};
+
+/// Kernel parameters in the LLVM lowering's ABI: a memref<?xT> is its
+/// allocated pointer, aligned pointer, offset, size and stride; an index is
+/// an int64; an f32 a float.
+class Arguments {
+public:
+  Arguments &memref(void *device, int64_t size);
+  Arguments &index(int64_t value);
+  Arguments &f32(float value);
+  /// The pointers cuLaunchKernel takes.
+  void **pointers();
+
+private:
+  std::vector<uint64_t> storage;
+  std::vector<void *> pointerList;
+};
+
+void launch(void *function, unsigned gridX, unsigned blockX,
+            Arguments &arguments, unsigned sharedBytes = 0);
+
+/// Elapsed device time between two points of the stream, in milliseconds.
+class Timer {
+public:
+  Timer();
+  ~Timer();
+  void start();
+  /// Records the end, waits for it, returns milliseconds since start().
+  float stop();
+
+private:
+  void *begin = nullptr, *end = nullptr;
+};
+
+} // namespace mxc::cuda
+
+#endif // MXC_RUNTIME_CUDARUNTIME_H

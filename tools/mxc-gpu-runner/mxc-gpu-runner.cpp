@@ -1,0 +1,370 @@
+//===- mxc-gpu-runner.cpp - Run mxc's GPU kernels: tests and benchmarks ---===//
+//
+//   mxc-gpu-runner test    every kernel against the numerics library
+//   mxc-gpu-runner bench   a table: MX GEMV GB/s against the measured
+//                          device-to-device copy bandwidth; EXAQ against the
+//                          exact softmax
+//   mxc-gpu-runner probe   the device, or why there is none
+//
+// The kernels are the cubins mxc-kernels built for sm_80 and sm_90 (linked
+// in); the expected values come from the numerics library (linked in). It
+// needs libc, libstdc++ and, at run time, libcuda: it is built on the
+// development machine and run on the GPU machine. Without a driver or a
+// device it says so in one line and exits with status 77 (skipped).
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaRuntime.h"
+#include "mxc/Numerics/Exaq.h"
+#include "mxc/Numerics/Formats.h"
+#include "mxc/Numerics/PTQ.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+extern const unsigned char mxc_kernels_sm80[], mxc_kernels_sm90[];
+
+namespace num = mxc::numerics;
+namespace cuda = mxc::cuda;
+
+namespace {
+
+constexpr int kGemvWarps = 4, kSoftmaxThreads = 256;
+constexpr int kSkipped = 77;
+
+/// Device buffer holding a host vector.
+template <typename T> struct Buffer {
+  void *device = nullptr;
+  size_t count = 0;
+  explicit Buffer(size_t n) : device(cuda::allocate(n * sizeof(T))), count(n) {}
+  explicit Buffer(const std::vector<T> &host) : Buffer(host.size()) {
+    cuda::copyToDevice(device, host.data(), host.size() * sizeof(T));
+  }
+  ~Buffer() { cuda::release(device); }
+  std::vector<T> read() const {
+    std::vector<T> host(count);
+    cuda::copyToHost(host.data(), device, count * sizeof(T));
+    return host;
+  }
+};
+
+const unsigned char *kernelImage() {
+  int cc = cuda::computeCapability();
+  if (cc >= 90)
+    return mxc_kernels_sm90;
+  if (cc >= 80)
+    return mxc_kernels_sm80;
+  std::fprintf(stderr,
+               "mxc-gpu-runner: compute capability %d.%d is below "
+               "8.0 (sm_80), the oldest mxc builds for\n",
+               cc / 10, cc % 10);
+  std::exit(kSkipped);
+}
+
+const char *formatName(num::ElemFormat f) {
+  return num::getFormatInfo(f).name.data();
+}
+
+std::string gemvName(num::ElemFormat f, int batch) {
+  return "mx_gemv_" + std::string(formatName(f)) + "_b" + std::to_string(batch);
+}
+
+struct Gemv {
+  std::vector<uint8_t> data, scales; // packed MX weight
+  std::vector<double> dequantized;   // [n, k]
+};
+
+Gemv quantizedWeight(num::ElemFormat f, int64_t n, int64_t k, std::mt19937 &rng,
+                     bool nanRow) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> w(n * k);
+  for (float &v : w)
+    v = normal(rng);
+  // Outliers and a tiny block, so that scales vary.
+  for (int64_t i = 0; i < n * k; i += 97)
+    w[i] *= 40.0f;
+  for (int64_t c = 0; c < std::min<int64_t>(k, 32); ++c)
+    w[(n - 1) * k + c] *= 1e-30f;
+  if (nanRow)
+    w[3] = std::numeric_limits<float>::quiet_NaN();
+  num::QuantizedWeight q = num::rtnQuantize(w.data(), n, k, f, 32);
+  return {q.tensor.data, q.tensor.scales, q.dequantized};
+}
+
+void runGemv(const cuda::Module &module, num::ElemFormat f, int batch,
+             const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
+             const Buffer<float> &x, Buffer<float> &y, int64_t n, int64_t k) {
+  cuda::Arguments args;
+  args.memref(w.device, w.count / 4)
+      .memref(s.device, s.count)
+      .memref(x.device, x.count)
+      .memref(y.device, y.count)
+      .index(n)
+      .index(k);
+  cuda::launch(module.function(gemvName(f, batch)),
+               (n + kGemvWarps - 1) / kGemvWarps, 32 * kGemvWarps, args);
+}
+
+/// The GEMV of every format and batch against float64 sums of the library's
+/// dequantized weights, within the f32 accumulation bound
+/// (K + 2) * 2^-24 * sum |x * w|; a NaN weight makes its row NaN.
+int testGemv(const cuda::Module &module) {
+  std::mt19937 rng(11);
+  int failures = 0, cases = 0;
+  for (num::ElemFormat f : num::kAllElemFormats)
+    for (int batch : {1, 2, 4, 8, 16})
+      for (auto [n, k] :
+           {std::pair<int64_t, int64_t>{67, 96}, {256, 1024}, {1001, 4096}}) {
+        const bool nanRow = batch == 2;
+        Gemv g = quantizedWeight(f, n, k, rng, nanRow);
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> x(batch * k);
+        for (float &v : x)
+          v = normal(rng);
+        Buffer<uint8_t> w(g.data), s(g.scales);
+        Buffer<float> xd(x), y(batch * n);
+        runGemv(module, f, batch, w, s, xd, y, n, k);
+        std::vector<float> got = y.read();
+        double worst = 0;
+        bool ok = true;
+        for (int b = 0; b < batch; ++b)
+          for (int64_t r = 0; r < n; ++r) {
+            double sum = 0, magnitude = 0;
+            for (int64_t c = 0; c < k; ++c) {
+              double p = x[b * k + c] * g.dequantized[r * k + c];
+              sum += p;
+              magnitude += std::fabs(p);
+            }
+            float v = got[b * n + r];
+            if (std::isnan(sum)) {
+              ok &= std::isnan(v);
+              continue;
+            }
+            double bound = (k + 2) * std::ldexp(magnitude, -24) + 1e-37;
+            double error = std::fabs(v - sum);
+            worst = std::max(worst, error / bound);
+            ok &= error <= bound;
+          }
+        ++cases;
+        if (!ok) {
+          ++failures;
+          std::printf("FAIL gemv %s batch %d %lldx%lld: worst error %.2f of "
+                      "the bound\n",
+                      formatName(f), batch, (long long)n, (long long)k, worst);
+        }
+      }
+  std::printf("gemv: %d of %d cases within the f32 accumulation bound\n",
+              cases - failures, cases);
+  return failures;
+}
+
+/// EXAQ softmax bit-exact (values and code counts) with
+/// numerics::exaqSoftmaxRow; the exact kernel within 1e-5 relative (plus
+/// 1e-9 absolute) of float64.
+int testSoftmax(const cuda::Module &module) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  int failures = 0, cases = 0;
+  for (int64_t n : {1, 100, 1000, 4096}) {
+    const int64_t rows = 64;
+    std::vector<float> x(rows * n);
+    for (float &v : x)
+      v = normal(rng);
+    for (int64_t i = 0; i < rows * n; i += 7)
+      x[i] = -INFINITY; // masked
+    for (int64_t c = 0; c < n; ++c)
+      x[1 * n + c] = -INFINITY; // a fully masked row
+    x[2 * n] = NAN;             // a NaN row
+    Buffer<float> xd(x), y(rows * n);
+    for (int bits : {0, 1, 2, 3, 4, 8}) {
+      ++cases;
+      bool ok = true;
+      if (bits == 0) {
+        cuda::Arguments args;
+        args.memref(xd.device, x.size()).memref(y.device, x.size()).index(n);
+        cuda::launch(module.function("mx_softmax_exact"), rows, kSoftmaxThreads,
+                     args);
+        std::vector<float> got = y.read();
+        std::vector<double> want(n);
+        for (int64_t r = 0; r < rows; ++r) {
+          if (r == 2)
+            continue; // NaN row: the exact baseline does not promise NaN.
+          num::softmaxRowF64(&x[r * n], n, want.data());
+          for (int64_t c = 0; c < n; ++c)
+            ok &= std::fabs(got[r * n + c] - want[c]) <= 1e-5 * want[c] + 1e-9;
+        }
+      } else {
+        num::ExaqQuantizer q{bits, bits == 1 ? -3.0 : -8.0};
+        std::vector<float> table = q.exponentTable();
+        Buffer<float> lut(table);
+        Buffer<int32_t> counts(rows * q.levels());
+        cuda::Arguments args;
+        args.memref(xd.device, x.size())
+            .memref(y.device, x.size())
+            .index(n)
+            .f32(q.clipF32())
+            .f32(q.inverseStepF32())
+            .memref(lut.device, table.size())
+            .memref(counts.device, counts.count);
+        cuda::launch(module.function("mx_softmax_exaq" + std::to_string(bits)),
+                     rows, kSoftmaxThreads, args);
+        std::vector<float> got = y.read();
+        std::vector<int32_t> gotCounts = counts.read();
+        std::vector<float> want(n);
+        std::vector<uint32_t> wantCounts;
+        for (int64_t r = 0; r < rows; ++r) {
+          num::exaqSoftmaxRow(q, &x[r * n], n, want.data(), &wantCounts);
+          ok &= std::memcmp(&got[r * n], want.data(), n * sizeof(float)) == 0;
+          for (int c = 0; c < q.levels(); ++c)
+            ok &= gotCounts[r * q.levels() + c] ==
+                  static_cast<int32_t>(wantCounts[c]);
+        }
+      }
+      if (!ok) {
+        ++failures;
+        std::printf("FAIL softmax %s n=%lld\n",
+                    bits ? ("exaq" + std::to_string(bits)).c_str() : "exact",
+                    (long long)n);
+      }
+    }
+  }
+  std::printf("softmax: %d of %d cases exact (EXAQ: bit for bit with the "
+              "library, counts too)\n",
+              cases - failures, cases);
+  return failures;
+}
+
+/// Median of `runs` timings of `body`, each after evicting L2 by writing a
+/// buffer twice its size.
+template <typename F>
+double medianMs(int runs, void *flush, size_t flushWords, F body) {
+  std::vector<double> ms;
+  cuda::Timer timer;
+  for (int i = 0; i < runs; ++i) {
+    if (flush)
+      cuda::fill(flush, i, flushWords);
+    timer.start();
+    body();
+    ms.push_back(timer.stop());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+int bench(const cuda::Module &module) {
+  const size_t flushBytes =
+      std::max<int64_t>(2 * cuda::l2CacheBytes(), 1 << 26);
+  void *flush = cuda::allocate(flushBytes);
+  char date[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof(date), "%Y-%m-%d", std::gmtime(&now));
+  std::printf("# mxc GPU kernels on %s (sm_%d, %d SMs, L2 %lld MiB), %s\n\n",
+              cuda::deviceName().c_str(), cuda::computeCapability(),
+              cuda::multiprocessorCount(),
+              (long long)(cuda::l2CacheBytes() >> 20), date);
+  // Device-to-device copy of 1 GiB: bytes read + written per second.
+  const size_t copyBytes = size_t(1) << 30;
+  void *a = cuda::allocate(copyBytes), *b = cuda::allocate(copyBytes);
+  double copyMs = medianMs(10, nullptr, 0,
+                           [&] { cuda::copyDeviceToDevice(b, a, copyBytes); });
+  cuda::release(a);
+  cuda::release(b);
+  const double copyGBs = 2.0 * copyBytes / copyMs / 1e6;
+  std::printf("device-to-device copy: %.0f GB/s (bytes read + written)\n\n",
+              copyGBs);
+  std::printf("## MX GEMV, batch 1 (L2 flushed before each run; median of "
+              "20)\n\n| format | N x K | time (us) | GB/s | of copy |\n"
+              "|--------|-------|-----------|------|---------|\n");
+  std::mt19937 rng(3);
+  for (auto [rows, cols] :
+       {std::pair<int64_t, int64_t>{4096, 4096}, {14336, 4096}})
+    for (num::ElemFormat f : num::kAllElemFormats) {
+      const int64_t n = rows, k = cols;
+      Gemv g = quantizedWeight(f, n, k, rng, false);
+      std::vector<float> x(k, 0.5f);
+      Buffer<uint8_t> w(g.data), s(g.scales);
+      Buffer<float> xd(x), y(n);
+      double ms = medianMs(20, flush, flushBytes / 4,
+                           [&] { runGemv(module, f, 1, w, s, xd, y, n, k); });
+      double bytes = g.data.size() + g.scales.size() + 4.0 * (k + n);
+      double gbs = bytes / ms / 1e6;
+      std::printf("| %s | %lld x %lld | %.1f | %.0f | %.0f%% |\n",
+                  formatName(f), (long long)n, (long long)k, ms * 1e3, gbs,
+                  100.0 * gbs / copyGBs);
+    }
+  std::printf("\n## Softmax, 4096 rows x 4096 (f32; median of 20)\n\n"
+              "| kernel | time (us) | speed-up over exact |\n"
+              "|--------|-----------|---------------------|\n");
+  const int64_t rows = 4096, n = 4096;
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> x(rows * n);
+  for (float &v : x)
+    v = normal(rng);
+  Buffer<float> xd(x), y(rows * n);
+  double exactMs = 0;
+  for (int bits : {0, 2, 3, 4}) {
+    num::ExaqQuantizer q{bits ? bits : 2, -8.0};
+    std::vector<float> table = q.exponentTable();
+    Buffer<float> lut(table);
+    Buffer<int32_t> counts(rows * q.levels());
+    cuda::Arguments args;
+    args.memref(xd.device, x.size()).memref(y.device, x.size()).index(n);
+    if (bits)
+      args.f32(q.clipF32())
+          .f32(q.inverseStepF32())
+          .memref(lut.device, table.size())
+          .memref(counts.device, counts.count);
+    void *f = module.function(bits ? "mx_softmax_exaq" + std::to_string(bits)
+                                   : std::string("mx_softmax_exact"));
+    double ms = medianMs(20, flush, flushBytes / 4,
+                         [&] { cuda::launch(f, rows, kSoftmaxThreads, args); });
+    if (!bits)
+      exactMs = ms;
+    std::printf("| %s | %.1f | %.2fx |\n",
+                bits ? ("EXAQ " + std::to_string(bits) + "-bit").c_str()
+                     : "exact",
+                ms * 1e3, exactMs / ms);
+  }
+  std::printf("\nSpan-sparse attention: no GPU kernel yet.\n");
+  cuda::release(flush);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string command = argc > 1 ? argv[1] : "";
+  if (command != "test" && command != "bench" && command != "probe") {
+    std::fprintf(stderr,
+                 "usage: mxc-gpu-runner test|bench|probe\n"
+                 "  test   run every mxc GPU kernel against the numerics "
+                 "library\n"
+                 "  bench  print the benchmark tables\n"
+                 "  probe  print the device, or why there is none\n");
+    return 2;
+  }
+  std::string why;
+  if (!cuda::tryInitialize(why)) {
+    std::printf("mxc-gpu-runner: %s; skipped\n", why.c_str());
+    return kSkipped;
+  }
+  std::printf("device: %s (compute capability %d.%d)\n",
+              cuda::deviceName().c_str(), cuda::computeCapability() / 10,
+              cuda::computeCapability() % 10);
+  if (command == "probe")
+    return 0;
+  cuda::Module module(kernelImage());
+  if (command == "bench")
+    return bench(module);
+  int failures = testGemv(module) + testSoftmax(module);
+  std::printf(failures ? "FAILED: %d cases\n" : "all passed\n", failures);
+  return failures ? 1 : 0;
+}
