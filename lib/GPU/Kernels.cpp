@@ -100,8 +100,7 @@ MemRefType dynamic(Type element) {
 }
 
 /// The 32 values of one MX block from its packed 32-bit words, each equal
-/// to the element times 2^factorLog2 (the caller scales the block sum by
-/// 2^-factorLog2).
+/// to the element times 2^factorLog2 (see buildBlockDecode).
 SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
                                ArrayRef<Value> words, int &factorLog2) {
   ImplicitLocOpBuilder &b = k.b;
@@ -115,8 +114,9 @@ SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
   };
   switch (o.format) {
   case num::ElemFormat::E2M1: {
-    // Bits s.ee.m -> f16 s.000ee.m000000000: value * 2^14.
-    factorLog2 = 14;
+    // Bits s.ee.m -> f16 s.000ee.m000000000, whose value is the element's
+    // times 2^-14 (the exponent bias 15 instead of 1), subnormals included.
+    factorLog2 = -14;
     for (int w = 0; w < 4; ++w)
       for (int p = 0; p < 4; ++p) {
         Value t = k.shr(words[w], 8 * p);
@@ -129,10 +129,10 @@ SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
   }
   case num::ElemFormat::E2M3:
   case num::ElemFormat::E3M2: {
-    // s.ee.mmm -> f16 exponent field ee, mantissa mmm (value * 2^14);
-    // s.eee.mm -> exponent eee, mantissa mm (value * 2^12).
+    // s.ee.mmm -> f16 exponent field ee, mantissa mmm (the element times
+    // 2^-14); s.eee.mm -> exponent eee, mantissa mm (times 2^-12).
     const bool e2m3 = o.format == num::ElemFormat::E2M3;
-    factorLog2 = e2m3 ? 14 : 12;
+    factorLog2 = e2m3 ? -14 : -12;
     pairs([&](int e) {
       int bit = 6 * e, w = bit / 32, off = bit % 32;
       Value c = k.shr(words[w], off);
@@ -168,8 +168,9 @@ SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
         v[e + 1] = vector::ExtractOp::create(b, f2, 1);
       }
     } else {
-      // s.eeee.mmm -> f16 exponent field eeee, mantissa mmm: value * 2^8.
-      factorLog2 = 8;
+      // s.eeee.mmm -> f16 exponent field eeee, mantissa mmm: the element
+      // times 2^-8.
+      factorLog2 = -8;
       pairs([&](int e) {
         Value c = k.shr(words[e / 4], 8 * (e % 4));
         return k.orI(k.shl(k.andI(c, 0x7F), 7), k.shl(k.andI(c, 0x80), 8));
@@ -190,6 +191,16 @@ SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
 }
 
 } // namespace
+
+SmallVector<Value> mlir::mxc::kernels::buildBlockDecode(OpBuilder &builder,
+                                                        Location loc,
+                                                        const GemvOptions &o,
+                                                        ArrayRef<Value> words,
+                                                        int &factorLog2) {
+  ImplicitLocOpBuilder b(loc, builder);
+  KernelBuilder k{b};
+  return decodeBlock(k, o, words, factorLog2);
+}
 
 std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   return "mx_gemv_" + std::string(num::getFormatInfo(o.format).name) + "_b" +

@@ -16,12 +16,14 @@
 
 namespace mxc::test {
 void registerTestPasses();
+void registerTestGPUDecodePass();
 } // namespace mxc::test
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mxc::registerAllPasses();
   mxc::test::registerTestPasses();
+  mxc::test::registerTestGPUDecodePass();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -52,13 +52,23 @@ std::string gemvKernelName(const GemvOptions &options);
 /// row, loads each block's packed codes once with 8- or 16-byte vector
 /// loads, decodes them in registers from the 32-bit words (FP4 and FP6 by
 /// placing sign, exponent and mantissa bits into an f16 bit pattern, which
-/// is exact up to a power of two folded into the scale; FP8 E4M3 with the
+/// is exact up to a power of two applied to the block's sum; FP8 E4M3 with the
 /// native conversion when `nativeFP8`), applies the block's E8M0 scale to
 /// the block's partial sum and accumulates in f32; the warp reduces with
 /// shuffles and lane 0 writes y.
 ::mlir::gpu::GPUFuncOp buildGemvKernel(OpBuilder &b,
                                        ::mlir::gpu::GPUModuleOp module,
                                        const GemvOptions &options);
+
+/// The GEMV kernel's decoder of one MX block: the 32 element values (f32)
+/// from the block's `bits` packed 32-bit words, each equal to the element
+/// times 2^factorLog2 (set here: -14 for E2M1 and E2M3, -12 for E3M2, -8 for
+/// E4M3 decoded with integer operations, 0 for E5M2 and native E4M3, 6 for
+/// MXINT8); the kernel multiplies the block's sum by 2^-factorLog2. Exposed so
+/// that the same IR can be checked on the CPU against the numerics library.
+SmallVector<Value> buildBlockDecode(OpBuilder &b, Location loc,
+                                    const GemvOptions &options,
+                                    ArrayRef<Value> words, int &factorLog2);
 
 struct SoftmaxOptions {
   /// 0: the exact softmax; 1 to 8: EXAQ with this many bits.
