@@ -68,6 +68,14 @@ struct MXCGPUKernelsPass
         return signalPassFailure();
       }
 
+    for (int64_t d : attentionHeadDims)
+      if (d <= 0 || d % 32 || d > 128) {
+        module.emitError() << "mxc-gpu-kernels: attention head dimension "
+                              "must be a multiple of 32 up to 128, not "
+                           << d;
+        return signalPassFailure();
+      }
+
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
@@ -82,6 +90,9 @@ struct MXCGPUKernelsPass
       kernels::buildGemvKernel(b, gpuModule, o);
     for (int64_t bits : softmaxBits)
       kernels::buildSoftmaxKernel(b, gpuModule, {static_cast<int>(bits)});
+    for (int64_t d : attentionHeadDims)
+      for (bool sparse : {false, true})
+        kernels::buildAttentionDecodeKernel(b, gpuModule, {d, sparse});
   }
 };
 

@@ -33,6 +33,20 @@
 // SM90: div.rn.f32
 // SM90-NOT: ex2
 
+// Decode attention: 16-byte loads of K rows and V, shuffles for the warp
+// max/sum and to broadcast each key's weight, a barrier before combining
+// the warps.
+// RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxint8 --attention-head-dims=128 | FileCheck %s --check-prefix=ATT
+// ATT-LABEL: .entry mx_attention_decode_dense_d128(
+// ATT-NOT: .local
+// ATT: ld.global.v4.b32
+// ATT: shfl.sync.bfly.b32
+// ATT: shfl.sync.idx.b32
+// ATT: bar.sync
+// ATT-LABEL: .entry mx_attention_decode_sparse_d128(
+// ATT: ld.global.v4.b32
+// ATT: shfl.sync.idx.b32
+
 // sm_80 has no FP8 conversion instruction: E4M3 is decoded with integer
 // operations.
 // RUN: mxc-kernels --chip=sm_80 --gemv-formats=mxfp8_e4m3 | FileCheck %s --check-prefix=SM80

@@ -37,7 +37,8 @@ namespace cuda = mxc::cuda;
 
 namespace {
 
-constexpr int kGemvWarps = 4, kSoftmaxThreads = 256;
+constexpr int kGemvWarps = 4, kSoftmaxThreads = 256, kAttentionThreads = 128,
+              kAttentionTile = 64;
 constexpr int kSkipped = 77;
 
 /// Device buffer holding a host vector.
@@ -242,6 +243,119 @@ int testSoftmax(const cuda::Module &module) {
   return failures;
 }
 
+struct AttentionCase {
+  int64_t heads, kvHeads, d, keys;
+  std::vector<float> q, k, v;
+  std::vector<int32_t> tiles; // kept tiles, ascending
+};
+
+AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
+                            int64_t keys, double maskedFraction,
+                            std::mt19937 &rng) {
+  AttentionCase c{heads, kvHeads, d, keys, {}, {}, {}, {}};
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  c.q.resize(heads * d);
+  c.k.resize(kvHeads * keys * d);
+  c.v.resize(kvHeads * keys * d);
+  for (auto *x : {&c.q, &c.k, &c.v})
+    for (float &e : *x)
+      e = normal(rng);
+  const int64_t tiles = (keys + kAttentionTile - 1) / kAttentionTile;
+  std::vector<int32_t> all(tiles);
+  for (int64_t t = 0; t < tiles; ++t)
+    all[t] = static_cast<int32_t>(t);
+  std::shuffle(all.begin(), all.end(), rng);
+  const int64_t kept = tiles - static_cast<int64_t>(maskedFraction * tiles);
+  c.tiles.assign(all.begin(), all.begin() + kept);
+  std::sort(c.tiles.begin(), c.tiles.end());
+  return c;
+}
+
+void runAttention(const cuda::Module &module, const AttentionCase &c,
+                  bool sparse, const Buffer<float> &q, const Buffer<float> &k,
+                  const Buffer<float> &v, const Buffer<int32_t> &tiles,
+                  Buffer<float> &out) {
+  const int64_t allTiles = (c.keys + kAttentionTile - 1) / kAttentionTile;
+  cuda::Arguments args;
+  args.memref(q.device, q.count)
+      .memref(k.device, k.count)
+      .memref(v.device, v.count)
+      .memref(out.device, out.count)
+      .memref(tiles.device, tiles.count)
+      .index(sparse ? static_cast<int64_t>(c.tiles.size()) : allTiles)
+      .index(c.keys)
+      .index(c.heads)
+      .index(c.kvHeads)
+      .f32(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.d))));
+  cuda::launch(module.function(std::string("mx_attention_decode_") +
+                               (sparse ? "sparse" : "dense") + "_d" +
+                               std::to_string(c.d)),
+               c.heads, kAttentionThreads, args);
+}
+
+/// Decode attention (dense: every key; sparse: the keys of the kept tiles)
+/// against float64, within 2e-5 * max|v| (f32 sums, ex2.approx).
+int testAttention(const cuda::Module &module) {
+  std::mt19937 rng(9);
+  int failures = 0, cases = 0;
+  for (int64_t d : {64, 128})
+    for (int64_t keys : {1, 100, 1000, 4096})
+      for (double masked : {0.0, 0.5, 1.0})
+        for (bool sparse : {false, true}) {
+          if (!sparse && masked > 0)
+            continue;
+          AttentionCase c = attentionCase(8, 2, d, keys, masked, rng);
+          Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * d);
+          std::vector<int32_t> tileList = c.tiles;
+          if (tileList.empty())
+            tileList.push_back(0); // a valid buffer; num_tiles is 0
+          Buffer<int32_t> tiles(tileList);
+          runAttention(module, c, sparse, q, k, v, tiles, out);
+          std::vector<float> got = out.read();
+          const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+          std::vector<int64_t> visible;
+          for (int32_t t : c.tiles)
+            for (int64_t j = t * kAttentionTile;
+                 j < std::min<int64_t>(keys, (t + 1) * kAttentionTile); ++j)
+              visible.push_back(j);
+          bool ok = true;
+          double maxV = 0;
+          for (float e : c.v)
+            maxV = std::max(maxV, static_cast<double>(std::fabs(e)));
+          for (int64_t h = 0; h < c.heads; ++h) {
+            int64_t g = h / (c.heads / c.kvHeads);
+            std::vector<double> score;
+            double m = -INFINITY;
+            for (int64_t j : visible) {
+              double dot = 0;
+              for (int64_t e = 0; e < d; ++e)
+                dot += double(c.q[h * d + e]) * c.k[(g * keys + j) * d + e];
+              score.push_back(dot * scale);
+              m = std::max(m, score.back());
+            }
+            double sum = 0;
+            for (double &x : score)
+              sum += (x = std::exp(x - m));
+            for (int64_t e = 0; e < d; ++e) {
+              double want = 0;
+              for (size_t i = 0; i < visible.size(); ++i)
+                want += score[i] / sum * c.v[(g * keys + visible[i]) * d + e];
+              ok &= std::fabs(got[h * d + e] - want) <= 2e-5 * maxV;
+            }
+          }
+          ++cases;
+          if (!ok) {
+            ++failures;
+            std::printf("FAIL attention %s d=%lld keys=%lld masked=%.0f%%\n",
+                        sparse ? "sparse" : "dense", (long long)d,
+                        (long long)keys, 100 * masked);
+          }
+        }
+  std::printf("attention: %d of %d cases within 2e-5 * max|v| of float64\n",
+              cases - failures, cases);
+  return failures;
+}
+
 /// Median of `runs` timings of `body`, each after evicting L2 by writing a
 /// buffer twice its size.
 template <typename F>
@@ -333,7 +447,26 @@ int bench(const cuda::Module &module) {
                      : "exact",
                 ms * 1e3, exactMs / ms);
   }
-  std::printf("\nSpan-sparse attention: no GPU kernel yet.\n");
+  std::printf("\n## Decode attention, 32 heads over 8 KV heads, d 128 "
+              "(f32; median of 20)\n\nMasked context in runs of %d keys "
+              "(whole KV tiles).\n\n| keys | masked | dense (us) | sparse "
+              "(us) | speed-up |\n|------|--------|------------|-------------"
+              "|----------|\n",
+              kAttentionTile);
+  for (int64_t keys : {4096, 16384})
+    for (double masked : {0.0, 0.25, 0.5, 0.75}) {
+      AttentionCase c = attentionCase(32, 8, 128, keys, masked, rng);
+      Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.d);
+      Buffer<int32_t> tiles(c.tiles);
+      double dense = medianMs(20, flush, flushBytes / 4, [&] {
+        runAttention(module, c, false, q, k, v, tiles, out);
+      });
+      double sparse = medianMs(20, flush, flushBytes / 4, [&] {
+        runAttention(module, c, true, q, k, v, tiles, out);
+      });
+      std::printf("| %lld | %.0f%% | %.1f | %.1f | %.2fx |\n", (long long)keys,
+                  100 * masked, dense * 1e3, sparse * 1e3, dense / sparse);
+    }
   cuda::release(flush);
   return 0;
 }
@@ -364,7 +497,7 @@ int main(int argc, char **argv) {
   cuda::Module module(kernelImage());
   if (command == "bench")
     return bench(module);
-  int failures = testGemv(module) + testSoftmax(module);
+  int failures = testGemv(module) + testSoftmax(module) + testAttention(module);
   std::printf(failures ? "FAILED: %d cases\n" : "all passed\n", failures);
   return failures ? 1 : 0;
 }

@@ -50,6 +50,9 @@ cl::list<int64_t> batches("batches", cl::cat(category), cl::CommaSeparated,
 cl::list<int64_t>
     softmaxBits("softmax-bits", cl::cat(category), cl::CommaSeparated,
                 cl::desc("Softmax kernels: 0 exact, 1-8 EXAQ (default: none)"));
+cl::list<int64_t> attentionHeadDims(
+    "attention-head-dims", cl::cat(category), cl::CommaSeparated,
+    cl::desc("Decode attention kernels for these head dimensions"));
 cl::opt<std::string> output("o", cl::cat(category), cl::desc("Output file"),
                             cl::init("-"));
 cl::opt<std::string>
@@ -65,7 +68,8 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "mxc-kernels: build mxc's GPU kernels (MX "
-                              "GEMV, softmax) as PTX, cubin or fatbin\n");
+                              "GEMV, softmax, decode attention) as PTX, "
+                              "cubin or fatbin\n");
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
@@ -88,6 +92,8 @@ int main(int argc, char **argv) {
     kernels += " batches=" + list(batches);
   if (!softmaxBits.empty())
     kernels += " softmax-bits=" + list(softmaxBits);
+  if (!attentionHeadDims.empty())
+    kernels += " attention-head-dims=" + list(attentionHeadDims);
   std::string pipeline = "mxc-gpu-kernels{" + kernels +
                          "},mxc-gpu-to-binary{format=" + format +
                          " toolkit=" + toolkit + "}";

@@ -96,6 +96,43 @@ std::string softmaxKernelName(const SoftmaxOptions &options);
                                           ::mlir::gpu::GPUModuleOp module,
                                           const SoftmaxOptions &options);
 
+/// Threads per block of the decode attention kernels.
+constexpr int64_t kAttentionThreads = 128;
+/// Keys per KV tile of the decode attention kernels.
+constexpr int64_t kAttentionTile = 64;
+
+struct AttentionDecodeOptions {
+  /// Head dimension D: a multiple of 32, at most 128 (beyond, the per-lane
+  /// state spills).
+  int64_t headDim = 128;
+  /// Walk only the listed KV tiles (span-sparse) instead of all of them.
+  bool sparse = false;
+};
+
+/// The kernel's name: "mx_attention_decode_{dense|sparse}_d<D>".
+std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
+
+/// Adds to `module` the decode attention of one query per head:
+///   gpu.func @<name>(%q: memref<?xf32>, %k: memref<?xf32>,
+///     %v: memref<?xf32>, %out: memref<?xf32>, %tiles: memref<?xi32>,
+///     %num_tiles: index, %keys: index, %heads: index, %kv_heads: index,
+///     %scale: f32) kernel
+/// with q and out [heads, D], k and v [kv_heads, keys, D] (row-major); query
+/// head h reads KV head h / (heads / kv_heads) and sees every key of the
+/// walked tiles below `keys`. The dense kernel walks tiles 0 .. num_tiles-1
+/// and ignores %tiles; the sparse one walks the num_tiles tile indices in
+/// %tiles (a KV-tile mask's kept tiles: whole tiles, as the span table's
+/// mask gives for runs aligned to kAttentionTile keys), so that masked tiles
+/// cost nothing. One block of kAttentionThreads threads per head; each warp
+/// takes every 4th walked tile: a lane scores two keys of the tile against
+/// q (held in shared memory, pre-scaled), the warp updates its running max
+/// and sum (online softmax) and accumulates p * v with each lane owning
+/// D / 32 output dimensions (one vector load per key); the four warps'
+/// states combine through shared memory. No key visible: zeros.
+::mlir::gpu::GPUFuncOp
+buildAttentionDecodeKernel(OpBuilder &b, ::mlir::gpu::GPUModuleOp module,
+                           const AttentionDecodeOptions &options);
+
 } // namespace mlir::mxc::kernels
 
 #endif // MXC_GPU_KERNELS_H

@@ -17,7 +17,10 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
       once with vector loads, decoded in registers, E8M0 scale per block,
       f32 accumulation, one warp per row);
     * `mx_softmax_exact` and `mx_softmax_exaq<bits>` for every entry of
-      `softmax-bits` (0 is the exact kernel).
+      `softmax-bits` (0 is the exact kernel);
+    * `mx_attention_decode_{dense,sparse}_d<D>` for every head dimension in
+      `attention-head-dims`: decode attention over all KV tiles, and over a
+      list of kept tiles (span-sparse).
 
     FP8 E4M3 uses the native conversion from sm_89 on, integer bit operations
     below. Lower the result with `mxc-gpu-to-binary`.
@@ -36,7 +39,10 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
                "Activation rows of the GEMV kernels, 1 to 16 (default: 1)">,
     ListOption<"softmaxBits", "softmax-bits", "int64_t",
                "Softmax kernels: 0 for exact, 1 to 8 for EXAQ (default: "
-               "none)">
+               "none)">,
+    ListOption<"attentionHeadDims", "attention-head-dims", "int64_t",
+               "Decode attention kernels (dense and sparse) for these head "
+               "dimensions, multiples of 32 up to 128 (default: none)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
