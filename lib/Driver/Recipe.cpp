@@ -130,6 +130,10 @@ llvm::Error Recipe::validate() const {
                  "mxint8, none)");
   if (!isFormatOrNone(activations))
     return error("unknown activation format '" + activations + "'");
+  if (activations != "none" && weights == "none")
+    return error("activations=" + activations +
+                 " needs quantized weights: mxc quantizes the inputs of "
+                 "matmuls with MX weights");
   if (method != "rtn" && method != "gptq")
     return error("method must be rtn or gptq, not '" + method + "'");
   if (!(smooth >= 0 && smooth <= 1))

@@ -14,6 +14,38 @@
 // RTNIR: mxc.assemble {{.*}} -> !mxc.mx<64x64xf4E2M1FN>
 // RTNIR: mxc.matmul {{.*}}, !mxc.mx<64x64xf4E2M1FN> -> tensor<?x64xf32>
 
+// Sampling: --temperature with --seed is reproducible; greedy ignores the
+// seed.
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --temperature 1.5 --seed 3 > %t/sample3a.txt
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --temperature 1.5 --seed 3 > %t/sample3b.txt
+// RUN: diff %t/sample3a.txt %t/sample3b.txt
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --seed 3 > %t/greedy3.txt
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --seed 4 > %t/greedy4.txt
+// RUN: diff %t/greedy3.txt %t/greedy4.txt
+
+// --max-windows limits the evaluated windows.
+// RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 1 | FileCheck %s --check-prefix=WINDOWS
+// WINDOWS: perplexity {{[0-9.]+}} over 255 tokens in 1 windows
+
+// The single recipe options: --weights, --method (with --calibrate and
+// --calibration-windows), --smooth, --activations.
+// RUN: mxc-run %t/example/model.bin --weights mxint8 --emit-mlir | FileCheck %s --check-prefix=WEIGHTS
+// WEIGHTS: mxc.matmul {{.*}}, !mxc.mx<64x64xi8> -> tensor<?x64xf32>
+// RUN: mxc-run %t/example/model.bin --weights mxfp4 --method gptq --calibrate %s --calibration-windows 1 --report --emit-mlir 2>&1 | FileCheck %s --check-prefix=METHOD
+// METHOD: [report] loc("layers.0.wq"): gptq mxfp4: output MSE
+// SmoothQuant rescales the statistics with the weights: the first
+// matmul's input maxima (2.6, 3.1, ... raw) become max|x_j| / s_j (below 2).
+// RUN: mxc-run %t/example/model.bin --weights mxfp4 --calibrate %s --calibration-windows 1 --emit-mlir | FileCheck %s --check-prefix=RAW
+// RAW: mxc.matmul {{.*}}act_absmax = dense<[{{[2-9]}}.{{[0-9]+}}, {{[2-9]}}.{{[0-9]+}},
+// RUN: mxc-run %t/example/model.bin --weights mxfp4 --smooth 0.5 --calibrate %s --calibration-windows 1 --emit-mlir | FileCheck %s --check-prefix=SMOOTH
+// SMOOTH: mxc.matmul {{.*}}act_absmax = dense<[{{[01]}}.{{[0-9]+}}, {{[01]}}.{{[0-9]+}},
+// RUN: mxc-run %t/example/model.bin --weights mxfp6_e2m3 --activations mxfp8_e4m3 --emit-mlir | FileCheck %s --check-prefix=ACT
+// ACT: mxc.quantize {{.*}} -> !mxc.mx<?x64xf8E4M3FN>
+// ACT: mxc.matmul {{.*}} : !mxc.mx<?x64xf8E4M3FN>, !mxc.mx<64x64xf6E2M3FN> -> tensor<?x64xf32>
+// Activations alone would do nothing: refused.
+// RUN: not mxc-run %t/example/model.bin --activations mxfp8_e4m3 2>&1 | FileCheck %s --check-prefix=ACTONLY
+// ACTONLY: mxc-run: recipe: activations=mxfp8_e4m3 needs quantized weights
+
 // RUN: not mxc-run %t/missing.bin 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: mxc-run: cannot open checkpoint '{{.*}}missing.bin'
 // RUN: head -c 1000 %t/example/model.bin > %t/truncated.bin

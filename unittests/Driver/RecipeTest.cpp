@@ -79,6 +79,9 @@ TEST(Recipe, Errors) {
             std::string::npos);
   EXPECT_NE(parseError("activations=int4").find("unknown activation format"),
             std::string::npos);
+  EXPECT_NE(
+      parseError("activations=mxfp8_e4m3").find("needs quantized weights"),
+      std::string::npos);
   EXPECT_NE(parseError("w4,method=awq").find("method must be rtn or gptq"),
             std::string::npos);
   EXPECT_NE(parseError("w4,smooth=1.5").find("must be in [0, 1]"),
