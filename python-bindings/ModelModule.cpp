@@ -78,8 +78,9 @@ public:
     if (target != "cpu")
       throw py::value_error(
           "target '" + target +
-          "' is not available: mxc compiles for the CPU ('cpu') so far; "
-          "the CUDA path is not built yet");
+          "' is not available: mxc compiles models for the CPU ('cpu') so "
+          "far; the GPU kernels exist (mxc-kernels), the model path to them "
+          "does not yet");
     Recipe recipe = orRaise(Recipe::parse(recipeText));
     checkpoint = std::make_unique<LlamaModel>(orRaise(loadCheckpoint(path)));
     config = checkpoint->config;
