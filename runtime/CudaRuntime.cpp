@@ -231,8 +231,8 @@ void **Arguments::pointers() {
 }
 
 void launch(void *function, unsigned gridX, unsigned blockX,
-            Arguments &arguments, unsigned sharedBytes) {
-  MXC_CHECK(cuLaunchKernel(function, gridX, 1, 1, blockX, 1, 1, sharedBytes,
+            Arguments &arguments, unsigned sharedBytes, unsigned gridY) {
+  MXC_CHECK(cuLaunchKernel(function, gridX, gridY, 1, blockX, 1, 1, sharedBytes,
                            nullptr, arguments.pointers(), nullptr));
 }
 

@@ -78,7 +78,7 @@ private:
 };
 
 void launch(void *function, unsigned gridX, unsigned blockX,
-            Arguments &arguments, unsigned sharedBytes = 0);
+            Arguments &arguments, unsigned sharedBytes = 0, unsigned gridY = 1);
 
 /// Elapsed device time between two points of the stream, in milliseconds.
 class Timer {

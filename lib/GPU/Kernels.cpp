@@ -212,16 +212,28 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   const int64_t bits = num::getFormatInfo(o.format).bits;
   ImplicitLocOpBuilder b(module.getLoc(), builder);
   KernelBuilder k{b};
-  auto func = createKernel(b, module, gemvKernelName(o),
-                           {dynamic(b.getI32Type()), dynamic(b.getI8Type()),
-                            dynamic(k.f32()), dynamic(k.f32()),
-                            b.getIndexType(), b.getIndexType()},
-                           32 * kGemvWarpsPerBlock);
+  auto func = createKernel(
+      b, module, gemvKernelName(o),
+      {dynamic(b.getI32Type()), dynamic(b.getI8Type()), dynamic(k.f32()),
+       dynamic(k.f32()), b.getIndexType(), b.getIndexType(), b.getIndexType()},
+      32 * kGemvWarpsPerBlock);
   Value w = func.getArgument(0), scales = func.getArgument(1),
         x = func.getArgument(2), y = func.getArgument(3),
-        n = func.getArgument(4), kdim = func.getArgument(5);
+        m = func.getArgument(4), n = func.getArgument(5),
+        kdim = func.getArgument(6);
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
   Value bid = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x);
+  // Rows tile * batch + r of x (block y is the row tile); rows past m read
+  // row m - 1 and store nothing.
+  Value tile = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::y);
+  Value lastRow = arith::SubIOp::create(b, m, k.cidx(1));
+  SmallVector<Value> xRows, rowValid;
+  for (int64_t r = 0; r < o.batch; ++r) {
+    Value xr = k.add(k.mul(tile, k.cidx(o.batch)), k.cidx(r));
+    rowValid.push_back(
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, xr, m));
+    xRows.push_back(xr);
+  }
   Value c32 = k.cidx(32);
   Value lane = arith::RemUIOp::create(b, tid, c32);
   Value row = k.add(k.mul(bid, k.cidx(kGemvWarpsPerBlock)),
@@ -260,7 +272,8 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
     Value unfactor = k.cf32(std::ldexp(1.0, -factorLog2));
     SmallVector<Value> next;
     for (int64_t r = 0; r < o.batch; ++r) {
-      Value xBase = k.add(k.mul(k.cidx(r), kdim), k.mul(j, c32));
+      Value xRow = arith::MinUIOp::create(b, xRows[r], lastRow);
+      Value xBase = k.add(k.mul(xRow, kdim), k.mul(j, c32));
       Value partial = k.cf32(0.0);
       for (int q = 0; q < 8; ++q) {
         Value xv =
@@ -280,11 +293,12 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
       arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.cidx(0));
   for (int64_t r = 0; r < o.batch; ++r) {
     Value sum = k.warpSum(loop.getResult(r));
-    auto ifLeader = scf::IfOp::create(b, isLeader, /*withElse=*/false);
+    auto ifLeader = scf::IfOp::create(
+        b, arith::AndIOp::create(b, isLeader, rowValid[r]), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifLeader.thenBlock());
     memref::StoreOp::create(b, sum, y,
-                            ValueRange{k.add(k.mul(k.cidx(r), n), row)});
+                            ValueRange{k.add(k.mul(xRows[r], n), row)});
   }
   b.setInsertionPointAfter(ifRow);
   ::mlir::gpu::ReturnOp::create(b);

@@ -4,7 +4,7 @@
 // RUN: mxc-opt %s --mxc-gpu-kernels="chip=sm_90 gemv-formats=mxfp4 batches=2 softmax-bits=0,2" | FileCheck %s
 // CHECK: module attributes {gpu.container_module}
 // CHECK: gpu.module @mxc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
-// CHECK: gpu.func @mx_gemv_mxfp4_b2(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK: gpu.func @mx_gemv_mxfp4_b2(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // One 16-byte load of the block's 32 FP4 codes, then 2 x 8 loads of x.
 // CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
 // CHECK-COUNT-16: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>

@@ -39,23 +39,25 @@ struct GemvOptions {
 /// The kernel's name: "mx_gemv_<format>_b<batch>".
 std::string gemvKernelName(const GemvOptions &options);
 
-/// Adds to `module` the MX GEMV
-///   y[b, n] = sum_k x[b, k] * W[n, k]     (b < batch, n < N, k < K)
+/// Adds to `module` the MX GEMV / row-tiled GEMM
+///   y[r, n] = sum_k x[r, k] * W[n, k]     (r < M, n < N, k < K)
 /// as gpu.func @<gemvKernelName>(%w: memref<?xi32>, %scales: memref<?xi8>,
-///   %x: memref<?xf32>, %y: memref<?xf32>, %n: index, %k: index) kernel,
-/// where W is MX (`format`, blocks of 32 along k; K a multiple of 32): %w is
-/// its packed storage row after row (K * bits / 32 words per row), %scales
-/// its E8M0 bytes [N, K/32], %x is [batch, K] and %y [batch, N] row-major.
-/// Launch with blocks of 32 * kGemvWarpsPerBlock threads and
-/// ceil(N / kGemvWarpsPerBlock) blocks: warp w of block i computes row
-/// i * kGemvWarpsPerBlock + w; its lane l walks blocks l, l + 32, ... of the
-/// row, loads each block's packed codes once with 8- or 16-byte vector
-/// loads, decodes them in registers from the 32-bit words (FP4 and FP6 by
-/// placing sign, exponent and mantissa bits into an f16 bit pattern, which
-/// is exact up to a power of two applied to the block's sum; FP8 E4M3 with the
-/// native conversion when `nativeFP8`), applies the block's E8M0 scale to
-/// the block's partial sum and accumulates in f32; the warp reduces with
-/// shuffles and lane 0 writes y.
+///   %x: memref<?xf32>, %y: memref<?xf32>, %m: index, %n: index, %k: index)
+/// kernel, where W is MX (`format`, blocks of 32 along k; K a multiple of
+/// 32): %w is its packed storage row after row (K * bits / 32 words per
+/// row), %scales its E8M0 bytes [N, K/32], %x is [M, K] and %y [M, N]
+/// row-major. Launch with blocks of 32 * kGemvWarpsPerBlock threads, grid
+/// (ceil(N / kGemvWarpsPerBlock), ceil(M / batch)): warp w of block (i, t)
+/// computes output column n = i * kGemvWarpsPerBlock + w for the `batch`
+/// rows of tile t (decode: M <= 16, one tile; prefill: many tiles, the
+/// weight read once per tile). Its lane l walks blocks l, l + 32, ... of
+/// the weight row, loads each block's packed codes once with 8- or 16-byte
+/// vector loads, decodes them in registers from the 32-bit words (FP4 and
+/// FP6 by placing sign, exponent and mantissa bits into an f16 bit
+/// pattern, which is exact up to a power of two applied to the block's
+/// sum; FP8 E4M3 with the native conversion when `nativeFP8`), applies the
+/// block's E8M0 scale to the block's partial sums and accumulates in f32;
+/// the warp reduces with shuffles and lane 0 writes y.
 ::mlir::gpu::GPUFuncOp buildGemvKernel(OpBuilder &b,
                                        ::mlir::gpu::GPUModuleOp module,
                                        const GemvOptions &options);
