@@ -99,16 +99,22 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       r.activations = value.str();
     else if (key == "softmax-clip")
       r.softmaxClip = value.str();
-    else if (llvm::Error e = key == "smooth"         ? number(r.smooth)
-                             : key == "softmax-bits" ? integer(r.softmaxBits)
-                             : key == "tile" ? integer(r.tile)
-                                             : error("unknown key '" + key +
-                                                     "' (weights, "
-                                                     "method, smooth, "
-                                                     "activations, "
-                                                     "softmax-bits, "
-                                                     "softmax-clip, "
-                                                     "tile)"))
+    else if (key == "keep") {
+      llvm::SmallVector<llvm::StringRef> names;
+      value.split(names, ';', -1, /*KeepEmpty=*/false);
+      r.keep.clear();
+      for (llvm::StringRef name : names)
+        r.keep.push_back(name.trim().str());
+    } else if (llvm::Error e = key == "smooth"         ? number(r.smooth)
+                               : key == "softmax-bits" ? integer(r.softmaxBits)
+                               : key == "tile" ? integer(r.tile)
+                                               : error("unknown key '" + key +
+                                                       "' (weights, "
+                                                       "method, smooth, "
+                                                       "activations, "
+                                                       "softmax-bits, "
+                                                       "softmax-clip, "
+                                                       "tile, keep)"))
       return std::move(e);
   }
   if (llvm::Error e = r.validate())
@@ -181,7 +187,8 @@ std::string Recipe::pipeline(bool report,
   if (weights != "none")
     add(std::string(method == "gptq" ? "mxc-gptq" : "mxc-rtn") +
         "{format=" + weights + (report ? " report" : "") +
-        (only.empty() ? "" : " only=" + llvm::join(only, ",")) + "}");
+        (only.empty() ? "" : " only=" + llvm::join(only, ",")) +
+        (keep.empty() ? "" : " exclude=" + llvm::join(keep, ",")) + "}");
   if (activations != "none")
     add("mxc-quantize-activations{format=" + activations + "}");
   if (softmaxBits > 0 && !fixedClip())
@@ -193,9 +200,13 @@ std::string Recipe::pipeline(bool report,
 std::string Recipe::str() const {
   char alpha[32];
   std::snprintf(alpha, sizeof(alpha), "%g", smooth);
-  return llvm::formatv("weights={0},method={1},smooth={2},activations={3},"
-                       "softmax-bits={4},softmax-clip={5},tile={6}",
-                       weights, method, alpha, activations, softmaxBits,
-                       softmaxClip, tile)
-      .str();
+  std::string text =
+      llvm::formatv("weights={0},method={1},smooth={2},activations={3},"
+                    "softmax-bits={4},softmax-clip={5},tile={6}",
+                    weights, method, alpha, activations, softmaxBits,
+                    softmaxClip, tile)
+          .str();
+  if (!keep.empty())
+    text += ",keep=" + llvm::join(keep, ";");
+  return text;
 }

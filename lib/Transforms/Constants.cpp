@@ -143,12 +143,16 @@ int64_t mlir::mxc::quantizeMatmulWeights(Operation *root,
                                          ::mxc::numerics::ElemFormat format,
                                          int64_t block,
                                          ArrayRef<std::string> only,
+                                         ArrayRef<std::string> exclude,
                                          WeightQuantizer quantize) {
   int64_t count = 0;
   root->walk([&](MatmulOp op) {
-    if (!only.empty() && llvm::none_of(only, [&](const std::string &prefix) {
-          return getMatmulName(op).starts_with(prefix);
-        }))
+    auto named = [&](ArrayRef<std::string> prefixes) {
+      return llvm::any_of(prefixes, [&](const std::string &prefix) {
+        return getMatmulName(op).starts_with(prefix);
+      });
+    };
+    if ((!only.empty() && !named(only)) || named(exclude))
       return;
     auto weightType = dyn_cast<RankedTensorType>(op.getWeight().getType());
     if (!weightType)

@@ -34,7 +34,7 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
     options.lazyBatch = std::max<int64_t>(block, 128 / block * block);
     bool failedAny = false;
     numQuantized += quantizeMatmulWeights(
-        getOperation(), *f, block, only,
+        getOperation(), *f, block, only, exclude,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
           std::optional<std::vector<float>> h =

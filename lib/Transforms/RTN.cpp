@@ -27,7 +27,7 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
       return signalPassFailure();
     }
     numQuantized += quantizeMatmulWeights(
-        getOperation(), *f, block, only,
+        getOperation(), *f, block, only, exclude,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
           num::QuantizedWeight q = num::rtnQuantize(w.data(), n, k, *f, block);

@@ -38,6 +38,11 @@
 // RUN: mxc-compile %t/example/model.bin --recipe w4,weights=mxfp6_e2m3,softmax-bits=3,softmax-clip=-6 --emit=mxc | FileCheck %s --check-prefix=OVERRIDE
 // OVERRIDE: mxc.matmul {{.*}}, !mxc.mx<64x64xf6E2M3FN>
 // OVERRIDE: mxc.attention {{.*}} quantized <bits = 3, clip = -6.000000e+00>
+// keep= leaves matmuls in float (mixed precision).
+// RUN: mxc-compile %t/example/model.bin --recipe "w4,keep=classifier;layers.1.w2" --emit=mxc | FileCheck %s --check-prefix=KEEP
+// KEEP: mxc.matmul {{.*}}, !mxc.mx<64x172xf4E2M1FN> -> tensor<?x64xf32>
+// KEEP: mxc.matmul {{.*}}, tensor<64x172xf32> -> tensor<?x64xf32>
+// KEEP: mxc.matmul {{.*}}, tensor<259x64xf32> -> tensor<?x259xf32>
 // RUN: mxc-compile %t/example/model.bin --passes "mxc-rtn{format=mxint8}" --emit=mxc | FileCheck %s --check-prefix=PASSES
 // PASSES: mxc.matmul {{.*}}, !mxc.mx<64x64xi8>
 

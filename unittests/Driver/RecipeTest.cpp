@@ -66,6 +66,13 @@ TEST(Recipe, Pipeline) {
                "mxc-gptq{format=mxfp4 report only=layers.1.,classifier},"
                "mxc-quantize-activations{format=mxfp8_e4m3},"
                "mxc-softmax-clip{bits=2 mode=samples}");
+  // Mixed precision: kept matmuls stay float.
+  Recipe kept = parsed("w4,keep=classifier;layers.0.");
+  ASSERT_EQ(kept.keep.size(), 2u);
+  EXPECT_EQ(kept.keep[1], "layers.0.");
+  EXPECT_EQ(kept.pipeline(),
+            "mxc-rtn{format=mxfp4 exclude=classifier,layers.0.}");
+  EXPECT_EQ(parsed(kept.str()).pipeline(), kept.pipeline());
   // A fixed clip is built into the model, not chosen by a pass.
   EXPECT_EQ(parsed("softmax-bits=2").pipeline(), "");
   EXPECT_FALSE(parsed("softmax-bits=2").needsCalibration());

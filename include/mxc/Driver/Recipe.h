@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mxc::driver {
 
@@ -36,9 +37,13 @@ struct Recipe {
   std::string softmaxClip = "-8";
   /// Keys per KV tile of the attention loops.
   int64_t tile = 64;
+  /// Matmuls (name prefixes, e.g. "classifier", "layers.0.") whose weights
+  /// stay float: mixed precision. Written keep=a;b.
+  std::vector<std::string> keep;
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
-  /// weights, method, smooth, activations, softmax-bits, softmax-clip, tile.
+  /// weights, method, smooth, activations, softmax-bits, softmax-clip, tile,
+  /// keep.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// The presets, for --help.
   static std::string presetHelp();

@@ -57,13 +57,15 @@ using WeightQuantizer =
 
 /// For every mxc.matmul under `root` whose weight is a float constant (and,
 /// when `only` is not empty, whose name starts with one of its prefixes:
-/// the NameLoc the model builder gives it, "layers.3.wq"), quantizes it with
+/// the NameLoc the model builder gives it, "layers.3.wq"; and whose name
+/// starts with none of `exclude`), quantizes it with
 /// `quantize` to `format` in blocks of `block` and replaces the weight with the
 /// MX constant. Matmuls it has to leave alone (a weight that is no constant)
 /// get a remark. Returns how many it quantized.
 int64_t quantizeMatmulWeights(Operation *root,
                               ::mxc::numerics::ElemFormat format, int64_t block,
                               ArrayRef<std::string> only,
+                              ArrayRef<std::string> exclude,
                               WeightQuantizer quantize);
 
 /// The name of a matmul: its NameLoc's name, or "".

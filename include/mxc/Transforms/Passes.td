@@ -106,7 +106,9 @@ def MXCRTNPass : Pass<"mxc-rtn"> {
     gets a remark with its local error (weight SQNR, and the output MSE on the
     calibration rows when it carries a `hessian`), also attached as the
     attribute `mxc.local_error`. With `only`, only the matmuls named by one of
-    its prefixes are quantized (per-layer sensitivity studies).
+    its prefixes are quantized (per-layer sensitivity studies); with
+    `exclude`, the matmuls named by one of its prefixes stay float (mixed
+    precision).
 
     Before:
     ```mlir
@@ -132,7 +134,10 @@ def MXCRTNPass : Pass<"mxc-rtn"> {
     ListOption<"only", "only", "std::string",
                "Quantize only the matmuls whose name (the NameLoc of a "
                "model built by mxc, e.g. layers.3.wq) starts with one of "
-               "these prefixes">
+               "these prefixes">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Leave in float the matmuls whose name starts with one of "
+               "these prefixes (mixed precision)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let statistics = [
@@ -170,7 +175,10 @@ def MXCGPTQPass : Pass<"mxc-gptq"> {
     ListOption<"only", "only", "std::string",
                "Quantize only the matmuls whose name (the NameLoc of a "
                "model built by mxc, e.g. layers.3.wq) starts with one of "
-               "these prefixes">
+               "these prefixes">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Leave in float the matmuls whose name starts with one of "
+               "these prefixes (mixed precision)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let statistics = [
