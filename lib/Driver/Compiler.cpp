@@ -291,6 +291,19 @@ mxc::driver::windowsOf(const Tokenizer &tokenizer, llvm::StringRef text,
 
 /// Runs the calibration function over `windows` and accumulates the
 /// statistics of every matmul input and every attention's softmax input.
+double mxc::driver::recordedScore(llvm::ArrayRef<float> record,
+                                  const CalibrationLayout &layout,
+                                  const CalibrationLayout::Layer &layer,
+                                  const LlamaConfig &c, int64_t h, int64_t i,
+                                  int64_t j) {
+  const int64_t hd = c.headDim(), group = c.heads / c.kvHeads;
+  double dot = 0;
+  for (int64_t d = 0; d < hd; ++d)
+    dot += record[i * layout.total + layer.query + h * hd + d] *
+           record[j * layout.total + layer.key + (h / group) * hd + d];
+  return dot / std::sqrt(static_cast<double>(hd));
+}
+
 LlamaStatistics
 mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
                        const std::vector<std::vector<int32_t>> &windows,
@@ -340,8 +353,6 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
       mxc::numerics::accumulateHessian(x.data(), n, in.width, 2, in.hessian);
     }
     // d = score - row max over the causal keys, every head.
-    const int64_t hd = c.headDim(), group = c.heads / c.kvHeads;
-    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     std::vector<double> scores(n);
     for (auto [l, layer] : llvm::enumerate(layout.layers)) {
       Softmax &s = softmax[l];
@@ -349,12 +360,7 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
         for (int64_t i = 0; i < n; ++i) {
           double m = -INFINITY;
           for (int64_t j = 0; j <= i; ++j) {
-            double dot = 0;
-            for (int64_t d = 0; d < hd; ++d)
-              dot +=
-                  record[i * layout.total + layer.query + h * hd + d] *
-                  record[j * layout.total + layer.key + (h / group) * hd + d];
-            scores[j] = dot * scale;
+            scores[j] = recordedScore(record, layout, layer, c, h, i, j);
             m = std::max(m, scores[j]);
           }
           for (int64_t j = 0; j <= i; ++j) {

@@ -193,8 +193,6 @@ void softmaxErrorReport(CompiledModel &calibration, const LlamaConfig &c,
     for (Rule *r : {&analytic, &sampled, &minimum, &fixed})
       rules.push_back(*r);
   }
-  const int64_t hd = c.headDim(), group = c.heads / c.kvHeads;
-  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
   int64_t rows = 0;
   std::vector<float> x, y;
   std::vector<double> ref;
@@ -205,14 +203,9 @@ void softmaxErrorReport(CompiledModel &calibration, const LlamaConfig &c,
       for (int64_t h = 0; h < c.heads; ++h)
         for (int64_t i = 0; i < n; ++i) {
           x.assign(i + 1, 0.0f);
-          for (int64_t j = 0; j <= i; ++j) {
-            double dot = 0;
-            for (int64_t d = 0; d < hd; ++d)
-              dot +=
-                  record[i * layout.total + layer.query + h * hd + d] *
-                  record[j * layout.total + layer.key + (h / group) * hd + d];
-            x[j] = static_cast<float>(dot * scale);
-          }
+          for (int64_t j = 0; j <= i; ++j)
+            x[j] = static_cast<float>(
+                recordedScore(record, layout, layer, c, h, i, j));
           ref.resize(i + 1);
           y.resize(i + 1);
           num::softmaxRowF64(x.data(), i + 1, ref.data());

@@ -119,6 +119,14 @@ std::vector<std::vector<int32_t>> windowsOf(const frontend::Tokenizer &,
                                             llvm::StringRef text,
                                             int64_t seqLen, int64_t limit);
 
+/// The attention score q_i . k_j / sqrt(head_dim) of query head `h` in
+/// `layer`, from a calibration record (the rows of @calibrate's result).
+double recordedScore(llvm::ArrayRef<float> record,
+                     const frontend::CalibrationLayout &layout,
+                     const frontend::CalibrationLayout::Layer &layer,
+                     const frontend::LlamaConfig &config, int64_t h, int64_t i,
+                     int64_t j);
+
 /// Runs a calibration model over `windows`: per matmul the input abs-max
 /// per channel and H = 2/N sum x x^T, per attention the statistics and a
 /// sample of the max-subtracted scores.
