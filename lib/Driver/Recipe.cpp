@@ -161,6 +161,14 @@ llvm::Error Recipe::validate() const {
   }
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
+  for (const std::string &entry : keep) {
+    auto [prefix, format] = llvm::StringRef(entry).split(':');
+    if (prefix.empty())
+      return error("keep needs matmul names (or name prefixes), as in "
+                   "keep=classifier;layers.0.:mxfp8_e4m3");
+    if (!format.empty() && !isFormatOrNone(format))
+      return error("unknown format '" + format + "' for kept '" + prefix + "'");
+  }
   return llvm::Error::success();
 }
 
@@ -184,11 +192,24 @@ std::string Recipe::pipeline(bool report,
   };
   if (smooth > 0)
     add("mxc-smoothquant{alpha=" + std::to_string(smooth) + "}");
+  const std::string weightPass = method == "gptq" ? "mxc-gptq" : "mxc-rtn";
+  std::vector<std::string> kept;
+  for (const std::string &entry : keep) {
+    llvm::StringRef prefix = llvm::StringRef(entry).split(':').first;
+    llvm::StringRef format = llvm::StringRef(entry).split(':').second;
+    kept.push_back(prefix.str());
+    // A kept matmul in its own format, unless an `only` list leaves it out.
+    bool inOnly = only.empty() || llvm::any_of(only, [&](const std::string &o) {
+                    return prefix.starts_with(o);
+                  });
+    if (weights != "none" && !format.empty() && format != "none" && inOnly)
+      add(weightPass + "{format=" + format.str() + (report ? " report" : "") +
+          " only=" + prefix.str() + "}");
+  }
   if (weights != "none")
-    add(std::string(method == "gptq" ? "mxc-gptq" : "mxc-rtn") +
-        "{format=" + weights + (report ? " report" : "") +
+    add(weightPass + "{format=" + weights + (report ? " report" : "") +
         (only.empty() ? "" : " only=" + llvm::join(only, ",")) +
-        (keep.empty() ? "" : " exclude=" + llvm::join(keep, ",")) + "}");
+        (kept.empty() ? "" : " exclude=" + llvm::join(kept, ",")) + "}");
   if (activations != "none")
     add("mxc-quantize-activations{format=" + activations + "}");
   if (softmaxBits > 0 && !fixedClip())

@@ -43,6 +43,9 @@
 // KEEP: mxc.matmul {{.*}}, !mxc.mx<64x172xf4E2M1FN> -> tensor<?x64xf32>
 // KEEP: mxc.matmul {{.*}}, tensor<64x172xf32> -> tensor<?x64xf32>
 // KEEP: mxc.matmul {{.*}}, tensor<259x64xf32> -> tensor<?x259xf32>
+// RUN: mxc-compile %t/example/model.bin --recipe "w4,keep=classifier:mxfp8_e4m3" --emit=mxc | FileCheck %s --check-prefix=KEEPFMT
+// KEEPFMT: mxc.matmul {{.*}}, !mxc.mx<64x172xf4E2M1FN> -> tensor<?x64xf32>
+// KEEPFMT: mxc.matmul {{.*}}, !mxc.mx<259x64xf8E4M3FN> -> tensor<?x259xf32>
 // RUN: mxc-compile %t/example/model.bin --passes "mxc-rtn{format=mxint8}" --emit=mxc | FileCheck %s --check-prefix=PASSES
 // PASSES: mxc.matmul {{.*}}, !mxc.mx<64x64xi8>
 

@@ -73,6 +73,16 @@ TEST(Recipe, Pipeline) {
   EXPECT_EQ(kept.pipeline(),
             "mxc-rtn{format=mxfp4 exclude=classifier,layers.0.}");
   EXPECT_EQ(parsed(kept.str()).pipeline(), kept.pipeline());
+  // ... or in a format of their own, before the other weights.
+  Recipe mixed = parsed("w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq");
+  EXPECT_EQ(mixed.pipeline(),
+            "mxc-gptq{format=mxfp8_e4m3 only=classifier},"
+            "mxc-gptq{format=mxfp4 exclude=classifier,layers.0.wq}");
+  // A per-layer study of layers.1. leaves the kept classifier alone.
+  EXPECT_EQ(mixed.pipeline(false, {"layers.1."}),
+            "mxc-gptq{format=mxfp4 only=layers.1. "
+            "exclude=classifier,layers.0.wq}");
+  EXPECT_EQ(parsed(mixed.str()).pipeline(), mixed.pipeline());
   // A fixed clip is built into the model, not chosen by a pass.
   EXPECT_EQ(parsed("softmax-bits=2").pipeline(), "");
   EXPECT_FALSE(parsed("softmax-bits=2").needsCalibration());
@@ -103,6 +113,9 @@ TEST(Recipe, Errors) {
   EXPECT_NE(parseError("w4,w8").find("a preset only comes first"),
             std::string::npos);
   EXPECT_NE(parseError("bits=4").find("unknown key 'bits'"), std::string::npos);
+  EXPECT_NE(parseError("w4,keep=classifier:fp5")
+                .find("unknown format 'fp5' for kept 'classifier'"),
+            std::string::npos);
   EXPECT_NE(parseError("tile=x").find("'tile' needs an integer"),
             std::string::npos);
 }

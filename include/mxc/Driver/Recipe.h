@@ -37,8 +37,10 @@ struct Recipe {
   std::string softmaxClip = "-8";
   /// Keys per KV tile of the attention loops.
   int64_t tile = 64;
-  /// Matmuls (name prefixes, e.g. "classifier", "layers.0.") whose weights
-  /// stay float: mixed precision. Written keep=a;b.
+  /// Mixed precision: matmuls (name prefixes, e.g. "classifier",
+  /// "layers.0.") that keep float weights ("classifier") or get their own
+  /// format ("classifier:mxfp8_e4m3"), with the recipe's method. Written
+  /// keep=a;b:fmt.
   std::vector<std::string> keep;
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
