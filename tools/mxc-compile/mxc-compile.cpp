@@ -55,7 +55,9 @@ cl::opt<std::string> recipeText(
     "recipe", cl::cat(category),
     cl::desc("PRESET[,key=value...] or key=value,...; keys weights, method "
              "(rtn|gptq), smooth (SmoothQuant alpha), activations, "
-             "softmax-bits, softmax-clip, tile. Presets:\n" +
+             "softmax-bits, softmax-clip, tile, keep (mixed precision: "
+             "keep=classifier;layers.0.:mxfp8_e4m3 keeps matmuls in float "
+             "or in a format of their own). Presets:\n" +
              Recipe::presetHelp()),
     cl::init("float"));
 cl::opt<Emit> emit(
