@@ -58,6 +58,9 @@ if os.access(ptxas, os.X_OK):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
 config.substitutions.append(("%cuda_toolkit", cuda_root))
+# gpu-module-to-binary needs the toolkit's libdevice even for PTX.
+if os.path.isdir(os.path.join(cuda_root, "nvvm", "libdevice")):
+    config.available_features.add("cuda-toolkit")
 
 # A CUDA driver with a device: GPU execution tests run only there.
 def has_cuda_gpu():

@@ -1,3 +1,4 @@
+// REQUIRES: cuda-toolkit
 // The PTX of each kernel (no GPU needed): vector loads of the packed codes,
 // the conversions meant, FMA accumulation, warp shuffles, no local memory.
 

@@ -1,6 +1,7 @@
 // Host code from gpu-to-llvm runs against mxc's runtime. Without a CUDA
 // driver the program stops at the first driver call (loading the module)
 // with one clear line, not a crash or a missing symbol.
+// REQUIRES: cuda-toolkit
 // UNSUPPORTED: cuda-gpu
 
 // RUN: mxc-opt %s --mxc-gpu-to-binary="format=isa" --gpu-to-llvm --convert-to-llvm --reconcile-unrealized-casts \
