@@ -6,6 +6,11 @@
 // SM90: .target sm_90
 // SM90-NOT: .local
 // SM90-LABEL: .entry mx_gemv_mxfp8_e4m3_b1(
+// The ABI mxc-gpu-runner packs: 4 memrefs as (pointer, pointer, offset,
+// size, stride), then m, n, k: 23 parameters.
+// SM90: .param .u64 .ptr .align 1 mx_gemv_mxfp8_e4m3_b1_param_0,
+// SM90: .param .u64 mx_gemv_mxfp8_e4m3_b1_param_22{{$}}
+// SM90-NEXT: )
 // Two 16-byte loads hold the block's 32 E4M3 codes; sm_90 converts them
 // natively, two at a time.
 // SM90: ld.global.v4.b32
@@ -27,6 +32,11 @@
 // SM90: ex2.approx
 // SM90: {{rcp|div}}.rn.f32
 // SM90-LABEL: .entry mx_softmax_exaq2(
+// x, y (memrefs), n, clip and 1/step (f32), table, counts (memrefs).
+// SM90: .param .f32 mx_softmax_exaq2_param_11,
+// SM90-NEXT: .param .f32 mx_softmax_exaq2_param_12,
+// SM90: .param .u64 mx_softmax_exaq2_param_22{{$}}
+// SM90-NEXT: )
 // The accumulation phase is a shared-memory histogram: no exponentials.
 // SM90-NOT: ex2
 // SM90: atom.shared.add.u32
@@ -39,6 +49,10 @@
 // the warps.
 // RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxint8 --attention-head-dims=128 | FileCheck %s --check-prefix=ATT
 // ATT-LABEL: .entry mx_attention_decode_dense_d128(
+// q, k, v, out, tiles (memrefs), num_tiles, keys, heads, kv_heads, scale.
+// ATT: .param .u64 mx_attention_decode_dense_d128_param_28,
+// ATT-NEXT: .param .f32 mx_attention_decode_dense_d128_param_29{{$}}
+// ATT-NEXT: )
 // ATT-NOT: .local
 // ATT: ld.global.v4.b32
 // ATT: shfl.sync.bfly.b32
