@@ -81,3 +81,7 @@ if has_cuda_gpu():
 config.substitutions.append(
     ("%mxc_cuda_runtime",
      os.path.join(config.mxc_obj_root, "lib", "libmxc_cuda_runtime.so")))
+
+# A CPU stand-in for libcuda.so.1 (test/lib/FakeCuda).
+config.substitutions.append(
+    ("%fake_cuda_dir", os.path.join(config.mxc_obj_root, "test", "fake-cuda")))

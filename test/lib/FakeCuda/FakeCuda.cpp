@@ -1,0 +1,311 @@
+//===- FakeCuda.cpp - A CPU stand-in for libcuda.so.1, for tests ----------===//
+//
+// Test-only. Exports the CUDA driver entry points mxc's runtime resolves,
+// backed by host memory, and "runs" mxc's kernels by name with CPU
+// reference implementations from the numerics library. It decodes each
+// launch's parameters in the kernel ABI (a memref is pointer, pointer,
+// offset, size, stride; an index an int64; an f32 a float) and honours the
+// grid, so that mxc-gpu-runner's host side (module loading, kernel names,
+// parameter packing, grids, copies, its comparisons) runs end to end on a
+// machine without a GPU. It proves nothing about the GPU code itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mxc/Numerics/Exaq.h"
+#include "mxc/Numerics/Formats.h"
+#include "mxc/Numerics/MX.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace num = mxc::numerics;
+
+namespace {
+
+struct Module {
+  const char *image;
+  size_t size;
+};
+struct Function {
+  std::string name;
+};
+
+/// The bytes an image covers: a cubin's ELF extent, or PTX up to its NUL.
+size_t imageSize(const void *image) {
+  const unsigned char *p = static_cast<const unsigned char *>(image);
+  if (std::memcmp(p,
+                  "\x7f"
+                  "ELF",
+                  4) == 0) {
+    uint64_t shoff;
+    uint16_t shentsize, shnum;
+    std::memcpy(&shoff, p + 0x28, 8);
+    std::memcpy(&shentsize, p + 0x3A, 2);
+    std::memcpy(&shnum, p + 0x3C, 2);
+    return shoff + size_t(shentsize) * shnum;
+  }
+  return std::strlen(static_cast<const char *>(image));
+}
+
+template <typename T> T *pointer(void **params, int &at) {
+  T *aligned = *static_cast<T **>(params[at + 1]);
+  int64_t offset = *static_cast<int64_t *>(params[at + 2]);
+  at += 5;
+  return aligned + offset;
+}
+int64_t index(void **params, int &at) {
+  return *static_cast<int64_t *>(params[at++]);
+}
+float f32(void **params, int &at) {
+  return *static_cast<float *>(params[at++]);
+}
+
+/// mx_gemv_<format>_b<batch>: rows [tile * batch, ...) of the grid's tiles,
+/// columns of the grid's blocks (4 warps each).
+void gemv(const std::string &name, unsigned gx, unsigned gy, void **params) {
+  size_t b = name.rfind("_b");
+  std::string format = name.substr(8, b - 8);
+  int64_t batch = std::stoll(name.substr(b + 2));
+  int at = 0;
+  auto *w = pointer<uint8_t>(params, at);
+  auto *s = pointer<uint8_t>(params, at);
+  auto *x = pointer<float>(params, at);
+  auto *y = pointer<float>(params, at);
+  int64_t m = index(params, at), n = index(params, at), k = index(params, at);
+  num::MXTensor t;
+  t.layout = {*num::parseElemFormat(format), 32, n, k};
+  t.data.assign(w, w + t.layout.dataBytes());
+  t.scales.assign(s, s + t.layout.numScales());
+  std::vector<double> wd = num::dequantize(t);
+  for (int64_t r = 0; r < std::min<int64_t>(m, int64_t(gy) * batch); ++r)
+    for (int64_t c = 0; c < std::min<int64_t>(n, int64_t(gx) * 4); ++c) {
+      double sum = 0;
+      for (int64_t i = 0; i < k; ++i)
+        sum += double(x[r * k + i]) * wd[c * k + i];
+      y[r * n + c] = static_cast<float>(sum);
+    }
+}
+
+/// mx_softmax_exact / mx_softmax_exaq<bits>: one row per block.
+void softmax(const std::string &name, unsigned gx, void **params) {
+  int at = 0;
+  auto *x = pointer<float>(params, at);
+  auto *y = pointer<float>(params, at);
+  int64_t n = index(params, at);
+  if (name == "mx_softmax_exact") {
+    std::vector<double> out(n);
+    for (unsigned r = 0; r < gx; ++r) {
+      num::softmaxRowF64(x + r * n, n, out.data());
+      for (int64_t c = 0; c < n; ++c)
+        y[r * n + c] = static_cast<float>(out[c]);
+    }
+    return;
+  }
+  int bits = std::stoi(name.substr(15));
+  float clip = f32(params, at);
+  f32(params, at); // 1/step follows from the clip
+  pointer<float>(params, at);
+  auto *counts = pointer<int32_t>(params, at);
+  num::ExaqQuantizer q{bits, clip};
+  std::vector<uint32_t> c;
+  for (unsigned r = 0; r < gx; ++r) {
+    num::exaqSoftmaxRow(q, x + r * n, n, y + r * n, &c);
+    for (int i = 0; i < q.levels(); ++i)
+      counts[r * q.levels() + i] = static_cast<int32_t>(c[i]);
+  }
+}
+
+/// mx_attention_decode_{dense,sparse}_d<D>: one head per block.
+void attention(const std::string &name, unsigned gx, void **params) {
+  bool sparse = name.find("sparse") != std::string::npos;
+  int64_t d = std::stoll(name.substr(name.rfind("_d") + 2));
+  int at = 0;
+  auto *q = pointer<float>(params, at);
+  auto *k = pointer<float>(params, at);
+  auto *v = pointer<float>(params, at);
+  auto *out = pointer<float>(params, at);
+  auto *tiles = pointer<int32_t>(params, at);
+  int64_t numTiles = index(params, at), keys = index(params, at),
+          heads = index(params, at), kvHeads = index(params, at);
+  double scale = f32(params, at);
+  for (int64_t h = 0; h < std::min<int64_t>(heads, gx); ++h) {
+    int64_t g = h / (heads / kvHeads);
+    std::vector<int64_t> visible;
+    for (int64_t t = 0; t < numTiles; ++t) {
+      int64_t tile = sparse ? tiles[t] : t;
+      for (int64_t j = tile * 64; j < std::min(keys, (tile + 1) * 64); ++j)
+        visible.push_back(j);
+    }
+    std::vector<double> p;
+    double m = -INFINITY, sum = 0;
+    for (int64_t j : visible) {
+      double dot = 0;
+      for (int64_t e = 0; e < d; ++e)
+        dot += double(q[h * d + e]) * k[(g * keys + j) * d + e];
+      p.push_back(dot * scale);
+      m = std::max(m, p.back());
+    }
+    for (double &x : p)
+      sum += (x = std::exp(x - m));
+    for (int64_t e = 0; e < d; ++e) {
+      double o = 0;
+      for (size_t i = 0; i < visible.size(); ++i)
+        o += p[i] / sum * v[(g * keys + visible[i]) * d + e];
+      out[h * d + e] = static_cast<float>(o);
+    }
+  }
+}
+
+double now() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+} // namespace
+
+extern "C" {
+using CUresult = int;
+using Ptr = unsigned long long;
+
+CUresult cuInit(unsigned) { return 0; }
+CUresult cuGetErrorString(CUresult, const char **s) {
+  *s = "fake CUDA error";
+  return 0;
+}
+CUresult cuDeviceGetCount(int *n) {
+  *n = 1;
+  return 0;
+}
+CUresult cuDeviceGet(int *d, int) {
+  *d = 0;
+  return 0;
+}
+CUresult cuDeviceGetName(char *name, int length, int) {
+  std::snprintf(name, length, "fake CUDA device (CPU)");
+  return 0;
+}
+CUresult cuDeviceGetAttribute(int *v, int which, int) {
+  *v = which == 75 ? 9 : which == 76 ? 0 : which == 38 ? (1 << 20) : 1;
+  return 0;
+}
+CUresult cuDevicePrimaryCtxRetain(void **c, int) {
+  static int context;
+  *c = &context;
+  return 0;
+}
+CUresult cuCtxSetCurrent(void *) { return 0; }
+CUresult cuCtxSynchronize() { return 0; }
+CUresult cuModuleLoadData(void **module, const void *image) {
+  *module = new Module{static_cast<const char *>(image), imageSize(image)};
+  return 0;
+}
+CUresult cuModuleUnload(void *module) {
+  delete static_cast<Module *>(module);
+  return 0;
+}
+CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
+  // The kernel must be in the image: its symbol name in a cubin, its entry
+  // in PTX.
+  auto *m = static_cast<Module *>(module);
+  std::string image(m->image, m->size);
+  std::string needle = image.rfind("\x7f"
+                                   "ELF",
+                                   0) == 0
+                           ? std::string(name) + '\0'
+                           : ".entry " + std::string(name) + "(";
+  if (image.find(needle) == std::string::npos)
+    return 500; // CUDA_ERROR_NOT_FOUND
+  *f = new Function{name};
+  return 0;
+}
+CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned, unsigned,
+                        unsigned, unsigned, unsigned, void *, void **params,
+                        void **) {
+  const std::string &name = static_cast<Function *>(f)->name;
+  if (name.rfind("mx_gemv_", 0) == 0)
+    gemv(name, gx, gy, params);
+  else if (name.rfind("mx_softmax_", 0) == 0)
+    softmax(name, gx, params);
+  else if (name.rfind("mx_attention_decode_", 0) == 0)
+    attention(name, gx, params);
+  else if (name != "noop") // test/GPU's host-code kernel does nothing
+    return 400;
+  return 0;
+}
+CUresult cuMemAlloc_v2(Ptr *p, size_t bytes) {
+  *p =
+      reinterpret_cast<Ptr>(std::aligned_alloc(256, (bytes + 255) / 256 * 256));
+  return 0;
+}
+CUresult cuMemAllocManaged(Ptr *p, size_t bytes, unsigned) {
+  return cuMemAlloc_v2(p, bytes);
+}
+CUresult cuMemFree_v2(Ptr p) {
+  std::free(reinterpret_cast<void *>(p));
+  return 0;
+}
+CUresult cuMemcpyHtoD_v2(Ptr to, const void *from, size_t n) {
+  std::memcpy(reinterpret_cast<void *>(to), from, n);
+  return 0;
+}
+CUresult cuMemcpyDtoH_v2(void *to, Ptr from, size_t n) {
+  std::memcpy(to, reinterpret_cast<void *>(from), n);
+  return 0;
+}
+CUresult cuMemcpyDtoD_v2(Ptr to, Ptr from, size_t n) {
+  std::memcpy(reinterpret_cast<void *>(to), reinterpret_cast<void *>(from), n);
+  return 0;
+}
+CUresult cuMemcpyAsync(Ptr to, Ptr from, size_t n, void *) {
+  return cuMemcpyDtoD_v2(to, from, n);
+}
+CUresult cuMemsetD32_v2(Ptr p, unsigned v, size_t n) {
+  auto *u = reinterpret_cast<uint32_t *>(p);
+  for (size_t i = 0; i < n; ++i)
+    u[i] = v;
+  return 0;
+}
+CUresult cuMemsetD32Async(Ptr p, unsigned v, size_t n, void *) {
+  return cuMemsetD32_v2(p, v, n);
+}
+CUresult cuMemsetD16Async(Ptr p, unsigned short v, size_t n, void *) {
+  auto *u = reinterpret_cast<uint16_t *>(p);
+  for (size_t i = 0; i < n; ++i)
+    u[i] = v;
+  return 0;
+}
+CUresult cuMemHostRegister_v2(void *, size_t, unsigned) { return 0; }
+CUresult cuMemHostUnregister(void *) { return 0; }
+CUresult cuStreamCreate(void **s, unsigned) {
+  *s = nullptr;
+  return 0;
+}
+CUresult cuStreamDestroy_v2(void *) { return 0; }
+CUresult cuStreamSynchronize(void *) { return 0; }
+CUresult cuStreamWaitEvent(void *, void *, unsigned) { return 0; }
+CUresult cuEventCreate(void **e, unsigned) {
+  *e = new double(0);
+  return 0;
+}
+CUresult cuEventDestroy_v2(void *e) {
+  delete static_cast<double *>(e);
+  return 0;
+}
+CUresult cuEventRecord(void *e, void *) {
+  *static_cast<double *>(e) = now();
+  return 0;
+}
+CUresult cuEventSynchronize(void *) { return 0; }
+CUresult cuEventElapsedTime(float *ms, void *begin, void *end) {
+  *ms = static_cast<float>(*static_cast<double *>(end) -
+                           *static_cast<double *>(begin));
+  return 0;
+}
+} // extern "C"
