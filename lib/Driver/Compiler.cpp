@@ -162,8 +162,10 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
     size_t size = 1;
     for (int64_t d : kvCacheShape(config))
       size *= d;
-    model->kCache.assign(size, 0.0f);
-    model->vCache.assign(size, 0.0f);
+    // Left uninitialized: @decode reads only positions it has written, so
+    // the pages of unused positions are never touched.
+    model->kCache.reset(new float[size]);
+    model->vCache.reset(new float[size]);
   }
   return std::move(model);
 }
@@ -186,10 +188,10 @@ std::vector<float> takeRows(StridedMemRefType<float, 2> &result, size_t rows,
   return values;
 }
 
-StridedMemRefType<float, 4> cacheMemRef(std::vector<float> &cache,
+StridedMemRefType<float, 4> cacheMemRef(float *cache,
                                         const LlamaConfig &config) {
   StridedMemRefType<float, 4> m;
-  m.basePtr = m.data = cache.data();
+  m.basePtr = m.data = cache;
   m.offset = 0;
   llvm::SmallVector<int64_t, 4> shape = kvCacheShape(config);
   int64_t stride = 1;
@@ -224,8 +226,8 @@ CompiledModel::decode(llvm::ArrayRef<int32_t> tokens) {
                  llvm::Twine(position) + ", " + llvm::Twine(tokens.size()) +
                  " more tokens)");
   StridedMemRefType<int32_t, 1> input = tokensMemRef(tokens);
-  StridedMemRefType<float, 4> k = cacheMemRef(kCache, config),
-                              v = cacheMemRef(vCache, config);
+  StridedMemRefType<float, 4> k = cacheMemRef(kCache.get(), config),
+                              v = cacheMemRef(vCache.get(), config);
   StridedMemRefType<float, 2> result;
   auto *inputPtr = &input;
   auto *kPtr = &k;

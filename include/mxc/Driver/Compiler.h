@@ -100,7 +100,7 @@ private:
   bool calibration;
   int64_t columns;
   std::unique_ptr<mlir::ExecutionEngine> jit;
-  std::vector<float> kCache, vCache;
+  std::unique_ptr<float[]> kCache, vCache;
   int64_t position = 0;
 };
 
