@@ -401,17 +401,10 @@ private:
               seen, a.getTypes(),
               [&] {
                 Value d = arith::SubFOp::create(b, loc, s, m);
-                Value t = arith::MulFOp::create(
-                    b, loc,
-                    arith::SubFOp::create(b, loc, d, f32(quantizer.clipF32())),
-                    f32(quantizer.inverseStepF32()));
-                t = arith::MinNumFOp::create(
-                    b, loc, arith::MaxNumFOp::create(b, loc, t, f32(0.0)),
-                    f32(static_cast<double>(levels - 1)));
                 Value q = arith::IndexCastOp::create(
                     b, loc, b.getIndexType(),
-                    arith::FPToSIOp::create(b, loc, b.getI32Type(),
-                                            math::RoundOp::create(b, loc, t)));
+                    buildExaqCode(b, loc, d, f32(quantizer.clipF32()),
+                                  f32(quantizer.inverseStepF32()), levels));
                 Value c = tensor::ExtractOp::create(b, loc, a[0], q);
                 Value counts = tensor::InsertOp::create(
                     b, loc,

@@ -169,16 +169,9 @@ private:
         i32, m, x, [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
           Value xv = f32(nb, args[0]);
           Value d = arith::SubFOp::create(nb, l, xv, args[1]);
-          Value t = arith::MulFOp::create(
-              nb, l,
-              arith::SubFOp::create(nb, l, d,
-                                    f32Const(nb, quantizer.clipF32())),
-              f32Const(nb, quantizer.inverseStepF32()));
-          t = arith::MinNumFOp::create(
-              nb, l, arith::MaxNumFOp::create(nb, l, t, f32Const(nb, 0.0)),
-              f32Const(nb, static_cast<double>(levels - 1)));
-          Value code = arith::FPToSIOp::create(nb, l, nb.getI32Type(),
-                                               math::RoundOp::create(nb, l, t));
+          Value code =
+              buildExaqCode(nb, l, d, f32Const(nb, quantizer.clipF32()),
+                            f32Const(nb, quantizer.inverseStepF32()), levels);
           return arith::SelectOp::create(
               nb, l, isNegInf(nb, l, xv),
               arith::ConstantIntOp::create(nb, l, levels, 32), code);

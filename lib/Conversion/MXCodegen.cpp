@@ -4,6 +4,7 @@
 #include "mxc/Numerics/Formats.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -78,6 +79,21 @@ Value mlir::mxc::buildScaleValue(OpBuilder &b, Location loc, Value scale) {
   bits = i.select(i.cmp(arith::CmpIPredicate::eq, s, i.c(0xFF)),
                   i.c(0x7FC00000), bits); // NaN.
   return i.f32Of(bits);
+}
+
+Value mlir::mxc::buildExaqCode(OpBuilder &b, Location loc, Value d, Value clip,
+                               Value inverseStep, int64_t levels) {
+  auto f32 = [&](double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  };
+  Value t = arith::MulFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, d, clip), inverseStep);
+  // maxnumf/minnumf drop a NaN operand, as fmax/fmin do in the library.
+  t = arith::MinNumFOp::create(b, loc,
+                               arith::MaxNumFOp::create(b, loc, t, f32(0.0)),
+                               f32(static_cast<double>(levels - 1)));
+  return arith::FPToSIOp::create(b, loc, b.getI32Type(),
+                                 math::RoundOp::create(b, loc, t));
 }
 
 Value mlir::mxc::buildEncodeElement(OpBuilder &b, Location loc,

@@ -434,18 +434,12 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
     memref::StoreOp::create(b, k.c32(0), counts, ValueRange{tid});
   }
   ::mlir::gpu::BarrierOp::create(b);
-  Value top = k.cf32(static_cast<double>(levels - 1));
   Value isNaNRow =
       arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, rowMax, rowMax);
   // The code of x - max as numerics::ExaqQuantizer::code; -1 when masked.
   auto codeOf = [&](Value v) {
-    Value t = k.mulf(
-        arith::SubFOp::create(b, arith::SubFOp::create(b, v, rowMax), clip),
-        inverseStep);
-    t = arith::MinNumFOp::create(b, arith::MaxNumFOp::create(b, t, k.cf32(0.0)),
-                                 top);
-    Value q =
-        arith::FPToSIOp::create(b, b.getI32Type(), math::RoundOp::create(b, t));
+    Value q = buildExaqCode(b, b.getLoc(), arith::SubFOp::create(b, v, rowMax),
+                            clip, inverseStep, levels);
     Value masked = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, v, ninf);
     return arith::SelectOp::create(b, masked, k.c32(-1), q).getResult();
   };

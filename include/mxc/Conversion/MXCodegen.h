@@ -43,6 +43,13 @@ Value buildEncodeElement(OpBuilder &b, Location loc,
                          ::mxc::numerics::ElemFormat format,
                          ::mxc::numerics::RoundingMode mode, Value scaled);
 
+/// The EXAQ code (i32) of the f32 `d` = x - row max, as
+/// numerics::ExaqQuantizer::code computes it: t = (d - clip) * inverseStep,
+/// clamped to [0, levels - 1] (NaN -> 0), rounded half away from zero. The
+/// CPU softmax and attention lowerings and the GPU softmax kernel share it.
+Value buildExaqCode(OpBuilder &b, Location loc, Value d, Value clip,
+                    Value inverseStep, int64_t levels);
+
 /// A constant tensor<2^bits x f32>: the value of every code of `format`, from
 /// numerics::decodeElement.
 Value buildDecodeTable(OpBuilder &b, Location loc,
