@@ -2,6 +2,7 @@
 
 #include "mxc/Driver/Report.h"
 #include "mxc/IR/MXCOps.h"
+#include "mxc/Numerics/Formats.h"
 #include "mxc/Transforms/Constants.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -108,6 +109,7 @@ void mxc::driver::rankAndFlag(std::vector<LayerEffect> &layers,
     l.flags.clear();
     if (l.kl && localSum > 0 && klSum > 0) {
       double ratio = (*l.kl / klSum) / std::max(l.localError / localSum, 1e-12);
+      l.globalToLocal = ratio;
       if (ratio >= 2 || ratio <= 0.5)
         l.flags.push_back(
             llvm::formatv("global-share-{0:F1}x-local-share", ratio).str());
@@ -115,6 +117,19 @@ void mxc::driver::rankAndFlag(std::vector<LayerEffect> &layers,
     if (l.kl && l.rtnKL && l.localError < l.rtnLocalError && *l.kl >= *l.rtnKL)
       l.flags.push_back("local-gain-no-global-gain");
   }
+}
+
+Recipe mxc::driver::suggestRecipe(const Recipe &recipe,
+                                  const std::vector<LayerEffect> &layers) {
+  Recipe suggested = recipe;
+  const bool eightBit = recipe.weights != "none" &&
+                        mxc::numerics::getFormatInfo(
+                            *mxc::numerics::parseElemFormat(recipe.weights))
+                                .bits == 8;
+  for (const LayerEffect &l : layers)
+    if (l.globalToLocal >= 2)
+      suggested.keep.push_back(l.name + (eightBit ? ":none" : ":mxfp8_e4m3"));
+  return suggested;
 }
 
 Prediction mxc::driver::predictQuality(const std::vector<MatmulError> &matmuls,
@@ -188,6 +203,13 @@ void QualityReport::printText(llvm::raw_ostream &os) const {
                           optional(l.kl, "{0:F5}"), optional(l.rtnKL, "{0:F5}"),
                           l.localRank, l.globalRank ? l.globalRank : 0,
                           llvm::join(l.flags, ", "));
+    if (!suggestedRecipe.empty())
+      os << "\nsuggested recipe: " << suggestedRecipe
+         << (suggestedRecipe == recipe
+                 ? " (unchanged: no layer's KL share is 2x its local-error "
+                   "share)\n"
+                 : " (layers whose KL share is 2x or more their "
+                   "local-error share kept in more bits)\n");
   }
   if (predicted.quantizedParams) {
     os << "\n## Predicted quality (RTN weights, from cheap features)\n\n"
@@ -256,6 +278,7 @@ void QualityReport::printJSON(llvm::raw_ostream &os) const {
           j.attribute("rtn_local_error", l.rtnLocalError);
           maybe("kl", l.kl);
           maybe("rtn_kl", l.rtnKL);
+          j.attribute("global_to_local", l.globalToLocal);
           j.attribute("local_rank", l.localRank);
           j.attribute("global_rank", l.globalRank);
           j.attributeArray("flags", [&] {
@@ -264,6 +287,8 @@ void QualityReport::printJSON(llvm::raw_ostream &os) const {
           });
         });
     });
+    if (!suggestedRecipe.empty())
+      j.attribute("suggested_recipe", suggestedRecipe);
     j.attributeObject("predicted", [&] {
       j.attribute("quantized_parameters", predicted.quantizedParams);
       j.attribute("bits_per_weight", predicted.bitsPerWeight);

@@ -62,6 +62,7 @@
 // REPORT: | layers.0. | {{.*}} | {{[0-9]\.[0-9]+}} | {{[0-9]\.[0-9]+}} | {{[1-3]}} | {{[1-3]}} |
 // REPORT: | layers.1. |
 // REPORT: | classifier |
+// REPORT: suggested recipe: weights=mxfp4,method=gptq,{{.*}}
 // REPORT: 107200 quantized weights at 4.25 bits
 // RUN: %python -m json.tool %t/report.json > /dev/null
 // RUN: FileCheck %s --check-prefix=JSON < %t/report.json
@@ -78,6 +79,7 @@
 // JSON: "kl":
 // JSON-NEXT: "rtn_kl":
 // JSON: "flags": [
+// JSON: "suggested_recipe": "weights=mxfp4
 // JSON: "predicted": {
 // JSON: "perplexity_increase":
 // The compiled GPTQ model runs.

@@ -274,6 +274,8 @@ int main(int argc, char **argv) {
       }
     }
     rankAndFlag(quality.layers, quality.matmuls);
+    if (!evalFile.empty() && recipe.weights != "none")
+      quality.suggestedRecipe = suggestRecipe(recipe, quality.layers).str();
     if (recipe.weights != "none")
       quality.predicted = predictQuality(
           quality.matmuls, mxc::numerics::getFormatInfo(

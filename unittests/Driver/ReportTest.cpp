@@ -70,6 +70,20 @@ TEST(Report, RanksAndFlags) {
   EXPECT_EQ(layers[1].flags[0], "local-gain-no-global-gain");
   ASSERT_EQ(layers[2].flags.size(), 1u);
   EXPECT_EQ(layers[2].flags[0], "global-share-4.3x-local-share");
+  EXPECT_NEAR(layers[2].globalToLocal, (0.03 / 0.07) / (0.01 / 0.10), 1e-12);
+
+  // Only the layer the local error understates 2x or more is kept, at 8
+  // bits (in float when the weights are 8-bit already).
+  llvm::Expected<Recipe> w4 = Recipe::parse("w4");
+  ASSERT_TRUE(static_cast<bool>(w4));
+  EXPECT_EQ(suggestRecipe(*w4, layers).str(),
+            w4->str() + ",keep=classifier:mxfp8_e4m3");
+  llvm::Expected<Recipe> w8 = Recipe::parse("w8");
+  ASSERT_TRUE(static_cast<bool>(w8));
+  EXPECT_EQ(suggestRecipe(*w8, layers).keep,
+            std::vector<std::string>{"classifier:none"});
+  layers[2].globalToLocal = 1.5;
+  EXPECT_EQ(suggestRecipe(*w4, layers).str(), w4->str());
 }
 
 } // namespace

@@ -43,6 +43,9 @@ struct LayerEffect {
   double localError = 0, rtnLocalError = 0;
   std::optional<double> kl, rtnKL;
   int localRank = 0, globalRank = 0; ///< 1 = largest
+  /// The layer's share of the summed KL over its share of the summed local
+  /// error (0 without a KL).
+  double globalToLocal = 0;
   std::vector<std::string> flags;
 };
 
@@ -70,6 +73,8 @@ struct QualityReport {
   std::optional<Evaluation> floatEval, eval;
   std::string evalText;
   Prediction predicted;
+  /// The recipe with the flagged layers kept in more bits (suggestRecipe).
+  std::string suggestedRecipe;
 
   void printText(llvm::raw_ostream &os) const;
   void printJSON(llvm::raw_ostream &os) const;
@@ -94,6 +99,13 @@ std::string layerOf(llvm::StringRef matmul);
 /// recipe's method lowered the local error below RTN's but not the KL.
 void rankAndFlag(std::vector<LayerEffect> &layers,
                  const std::vector<MatmulError> &matmuls);
+
+/// The recipe with every layer whose KL share is 2x or more its local-error
+/// share (the local error understates it) kept at 8 bits (keep=<layer>:
+/// mxfp8_e4m3), or in float when the weights are 8-bit already; `recipe`
+/// unchanged when no layer is.
+Recipe suggestRecipe(const Recipe &recipe,
+                     const std::vector<LayerEffect> &layers);
 
 /// The prediction from the matmuls' RTN SQNR and sizes, for `bits` bits
 /// per weight element (plus 8 per block of 32 for the scale).
