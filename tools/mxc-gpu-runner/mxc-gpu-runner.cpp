@@ -412,8 +412,9 @@ int bench(const cuda::Module &module) {
       std::vector<float> x(k, 0.5f);
       Buffer<uint8_t> w(g.data), s(g.scales);
       Buffer<float> xd(x), y(n);
-      double ms = medianMs(20, flush, flushBytes / 4,
-                           [&] { runGemv(module, f, 1, w, s, xd, y, 1, n, k); });
+      double ms = medianMs(20, flush, flushBytes / 4, [&] {
+        runGemv(module, f, 1, w, s, xd, y, 1, n, k);
+      });
       double bytes = g.data.size() + g.scales.size() + 4.0 * (k + n);
       double gbs = bytes / ms / 1e6;
       std::printf("| %s | %lld x %lld | %.1f | %.0f | %.0f%% |\n",
