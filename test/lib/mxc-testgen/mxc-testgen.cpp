@@ -55,6 +55,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -364,6 +365,38 @@ float floatOfBits(int64_t printed) {
   return f;
 }
 
+/// Compares computed values with their references within error bounds:
+/// counts the checks and failures, prints the first 10 failures, and keeps
+/// the worst |error| / bound.
+struct Tolerance {
+  int64_t checked = 0, failures = 0;
+  double worst = 0;
+
+  void check(float got, double ref, double bound, const llvm::Twine &where) {
+    ++checked;
+    double err = std::fabs(got - ref);
+    if (bound > 0)
+      worst = std::max(worst, err / bound);
+    if (!(err <= bound) && failures++ < 10)
+      llvm::outs() << "FAIL " << where << " = " << got << ", reference " << ref
+                   << ", bound " << bound << "\n";
+  }
+  /// A check that failed for another reason (`message` follows the value).
+  void fail(float got, const llvm::Twine &where, const llvm::Twine &message) {
+    ++checked;
+    if (failures++ < 10)
+      llvm::outs() << "FAIL " << where << " = " << got << ", " << message
+                   << "\n";
+  }
+  /// "all N of N values within tolerance" or "FAILED, K of N values ...".
+  std::string summary() const {
+    return (failures ? "FAILED, " : "all ") +
+           std::to_string(checked - failures) + " of " +
+           std::to_string(checked) + " values within tolerance";
+  }
+  std::string worstText() const { return llvm::formatv("{0:F3}", worst); }
+};
+
 /// Softmax test rows: logits of several spreads, exact rounding ties,
 /// masked (-inf) positions, one fully masked row and one row with a NaN.
 std::vector<float> softmaxRows(int64_t rows, int64_t n, std::mt19937 &rng) {
@@ -400,8 +433,7 @@ int softmax() {
     // Per element: d = x - max rounds with relative error u, so exp(d) is
     // off by |d| u; expf adds <= 2 u; the f32 row sum (n - 1) u; the
     // division u. |y - y_ref| <= (|d| + n + 4) u y_ref, u = 2^-24.
-    int failures = 0;
-    double worst = 0;
+    Tolerance t;
     std::vector<double> ref(n);
     for (int64_t r = 0; r < rows; ++r) {
       softmaxRowF64(&x[r * n], n, ref.data());
@@ -414,26 +446,22 @@ int softmax() {
       for (int64_t c = 0; c < n; ++c) {
         float got = floatOfBits(printed[r * n + c]);
         if (hasNaN) {
-          if (!std::isnan(got) && failures++ < 10)
-            llvm::outs() << "FAIL y[" << r << "][" << c << "] = " << got
-                         << ", expected NaN\n";
+          if (std::isnan(got))
+            ++t.checked;
+          else
+            t.fail(got, "y[" + llvm::Twine(r) + "][" + llvm::Twine(c) + "]",
+                   "expected NaN");
           continue;
         }
         double d = std::isinf(x[r * n + c]) ? 0 : std::fabs(x[r * n + c] - m);
-        double bound = (d + n + 4) * std::ldexp(1.0, -24) * ref[c] + 1e-45;
-        double err = std::fabs(got - ref[c]);
-        worst = std::max(worst, err / bound);
-        if (!(err <= bound) && failures++ < 10)
-          llvm::outs() << "FAIL y[" << r << "][" << c << "] = " << got
-                       << ", reference " << ref[c] << ", bound " << bound
-                       << "\n";
+        t.check(got, ref[c],
+                (d + n + 4) * std::ldexp(1.0, -24) * ref[c] + 1e-45,
+                "y[" + llvm::Twine(r) + "][" + llvm::Twine(c) + "]");
       }
     }
-    llvm::outs() << "softmax " << rows << "x" << n << ": "
-                 << (failures ? "FAILED, " : "all ") << rows * n - failures
-                 << " of " << rows * n << " values within tolerance; max "
-                 << "|err|/bound = " << llvm::format("%.3f", worst) << "\n";
-    return failures ? 1 : 0;
+    llvm::outs() << "softmax " << rows << "x" << n << ": " << t.summary()
+                 << "; max |err|/bound = " << t.worstText() << "\n";
+    return t.failures ? 1 : 0;
   }
 
   llvm::raw_ostream &os = llvm::outs();
@@ -567,23 +595,16 @@ int checkQuantizedAttention(const AttentionShape &shape,
   for (float x : v)
     maxV = std::max(maxV, std::fabs(static_cast<double>(x)));
   const double bound = maxV * (2 * shape.keys + 4) * std::ldexp(1.0, -24);
-  int failures = 0;
-  double worst = 0;
-  for (int64_t at = 0; at < n; ++at) {
-    float got = floatOfBits(printed[at]);
-    double err = std::fabs(got - ref[at]);
-    worst = std::max(worst, err / bound);
-    if (!(err <= bound) && failures++ < 10)
-      llvm::outs() << "FAIL o[" << at << "] = " << got << ", reference "
-                   << ref[at] << ", bound " << bound << "\n";
-  }
+  Tolerance t;
+  for (int64_t at = 0; at < n; ++at)
+    t.check(floatOfBits(printed[at]), ref[at], bound,
+            "o[" + llvm::Twine(at) + "]");
   llvm::outs() << "exaq attention bits=" << softmaxBits << " spans=" << spanKind
-               << ": " << (failures ? "FAILED, " : "all ") << n - failures
-               << " of " << n << " values within tolerance (max |err|/bound = "
-               << llvm::format("%.3f", worst) << "); ";
+               << ": " << t.summary() << " (max |err|/bound = " << t.worstText()
+               << "); ";
   bool countsOk =
       reportTiles(printed[n], printed[n + 1], expectVisited, expectSkipped);
-  return failures || !countsOk ? 1 : 0;
+  return t.failures || !countsOk ? 1 : 0;
 }
 
 int attention() {
@@ -703,8 +724,7 @@ int attention() {
   const double u = std::ldexp(1.0, -24);
   const int64_t tiles = (shape.keys + attnTile - 1) / attnTile;
   const int64_t group = shape.heads / shape.kvHeads;
-  int failures = 0;
-  double worst = 0;
+  Tolerance t;
   for (int64_t h = 0; h < shape.heads; ++h) {
     const int64_t g = h / group;
     for (int64_t i = 0; i < shape.queries; ++i) {
@@ -735,24 +755,17 @@ int attention() {
           maxV * (2 * maxDelta + (shape.keys + 2 * tiles + 8) * u);
       for (int64_t d = 0; d < shape.valueDim; ++d) {
         int64_t at = (h * shape.queries + i) * shape.valueDim + d;
-        float got = floatOfBits(printed[at]);
-        double err = std::fabs(got - ref[at]);
-        if (bound > 0)
-          worst = std::max(worst, err / bound);
-        if (!(err <= bound) && failures++ < 10)
-          llvm::outs() << "FAIL o[" << h << "][" << i << "][" << d
-                       << "] = " << got << ", reference " << ref[at]
-                       << ", bound " << bound << "\n";
+        t.check(floatOfBits(printed[at]), ref[at], bound,
+                "o[" + llvm::Twine(h) + "][" + llvm::Twine(i) + "][" +
+                    llvm::Twine(d) + "]");
       }
     }
   }
-  llvm::outs() << "attention spans=" << spanKind << ": "
-               << (failures ? "FAILED, " : "all ") << n - failures << " of "
-               << n << " values within tolerance (max |err|/bound = "
-               << llvm::format("%.3f", worst) << "); ";
+  llvm::outs() << "attention spans=" << spanKind << ": " << t.summary()
+               << " (max |err|/bound = " << t.worstText() << "); ";
   bool countsOk =
       reportTiles(printed[n], printed[n + 1], expectVisited, expectSkipped);
-  return failures || !countsOk ? 1 : 0;
+  return t.failures || !countsOk ? 1 : 0;
 }
 
 std::vector<float> randomMatrix(int64_t rows, int64_t k, std::mt19937 &rng,
@@ -858,8 +871,7 @@ int ptq() {
   // f32 accumulation as in the matmul tests; for SmoothQuant alone the
   // reference is the original float layer, the roundings of W s and x / s
   // adding 2 u per product: (K + 4) u sum |x w|.
-  int failures = 0;
-  double worst = 0;
+  Tolerance t;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       double ref = 0, mag = 0;
@@ -871,19 +883,13 @@ int ptq() {
         ref += term;
         mag += std::fabs(term);
       }
-      double bound = (k + 4) * std::ldexp(1.0, -24) * mag + 1e-38;
-      float got = floatOfBits(printed[i * n + j]);
-      double err = std::fabs(got - ref);
-      worst = std::max(worst, err / bound);
-      if (!(err <= bound) && failures++ < 10)
-        llvm::outs() << "FAIL y[" << i << "][" << j << "] = " << got
-                     << ", reference " << ref << ", bound " << bound << "\n";
+      t.check(floatOfBits(printed[i * n + j]), ref,
+              (k + 4) * std::ldexp(1.0, -24) * mag + 1e-38,
+              "y[" + llvm::Twine(i) + "][" + llvm::Twine(j) + "]");
     }
-  llvm::outs() << "ptq " << method << " " << formatName << ": "
-               << (failures ? "FAILED, " : "all ") << m * n - failures << " of "
-               << m * n << " values within tolerance; max "
-               << "|err|/bound = " << llvm::format("%.3f", worst) << "\n";
-  return failures ? 1 : 0;
+  llvm::outs() << "ptq " << method << " " << formatName << ": " << t.summary()
+               << "; max |err|/bound = " << t.worstText() << "\n";
+  return t.failures ? 1 : 0;
 }
 
 /// Random matmul operands: roughly normal, with a few outlier columns as
@@ -952,8 +958,7 @@ int matmul() {
   // once: |y - y_ref| <= gamma_(K+1) * sum |x w| <= (K + 2) * 2^-24 * sum|x w|
   // (Higham, Accuracy and Stability of Numerical Algorithms, 3.1). A decoding
   // or scaling error is orders of magnitude larger.
-  int failures = 0;
-  double worst = 0;
+  Tolerance t;
   for (int64_t i = 0; i < m; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       double ref = 0, mag = 0;
@@ -961,21 +966,16 @@ int matmul() {
         ref += xHat[i * k + c] * wHat[j * k + c];
         mag += std::fabs(xHat[i * k + c] * wHat[j * k + c]);
       }
-      double bound = (k + 2) * std::ldexp(1.0, -24) * mag + 1e-38;
-      float got = floatOfBits(printed[i * n + j]);
-      double err = std::fabs(got - ref);
-      worst = std::max(worst, err / bound);
-      if (!(err <= bound) && failures++ < 10)
-        llvm::outs() << "FAIL y[" << i << "][" << j << "] = " << got
-                     << ", reference " << ref << ", bound " << bound << "\n";
+      t.check(floatOfBits(printed[i * n + j]), ref,
+              (k + 2) * std::ldexp(1.0, -24) * mag + 1e-38,
+              "y[" + llvm::Twine(i) + "][" + llvm::Twine(j) + "]");
     }
   }
   llvm::outs() << "matmul " << m << "x" << n << "x" << k
                << " weight=" << weightName << " act=" << actName << ": "
-               << (failures ? "FAILED, " : "all ") << m * n - failures << " of "
-               << m * n << " values within tolerance; max "
-               << "|err|/bound = " << llvm::format("%.3f", worst) << "\n";
-  return failures ? 1 : 0;
+               << t.summary() << "; max |err|/bound = " << t.worstText()
+               << "\n";
+  return t.failures ? 1 : 0;
 }
 
 /// Blocks of every code for the GPU decoder test (see the file comment).
