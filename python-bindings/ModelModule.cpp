@@ -18,8 +18,6 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
-#include <cmath>
-#include <random>
 
 namespace py = pybind11;
 using namespace mxc::driver;
@@ -156,36 +154,12 @@ public:
 
   std::string generate(const std::string &prompt, int steps, double temperature,
                        unsigned seed) {
-    std::vector<int32_t> tokens = tokenizer->encode(prompt, /*bos=*/true);
-    if (static_cast<int64_t>(tokens.size()) > config.seqLen)
-      throw py::value_error("the prompt is longer than the model's sequence "
-                            "length");
-    jit->reset();
-    std::vector<float> logits = orRaise(jit->decode(tokens));
-    const float *last = logits.data() + (tokens.size() - 1) * config.vocab;
-    std::mt19937 rng(seed);
     std::string out;
-    for (int s = 0;
-         s < steps && static_cast<int64_t>(tokens.size()) < config.seqLen;
-         ++s) {
-      int next;
-      if (temperature <= 0) {
-        next = static_cast<int>(std::max_element(last, last + config.vocab) -
-                                last);
-      } else {
-        double m = *std::max_element(last, last + config.vocab);
-        std::vector<double> p(config.vocab);
-        for (int64_t i = 0; i < config.vocab; ++i)
-          p[i] = std::exp((last[i] - m) / temperature);
-        next = std::discrete_distribution<int>(p.begin(), p.end())(rng);
-      }
-      if (next == Tokenizer::kEos || next == Tokenizer::kBos)
-        break;
-      out += tokenizer->decode(tokens.back(), next);
-      tokens.push_back(next);
-      logits = orRaise(jit->decode(next));
-      last = logits.data();
-    }
+    orRaise(mxc::driver::generate(*jit, tokenizer->encode(prompt, /*bos=*/true),
+                                  steps, temperature, seed,
+                                  [&](int32_t previous, int32_t next) {
+                                    out += tokenizer->decode(previous, next);
+                                  }));
     return out;
   }
 

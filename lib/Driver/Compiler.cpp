@@ -258,6 +258,47 @@ mxc::driver::compileAndLoad(mlir::MLIRContext &context, const LlamaModel &model,
 // Calibration and evaluation
 //===----------------------------------------------------------------------===//
 
+llvm::Expected<std::vector<int32_t>>
+mxc::driver::generate(CompiledModel &model, std::vector<int32_t> tokens,
+                      int steps, double temperature, unsigned seed,
+                      const std::function<void(int32_t, int32_t)> &onToken) {
+  const int64_t vocab = model.width(), seqLen = model.sequenceLength();
+  if (tokens.empty() || static_cast<int64_t>(tokens.size()) > seqLen)
+    return error("a prompt has 1 to seq_len (" + llvm::Twine(seqLen) +
+                 ") tokens, not " + llvm::Twine(tokens.size()));
+  model.reset();
+  llvm::Expected<std::vector<float>> logits = model.decode(tokens);
+  if (!logits)
+    return logits.takeError();
+  const float *last = logits->data() + (tokens.size() - 1) * vocab;
+  std::mt19937 rng(seed);
+  std::vector<double> p(vocab);
+  std::vector<int32_t> generated;
+  while (static_cast<int>(generated.size()) < steps &&
+         static_cast<int64_t>(tokens.size()) < seqLen) {
+    int32_t next;
+    if (temperature <= 0) {
+      next = static_cast<int32_t>(std::max_element(last, last + vocab) - last);
+    } else {
+      double m = *std::max_element(last, last + vocab);
+      for (int64_t i = 0; i < vocab; ++i)
+        p[i] = std::exp((last[i] - m) / temperature);
+      next = std::discrete_distribution<int32_t>(p.begin(), p.end())(rng);
+    }
+    if (next == Tokenizer::kEos || next == Tokenizer::kBos)
+      break;
+    if (onToken)
+      onToken(tokens.back(), next);
+    tokens.push_back(next);
+    generated.push_back(next);
+    logits = model.decode(next);
+    if (!logits)
+      return logits.takeError();
+    last = logits->data();
+  }
+  return generated;
+}
+
 llvm::Expected<std::string> mxc::driver::findTokenizer(llvm::StringRef model,
                                                        int64_t vocab) {
   llvm::SmallString<256> dir(model);

@@ -34,7 +34,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <optional>
-#include <random>
 
 namespace cl = llvm::cl;
 using namespace mxc::frontend;
@@ -261,17 +260,6 @@ template <typename T> T orFail(llvm::Expected<T> value) {
   return std::move(*value);
 }
 
-int pickToken(const float *logits, int64_t vocab, std::mt19937 &rng) {
-  if (temperature <= 0)
-    return static_cast<int>(std::max_element(logits, logits + vocab) - logits);
-  double m = *std::max_element(logits, logits + vocab);
-  std::vector<double> p(vocab);
-  for (int64_t i = 0; i < vocab; ++i)
-    p[i] = std::exp((logits[i] - m) / temperature);
-  std::discrete_distribution<int> dist(p.begin(), p.end());
-  return dist(rng);
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -425,32 +413,22 @@ int main(int argc, char **argv) {
     }
     return ok ? 0 : 1;
   }
-  std::mt19937 rng(seed);
   progress("generating");
   for (int32_t t = 1; t < static_cast<int32_t>(tokens.size()); ++t)
     llvm::outs() << tokenizer->decode(tokens[t - 1], tokens[t]);
-  // Prefill the prompt into the KV cache, then one token per @decode call.
   auto start = std::chrono::steady_clock::now();
-  std::vector<float> logits = orFail(compiled->decode(tokens));
-  const float *last = logits.data() + (tokens.size() - 1) * config.vocab;
-  int generated = 0;
-  for (;
-       generated < steps && static_cast<int64_t>(tokens.size()) < config.seqLen;
-       ++generated) {
-    int next = pickToken(last, config.vocab, rng);
-    if (next == Tokenizer::kEos || next == Tokenizer::kBos)
-      break;
-    llvm::outs() << tokenizer->decode(tokens.back(), next);
-    llvm::outs().flush();
-    tokens.push_back(next);
-    logits = orFail(compiled->decode(next));
-    last = logits.data();
-  }
+  std::vector<int32_t> generated =
+      orFail(generate(*compiled, tokens, steps, temperature, seed,
+                      [&](int32_t previous, int32_t next) {
+                        llvm::outs() << tokenizer->decode(previous, next);
+                        llvm::outs().flush();
+                      }));
   llvm::outs() << "\n";
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  progress(llvm::formatv("{0} tokens in {1:F3} s ({2:F1} tokens/s)", generated,
-                         seconds, generated / seconds));
+  progress(llvm::formatv("{0} tokens in {1:F3} s ({2:F1} tokens/s)",
+                         generated.size(), seconds,
+                         generated.size() / seconds));
   return 0;
 }

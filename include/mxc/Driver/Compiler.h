@@ -92,6 +92,7 @@ public:
   void reset() { position = 0; }
   int64_t getPosition() const { return position; }
   int64_t width() const { return columns; }
+  int64_t sequenceLength() const { return config.seqLen; }
   bool isCalibration() const { return calibration; }
 
 private:
@@ -108,6 +109,16 @@ private:
 llvm::Expected<std::unique_ptr<CompiledModel>>
 compileAndLoad(mlir::MLIRContext &context, const frontend::LlamaModel &model,
                const CompileOptions &options);
+
+/// Continues `tokens` (BOS first; at most seq_len) from position 0 with the
+/// KV cache: one @decode call for the prompt, then one per new token, greedy
+/// at `temperature` 0, else sampled from softmax(logits / temperature) with
+/// `seed`. Stops after `steps` tokens, at seq_len, or at BOS/EOS; calls
+/// `onToken(previous, next)` for each new token. Returns the new tokens.
+llvm::Expected<std::vector<int32_t>>
+generate(CompiledModel &model, std::vector<int32_t> tokens, int steps,
+         double temperature, unsigned seed,
+         const std::function<void(int32_t, int32_t)> &onToken = {});
 
 /// The tokenizer next to a checkpoint: tok<vocab>.bin or tokenizer.bin in
 /// its directory (or in it, for a HuggingFace directory).
