@@ -100,22 +100,33 @@ Gemv quantizedWeight(num::ElemFormat f, int64_t n, int64_t k, std::mt19937 &rng,
   return {q.tensor.data, q.tensor.scales, q.dequantized};
 }
 
-/// y [m, n] = x [m, k] * W^T with the kernel of `batch` rows per tile.
-void runGemv(const cuda::Module &module, num::ElemFormat f, int batch,
-             const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
-             const Buffer<float> &x, Buffer<float> &y, int64_t m, int64_t n,
-             int64_t k) {
+/// A kernel launch prepared ahead (function looked up, arguments packed), so
+/// that timed runs do only the launch.
+struct Launch {
+  void *function;
+  unsigned gridX, gridY, block;
   cuda::Arguments args;
-  args.memref(w.device, w.count / 4)
+  void operator()() { cuda::launch(function, gridX, block, args, 0, gridY); }
+};
+
+/// y [m, n] = x [m, k] * W^T with the kernel of `batch` rows per tile.
+Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
+                  const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
+                  const Buffer<float> &x, Buffer<float> &y, int64_t m,
+                  int64_t n, int64_t k) {
+  Launch l{module.function(gemvName(f, batch)),
+           static_cast<unsigned>((n + kGemvWarps - 1) / kGemvWarps),
+           static_cast<unsigned>((m + batch - 1) / batch),
+           32 * kGemvWarps,
+           {}};
+  l.args.memref(w.device, w.count / 4)
       .memref(s.device, s.count)
       .memref(x.device, x.count)
       .memref(y.device, y.count)
       .index(m)
       .index(n)
       .index(k);
-  cuda::launch(module.function(gemvName(f, batch)),
-               (n + kGemvWarps - 1) / kGemvWarps, 32 * kGemvWarps, args, 0,
-               (m + batch - 1) / batch);
+  return l;
 }
 
 /// The GEMV of every format and batch against float64 sums of the library's
@@ -138,7 +149,7 @@ int testGemv(const cuda::Module &module) {
           v = normal(rng);
         Buffer<uint8_t> w(g.data), s(g.scales);
         Buffer<float> xd(x), y(m * n);
-        runGemv(module, f, batch, w, s, xd, y, m, n, k);
+        gemvLaunch(module, f, batch, w, s, xd, y, m, n, k)();
         std::vector<float> got = y.read();
         double worst = 0;
         bool ok = true;
@@ -277,13 +288,19 @@ AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
   return c;
 }
 
-void runAttention(const cuda::Module &module, const AttentionCase &c,
-                  bool sparse, const Buffer<float> &q, const Buffer<float> &k,
-                  const Buffer<float> &v, const Buffer<int32_t> &tiles,
-                  Buffer<float> &out) {
+Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
+                       bool sparse, const Buffer<float> &q,
+                       const Buffer<float> &k, const Buffer<float> &v,
+                       const Buffer<int32_t> &tiles, Buffer<float> &out) {
   const int64_t allTiles = (c.keys + kAttentionTile - 1) / kAttentionTile;
-  cuda::Arguments args;
-  args.memref(q.device, q.count)
+  Launch l{module.function(std::string("mx_attention_decode_") +
+                           (sparse ? "sparse" : "dense") + "_d" +
+                           std::to_string(c.d)),
+           static_cast<unsigned>(c.heads),
+           1,
+           kAttentionThreads,
+           {}};
+  l.args.memref(q.device, q.count)
       .memref(k.device, k.count)
       .memref(v.device, v.count)
       .memref(out.device, out.count)
@@ -293,10 +310,7 @@ void runAttention(const cuda::Module &module, const AttentionCase &c,
       .index(c.heads)
       .index(c.kvHeads)
       .f32(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.d))));
-  cuda::launch(module.function(std::string("mx_attention_decode_") +
-                               (sparse ? "sparse" : "dense") + "_d" +
-                               std::to_string(c.d)),
-               c.heads, kAttentionThreads, args);
+  return l;
 }
 
 /// Decode attention (dense: every key; sparse: the keys of the kept tiles)
@@ -316,7 +330,7 @@ int testAttention(const cuda::Module &module) {
           if (tileList.empty())
             tileList.push_back(0); // a valid buffer; num_tiles is 0
           Buffer<int32_t> tiles(tileList);
-          runAttention(module, c, sparse, q, k, v, tiles, out);
+          attentionLaunch(module, c, sparse, q, k, v, tiles, out)();
           std::vector<float> got = out.read();
           const double scale = 1.0 / std::sqrt(static_cast<double>(d));
           std::vector<int64_t> visible;
@@ -412,9 +426,8 @@ int bench(const cuda::Module &module) {
       std::vector<float> x(k, 0.5f);
       Buffer<uint8_t> w(g.data), s(g.scales);
       Buffer<float> xd(x), y(n);
-      double ms = medianMs(20, flush, flushBytes / 4, [&] {
-        runGemv(module, f, 1, w, s, xd, y, 1, n, k);
-      });
+      Launch gemv = gemvLaunch(module, f, 1, w, s, xd, y, 1, n, k);
+      double ms = medianMs(20, flush, flushBytes / 4, gemv);
       double bytes = g.data.size() + g.scales.size() + 4.0 * (k + n);
       double gbs = bytes / ms / 1e6;
       std::printf("| %s | %lld x %lld | %.1f | %.0f | %.0f%% |\n",
@@ -465,12 +478,10 @@ int bench(const cuda::Module &module) {
       AttentionCase c = attentionCase(32, 8, 128, keys, masked, rng);
       Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.d);
       Buffer<int32_t> tiles(c.tiles);
-      double dense = medianMs(20, flush, flushBytes / 4, [&] {
-        runAttention(module, c, false, q, k, v, tiles, out);
-      });
-      double sparse = medianMs(20, flush, flushBytes / 4, [&] {
-        runAttention(module, c, true, q, k, v, tiles, out);
-      });
+      Launch denseRun = attentionLaunch(module, c, false, q, k, v, tiles, out),
+             sparseRun = attentionLaunch(module, c, true, q, k, v, tiles, out);
+      double dense = medianMs(20, flush, flushBytes / 4, denseRun);
+      double sparse = medianMs(20, flush, flushBytes / 4, sparseRun);
       std::printf("| %lld | %.0f%% | %.1f | %.1f | %.2fx |\n", (long long)keys,
                   100 * masked, dense * 1e3, sparse * 1e3, dense / sparse);
     }

@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace num = mxc::numerics;
@@ -214,13 +215,12 @@ CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
   // The kernel must be in the image: its symbol name in a cubin, its entry
   // in PTX.
   auto *m = static_cast<Module *>(module);
-  std::string image(m->image, m->size);
-  std::string needle = image.rfind("\x7f"
-                                   "ELF",
-                                   0) == 0
+  std::string_view image(m->image, m->size);
+  std::string needle = image.substr(0, 4) == "\x7f"
+                                             "ELF"
                            ? std::string(name) + '\0'
                            : ".entry " + std::string(name) + "(";
-  if (image.find(needle) == std::string::npos)
+  if (image.find(needle) == std::string_view::npos)
     return 500; // CUDA_ERROR_NOT_FOUND
   *f = new Function{name};
   return 0;
