@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaRuntime.h"
+#include "mxc/GPU/LaunchGeometry.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Numerics/PTQ.h"
@@ -37,8 +38,10 @@ namespace cuda = mxc::cuda;
 
 namespace {
 
-constexpr int kGemvWarps = 4, kSoftmaxThreads = 256, kAttentionThreads = 128,
-              kAttentionTile = 64;
+using mxc::gpu::kAttentionThreads;
+using mxc::gpu::kAttentionTile;
+using mxc::gpu::kGemvWarpsPerBlock;
+using mxc::gpu::kSoftmaxThreads;
 constexpr int kSkipped = 77;
 
 /// Device buffer holding a host vector.
@@ -114,11 +117,12 @@ Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
                   const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
                   const Buffer<float> &x, Buffer<float> &y, int64_t m,
                   int64_t n, int64_t k) {
-  Launch l{module.function(gemvName(f, batch)),
-           static_cast<unsigned>((n + kGemvWarps - 1) / kGemvWarps),
-           static_cast<unsigned>((m + batch - 1) / batch),
-           32 * kGemvWarps,
-           {}};
+  Launch l{
+      module.function(gemvName(f, batch)),
+      static_cast<unsigned>((n + kGemvWarpsPerBlock - 1) / kGemvWarpsPerBlock),
+      static_cast<unsigned>((m + batch - 1) / batch),
+      32 * kGemvWarpsPerBlock,
+      {}};
   l.args.memref(w.device, w.count / 4)
       .memref(s.device, s.count)
       .memref(x.device, x.count)
@@ -472,7 +476,7 @@ int bench(const cuda::Module &module) {
               "(whole KV tiles).\n\n| keys | masked | dense (us) | sparse "
               "(us) | speed-up |\n|------|--------|------------|-------------"
               "|----------|\n",
-              kAttentionTile);
+              static_cast<int>(kAttentionTile));
   for (int64_t keys : {4096, 16384})
     for (double masked : {0.0, 0.25, 0.5, 0.75}) {
       AttentionCase c = attentionCase(32, 8, 128, keys, masked, rng);

@@ -13,6 +13,7 @@
 #ifndef MXC_GPU_KERNELS_H
 #define MXC_GPU_KERNELS_H
 
+#include "mxc/GPU/LaunchGeometry.h"
 #include "mxc/Numerics/Formats.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -22,10 +23,10 @@
 
 namespace mlir::mxc::kernels {
 
-/// Threads per block of the GEMV kernel: one warp per output row.
-constexpr int64_t kGemvWarpsPerBlock = 4;
-/// Threads per block of the softmax kernels: one block per row.
-constexpr int64_t kSoftmaxThreads = 256;
+using ::mxc::gpu::kAttentionThreads;
+using ::mxc::gpu::kAttentionTile;
+using ::mxc::gpu::kGemvWarpsPerBlock;
+using ::mxc::gpu::kSoftmaxThreads;
 
 struct GemvOptions {
   ::mxc::numerics::ElemFormat format = ::mxc::numerics::ElemFormat::E2M1;
@@ -97,11 +98,6 @@ std::string softmaxKernelName(const SoftmaxOptions &options);
 ::mlir::gpu::GPUFuncOp buildSoftmaxKernel(OpBuilder &b,
                                           ::mlir::gpu::GPUModuleOp module,
                                           const SoftmaxOptions &options);
-
-/// Threads per block of the decode attention kernels.
-constexpr int64_t kAttentionThreads = 128;
-/// Keys per KV tile of the decode attention kernels.
-constexpr int64_t kAttentionTile = 64;
 
 struct AttentionDecodeOptions {
   /// Head dimension D: a multiple of 32, at most 128 (beyond, the per-lane

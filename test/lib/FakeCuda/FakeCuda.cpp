@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mxc/GPU/LaunchGeometry.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Numerics/MX.h"
@@ -85,7 +86,9 @@ void gemv(const std::string &name, unsigned gx, unsigned gy, void **params) {
   t.scales.assign(s, s + t.layout.numScales());
   std::vector<double> wd = num::dequantize(t);
   for (int64_t r = 0; r < std::min<int64_t>(m, int64_t(gy) * batch); ++r)
-    for (int64_t c = 0; c < std::min<int64_t>(n, int64_t(gx) * 4); ++c) {
+    for (int64_t c = 0;
+         c < std::min<int64_t>(n, int64_t(gx) * mxc::gpu::kGemvWarpsPerBlock);
+         ++c) {
       double sum = 0;
       for (int64_t i = 0; i < k; ++i)
         sum += double(x[r * k + i]) * wd[c * k + i];
@@ -140,7 +143,9 @@ void attention(const std::string &name, unsigned gx, void **params) {
     std::vector<int64_t> visible;
     for (int64_t t = 0; t < numTiles; ++t) {
       int64_t tile = sparse ? tiles[t] : t;
-      for (int64_t j = tile * 64; j < std::min(keys, (tile + 1) * 64); ++j)
+      const int64_t t0 = tile * mxc::gpu::kAttentionTile;
+      for (int64_t j = t0; j < std::min(keys, t0 + mxc::gpu::kAttentionTile);
+           ++j)
         visible.push_back(j);
     }
     std::vector<double> p;
