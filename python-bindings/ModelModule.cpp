@@ -18,7 +18,6 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
-
 namespace py = pybind11;
 using namespace mxc::driver;
 using namespace mxc::frontend;
@@ -108,8 +107,9 @@ public:
       statistics = calibrate(*calibration, config, windows);
       options.statistics = &statistics;
     }
-    options.afterQuantization = [&](mlir::ModuleOp m) {
-      localErrors = collectLocalErrors(m);
+    options.onStage = [&](Stage stage, mlir::ModuleOp m) {
+      if (stage == Stage::MXC)
+        localErrors = collectLocalErrors(m);
     };
     module = orRaise(compileModel(*context, *checkpoint, options));
     this->recipe = recipe.str();

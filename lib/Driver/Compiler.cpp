@@ -93,8 +93,8 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
     if (llvm::Error e = run(pm, "quantizing: " + pipeline))
       return std::move(e);
   }
-  if (options.afterQuantization)
-    options.afterQuantization(*module);
+  if (options.onStage)
+    options.onStage(Stage::MXC, *module);
   if (options.stop == Stage::MXC)
     return std::move(module);
 
@@ -105,12 +105,16 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
     if (llvm::Error e = run(pm, "lowering mxc to linalg"))
       return std::move(e);
   }
+  if (options.onStage)
+    options.onStage(Stage::Linalg, *module);
   if (options.stop == Stage::Linalg)
     return std::move(module);
   mlir::PassManager pm(&context);
   mlir::mxc::buildLinalgToLLVMPipeline(pm, lowering);
   if (llvm::Error e = run(pm, "lowering linalg to the LLVM dialect"))
     return std::move(e);
+  if (options.onStage)
+    options.onStage(Stage::LLVM, *module);
   return std::move(module);
 }
 

@@ -82,6 +82,12 @@
 // JSON: "suggested_recipe": "weights=mxfp4
 // JSON: "predicted": {
 // JSON: "perplexity_increase":
+// With --eval the model is compiled once, down to the LLVM dialect to be
+// evaluated, and the stage --emit asks for is what gets written.
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --eval %s --eval-windows 1 --report --emit=mxc -o %t/evaluated.mlir | FileCheck %s --check-prefix=EVALEMIT
+// EVALEMIT: perplexity: float {{[0-9.]+}}, compiled {{[0-9.]+}}
+// RUN: FileCheck %s --check-prefix=EVALMXC < %t/evaluated.mlir
+// EVALMXC: mxc.matmul {{.*}}, !mxc.mx<64x64xf4E2M1FN> -> tensor<?x64xf32>
 // The compiled GPTQ model runs.
 // RUN: mxc-run %t/gptq.mxc --prompt "Hi!" --steps 2 | FileCheck %s --check-prefix=GEN
 

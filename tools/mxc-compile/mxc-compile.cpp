@@ -203,15 +203,25 @@ int main(int argc, char **argv) {
   }
 
   QualityReport quality;
-  options.afterQuantization = [&](mlir::ModuleOp m) {
-    quality.matmuls = collectLocalErrors(m);
-    quality.compiledBytes = constantBytes(m);
+  const Stage emitStage = emit == Emit::MXC      ? Stage::MXC
+                          : emit == Emit::Linalg ? Stage::Linalg
+                                                 : Stage::LLVM;
+  // One compilation: down to the LLVM dialect when the compiled model is
+  // evaluated, keeping a copy of the stage to emit.
+  const bool evaluated = wantReport && !evalFile.empty();
+  options.stop = evaluated ? Stage::LLVM : emitStage;
+  mlir::OwningOpRef<mlir::ModuleOp> emitted;
+  options.onStage = [&](Stage stage, mlir::ModuleOp m) {
+    if (stage == Stage::MXC) {
+      quality.matmuls = collectLocalErrors(m);
+      quality.compiledBytes = constantBytes(m);
+    }
+    if (stage == emitStage && emitStage != options.stop)
+      emitted = m.clone();
   };
-  options.stop = emit == Emit::MXC      ? Stage::MXC
-                 : emit == Emit::Linalg ? Stage::Linalg
-                                        : Stage::LLVM;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       orFail(compileModel(*context, model, options));
+  mlir::ModuleOp output = emitted ? *emitted : *module;
 
   // The quality report, measured before the module is written.
   if (wantReport) {
@@ -241,9 +251,7 @@ int main(int argc, char **argv) {
           orFail(compileAndLoad(*context, model, {}));
       quality.floatEval = evaluate(*reference, nullptr, windows);
       std::unique_ptr<CompiledModel> compiled =
-          options.stop == Stage::LLVM
-              ? orFail(CompiledModel::create(*module, config))
-              : orFail(compileAndLoad(*context, model, options));
+          orFail(CompiledModel::create(*module, config));
       progress("evaluating the compiled model");
       std::vector<std::vector<float>> referenceLogits;
       quality.eval =
@@ -285,8 +293,8 @@ int main(int argc, char **argv) {
 
   // The output.
   if (emit == Emit::Artifact) {
-    attachModelInfo(*module, config, recipe, tokenizerBytes->getBuffer());
-    if (llvm::Error e = writeBytecode(*module, outputPath))
+    attachModelInfo(output, config, recipe, tokenizerBytes->getBuffer());
+    if (llvm::Error e = writeBytecode(output, outputPath))
       fail(llvm::toString(std::move(e)));
     progress("wrote " + outputPath);
   } else {
@@ -297,12 +305,12 @@ int main(int argc, char **argv) {
     if (emit == Emit::LLVMIR) {
       llvm::LLVMContext llvmContext;
       std::unique_ptr<llvm::Module> ir =
-          mlir::translateModuleToLLVMIR(*module, llvmContext, modelPath);
+          mlir::translateModuleToLLVMIR(output, llvmContext, modelPath);
       if (!ir)
         fail("translation to LLVM IR failed");
       ir->print(out.os(), nullptr);
     } else {
-      module->print(out.os());
+      output.print(out.os());
     }
     out.keep();
   }

@@ -56,8 +56,9 @@ struct CompileOptions {
   /// More passes after the recipe's, in pass-pipeline syntax.
   std::string extraPasses;
   Stage stop = Stage::LLVM;
-  /// Called with the module after the recipe's passes, before lowering.
-  std::function<void(mlir::ModuleOp)> afterQuantization;
+  /// Called with the module at each stage it passes (MXC: after the recipe's
+  /// passes; Linalg; LLVM), up to `stop`.
+  std::function<void(Stage, mlir::ModuleOp)> onStage;
   /// Receives every remark of the passes.
   std::function<void(mlir::Diagnostic &)> remark;
   Progress progress;
