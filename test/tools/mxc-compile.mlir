@@ -53,6 +53,10 @@
 // and its global part (--eval, --eval-windows).
 // RUN: mxc-compile %t/example/model.bin --recipe w4-gptq --calibrate %s --calibration-windows 2 --eval %s --eval-windows 2 --report --report-json %t/report.json -o %t/gptq.mxc | FileCheck %s --check-prefix=REPORT
 // REPORT: recipe: weights=mxfp4,method=gptq,smooth=0,activations=none,softmax-bits=0,softmax-clip=-8,tile=64
+// The example model (dim 64, hidden 172, 2 layers, 4 heads over 2 KV heads of
+// 16, vocab 259, tied classifier) has 259*64 + 2*(2*64 + 64*64 + 2*32*64 +
+// 64*64 + 3*64*172) + 64 = 107520 parameters, of which the matmuls hold
+// 2*(64*64 + 2*32*64 + 64*64 + 3*64*172) + 259*64 = 107200.
 // REPORT: parameters: 107520; constants {{.*}} KiB in float32, {{.*}} KiB compiled ({{[3-4]\.[0-9]+}}x smaller)
 // REPORT: | layers.0.wq | 4096 | {{[0-9.]+}} | {{[0-9.]+}} | {{[0-9.]+E-[0-9]+}} | {{[0-9.]+E-[0-9]+}} |
 // REPORT: | classifier | 16576 |
