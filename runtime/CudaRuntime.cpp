@@ -30,7 +30,6 @@ struct Driver {
   X(cuDeviceGetAttribute, CUresult(int *, int, CUdevice))                      \
   X(cuDevicePrimaryCtxRetain, CUresult(Handle *, CUdevice))                    \
   X(cuCtxSetCurrent, CUresult(Handle))                                         \
-  X(cuCtxSynchronize, CUresult())                                              \
   X(cuModuleLoadData, CUresult(Handle *, const void *))                        \
   X(cuModuleUnload, CUresult(Handle))                                          \
   X(cuModuleGetFunction, CUresult(Handle *, Handle, const char *))             \
@@ -142,8 +141,6 @@ bool tryInitialize(std::string &why) {
   return why.empty();
 }
 
-void initialize() { ready(); }
-
 std::string deviceName() {
   char name[256] = {0};
   MXC_CHECK(cuDeviceGetName(name, sizeof(name) - 1, ready().device));
@@ -185,8 +182,6 @@ void copyDeviceToDevice(void *to, const void *from, size_t bytes) {
 void fill(void *device, uint32_t value, size_t words) {
   MXC_CHECK(cuMemsetD32_v2(ptr(device), value, words));
 }
-
-void synchronize() { MXC_CHECK(cuCtxSynchronize()); }
 
 Module::Module(const void *image) {
   MXC_CHECK(cuModuleLoadData(&handle, image));

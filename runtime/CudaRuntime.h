@@ -26,10 +26,9 @@ namespace mxc::cuda {
 
 /// Loads the driver and makes device 0's primary context current. Returns
 /// false with `why` set ("no CUDA driver found ..." or "no CUDA device")
-/// instead of exiting, so callers can skip cleanly.
+/// instead of exiting, so callers can skip cleanly. (Every other call loads
+/// the driver too, and exits 1 with the reason if there is none.)
 bool tryInitialize(std::string &why);
-/// Like tryInitialize, but prints `why` and exits 1 on failure.
-void initialize();
 
 std::string deviceName();
 /// Compute capability as major * 10 + minor (90 for H100).
@@ -45,7 +44,6 @@ void copyToDevice(void *device, const void *host, size_t bytes);
 void copyToHost(void *host, const void *device, size_t bytes);
 void copyDeviceToDevice(void *to, const void *from, size_t bytes);
 void fill(void *device, uint32_t value, size_t words);
-void synchronize();
 
 /// A loaded module (cubin, fatbin or NUL-terminated PTX).
 class Module {

@@ -40,7 +40,8 @@ std::unique_ptr<mlir::MLIRContext> mxc::driver::createContext() {
   return std::make_unique<mlir::MLIRContext>(registry);
 }
 
-std::string mxc::driver::quantizationPipeline(const CompileOptions &options) {
+/// The recipe's full pass pipeline on the built model, as text.
+static std::string quantizationPipeline(const CompileOptions &options) {
   if (options.calibration)
     return options.extraPasses;
   std::string p = options.recipe.pipeline(options.report, options.only);

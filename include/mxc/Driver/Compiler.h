@@ -64,9 +64,6 @@ struct CompileOptions {
   Progress progress;
 };
 
-/// The recipe's full pass pipeline on the built model, as text.
-std::string quantizationPipeline(const CompileOptions &options);
-
 /// Builds `model` as mxc IR and compiles it down to `options.stop`. Errors
 /// carry the compiler's diagnostics.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
