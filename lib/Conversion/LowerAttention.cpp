@@ -54,13 +54,24 @@ public:
     for (auto [d, size] : llvm::enumerate(resultType.getShape()))
       if (ShapedType::isDynamic(size))
         dynamicSizes.push_back(d == 0 ? heads : d == 1 ? queries : valueDim);
-    Value out = linalg::FillOp::create(
-                    b, loc, f32(0.0),
-                    tensor::EmptyOp::create(b, loc, resultType.getShape(),
-                                            b.getF32Type(), dynamicSizes)
-                        .getResult())
-                    .getResult(0);
-    // The accumulator of one row, tensor<?xf32> of the value dimension.
+    Value out = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                        b.getF32Type(), dynamicSizes);
+    Value firstPosition = arith::SubIOp::create(b, loc, keys, queries);
+
+    // One independent task per (row, head): an scf.forall, which the CPU
+    // runs as loops and the GPU pipeline maps onto threads. Everything a
+    // task writes (its accumulator, score scratch, key visibility, code
+    // counts) is created inside it.
+    auto forall =
+        scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{queries, heads},
+                              ValueRange{out}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    Value i = forall.getInductionVar(0), h = forall.getInductionVar(1);
+    Value position = arith::AddIOp::create(b, loc, firstPosition, i);
+    Value visibility = rowVisibility(i, keys, position);
+    Value g = arith::DivUIOp::create(b, loc, h, group);
+    // The accumulator of the row, tensor<?xf32> of the value dimension.
     Value accInit = linalg::FillOp::create(
                         b, loc, f32(0.0),
                         tensor::EmptyOp::create(
@@ -68,48 +79,39 @@ public:
                             b.getF32Type(), ValueRange{valueDim})
                             .getResult())
                         .getResult(0);
-    Value scratch = tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{op.getTileAttr().getInt()}, b.getF32Type());
-    Value firstPosition = arith::SubIOp::create(b, loc, keys, queries);
-    std::optional<Exaq> exaq;
+    // Running max m, running sum l and accumulator acc over the tiles.
+    SmallVector<Value> state;
     if (ExaqAttr quant = op.getQuantAttr())
-      exaq = buildExaq(quant);
-
-    // Rows outside, heads inside: a row's key visibility is shared by all
-    // heads and built once.
-    out = forLoop(queries, out, [&](Value i, ValueRange args) {
-      Value position = arith::AddIOp::create(b, loc, firstPosition, i);
-      Value visibility = rowVisibility(i, keys, position);
-      Value heads3 = forLoop(heads, args[0], [&](Value h, ValueRange args) {
-        Value g = arith::DivUIOp::create(b, loc, h, group);
-        // Running max m, running sum l and accumulator acc over the tiles.
-        SmallVector<Value> init = {f32(-inf()), f32(0.0), accInit};
-        SmallVector<Value> state;
-        if (exaq)
-          state =
-              quantizedRow(*exaq, tiles, tile, keys, i, position, visibility, h,
-                           g, headDim, valueDim, scale, accInit);
-        else
-          state =
-              llvm::to_vector(forLoop(tiles, init, [&](Value t, ValueRange s) {
-                return processTile(t, tile, keys, i, position, visibility, h, g,
-                                   headDim, valueDim, scale, scratch, s);
-              }));
-        // out[h, i, :] = acc / l, or 0 where the row saw no key.
-        Value l = state[1], acc = state[2];
-        Value empty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                            l, f32(0.0));
-        return SmallVector<Value>{
-            forLoop(valueDim, args[0], [&](Value d, ValueRange o) {
-              Value a = tensor::ExtractOp::create(b, loc, acc, d);
-              Value y = arith::SelectOp::create(
-                  b, loc, empty, f32(0.0), arith::DivFOp::create(b, loc, a, l));
-              return SmallVector<Value>{tensor::InsertOp::create(
-                  b, loc, y, o[0], ValueRange{h, i, d})};
-            })[0]};
-      })[0];
-      return SmallVector<Value>{heads3};
+      state = quantizedRow(buildExaq(quant), tiles, tile, keys, i, position,
+                           visibility, h, g, headDim, valueDim, scale, accInit);
+    else {
+      Value scratch = tensor::EmptyOp::create(
+          b, loc, ArrayRef<int64_t>{op.getTileAttr().getInt()}, b.getF32Type());
+      SmallVector<Value> init = {f32(-inf()), f32(0.0), accInit};
+      state = llvm::to_vector(forLoop(tiles, init, [&](Value t, ValueRange s) {
+        return processTile(t, tile, keys, i, position, visibility, h, g,
+                           headDim, valueDim, scale, scratch, s);
+      }));
+    }
+    // out[h, i, :] = acc / l, or 0 where the row saw no key.
+    Value l = state[1];
+    Value empty =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, l, f32(0.0));
+    Value row = forLoop(valueDim, state[2], [&](Value d, ValueRange o) {
+      Value a = tensor::ExtractOp::create(b, loc, o[0], d);
+      Value y = arith::SelectOp::create(b, loc, empty, f32(0.0),
+                                        arith::DivFOp::create(b, loc, a, l));
+      return SmallVector<Value>{tensor::InsertOp::create(b, loc, y, o[0], d)};
     })[0];
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, row, forall.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{h, i, zero},
+        ArrayRef<OpFoldResult>{one, one, valueDim},
+        ArrayRef<OpFoldResult>{one, one, one});
+    b.setInsertionPointAfter(forall);
+    out = forall.getResult(0);
 
     Type element = resultType.getElementType();
     if (element == b.getF32Type())
@@ -272,7 +274,7 @@ private:
     })[0];
   }
 
-  /// What the EXAQ path needs, built once outside the loops: the quantizer,
+  /// What the EXAQ path needs, built in each task: the quantizer,
   /// its LUT of 2^b exponentials and a zeroed per-code count tensor.
   struct Exaq {
     ::mxc::numerics::ExaqQuantizer quantizer;

@@ -1,31 +1,33 @@
 // RUN: mxc-opt %s --mxc-lower-attention --split-input-file | FileCheck %s
 // RUN: mxc-opt %s --mxc-lower-attention="count-tiles" --split-input-file | FileCheck %s --check-prefix=COUNT
 
-// Loops over query rows, heads and KV tiles. A row's key visibility is built
-// once, before its heads: a zero bitmap marked span by span. A tile whose
+// An scf.forall over (query row, head), a loop over KV tiles inside. Each
+// task builds its row's key visibility: a zero bitmap marked span by span. A tile whose
 // mask state is 0 is skipped by an scf.if before any key is read; then the
 // scores of the tile (reading the bitmap only where the state says partial),
 // one rescale by exp(m - m'), and the update of the sum and accumulator.
 // CHECK-LABEL: func.func @span_sparse
 // CHECK-SAME: (%[[Q:.+]]: tensor<8x1x16xf32>, %[[K:.+]]: tensor<4x200x16xf32>, %[[S:.+]]: tensor<1x4x2xi32>, %[[M:.+]]: tensor<1x4xi8>)
-// CHECK: scf.for %[[I:[a-z0-9_]+]] =
+// One task per (row, head); the result row goes in with parallel_insert_slice.
+// CHECK: scf.forall (%[[I:[a-z0-9_]+]], %[[H:[a-z0-9_]+]]) in ({{.+}}) shared_outs({{.+}}) -> (tensor<8x1x16xf32>)
 // CHECK:   linalg.fill {{.*}} -> tensor<?xi8>
 // CHECK:   scf.for
 // CHECK:     tensor.extract %[[S]][%[[I]], %{{.+}}, %{{.+}}] : tensor<1x4x2xi32>
 // CHECK:     scf.for
 // CHECK:       tensor.insert
-// CHECK:   scf.for %[[H:[a-z0-9_]+]] =
-// CHECK:     scf.for %[[T:[a-z0-9_]+]] = {{.*}} -> (f32, f32, tensor<?xf32>)
-// CHECK:       %[[STATE:.+]] = tensor.extract %[[M]][%[[I]], %[[T]]] : tensor<1x4xi8>
-// CHECK:       %[[SKIP:.+]] = arith.cmpi eq
-// CHECK:       scf.if %[[SKIP]] -> (f32, f32, tensor<?xf32>) {
-// CHECK-NEXT:    scf.yield
-// CHECK:       } else {
-// CHECK:         scf.for {{.*}} -> (f32, tensor<64xf32>)
-// CHECK:           tensor.extract %{{.+}}[%{{.+}}] : tensor<?xi8>
-// CHECK:           tensor.extract %[[K]]
-// CHECK:         math.exp
+// CHECK:   scf.for %[[T:[a-z0-9_]+]] = {{.*}} -> (f32, f32, tensor<?xf32>)
+// CHECK:     %[[STATE:.+]] = tensor.extract %[[M]][%[[I]], %[[T]]] : tensor<1x4xi8>
+// CHECK:     %[[SKIP:.+]] = arith.cmpi eq
+// CHECK:     scf.if %[[SKIP]] -> (f32, f32, tensor<?xf32>) {
+// CHECK-NEXT:  scf.yield
+// CHECK:     } else {
+// CHECK:       scf.for {{.*}} -> (f32, tensor<64xf32>)
+// CHECK:         tensor.extract %{{.+}}[%{{.+}}] : tensor<?xi8>
+// CHECK:         tensor.extract %[[K]]
+// CHECK:       math.exp
 // CHECK:   arith.divf
+// CHECK: scf.forall.in_parallel
+// CHECK:   tensor.parallel_insert_slice %{{.+}} into %{{.+}}[%[[H]], %[[I]], 0] [1, 1, %{{.+}}] [1, 1, 1] : tensor<?xf32> into tensor<8x1x16xf32>
 // CHECK-NOT: mxc.attention
 // COUNT: memref.global "private" @mxc_attention_tile_counts : memref<2xi64> = dense<0>
 // COUNT-LABEL: func.func @span_sparse
