@@ -17,5 +17,6 @@ void mxc::registerAllPasses() {
   mlir::mxc::registerMXCConversionPasses();
   mlir::mxc::registerMXCTransformsPasses();
   mlir::mxc::registerCPUPipeline();
+  mlir::mxc::registerGPUPipelines();
   mlir::mxc::registerGPUPasses();
 }

@@ -99,6 +99,8 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   if (options.stop == Stage::MXC)
     return std::move(module);
 
+  if (options.stop == Stage::GPU && options.target == Target::CPU)
+    return error("the GPU stage exists only for a GPU target");
   mlir::mxc::CPUPipelineOptions lowering;
   {
     mlir::PassManager pm(&context);
@@ -111,9 +113,23 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   if (options.stop == Stage::Linalg)
     return std::move(module);
   mlir::PassManager pm(&context);
-  mlir::mxc::buildLinalgToLLVMPipeline(pm, lowering);
-  if (llvm::Error e = run(pm, "lowering linalg to the LLVM dialect"))
-    return std::move(e);
+  if (options.target == Target::CPU) {
+    mlir::mxc::buildLinalgToLLVMPipeline(pm, lowering);
+    if (llvm::Error e = run(pm, "lowering linalg to the LLVM dialect"))
+      return std::move(e);
+  } else {
+    mlir::mxc::buildLinalgToGPUPipeline(pm, {});
+    if (llvm::Error e = run(pm, "mapping the model onto GPU threads"))
+      return std::move(e);
+    if (options.onStage)
+      options.onStage(Stage::GPU, *module);
+    if (options.stop == Stage::GPU)
+      return std::move(module);
+    mlir::PassManager cpu(&context);
+    mlir::mxc::buildGPUOnCPUPipeline(cpu, lowering);
+    if (llvm::Error e = run(cpu, "lowering the GPU kernels as CPU loops"))
+      return std::move(e);
+  }
   if (options.onStage)
     options.onStage(Stage::LLVM, *module);
   return std::move(module);

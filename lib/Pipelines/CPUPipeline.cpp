@@ -48,20 +48,22 @@ void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createMXCCheckLoweredPass());
 }
 
-void mlir::mxc::buildLinalgToLLVMPipeline(OpPassManager &pm,
-                                          const CPUPipelineOptions &options) {
-  // Tensors -> buffers -> loops.
+void mlir::mxc::buildBufferizePipeline(OpPassManager &pm, bool deallocate) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (options.deallocate) {
+  if (deallocate) {
     bufferization::BufferDeallocationPipelineOptions dealloc;
     bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   }
   // Deallocation may clone buffers that leave a function.
   pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void mlir::mxc::buildLoopsToLLVMPipeline(OpPassManager &pm,
+                                         const CPUPipelineOptions &options) {
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createForallToForLoopPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -77,6 +79,12 @@ void mlir::mxc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::mxc::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                          const CPUPipelineOptions &options) {
+  buildBufferizePipeline(pm, options.deallocate);
+  buildLoopsToLLVMPipeline(pm, options);
 }
 
 void mlir::mxc::buildCPUPipeline(OpPassManager &pm,

@@ -41,7 +41,7 @@ using namespace mxc::driver;
 
 namespace {
 
-enum class Emit { Artifact, MXC, Linalg, LLVM, LLVMIR };
+enum class Emit { Artifact, MXC, Linalg, GPU, LLVM, LLVMIR };
 
 cl::OptionCategory category("mxc-compile options");
 cl::opt<std::string> modelPath(cl::cat(category), cl::Positional, cl::Required,
@@ -69,9 +69,20 @@ cl::opt<Emit> emit(
                    "mxc IR after the recipe's quantization passes"),
         clEnumValN(Emit::Linalg, "linalg",
                    "after the mxc lowerings: upstream linalg/tensor/arith"),
+        clEnumValN(Emit::GPU, "gpu",
+                   "GPU targets: buffers and gpu.launch, before outlining"),
         clEnumValN(Emit::LLVM, "llvm", "the LLVM dialect"),
         clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR")),
     cl::init(Emit::Artifact));
+cl::opt<Target> target(
+    "target", cl::cat(category), cl::desc("What to compile for"),
+    cl::values(clEnumValN(Target::CPU, "cpu", "the CPU (default)"),
+               clEnumValN(Target::CUDAOnCPU, "cuda-on-cpu",
+                          "the GPU path (every op in gpu.launch kernels of "
+                          "independent threads) with each launch run as "
+                          "CPU loops: checks the GPU mapping without a GPU; "
+                          "the compiled model runs in mxc-run")),
+    cl::init(Target::CPU));
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::cat(category),
     cl::desc("llama2.c tokenizer (default: tok<vocab>.bin or tokenizer.bin "
@@ -163,6 +174,8 @@ int main(int argc, char **argv) {
   if (emit == Emit::Artifact && outputPath == "-" &&
       llvm::sys::Process::StandardOutIsDisplayed())
     fail("not writing a binary model to a terminal; give -o FILE");
+  if (emit == Emit::GPU && target == Target::CPU)
+    fail("--emit=gpu needs a GPU target (--target=cuda-on-cpu)");
   if (recipe.needsCalibration() && calibrationFile.empty())
     fail("the recipe needs calibration statistics (GPTQ, SmoothQuant or a "
          "softmax clip chosen from statistics): give --calibrate FILE");
@@ -187,6 +200,7 @@ int main(int argc, char **argv) {
   options.extraPasses = passes;
   options.progress = progress;
   options.report = wantReport;
+  options.target = target;
   if (!calibrationFile.empty()) {
     CompileOptions calibrationOptions;
     calibrationOptions.calibration = true;
@@ -205,6 +219,7 @@ int main(int argc, char **argv) {
   QualityReport quality;
   const Stage emitStage = emit == Emit::MXC      ? Stage::MXC
                           : emit == Emit::Linalg ? Stage::Linalg
+                          : emit == Emit::GPU    ? Stage::GPU
                                                  : Stage::LLVM;
   // One compilation: down to the LLVM dialect when the compiled model is
   // evaluated, keeping a copy of the stage to emit.

@@ -120,6 +120,14 @@ static cl::opt<std::string> softmaxClip(
              "samples or pooled: chosen per layer by mxc-softmax-clip in that "
              "mode from the calibration statistics (needs --calibrate)"),
     cl::init("-8"));
+static cl::opt<Target> target(
+    cl::cat(category), "target",
+    cl::desc("Compile a checkpoint for: cpu (default), or cuda-on-cpu, the "
+             "GPU path with its kernels run as CPU loops (as in mxc-compile)"),
+    cl::values(clEnumValN(Target::CPU, "cpu", "the CPU"),
+               clEnumValN(Target::CUDAOnCPU, "cuda-on-cpu",
+                          "the GPU path on the CPU")),
+    cl::init(Target::CPU));
 static cl::opt<bool> reportKL(
     cl::cat(category), "kl",
     cl::desc("With --perplexity: also the mean KL divergence of next-token "
@@ -282,7 +290,7 @@ int main(int argc, char **argv) {
     for (const cl::Option *o : std::initializer_list<const cl::Option *>{
              &recipe, &weightFormat, &method, &smoothAlpha, &activationFormat,
              &softmaxBits, &softmaxClip, &calibrationFile, &passes, &emitMLIR,
-             &checkLogits, &reportKL, &report, &softmaxReport})
+             &checkLogits, &reportKL, &report, &softmaxReport, &target})
       if (o->getNumOccurrences())
         fail("--" + o->ArgStr + " needs a checkpoint: '" + modelPath +
              "' is already compiled (its recipe is fixed; the float weights "
@@ -312,6 +320,7 @@ int main(int argc, char **argv) {
     options.recipe = recipeFromOptions();
     options.extraPasses = passes;
     options.report = report;
+    options.target = target;
     options.progress = progress;
     options.remark = [](mlir::Diagnostic &d) {
       if (report)

@@ -34,7 +34,15 @@ namespace mxc::driver {
 enum class Stage {
   MXC,    ///< after the recipe's passes: mxc and upstream ops on tensors
   Linalg, ///< after the mxc lowerings: upstream linalg/tensor/arith only
+  GPU,    ///< GPU targets: buffers, gpu.launch for all the work
   LLVM,   ///< the LLVM dialect, ready for the JIT
+};
+
+/// What the model is compiled for.
+enum class Target {
+  CPU,       ///< loops on the CPU (the reference path)
+  CUDAOnCPU, ///< the GPU path's kernels run as CPU loops: the GPU mapping,
+             ///< tested and run without a GPU
 };
 
 /// A line of progress (shown on a terminal by the tools).
@@ -56,6 +64,7 @@ struct CompileOptions {
   /// More passes after the recipe's, in pass-pipeline syntax.
   std::string extraPasses;
   Stage stop = Stage::LLVM;
+  Target target = Target::CPU;
   /// Called with the module at each stage it passes (MXC: after the recipe's
   /// passes; Linalg; LLVM), up to `stop`.
   std::function<void(Stage, mlir::ModuleOp)> onStage;

@@ -52,4 +52,66 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def MXCGPUMapLoopsPass : Pass<"mxc-gpu-map-loops", "::mlir::func::FuncOp"> {
+  let summary = "Turn bufferized linalg into scf.parallel loops mapped onto "
+                "GPU blocks and threads";
+  let description = [{
+    The generic part of a model's GPU path, for what has no kernel of its own
+    (norms, RoPE, SiLU, residuals, the attention lowering's tasks), run on
+    buffers after one-shot bufferization:
+
+    1. static buffers allocated inside an `scf.forall` / `scf.parallel` task
+       become `memref.alloca` (thread-private); a dynamic one is an error;
+    2. `memref.copy` becomes `linalg.copy` at the top level and a loop nest
+       inside a task;
+    3. `scf.forall` becomes `scf.parallel`;
+    4. linalg ops become parallel loops at the top level (reductions are
+       sequential loops inside) and sequential loops inside a task;
+    5. each top-level `scf.parallel` is collapsed to one dimension and tiled
+       by `threads`, the tile loop mapped to blocks and its body to threads;
+       parallel loops nested deeper run sequentially in their thread.
+
+    Then upstream `convert-parallel-loops-to-gpu` makes each top-level loop a
+    `gpu.launch`.
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"256",
+           "Threads per block">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def MXCGPUCheckHostPass : Pass<"mxc-gpu-check-host", "::mlir::func::FuncOp"> {
+  let summary = "Check that host code does not touch buffer elements";
+  let description = [{
+    After `convert-parallel-loops-to-gpu`: fails on the first load, store,
+    copy, linalg op or parallel loop left outside a `gpu.launch`, since the
+    buffers of a GPU-compiled model are the GPU's and the host only
+    allocates, launches and frees. Loads and stores of `memref.alloca`
+    buffers (host-side bookkeeping) are allowed, and private functions (the
+    helpers that buffer deallocation generates) are not checked.
+  }];
+}
+
+def MXCGPULaunchToLoopsPass
+    : Pass<"mxc-gpu-launch-to-loops", "::mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies as CPU loops (testing without a GPU)";
+  let description = [{
+    Replaces each `gpu.launch` by an `scf.parallel` over its grid and block
+    that runs the body once per (block, thread). This is exact for bodies
+    whose threads do not cooperate, which is what `mxc-gpu-map-loops` and
+    `convert-parallel-loops-to-gpu` generate; a body with barriers, shuffles,
+    reductions, shared memory or clusters is an error. With it the model's
+    GPU path, up to outlining, runs on the CPU and can be compared with the
+    CPU path and the C++ reference.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // MXC_GPU_PASSES_TD

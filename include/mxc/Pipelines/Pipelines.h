@@ -43,8 +43,39 @@ void buildMXCToLinalgPipeline(OpPassManager &pm,
 void buildLinalgToLLVMPipeline(OpPassManager &pm,
                                const CPUPipelineOptions &options);
 
+/// One-shot bufferization of tensors and functions (identity layouts at
+/// function boundaries), then, with `deallocate`, ownership-based
+/// deallocation.
+void buildBufferizePipeline(OpPassManager &pm, bool deallocate);
+
+/// Buffers and loops (linalg, scf, affine, vector) -> LLVM dialect.
+void buildLoopsToLLVMPipeline(OpPassManager &pm,
+                              const CPUPipelineOptions &options);
+
 /// Registers `mxc-lower-to-llvm` and `mxc-lower-to-linalg`.
 void registerCPUPipeline();
+
+/// Options of the GPU pipelines.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads per block of the generic kernels"),
+      llvm::cl::init(256)};
+};
+
+/// `mxc-linalg-to-gpu`: linalg on tensors -> buffers -> scf.parallel mapped
+/// onto blocks and threads -> gpu.launch; the host keeps allocation,
+/// launches and deallocation only (checked).
+void buildLinalgToGPUPipeline(OpPassManager &pm,
+                              const GPUPipelineOptions &options);
+
+/// `mxc-gpu-on-cpu`: the gpu.launch form as CPU loops, down to LLVM (tests
+/// the GPU path's mapping without a GPU).
+void buildGPUOnCPUPipeline(OpPassManager &pm,
+                           const CPUPipelineOptions &options);
+
+/// Registers `mxc-linalg-to-gpu` and `mxc-gpu-on-cpu`.
+void registerGPUPipelines();
 
 } // namespace mlir::mxc
 

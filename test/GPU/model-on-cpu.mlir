@@ -1,0 +1,44 @@
+// The model's GPU path (mxc-linalg-to-gpu: every op in gpu.launch kernels of
+// independent threads) with each launch run as CPU loops
+// (--target=cuda-on-cpu). This checks the GPU mapping of the whole model
+// without a GPU: its logits equal the C++ reference, and quantized, it gives
+// the CPU path's perplexity.
+
+// RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example > /dev/null
+
+// RUN: mxc-run %t/example/model.bin --target=cuda-on-cpu --prompt "Hi!" --check-logits 1e-4 | FileCheck %s --check-prefix=LOGITS
+// LOGITS: prefill logits of 4 tokens match the reference
+// LOGITS: decode logits of 4 tokens match the reference
+
+// MXFP4 weights by SmoothQuant + GPTQ, MXFP8 activations, a 2-bit EXAQ
+// softmax: the same perplexity on both paths (the tokens/s cut off).
+// RUN: mxc-run %t/example/model.bin --target=cpu --recipe w4a8-smooth-gptq --softmax-bits 2 --calibrate %S/../../examples/story.txt --perplexity %S/../../examples/story.txt | sed 's/;.*//' > %t/cpu.txt
+// RUN: mxc-run %t/example/model.bin --target=cuda-on-cpu --recipe w4a8-smooth-gptq --softmax-bits 2 --calibrate %S/../../examples/story.txt --perplexity %S/../../examples/story.txt | sed 's/;.*//' > %t/gpu.txt
+// RUN: FileCheck %s --check-prefix=PPL < %t/gpu.txt
+// PPL: perplexity {{[0-9]+\.[0-9]+}} over {{[0-9]+}} tokens in 4 windows (mean NLL {{[0-9.]+}} nats
+// RUN: diff %t/cpu.txt %t/gpu.txt
+
+// mxc-compile writes the GPU path's model; mxc-run runs it, and greedy
+// generation gives the CPU path's text.
+// RUN: mxc-compile %t/example/model.bin --target=cuda-on-cpu -o %t/gpu.mlirbc
+// RUN: mxc-run %t/gpu.mlirbc --prompt "Hi!" --steps 4 > %t/gpu-text.txt
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 4 > %t/cpu-text.txt
+// RUN: diff %t/cpu-text.txt %t/gpu-text.txt
+// RUN: FileCheck %s --check-prefix=TEXT < %t/gpu-text.txt
+// TEXT: {{^}}Hi!
+
+// --emit=gpu: the host only allocates, launches and frees; the attention's
+// (row, head) tasks are a kernel too.
+// RUN: mxc-compile %t/example/model.bin --target=cuda-on-cpu --emit=gpu | FileCheck %s --check-prefix=KERNELS
+// KERNELS: func.func @decode(
+// KERNELS: gpu.launch blocks
+// KERNELS: memref.alloca() {{.*}}: memref<{{[0-9]+}}xf32>
+// KERNELS-NOT: linalg.
+// KERNELS-NOT: scf.forall
+// KERNELS: func.func @forward(
+
+// Errors.
+// RUN: not mxc-compile %t/example/model.bin --emit=gpu 2>&1 | FileCheck %s --check-prefix=NOTARGET
+// NOTARGET: mxc-compile: --emit=gpu needs a GPU target (--target=cuda-on-cpu)
+// RUN: not mxc-run %t/gpu.mlirbc --target=cuda-on-cpu 2>&1 | FileCheck %s --check-prefix=COMPILED
+// COMPILED: mxc-run: --target needs a checkpoint: '{{.*}}gpu.mlirbc' is already compiled
