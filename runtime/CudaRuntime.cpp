@@ -354,4 +354,23 @@ void mgpuSetDefaultDevice(int32_t device) {
     die("mxc's runtime drives CUDA device 0 only");
 }
 
+// The allocation functions that finalize-memref-to-llvm calls with
+// use-generic-functions: every buffer of a model compiled for CUDA is
+// managed memory, which its kernels and its host code can both reach (the
+// host only passes the buffers on and reads the results after the launches
+// have finished; gpu-to-llvm synchronizes each launch).
+void *_mlir_memref_to_llvm_alloc(size_t bytes) {
+  return mgpuMemAlloc(bytes ? bytes : 1, nullptr, /*hostShared=*/true);
+}
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
+  // cuMemAllocManaged aligns to at least 256 bytes.
+  if (alignment > 256 || (alignment & (alignment - 1)))
+    die("mxc-cuda: managed memory cannot be aligned to " +
+        std::to_string(alignment) + " bytes");
+  return _mlir_memref_to_llvm_alloc(bytes);
+}
+
+void _mlir_memref_to_llvm_free(void *p) { mgpuMemFree(p, nullptr); }
+
 } // extern "C"

@@ -3,16 +3,24 @@
 #include "mxc/Driver/Artifact.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mxc::driver;
 using namespace mxc::frontend;
@@ -69,6 +77,52 @@ llvm::Error mxc::driver::writeBytecode(mlir::ModuleOp module,
     return error("cannot write '" + path + "': " + ec.message());
   if (mlir::failed(mlir::writeBytecodeToFile(module, out.os())))
     return error("cannot write the bytecode of the model to '" + path + "'");
+  out.keep();
+  return llvm::Error::success();
+}
+
+llvm::Error mxc::driver::writeObject(mlir::ModuleOp module,
+                                     const LlamaConfig &config,
+                                     llvm::StringRef path) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
+  {
+    // The description a loader needs to size the KV caches.
+    mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(copy->getBody());
+    LlamaConfig c = config;
+    llvm::SmallVector<int64_t> values;
+    for (const char *key : kIntegers)
+      values.push_back(*integerField(c, key));
+    auto type = mlir::LLVM::LLVMArrayType::get(b.getI64Type(), values.size());
+    mlir::LLVM::GlobalOp::create(b, copy->getLoc(), type, /*isConstant=*/true,
+                                 mlir::LLVM::Linkage::External,
+                                 "mxc_model_config",
+                                 b.getI64TensorAttr(values));
+  }
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> ir =
+      mlir::translateModuleToLLVMIR(*copy, context, "mxc_model");
+  if (!ir)
+    return error("translation to LLVM IR failed");
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string why;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, why);
+  if (!target)
+    return error("no LLVM target for " + triple.str() + ": " + why);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  ir->setTargetTriple(triple);
+  ir->setDataLayout(machine->createDataLayout());
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return error("cannot write '" + path + "': " + ec.message());
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, out.os(), nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return error("LLVM cannot emit an object file for " + triple.str());
+  passes.run(*ir);
   out.keep();
   return llvm::Error::success();
 }

@@ -125,10 +125,20 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
       options.onStage(Stage::GPU, *module);
     if (options.stop == Stage::GPU)
       return std::move(module);
-    mlir::PassManager cpu(&context);
-    mlir::mxc::buildGPUOnCPUPipeline(cpu, lowering);
-    if (llvm::Error e = run(cpu, "lowering the GPU kernels as CPU loops"))
-      return std::move(e);
+    mlir::PassManager last(&context);
+    if (options.target == Target::CUDA) {
+      mlir::mxc::CUDAPipelineOptions cuda;
+      cuda.chip = options.chip;
+      cuda.toolkit = options.cudaToolkit;
+      mlir::mxc::buildGPUToCUDAPipeline(last, cuda);
+      if (llvm::Error e = run(last, "compiling the kernels for CUDA " +
+                                        options.chip + " (ptxas)"))
+        return std::move(e);
+    } else {
+      mlir::mxc::buildGPUOnCPUPipeline(last, lowering);
+      if (llvm::Error e = run(last, "lowering the GPU kernels as CPU loops"))
+        return std::move(e);
+    }
   }
   if (options.onStage)
     options.onStage(Stage::LLVM, *module);
@@ -153,6 +163,9 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
     return true;
   }();
   (void)initialized;
+  if (llvmModule->hasAttr("gpu.container_module"))
+    return error("the model is compiled for CUDA: it runs on a GPU "
+                 "(mxc-gpu-runner model), not in the CPU JIT");
   const bool calibration = llvmModule.lookupSymbol("calibrate") != nullptr;
   if (!calibration && (!llvmModule.lookupSymbol("forward") ||
                        !llvmModule.lookupSymbol("decode")))

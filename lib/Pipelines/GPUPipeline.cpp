@@ -4,6 +4,7 @@
 #include "mxc/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -30,6 +31,41 @@ void mlir::mxc::buildGPUOnCPUPipeline(OpPassManager &pm,
   buildLoopsToLLVMPipeline(pm, options);
 }
 
+void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
+                                       const CUDAPipelineOptions &options) {
+  // One device module holding every kernel and the weights they read.
+  pm.addNestedPass<func::FuncOp>(createMXCGPUSinkGlobalsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  MXCGPUMergeModulesPassOptions merge;
+  merge.moduleName = "mxc_model";
+  pm.addPass(createMXCGPUMergeModulesPass(merge));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSymbolDCEPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  // PTX 8.0 (CUDA 12.0) knows every chip up to sm_90.
+  target.features = "+ptx80";
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  GPUToBinaryOptions binary;
+  binary.format = options.format.getValue();
+  binary.toolkit = options.toolkit.getValue();
+  buildGPUToBinaryPipeline(pm, binary);
+
+  // The host: allocation (managed memory, from mxc's runtime), launches,
+  // deallocation.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  FinalizeMemRefToLLVMConversionPassOptions memory;
+  memory.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memory));
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::mxc::registerGPUPipelines() {
   PassPipelineRegistration<GPUPipelineOptions>(
       "mxc-linalg-to-gpu",
@@ -42,4 +78,11 @@ void mlir::mxc::registerGPUPipelines() {
       "Run the gpu.launch form of mxc-linalg-to-gpu on the CPU: each launch "
       "as loops (mxc-gpu-launch-to-loops), then the CPU lowering to LLVM",
       buildGPUOnCPUPipeline);
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "mxc-gpu-to-cuda",
+      "Compile the gpu.launch form of mxc-linalg-to-gpu for CUDA: outline "
+      "the kernels into one gpu.module with the weights they read, NVVM, a "
+      "binary from the CUDA toolkit, and host code in the LLVM dialect that "
+      "calls mxc's runtime (mgpu*, and managed memory for every buffer)",
+      buildGPUToCUDAPipeline);
 }

@@ -39,6 +39,6 @@
 
 // Errors.
 // RUN: not mxc-compile %t/example/model.bin --emit=gpu 2>&1 | FileCheck %s --check-prefix=NOTARGET
-// NOTARGET: mxc-compile: --emit=gpu needs a GPU target (--target=cuda-on-cpu)
+// NOTARGET: mxc-compile: --emit=gpu needs a GPU target (--target=cuda or cuda-on-cpu)
 // RUN: not mxc-run %t/gpu.mlirbc --target=cuda-on-cpu 2>&1 | FileCheck %s --check-prefix=COMPILED
 // COMPILED: mxc-run: --target needs a checkpoint: '{{.*}}gpu.mlirbc' is already compiled

@@ -114,8 +114,10 @@
 // MISSING: mxc-compile: cannot open checkpoint '{{.*}}missing.bin'
 // RUN: not mxc-compile %t/example/model.bin --tokenizer %t/none.bin -o %t/x 2>&1 | FileCheck %s --check-prefix=TOKENIZER
 // TOKENIZER: mxc-compile: cannot read '{{.*}}none.bin'
-// RUN: not mxc-compile %t/example/model.bin --emit=obj 2>&1 | FileCheck %s --check-prefix=EMIT
-// EMIT: Cannot find option named 'obj'
+// RUN: not mxc-compile %t/example/model.bin --emit=asm 2>&1 | FileCheck %s --check-prefix=EMIT
+// EMIT: Cannot find option named 'asm'
+// RUN: not mxc-compile %t/example/model.bin --emit=obj 2>&1 | FileCheck %s --check-prefix=OBJOUT
+// OBJOUT: mxc-compile: give the compiled model's file with -o FILE
 
 // A compiled model keeps its recipe; mxc-run says so. A file that is not a
 // compiled model is refused.

@@ -41,7 +41,7 @@ using namespace mxc::driver;
 
 namespace {
 
-enum class Emit { Artifact, MXC, Linalg, GPU, LLVM, LLVMIR };
+enum class Emit { Artifact, MXC, Linalg, GPU, LLVM, LLVMIR, Object };
 
 cl::OptionCategory category("mxc-compile options");
 cl::opt<std::string> modelPath(cl::cat(category), cl::Positional, cl::Required,
@@ -72,7 +72,11 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::GPU, "gpu",
                    "GPU targets: buffers and gpu.launch, before outlining"),
         clEnumValN(Emit::LLVM, "llvm", "the LLVM dialect"),
-        clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR")),
+        clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR"),
+        clEnumValN(Emit::Object, "obj",
+                   "an object file for this machine (what --target=cuda "
+                   "writes by default): the C interface of @decode and "
+                   "@forward, and mxc_model_config")),
     cl::init(Emit::Artifact));
 cl::opt<Target> target(
     "target", cl::cat(category), cl::desc("What to compile for"),
@@ -81,8 +85,21 @@ cl::opt<Target> target(
                           "the GPU path (every op in gpu.launch kernels of "
                           "independent threads) with each launch run as "
                           "CPU loops: checks the GPU mapping without a GPU; "
-                          "the compiled model runs in mxc-run")),
+                          "the compiled model runs in mxc-run"),
+               clEnumValN(Target::CUDA, "cuda",
+                          "NVIDIA GPUs: -o writes an object file with the "
+                          "host code and the kernels' binary (for --chip, "
+                          "built by the toolkit's ptxas); link it with "
+                          "libmxc_cuda_runtime, or load it as a shared "
+                          "library in mxc-gpu-runner model")),
     cl::init(Target::CPU));
+cl::opt<std::string> chip("chip", cl::cat(category),
+                          cl::desc("--target=cuda: the GPU (sm_80, sm_90)"),
+                          cl::init("sm_90"));
+cl::opt<std::string>
+    cudaToolkit("cuda-toolkit", cl::cat(category),
+                cl::desc("--target=cuda: the CUDA toolkit (ptxas, libdevice)"),
+                cl::init("/usr/local/cuda"));
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::cat(category),
     cl::desc("llama2.c tokenizer (default: tok<vocab>.bin or tokenizer.bin "
@@ -162,20 +179,24 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-compile: compile a Llama model (llama2.c checkpoint or "
-      "HuggingFace directory) with an MX quantization recipe for the CPU, "
-      "and report what quantization cost\n");
+      "HuggingFace directory) with an MX quantization recipe for the CPU "
+      "or an NVIDIA GPU, and report what quantization cost\n");
 
   Recipe recipe = orFail(Recipe::parse(recipeText));
   if (outputPath.empty())
-    outputPath = emit == Emit::Artifact ? "" : "-";
-  if (emit == Emit::Artifact && outputPath.empty())
+    outputPath = emit == Emit::Artifact || emit == Emit::Object ? "" : "-";
+  if (outputPath.empty())
     fail("give the compiled model's file with -o FILE (or --emit=mxc|linalg|"
-         "llvm|llvm-ir to print a stage)");
-  if (emit == Emit::Artifact && outputPath == "-" &&
+         "gpu|llvm|llvm-ir to print a stage)");
+  if ((emit == Emit::Artifact || emit == Emit::Object) && outputPath == "-" &&
       llvm::sys::Process::StandardOutIsDisplayed())
     fail("not writing a binary model to a terminal; give -o FILE");
   if (emit == Emit::GPU && target == Target::CPU)
-    fail("--emit=gpu needs a GPU target (--target=cuda-on-cpu)");
+    fail("--emit=gpu needs a GPU target (--target=cuda or cuda-on-cpu)");
+  if (target == Target::CUDA && !evalFile.empty())
+    fail("--eval runs the compiled model on this machine's CPU, which a "
+         "model compiled for CUDA cannot do; evaluate --target=cuda-on-cpu "
+         "(the same kernels, as CPU loops)");
   if (recipe.needsCalibration() && calibrationFile.empty())
     fail("the recipe needs calibration statistics (GPTQ, SmoothQuant or a "
          "softmax clip chosen from statistics): give --calibrate FILE");
@@ -201,6 +222,8 @@ int main(int argc, char **argv) {
   options.progress = progress;
   options.report = wantReport;
   options.target = target;
+  options.chip = chip;
+  options.cudaToolkit = cudaToolkit;
   if (!calibrationFile.empty()) {
     CompileOptions calibrationOptions;
     calibrationOptions.calibration = true;
@@ -307,7 +330,12 @@ int main(int argc, char **argv) {
   }
 
   // The output.
-  if (emit == Emit::Artifact) {
+  if (emit == Emit::Object ||
+      (emit == Emit::Artifact && target == Target::CUDA)) {
+    if (llvm::Error e = writeObject(output, config, outputPath))
+      fail(llvm::toString(std::move(e)));
+    progress("wrote " + outputPath);
+  } else if (emit == Emit::Artifact) {
     attachModelInfo(output, config, recipe, tokenizerBytes->getBuffer());
     if (llvm::Error e = writeBytecode(output, outputPath))
       fail(llvm::toString(std::move(e)));

@@ -5,6 +5,8 @@
 //                          device-to-device copy bandwidth; EXAQ against the
 //                          exact softmax
 //   mxc-gpu-runner probe   the device, or why there is none
+//   mxc-gpu-runner model   a model compiled for CUDA: checked and timed
+//                          (Model.cpp)
 //
 // The kernels are the cubins mxc-kernels built for sm_80 and sm_90 (linked
 // in); the expected values come from the numerics library (linked in). It
@@ -495,15 +497,24 @@ int bench(const cuda::Module &module) {
 
 } // namespace
 
+int runModel(int argc, char **argv);
+
 int main(int argc, char **argv) {
   std::string command = argc > 1 ? argv[1] : "";
+  if (command == "model")
+    return runModel(argc, argv);
   if (command != "test" && command != "bench" && command != "probe") {
     std::fprintf(stderr,
-                 "usage: mxc-gpu-runner test|bench|probe\n"
+                 "usage: mxc-gpu-runner test|bench|probe|model\n"
                  "  test   run every mxc GPU kernel against the numerics "
                  "library\n"
                  "  bench  print the benchmark tables\n"
-                 "  probe  print the device, or why there is none\n");
+                 "  probe  print the device, or why there is none\n"
+                 "  model MODEL.so REFERENCE [--cpu] [--tolerance T]\n"
+                 "         check a model from mxc-compile --target=cuda "
+                 "against\n"
+                 "         mxc-run --save-logits, and time its prefill and "
+                 "decode\n");
     return 2;
   }
   std::string why;

@@ -24,10 +24,12 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllPasses.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -73,6 +75,13 @@ static cl::opt<double> checkLogits(
              "C++ reference forward pass; fail if any differs by more than "
              "this (absolute)"),
     cl::init(0.0));
+static cl::opt<std::string> saveLogits(
+    cl::cat(category), "save-logits", cl::value_desc("file"),
+    cl::desc("Write the prompt's tokens and the compiled model's prefill "
+             "logits to this file and exit: the reference that "
+             "mxc-gpu-runner model checks a GPU-compiled model against "
+             "(\"MXCLOGIT\", int64 tokens, int64 vocab, int32 tokens[], "
+             "float logits[tokens][vocab], little-endian)"));
 static cl::opt<bool>
     emitMLIR(cl::cat(category), "emit-mlir",
              cl::desc("Print the model's mxc IR after the quantization "
@@ -396,6 +405,24 @@ int main(int argc, char **argv) {
     fail("the prompt has " + llvm::Twine(tokens.size()) +
          " tokens; the model's sequence length is " +
          llvm::Twine(config.seqLen));
+  if (!saveLogits.empty()) {
+    std::vector<float> logits = compiled->forward(tokens);
+    std::error_code ec;
+    llvm::ToolOutputFile out(saveLogits, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      fail("cannot write '" + saveLogits + "': " + ec.message());
+    int64_t header[2] = {static_cast<int64_t>(tokens.size()), config.vocab};
+    out.os() << "MXCLOGIT";
+    out.os().write(reinterpret_cast<const char *>(header), sizeof(header));
+    out.os().write(reinterpret_cast<const char *>(tokens.data()),
+                   tokens.size() * sizeof(int32_t));
+    out.os().write(reinterpret_cast<const char *>(logits.data()),
+                   logits.size() * sizeof(float));
+    out.keep();
+    llvm::outs() << "wrote the logits of " << tokens.size() << " tokens to "
+                 << saveLogits << "\n";
+    return 0;
+  }
   if (checkLogits > 0) {
     // The prefill (@forward) and the KV-cached decode of one token at a time
     // (@decode) against the C++ reference forward pass.

@@ -33,6 +33,17 @@ void attachModelInfo(mlir::ModuleOp module, const frontend::LlamaConfig &,
 /// Writes `module` as MLIR bytecode to `path` ("-": stdout).
 llvm::Error writeBytecode(mlir::ModuleOp module, llvm::StringRef path);
 
+/// Writes the LLVM-dialect `module` as a relocatable object file for the
+/// host (position-independent, the host's triple) to `path`: a model
+/// compiled for CUDA. It defines the C interface of @decode and @forward
+/// (`_mlir_ciface_decode`, `_mlir_ciface_forward`, memref descriptors) and
+/// `int64_t mxc_model_config[7]` = {dim, hidden_dim, layers, heads,
+/// kv_heads, vocab, seq_len}, and needs mxc's CUDA runtime (mgpu* and
+/// _mlir_memref_to_llvm_alloc/_free) from whatever it is linked with.
+llvm::Error writeObject(mlir::ModuleOp module,
+                        const frontend::LlamaConfig &config,
+                        llvm::StringRef path);
+
 /// Whether `path` is an MLIR bytecode file (its magic "ML\xefR").
 bool isBytecodeFile(llvm::StringRef path);
 

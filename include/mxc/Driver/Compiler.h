@@ -43,6 +43,8 @@ enum class Target {
   CPU,       ///< loops on the CPU (the reference path)
   CUDAOnCPU, ///< the GPU path's kernels run as CPU loops: the GPU mapping,
              ///< tested and run without a GPU
+  CUDA,      ///< the GPU path for CUDA: kernels in a device binary, host
+             ///< code calling mxc's runtime (not runnable by the JIT)
 };
 
 /// A line of progress (shown on a terminal by the tools).
@@ -65,6 +67,9 @@ struct CompileOptions {
   std::string extraPasses;
   Stage stop = Stage::LLVM;
   Target target = Target::CPU;
+  /// Target::CUDA: the chip and the toolkit whose ptxas builds the binary.
+  std::string chip = "sm_90";
+  std::string cudaToolkit = "/usr/local/cuda";
   /// Called with the module at each stage it passes (MXC: after the recipe's
   /// passes; Linalg; LLVM), up to `stop`.
   std::function<void(Stage, mlir::ModuleOp)> onStage;

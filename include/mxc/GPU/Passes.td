@@ -114,4 +114,30 @@ def MXCGPULaunchToLoopsPass
   ];
 }
 
+def MXCGPUSinkGlobalsPass
+    : Pass<"mxc-gpu-sink-globals", "::mlir::func::FuncOp"> {
+  let summary = "Move the memref.get_global a gpu.launch reads into it";
+  let description = [{
+    Clones each `memref.get_global` whose result a `gpu.launch` body uses
+    into the body, so that `gpu-kernel-outlining` copies the global (a
+    weight) into the kernel's `gpu.module`: the weights then live in the
+    device binary instead of host memory.
+  }];
+}
+
+def MXCGPUMergeModulesPass
+    : Pass<"mxc-gpu-merge-modules", "::mlir::ModuleOp"> {
+  let summary = "Merge the gpu.modules of outlined kernels into one";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel. This pass moves
+    every kernel and global into one `gpu.module` named `module-name`,
+    keeping one copy of a global that several kernels read, and points each
+    `gpu.launch_func` at it: one device binary, one ptxas run.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string", /*default=*/"\"mxc_model\"",
+           "Name of the merged gpu.module">
+  ];
+}
+
 #endif // MXC_GPU_PASSES_TD

@@ -63,6 +63,28 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(256)};
 };
 
+/// Options of `mxc-gpu-to-cuda`.
+struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("Target chip: sm_80, sm_90, ..."),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa (PTX text), bin (cubin, runs ptxas) or fatbin"),
+      llvm::cl::init("bin")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit", llvm::cl::desc("CUDA toolkit root (ptxas, libdevice)"),
+      llvm::cl::init("/usr/local/cuda")};
+};
+
+/// `mxc-gpu-to-cuda`: the gpu.launch form -> one gpu.module with every
+/// kernel and the weights they read (mxc-gpu-sink-globals, outlining,
+/// mxc-gpu-merge-modules) -> NVVM -> a binary, and the host code in the LLVM
+/// dialect calling mxc's runtime: mgpu*, and _mlir_memref_to_llvm_alloc /
+/// _free, which allocate managed memory.
+void buildGPUToCUDAPipeline(OpPassManager &pm,
+                            const CUDAPipelineOptions &options);
+
 /// `mxc-linalg-to-gpu`: linalg on tensors -> buffers -> scf.parallel mapped
 /// onto blocks and threads -> gpu.launch; the host keeps allocation,
 /// launches and deallocation only (checked).
@@ -74,7 +96,7 @@ void buildLinalgToGPUPipeline(OpPassManager &pm,
 void buildGPUOnCPUPipeline(OpPassManager &pm,
                            const CPUPipelineOptions &options);
 
-/// Registers `mxc-linalg-to-gpu` and `mxc-gpu-on-cpu`.
+/// Registers `mxc-linalg-to-gpu`, `mxc-gpu-on-cpu` and `mxc-gpu-to-cuda`.
 void registerGPUPipelines();
 
 } // namespace mlir::mxc

@@ -1,0 +1,73 @@
+// mxc-compile --target=cuda: the model's kernels in one device binary built
+// by ptxas (sm_80 and sm_90) with the weights they read, host code that
+// calls mxc's runtime, written as an object file; mxc-gpu-runner model
+// loads it, checks it against mxc-run --save-logits and times it (on a GPU;
+// the same runner code checks the GPU path's CPU form without one).
+// REQUIRES: ptxas
+
+// RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example > /dev/null
+
+// The host code: no weights left on the host, every kernel in @mxc_model,
+// buffers from the runtime's allocator (managed memory).
+// RUN: mxc-compile %t/example/model.bin --target=cuda --emit=llvm | FileCheck %s --check-prefix=LLVM
+// LLVM-NOT: memref.global
+// LLVM-NOT: llvm.mlir.global {{.*}}dense_resource
+// LLVM: llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+// LLVM: llvm.func @decode(
+// LLVM: llvm.call @_mlir_memref_to_llvm_alloc
+// LLVM: gpu.launch_func @mxc_model::@decode_kernel blocks in
+// LLVM: llvm.func @_mlir_ciface_decode(
+// LLVM: gpu.binary @mxc_model  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "\7FELF
+
+// The kernels and the weights they read are in the device module.
+// RUN: mxc-compile %t/example/model.bin --target=cuda --chip=sm_80 --cuda-toolkit=%cuda_toolkit --emit=gpu | FileCheck %s --check-prefix=LAUNCH
+// LAUNCH: func.func @decode(
+// LAUNCH: memref.get_global
+// LAUNCH: gpu.launch blocks
+
+// The object file: the C interface, the configuration, the runtime calls.
+// RUN: mxc-compile %t/example/model.bin --target=cuda --chip=sm_80 --cuda-toolkit=%cuda_toolkit -o %t/model-sm80.o
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --target=cuda --chip=sm_90 --cuda-toolkit=%cuda_toolkit -o %t/model.o
+// RUN: llvm-nm %t/model.o | FileCheck %s --check-prefix=OBJECT
+// OBJECT-DAG: T _mlir_ciface_decode
+// OBJECT-DAG: T _mlir_ciface_forward
+// OBJECT-DAG: R mxc_model_config
+// OBJECT-DAG: U _mlir_memref_to_llvm_alloc
+// OBJECT-DAG: U _mlir_memref_to_llvm_free
+// OBJECT-DAG: U mgpuLaunchKernel
+// OBJECT-DAG: U mgpuModuleLoad
+// RUN: ld.lld -shared -o %t/model.so %t/model.o
+// RUN: mxc-run %t/example/model.bin --recipe w4 --prompt "Hi!" --save-logits %t/w4.ref | FileCheck %s --check-prefix=SAVED
+// SAVED: wrote the logits of 4 tokens to {{.*}}w4.ref
+
+// On a GPU: the logits match and the table is printed; without one the
+// runner says why and skips (exit 77).
+// RUN: %if cuda-gpu %{ mxc-gpu-runner model %t/model.so %t/w4.ref | FileCheck %s --check-prefix=GPU %}
+// GPU: prefill logits of 4 tokens match the reference
+// GPU: decode logits of 4 tokens match the reference
+// GPU: | model | load s |
+// RUN: %if !cuda-gpu %{ not mxc-gpu-runner model %t/model.so %t/w4.ref | FileCheck %s --check-prefix=NOGPU %}
+// NOGPU: mxc-gpu-runner: no CUDA {{driver found|device}}{{.*}}; skipped
+
+// The runner's model code without a GPU: the GPU path as CPU loops, linked
+// the same way.
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --target=cuda-on-cpu --emit=obj -o %t/on-cpu.o
+// RUN: ld.lld -shared -o %t/on-cpu.so %t/on-cpu.o
+// RUN: mxc-gpu-runner model %t/on-cpu.so %t/w4.ref --cpu | FileCheck %s --check-prefix=CPU
+// CPU: prefill logits of 4 tokens match the reference: max |difference| {{.*}} (limit 2.0e-03)
+// CPU: decode logits of 4 tokens match the reference
+// CPU: | model | load s | prefill 256 tokens, ms | prefill tokens/s | decode 256 tokens one by one, tokens/s |
+// A reference from another recipe does not match.
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --save-logits %t/float.ref
+// RUN: not mxc-gpu-runner model %t/on-cpu.so %t/float.ref --cpu | FileCheck %s --check-prefix=DIFFER
+// DIFFER: prefill logits of 4 tokens DIFFER from the reference
+
+// Errors.
+// RUN: not mxc-gpu-runner model %t/on-cpu.so %t/on-cpu.o --cpu 2>&1 | FileCheck %s --check-prefix=BADREF
+// BADREF: mxc-gpu-runner model: '{{.*}}on-cpu.o': not a logits file from mxc-run --save-logits
+// RUN: not mxc-gpu-runner model %t/missing.so %t/w4.ref --cpu 2>&1 | FileCheck %s --check-prefix=NOLIB
+// NOLIB: mxc-gpu-runner model: cannot load '{{.*}}missing.so'
+// RUN: not mxc-compile %t/example/model.bin --target=cuda --report --eval %S/../../examples/story.txt -o %t/x.o 2>&1 | FileCheck %s --check-prefix=EVAL
+// EVAL: mxc-compile: --eval runs the compiled model on this machine's CPU, which a model compiled for CUDA cannot do
+// RUN: not mxc-compile %t/example/model.bin --target=cuda --chip=sm_1 -o %t/x.o 2>&1 | FileCheck %s --check-prefix=CHIP
+// CHIP: mxc-compile: compilation failed (compiling the kernels for CUDA sm_1 (ptxas))

@@ -1,0 +1,298 @@
+//===- Model.cpp - mxc-gpu-runner model: a compiled model, checked, timed -===//
+//
+//   mxc-gpu-runner model MODEL.so REFERENCE [--cpu] [--tolerance T]
+//
+// MODEL.so is an object from `mxc-compile --target=cuda` (or, with --cpu,
+// `--target=cuda-on-cpu --emit=obj`) linked as a shared library; REFERENCE
+// is what `mxc-run --save-logits` wrote for the same model and recipe: the
+// prompt's tokens and the CPU path's prefill logits. The runner checks the
+// prefill (@forward) and the KV-cached decode of one token at a time
+// (@decode) against them, then times the prefill of seq_len tokens and the
+// decode of seq_len tokens one by one.
+//
+// The model's undefined mgpu* and _mlir_memref_to_llvm_alloc/_free resolve
+// to this executable's runtime (it exports its symbols). On the GPU, the
+// tokens and the KV caches are managed memory from the same allocator as the
+// model's own buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaRuntime.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fstream>
+#include <string>
+#include <vector>
+
+extern "C" {
+void *_mlir_memref_to_llvm_alloc(size_t bytes);
+void _mlir_memref_to_llvm_free(void *p);
+}
+
+namespace {
+
+constexpr int kSkipped = 77;
+
+/// A memref descriptor of rank N in the LLVM lowering's ABI.
+template <int N> struct Descriptor {
+  void *allocated = nullptr;
+  void *aligned = nullptr;
+  int64_t offset = 0;
+  int64_t sizes[N] = {};
+  int64_t strides[N] = {};
+};
+
+using ForwardFn = void (*)(Descriptor<2> *, Descriptor<1> *);
+using DecodeFn = void (*)(Descriptor<2> *, Descriptor<1> *, int64_t,
+                          Descriptor<4> *, Descriptor<4> *);
+
+struct Reference {
+  std::vector<int32_t> tokens;
+  int64_t vocab = 0;
+  std::vector<float> logits;
+};
+
+bool readReference(const char *path, Reference &r, std::string &why) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8];
+  int64_t header[2];
+  if (!in.read(magic, 8) || std::memcmp(magic, "MXCLOGIT", 8) ||
+      !in.read(reinterpret_cast<char *>(header), sizeof(header)) ||
+      header[0] <= 0 || header[1] <= 0) {
+    why = "not a logits file from mxc-run --save-logits";
+    return false;
+  }
+  r.vocab = header[1];
+  r.tokens.resize(header[0]);
+  r.logits.resize(header[0] * header[1]);
+  if (!in.read(reinterpret_cast<char *>(r.tokens.data()),
+               r.tokens.size() * sizeof(int32_t)) ||
+      !in.read(reinterpret_cast<char *>(r.logits.data()),
+               r.logits.size() * sizeof(float))) {
+    why = "truncated";
+    return false;
+  }
+  return true;
+}
+
+/// Buffers the model reads: managed memory on the GPU, malloc on the CPU.
+struct Memory {
+  bool cpu;
+  void *allocate(size_t bytes) const {
+    return cpu ? std::malloc(bytes) : _mlir_memref_to_llvm_alloc(bytes);
+  }
+  void release(void *p) const {
+    cpu ? std::free(p) : _mlir_memref_to_llvm_free(p);
+  }
+};
+
+class LoadedModel {
+public:
+  LoadedModel(void *library, Memory memory)
+      : memory(memory), config(static_cast<const int64_t *>(
+                            dlsym(library, "mxc_model_config"))),
+        forwardFn(reinterpret_cast<ForwardFn>(
+            dlsym(library, "_mlir_ciface_forward"))),
+        decodeFn(
+            reinterpret_cast<DecodeFn>(dlsym(library, "_mlir_ciface_decode"))) {
+  }
+
+  bool valid() const { return config && forwardFn && decodeFn; }
+  int64_t vocab() const { return config[5]; }
+  int64_t seqLen() const { return config[6]; }
+
+  void allocateCaches() {
+    // [layers, kv_heads, seq_len, head_dim]
+    int64_t shape[4] = {config[2], config[4], config[6], config[0] / config[3]};
+    for (Descriptor<4> *cache : {&k, &v}) {
+      int64_t stride = 1;
+      for (int d = 3; d >= 0; --d) {
+        cache->sizes[d] = shape[d];
+        cache->strides[d] = stride;
+        stride *= shape[d];
+      }
+      cache->allocated = cache->aligned =
+          memory.allocate(stride * sizeof(float));
+    }
+  }
+  ~LoadedModel() {
+    memory.release(k.allocated);
+    memory.release(v.allocated);
+    memory.release(tokenBuffer);
+  }
+
+  /// Logits [tokens.size(), vocab]: the prefill, or @decode at `start`.
+  std::vector<float> run(const std::vector<int32_t> &tokens, int64_t start,
+                         bool decode) {
+    Descriptor<1> input = tokensDescriptor(tokens);
+    Descriptor<2> result;
+    if (decode)
+      decodeFn(&result, &input, start, &k, &v);
+    else
+      forwardFn(&result, &input);
+    const float *data =
+        static_cast<const float *>(result.aligned) + result.offset;
+    std::vector<float> logits(data, data + tokens.size() * vocab());
+    memory.release(result.allocated);
+    return logits;
+  }
+
+private:
+  Descriptor<1> tokensDescriptor(const std::vector<int32_t> &tokens) {
+    if (tokens.size() > tokenCapacity) {
+      memory.release(tokenBuffer);
+      tokenCapacity = tokens.size();
+      tokenBuffer = memory.allocate(tokenCapacity * sizeof(int32_t));
+    }
+    std::memcpy(tokenBuffer, tokens.data(), tokens.size() * sizeof(int32_t));
+    Descriptor<1> d;
+    d.allocated = d.aligned = tokenBuffer;
+    d.sizes[0] = static_cast<int64_t>(tokens.size());
+    d.strides[0] = 1;
+    return d;
+  }
+
+  Memory memory;
+  const int64_t *config;
+  ForwardFn forwardFn;
+  DecodeFn decodeFn;
+  Descriptor<4> k, v;
+  void *tokenBuffer = nullptr;
+  size_t tokenCapacity = 0;
+};
+
+double worstDifference(const std::vector<float> &got,
+                       const std::vector<float> &want) {
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    double d = std::fabs(static_cast<double>(got[i]) - want[i]);
+    worst = std::isnan(d) ? INFINITY : std::max(worst, d);
+  }
+  return worst;
+}
+
+double seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+} // namespace
+
+int runModel(int argc, char **argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: mxc-gpu-runner model MODEL.so REFERENCE "
+                         "[--cpu] [--tolerance T]\n");
+    return 2;
+  }
+  const char *modelPath = argv[2], *referencePath = argv[3];
+  bool cpu = false;
+  double tolerance = 2e-3;
+  for (int i = 4; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--cpu"))
+      cpu = true;
+    else if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc)
+      tolerance = std::atof(argv[++i]);
+    else {
+      std::fprintf(stderr, "mxc-gpu-runner model: unknown option '%s'\n",
+                   argv[i]);
+      return 2;
+    }
+  }
+  Reference reference;
+  std::string why;
+  if (!readReference(referencePath, reference, why)) {
+    std::fprintf(stderr, "mxc-gpu-runner model: '%s': %s\n", referencePath,
+                 why.c_str());
+    return 1;
+  }
+  if (!cpu) {
+    if (!mxc::cuda::tryInitialize(why)) {
+      std::printf("mxc-gpu-runner: %s; skipped\n", why.c_str());
+      return kSkipped;
+    }
+    std::printf("device: %s\n", mxc::cuda::deviceName().c_str());
+  }
+  // Loading runs the model's constructor, which loads its kernels.
+  auto loadStart = std::chrono::steady_clock::now();
+  void *library = dlopen(modelPath, RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    std::fprintf(stderr, "mxc-gpu-runner model: cannot load '%s': %s\n",
+                 modelPath, dlerror());
+    return 1;
+  }
+  double loadSeconds = seconds(loadStart);
+  LoadedModel model(library, Memory{cpu});
+  if (!model.valid()) {
+    std::fprintf(stderr,
+                 "mxc-gpu-runner model: '%s' lacks mxc_model_config or the C "
+                 "interface of @forward/@decode: not a model from "
+                 "mxc-compile\n",
+                 modelPath);
+    return 1;
+  }
+  if (model.vocab() != reference.vocab ||
+      static_cast<int64_t>(reference.tokens.size()) > model.seqLen()) {
+    std::fprintf(stderr,
+                 "mxc-gpu-runner model: the reference (vocab %lld, %zu "
+                 "tokens) does not fit the model (vocab %lld, seq_len %lld)\n",
+                 static_cast<long long>(reference.vocab),
+                 reference.tokens.size(), static_cast<long long>(model.vocab()),
+                 static_cast<long long>(model.seqLen()));
+    return 1;
+  }
+  model.allocateCaches();
+
+  // Correctness: prefill, then decode one token at a time.
+  const std::vector<int32_t> &tokens = reference.tokens;
+  std::vector<float> prefill = model.run(tokens, 0, /*decode=*/false);
+  std::vector<float> decoded;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    std::vector<float> row =
+        model.run({tokens[i]}, static_cast<int64_t>(i), /*decode=*/true);
+    decoded.insert(decoded.end(), row.begin(), row.end());
+  }
+  bool ok = true;
+  for (auto [name, got] :
+       {std::pair{"prefill", &prefill}, std::pair{"decode", &decoded}}) {
+    double worst = worstDifference(*got, reference.logits);
+    bool match = worst <= tolerance;
+    ok &= match;
+    std::printf("%s logits of %zu tokens %s the reference: max |difference| "
+                "%.3e (limit %.1e)\n",
+                name, tokens.size(), match ? "match" : "DIFFER from", worst,
+                tolerance);
+  }
+  if (!ok)
+    return 1;
+
+  // Timing: the prompt's tokens repeated to seq_len.
+  std::vector<int32_t> context(model.seqLen());
+  for (size_t i = 0; i < context.size(); ++i)
+    context[i] = tokens[i % tokens.size()];
+  model.run(context, 0, /*decode=*/false); // warm-up
+  auto start = std::chrono::steady_clock::now();
+  const int prefills = 5;
+  for (int r = 0; r < prefills; ++r)
+    model.run(context, 0, /*decode=*/false);
+  double prefillSeconds = seconds(start) / prefills;
+  start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < context.size(); ++i)
+    model.run({context[i]}, static_cast<int64_t>(i), /*decode=*/true);
+  double decodeSeconds = seconds(start);
+  std::printf("\n| model | load s | prefill %lld tokens, ms | prefill "
+              "tokens/s | decode %lld tokens one by one, tokens/s |\n"
+              "|---|---:|---:|---:|---:|\n"
+              "| %s | %.3f | %.3f | %.0f | %.1f |\n",
+              static_cast<long long>(model.seqLen()),
+              static_cast<long long>(model.seqLen()), modelPath, loadSeconds,
+              prefillSeconds * 1e3, model.seqLen() / prefillSeconds,
+              model.seqLen() / decodeSeconds);
+  return 0;
+}
