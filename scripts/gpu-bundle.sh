@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
 # Builds the GPU bundle in build/gpu-bundle: mxc-gpu-runner (the kernels for
 # sm_80 and sm_90 and the numerics library inside; it needs only libc,
-# libstdc++ and libcuda), run.sh and the PyTorch baseline. On the GPU
-# machine: bash build/gpu-bundle/run.sh
+# libstdc++ and libcuda), run.sh, the PyTorch baseline and, when the shared
+# stories260K model is there (../shared), that model compiled for CUDA
+# (sm_90) with two recipes, each with the CPU path's logits to check against.
+# On the GPU machine: bash build/gpu-bundle/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --build build --target mxc-gpu-runner
+cmake --build build --target mxc-gpu-runner mxc-compile mxc-run
 rm -rf build/gpu-bundle
-mkdir -p build/gpu-bundle
+mkdir -p build/gpu-bundle/models
 cp build/bin/mxc-gpu-runner benchmarks/gpu/run.sh benchmarks/gpu/torch_baseline.py \
   build/gpu-bundle/
+model=../shared/models/stories260K/stories260K.bin
+calibration=../shared/data/tinystories_calib.txt
+prompt="Once upon a time, there was a little girl named Lily."
+if [[ -f $model ]]; then
+  for recipe in float w4a8-smooth-gptq-sm2; do
+    out=build/gpu-bundle/models/stories260K-$recipe
+    build/bin/mxc-compile "$model" --recipe "$recipe" --calibrate "$calibration" \
+      --calibration-windows 16 --target=cuda --chip=sm_90 -o "$out.o"
+    /usr/lib/llvm-22/bin/ld.lld -shared -o "$out.so" "$out.o"
+    rm "$out.o"
+    # The CPU path of the same recipe and calibration gives the reference.
+    build/bin/mxc-run "$model" --recipe "${recipe%-sm2}" \
+      $([[ $recipe == *-sm2 ]] && echo "--softmax-bits 2") \
+      --calibrate "$calibration" --calibration-windows 16 \
+      --prompt "$prompt" --save-logits "$out.ref"
+  done
+fi
 du -sh build/gpu-bundle

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # On the GPU machine, in the bundle that scripts/gpu-bundle.sh builds: the
-# kernel tests, then the benchmark tables, then the PyTorch peers.
+# kernel tests, the benchmark tables, the PyTorch peers, then each model
+# compiled for CUDA, checked against the CPU path's logits and timed.
 set -uo pipefail
 cd "$(dirname "$0")"
 ./mxc-gpu-runner test
 status=$?
 ./mxc-gpu-runner bench
 python3 torch_baseline.py || echo "(PyTorch baseline unavailable)"
+for model in models/*.so; do
+  [[ -e $model ]] || continue
+  ./mxc-gpu-runner model "$model" "${model%.so}.ref" || status=$?
+done
 exit $status
