@@ -72,12 +72,15 @@ public:
           int64_t calibrationWindows, const std::string &target,
           const std::optional<std::string> &tokenizerPath)
       : context(std::make_unique<mlir::MLIRContext>(mxc::python::registry())) {
-    if (target != "cpu")
+    if (target == "cuda")
       throw py::value_error(
-          "target '" + target +
-          "' is not available: mxc compiles models for the CPU ('cpu') so "
-          "far; the GPU kernels exist (mxc-kernels), the model path to them "
-          "does not yet");
+          "target 'cuda' makes a GPU binary, which this module cannot run: "
+          "use mxc-compile --target=cuda and mxc-gpu-runner model; here, "
+          "'cuda-on-cpu' runs the same GPU path with its launches as CPU "
+          "loops");
+    if (target != "cpu" && target != "cuda-on-cpu")
+      throw py::value_error("unknown target '" + target +
+                            "': 'cpu' or 'cuda-on-cpu'");
     Recipe recipe = orRaise(Recipe::parse(recipeText));
     checkpoint = std::make_unique<LlamaModel>(orRaise(loadCheckpoint(path)));
     config = checkpoint->config;
@@ -94,6 +97,7 @@ public:
     CompileOptions options;
     options.recipe = recipe;
     options.report = true;
+    options.target = target == "cpu" ? Target::CPU : Target::CUDAOnCPU;
     if (calibrationPath) {
       CompileOptions calibrationOptions;
       calibrationOptions.calibration = true;
@@ -284,7 +288,9 @@ void mxc::python::populateModelModule(py::module_ m) {
       "Compiles a llama2.c checkpoint or HuggingFace directory with a "
       "recipe (a preset such as 'w4a8-smooth-gptq-sm2', optionally followed "
       "by ',key=value' overrides), calibrating on the `calibration` text "
-      "file when the recipe needs statistics; as mxc-compile.");
+      "file when the recipe needs statistics; as mxc-compile. `target` is "
+      "'cpu' or 'cuda-on-cpu' (the GPU path, its launches run as CPU "
+      "loops).");
   m.def(
       "load",
       [](const std::string &path) { return std::make_unique<PyModel>(path); },

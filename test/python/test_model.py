@@ -126,6 +126,19 @@ def test_float_logits_match_numpy(model_dir):
     np.testing.assert_allclose(logits, reference_logits(w, tokens), atol=2e-5)
 
 
+def test_gpu_path_on_cpu_matches_numpy(model_dir):
+    """target="cuda-on-cpu": the GPU path's launches as CPU loops."""
+    d, w = model_dir
+    m = mxc.compile(str(d / "model.bin"), target="cuda-on-cpu")
+    tokens = np.array(m.encode("Hi there!"))
+    np.testing.assert_allclose(m(tokens), reference_logits(w, tokens),
+                               atol=2e-5)
+    m.reset()
+    decoded = np.concatenate([m.decode(np.array([t])) for t in tokens])
+    np.testing.assert_allclose(decoded, reference_logits(w, tokens),
+                               atol=2e-5)
+
+
 def test_decode_with_cache_equals_prefill(model_dir):
     d, _ = model_dir
     m = mxc.compile(str(d / "model.bin"), recipe="w4")
@@ -200,8 +213,10 @@ def test_errors(model_dir, tmp_path):
         mxc.compile(path, recipe="w3")
     with pytest.raises(ValueError, match="needs calibration statistics"):
         mxc.compile(path, recipe="w4-gptq")
-    with pytest.raises(ValueError, match="target 'cuda' is not available"):
+    with pytest.raises(ValueError, match="target 'cuda' makes a GPU binary"):
         mxc.compile(path, target="cuda")
+    with pytest.raises(ValueError, match="unknown target 'tpu'"):
+        mxc.compile(path, target="tpu")
     with pytest.raises(RuntimeError, match="cannot open checkpoint"):
         mxc.compile(str(tmp_path / "missing.bin"))
     m = mxc.compile(path)
