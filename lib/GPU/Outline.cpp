@@ -100,8 +100,8 @@ struct MXCGPUMergeModulesPass
         if (Operation *existing = mergedSymbols.lookup(name)) {
           if (!OperationEquivalence::isEquivalentTo(
                   existing, &op, OperationEquivalence::None)) {
-            op.emitError() << "mxc-gpu-merge-modules: two different '" << name
-                           << "'";
+            op.emitError() << "mxc-gpu-merge-modules: two different '"
+                           << name.getValue() << "'";
             return signalPassFailure();
           }
           continue;
