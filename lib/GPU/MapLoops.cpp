@@ -73,28 +73,27 @@ struct MXCGPUMapLoopsPass
 
     // 1. A task's own buffers live in its thread: static ones become allocas
     //    (registers or local memory); a dynamic one has no GPU form.
-    WalkResult walk =
-        func.walk([&](memref::AllocOp alloc) {
-          if (!insideTask(alloc))
-            return WalkResult::advance();
-          if (!alloc.getType().hasStaticShape()) {
-            alloc.emitError()
-                << "mxc-gpu-map-loops: a buffer of dynamic size inside a "
-                   "parallel task has no GPU form yet (attention with a span "
-                   "table needs one per row)";
-            return WalkResult::interrupt();
-          }
-          for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
-            if (isa<memref::DeallocOp>(user))
-              rewriter.eraseOp(user);
-          rewriter.setInsertionPoint(alloc);
-          rewriter.replaceOpWithNewOp<memref::AllocaOp>(
-              alloc, alloc.getType(), alloc.getDynamicSizes(),
-              alloc.getAlignmentAttr());
-          return WalkResult::advance();
-        });
-    if (walk.wasInterrupted())
-      return signalPassFailure();
+    SmallVector<memref::AllocOp> taskBuffers;
+    func.walk([&](memref::AllocOp alloc) {
+      if (insideTask(alloc))
+        taskBuffers.push_back(alloc);
+    });
+    for (memref::AllocOp alloc : taskBuffers) {
+      if (!alloc.getType().hasStaticShape()) {
+        alloc.emitError()
+            << "mxc-gpu-map-loops: a buffer of dynamic size inside a "
+               "parallel task has no GPU form yet (attention with a span "
+               "table needs one per row)";
+        return signalPassFailure();
+      }
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          rewriter.eraseOp(user);
+      rewriter.setInsertionPoint(alloc);
+      rewriter.replaceOpWithNewOp<memref::AllocaOp>(alloc, alloc.getType(),
+                                                    alloc.getDynamicSizes(),
+                                                    alloc.getAlignmentAttr());
+    }
 
     // 2. Copies: a parallel linalg.copy at the top, loops inside a task.
     SmallVector<memref::CopyOp> copies;
@@ -263,6 +262,20 @@ struct MXCGPULaunchToLoopsPass
       for (Operation &op : body.front().without_terminator())
         rewriter.clone(op, map);
       rewriter.eraseOp(launch);
+      // A thread's allocas live as long as its kernel; as loop iterations
+      // they would pile up on the stack. Each becomes a heap buffer freed at
+      // the end of its block.
+      SmallVector<memref::AllocaOp> allocas;
+      loop.getBody()->walk(
+          [&](memref::AllocaOp alloca) { allocas.push_back(alloca); });
+      for (memref::AllocaOp alloca : allocas) {
+        rewriter.setInsertionPoint(alloca);
+        auto alloc = rewriter.replaceOpWithNewOp<memref::AllocOp>(
+            alloca, alloca.getType(), alloca.getDynamicSizes(),
+            alloca.getAlignmentAttr());
+        rewriter.setInsertionPoint(alloc->getBlock()->getTerminator());
+        memref::DeallocOp::create(rewriter, loc, alloc);
+      }
     }
   }
 };

@@ -66,6 +66,14 @@ func.func @elementwise(%a: memref<?x64xf32>, %b: memref<?x64xf32>) {
 // LAUNCH-LABEL: func.func @tasks
 // LAUNCH: gpu.launch
 // LAUNCH:   memref.alloca() : memref<16xf32>
+
+// As CPU loops, the thread's buffer is a heap buffer freed in the iteration.
+// LOOPS-LABEL: func.func @tasks
+// LOOPS: scf.parallel
+// LOOPS:   scf.if
+// LOOPS:     %[[ROW:.+]] = memref.alloc() : memref<16xf32>
+// LOOPS:     memref.dealloc %[[ROW]] : memref<16xf32>
+// LOOPS-NEXT: }
 func.func @tasks(%out: memref<4x8x16xf32>) {
   %c4 = arith.constant 4 : index
   %c8 = arith.constant 8 : index

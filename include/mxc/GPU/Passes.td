@@ -102,7 +102,9 @@ def MXCGPULaunchToLoopsPass
   let summary = "Run gpu.launch bodies as CPU loops (testing without a GPU)";
   let description = [{
     Replaces each `gpu.launch` by an `scf.parallel` over its grid and block
-    that runs the body once per (block, thread). This is exact for bodies
+    that runs the body once per (block, thread); a thread's allocas become
+    heap buffers freed at the end of their block, so that they do not pile
+    up on the stack across iterations. This is exact for bodies
     whose threads do not cooperate, which is what `mxc-gpu-map-loops` and
     `convert-parallel-loops-to-gpu` generate; a body with barriers, shuffles,
     reductions, shared memory or clusters is an error. With it the model's
