@@ -12,6 +12,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
+#include <functional>
+
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCGPUSINKGLOBALSPASS
 #define GEN_PASS_DEF_MXCGPUMERGEMODULESPASS
