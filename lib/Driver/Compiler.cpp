@@ -1,6 +1,7 @@
 //===- Compiler.cpp - Build, quantize, lower and run a model --------------===//
 
 #include "mxc/Driver/Compiler.h"
+#include "mxc/GPU/Passes.h"
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/PTQ.h"
 #include "mxc/Pipelines/Pipelines.h"
@@ -104,6 +105,10 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   mlir::mxc::CPUPipelineOptions lowering;
   {
     mlir::PassManager pm(&context);
+    // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.
+    if (options.target != Target::CPU)
+      pm.addNestedPass<mlir::func::FuncOp>(
+          mlir::mxc::createMXCGPUMXMatmulPass());
     mlir::mxc::buildMXCToLinalgPipeline(pm, lowering);
     if (llvm::Error e = run(pm, "lowering mxc to linalg"))
       return std::move(e);

@@ -202,6 +202,14 @@ SmallVector<Value> mlir::mxc::kernels::buildBlockDecode(OpBuilder &builder,
   return decodeBlock(k, o, words, factorLog2);
 }
 
+std::optional<int> mlir::mxc::kernels::chipVersion(llvm::StringRef chip) {
+  int version = 0;
+  if (!chip.consume_front("sm_") ||
+      chip.take_while(llvm::isDigit).getAsInteger(10, version))
+    return std::nullopt;
+  return version;
+}
+
 std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   return "mx_gemv_" + std::string(num::getFormatInfo(o.format).name) + "_b" +
          std::to_string(o.batch);

@@ -28,12 +28,8 @@ struct MXCGPUKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    int smVersion = 0;
-    if (!StringRef(chip).starts_with("sm_") ||
-        StringRef(chip)
-            .drop_front(3)
-            .take_while(llvm::isDigit)
-            .getAsInteger(10, smVersion)) {
+    std::optional<int> smVersion = kernels::chipVersion(chip);
+    if (!smVersion) {
       module.emitError() << "mxc-gpu-kernels: chip must be sm_XY, not '" << chip
                          << "'";
       return signalPassFailure();
@@ -59,7 +55,7 @@ struct MXCGPUKernelsPass
               << "mxc-gpu-kernels: batch must be 1 to 16, not " << batch;
           return signalPassFailure();
         }
-        gemvs.push_back({*f, batch, /*nativeFP8=*/smVersion >= 89});
+        gemvs.push_back({*f, batch, /*nativeFP8=*/*smVersion >= 89});
       }
     }
     for (int64_t bits : softmaxBits)

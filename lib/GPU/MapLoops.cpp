@@ -248,7 +248,7 @@ struct MXCGPULaunchToLoopsPass
       gpu::KernelDim3 threadIds = launch.getThreadIds();
       gpu::KernelDim3 gridSize = launch.getGridSize();
       gpu::KernelDim3 blockSize = launch.getBlockSize();
-      ValueRange ivs = loop.getInductionVars();
+      SmallVector<Value> ivs(loop.getInductionVars());
       SmallVector<std::pair<Value, Value>> args = {
           {blockIds.x, ivs[0]},   {blockIds.y, ivs[1]},
           {blockIds.z, ivs[2]},   {threadIds.x, ivs[3]},

@@ -27,12 +27,19 @@ void mlir::mxc::buildLinalgToGPUPipeline(OpPassManager &pm,
 
 void mlir::mxc::buildGPUOnCPUPipeline(OpPassManager &pm,
                                       const CPUPipelineOptions &options) {
+  MXCGPUMXKernelsPassOptions kernels;
+  kernels.target = "cpu";
+  pm.addPass(createMXCGPUMXKernelsPass(kernels));
   pm.addNestedPass<func::FuncOp>(createMXCGPULaunchToLoopsPass());
   buildLoopsToLLVMPipeline(pm, options);
 }
 
 void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
                                        const CUDAPipelineOptions &options) {
+  MXCGPUMXKernelsPassOptions kernels;
+  kernels.target = "cuda";
+  kernels.chip = options.chip;
+  pm.addPass(createMXCGPUMXKernelsPass(kernels));
   // One device module holding every kernel and the weights they read.
   pm.addNestedPass<func::FuncOp>(createMXCGPUSinkGlobalsPass());
   pm.addPass(createGpuKernelOutliningPass());

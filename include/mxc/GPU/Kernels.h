@@ -19,6 +19,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::mxc::kernels {
@@ -36,6 +37,10 @@ struct GemvOptions {
   /// newer) instead of integer bit operations.
   bool nativeFP8 = true;
 };
+
+/// The compute capability of an NVVM chip name, 90 for "sm_90" (also
+/// "sm_90a"); nothing for anything else.
+std::optional<int> chipVersion(llvm::StringRef chip);
 
 /// The kernel's name: "mx_gemv_<format>_b<batch>".
 std::string gemvKernelName(const GemvOptions &options);

@@ -142,4 +142,57 @@ def MXCGPUMergeModulesPass
   ];
 }
 
+def MXCGPUMXMatmulPass : Pass<"mxc-gpu-mx-matmul", "::mlir::func::FuncOp"> {
+  let summary = "Make each MX-weight mxc.matmul a call of mxc's GEMV kernel";
+  let description = [{
+    On the GPU path, before the mxc lowerings: each `mxc.matmul` of a 2-D
+    input (f32, or MX activations, dequantized first) with an MX weight from
+    `mxc.assemble` (blocks of 32) and an f32 result becomes
+
+    * the input, zero-padded to whole blocks, in a buffer of its own;
+    * the weight's packed storage viewed as 32-bit words and its scales as
+      bytes (`bufferization.to_buffer`, `memref.view`);
+    * a fresh result buffer, returned with `bufferization.to_tensor`;
+    * a call of `@mxc_gemv_<format>_b1` for one row (decode), else of
+      `@mxc_gemv_<format>_b8` (prefill, tiles of 8 rows), declared with the
+      GEMV kernel's signature `(words, scales, x, y, m, n, k)`.
+
+    `mxc-gpu-mx-kernels` later gives those functions their bodies. Other
+    matmuls are left to the generic path.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
+  let summary = "Give the GEMV calls of mxc-gpu-mx-matmul their bodies";
+  let description = [{
+    For every declared `@mxc_gemv_<format>_b<batch>`:
+
+    * `target=cuda`: the body of mxc's GEMV kernel (`mxc/GPU/Kernels.h`,
+      native FP8 conversion from sm_89 on), and each call wrapped in a
+      `gpu.launch` of the kernel's geometry (blocks of 32 *
+      kGemvWarpsPerBlock threads, grid ceil(n / kGemvWarpsPerBlock) x
+      ceil(m / batch)), so that outlining makes the function a device
+      function of the launch's kernel;
+    * `target=cpu`: the same GEMV as CPU loops around the kernel's block
+      decoder and scale decoding, so that the GPU path, calls and buffers
+      included, runs and is checked on the CPU (`--target=cuda-on-cpu`).
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cuda\"",
+           "cuda or cpu">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
+           "Target chip for cuda: sm_80, sm_90, ...">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // MXC_GPU_PASSES_TD

@@ -1,0 +1,98 @@
+// mxc-gpu-mx-matmul: an MX-weight matmul becomes a call of the GEMV
+// kernel's function on buffers; mxc-gpu-mx-kernels gives that function the
+// kernel's body and launches it with the kernel's geometry (CUDA), or CPU
+// loops (CPU).
+
+// RUN: mxc-opt %s --split-input-file --mxc-gpu-mx-matmul | FileCheck %s
+// RUN: mxc-opt %s --split-input-file --mxc-gpu-mx-matmul --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CUDA
+// RUN: mxc-opt %s --split-input-file --mxc-gpu-mx-matmul --mxc-gpu-mx-kernels="target=cpu" | FileCheck %s --check-prefix=CPU
+
+// K = 48 is padded to two blocks (64); the storage is viewed as 64 words of
+// 32 bits and 16 scale bytes; one row calls the decode kernel, more the
+// 8-row prefill kernel; the result buffer becomes the result tensor.
+// CHECK-LABEL: func.func @f32_input
+// CHECK-SAME: (%[[X:.+]]: tensor<?x48xf32>)
+// CHECK: %[[ROWS:.+]] = tensor.dim %[[X]], %c0
+// CHECK: %[[PAD:.+]] = tensor.pad %[[X]] low[0, 0] high[0, 16]
+// CHECK: %[[XB:.+]] = bufferization.to_buffer %[[PAD]] read_only : tensor<?x64xf32> to memref<?x64xf32>
+// CHECK: %[[DATA:.+]] = bufferization.to_buffer %{{.+}} read_only : tensor<8x32xi8> to memref<8x32xi8>
+// CHECK: %[[BYTES:.+]] = memref.collapse_shape %[[DATA]] {{\[}}[0, 1]] : memref<8x32xi8> into memref<256xi8>
+// CHECK: %[[VIEW:.+]] = memref.view %[[BYTES]][%{{.+}}][] : memref<256xi8> to memref<64xi32>
+// CHECK: %[[WORDS:.+]] = memref.cast %[[VIEW]] : memref<64xi32> to memref<?xi32>
+// CHECK: arith.bitcast %{{.+}} : tensor<8x2xf8E8M0FNU> to tensor<8x2xi8>
+// CHECK: %[[Y:.+]] = memref.alloc(%[[ROWS]]) : memref<?x8xf32>
+// CHECK: %[[ONE:.+]] = arith.cmpi eq, %[[ROWS]], %c1
+// CHECK: scf.if %[[ONE]] {
+// CHECK:   func.call @mxc_gemv_mxfp4_b1(%[[WORDS]], %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %c8, %c64)
+// CHECK: } else {
+// CHECK:   func.call @mxc_gemv_mxfp4_b8(%[[WORDS]], %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %c8, %c64)
+// CHECK: %[[R:.+]] = bufferization.to_tensor %[[Y]] restrict writable : memref<?x8xf32> to tensor<?x8xf32>
+// CHECK: return %[[R]]
+// CHECK: func.func private @mxc_gemv_mxfp4_b1(memref<?xi32>, memref<?xi8>, memref<?xf32>, memref<?xf32>, index, index, index)
+// CHECK: func.func private @mxc_gemv_mxfp4_b8(
+
+// CUDA-LABEL: func.func @f32_input
+// CUDA: %[[GX:.+]] = arith.ceildivui %c8{{.*}}, %c4
+// CUDA: %[[GY:.+]] = arith.ceildivui %{{.+}}, %c1
+// CUDA: gpu.launch blocks(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %[[GX]], %{{.+}} = %[[GY]], %{{.+}} = %c1{{.*}}) threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}})
+// CUDA-NEXT: func.call @mxc_gemv_mxfp4_b1(
+// CUDA-NEXT: gpu.terminator
+// CUDA: %[[GY8:.+]] = arith.ceildivui %{{.+}}, %c8
+// CUDA: gpu.launch blocks({{.+}}) in (%{{.+}} = %{{.+}}, %{{.+}} = %[[GY8]], %{{.+}} = %c1{{.*}})
+// CUDA-NEXT: func.call @mxc_gemv_mxfp4_b8(
+// CUDA: func.func private @mxc_gemv_mxfp4_b1(
+// CUDA:   gpu.thread_id x
+// CUDA:   vector.load %{{.+}} : memref<?xi32>, vector<4xi32>
+// CUDA:   gpu.shuffle xor
+// CUDA:   return
+
+// CPU-LABEL: func.func @f32_input
+// CPU-NOT: gpu.launch
+// CPU: func.call @mxc_gemv_mxfp4_b1(
+// CPU: func.func private @mxc_gemv_mxfp4_b1(
+// CPU:   scf.for
+// CPU:     scf.for
+// CPU:       scf.for
+// CPU:         math.fma
+// CPU-NOT: gpu.
+func.func @f32_input(%x: tensor<?x48xf32>) -> tensor<?x8xf32> {
+  %d = arith.constant dense<17> : tensor<8x32xi8>
+  %s = arith.constant dense<127> : tensor<8x2xi8>
+  %sc = arith.bitcast %s : tensor<8x2xi8> to tensor<8x2xf8E8M0FNU>
+  %w = mxc.assemble %d, %sc : tensor<8x32xi8>, tensor<8x2xf8E8M0FNU> -> !mxc.mx<8x48xf4E2M1FN>
+  %y = mxc.matmul %x, %w : tensor<?x48xf32>, !mxc.mx<8x48xf4E2M1FN> -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// MX activations are dequantized first; a weight not from mxc.assemble is
+// read through mxc.disassemble; K = 64 needs no padding, but the input gets
+// a buffer of its own.
+// CHECK-LABEL: func.func @mx_input
+// CHECK: %[[XF:.+]] = mxc.dequantize %{{.+}} : !mxc.mx<2x64xf8E4M3FN> -> tensor<2x64xf32>
+// CHECK: %[[COPY:.+]] = bufferization.alloc_tensor() copy(%[[XF]]) : tensor<2x64xf32>
+// CHECK: %[[DATA:.+]], %[[SCALES:.+]] = mxc.disassemble %{{.+}} : !mxc.mx<4x64xi8> -> tensor<4x64xi8>, tensor<4x2xf8E8M0FNU>
+// CHECK: memref.alloc() : memref<2x4xf32>
+// CHECK: call @mxc_gemv_mxint8_b8(
+// CHECK: bufferization.to_tensor %{{.+}} restrict writable : memref<2x4xf32> to tensor<2x4xf32>
+func.func @mx_input(%x: tensor<2x64xf32>, %w: tensor<4x64xf32>) -> tensor<2x4xf32> {
+  %xq = mxc.quantize %x : tensor<2x64xf32> -> !mxc.mx<2x64xf8E4M3FN>
+  %wq = mxc.quantize %w : tensor<4x64xf32> -> !mxc.mx<4x64xi8>
+  %y = mxc.matmul %xq, %wq : !mxc.mx<2x64xf8E4M3FN>, !mxc.mx<4x64xi8> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// A float weight, or a 3-D input, stays with the generic path.
+// CHECK-LABEL: func.func @left_alone
+// CHECK: mxc.matmul %{{.+}}, %{{.+}} : tensor<4x64xf32>, tensor<8x64xf32>
+// CHECK: mxc.matmul %{{.+}}, %{{.+}} : tensor<2x4x64xf32>, !mxc.mx<8x64xf4E2M1FN>
+// CHECK-NOT: call @mxc_gemv
+func.func @left_alone(%x: tensor<4x64xf32>, %w: tensor<8x64xf32>, %x3: tensor<2x4x64xf32>) -> (tensor<4x8xf32>, tensor<2x4x8xf32>) {
+  %y = mxc.matmul %x, %w : tensor<4x64xf32>, tensor<8x64xf32> -> tensor<4x8xf32>
+  %wq = mxc.quantize %w : tensor<8x64xf32> -> !mxc.mx<8x64xf4E2M1FN>
+  %y3 = mxc.matmul %x3, %wq : tensor<2x4x64xf32>, !mxc.mx<8x64xf4E2M1FN> -> tensor<2x4x8xf32>
+  return %y, %y3 : tensor<4x8xf32>, tensor<2x4x8xf32>
+}
