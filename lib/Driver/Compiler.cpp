@@ -107,8 +107,7 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
     mlir::PassManager pm(&context);
     // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.
     if (options.target != Target::CPU)
-      pm.addNestedPass<mlir::func::FuncOp>(
-          mlir::mxc::createMXCGPUMXMatmulPass());
+      pm.addPass(mlir::mxc::createMXCGPUMXMatmulPass());
     mlir::mxc::buildMXCToLinalgPipeline(pm, lowering);
     if (llvm::Error e = run(pm, "lowering mxc to linalg"))
       return std::move(e);

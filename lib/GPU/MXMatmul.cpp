@@ -74,20 +74,28 @@ Value flatten(OpBuilder &b, Location loc, Value buffer) {
 
 struct MXCGPUMXMatmulPass
     : mlir::mxc::impl::MXCGPUMXMatmulPassBase<MXCGPUMXMatmulPass> {
+  // A module pass: it declares the callees in the module.
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    auto module = func->getParentOfType<ModuleOp>();
+    ModuleOp module = getOperation();
     SmallVector<MatmulOp> matmuls;
-    func.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
     for (MatmulOp op : matmuls)
-      rewrite(op, module);
+      if (failed(rewrite(op, module)))
+        return signalPassFailure();
   }
 
   /// The callee for `format` and `batch`, declared once per module.
   func::FuncOp declare(ModuleOp module, num::ElemFormat format, int64_t batch) {
     std::string name = calleeName(format, batch);
-    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-      return existing;
+    if (Operation *existing = module.lookupSymbol(name)) {
+      auto func = dyn_cast<func::FuncOp>(existing);
+      if (func && func.getFunctionType() == gemvType(module.getContext()))
+        return func;
+      existing->emitError() << "mxc-gpu-mx-matmul: '" << name
+                            << "' is taken by something other than the GEMV "
+                               "kernel's function";
+      return {};
+    }
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto callee = func::FuncOp::create(b, module.getLoc(), name,
                                        gemvType(module.getContext()));
@@ -95,18 +103,24 @@ struct MXCGPUMXMatmulPass
     return callee;
   }
 
-  void rewrite(MatmulOp op, ModuleOp module) {
+  LogicalResult rewrite(MatmulOp op, ModuleOp module) {
     auto weightType = dyn_cast<MXTensorType>(op.getWeight().getType());
     auto inputType = cast<ShapedType>(op.getInput().getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     // What the kernel computes: [M, K] x [N, K]^T in f32, blocks of 32.
     if (!weightType || weightType.getBlockSize() != 32 ||
         inputType.getRank() != 2 || resultType.getRank() != 2 ||
-        !resultType.getElementType().isF32())
-      return;
+        !resultType.getElementType().isF32() ||
+        (!isa<MXTensorType>(inputType) && !inputType.getElementType().isF32()))
+      return success();
+    func::FuncOp decodeCallee =
+                     declare(module, weightType.getFormat(), kDecodeBatch),
+                 prefillCallee =
+                     declare(module, weightType.getFormat(), kPrefillBatch);
+    if (!decodeCallee || !prefillCallee)
+      return failure();
     OpBuilder b(op);
     Location loc = op.getLoc();
-    const num::ElemFormat format = weightType.getFormat();
     const int64_t n = weightType.getShape()[0], k = weightType.getShape()[1];
     const int64_t paddedK = weightType.getNumBlocksPerRow() * 32;
     Type f32 = b.getF32Type();
@@ -117,8 +131,6 @@ struct MXCGPUMXMatmulPass
     if (auto mx = dyn_cast<MXTensorType>(x.getType()))
       x = DequantizeOp::create(b, loc,
                                RankedTensorType::get(mx.getShape(), f32), x);
-    else if (!cast<RankedTensorType>(x.getType()).getElementType().isF32())
-      return;
     Value rows = tensor::DimOp::create(b, loc, x, 0);
     const int64_t mDim = inputType.getShape()[0];
     SmallVector<Value> dynamicRows;
@@ -185,11 +197,12 @@ struct MXCGPUMXMatmulPass
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rows,
                               arith::ConstantIndexOp::create(b, loc, 1));
     auto dispatch = scf::IfOp::create(b, loc, decode, /*withElse=*/true);
-    for (auto [block, batch] : {std::pair{dispatch.thenBlock(), kDecodeBatch},
-                                {dispatch.elseBlock(), kPrefillBatch}}) {
+    for (auto [block, callee] :
+         {std::pair{dispatch.thenBlock(), decodeCallee},
+          std::pair{dispatch.elseBlock(), prefillCallee}}) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(block);
-      func::CallOp::create(b, loc, declare(module, format, batch), operands);
+      func::CallOp::create(b, loc, callee, operands);
     }
     Value result = bufferization::ToTensorOp::create(
         b, loc, RankedTensorType::get({mDim, n}, f32), y,
@@ -198,6 +211,7 @@ struct MXCGPUMXMatmulPass
       result = tensor::CastOp::create(b, loc, resultType, result);
     op.replaceAllUsesWith(result);
     op.erase();
+    return success();
   }
 };
 

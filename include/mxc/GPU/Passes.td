@@ -142,7 +142,7 @@ def MXCGPUMergeModulesPass
   ];
 }
 
-def MXCGPUMXMatmulPass : Pass<"mxc-gpu-mx-matmul", "::mlir::func::FuncOp"> {
+def MXCGPUMXMatmulPass : Pass<"mxc-gpu-mx-matmul", "::mlir::ModuleOp"> {
   let summary = "Make each MX-weight mxc.matmul a call of mxc's GEMV kernel";
   let description = [{
     On the GPU path, before the mxc lowerings: each `mxc.matmul` of a 2-D
