@@ -269,7 +269,15 @@ void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
   return mgpuModuleLoad(data, 0); // NUL-terminated PTX
 }
 
-void mgpuModuleUnload(void *module) { MXC_CHECK(cuModuleUnload(module)); }
+void mgpuModuleUnload(void *module) {
+  // Host code unloads its module from a global destructor, which may run
+  // after the driver has shut down at exit (CUDA_ERROR_DEINITIALIZED): the
+  // module is gone with it then.
+  constexpr CUresult kDeinitialized = 4;
+  CUresult result = ready().cuModuleUnload(module);
+  if (result != kDeinitialized)
+    check(result, "cuModuleUnload(module)");
+}
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
   Handle f = nullptr;

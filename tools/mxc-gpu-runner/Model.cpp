@@ -183,51 +183,9 @@ double seconds(std::chrono::steady_clock::time_point since) {
       .count();
 }
 
-} // namespace
-
-int runModel(int argc, char **argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: mxc-gpu-runner model MODEL.so REFERENCE "
-                         "[--cpu] [--tolerance T]\n");
-    return 2;
-  }
-  const char *modelPath = argv[2], *referencePath = argv[3];
-  bool cpu = false;
-  double tolerance = 2e-3;
-  for (int i = 4; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--cpu"))
-      cpu = true;
-    else if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc)
-      tolerance = std::atof(argv[++i]);
-    else {
-      std::fprintf(stderr, "mxc-gpu-runner model: unknown option '%s'\n",
-                   argv[i]);
-      return 2;
-    }
-  }
-  Reference reference;
-  std::string why;
-  if (!readReference(referencePath, reference, why)) {
-    std::fprintf(stderr, "mxc-gpu-runner model: '%s': %s\n", referencePath,
-                 why.c_str());
-    return 1;
-  }
-  if (!cpu) {
-    if (!mxc::cuda::tryInitialize(why)) {
-      std::printf("mxc-gpu-runner: %s; skipped\n", why.c_str());
-      return kSkipped;
-    }
-    std::printf("device: %s\n", mxc::cuda::deviceName().c_str());
-  }
-  // Loading runs the model's constructor, which loads its kernels.
-  auto loadStart = std::chrono::steady_clock::now();
-  void *library = dlopen(modelPath, RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    std::fprintf(stderr, "mxc-gpu-runner model: cannot load '%s': %s\n",
-                 modelPath, dlerror());
-    return 1;
-  }
-  double loadSeconds = seconds(loadStart);
+/// Checks and times the loaded model.
+int runLoaded(void *library, const char *modelPath, double loadSeconds,
+              const Reference &reference, bool cpu, double tolerance) {
   LoadedModel model(library, Memory{cpu});
   if (!model.valid()) {
     std::fprintf(stderr,
@@ -295,4 +253,57 @@ int runModel(int argc, char **argv) {
               prefillSeconds * 1e3, model.seqLen() / prefillSeconds,
               model.seqLen() / decodeSeconds);
   return 0;
+}
+
+} // namespace
+
+int runModel(int argc, char **argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: mxc-gpu-runner model MODEL.so REFERENCE "
+                         "[--cpu] [--tolerance T]\n");
+    return 2;
+  }
+  const char *modelPath = argv[2], *referencePath = argv[3];
+  bool cpu = false;
+  double tolerance = 2e-3;
+  for (int i = 4; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--cpu"))
+      cpu = true;
+    else if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc)
+      tolerance = std::atof(argv[++i]);
+    else {
+      std::fprintf(stderr, "mxc-gpu-runner model: unknown option '%s'\n",
+                   argv[i]);
+      return 2;
+    }
+  }
+  Reference reference;
+  std::string why;
+  if (!readReference(referencePath, reference, why)) {
+    std::fprintf(stderr, "mxc-gpu-runner model: '%s': %s\n", referencePath,
+                 why.c_str());
+    return 1;
+  }
+  if (!cpu) {
+    if (!mxc::cuda::tryInitialize(why)) {
+      std::printf("mxc-gpu-runner: %s; skipped\n", why.c_str());
+      return kSkipped;
+    }
+    std::printf("device: %s\n", mxc::cuda::deviceName().c_str());
+  }
+  // Loading runs the model's constructor, which loads its kernels.
+  auto loadStart = std::chrono::steady_clock::now();
+  void *library = dlopen(modelPath, RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    std::fprintf(stderr, "mxc-gpu-runner model: cannot load '%s': %s\n",
+                 modelPath, dlerror());
+    return 1;
+  }
+  double loadSeconds = seconds(loadStart);
+  int status =
+      runLoaded(library, modelPath, loadSeconds, reference, cpu, tolerance);
+  // Unloading runs the model's destructor (its kernels' module) while the
+  // driver is still up.
+  dlclose(library);
+  return status;
 }
