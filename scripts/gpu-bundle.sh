@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the GPU bundle in build/gpu-bundle: mxc-gpu-runner (the kernels for
 # sm_80 and sm_90 and the numerics library inside; it needs only libc,
-# libstdc++ and libcuda), run.sh, the PyTorch baseline and, when the shared
+# libstdc++ and libcuda), run.sh, the PyTorch baselines and, when the shared
 # stories260K model is there (../shared), that model compiled for CUDA
-# (sm_90) with two recipes, each with the CPU path's logits to check against.
+# (sm_90) with two recipes, each with the CPU path's logits to check against,
+# and the checkpoint itself for the PyTorch peer.
 # On the GPU machine: bash build/gpu-bundle/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,11 +12,13 @@ cmake --build build --target mxc-gpu-runner mxc-compile mxc-run
 rm -rf build/gpu-bundle
 mkdir -p build/gpu-bundle/models
 cp build/bin/mxc-gpu-runner benchmarks/gpu/run.sh benchmarks/gpu/torch_baseline.py \
-  build/gpu-bundle/
+  benchmarks/gpu/torch_model.py build/gpu-bundle/
 model=../shared/models/stories260K/stories260K.bin
 calibration=../shared/data/tinystories_calib.txt
 prompt="Once upon a time, there was a little girl named Lily."
 if [[ -f $model ]]; then
+  # For the PyTorch peer (torch_model.py) of the same model.
+  cp "$model" build/gpu-bundle/models/stories260K.bin
   for recipe in float w4a8-smooth-gptq-sm2; do
     out=build/gpu-bundle/models/stories260K-$recipe
     build/bin/mxc-compile "$model" --recipe "$recipe" --calibrate "$calibration" \
