@@ -110,8 +110,12 @@ llvm::Error mxc::driver::writeObject(mlir::ModuleOp module,
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, why);
   if (!target)
     return error("no LLVM target for " + triple.str() + ": " + why);
+  llvm::TargetOptions targetOptions;
+  // The loader of a CUDA model's kernels is a global constructor: in
+  // .init_array, which the dynamic loader runs (.ctors needs crtbegin).
+  targetOptions.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+      triple, "generic", "", targetOptions, llvm::Reloc::PIC_));
   ir->setTargetTriple(triple);
   ir->setDataLayout(machine->createDataLayout());
   std::error_code ec;

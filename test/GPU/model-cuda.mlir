@@ -36,6 +36,10 @@
 // OBJECT-DAG: U _mlir_memref_to_llvm_free
 // OBJECT-DAG: U mgpuLaunchKernel
 // OBJECT-DAG: U mgpuModuleLoad
+// Its kernels' loader is a constructor the dynamic loader runs.
+// RUN: llvm-readelf -S %t/model.o | FileCheck %s --check-prefix=INIT
+// INIT: .init_array
+// INIT-NOT: .ctors
 // RUN: ld.lld -shared -o %t/model.so %t/model.o
 // RUN: mxc-run %t/example/model.bin --recipe w4 --prompt "Hi!" --save-logits %t/w4.ref | FileCheck %s --check-prefix=SAVED
 // SAVED: wrote the logits of 4 tokens to {{.*}}w4.ref
@@ -48,6 +52,16 @@
 // GPU: | model | load s |
 // RUN: %if !cuda-gpu %{ not mxc-gpu-runner model %t/model.so %t/w4.ref | FileCheck %s --check-prefix=NOGPU %}
 // NOGPU: mxc-gpu-runner: no CUDA {{driver found|device}}{{.*}}; skipped
+
+// The CUDA object's host side without a GPU, on the CPU stand-in for
+// libcuda (test/lib/FakeCuda) in audit mode, which counts the model's
+// kernels instead of running them: the module loads, every kernel is found,
+// every launch is within the hardware limits and every buffer is freed (the
+// logits, never computed, differ).
+// RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref 2>&1 | FileCheck %s --check-prefix=FAKE
+// FAKE-DAG: device: fake CUDA device (CPU)
+// FAKE-DAG: prefill logits of 4 tokens DIFFER from the reference
+// FAKE-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed
 
 // The runner's model code without a GPU: the GPU path as CPU loops, linked
 // the same way.

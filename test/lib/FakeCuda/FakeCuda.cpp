@@ -9,6 +9,14 @@
 // parameter packing, grids, copies, its comparisons) runs end to end on a
 // machine without a GPU. It proves nothing about the GPU code itself.
 //
+// With MXC_FAKE_CUDA_AUDIT=1 in the environment it also accepts kernels it
+// cannot run (a compiled model's own): it checks each launch against the
+// hardware limits (grid x < 2^31, y and z < 2^16, at most 1024 threads a
+// block), counts it and leaves its output untouched, and at exit prints the
+// launches, the device allocations and how many were never freed. So a
+// model compiled for CUDA runs its host side here: loading, every kernel
+// name, every launch's geometry, and the balance of its buffers.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mxc/GPU/LaunchGeometry.h"
@@ -168,6 +176,22 @@ void attention(const std::string &name, unsigned gx, void **params) {
   }
 }
 
+/// MXC_FAKE_CUDA_AUDIT: launches of kernels the fake cannot run, and the
+/// balance of device allocations, reported at exit.
+struct Audit {
+  bool enabled = std::getenv("MXC_FAKE_CUDA_AUDIT") != nullptr;
+  long launches = 0, outOfLimits = 0, allocations = 0, live = 0;
+  ~Audit() {
+    if (enabled)
+      std::fprintf(stderr,
+                   "fake CUDA audit: %ld launches of kernels it cannot run, "
+                   "%ld outside the launch limits; %ld device allocations, "
+                   "%ld not freed\n",
+                   launches, outOfLimits, allocations, live);
+  }
+};
+Audit audit;
+
 double now() {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -229,9 +253,9 @@ CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
   *f = new Function{name};
   return 0;
 }
-CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned, unsigned,
-                        unsigned, unsigned, unsigned, void *, void **params,
-                        void **) {
+CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
+                        unsigned bx, unsigned by, unsigned bz, unsigned,
+                        void *, void **params, void **) {
   const std::string &name = static_cast<Function *>(f)->name;
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
@@ -239,13 +263,21 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned, unsigned,
     softmax(name, gx, params);
   else if (name.rfind("mx_attention_decode_", 0) == 0)
     attention(name, gx, params);
-  else if (name != "noop") // test/GPU's host-code kernel does nothing
+  else if (audit.enabled) {
+    ++audit.launches;
+    uint64_t threads = uint64_t(bx) * by * bz;
+    if (gx == 0 || gy == 0 || gz == 0 || gx > 0x7fffffffu || gy > 65535 ||
+        gz > 65535 || threads == 0 || threads > 1024 || bz > 64)
+      ++audit.outOfLimits;
+  } else if (name != "noop") // test/GPU's host-code kernel does nothing
     return 400;
   return 0;
 }
 CUresult cuMemAlloc_v2(Ptr *p, size_t bytes) {
   *p =
       reinterpret_cast<Ptr>(std::aligned_alloc(256, (bytes + 255) / 256 * 256));
+  ++audit.allocations;
+  ++audit.live;
   return 0;
 }
 CUresult cuMemAllocManaged(Ptr *p, size_t bytes, unsigned) {
@@ -253,6 +285,7 @@ CUresult cuMemAllocManaged(Ptr *p, size_t bytes, unsigned) {
 }
 CUresult cuMemFree_v2(Ptr p) {
   std::free(reinterpret_cast<void *>(p));
+  --audit.live;
   return 0;
 }
 CUresult cuMemcpyHtoD_v2(Ptr to, const void *from, size_t n) {
