@@ -254,8 +254,8 @@ CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
   return 0;
 }
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
-                        unsigned bx, unsigned by, unsigned bz, unsigned,
-                        void *, void **params, void **) {
+                        unsigned bx, unsigned by, unsigned bz, unsigned, void *,
+                        void **params, void **) {
   const std::string &name = static_cast<Function *>(f)->name;
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
