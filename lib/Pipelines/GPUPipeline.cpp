@@ -48,6 +48,7 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createMXCGPUMergeModulesPass(merge));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSymbolDCEPass());
+  pm.addPass(createMXCGPUCheckLaunchArgsPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   // PTX 8.0 (CUDA 12.0) knows every chip up to sm_90.

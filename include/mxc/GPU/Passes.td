@@ -142,6 +142,18 @@ def MXCGPUMergeModulesPass
   ];
 }
 
+def MXCGPUCheckLaunchArgsPass
+    : Pass<"mxc-gpu-check-launch-args", "::mlir::ModuleOp"> {
+  let summary = "Check that launches pass only buffers the GPU can reach";
+  let description = [{
+    After outlining: every memref operand of a `gpu.launch_func` must be a
+    function argument (the caller provides device-reachable memory), a
+    `memref.alloc` (managed memory in mxc's runtime) or a view of one. A
+    `memref.get_global` (host memory: a weight left on the host) or a
+    `memref.alloca` (the host stack) is an error naming the operand.
+  }];
+}
+
 def MXCGPUMXMatmulPass : Pass<"mxc-gpu-mx-matmul", "::mlir::ModuleOp"> {
   let summary = "Make each MX-weight mxc.matmul a call of mxc's GEMV kernel";
   let description = [{
