@@ -118,12 +118,14 @@ def MXCGPULaunchToLoopsPass
 
 def MXCGPUSinkGlobalsPass
     : Pass<"mxc-gpu-sink-globals", "::mlir::func::FuncOp"> {
-  let summary = "Move the memref.get_global a gpu.launch reads into it";
+  let summary = "Move the weights a gpu.launch reads into it";
   let description = [{
-    Clones each `memref.get_global` whose result a `gpu.launch` body uses
-    into the body, so that `gpu-kernel-outlining` copies the global (a
-    weight) into the kernel's `gpu.module`: the weights then live in the
-    device binary instead of host memory.
+    Clones each `memref.get_global` whose result, or a pure view of it
+    (`memref.collapse_shape`, `memref.view`, `memref.subview`, ...), a
+    `gpu.launch` body uses into the body, chain and all, so that
+    `gpu-kernel-outlining` copies the global (a weight) into the kernel's
+    `gpu.module`: the weights then live in the device binary instead of host
+    memory.
   }];
 }
 
