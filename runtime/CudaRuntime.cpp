@@ -126,6 +126,19 @@ void check(CUresult result, const char *call) {
 
 CUdeviceptr ptr(const void *p) { return reinterpret_cast<CUdeviceptr>(p); }
 
+/// Streams that host code has destroyed, handed out again by
+/// mgpuStreamCreate: gpu-to-llvm's host code creates and destroys a stream
+/// around every synchronous launch, and a driver stream costs far more to
+/// create than to reuse.
+struct StreamPool {
+  std::mutex mutex;
+  std::vector<Handle> idle;
+};
+StreamPool &streamPool() {
+  static StreamPool pool;
+  return pool;
+}
+
 int attribute(int which) {
   int value = 0;
   MXC_CHECK(cuDeviceGetAttribute(&value, which, ready().device));
@@ -294,12 +307,27 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
 }
 
 void *mgpuStreamCreate() {
+  StreamPool &pool = streamPool();
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    if (!pool.idle.empty()) {
+      Handle stream = pool.idle.back();
+      pool.idle.pop_back();
+      return stream;
+    }
+  }
   Handle stream = nullptr;
   MXC_CHECK(cuStreamCreate(&stream, /*CU_STREAM_NON_BLOCKING=*/1));
   return stream;
 }
 
-void mgpuStreamDestroy(void *stream) { MXC_CHECK(cuStreamDestroy_v2(stream)); }
+void mgpuStreamDestroy(void *stream) {
+  // Kept for the next mgpuStreamCreate. Work still queued on it stays
+  // ordered before whatever the next user queues.
+  StreamPool &pool = streamPool();
+  std::lock_guard<std::mutex> lock(pool.mutex);
+  pool.idle.push_back(stream);
+}
 
 void mgpuStreamSynchronize(void *stream) {
   MXC_CHECK(cuStreamSynchronize(stream));

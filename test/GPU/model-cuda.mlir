@@ -56,12 +56,13 @@
 // The CUDA object's host side without a GPU, on the CPU stand-in for
 // libcuda (test/lib/FakeCuda) in audit mode, which counts the model's
 // kernels instead of running them: the module loads, every kernel is found,
-// every launch is within the hardware limits and every buffer is freed (the
-// logits, never computed, differ).
+// every launch is within the hardware limits, every buffer is freed, and the
+// runtime reuses one stream for all launches (the logits, never computed,
+// differ).
 // RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref 2>&1 | FileCheck %s --check-prefix=FAKE
 // FAKE-DAG: device: fake CUDA device (CPU)
 // FAKE-DAG: prefill logits of 4 tokens DIFFER from the reference
-// FAKE-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed
+// FAKE-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed; 1 streams created
 
 // The runner's model code without a GPU: the GPU path as CPU loops, linked
 // the same way.

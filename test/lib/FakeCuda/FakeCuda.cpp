@@ -180,14 +180,14 @@ void attention(const std::string &name, unsigned gx, void **params) {
 /// balance of device allocations, reported at exit.
 struct Audit {
   bool enabled = std::getenv("MXC_FAKE_CUDA_AUDIT") != nullptr;
-  long launches = 0, outOfLimits = 0, allocations = 0, live = 0;
+  long launches = 0, outOfLimits = 0, allocations = 0, live = 0, streams = 0;
   ~Audit() {
     if (enabled)
       std::fprintf(stderr,
                    "fake CUDA audit: %ld launches of kernels it cannot run, "
                    "%ld outside the launch limits; %ld device allocations, "
-                   "%ld not freed\n",
-                   launches, outOfLimits, allocations, live);
+                   "%ld not freed; %ld streams created\n",
+                   launches, outOfLimits, allocations, live, streams);
   }
 };
 Audit audit;
@@ -322,6 +322,7 @@ CUresult cuMemHostRegister_v2(void *, size_t, unsigned) { return 0; }
 CUresult cuMemHostUnregister(void *) { return 0; }
 CUresult cuStreamCreate(void **s, unsigned) {
   *s = nullptr;
+  ++audit.streams;
   return 0;
 }
 CUresult cuStreamDestroy_v2(void *) { return 0; }
