@@ -49,7 +49,6 @@ struct Driver {
   X(cuMemHostRegister_v2, CUresult(void *, size_t, unsigned))                  \
   X(cuMemHostUnregister, CUresult(void *))                                     \
   X(cuStreamCreate, CUresult(Handle *, unsigned))                              \
-  X(cuStreamDestroy_v2, CUresult(Handle))                                      \
   X(cuStreamSynchronize, CUresult(Handle))                                     \
   X(cuStreamWaitEvent, CUresult(Handle, Handle, unsigned))                     \
   X(cuEventCreate, CUresult(Handle *, unsigned))                               \

@@ -324,8 +324,7 @@ struct MXCGPUMXKernelsPass
         continue;
       }
       buildKernelBody(module, callee, {*format, batch, *smVersion >= 89});
-      if (failed(launchCalls(module, callee, batch)))
-        return signalPassFailure();
+      launchCalls(module, callee, batch);
     }
   }
 
@@ -346,11 +345,10 @@ struct MXCGPUMXKernelsPass
   }
 
   /// Each call becomes a launch of the kernel's geometry that calls it.
-  LogicalResult launchCalls(ModuleOp module, func::FuncOp callee,
-                            int64_t batch) {
+  void launchCalls(ModuleOp module, func::FuncOp callee, int64_t batch) {
     std::optional<SymbolTable::UseRange> uses = callee.getSymbolUses(module);
     if (!uses)
-      return success();
+      return;
     SmallVector<func::CallOp> calls;
     for (const SymbolTable::SymbolUse &use : *uses)
       if (auto call = dyn_cast<func::CallOp>(use.getUser()))
@@ -369,13 +367,11 @@ struct MXCGPUMXKernelsPass
           b, loc, 32 * kernels::kGemvWarpsPerBlock);
       auto launch =
           gpu::LaunchOp::create(b, loc, gridX, gridY, one, threads, one, one);
-      b.setInsertionPointToStart(&launch.getBody().front());
-      call->moveBefore(&launch.getBody().front(),
-                       launch.getBody().front().begin());
-      b.setInsertionPointAfter(call);
+      Block &body = launch.getBody().front();
+      call->moveBefore(&body, body.end());
+      b.setInsertionPointToEnd(&body);
       gpu::TerminatorOp::create(b, loc);
     }
-    return success();
   }
 };
 
