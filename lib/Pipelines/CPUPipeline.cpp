@@ -35,17 +35,13 @@ void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
   // Elementwise arith/math on tensors -> linalg, so that it bufferizes.
   pm.addPass(createConvertElementwiseToLinalgPass());
-  // mxc -> linalg/tensor/arith; storage ops meet and fold away.
-  pm.addPass(createMXCLowerQuantizePass());
-  pm.addPass(createMXCLowerDequantizePass());
-  pm.addPass(createMXCLowerMatmulPass());
-  pm.addPass(createMXCLowerSoftmaxPass());
+  // Which KV tiles each attention reads, while it is still an mxc op.
   pm.addPass(createMXCAttentionTileMaskPass());
-  MXCLowerAttentionPassOptions attention;
-  attention.countTiles = options.countAttentionTiles;
-  pm.addPass(createMXCLowerAttentionPass(attention));
+  // mxc -> linalg/tensor/arith/scf; MX values become their storage.
+  ConvertMXCToLinalgPassOptions convert;
+  convert.countAttentionTiles = options.countAttentionTiles;
+  pm.addPass(createConvertMXCToLinalgPass(convert));
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createMXCCheckLoweredPass());
 }
 
 void mlir::mxc::buildBufferizePipeline(OpPassManager &pm, bool deallocate) {
@@ -53,6 +49,9 @@ void mlir::mxc::buildBufferizePipeline(OpPassManager &pm, bool deallocate) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // A loop may carry a value it recomputes (an MX value requantized per
+  // iteration): each iteration's buffer is a new allocation.
+  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   if (deallocate) {
     bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -101,7 +100,7 @@ void mlir::mxc::registerCPUPipeline() {
       buildCPUPipeline);
   PassPipelineRegistration<CPUPipelineOptions>(
       "mxc-lower-to-linalg",
-      "The first half of mxc-lower-to-llvm: lower every mxc op to upstream "
-      "linalg/tensor/arith on tensors, and check that nothing of mxc is left",
+      "The first half of mxc-lower-to-llvm: lower every mxc op and MX value "
+      "to upstream linalg/tensor/arith/scf on tensors",
       buildMXCToLinalgPipeline);
 }

@@ -49,7 +49,7 @@ func.func @q(%x: tensor<4x32xf64>) -> !mxc.mx<4x32xf8E4M3FN> {
   return %q : !mxc.mx<4x32xf8E4M3FN>
 }""")
     with pytest.raises(ir.MLIRError) as caught:
-        module.run("mxc-lower-quantize")
+        module.run("convert-mxc-to-linalg")
     assert "would round twice" in "\n".join(caught.value.diagnostics)
 
     with pytest.raises(ir.MLIRError, match="cannot parse the pass pipeline"):

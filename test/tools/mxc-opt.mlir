@@ -41,6 +41,13 @@ func.func @rounding_not_merged(%x: tensor<4x64xf32>) -> (!mxc.mx<4x64xi8>, !mxc.
   return %a, %b : !mxc.mx<4x64xi8>, !mxc.mx<4x64xi8>
 }
 
+// The same module lowers to the LLVM dialect; MX values cross scf.if and
+// function boundaries as their storage (a data and a scales memref each).
+// RUN: mxc-opt %s --mxc-lower-to-llvm | FileCheck %s --check-prefix=LLVM --implicit-check-not=mxc
+// LLVM: llvm.func @pure(
+// LLVM: llvm.func @rounding_not_merged(
+// LLVM: llvm.func @through_scf(%{{.+}}: i1, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: i64, %{{.+}}: !llvm.ptr,
+
 // CHECK-LABEL: func.func @through_scf
 // CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : !mxc.mx<4x64xf8E4M3FN>
 func.func @through_scf(%c: i1, %a: !mxc.mx<4x64xf8E4M3FN>, %b: !mxc.mx<4x64xf8E4M3FN>) -> !mxc.mx<4x64xf8E4M3FN> {

@@ -15,9 +15,7 @@
 #include "mxc/Numerics/Element.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/Value.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::mxc {
 
@@ -78,27 +76,6 @@ Value buildCollapseTo2D(OpBuilder &b, Location loc, Value tensor);
 /// whose leading dimensions flatten to its first dimension.
 Value buildExpandFrom2D(OpBuilder &b, Location loc, Value tensor,
                         RankedTensorType type, Value like);
-
-/// What every mxc lowering pass does: checks that each `OpTy` under `root`
-/// can be lowered (`PatternTy::checkLowerable` reports why not), then
-/// rewrites each once with `PatternTy` (constructed with `args`). Returns how
-/// many were lowered, or failure if any could not be.
-template <typename OpTy, typename PatternTy, typename... Args>
-FailureOr<int64_t> lowerAll(Operation *root, Args &&...args) {
-  bool lowerable = true;
-  int64_t before = 0, after = 0;
-  root->walk([&](OpTy op) {
-    ++before;
-    lowerable &= succeeded(PatternTy::checkLowerable(op));
-  });
-  if (!lowerable)
-    return failure();
-  RewritePatternSet patterns(root->getContext());
-  patterns.add<PatternTy>(root->getContext(), std::forward<Args>(args)...);
-  walkAndApplyPatterns(root, std::move(patterns));
-  root->walk([&](OpTy) { ++after; });
-  return before - after;
-}
 
 } // namespace mlir::mxc
 

@@ -30,12 +30,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
 };
 
 /// mxc + upstream IR on tensors -> LLVM dialect, for mlir-runner or the
-/// ExecutionEngine: mxc lowerings, a check that nothing of mxc is left,
-/// one-shot bufferization, loops, and the LLVM conversions.
+/// ExecutionEngine: convert-mxc-to-linalg, one-shot bufferization, loops,
+/// and the LLVM conversions.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
 
-/// Its first half (`mxc-lower-to-linalg`): the mxc lowerings to upstream ops
-/// on tensors and the check that nothing of mxc is left.
+/// Its first half (`mxc-lower-to-linalg`): the attention tile masks and
+/// convert-mxc-to-linalg, to upstream ops on tensors.
 void buildMXCToLinalgPipeline(OpPassManager &pm,
                               const CPUPipelineOptions &options);
 

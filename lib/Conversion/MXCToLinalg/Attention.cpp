@@ -1,8 +1,7 @@
-//===- LowerAttention.cpp - mxc.attention to a tiled online-softmax loop --===//
+//===- Attention.cpp - mxc.attention to a tiled online-softmax loop -------===//
 
+#include "Patterns.h"
 #include "mxc/Conversion/MXCodegen.h"
-#include "mxc/Conversion/Passes.h"
-#include "mxc/IR/MXCOps.h"
 #include "mxc/Numerics/Exaq.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -11,17 +10,10 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #include <limits>
 #include <optional>
-
-namespace mlir::mxc {
-#define GEN_PASS_DEF_MXCLOWERATTENTIONPASS
-#include "mxc/Conversion/Passes.h.inc"
-} // namespace mlir::mxc
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -37,11 +29,14 @@ namespace {
 /// are extended on load.
 class AttentionLowering {
 public:
-  AttentionLowering(OpBuilder &b, AttentionOp op, Value counters)
-      : b(b), loc(op.getLoc()), op(op), counters(counters) {}
+  AttentionLowering(OpBuilder &b, AttentionOp op, AttentionOp::Adaptor operands,
+                    Value counters)
+      : b(b), loc(op.getLoc()), op(op), operands(operands), counters(counters) {
+  }
 
   Value lower() {
-    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    Value q = operands.getQuery(), k = operands.getKey(),
+          v = operands.getValue();
     Value heads = dim(q, 0), queries = dim(q, 1), headDim = dim(q, 2);
     Value kvHeads = dim(k, 0), keys = dim(k, 1), valueDim = dim(v, 2);
     Value group = arith::DivUIOp::create(b, loc, heads, kvHeads);
@@ -191,7 +186,7 @@ private:
   /// there is one, otherwise from causality alone (partial wherever spans
   /// still have to be checked).
   Value tileState(Value t, Value begin, Value end, Value i, Value position) {
-    if (Value mask = op.getTileMask()) {
+    if (Value mask = operands.getTileMask()) {
       Value s = tensor::ExtractOp::create(b, loc, mask, ValueRange{i, t});
       return arith::ExtUIOp::create(b, loc, b.getI32Type(), s);
     }
@@ -203,8 +198,8 @@ private:
     Value last = arith::SubIOp::create(b, loc, end, index(1));
     Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
                                          last, position);
-    Value whole = arith::SelectOp::create(b, loc, inside,
-                                          c32(op.getSpans() ? 1 : 2), c32(1));
+    Value whole = arith::SelectOp::create(
+        b, loc, inside, c32(operands.getSpans() ? 1 : 2), c32(1));
     return arith::SelectOp::create(b, loc, afterRow, c32(0), whole);
   }
 
@@ -212,7 +207,7 @@ private:
   /// over the keys, built in O(slots + keys): the sink, the own position
   /// and each span, cut at the causal limit. Null without a span table.
   Value rowVisibility(Value i, Value keys, Value position) {
-    Value spans = op.getSpans();
+    Value spans = operands.getSpans();
     if (!spans)
       return {};
     Type i8 = b.getI8Type();
@@ -265,7 +260,7 @@ private:
   /// acc[:] + weight * v[g, j, :].
   Value addWeightedValue(Value acc, Value weight, Value g, Value j,
                          Value valueDim) {
-    Value v = op.getValue();
+    Value v = operands.getValue();
     return forLoop(valueDim, ValueRange{acc}, [&](Value d, ValueRange a) {
       Value x = tensor::ExtractOp::create(b, loc, a[0], d);
       Value y = arith::AddFOp::create(
@@ -325,7 +320,7 @@ private:
               Value h, Value g, Value headDim, Value scale) {
     Value visible =
         arith::OrIOp::create(b, loc, full, isVisible(visibility, j, position));
-    Value q = op.getQuery(), k = op.getKey();
+    Value q = operands.getQuery(), k = operands.getKey();
     return ifElse(
         visible, b.getF32Type(),
         [&] {
@@ -505,31 +500,26 @@ private:
   OpBuilder &b;
   Location loc;
   AttentionOp op;
+  /// The operands, as the conversion has them.
+  AttentionOp::Adaptor operands;
   Value counters;
 };
 
-struct LowerAttention : OpRewritePattern<AttentionOp> {
-  LowerAttention(MLIRContext *ctx, bool countTiles)
-      : OpRewritePattern(ctx), countTiles(countTiles) {}
+struct LowerAttention : OpConversionPattern<AttentionOp> {
+  LowerAttention(const TypeConverter &converter, MLIRContext *ctx,
+                 bool countTiles)
+      : OpConversionPattern(converter, ctx), countTiles(countTiles) {}
 
-  /// Reports why `op` cannot be lowered, if it cannot.
-  static LogicalResult checkLowerable(AttentionOp op) {
-    Type element = op.getQuery().getType().getElementType();
-    if (element.getIntOrFloatBitWidth() > 32)
-      return op.emitOpError() << "cannot lower an attention on " << element
-                              << " values: the CPU lowering computes in f32 "
-                                 "and takes f16, bf16 or f32";
-    return success();
-  }
-
-  LogicalResult matchAndRewrite(AttentionOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     if (op.getQuery().getType().getElementType().getIntOrFloatBitWidth() > 32)
       return rewriter.notifyMatchFailure(op, "not lowerable");
     Value counters;
     if (countTiles)
       counters = getOrCreateCounters(rewriter, op);
-    rewriter.replaceOp(op, AttentionLowering(rewriter, op, counters).lower());
+    rewriter.replaceOp(
+        op, AttentionLowering(rewriter, op, adaptor, counters).lower());
     return success();
   }
 
@@ -537,7 +527,7 @@ private:
   /// The counters global: the module's own if it declares one (so that a
   /// test can read it), else a new private one. Returned as the value of a
   /// memref.get_global at the op.
-  static Value getOrCreateCounters(PatternRewriter &rewriter, AttentionOp op) {
+  static Value getOrCreateCounters(OpBuilder &rewriter, AttentionOp op) {
     auto module = op->getParentOfType<ModuleOp>();
     auto type = MemRefType::get({2}, rewriter.getI64Type());
     auto global = module.lookupSymbol<memref::GlobalOp>(kTileCounters);
@@ -560,17 +550,19 @@ private:
   bool countTiles;
 };
 
-struct MXCLowerAttentionPass
-    : mlir::mxc::impl::MXCLowerAttentionPassBase<MXCLowerAttentionPass> {
-  using MXCLowerAttentionPassBase::MXCLowerAttentionPassBase;
-
-  void runOnOperation() override {
-    FailureOr<int64_t> lowered = lowerAll<AttentionOp, LowerAttention>(
-        getOperation(), static_cast<bool>(countTiles));
-    if (failed(lowered))
-      return signalPassFailure();
-    numLowered += *lowered;
-  }
-};
-
 } // namespace
+
+LogicalResult mlir::mxc::checkLowerable(AttentionOp op) {
+  Type element = op.getQuery().getType().getElementType();
+  if (element.getIntOrFloatBitWidth() > 32)
+    return op.emitOpError() << "cannot lower an attention on " << element
+                            << " values: the CPU lowering computes in f32 "
+                               "and takes f16, bf16 or f32";
+  return success();
+}
+
+void mlir::mxc::populateAttentionLowering(const TypeConverter &converter,
+                                          RewritePatternSet &patterns,
+                                          bool countTiles) {
+  patterns.add<LowerAttention>(converter, patterns.getContext(), countTiles);
+}

@@ -1,5 +1,5 @@
-// RUN: mxc-opt %s --mxc-lower-attention --split-input-file | FileCheck %s
-// RUN: mxc-opt %s --mxc-lower-attention="count-tiles" --split-input-file | FileCheck %s --check-prefix=COUNT
+// RUN: mxc-opt %s --convert-mxc-to-linalg --split-input-file | FileCheck %s
+// RUN: mxc-opt %s --convert-mxc-to-linalg="count-attention-tiles" --split-input-file | FileCheck %s --check-prefix=COUNT
 
 // An scf.forall over (query row, head), a loop over KV tiles inside. Each
 // task builds its row's key visibility: a zero bitmap marked span by span. A tile whose

@@ -1,19 +1,11 @@
-//===- LowerMatmul.cpp - mxc.matmul to a decoding linalg reduction --------===//
+//===- Matmul.cpp - mxc.matmul to a decoding linalg reduction -------------===//
 
+#include "Patterns.h"
 #include "mxc/Conversion/MXCodegen.h"
-#include "mxc/Conversion/Passes.h"
-#include "mxc/IR/MXCOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
-
-namespace mlir::mxc {
-#define GEN_PASS_DEF_MXCLOWERMATMULPASS
-#include "mxc/Conversion/Passes.h.inc"
-} // namespace mlir::mxc
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -24,26 +16,14 @@ bool isSupportedFloat(Type type) {
   return isa<FloatType>(type) && type.getIntOrFloatBitWidth() <= 32;
 }
 
-struct LowerMatmul : OpRewritePattern<MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// mxc.matmul, its MX operands as (data, scales) storage -> one linalg
+/// reduction that decodes MX codes in its body.
+struct LowerMatmul : OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  /// Reports why `op` cannot be lowered, if it cannot.
-  static LogicalResult checkLowerable(MatmulOp op) {
-    Type input = cast<ShapedType>(op.getInput().getType()).getElementType();
-    Type result = op.getResult().getType().getElementType();
-    if (!isa<MXTensorType>(op.getInput().getType()) && !isSupportedFloat(input))
-      return op.emitOpError() << "cannot lower a matmul with " << input
-                              << " inputs: the CPU lowering accumulates in "
-                                 "f32 and takes f16, bf16 or f32";
-    if (!isSupportedFloat(result))
-      return op.emitOpError() << "cannot lower a matmul with " << result
-                              << " results: the CPU lowering accumulates in "
-                                 "f32 and yields f16, bf16 or f32";
-    return success();
-  }
-
-  LogicalResult matchAndRewrite(MatmulOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     auto mxInput = dyn_cast<MXTensorType>(op.getInput().getType());
     RankedTensorType resultType = op.getResult().getType();
     if ((!mxInput &&
@@ -93,11 +73,9 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
                                  rewriter.getIndexAttr(block)});
     };
 
-    DisassembleOp weight;
+    ValueRange weight = adaptor.getWeight();
     Value weightTable;
     if (mxWeight) {
-      weight = DisassembleOp::create(rewriter, loc, mxWeight.getDataType(),
-                                     mxWeight.getScalesType(), op.getWeight());
       weightTable = buildDecodeTable(rewriter, loc, mxWeight.getFormat());
     }
 
@@ -115,11 +93,9 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
     // is padded and reshaped.
     Value blocked, inputLeading;
     if (mxInput) {
-      auto storage =
-          DisassembleOp::create(rewriter, loc, mxInput.getDataType(),
-                                mxInput.getScalesType(), op.getInput());
-      Value data = buildCollapseTo2D(rewriter, loc, storage.getData());
-      Value scales = buildCollapseTo2D(rewriter, loc, storage.getScales());
+      ValueRange storage = adaptor.getInput();
+      Value data = buildCollapseTo2D(rewriter, loc, storage[0]);
+      Value scales = buildCollapseTo2D(rewriter, loc, storage[1]);
       Value table = buildDecodeTable(rewriter, loc, mxInput.getFormat());
       int64_t rows = cast<RankedTensorType>(data.getType()).getDimSize(0);
       SmallVector<Value> dynamicRows;
@@ -143,21 +119,22 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
                                        linalg::IndexOp::create(b, l, 2)));
               })
               .getResult(0);
-      inputLeading = storage.getData();
+      inputLeading = storage[0];
     } else {
-      blocked = blockFloat(buildCollapseTo2D(rewriter, loc, op.getInput()));
-      inputLeading = op.getInput();
+      Value input = adaptor.getInput().front();
+      blocked = blockFloat(buildCollapseTo2D(rewriter, loc, input));
+      inputLeading = input;
     }
     Value rowsLike = blocked;
     SmallVector<Value> inputs = {blocked};
     SmallVector<AffineMap> maps = {dims({0, 2, 3})};
     Value weightData;
     if (mxWeight) {
-      inputs.push_back(buildCollapseTo2D(rewriter, loc, weight.getScales()));
+      inputs.push_back(buildCollapseTo2D(rewriter, loc, weight[1]));
       maps.push_back(dims({1, 2}));
-      weightData = buildCollapseTo2D(rewriter, loc, weight.getData());
+      weightData = buildCollapseTo2D(rewriter, loc, weight[0]);
     } else {
-      inputs.push_back(blockFloat(op.getWeight()));
+      inputs.push_back(blockFloat(weight.front()));
       maps.push_back(dims({1, 2, 3}));
     }
 
@@ -237,15 +214,23 @@ struct LowerMatmul : OpRewritePattern<MatmulOp> {
   }
 };
 
-struct MXCLowerMatmulPass
-    : mlir::mxc::impl::MXCLowerMatmulPassBase<MXCLowerMatmulPass> {
-  void runOnOperation() override {
-    FailureOr<int64_t> lowered =
-        lowerAll<MatmulOp, LowerMatmul>(getOperation());
-    if (failed(lowered))
-      return signalPassFailure();
-    numLowered += *lowered;
-  }
-};
-
 } // namespace
+
+LogicalResult mlir::mxc::checkLowerable(MatmulOp op) {
+  Type input = cast<ShapedType>(op.getInput().getType()).getElementType();
+  Type result = op.getResult().getType().getElementType();
+  if (!isa<MXTensorType>(op.getInput().getType()) && !isSupportedFloat(input))
+    return op.emitOpError() << "cannot lower a matmul with " << input
+                            << " inputs: the CPU lowering accumulates in "
+                               "f32 and takes f16, bf16 or f32";
+  if (!isSupportedFloat(result))
+    return op.emitOpError() << "cannot lower a matmul with " << result
+                            << " results: the CPU lowering accumulates in "
+                               "f32 and yields f16, bf16 or f32";
+  return success();
+}
+
+void mlir::mxc::populateMatmulLowering(const TypeConverter &converter,
+                                       RewritePatternSet &patterns) {
+  patterns.add<LowerMatmul>(converter, patterns.getContext());
+}

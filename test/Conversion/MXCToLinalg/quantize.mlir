@@ -1,9 +1,10 @@
-// RUN: mxc-opt %s --mxc-lower-quantize --split-input-file | FileCheck %s
+// RUN: mxc-opt %s --convert-mxc-to-linalg --split-input-file | FileCheck %s
 
 // A partial last block (40 = 32 + 8): padded with +0 to two whole blocks;
-// block maxima, E8M0 scales, codes and packed bytes; then mxc.assemble.
+// block maxima, E8M0 scales, codes and packed bytes: the storage pair that
+// the function now returns in place of the MX value.
 // CHECK-LABEL: func.func @mxfp4_partial_block
-// CHECK-SAME: (%[[X:.+]]: tensor<4x40xf32>)
+// CHECK-SAME: (%[[X:.+]]: tensor<4x40xf32>) -> (tensor<4x32xi8>, tensor<4x2xf8E8M0FNU>)
 // CHECK: %[[PAD:.+]] = tensor.pad %[[X]] low[0, 0] high[0, 24]
 // CHECK: %[[BLK:.+]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2]] output_shape [4, 2, 32]
 // CHECK: %[[AMAX:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[BLK]] : tensor<4x2x32xf32>)
@@ -17,8 +18,8 @@
 // CHECK:   tensor.extract %[[CODES]]
 // CHECK:   tensor.extract %[[CODES]]
 // CHECK: %[[DATA:.+]] = tensor.collapse_shape %[[BYTES]] {{\[}}[0], [1, 2]] : tensor<4x2x16xi8> into tensor<4x32xi8>
-// CHECK: %[[Q:.+]] = mxc.assemble %[[DATA]], %[[SCALES]] : tensor<4x32xi8>, tensor<4x2xf8E8M0FNU> -> !mxc.mx<4x40xf4E2M1FN>
-// CHECK: return %[[Q]]
+// CHECK-NOT: mxc.
+// CHECK: return %[[DATA]], %[[SCALES]] : tensor<4x32xi8>, tensor<4x2xf8E8M0FNU>
 func.func @mxfp4_partial_block(%x: tensor<4x40xf32>) -> !mxc.mx<4x40xf4E2M1FN> {
   %q = mxc.quantize %x : tensor<4x40xf32> -> !mxc.mx<4x40xf4E2M1FN>
   return %q : !mxc.mx<4x40xf4E2M1FN>
@@ -37,20 +38,8 @@ func.func @mxfp4_partial_block(%x: tensor<4x40xf32>) -> !mxc.mx<4x40xf4E2M1FN> {
 // CHECK: %[[DATA:.+]] = tensor.collapse_shape %[[CODES]] {{\[}}[0], [1, 2]] : tensor<6x2x32xi8> into tensor<6x64xi8>
 // CHECK: tensor.expand_shape %[[DATA]] {{\[}}[0, 1], [2]] output_shape [2, 3, 64] : tensor<6x64xi8> into tensor<2x3x64xi8>
 // CHECK: tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [2, 3, 2] : tensor<6x2xf8E8M0FNU> into tensor<2x3x2xf8E8M0FNU>
-// CHECK: mxc.assemble {{.*}} -> !mxc.mx<2x3x64xi8>
+// CHECK: return {{.*}} : tensor<2x3x64xi8>, tensor<2x3x2xf8E8M0FNU>
 func.func @mxint8_rank3(%x: tensor<2x3x64xf16>) -> !mxc.mx<2x3x64xi8> {
   %q = mxc.quantize %x to_nearest_away : tensor<2x3x64xf16> -> !mxc.mx<2x3x64xi8>
   return %q : !mxc.mx<2x3x64xi8>
-}
-
-// -----
-
-// Ops other than mxc.quantize are left alone.
-// CHECK-LABEL: func.func @others_untouched
-// CHECK: mxc.dequantize
-// CHECK: mxc.matmul
-func.func @others_untouched(%q: !mxc.mx<4x32xf8E4M3FN>, %w: !mxc.mx<8x32xf4E2M1FN>) -> tensor<4x8xf32> {
-  %x = mxc.dequantize %q : !mxc.mx<4x32xf8E4M3FN> -> tensor<4x32xf32>
-  %y = mxc.matmul %x, %w : tensor<4x32xf32>, !mxc.mx<8x32xf4E2M1FN> -> tensor<4x8xf32>
-  return %y : tensor<4x8xf32>
 }

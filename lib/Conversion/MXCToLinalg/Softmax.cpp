@@ -1,8 +1,7 @@
-//===- LowerSoftmax.cpp - mxc.softmax to linalg and scf on tensors --------===//
+//===- Softmax.cpp - mxc.softmax to linalg and scf on tensors -------------===//
 
+#include "Patterns.h"
 #include "mxc/Conversion/MXCodegen.h"
-#include "mxc/Conversion/Passes.h"
-#include "mxc/IR/MXCOps.h"
 #include "mxc/Numerics/Exaq.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -10,15 +9,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 #include <limits>
-
-namespace mlir::mxc {
-#define GEN_PASS_DEF_MXCLOWERSOFTMAXPASS
-#include "mxc/Conversion/Passes.h.inc"
-} // namespace mlir::mxc
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -38,9 +30,10 @@ IteratorTypes parallelThenReduction(unsigned parallel, unsigned reduction) {
 /// shapes and maps.
 class SoftmaxLowering {
 public:
-  SoftmaxLowering(PatternRewriter &rewriter, SoftmaxOp op)
-      : b(rewriter), loc(op.getLoc()), ctx(op.getContext()), op(op) {
-    x = buildCollapseTo2D(b, loc, op.getInput());
+  SoftmaxLowering(OpBuilder &builder, SoftmaxOp op, Value input)
+      : b(builder), loc(op.getLoc()), ctx(op.getContext()), op(op),
+        input(input) {
+    x = buildCollapseTo2D(b, loc, input);
     auto type = cast<RankedTensorType>(x.getType());
     rows = type.getDimSize(0);
     cols = type.getDimSize(1);
@@ -59,8 +52,7 @@ public:
                     return arith::MaximumFOp::create(b, l, acc, v);
                   });
     Value y = op.getQuant() ? quantized(m, *op.getQuant()) : exact(m);
-    return buildExpandFrom2D(b, loc, y, op.getResult().getType(),
-                             op.getInput());
+    return buildExpandFrom2D(b, loc, y, op.getResult().getType(), input);
   }
 
 private:
@@ -278,10 +270,12 @@ private:
         });
   }
 
-  PatternRewriter &b;
+  OpBuilder &b;
   Location loc;
   MLIRContext *ctx;
   SoftmaxOp op;
+  /// The input, as the conversion has it.
+  Value input;
   Value x;
   int64_t rows, cols;
   SmallVector<Value> dynamicRows;
@@ -289,37 +283,32 @@ private:
   AffineMap id2, rowOf2;
 };
 
-struct LowerSoftmax : OpRewritePattern<SoftmaxOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct LowerSoftmax : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  /// Reports why `op` cannot be lowered, if it cannot.
-  static LogicalResult checkLowerable(SoftmaxOp op) {
-    Type element = op.getInput().getType().getElementType();
-    if (element.getIntOrFloatBitWidth() > 32)
-      return op.emitOpError() << "cannot lower a softmax of " << element
-                              << " values: the CPU lowering computes in f32 "
-                                 "and takes f16, bf16 or f32";
-    return success();
-  }
-
-  LogicalResult matchAndRewrite(SoftmaxOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     if (op.getInput().getType().getElementType().getIntOrFloatBitWidth() > 32)
       return rewriter.notifyMatchFailure(op, "wider than f32");
-    rewriter.replaceOp(op, SoftmaxLowering(rewriter, op).lower());
+    rewriter.replaceOp(
+        op, SoftmaxLowering(rewriter, op, adaptor.getInput()).lower());
     return success();
-  }
-};
-
-struct MXCLowerSoftmaxPass
-    : mlir::mxc::impl::MXCLowerSoftmaxPassBase<MXCLowerSoftmaxPass> {
-  void runOnOperation() override {
-    FailureOr<int64_t> lowered =
-        lowerAll<SoftmaxOp, LowerSoftmax>(getOperation());
-    if (failed(lowered))
-      return signalPassFailure();
-    numLowered += *lowered;
   }
 };
 
 } // namespace
+
+LogicalResult mlir::mxc::checkLowerable(SoftmaxOp op) {
+  Type element = op.getInput().getType().getElementType();
+  if (element.getIntOrFloatBitWidth() > 32)
+    return op.emitOpError() << "cannot lower a softmax of " << element
+                            << " values: the CPU lowering computes in f32 "
+                               "and takes f16, bf16 or f32";
+  return success();
+}
+
+void mlir::mxc::populateSoftmaxLowering(const TypeConverter &converter,
+                                        RewritePatternSet &patterns) {
+  patterns.add<LowerSoftmax>(converter, patterns.getContext());
+}

@@ -1,42 +1,33 @@
-//===- LowerDequantize.cpp - mxc.dequantize to linalg on tensors ----------===//
+//===- Dequantize.cpp - mxc.dequantize to linalg on tensors ---------------===//
 
+#include "Patterns.h"
 #include "mxc/Conversion/MXCodegen.h"
-#include "mxc/Conversion/Passes.h"
-#include "mxc/IR/MXCOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
-
-namespace mlir::mxc {
-#define GEN_PASS_DEF_MXCLOWERDEQUANTIZEPASS
-#include "mxc/Conversion/Passes.h.inc"
-} // namespace mlir::mxc
 
 using namespace mlir;
 using namespace mlir::mxc;
 
 namespace {
 
-struct LowerDequantize : OpRewritePattern<DequantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// mxc.dequantize of the (data, scales) storage -> one decoding
+/// linalg.generic.
+struct LowerDequantize : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  /// Every mxc.dequantize lowers.
-  static LogicalResult checkLowerable(DequantizeOp) { return success(); }
-
-  LogicalResult matchAndRewrite(DequantizeOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(DequantizeOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MXTensorType type = op.getInput().getType();
     RankedTensorType resultType = op.getResult().getType();
     const int64_t block = type.getBlockSize();
 
-    auto storage = DisassembleOp::create(rewriter, loc, type.getDataType(),
-                                         type.getScalesType(), op.getInput());
-    Value data = buildCollapseTo2D(rewriter, loc, storage.getData());
-    Value scales = buildCollapseTo2D(rewriter, loc, storage.getScales());
+    ValueRange storage = adaptor.getInput();
+    Value data = buildCollapseTo2D(rewriter, loc, storage[0]);
+    Value scales = buildCollapseTo2D(rewriter, loc, storage[1]);
     Value table = buildDecodeTable(rewriter, loc, type.getFormat());
 
     // [R, K] output; R is dynamic when any leading dimension is.
@@ -67,21 +58,15 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
                   buildFloatCast(b, l, value, resultType.getElementType()));
             })
             .getResult(0);
-    rewriter.replaceOp(op, buildExpandFrom2D(rewriter, loc, result2d,
-                                             resultType, storage.getData()));
+    rewriter.replaceOp(
+        op, buildExpandFrom2D(rewriter, loc, result2d, resultType, storage[0]));
     return success();
   }
 };
 
-struct MXCLowerDequantizePass
-    : mlir::mxc::impl::MXCLowerDequantizePassBase<MXCLowerDequantizePass> {
-  void runOnOperation() override {
-    FailureOr<int64_t> lowered =
-        lowerAll<DequantizeOp, LowerDequantize>(getOperation());
-    if (failed(lowered))
-      return signalPassFailure();
-    numLowered += *lowered;
-  }
-};
-
 } // namespace
+
+void mlir::mxc::populateDequantizeLowering(const TypeConverter &converter,
+                                           RewritePatternSet &patterns) {
+  patterns.add<LowerDequantize>(converter, patterns.getContext());
+}

@@ -1,20 +1,12 @@
-//===- LowerQuantize.cpp - mxc.quantize to linalg on tensors --------------===//
+//===- Quantize.cpp - mxc.quantize to linalg on tensors -------------------===//
 
+#include "Patterns.h"
 #include "mxc/Conversion/MXCodegen.h"
-#include "mxc/Conversion/Passes.h"
-#include "mxc/IR/MXCOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
-
-namespace mlir::mxc {
-#define GEN_PASS_DEF_MXCLOWERQUANTIZEPASS
-#include "mxc/Conversion/Passes.h.inc"
-} // namespace mlir::mxc
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -36,22 +28,13 @@ SmallVector<utils::IteratorType> parallel(unsigned n) {
   return SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel);
 }
 
-struct LowerQuantize : OpRewritePattern<QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// mxc.quantize -> the (data, scales) storage of its result.
+struct LowerQuantize : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
 
-  /// Reports why `op` cannot be lowered, if it cannot.
-  static LogicalResult checkLowerable(QuantizeOp op) {
-    Type inputElement = op.getInput().getType().getElementType();
-    if (inputElement.getIntOrFloatBitWidth() > 32)
-      return op.emitOpError()
-             << "cannot lower a quantization of " << inputElement
-             << " values: narrowing them to f32 first would round twice; "
-                "convert the input to f32 explicitly if that is intended";
-    return success();
-  }
-
-  LogicalResult matchAndRewrite(QuantizeOp op,
-                                PatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     if (op.getInput().getType().getElementType().getIntOrFloatBitWidth() > 32)
       return rewriter.notifyMatchFailure(op, "input wider than f32");
     Location loc = op.getLoc();
@@ -71,7 +54,7 @@ struct LowerQuantize : OpRewritePattern<QuantizeOp> {
     Type e8m0 = rewriter.getType<Float8E8M0FNUType>();
 
     // [R, K] -> [R, numBlocks * block] (zero padded) -> [R, numBlocks, block].
-    Value x = buildCollapseTo2D(rewriter, loc, op.getInput());
+    Value x = buildCollapseTo2D(rewriter, loc, adaptor.getInput());
     const int64_t rows = cast<RankedTensorType>(x.getType()).getDimSize(0);
     if (numBlocks * block != k) {
       auto padded =
@@ -213,23 +196,28 @@ struct LowerQuantize : OpRewritePattern<QuantizeOp> {
     Value data = tensor::CollapseShapeOp::create(
         rewriter, loc, packed, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
     data = buildExpandFrom2D(rewriter, loc, data, type.getDataType(),
-                             op.getInput());
-    Value scaleStorage = buildExpandFrom2D(rewriter, loc, scales,
-                                           type.getScalesType(), op.getInput());
-    rewriter.replaceOpWithNewOp<AssembleOp>(op, type, data, scaleStorage);
+                             adaptor.getInput());
+    Value scaleStorage = buildExpandFrom2D(
+        rewriter, loc, scales, type.getScalesType(), adaptor.getInput());
+    rewriter.replaceOpWithMultiple(
+        op, SmallVector<SmallVector<Value>>{{data, scaleStorage}});
     return success();
   }
 };
 
-struct MXCLowerQuantizePass
-    : mlir::mxc::impl::MXCLowerQuantizePassBase<MXCLowerQuantizePass> {
-  void runOnOperation() override {
-    FailureOr<int64_t> lowered =
-        lowerAll<QuantizeOp, LowerQuantize>(getOperation());
-    if (failed(lowered))
-      return signalPassFailure();
-    numLowered += *lowered;
-  }
-};
-
 } // namespace
+
+LogicalResult mlir::mxc::checkLowerable(QuantizeOp op) {
+  Type inputElement = op.getInput().getType().getElementType();
+  if (inputElement.getIntOrFloatBitWidth() > 32)
+    return op.emitOpError()
+           << "cannot lower a quantization of " << inputElement
+           << " values: narrowing them to f32 first would round twice; "
+              "convert the input to f32 explicitly if that is intended";
+  return success();
+}
+
+void mlir::mxc::populateQuantizeLowering(const TypeConverter &converter,
+                                         RewritePatternSet &patterns) {
+  patterns.add<LowerQuantize>(converter, patterns.getContext());
+}

@@ -1,4 +1,4 @@
-// RUN: mxc-opt %s --mxc-lower-matmul --split-input-file | FileCheck %s
+// RUN: mxc-opt %s --convert-mxc-to-linalg --split-input-file | FileCheck %s
 
 // One reduction over (m, n, block, i): the weight scale comes in per block
 // through its indexing map, the weight code is unpacked in the body; no
@@ -7,8 +7,7 @@
 // CHECK-DAG: #[[WS:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
 // CHECK-DAG: #[[Y:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
 // CHECK-LABEL: func.func @float_input
-// CHECK-SAME: (%[[IN:.+]]: tensor<3x40xf32>, %[[W:.+]]: !mxc.mx<16x40xf4E2M1FN>)
-// CHECK: %[[WD:.+]], %[[WSC:.+]] = mxc.disassemble %[[W]] : !mxc.mx<16x40xf4E2M1FN> -> tensor<16x32xi8>, tensor<16x2xf8E8M0FNU>
+// CHECK-SAME: (%[[IN:.+]]: tensor<3x40xf32>, %[[WD:.+]]: tensor<16x32xi8>, %[[WSC:.+]]: tensor<16x2xf8E8M0FNU>)
 // CHECK: tensor.pad %[[IN]] low[0, 0] high[0, 24]
 // CHECK: %[[XB:.+]] = tensor.expand_shape {{.*}} output_shape [3, 2, 32]
 // CHECK: %[[ACC:.+]] = linalg.fill {{.*}} -> tensor<3x16xf32>
@@ -27,8 +26,7 @@ func.func @float_input(%x: tensor<3x40xf32>, %w: !mxc.mx<16x40xf4E2M1FN>) -> ten
 // MX activations are decoded once into f32 blocks (M rows), then the same
 // reduction runs; an f16 result is truncated from the f32 accumulator.
 // CHECK-LABEL: func.func @mx_input
-// CHECK: mxc.disassemble %{{.+}} : !mxc.mx<16x64xi8>
-// CHECK: %[[XD:.+]], %[[XS:.+]] = mxc.disassemble %{{.+}} : !mxc.mx<2x64xf8E4M3FN>
+// CHECK-SAME: (%[[XD:.+]]: tensor<2x64xi8>, %[[XS:.+]]: tensor<2x2xf8E8M0FNU>, %{{.+}}: tensor<16x64xi8>, %{{.+}}: tensor<16x2xf8E8M0FNU>)
 // CHECK: %[[XF:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<2x2x32xf32>)
 // CHECK:   tensor.extract %[[XD]]
 // CHECK:   tensor.extract %[[XS]]

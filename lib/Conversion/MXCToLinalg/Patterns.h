@@ -1,0 +1,33 @@
+//===- Patterns.h - The op patterns of convert-mxc-to-linalg ----*- C++ -*-===//
+//
+// One file per mxc op lowering; each adds its pattern and says, before the
+// conversion starts, why an op cannot be lowered.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_LIB_CONVERSION_MXCTOLINALG_PATTERNS_H
+#define MXC_LIB_CONVERSION_MXCTOLINALG_PATTERNS_H
+
+#include "mxc/IR/MXCOps.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::mxc {
+
+void populateQuantizeLowering(const TypeConverter &, RewritePatternSet &);
+void populateDequantizeLowering(const TypeConverter &, RewritePatternSet &);
+void populateMatmulLowering(const TypeConverter &, RewritePatternSet &);
+void populateSoftmaxLowering(const TypeConverter &, RewritePatternSet &);
+void populateAttentionLowering(const TypeConverter &, RewritePatternSet &,
+                               bool countTiles);
+
+/// Each reports (as an error on `op`) why `op` cannot be lowered, if it
+/// cannot.
+LogicalResult checkLowerable(QuantizeOp op);
+LogicalResult checkLowerable(MatmulOp op);
+LogicalResult checkLowerable(SoftmaxOp op);
+LogicalResult checkLowerable(AttentionOp op);
+
+} // namespace mlir::mxc
+
+#endif // MXC_LIB_CONVERSION_MXCTOLINALG_PATTERNS_H
