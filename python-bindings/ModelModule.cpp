@@ -11,9 +11,9 @@
 #include "mxc/Driver/Artifact.h"
 #include "mxc/Driver/Compiler.h"
 #include "mxc/Driver/Report.h"
+#include "mxc/Driver/Session.h"
 
 #include "mlir/IR/MLIRContext.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
@@ -30,12 +30,9 @@ template <typename T> T orRaise(llvm::Expected<T> value) {
   return std::move(*value);
 }
 
-std::string readFile(const std::string &path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    throw std::runtime_error("cannot read '" + path +
-                             "': " + buffer.getError().message());
-  return (*buffer)->getBuffer().str();
+void orRaise(llvm::Error error) {
+  if (error)
+    throw std::runtime_error(llvm::toString(std::move(error)));
 }
 
 py::array_t<float> toArray(std::vector<float> values, int64_t columns) {
@@ -62,16 +59,15 @@ toTokens(py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens,
   return out;
 }
 
-/// A compiled model with everything it points into: the context, the
-/// checkpoint's mapped weights, the lowered module, the JIT.
+/// A compiled model with everything it points into: the session (context,
+/// checkpoint, tokenizer, statistics), the lowered module, the JIT.
 class PyModel {
 public:
   /// Compiles a checkpoint.
   PyModel(const std::string &path, const std::string &recipeText,
           const std::optional<std::string> &calibrationPath,
           int64_t calibrationWindows, const std::string &target,
-          const std::optional<std::string> &tokenizerPath)
-      : context(std::make_unique<mlir::MLIRContext>(mxc::python::registry())) {
+          const std::optional<std::string> &tokenizerPath) {
     if (target == "cuda")
       throw py::value_error(
           "target 'cuda' makes a GPU binary, which this module cannot run: "
@@ -82,75 +78,56 @@ public:
       throw py::value_error("unknown target '" + target +
                             "': 'cpu' or 'cuda-on-cpu'");
     Recipe recipe = orRaise(Recipe::parse(recipeText));
-    checkpoint = std::make_unique<LlamaModel>(orRaise(loadCheckpoint(path)));
-    config = checkpoint->config;
-    std::string tokPath = tokenizerPath
-                              ? *tokenizerPath
-                              : orRaise(findTokenizer(path, config.vocab));
-    tokenizerBytes = readFile(tokPath);
-    tokenizer =
-        orRaise(Tokenizer::parse(tokenizerBytes, config.vocab, tokPath));
-    if (recipe.needsCalibration() && !calibrationPath)
-      throw py::value_error("the recipe needs calibration statistics (GPTQ, "
-                            "SmoothQuant or a softmax clip chosen from "
-                            "statistics): pass calibration=<text file>");
+    open(path, tokenizerPath.value_or(""));
+    if (session->isCompiled())
+      throw py::value_error("'" + path +
+                            "' is already compiled: load it with mxc.load");
+    if (calibrationPath)
+      orRaise(session->calibrate(*calibrationPath, calibrationWindows));
+    else if (llvm::Error e = session->checkStatistics(recipe))
+      throw py::value_error(llvm::toString(std::move(e)));
     CompileOptions options;
     options.recipe = recipe;
     options.report = true;
     options.target = target == "cpu" ? Target::CPU : Target::CUDAOnCPU;
-    if (calibrationPath) {
-      CompileOptions calibrationOptions;
-      calibrationOptions.calibration = true;
-      std::unique_ptr<CompiledModel> calibration =
-          orRaise(compileAndLoad(*context, *checkpoint, calibrationOptions));
-      std::vector<std::vector<int32_t>> windows =
-          windowsOf(*tokenizer, readFile(*calibrationPath), config.seqLen,
-                    calibrationWindows);
-      if (windows.empty())
-        throw py::value_error("'" + *calibrationPath + "' has no tokens");
-      statistics = calibrate(*calibration, config, windows);
-      options.statistics = &statistics;
-    }
     options.onStage = [&](Stage stage, mlir::ModuleOp m) {
       if (stage == Stage::MXC)
         localErrors = collectLocalErrors(m);
     };
-    module = orRaise(compileModel(*context, *checkpoint, options));
+    module = orRaise(session->compile(options));
     this->recipe = recipe.str();
-    load();
+    jit = orRaise(CompiledModel::create(*module, config()));
   }
 
   /// Loads a model compiled by mxc-compile (or saved by save()).
-  explicit PyModel(const std::string &path)
-      : context(std::make_unique<mlir::MLIRContext>(mxc::python::registry())) {
-    Artifact a = orRaise(readArtifact(*context, path));
-    if (!a.tokenizer)
-      throw std::runtime_error("'" + path + "' has no tokenizer");
-    config = a.config;
-    recipe = a.recipe;
-    tokenizer = std::move(a.tokenizer);
-    module = std::move(a.module);
-    load();
+  explicit PyModel(const std::string &path) {
+    open(path, "");
+    if (!session->isCompiled())
+      throw py::value_error("'" + path +
+                            "' is a checkpoint, not a compiled model: "
+                            "compile it with mxc.compile");
+    recipe = session->compiledRecipe().str();
+    jit = orRaise(session->load());
   }
 
   py::array_t<float>
   call(py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
     std::vector<int32_t> ids = checkedWindow(tokens);
-    return toArray(jit->forward(ids), config.vocab);
+    return toArray(jit->forward(ids), config().vocab);
   }
 
   py::array_t<float> decode(
       py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
-    std::vector<int32_t> ids = toTokens(tokens, config.vocab);
+    std::vector<int32_t> ids = toTokens(tokens, config().vocab);
     if (ids.empty())
       throw py::value_error("no tokens to decode");
     std::vector<float> logits = orRaise(jit->decode(ids));
-    return toArray(std::move(logits), config.vocab);
+    return toArray(std::move(logits), config().vocab);
   }
 
   double perplexity(const std::string &text, int64_t maxWindows) {
     std::vector<std::vector<int32_t>> windows =
-        windowsOf(*tokenizer, text, config.seqLen, maxWindows);
+        windowsOf(session->tokenizer(), text, config().seqLen, maxWindows);
     if (windows.empty())
       throw py::value_error("the text has no tokens");
     return evaluate(*jit, nullptr, windows).perplexity;
@@ -159,19 +136,20 @@ public:
   std::string generate(const std::string &prompt, int steps, double temperature,
                        unsigned seed) {
     std::string out;
-    orRaise(mxc::driver::generate(*jit, tokenizer->encode(prompt, /*bos=*/true),
+    const Tokenizer &tokenizer = session->tokenizer();
+    orRaise(mxc::driver::generate(*jit, tokenizer.encode(prompt, /*bos=*/true),
                                   steps, temperature, seed,
                                   [&](int32_t previous, int32_t next) {
-                                    out += tokenizer->decode(previous, next);
+                                    out += tokenizer.decode(previous, next);
                                   }));
     return out;
   }
 
   void save(const std::string &path) {
-    if (tokenizerBytes.empty())
+    if (session->isCompiled())
       throw std::runtime_error("a loaded model is already a file; copy it");
-    attachModelInfo(*module, config, orRaise(Recipe::parse(recipe)),
-                    tokenizerBytes);
+    attachModelInfo(*module, config(), orRaise(Recipe::parse(recipe)),
+                    session->tokenizerBytes());
     llvm::Error e = writeBytecode(*module, path);
     for (llvm::StringRef name : {"mxc.model", "mxc.recipe", "mxc.tokenizer"})
       (*module)->removeAttr(name);
@@ -180,10 +158,11 @@ public:
   }
 
   std::vector<int32_t> encode(const std::string &text, bool bos) const {
-    return tokenizer->encode(text, bos);
+    return session->tokenizer().encode(text, bos);
   }
 
   py::dict configDict() const {
+    const LlamaConfig &config = this->config();
     py::dict d;
     d["dim"] = config.dim;
     d["hidden_dim"] = config.hiddenDim;
@@ -217,24 +196,24 @@ public:
   void reset() { jit->reset(); }
 
 private:
-  void load() { jit = orRaise(CompiledModel::create(*module, config)); }
+  void open(const std::string &path, const std::string &tokenizerPath) {
+    mxc::python::registry(); // the passes a pipeline may name
+    session = orRaise(CompileSession::open(path, tokenizerPath));
+  }
+
+  const LlamaConfig &config() const { return session->config(); }
 
   std::vector<int32_t> checkedWindow(
       py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
-    std::vector<int32_t> ids = toTokens(tokens, config.vocab);
-    if (ids.empty() || static_cast<int64_t>(ids.size()) > config.seqLen)
+    std::vector<int32_t> ids = toTokens(tokens, config().vocab);
+    if (ids.empty() || static_cast<int64_t>(ids.size()) > config().seqLen)
       throw py::value_error("a window has 1 to seq_len (" +
-                            std::to_string(config.seqLen) + ") tokens, not " +
+                            std::to_string(config().seqLen) + ") tokens, not " +
                             std::to_string(ids.size()));
     return ids;
   }
 
-  std::unique_ptr<mlir::MLIRContext> context;
-  std::unique_ptr<LlamaModel> checkpoint;
-  LlamaConfig config;
-  std::optional<Tokenizer> tokenizer;
-  std::string tokenizerBytes;
-  LlamaStatistics statistics;
+  std::unique_ptr<CompileSession> session;
   std::vector<MatmulError> localErrors;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::unique_ptr<CompiledModel> jit;

@@ -41,16 +41,6 @@ std::unique_ptr<mlir::MLIRContext> mxc::driver::createContext() {
   return std::make_unique<mlir::MLIRContext>(registry);
 }
 
-/// The recipe's full pass pipeline on the built model, as text.
-static std::string quantizationPipeline(const CompileOptions &options) {
-  if (options.calibration)
-    return options.extraPasses;
-  std::string p = options.recipe.pipeline(options.report, options.only);
-  if (!options.extraPasses.empty())
-    p += (p.empty() ? "" : ",") + options.extraPasses;
-  return p;
-}
-
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
                           const CompileOptions &options) {
@@ -87,12 +77,19 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
     return llvm::Error::success();
   };
 
-  std::string pipeline = quantizationPipeline(options);
-  if (!pipeline.empty()) {
-    mlir::PassManager pm(&context);
-    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, os)))
-      return error("invalid pass pipeline '" + pipeline + "': " + diagnostics);
-    if (llvm::Error e = run(pm, "quantizing: " + pipeline))
+  // The recipe's passes (none for a calibration model), then extraPasses.
+  mlir::PassManager quantize(&context);
+  if (!options.calibration)
+    options.recipe.buildPipeline(quantize, options.report, options.only);
+  if (!options.extraPasses.empty() &&
+      mlir::failed(mlir::parsePassPipeline(options.extraPasses, quantize, os)))
+    return error("invalid pass pipeline '" + options.extraPasses +
+                 "': " + diagnostics);
+  if (quantize.size()) {
+    std::string pipeline;
+    llvm::raw_string_ostream text(pipeline);
+    quantize.printAsTextualPipeline(text);
+    if (llvm::Error e = run(quantize, "quantizing: " + pipeline))
       return std::move(e);
   }
   if (options.onStage)

@@ -1,20 +1,19 @@
 //===- Recipe.cpp - What mxc does to a model ------------------------------===//
 
 #include "mxc/Driver/Recipe.h"
-#include "mxc/Numerics/Formats.h"
+#include "mxc/Transforms/Passes.h"
 
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cmath>
 #include <cstdio>
 
 using namespace mxc::driver;
+namespace num = mxc::numerics;
 
 namespace {
-
-struct Preset {
-  const char *name, *text, *help;
-};
 
 const Preset kPresets[] = {
     {"float", "", "no quantization"},
@@ -44,32 +43,91 @@ const Preset kPresets[] = {
      "w4a8-smooth-gptq with a 2-bit EXAQ softmax (clip -8)"},
 };
 
+const char *const kFormatNames =
+    "mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, mxint8 or none";
+
 llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "recipe: " + message);
 }
 
-bool isFormatOrNone(llvm::StringRef name) {
-  return name == "none" || mxc::numerics::parseElemFormat(name.str());
+/// "none" or an MX format's OCP name; `what` and `where` name it in errors.
+llvm::Expected<std::optional<num::ElemFormat>>
+parseFormat(llvm::StringRef value, const llvm::Twine &what,
+            const llvm::Twine &where = "") {
+  if (value == "none")
+    return std::nullopt;
+  // Only OCP names: the MLIR type names parseElemFormat also knows are not
+  // recipe words.
+  for (num::ElemFormat f : num::kAllElemFormats)
+    if (value == llvm::StringRef(num::getFormatInfo(f).name))
+      return f;
+  return error("unknown " + what + " '" + value + "'" + where + " (" +
+               kFormatNames + ")");
+}
+
+std::optional<mlir::mxc::SoftmaxClipMode> parseClipMode(llvm::StringRef v) {
+  using mlir::mxc::SoftmaxClipMode;
+  if (v == "analytic")
+    return SoftmaxClipMode::Analytic;
+  if (v == "samples")
+    return SoftmaxClipMode::Samples;
+  if (v == "pooled")
+    return SoftmaxClipMode::Pooled;
+  return std::nullopt;
+}
+
+llvm::StringRef clipModeName(mlir::mxc::SoftmaxClipMode mode) {
+  using mlir::mxc::SoftmaxClipMode;
+  switch (mode) {
+  case SoftmaxClipMode::Analytic:
+    return "analytic";
+  case SoftmaxClipMode::Samples:
+    return "samples";
+  case SoftmaxClipMode::Pooled:
+    return "pooled";
+  }
+  llvm_unreachable("unknown softmax clip mode");
+}
+
+/// Shortest text that reads back as the same double.
+std::string formatDouble(double v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.17g", v);
+  for (int digits = 1; digits <= 17; ++digits) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof(shorter), "%.*g", digits, v);
+    if (std::strtod(shorter, nullptr) == v)
+      return shorter;
+  }
+  return text;
 }
 
 } // namespace
+
+llvm::StringRef mxc::driver::formatName(std::optional<num::ElemFormat> format) {
+  if (!format)
+    return "none";
+  std::string_view name = num::getFormatInfo(*format).name;
+  return llvm::StringRef(name.data(), name.size());
+}
+
+llvm::ArrayRef<Preset> Recipe::presets() { return kPresets; }
 
 llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
   Recipe r;
   llvm::SmallVector<llvm::StringRef> items;
   text.split(items, ',', -1, /*KeepEmpty=*/false);
-  for (auto [i, item] : llvm::enumerate(items)) {
-    item = item.trim();
-    llvm::StringRef key = item.split('=').first.trim();
-    llvm::StringRef value = item.split('=').second.trim();
+  for (auto [i, rawItem] : llvm::enumerate(items)) {
+    llvm::StringRef item = rawItem.trim();
+    if (item.empty())
+      continue;
     if (!item.contains('=')) {
       if (i != 0)
         return error("'" + item +
                      "' is not key=value (a preset only comes first)");
-      llvm::StringRef name = item;
       const Preset *preset = llvm::find_if(
-          kPresets, [&](const Preset &p) { return name == p.name; });
+          kPresets, [&](const Preset &p) { return item == p.name; });
       if (preset == std::end(kPresets))
         return error("unknown preset '" + item + "'; presets:\n" +
                      presetHelp());
@@ -79,42 +137,68 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       r = *base;
       continue;
     }
+    llvm::StringRef key = item.split('=').first.trim();
+    llvm::StringRef value = item.split('=').second.trim();
     auto number = [&](double &out) -> llvm::Error {
-      if (value.trim().getAsDouble(out))
-        return error("'" + key + "' needs a number, not '" + value + "'");
+      if (value.getAsDouble(out) || !std::isfinite(out))
+        return error("'" + key + "' needs a finite number, not '" + value +
+                     "'");
       return llvm::Error::success();
     };
-    auto integer = [&](auto &out) -> llvm::Error {
-      long long v;
-      if (value.trim().getAsInteger(10, v))
+    auto integer = [&](int64_t &out) -> llvm::Error {
+      if (value.getAsInteger(10, out))
         return error("'" + key + "' needs an integer, not '" + value + "'");
-      out = v;
       return llvm::Error::success();
     };
-    if (key == "weights")
-      r.weights = value.str();
-    else if (key == "method")
-      r.method = value.str();
-    else if (key == "activations")
-      r.activations = value.str();
-    else if (key == "softmax-clip")
-      r.softmaxClip = value.str();
-    else if (key == "keep") {
-      llvm::SmallVector<llvm::StringRef> names;
-      value.split(names, ';', -1, /*KeepEmpty=*/false);
+    llvm::Error e = llvm::Error::success();
+    if (key == "weights" || key == "activations") {
+      auto format = parseFormat(value, key == "weights" ? "weight format"
+                                                        : "activation format");
+      if (!format)
+        return format.takeError();
+      (key == "weights" ? r.weights : r.activations) = *format;
+    } else if (key == "method") {
+      if (value == "rtn")
+        r.method = WeightMethod::RTN;
+      else if (value == "gptq")
+        r.method = WeightMethod::GPTQ;
+      else
+        return error("method must be rtn or gptq, not '" + value + "'");
+    } else if (key == "smooth") {
+      e = number(r.smooth);
+    } else if (key == "softmax-bits") {
+      e = integer(r.softmaxBits);
+    } else if (key == "softmax-clip") {
+      r.clipMode = parseClipMode(value);
+      if (!r.clipMode &&
+          (value.getAsDouble(r.softmaxClip) || !std::isfinite(r.softmaxClip)))
+        return error("softmax-clip must be a negative number, analytic, "
+                     "samples or pooled, not '" +
+                     value + "'");
+    } else if (key == "tile") {
+      e = integer(r.tile);
+    } else if (key == "keep") {
+      llvm::SmallVector<llvm::StringRef> entries;
+      value.split(entries, ';', -1, /*KeepEmpty=*/false);
       r.keep.clear();
-      for (llvm::StringRef name : names)
-        r.keep.push_back(name.trim().str());
-    } else if (llvm::Error e = key == "smooth"         ? number(r.smooth)
-                               : key == "softmax-bits" ? integer(r.softmaxBits)
-                               : key == "tile" ? integer(r.tile)
-                                               : error("unknown key '" + key +
-                                                       "' (weights, "
-                                                       "method, smooth, "
-                                                       "activations, "
-                                                       "softmax-bits, "
-                                                       "softmax-clip, "
-                                                       "tile, keep)"))
+      for (llvm::StringRef entry : entries) {
+        auto [prefix, formatText] = entry.trim().split(':');
+        Kept kept{prefix.trim().str(), std::nullopt};
+        if (!formatText.empty()) {
+          auto format = parseFormat(formatText.trim(), "format",
+                                    " for kept '" + prefix + "'");
+          if (!format)
+            return format.takeError();
+          kept.format = *format;
+        }
+        r.keep.push_back(std::move(kept));
+      }
+    } else {
+      return error("unknown key '" + key +
+                   "' (weights, method, smooth, activations, softmax-bits, "
+                   "softmax-clip, tile, keep)");
+    }
+    if (e)
       return std::move(e);
   }
   if (llvm::Error e = r.validate())
@@ -130,104 +214,114 @@ std::string Recipe::presetHelp() {
 }
 
 llvm::Error Recipe::validate() const {
-  if (!isFormatOrNone(weights))
-    return error("unknown weight format '" + weights +
-                 "' (mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4, "
-                 "mxint8, none)");
-  if (!isFormatOrNone(activations))
-    return error("unknown activation format '" + activations + "'");
-  if (activations != "none" && weights == "none")
-    return error("activations=" + activations +
+  if (activations && !weights)
+    return error("activations=" + formatName(activations) +
                  " needs quantized weights: mxc quantizes the inputs of "
                  "matmuls with MX weights");
-  if (method != "rtn" && method != "gptq")
-    return error("method must be rtn or gptq, not '" + method + "'");
   if (!(smooth >= 0 && smooth <= 1))
     return error(llvm::formatv(
         "smooth (SmoothQuant alpha) must be in [0, 1], not {0}", smooth));
-  if (smooth > 0 && weights == "none" && activations == "none")
+  if (smooth > 0 && !weights)
     return error("smooth without quantized weights or activations does "
                  "nothing");
   if (softmaxBits < 0 || softmaxBits > 8)
     return error("softmax-bits must be 0 (exact) to 8, not " +
                  llvm::Twine(softmaxBits));
-  if (softmaxClip != "analytic" && softmaxClip != "samples" &&
-      softmaxClip != "pooled") {
-    double clip;
-    if (llvm::StringRef(softmaxClip).getAsDouble(clip) || !(clip < 0))
-      return error("softmax-clip must be a negative number, analytic, "
-                   "samples or pooled, not '" +
-                   softmaxClip + "'");
-  }
+  if (!clipMode && !(softmaxClip < 0 && std::isfinite(softmaxClip)))
+    return error("softmax-clip must be a negative number, analytic, samples "
+                 "or pooled, not '" +
+                 formatDouble(softmaxClip) + "'");
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
-  for (const std::string &entry : keep) {
-    auto [prefix, format] = llvm::StringRef(entry).split(':');
-    if (prefix.empty())
+  for (const Kept &entry : keep)
+    if (entry.prefix.empty())
       return error("keep needs matmul names (or name prefixes), as in "
                    "keep=classifier;layers.0.:mxfp8_e4m3");
-    if (!format.empty() && !isFormatOrNone(format))
-      return error("unknown format '" + format + "' for kept '" + prefix + "'");
-  }
   return llvm::Error::success();
 }
 
 bool Recipe::needsCalibration() const {
-  return (weights != "none" && method == "gptq") || smooth > 0 ||
-         (softmaxBits > 0 && !fixedClip());
+  return (weights && method == WeightMethod::GPTQ) || smooth > 0 ||
+         (softmaxBits > 0 && clipMode);
 }
 
 std::optional<double> Recipe::fixedClip() const {
-  double clip;
-  if (llvm::StringRef(softmaxClip).getAsDouble(clip))
+  if (clipMode)
     return std::nullopt;
-  return clip;
+  return softmaxClip;
 }
 
-std::string Recipe::pipeline(bool report,
-                             llvm::ArrayRef<std::string> only) const {
-  std::string p;
-  auto add = [&](const std::string &pass) {
-    p += (p.empty() ? "" : ",") + pass;
+void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
+                           llvm::ArrayRef<std::string> only) const {
+  using namespace mlir::mxc;
+  if (smooth > 0) {
+    MXCSmoothQuantPassOptions options;
+    options.alpha = smooth;
+    pm.addPass(createMXCSmoothQuantPass(options));
+  }
+  // One weight pass: its format, the matmuls it quantizes (all but the kept
+  // ones, or `only`) and those it leaves.
+  auto addWeightPass = [&](num::ElemFormat format,
+                           llvm::ArrayRef<std::string> include,
+                           llvm::ArrayRef<std::string> exclude) {
+    if (method == WeightMethod::GPTQ) {
+      MXCGPTQPassOptions options;
+      options.format = format;
+      options.report = report;
+      options.only.assign(include.begin(), include.end());
+      options.exclude.assign(exclude.begin(), exclude.end());
+      pm.addPass(createMXCGPTQPass(options));
+    } else {
+      MXCRTNPassOptions options;
+      options.format = format;
+      options.report = report;
+      options.only.assign(include.begin(), include.end());
+      options.exclude.assign(exclude.begin(), exclude.end());
+      pm.addPass(createMXCRTNPass(options));
+    }
   };
-  if (smooth > 0)
-    add("mxc-smoothquant{alpha=" + std::to_string(smooth) + "}");
-  const std::string weightPass = method == "gptq" ? "mxc-gptq" : "mxc-rtn";
   std::vector<std::string> kept;
-  for (const std::string &entry : keep) {
-    llvm::StringRef prefix = llvm::StringRef(entry).split(':').first;
-    llvm::StringRef format = llvm::StringRef(entry).split(':').second;
-    kept.push_back(prefix.str());
+  for (const Kept &entry : keep) {
+    kept.push_back(entry.prefix);
     // A kept matmul in its own format, unless an `only` list leaves it out.
     bool inOnly = only.empty() || llvm::any_of(only, [&](const std::string &o) {
-                    return prefix.starts_with(o);
+                    return llvm::StringRef(entry.prefix).starts_with(o);
                   });
-    if (weights != "none" && !format.empty() && format != "none" && inOnly)
-      add(weightPass + "{format=" + format.str() + (report ? " report" : "") +
-          " only=" + prefix.str() + "}");
+    if (weights && entry.format && inOnly)
+      addWeightPass(*entry.format, {entry.prefix}, {});
   }
-  if (weights != "none")
-    add(weightPass + "{format=" + weights + (report ? " report" : "") +
-        (only.empty() ? "" : " only=" + llvm::join(only, ",")) +
-        (kept.empty() ? "" : " exclude=" + llvm::join(kept, ",")) + "}");
-  if (activations != "none")
-    add("mxc-quantize-activations{format=" + activations + "}");
-  if (softmaxBits > 0 && !fixedClip())
-    add("mxc-softmax-clip{bits=" + std::to_string(softmaxBits) +
-        " mode=" + softmaxClip + "}");
-  return p;
+  if (weights)
+    addWeightPass(*weights, only, kept);
+  if (activations) {
+    MXCQuantizeActivationsPassOptions options;
+    options.format = *activations;
+    pm.addPass(createMXCQuantizeActivationsPass(options));
+  }
+  if (softmaxBits > 0 && clipMode) {
+    MXCSoftmaxClipPassOptions options;
+    options.bits = softmaxBits;
+    options.mode = *clipMode;
+    pm.addPass(createMXCSoftmaxClipPass(options));
+  }
 }
 
 std::string Recipe::str() const {
-  char alpha[32];
-  std::snprintf(alpha, sizeof(alpha), "%g", smooth);
   std::string text =
-      llvm::formatv("weights={0},method={1},smooth={2},activations={3},"
-                    "softmax-bits={4},softmax-clip={5},tile={6}",
-                    weights, method, alpha, activations, softmaxBits,
-                    softmaxClip, tile)
+      llvm::formatv(
+          "weights={0},method={1},smooth={2},activations={3},"
+          "softmax-bits={4},softmax-clip={5},tile={6}",
+          formatName(weights), method == WeightMethod::GPTQ ? "gptq" : "rtn",
+          formatDouble(smooth), formatName(activations), softmaxBits,
+          clipMode ? clipModeName(*clipMode).str() : formatDouble(softmaxClip),
+          tile)
           .str();
-  if (!keep.empty())
-    text += ",keep=" + llvm::join(keep, ";");
+  if (!keep.empty()) {
+    text += ",keep=";
+    for (auto [i, entry] : llvm::enumerate(keep)) {
+      text += (i ? ";" : "") + entry.prefix;
+      if (entry.format)
+        text += ":" + formatName(entry.format).str();
+    }
+  }
   return text;
 }

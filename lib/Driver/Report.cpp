@@ -2,6 +2,7 @@
 
 #include "mxc/Driver/Report.h"
 #include "mxc/IR/MXCOps.h"
+#include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Transforms/Constants.h"
 
@@ -14,6 +15,7 @@
 #include <numeric>
 
 using namespace mxc::driver;
+using namespace mxc::frontend;
 
 // KL = scale * NSR^exponent, fitted by least squares in log space to the
 // RTN rows of benchmarks/quality.sh on the shared stories260K model (mean KL
@@ -122,13 +124,13 @@ void mxc::driver::rankAndFlag(std::vector<LayerEffect> &layers,
 Recipe mxc::driver::suggestRecipe(const Recipe &recipe,
                                   const std::vector<LayerEffect> &layers) {
   Recipe suggested = recipe;
-  const bool eightBit = recipe.weights != "none" &&
-                        mxc::numerics::getFormatInfo(
-                            *mxc::numerics::parseElemFormat(recipe.weights))
-                                .bits == 8;
+  const bool eightBit =
+      recipe.weights && mxc::numerics::getFormatInfo(*recipe.weights).bits == 8;
   for (const LayerEffect &l : layers)
     if (l.globalToLocal >= 2)
-      suggested.keep.push_back(l.name + (eightBit ? ":none" : ":mxfp8_e4m3"));
+      suggested.keep.push_back(
+          {l.name, eightBit ? std::nullopt
+                            : std::optional(mxc::numerics::ElemFormat::E4M3)});
   return suggested;
 }
 
@@ -301,4 +303,63 @@ void QualityReport::printJSON(llvm::raw_ostream &os) const {
     });
   });
   os << "\n";
+}
+
+SoftmaxClipStudy mxc::driver::studySoftmaxClips(
+    CompiledModel &calibration, const LlamaConfig &c,
+    const LlamaStatistics &stats,
+    const std::vector<std::vector<int32_t>> &windows) {
+  namespace num = mxc::numerics;
+  CalibrationLayout layout = calibrationLayout(c);
+  using Rule = SoftmaxClipStudy::Rule;
+  std::vector<Rule> rules;
+  for (int bits : {2, 3, 4}) {
+    Rule analytic{"optimal (Gaussian)", bits, {}},
+        sampled{"optimal (samples)", bits, {}},
+        minimum{"observed min", bits, {}}, fixed{"fixed -8", bits, {}};
+    for (const LlamaStatistics::Softmax &s : stats.softmax) {
+      analytic.clip.push_back(
+          num::optimalClipGaussian(bits, s.mean, s.std).clip);
+      sampled.clip.push_back(
+          num::optimalClipSamples(bits, s.samples.data(), s.samples.size())
+              .clip);
+      minimum.clip.push_back(std::min(s.min, -1e-3));
+      fixed.clip.push_back(-8.0);
+    }
+    for (Rule *r : {&analytic, &sampled, &minimum, &fixed})
+      rules.push_back(*r);
+  }
+  int64_t rows = 0;
+  std::vector<float> x, y;
+  std::vector<double> ref;
+  for (const std::vector<int32_t> &tokens : windows) {
+    std::vector<float> record = calibration.forward(tokens);
+    const int64_t n = tokens.size();
+    for (auto [l, layer] : llvm::enumerate(layout.layers))
+      for (int64_t h = 0; h < c.heads; ++h)
+        for (int64_t i = 0; i < n; ++i) {
+          x.assign(i + 1, 0.0f);
+          for (int64_t j = 0; j <= i; ++j)
+            x[j] = static_cast<float>(
+                recordedScore(record, layout, layer, c, h, i, j));
+          ref.resize(i + 1);
+          y.resize(i + 1);
+          num::softmaxRowF64(x.data(), i + 1, ref.data());
+          for (Rule &r : rules) {
+            num::exaqSoftmaxRow(num::ExaqQuantizer{r.bits, r.clip[l]}, x.data(),
+                                i + 1, y.data());
+            for (int64_t j = 0; j <= i; ++j) {
+              r.meanL1 += std::fabs(y[j] - ref[j]);
+              if (ref[j] > 0)
+                r.meanKL += ref[j] * std::log(ref[j] / y[j]);
+            }
+          }
+          ++rows;
+        }
+  }
+  for (Rule &r : rules) {
+    r.meanL1 /= std::max<int64_t>(rows, 1);
+    r.meanKL /= std::max<int64_t>(rows, 1);
+  }
+  return {std::move(rules), rows};
 }

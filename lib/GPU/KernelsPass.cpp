@@ -104,7 +104,9 @@ void mlir::mxc::buildGPUToBinaryPipeline(OpPassManager &pm,
   kernels.addPass(createSCFToControlFlowPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = options.format;
+  binary.compilationTarget = options.format == BinaryFormat::ISA   ? "isa"
+                             : options.format == BinaryFormat::Bin ? "bin"
+                                                                   : "fatbin";
   binary.toolkitPath = options.toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }

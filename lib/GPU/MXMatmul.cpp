@@ -290,14 +290,8 @@ struct MXCGPUMXKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (target != "cuda" && target != "cpu") {
-      module.emitError() << "mxc-gpu-mx-kernels: target must be cuda or cpu, "
-                            "not '"
-                         << target << "'";
-      return signalPassFailure();
-    }
     std::optional<int> smVersion = kernels::chipVersion(chip);
-    if (target == "cuda" && !smVersion) {
+    if (target == GemvTarget::CUDA && !smVersion) {
       module.emitError() << "mxc-gpu-mx-kernels: chip must be sm_XY, not '"
                          << chip << "'";
       return signalPassFailure();
@@ -319,7 +313,7 @@ struct MXCGPUMXKernelsPass
         return signalPassFailure();
       }
       callee.setPrivate();
-      if (target == "cpu") {
+      if (target == GemvTarget::CPU) {
         buildCPUBody(callee, *format);
         continue;
       }

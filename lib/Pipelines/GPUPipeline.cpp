@@ -28,7 +28,7 @@ void mlir::mxc::buildLinalgToGPUPipeline(OpPassManager &pm,
 void mlir::mxc::buildGPUOnCPUPipeline(OpPassManager &pm,
                                       const CPUPipelineOptions &options) {
   MXCGPUMXKernelsPassOptions kernels;
-  kernels.target = "cpu";
+  kernels.target = GemvTarget::CPU;
   pm.addPass(createMXCGPUMXKernelsPass(kernels));
   pm.addNestedPass<func::FuncOp>(createMXCGPULaunchToLoopsPass());
   buildLoopsToLLVMPipeline(pm, options);
@@ -37,7 +37,7 @@ void mlir::mxc::buildGPUOnCPUPipeline(OpPassManager &pm,
 void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
                                        const CUDAPipelineOptions &options) {
   MXCGPUMXKernelsPassOptions kernels;
-  kernels.target = "cuda";
+  kernels.target = GemvTarget::CUDA;
   kernels.chip = options.chip;
   pm.addPass(createMXCGPUMXKernelsPass(kernels));
   // One device module holding every kernel and the weights they read.

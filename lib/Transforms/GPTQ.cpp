@@ -4,6 +4,8 @@
 #include "mxc/Transforms/Constants.h"
 #include "mxc/Transforms/Passes.h"
 
+#include <cmath>
+
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCGPTQPASS
 #include "mxc/Transforms/Passes.h.inc"
@@ -19,22 +21,30 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
   using MXCGPTQPassBase::MXCGPTQPassBase;
 
   void runOnOperation() override {
-    std::optional<num::ElemFormat> f = num::parseElemFormat(format);
-    if (!f || !num::isValidBlockSize(*f, block) || !(damp >= 0)) {
+    const num::ElemFormat f = format;
+    const num::FormatInfo &info = num::getFormatInfo(f);
+    if (!num::isValidBlockSize(f, block)) {
       getOperation()->emitError()
-          << "mxc-gptq: unknown format '" << format << "', invalid block size "
-          << static_cast<int64_t>(block) << " or negative damping";
+          << "mxc-gptq: a block of " << static_cast<int64_t>(block) << " "
+          << info.name << " elements does not fill whole bytes or is not in "
+          << "[1, " << num::kMaxBlockSize << "]";
+      return signalPassFailure();
+    }
+    if (!(damp >= 0) || !std::isfinite(damp)) {
+      getOperation()->emitError() << "mxc-gptq: damp must be a finite "
+                                     "non-negative fraction, not "
+                                  << static_cast<double>(damp);
       return signalPassFailure();
     }
     num::GPTQOptions options;
-    options.format = *f;
+    options.format = f;
     options.blockSize = block;
     options.percdamp = damp;
     // Lazy batches of about 128 columns, whole blocks.
     options.lazyBatch = std::max<int64_t>(block, 128 / block * block);
     bool failedAny = false;
     numQuantized += quantizeMatmulWeights(
-        getOperation(), *f, block, only, exclude,
+        getOperation(), f, block, only, exclude,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
           std::optional<std::vector<float>> h =
@@ -55,8 +65,8 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
           }
           if (report) {
             num::QuantizedWeight rtn =
-                num::rtnQuantize(w.data(), n, k, *f, block);
-            reportLocalError(op, "gptq", format, w, q, &rtn, n, k);
+                num::rtnQuantize(w.data(), n, k, f, block);
+            reportLocalError(op, "gptq", info.name, w, q, &rtn, n, k);
           }
           return q;
         });

@@ -22,20 +22,14 @@ struct MXCQuantizeActivationsPass
   using MXCQuantizeActivationsPassBase::MXCQuantizeActivationsPassBase;
 
   void runOnOperation() override {
-    std::optional<num::ElemFormat> f = num::parseElemFormat(format);
-    if (!f) {
-      getOperation()->emitError()
-          << "mxc-quantize-activations: unknown format '" << format << "'";
-      return signalPassFailure();
-    }
+    const num::ElemFormat f = format;
     getOperation()->walk([&](MatmulOp op) {
       auto weight = dyn_cast<MXTensorType>(op.getWeight().getType());
       auto input = dyn_cast<RankedTensorType>(op.getInput().getType());
-      if (!weight || !input ||
-          !num::isValidBlockSize(*f, weight.getBlockSize()))
+      if (!weight || !input || !num::isValidBlockSize(f, weight.getBlockSize()))
         return;
       auto type = MXTensorType::get(input.getShape(),
-                                    getMXElementType(op.getContext(), *f),
+                                    getMXElementType(op.getContext(), f),
                                     weight.getBlockSize());
       OpBuilder b(op);
       Value quantized = QuantizeOp::create(b, op.getLoc(), type, op.getInput(),

@@ -19,20 +19,22 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
   using MXCRTNPassBase::MXCRTNPassBase;
 
   void runOnOperation() override {
-    std::optional<num::ElemFormat> f = num::parseElemFormat(format);
-    if (!f || !num::isValidBlockSize(*f, block)) {
+    const num::ElemFormat f = format;
+    const num::FormatInfo &info = num::getFormatInfo(f);
+    if (!num::isValidBlockSize(f, block)) {
       getOperation()->emitError()
-          << "mxc-rtn: unknown format '" << format << "' or invalid block size "
-          << static_cast<int64_t>(block);
+          << "mxc-rtn: a block of " << static_cast<int64_t>(block) << " "
+          << info.name << " elements does not fill whole bytes or is not in "
+          << "[1, " << num::kMaxBlockSize << "]";
       return signalPassFailure();
     }
     numQuantized += quantizeMatmulWeights(
-        getOperation(), *f, block, only, exclude,
+        getOperation(), f, block, only, exclude,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
-          num::QuantizedWeight q = num::rtnQuantize(w.data(), n, k, *f, block);
+          num::QuantizedWeight q = num::rtnQuantize(w.data(), n, k, f, block);
           if (report)
-            reportLocalError(op, "rtn", format, w, q, nullptr, n, k);
+            reportLocalError(op, "rtn", info.name, w, q, nullptr, n, k);
           return q;
         });
   }

@@ -32,6 +32,10 @@
 // CHIP: error: mxc-gpu-kernels: chip must be sm_XY, not 'gfx90a'
 // RUN: not mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp5" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // FORMAT: error: mxc-gpu-kernels: unknown format 'mxfp5'
+// mxc-kernels stops at a format it does not know, and writes nothing.
+// RUN: not mxc-kernels --format=foo -o %t.bad 2>&1 | FileCheck %s --check-prefix=KFORMAT
+// KFORMAT: for the --format option: Cannot find option named 'foo'!
+// RUN: not ls %t.bad
 // RUN: not mxc-opt %s --mxc-gpu-kernels="batches=17" 2>&1 | FileCheck %s --check-prefix=BATCH
 // BATCH: error: mxc-gpu-kernels: batch must be 1 to 16, not 17
 // RUN: not mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4 softmax-bits=9" 2>&1 | FileCheck %s --check-prefix=BITS

@@ -2,7 +2,7 @@
 
 // RUN: mxc-opt %s --split-input-file --verify-diagnostics --mxc-gpu-mx-kernels="target=cpu"
 // RUN: not mxc-opt %s --mxc-gpu-mx-kernels="target=tpu" 2>&1 | FileCheck %s --check-prefix=TARGET
-// TARGET: mxc-gpu-mx-kernels: target must be cuda or cpu, not 'tpu'
+// TARGET: for the --target option: Cannot find option named 'tpu'!
 // RUN: not mxc-opt %s --mxc-gpu-mx-kernels="target=cuda chip=gfx90a" 2>&1 | FileCheck %s --check-prefix=CHIP
 // CHIP: mxc-gpu-mx-kernels: chip must be sm_XY, not 'gfx90a'
 

@@ -10,7 +10,7 @@
 // CHECK: mxc.matmul %[[XQ]], %[[W]] : !mxc.mx<?x64xf8E4M3FN, block = 16>, !mxc.mx<16x64xf4E2M1FN, block = 16>
 // CHECK: mxc.matmul %[[X]], %[[F]] : tensor<?x64xf32>, tensor<16x64xf32>
 // INT8: mxc.quantize {{.*}} -> !mxc.mx<?x64xi8, block = 16>
-// BAD: error: mxc-quantize-activations: unknown format 'mxfp5'
+// BAD: for the --format option: Cannot find option named 'mxfp5'!
 func.func @f(%x: tensor<?x64xf32>, %w: !mxc.mx<16x64xf4E2M1FN, block = 16>, %f: tensor<16x64xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
   %y = mxc.matmul %x, %w : tensor<?x64xf32>, !mxc.mx<16x64xf4E2M1FN, block = 16> -> tensor<?x16xf32>
   %z = mxc.matmul %x, %f : tensor<?x64xf32>, tensor<16x64xf32> -> tensor<?x16xf32>

@@ -105,15 +105,22 @@
 // RUN: not mxc-compile %t/example/model.bin --recipe w4,bits=3 -o %t/x 2>&1 | FileCheck %s --check-prefix=KEY
 // KEY: mxc-compile: recipe: unknown key 'bits'
 // RUN: not mxc-compile %t/example/model.bin --recipe w4,smooth=abc -o %t/x 2>&1 | FileCheck %s --check-prefix=NUMBER
-// NUMBER: mxc-compile: recipe: 'smooth' needs a number, not 'abc'
+// NUMBER: mxc-compile: recipe: 'smooth' needs a finite number, not 'abc'
 // RUN: not mxc-compile %t/example/model.bin --recipe w4-gptq -o %t/x 2>&1 | FileCheck %s --check-prefix=NOCALIB
-// NOCALIB: mxc-compile: the recipe needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give --calibrate FILE
+// NOCALIB: mxc-compile: the recipe 'weights=mxfp4,method=gptq,{{.*}}' needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give a calibration text (--calibrate FILE; calibration= in Python)
+// An empty calibration text is one error, the same in mxc-compile and
+// mxc-run (both go through the driver's session).
+// RUN: rm -f %t/empty.txt && touch %t/empty.txt
+// RUN: not mxc-compile %t/example/model.bin --recipe w4-gptq --calibrate %t/empty.txt -o %t/x 2>&1 | FileCheck %s --check-prefix=EMPTY
+// RUN: not mxc-run %t/example/model.bin --recipe w4-gptq --calibrate %t/empty.txt --emit-mlir 2>&1 | FileCheck %s --check-prefix=EMPTY
+// EMPTY: '{{.*}}empty.txt' has no tokens
+// EMPTY-NOT: GPTQ
 // RUN: not mxc-compile %t/example/model.bin --eval %s -o %t/x 2>&1 | FileCheck %s --check-prefix=EVAL
 // EVAL: mxc-compile: --eval measures for the report: add --report or --report-json
 // RUN: not mxc-compile %t/missing.bin -o %t/x 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: mxc-compile: cannot open checkpoint '{{.*}}missing.bin'
 // RUN: not mxc-compile %t/example/model.bin --tokenizer %t/none.bin -o %t/x 2>&1 | FileCheck %s --check-prefix=TOKENIZER
-// TOKENIZER: mxc-compile: cannot read '{{.*}}none.bin'
+// TOKENIZER: mxc-compile: cannot read tokenizer '{{.*}}none.bin'
 // RUN: not mxc-compile %t/example/model.bin --emit=asm 2>&1 | FileCheck %s --check-prefix=EMIT
 // EMIT: Cannot find option named 'asm'
 // RUN: not mxc-compile %t/example/model.bin --emit=obj 2>&1 | FileCheck %s --check-prefix=OBJOUT

@@ -52,7 +52,7 @@
 // RUN: not mxc-run %t/truncated.bin 2>&1 | FileCheck %s --check-prefix=TRUNCATED
 // TRUNCATED: mxc-run: {{.*}}truncated.bin: truncated checkpoint
 // RUN: not mxc-run %t/example/model.bin --tokenizer %t/none.bin 2>&1 | FileCheck %s --check-prefix=TOKENIZER
-// TOKENIZER: mxc-run: cannot open tokenizer
+// TOKENIZER: mxc-run: cannot read tokenizer
 // RUN: not mxc-run %t/example/model.bin --passes "no-such-pass" 2>&1 | FileCheck %s --check-prefix=PASSES
 // PASSES: mxc-run: invalid pass pipeline 'no-such-pass'
 // RUN: not mxc-run %t/example/model.bin --no-such-flag 2>&1 | FileCheck %s --check-prefix=FLAG
@@ -69,10 +69,26 @@
 // FLOAT: mean KL from the float model 0.00000 nats per token
 
 // RUN: not mxc-run %t/example/model.bin --recipe w4-gptq --perplexity %s 2>&1 | FileCheck %s --check-prefix=NOCALIB
-// NOCALIB: mxc-run: the recipe needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give --calibrate FILE
+// NOCALIB: mxc-run: the recipe 'weights=mxfp4,method=gptq,{{.*}}' needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give a calibration text (--calibrate FILE; calibration= in Python)
 // RUN: not mxc-run %t/example/model.bin --recipe w3 2>&1 | FileCheck %s --check-prefix=RECIPENAME
 // RECIPENAME: mxc-run: recipe: unknown preset 'w3'; presets:
 // RECIPENAME: w4a8-smooth-gptq-sm2
+// --help lists every preset, the same list as mxc-compile's.
+// RUN: mxc-run --help | FileCheck %s --check-prefix=PRESETS
+// RUN: mxc-compile --help | FileCheck %s --check-prefix=PRESETS
+// PRESETS: float no quantization
+// PRESETS-NEXT: w8
+// PRESETS-NEXT: wint8
+// PRESETS-NEXT: w6
+// PRESETS-NEXT: w6-gptq
+// PRESETS-NEXT: w6a8-smooth-gptq
+// PRESETS-NEXT: w6a8-smooth-gptq-sm2
+// PRESETS-NEXT: w4
+// PRESETS-NEXT: w4-gptq
+// PRESETS-NEXT: w4-smooth-gptq
+// PRESETS-NEXT: w4a8
+// PRESETS-NEXT: w4a8-smooth-gptq
+// PRESETS-NEXT: w4a8-smooth-gptq-sm2
 
 // The report names each quantized matmul with its local error, GPTQ next to
 // RTN.
@@ -100,7 +116,7 @@
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip 1 2>&1 | FileCheck %s --check-prefix=EXAQCLIP
 // EXAQCLIP: mxc-run: recipe: softmax-clip must be a negative number, analytic, samples or pooled, not '1'
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip samples 2>&1 | FileCheck %s --check-prefix=EXAQNOCAL
-// EXAQNOCAL: mxc-run: the recipe needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give --calibrate FILE
+// EXAQNOCAL: mxc-run: the recipe '{{.*}}softmax-clip=samples{{.*}}' needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give a calibration text
 
 // --help lists mxc-run's own options, not LLVM's hundreds.
 // RUN: mxc-run --help | FileCheck %s --check-prefix=HELP

@@ -17,6 +17,7 @@
 #include "mxc/Driver/Artifact.h"
 #include "mxc/Driver/Compiler.h"
 #include "mxc/Driver/Report.h"
+#include "mxc/Driver/Session.h"
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Frontend/Tokenizer.h"
 #include "mxc/InitAll.h"
@@ -51,15 +52,16 @@ cl::opt<std::string> outputPath(
     cl::desc("Output file (the compiled model; with --emit other than "
              "artifact, '-' is stdout, the default)"),
     cl::init(""));
-cl::opt<std::string> recipeText(
-    "recipe", cl::cat(category),
-    cl::desc("PRESET[,key=value...] or key=value,...; keys weights, method "
-             "(rtn|gptq), smooth (SmoothQuant alpha), activations, "
-             "softmax-bits, softmax-clip, tile, keep (mixed precision: "
-             "keep=classifier;layers.0.:mxfp8_e4m3 keeps matmuls in float "
-             "or in a format of their own). Presets:\n" +
-             Recipe::presetHelp()),
-    cl::init("float"));
+// cl::desc keeps a StringRef: the text must outlive the option.
+const std::string recipeHelp =
+    "PRESET[,key=value...] or key=value,...; keys weights, method "
+    "(rtn|gptq), smooth (SmoothQuant alpha), activations, softmax-bits, "
+    "softmax-clip, tile, keep (mixed precision: "
+    "keep=classifier;layers.0.:mxfp8_e4m3 keeps matmuls in float or in a "
+    "format of their own). Presets:\n" +
+    Recipe::presetHelp();
+cl::opt<std::string> recipeText("recipe", cl::cat(category),
+                                cl::desc(recipeHelp), cl::init("float"));
 cl::opt<Emit> emit(
     "emit", cl::cat(category), cl::desc("What to write"),
     cl::values(
@@ -146,27 +148,14 @@ template <typename T> T orFail(llvm::Expected<T> value) {
   return std::move(*value);
 }
 
+void orFail(llvm::Error error) {
+  if (error)
+    fail(llvm::toString(std::move(error)));
+}
+
 void progress(const llvm::Twine &stage) {
   if (llvm::sys::Process::StandardErrIsDisplayed())
     llvm::errs() << "[mxc-compile] " << stage << "\n";
-}
-
-std::unique_ptr<llvm::MemoryBuffer> readFile(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    fail("cannot read '" + path + "': " + buffer.getError().message());
-  return std::move(*buffer);
-}
-
-int64_t parameterCount(const LlamaModel &m) {
-  int64_t n = m.tokenEmbedding.size() + m.finalNorm.size();
-  if (m.classifier.data() != m.tokenEmbedding.data())
-    n += m.classifier.size();
-  for (const LlamaLayer &l : m.layers)
-    for (llvm::ArrayRef<float> a :
-         {l.attentionNorm, l.wq, l.wk, l.wv, l.wo, l.ffnNorm, l.w1, l.w2, l.w3})
-      n += a.size();
-  return n;
 }
 
 } // namespace
@@ -197,48 +186,23 @@ int main(int argc, char **argv) {
     fail("--eval runs the compiled model on this machine's CPU, which a "
          "model compiled for CUDA cannot do; evaluate --target=cuda-on-cpu "
          "(the same kernels, as CPU loops)");
-  if (recipe.needsCalibration() && calibrationFile.empty())
-    fail("the recipe needs calibration statistics (GPTQ, SmoothQuant or a "
-         "softmax clip chosen from statistics): give --calibrate FILE");
   const bool wantReport = report || !reportJSON.empty();
   if (!evalFile.empty() && !wantReport)
     fail("--eval measures for the report: add --report or --report-json");
 
-  progress("loading " + modelPath);
-  LlamaModel model = orFail(loadCheckpoint(modelPath));
-  const LlamaConfig &config = model.config;
-  std::string tokPath = tokenizerPath.empty()
-                            ? orFail(findTokenizer(modelPath, config.vocab))
-                            : tokenizerPath.getValue();
-  std::unique_ptr<llvm::MemoryBuffer> tokenizerBytes = readFile(tokPath);
-  Tokenizer tokenizer = orFail(
-      Tokenizer::parse(tokenizerBytes->getBuffer(), config.vocab, tokPath));
-  std::unique_ptr<mlir::MLIRContext> context = createContext();
+  std::unique_ptr<CompileSession> session =
+      orFail(CompileSession::open(modelPath, tokenizerPath, progress));
+  const LlamaConfig &config = session->config();
+  if (!calibrationFile.empty())
+    orFail(session->calibrate(calibrationFile, calibrationWindows));
 
-  LlamaStatistics statistics;
   CompileOptions options;
   options.recipe = recipe;
   options.extraPasses = passes;
-  options.progress = progress;
   options.report = wantReport;
   options.target = target;
   options.chip = chip;
   options.cudaToolkit = cudaToolkit;
-  if (!calibrationFile.empty()) {
-    CompileOptions calibrationOptions;
-    calibrationOptions.calibration = true;
-    calibrationOptions.progress = progress;
-    std::unique_ptr<CompiledModel> calibration =
-        orFail(compileAndLoad(*context, model, calibrationOptions));
-    std::vector<std::vector<int32_t>> windows =
-        windowsOf(tokenizer, readFile(calibrationFile)->getBuffer(),
-                  config.seqLen, calibrationWindows);
-    if (windows.empty())
-      fail("'" + calibrationFile + "' has no tokens");
-    statistics = calibrate(*calibration, config, windows, progress);
-    options.statistics = &statistics;
-  }
-
   QualityReport quality;
   const Stage emitStage = emit == Emit::MXC      ? Stage::MXC
                           : emit == Emit::Linalg ? Stage::Linalg
@@ -257,76 +221,16 @@ int main(int argc, char **argv) {
     if (stage == emitStage && emitStage != options.stop)
       emitted = m.clone();
   };
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      orFail(compileModel(*context, model, options));
+  mlir::OwningOpRef<mlir::ModuleOp> module = orFail(session->compile(options));
   mlir::ModuleOp output = emitted ? *emitted : *module;
 
   // The quality report, measured before the module is written.
   if (wantReport) {
-    quality.model = modelPath;
-    quality.recipe = recipe.str();
-    quality.params = parameterCount(model);
-    {
-      CompileOptions floatOptions;
-      floatOptions.stop = Stage::MXC;
-      mlir::OwningOpRef<mlir::ModuleOp> floatModule =
-          orFail(compileModel(*context, model, floatOptions));
-      quality.floatBytes = constantBytes(*floatModule);
-    }
-    for (const MatmulError &m : quality.matmuls)
-      if (quality.layers.empty() ||
-          quality.layers.back().name != layerOf(m.name))
-        quality.layers.emplace_back().name = layerOf(m.name);
-    if (!evalFile.empty()) {
-      std::vector<std::vector<int32_t>> windows =
-          windowsOf(tokenizer, readFile(evalFile)->getBuffer(), config.seqLen,
-                    evalWindows);
-      if (windows.empty())
-        fail("'" + evalFile + "' has no tokens");
-      quality.evalText = evalFile;
-      progress("evaluating the float model");
-      std::unique_ptr<CompiledModel> reference =
-          orFail(compileAndLoad(*context, model, {}));
-      quality.floatEval = evaluate(*reference, nullptr, windows);
-      std::unique_ptr<CompiledModel> compiled =
-          orFail(CompiledModel::create(*module, config));
-      progress("evaluating the compiled model");
-      std::vector<std::vector<float>> referenceLogits;
-      quality.eval =
-          evaluate(*compiled, reference.get(), windows, {}, &referenceLogits);
-      // Each layer alone, with the recipe's weight method and with RTN.
-      for (LayerEffect &layer : quality.layers) {
-        for (bool rtn : {false, true}) {
-          if (rtn && recipe.method == "rtn") {
-            layer.rtnKL = layer.kl;
-            continue;
-          }
-          CompileOptions alone;
-          alone.recipe = recipe;
-          alone.recipe.activations = "none";
-          alone.recipe.softmaxBits = 0;
-          if (rtn)
-            alone.recipe.method = "rtn";
-          alone.statistics = options.statistics;
-          alone.only = {layer.name};
-          progress("quantizing " + layer.name + " alone (" +
-                   alone.recipe.method + ")");
-          std::unique_ptr<CompiledModel> one =
-              orFail(compileAndLoad(*context, model, alone));
-          (rtn ? layer.rtnKL : layer.kl) =
-              evaluate(*one, reference.get(), windows, {}, &referenceLogits)
-                  .meanKL;
-        }
-      }
-    }
-    rankAndFlag(quality.layers, quality.matmuls);
-    if (!evalFile.empty() && recipe.weights != "none")
-      quality.suggestedRecipe = suggestRecipe(recipe, quality.layers).str();
-    if (recipe.weights != "none")
-      quality.predicted = predictQuality(
-          quality.matmuls, mxc::numerics::getFormatInfo(
-                               *mxc::numerics::parseElemFormat(recipe.weights))
-                               .bits);
+    std::unique_ptr<CompiledModel> compiled;
+    if (evaluated)
+      compiled = orFail(CompiledModel::create(*module, config));
+    quality = orFail(session->measureQuality(
+        recipe, std::move(quality), compiled.get(), evalFile, evalWindows));
   }
 
   // The output.
@@ -336,7 +240,7 @@ int main(int argc, char **argv) {
       fail(llvm::toString(std::move(e)));
     progress("wrote " + outputPath);
   } else if (emit == Emit::Artifact) {
-    attachModelInfo(output, config, recipe, tokenizerBytes->getBuffer());
+    attachModelInfo(output, config, recipe, session->tokenizerBytes());
     if (llvm::Error e = writeBytecode(output, outputPath))
       fail(llvm::toString(std::move(e)));
     progress("wrote " + outputPath);

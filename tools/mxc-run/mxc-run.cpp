@@ -13,6 +13,8 @@
 
 #include "mxc/Driver/Artifact.h"
 #include "mxc/Driver/Compiler.h"
+#include "mxc/Driver/Report.h"
+#include "mxc/Driver/Session.h"
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Frontend/LlamaBuilder.h"
 #include "mxc/Frontend/Reference.h"
@@ -97,12 +99,14 @@ static cl::opt<int> calibrationWindows(
     cl::cat(category), "calibration-windows",
     cl::desc("With --calibrate: use at most this many windows (0: all)"),
     cl::init(0));
-static cl::opt<std::string>
-    recipe(cl::cat(category), "recipe",
-           cl::desc("A quantization preset: float, w8, w6, w4, w4-gptq, "
-                    "w4-smooth-gptq, w4a8-smooth-gptq, wint8 (sets --weights, "
-                    "--method, --smooth, --activations)"),
-           cl::init(""));
+// cl::desc keeps a StringRef: the text must outlive the option.
+static const std::string recipeHelp =
+    "PRESET[,key=value...] or key=value,..., as in mxc-compile; --weights, "
+    "--method, --smooth, --activations, --softmax-bits and --softmax-clip "
+    "override its keys. Presets:\n" +
+    Recipe::presetHelp();
+static cl::opt<std::string> recipe(cl::cat(category), "recipe",
+                                   cl::desc(recipeHelp), cl::init(""));
 static cl::opt<std::string>
     weightFormat(cl::cat(category), "weights",
                  cl::desc("MX format of the weights, or none"),
@@ -174,107 +178,49 @@ void progress(const llvm::Twine &stage) {
     llvm::errs() << "[mxc-run] " << stage << "\n";
 }
 
-/// The EXAQ softmax on the model's real attention rows: for each layer and
-/// bit width, the clips from the calibration statistics (analytic and
-/// sample optima, observed minimum, -8), applied to every attention row of
-/// `windows`; mean L1 and KL of the output against float64 softmax.
-void softmaxErrorReport(CompiledModel &calibration, const LlamaConfig &c,
-                        const LlamaStatistics &stats,
-                        const std::vector<std::vector<int32_t>> &windows) {
-  namespace num = mxc::numerics;
-  CalibrationLayout layout = calibrationLayout(c);
-  struct Rule {
-    const char *name;
-    int bits;
-    std::vector<double> clip; // per layer
-    double l1 = 0, kl = 0;
-  };
-  std::vector<Rule> rules;
-  for (int bits : {2, 3, 4}) {
-    Rule analytic{"optimal (Gaussian)", bits, {}},
-        sampled{"optimal (samples)", bits, {}},
-        minimum{"observed min", bits, {}}, fixed{"fixed -8", bits, {}};
-    for (const LlamaStatistics::Softmax &s : stats.softmax) {
-      analytic.clip.push_back(
-          num::optimalClipGaussian(bits, s.mean, s.std).clip);
-      sampled.clip.push_back(
-          num::optimalClipSamples(bits, s.samples.data(), s.samples.size())
-              .clip);
-      minimum.clip.push_back(std::min(s.min, -1e-3));
-      fixed.clip.push_back(-8.0);
-    }
-    for (Rule *r : {&analytic, &sampled, &minimum, &fixed})
-      rules.push_back(*r);
-  }
-  int64_t rows = 0;
-  std::vector<float> x, y;
-  std::vector<double> ref;
-  for (const std::vector<int32_t> &tokens : windows) {
-    std::vector<float> record = calibration.forward(tokens);
-    const int64_t n = tokens.size();
-    for (auto [l, layer] : llvm::enumerate(layout.layers))
-      for (int64_t h = 0; h < c.heads; ++h)
-        for (int64_t i = 0; i < n; ++i) {
-          x.assign(i + 1, 0.0f);
-          for (int64_t j = 0; j <= i; ++j)
-            x[j] = static_cast<float>(
-                recordedScore(record, layout, layer, c, h, i, j));
-          ref.resize(i + 1);
-          y.resize(i + 1);
-          num::softmaxRowF64(x.data(), i + 1, ref.data());
-          for (Rule &r : rules) {
-            num::exaqSoftmaxRow(num::ExaqQuantizer{r.bits, r.clip[l]}, x.data(),
-                                i + 1, y.data());
-            for (int64_t j = 0; j <= i; ++j) {
-              r.l1 += std::fabs(y[j] - ref[j]);
-              if (ref[j] > 0)
-                r.kl += ref[j] * std::log(ref[j] / y[j]);
-            }
-          }
-          ++rows;
-        }
-  }
-  llvm::outs() << "EXAQ softmax on " << rows
+/// Prints the study of softmax clip rules (SoftmaxClipStudy) as a table.
+void printSoftmaxClipStudy(const SoftmaxClipStudy &study, int64_t layers) {
+  llvm::outs() << "EXAQ softmax on " << study.rows
                << " real attention rows (all layers and heads): mean L1 = "
                   "sum |y - y_ref| per row, mean KL(y_ref || y) in nats\n\n"
-               << "| bits | clip rule | clips (layer 0 .. " << c.layers - 1
+               << "| bits | clip rule | clips (layer 0 .. " << layers - 1
                << ") | L1 | KL |\n|------|-----------|------|----|----|\n";
-  for (const Rule &r : rules) {
+  for (const SoftmaxClipStudy::Rule &r : study.rules) {
     std::string clips;
     for (double v : r.clip)
       clips += (clips.empty() ? "" : ", ") + llvm::formatv("{0:F2}", v).str();
     llvm::outs() << llvm::format("| %d | %s | %s | %.4f | %.5f |\n", r.bits,
-                                 r.name, clips.c_str(), r.l1 / rows,
-                                 r.kl / rows);
+                                 r.name.c_str(), clips.c_str(), r.meanL1,
+                                 r.meanKL);
   }
-}
-
-/// The recipe of --recipe and the single options, which override it.
-Recipe recipeFromOptions() {
-  llvm::Expected<Recipe> r = Recipe::parse(recipe);
-  if (!r)
-    fail(llvm::toString(r.takeError()));
-  if (weightFormat.getNumOccurrences())
-    r->weights = weightFormat;
-  if (method.getNumOccurrences())
-    r->method = method;
-  if (smoothAlpha.getNumOccurrences())
-    r->smooth = smoothAlpha;
-  if (activationFormat.getNumOccurrences())
-    r->activations = activationFormat;
-  if (softmaxBits.getNumOccurrences())
-    r->softmaxBits = softmaxBits;
-  if (softmaxClip.getNumOccurrences())
-    r->softmaxClip = softmaxClip;
-  if (llvm::Error e = r->validate())
-    fail(llvm::toString(std::move(e)));
-  return *r;
 }
 
 template <typename T> T orFail(llvm::Expected<T> value) {
   if (!value)
     fail(llvm::toString(value.takeError()));
   return std::move(*value);
+}
+
+void orFail(llvm::Error error) {
+  if (error)
+    fail(llvm::toString(std::move(error)));
+}
+
+/// The recipe of --recipe with the single options appended as keys, which
+/// override its own: one parser, one set of checks.
+Recipe recipeFromOptions() {
+  std::string text = recipe;
+  auto add = [&](const cl::Option &o, const llvm::Twine &value) {
+    if (o.getNumOccurrences())
+      text += (text.empty() ? "" : ",") + o.ArgStr.str() + "=" + value.str();
+  };
+  add(weightFormat, weightFormat);
+  add(method, method);
+  add(smoothAlpha, llvm::formatv("{0}", smoothAlpha.getValue()));
+  add(activationFormat, activationFormat);
+  add(softmaxBits, llvm::Twine(softmaxBits.getValue()));
+  add(softmaxClip, softmaxClip);
+  return orFail(Recipe::parse(text));
 }
 
 } // namespace
@@ -290,12 +236,9 @@ int main(int argc, char **argv) {
       "either a checkpoint compiled here with a recipe or a model compiled "
       "by mxc-compile\n");
 
-  std::unique_ptr<mlir::MLIRContext> context = createContext();
-  progress("loading " + modelPath);
-  // A model compiled by mxc-compile, or a checkpoint to compile here.
-  std::optional<Artifact> artifact;
-  std::optional<LlamaModel> checkpoint;
-  if (isBytecodeFile(modelPath)) {
+  std::unique_ptr<CompileSession> session =
+      orFail(CompileSession::open(modelPath, tokenizerPath, progress));
+  if (session->isCompiled())
     for (const cl::Option *o : std::initializer_list<const cl::Option *>{
              &recipe, &weightFormat, &method, &smoothAlpha, &activationFormat,
              &softmaxBits, &softmaxClip, &calibrationFile, &passes, &emitMLIR,
@@ -304,91 +247,51 @@ int main(int argc, char **argv) {
         fail("--" + o->ArgStr + " needs a checkpoint: '" + modelPath +
              "' is already compiled (its recipe is fixed; the float weights "
              "are not in it)");
-    artifact = orFail(readArtifact(*context, modelPath));
-  } else {
-    checkpoint = orFail(loadCheckpoint(modelPath));
-  }
-  const LlamaConfig &config = artifact ? artifact->config : checkpoint->config;
-  std::optional<Tokenizer> tokenizer;
-  if (!tokenizerPath.empty())
-    tokenizer = orFail(Tokenizer::load(tokenizerPath, config.vocab));
-  else if (artifact && artifact->tokenizer)
-    tokenizer = std::move(artifact->tokenizer);
-  else
-    tokenizer = orFail(Tokenizer::load(
-        orFail(findTokenizer(modelPath, config.vocab)), config.vocab));
+  const LlamaConfig &config = session->config();
+  const Tokenizer &tokenizer = session->tokenizer();
+  session->remark = [](mlir::Diagnostic &d) {
+    if (report)
+      llvm::errs() << "[report] " << d.getLocation() << ": " << d << "\n";
+  };
 
-  std::unique_ptr<CompiledModel> compiled;
-  LlamaStatistics statistics;
-  if (artifact) {
-    progress("JIT-compiling " + modelPath + " (" + artifact->recipe + ")");
-    compiled = orFail(CompiledModel::create(*artifact->module, config));
-  } else {
-    const LlamaModel &model = *checkpoint;
-    CompileOptions options;
+  CompileOptions options;
+  if (!session->isCompiled()) {
     options.recipe = recipeFromOptions();
     options.extraPasses = passes;
     options.report = report;
     options.target = target;
-    options.progress = progress;
-    options.remark = [](mlir::Diagnostic &d) {
-      if (report)
-        llvm::errs() << "[report] " << d.getLocation() << ": " << d << "\n";
-    };
-    if (options.recipe.needsCalibration() && calibrationFile.empty())
-      fail("the recipe needs calibration statistics (GPTQ, SmoothQuant or a "
-           "softmax clip chosen from statistics): give --calibrate FILE");
-    if (!calibrationFile.empty()) {
-      auto text = llvm::MemoryBuffer::getFile(calibrationFile);
-      if (!text)
-        fail("cannot read '" + calibrationFile +
-             "': " + text.getError().message());
-      CompileOptions calibrationOptions;
-      calibrationOptions.calibration = true;
-      calibrationOptions.progress = progress;
-      std::unique_ptr<CompiledModel> calibration =
-          orFail(compileAndLoad(*context, model, calibrationOptions));
-      statistics = calibrate(*calibration, config,
-                             windowsOf(*tokenizer, (*text)->getBuffer(),
-                                       config.seqLen, calibrationWindows),
-                             progress);
-      options.statistics = &statistics;
-      if (softmaxReport) {
-        std::string evalPath = perplexityFile.empty()
-                                   ? calibrationFile.getValue()
-                                   : perplexityFile.getValue();
-        auto evalText = llvm::MemoryBuffer::getFile(evalPath);
-        if (!evalText)
-          fail("cannot read '" + evalPath + "'");
-        softmaxErrorReport(*calibration, config, statistics,
-                           windowsOf(*tokenizer, (*evalText)->getBuffer(),
-                                     config.seqLen,
-                                     maxWindows > 0 ? maxWindows : 2));
-        return 0;
-      }
-    }
-    if (emitMLIR) {
-      // The model after the quantization passes, before lowering.
-      options.stop = Stage::MXC;
-      orFail(compileModel(*context, model, options))->print(llvm::outs());
+  }
+  if (!calibrationFile.empty()) {
+    orFail(session->calibrate(calibrationFile, calibrationWindows));
+    if (softmaxReport) {
+      std::string evalPath = perplexityFile.empty() ? calibrationFile.getValue()
+                                                    : perplexityFile.getValue();
+      printSoftmaxClipStudy(
+          studySoftmaxClips(*orFail(session->calibrationModel()), config,
+                            *session->statistics(),
+                            orFail(session->windows(
+                                evalPath, maxWindows > 0 ? maxWindows : 2))),
+          config.layers);
       return 0;
     }
-    compiled = orFail(compileAndLoad(*context, model, options));
+  } else if (softmaxReport) {
+    fail("--softmax-report studies the calibration statistics: add "
+         "--calibrate FILE");
   }
+  if (emitMLIR) {
+    // The model after the quantization passes, before lowering.
+    options.stop = Stage::MXC;
+    orFail(session->compile(options))->print(llvm::outs());
+    return 0;
+  }
+  std::unique_ptr<CompiledModel> compiled = orFail(session->load(options));
 
   if (!perplexityFile.empty()) {
-    auto text = llvm::MemoryBuffer::getFile(perplexityFile);
-    if (!text)
-      fail("cannot read '" + perplexityFile +
-           "': " + text.getError().message());
     std::vector<std::vector<int32_t>> windows =
-        windowsOf(*tokenizer, (*text)->getBuffer(), config.seqLen, maxWindows);
-    if (windows.empty())
-      fail("'" + perplexityFile + "' has no tokens");
-    std::unique_ptr<CompiledModel> reference;
-    if (reportKL)
-      reference = orFail(compileAndLoad(*context, *checkpoint, {}));
-    Evaluation e = evaluate(*compiled, reference.get(), windows, progress);
+        orFail(session->windows(perplexityFile, maxWindows));
+    CompiledModel *reference =
+        reportKL ? orFail(session->floatModel()) : nullptr;
+    Evaluation e = evaluate(*compiled, reference, windows, progress);
     llvm::outs() << llvm::format(
         "perplexity %.4f over %lld tokens in %lld windows (mean NLL %.5f "
         "nats; %.1f tokens/s)\n",
@@ -400,7 +303,7 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  std::vector<int32_t> tokens = tokenizer->encode(prompt, /*bos=*/true);
+  std::vector<int32_t> tokens = tokenizer.encode(prompt, /*bos=*/true);
   if (static_cast<int64_t>(tokens.size()) > config.seqLen)
     fail("the prompt has " + llvm::Twine(tokens.size()) +
          " tokens; the model's sequence length is " +
@@ -426,7 +329,7 @@ int main(int argc, char **argv) {
   if (checkLogits > 0) {
     // The prefill (@forward) and the KV-cached decode of one token at a time
     // (@decode) against the C++ reference forward pass.
-    std::vector<float> want = referenceLogits(*checkpoint, tokens);
+    std::vector<float> want = referenceLogits(session->checkpoint(), tokens);
     std::vector<float> prefill = compiled->forward(tokens), decoded;
     for (int32_t token : tokens) {
       std::vector<float> row = orFail(compiled->decode(token));
@@ -451,12 +354,12 @@ int main(int argc, char **argv) {
   }
   progress("generating");
   for (int32_t t = 1; t < static_cast<int32_t>(tokens.size()); ++t)
-    llvm::outs() << tokenizer->decode(tokens[t - 1], tokens[t]);
+    llvm::outs() << tokenizer.decode(tokens[t - 1], tokens[t]);
   auto start = std::chrono::steady_clock::now();
   std::vector<int32_t> generated =
       orFail(generate(*compiled, tokens, steps, temperature, seed,
                       [&](int32_t previous, int32_t next) {
-                        llvm::outs() << tokenizer->decode(previous, next);
+                        llvm::outs() << tokenizer.decode(previous, next);
                         llvm::outs().flush();
                       }));
   llvm::outs() << "\n";

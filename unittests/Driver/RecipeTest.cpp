@@ -1,6 +1,11 @@
 //===- RecipeTest.cpp - Recipe parsing and pipelines ----------------------===//
 
 #include "mxc/Driver/Recipe.h"
+#include "mxc/InitAll.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringSet.h"
 
 #include "gtest/gtest.h"
 
@@ -21,70 +26,111 @@ std::string parseError(llvm::StringRef text) {
   return llvm::toString(r.takeError());
 }
 
+/// The recipe's pass pipeline, printed by the pass manager.
+std::string pipelineOf(const Recipe &r, bool report = false,
+                       llvm::ArrayRef<std::string> only = {}) {
+  mlir::MLIRContext context;
+  mlir::PassManager pm(&context, "builtin.module");
+  r.buildPipeline(pm, report, only);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  return text;
+}
+
 TEST(Recipe, PresetsAndOverrides) {
   Recipe r = parsed("w4a8-smooth-gptq-sm2");
-  EXPECT_EQ(r.weights, "mxfp4");
-  EXPECT_EQ(r.method, "gptq");
+  EXPECT_EQ(r.weights, mxc::numerics::ElemFormat::E2M1);
+  EXPECT_EQ(r.method, WeightMethod::GPTQ);
   EXPECT_EQ(r.smooth, 0.5);
-  EXPECT_EQ(r.activations, "mxfp8_e4m3");
+  EXPECT_EQ(r.activations, mxc::numerics::ElemFormat::E4M3);
   EXPECT_EQ(r.softmaxBits, 2);
   EXPECT_EQ(r.fixedClip(), -8.0);
   EXPECT_TRUE(r.needsCalibration());
 
   // Later keys override the preset.
   r = parsed("w4, weights=mxint8 ,smooth=0.8,tile=32");
-  EXPECT_EQ(r.weights, "mxint8");
-  EXPECT_EQ(r.method, "rtn");
+  EXPECT_EQ(r.weights, mxc::numerics::ElemFormat::Int8);
+  EXPECT_EQ(r.method, WeightMethod::RTN);
   EXPECT_EQ(r.smooth, 0.8);
   EXPECT_EQ(r.tile, 32);
 
   r = parsed("");
-  EXPECT_EQ(r.weights, "none");
+  EXPECT_FALSE(r.weights.has_value());
   EXPECT_FALSE(r.needsCalibration());
-  EXPECT_EQ(r.pipeline(), "");
+  EXPECT_EQ(pipelineOf(r), "builtin.module()");
+
+  // Every preset parses; their names are unique.
+  llvm::StringSet<> names;
+  for (const Preset &p : Recipe::presets()) {
+    EXPECT_TRUE(names.insert(p.name).second) << p.name;
+    parsed(p.name);
+  }
+  EXPECT_EQ(names.size(), 13u);
 }
 
 TEST(Recipe, StrRoundTrips) {
-  for (const char *text :
-       {"float", "w6a8-smooth-gptq-sm2",
-        "w4,softmax-bits=3,softmax-clip=pooled",
-        "weights=mxfp6_e3m2,method=gptq,smooth=0.25,tile=16"}) {
+  for (const char *text : {"float", "w6a8-smooth-gptq-sm2",
+                           "w4,softmax-bits=3,softmax-clip=pooled",
+                           "weights=mxfp6_e3m2,method=gptq,smooth=0.25,tile=16",
+                           "w4,smooth=0.1,softmax-bits=2,softmax-clip=-3.3",
+                           "w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
     EXPECT_EQ(back.str(), r.str()) << text;
-    EXPECT_EQ(back.pipeline(), r.pipeline()) << text;
+    EXPECT_EQ(pipelineOf(back), pipelineOf(r)) << text;
   }
   EXPECT_EQ(parsed("w4-smooth-gptq").str(),
             "weights=mxfp4,method=gptq,smooth=0.5,activations=none,"
             "softmax-bits=0,softmax-clip=-8,tile=64");
+  // Doubles are written so that they read back exactly.
+  EXPECT_EQ(parsed("w4,smooth=0.1").smooth, 0.1);
+  EXPECT_EQ(parsed(parsed("w4,smooth=0.1").str()).smooth, 0.1);
 }
 
 TEST(Recipe, Pipeline) {
   Recipe r = parsed("w4a8-smooth-gptq,softmax-bits=2,softmax-clip=samples");
-  std::string p = r.pipeline(/*report=*/true, {"layers.1.", "classifier"});
-  EXPECT_EQ(p, "mxc-smoothquant{alpha=0.500000},"
-               "mxc-gptq{format=mxfp4 report only=layers.1.,classifier},"
+  std::string p = pipelineOf(r, /*report=*/true, {"layers.1.", "classifier"});
+  EXPECT_EQ(p, "builtin.module(mxc-smoothquant{alpha=5.000000e-01},"
+               "mxc-gptq{block=32 damp=1.000000e-02  format=mxfp4 "
+               "only={layers.1.,classifier} report=true},"
                "mxc-quantize-activations{format=mxfp8_e4m3},"
-               "mxc-softmax-clip{bits=2 mode=samples}");
+               "mxc-softmax-clip{bits=2 mode=samples})");
+  // The printed pipeline is one the pass registry reads back as it is.
+  static const bool registered = (mxc::registerAllPasses(), true);
+  (void)registered;
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  mlir::FailureOr<mlir::OpPassManager> read = mlir::parsePassPipeline(p, os);
+  ASSERT_TRUE(mlir::succeeded(read)) << errors;
+  std::string reprinted;
+  llvm::raw_string_ostream ros(reprinted);
+  read->printAsTextualPipeline(ros);
+  EXPECT_EQ(reprinted, p);
+
   // Mixed precision: kept matmuls stay float.
   Recipe kept = parsed("w4,keep=classifier;layers.0.");
   ASSERT_EQ(kept.keep.size(), 2u);
-  EXPECT_EQ(kept.keep[1], "layers.0.");
-  EXPECT_EQ(kept.pipeline(),
-            "mxc-rtn{format=mxfp4 exclude=classifier,layers.0.}");
-  EXPECT_EQ(parsed(kept.str()).pipeline(), kept.pipeline());
+  EXPECT_EQ(kept.keep[1].prefix, "layers.0.");
+  EXPECT_FALSE(kept.keep[1].format.has_value());
+  EXPECT_EQ(pipelineOf(kept),
+            "builtin.module(mxc-rtn{block=32 exclude={classifier,layers.0.} "
+            "format=mxfp4  report=false})");
   // ... or in a format of their own, before the other weights.
   Recipe mixed = parsed("w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq");
-  EXPECT_EQ(mixed.pipeline(),
-            "mxc-gptq{format=mxfp8_e4m3 only=classifier},"
-            "mxc-gptq{format=mxfp4 exclude=classifier,layers.0.wq}");
+  EXPECT_EQ(pipelineOf(mixed),
+            "builtin.module(mxc-gptq{block=32 damp=1.000000e-02  "
+            "format=mxfp8_e4m3 only={classifier} report=false},"
+            "mxc-gptq{block=32 damp=1.000000e-02 "
+            "exclude={classifier,layers.0.wq} format=mxfp4  "
+            "report=false})");
   // A per-layer study of layers.1. leaves the kept classifier alone.
-  EXPECT_EQ(mixed.pipeline(false, {"layers.1."}),
-            "mxc-gptq{format=mxfp4 only=layers.1. "
-            "exclude=classifier,layers.0.wq}");
-  EXPECT_EQ(parsed(mixed.str()).pipeline(), mixed.pipeline());
+  EXPECT_EQ(pipelineOf(mixed, false, {"layers.1."}),
+            "builtin.module(mxc-gptq{block=32 damp=1.000000e-02 "
+            "exclude={classifier,layers.0.wq} format=mxfp4 "
+            "only={layers.1.} report=false})");
   // A fixed clip is built into the model, not chosen by a pass.
-  EXPECT_EQ(parsed("softmax-bits=2").pipeline(), "");
+  EXPECT_EQ(pipelineOf(parsed("softmax-bits=2")), "builtin.module()");
   EXPECT_FALSE(parsed("softmax-bits=2").needsCalibration());
   EXPECT_TRUE(
       parsed("softmax-bits=2,softmax-clip=analytic").needsCalibration());
@@ -100,6 +146,15 @@ TEST(Recipe, Errors) {
       parseError("activations=mxfp8_e4m3").find("needs quantized weights"),
       std::string::npos);
   EXPECT_NE(parseError("w4,method=awq").find("method must be rtn or gptq"),
+            std::string::npos);
+  // Non-finite numbers are no recipe values.
+  EXPECT_NE(parseError("w4,smooth=nan").find("needs a finite number"),
+            std::string::npos);
+  EXPECT_NE(parseError("softmax-bits=2,softmax-clip=-inf")
+                .find("softmax-clip must be a negative number"),
+            std::string::npos);
+  // MLIR type names are not recipe words.
+  EXPECT_NE(parseError("weights=f4E2M1FN").find("unknown weight format"),
             std::string::npos);
   EXPECT_NE(parseError("w4,smooth=1.5").find("must be in [0, 1]"),
             std::string::npos);

@@ -1,13 +1,18 @@
 //===- Recipe.h - What mxc does to a model ----------------------*- C++ -*-===//
 //
 // A quantization recipe: the weight and activation formats, SmoothQuant,
-// GPTQ or RTN, EXAQ softmax and the attention tile, and the pass pipeline
-// that applies it to a model built by buildLlamaForward.
+// GPTQ or RTN, EXAQ softmax and the attention tile, as typed fields; the pass
+// pipeline that applies it to a model built by buildLlamaForward, built from
+// the passes' generated option structs; and its text form
+// ("PRESET,key=value,..."), which parse() reads and str() writes.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MXC_DRIVER_RECIPE_H
 #define MXC_DRIVER_RECIPE_H
+
+#include "mxc/Analysis/SoftmaxClip.h"
+#include "mxc/Numerics/Formats.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -17,54 +22,79 @@
 #include <string>
 #include <vector>
 
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
 namespace mxc::driver {
 
+/// How weights are rounded to their MX format.
+enum class WeightMethod { RTN, GPTQ };
+
+/// A named recipe.
+struct Preset {
+  const char *name, *text, *help;
+};
+
 struct Recipe {
-  /// MX format of the matmul weights ("mxfp4", "mxfp6_e2m3", ...), or
-  /// "none" to keep them in float.
-  std::string weights = "none";
-  /// Weight quantization: "rtn" or "gptq".
-  std::string method = "rtn";
-  /// SmoothQuant migration strength α; 0 is off.
+  /// MX format of the matmul weights; none keeps them in float.
+  std::optional<numerics::ElemFormat> weights;
+  WeightMethod method = WeightMethod::RTN;
+  /// SmoothQuant migration strength alpha in [0, 1]; 0 is off.
   double smooth = 0;
-  /// MX format of the matmul inputs, or "none".
-  std::string activations = "none";
+  /// MX format of the matmul inputs (needs MX weights); none keeps them
+  /// in float.
+  std::optional<numerics::ElemFormat> activations;
   /// EXAQ softmax bits in every attention (0: exact softmax).
-  int softmaxBits = 0;
-  /// The softmax clip: a negative number, or "analytic", "samples" or
-  /// "pooled" for a per-layer clip chosen by mxc-softmax-clip from the
-  /// calibration statistics.
-  std::string softmaxClip = "-8";
+  int64_t softmaxBits = 0;
+  /// A fixed (negative, finite) softmax clip, used when `clipMode` is none.
+  double softmaxClip = -8;
+  /// Otherwise the clip is chosen per layer by mxc-softmax-clip in this mode
+  /// from the calibration statistics.
+  std::optional<mlir::mxc::SoftmaxClipMode> clipMode;
   /// Keys per KV tile of the attention loops.
   int64_t tile = 64;
-  /// Mixed precision: matmuls (name prefixes, e.g. "classifier",
-  /// "layers.0.") that keep float weights ("classifier") or get their own
-  /// format ("classifier:mxfp8_e4m3"), with the recipe's method. Written
-  /// keep=a;b:fmt.
-  std::vector<std::string> keep;
+
+  /// Mixed precision: matmuls (by name prefix: "classifier", "layers.0.")
+  /// that keep float weights (no format) or get a format of their own, with
+  /// the recipe's method. Written keep=classifier;layers.0.:mxfp8_e4m3.
+  struct Kept {
+    std::string prefix;
+    std::optional<numerics::ElemFormat> format;
+  };
+  std::vector<Kept> keep;
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, smooth, activations, softmax-bits, softmax-clip, tile,
-  /// keep.
+  /// keep. Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
-  /// The presets, for --help.
+  /// Every preset, in the order --help lists them.
+  static llvm::ArrayRef<Preset> presets();
+  /// The presets as lines of help text.
   static std::string presetHelp();
 
-  /// Checks every field.
+  /// Checks every field (ranges, finiteness, combinations).
   llvm::Error validate() const;
   /// Whether a pass needs calibration statistics (GPTQ, SmoothQuant, a
   /// softmax clip chosen from statistics).
   bool needsCalibration() const;
   /// The fixed softmax clip, or none when the statistics choose it.
   std::optional<double> fixedClip() const;
-  /// The pass pipeline on the built model (empty for float); `report` makes
-  /// the weight passes report local errors; a non-empty `only` limits the
-  /// weight quantization to the matmuls with these name prefixes.
-  std::string pipeline(bool report = false,
-                       llvm::ArrayRef<std::string> only = {}) const;
+  /// Whether the weights are quantized at all.
+  bool quantizesWeights() const { return weights.has_value(); }
+
+  /// Adds the recipe's passes (none for float) to `pm`, which runs on the
+  /// module of a built model; `report` makes the weight passes report local
+  /// errors; a non-empty `only` limits the weight quantization to the
+  /// matmuls with these name prefixes.
+  void buildPipeline(mlir::OpPassManager &pm, bool report = false,
+                     llvm::ArrayRef<std::string> only = {}) const;
   /// The canonical "key=value,..." text, which parse() reads back.
   std::string str() const;
 };
+
+/// The recipe text of a format: "mxfp4", ..., or "none".
+llvm::StringRef formatName(std::optional<numerics::ElemFormat> format);
 
 } // namespace mxc::driver
 

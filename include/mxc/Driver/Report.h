@@ -111,6 +111,29 @@ Recipe suggestRecipe(const Recipe &recipe,
 /// per weight element (plus 8 per block of 32 for the scale).
 Prediction predictQuality(const std::vector<MatmulError> &, double bits);
 
+/// How well clip rules serve the EXAQ softmax on a model's real attention
+/// rows: per bit width (2, 3, 4) the clips from the calibration statistics
+/// (the Gaussian and sample optima, the observed minimum, -8), applied to
+/// every causal attention row of every layer and head of some windows;
+/// mean L1 and KL of the output against the float64 softmax.
+struct SoftmaxClipStudy {
+  struct Rule {
+    std::string name;
+    int bits;
+    std::vector<double> clip; ///< per layer
+    double meanL1 = 0, meanKL = 0;
+  };
+  std::vector<Rule> rules;
+  int64_t rows = 0;
+};
+
+/// The study, from the calibration model's records of `windows`.
+SoftmaxClipStudy
+studySoftmaxClips(CompiledModel &calibration,
+                  const frontend::LlamaConfig &config,
+                  const frontend::LlamaStatistics &statistics,
+                  const std::vector<std::vector<int32_t>> &windows);
+
 } // namespace mxc::driver
 
 #endif // MXC_DRIVER_REPORT_H

@@ -3,6 +3,8 @@
 #ifndef MXC_GPU_PASSES_H
 #define MXC_GPU_PASSES_H
 
+#include "mxc/Transforms/FormatOption.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,18 +22,31 @@
 
 namespace mlir::mxc {
 
+/// Where mxc-gpu-mx-kernels puts a GEMV: a kernel launch, or CPU loops.
+enum class GemvTarget { CUDA, CPU };
+
+/// What gpu-module-to-binary writes: PTX text, a cubin (ptxas) or a fatbin.
+enum class BinaryFormat { ISA, Bin, Fatbin };
+
 #define GEN_PASS_DECL
 #include "mxc/GPU/Passes.h.inc"
 
 #define GEN_PASS_REGISTRATION
 #include "mxc/GPU/Passes.h.inc"
 
+/// The values of a BinaryFormat option.
+inline llvm::cl::ValuesClass binaryFormatValues() {
+  return llvm::cl::values(
+      clEnumValN(BinaryFormat::ISA, "isa", "PTX text"),
+      clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
+      clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fatbin (runs fatbinary)"));
+}
+
 /// Options of the `mxc-gpu-to-binary` pipeline.
 struct GPUToBinaryOptions : public PassPipelineOptions<GPUToBinaryOptions> {
-  PassOptions::Option<std::string> format{
-      *this, "format",
-      llvm::cl::desc("isa (PTX text), bin (cubin, runs ptxas) or fatbin"),
-      llvm::cl::init("isa")};
+  PassOptions::Option<BinaryFormat> format{
+      *this, "format", llvm::cl::desc("What to write"),
+      llvm::cl::init(BinaryFormat::ISA), binaryFormatValues()};
   PassOptions::Option<std::string> toolkit{
       *this, "toolkit", llvm::cl::desc("CUDA toolkit root (ptxas, libdevice)"),
       llvm::cl::init("/usr/local/cuda")};

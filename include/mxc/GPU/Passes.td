@@ -33,6 +33,8 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
            "Target chip: sm_80 or sm_90 (any sm_XY ptxas knows)">,
+    // A list of strings, checked when the pass runs: MLIR 22's ListOption
+    // parses each element with a parser that never sees cl::values.
     ListOption<"gemvFormats", "gemv-formats", "std::string",
                "MX formats of the GEMV kernels (default: all six)">,
     ListOption<"batches", "batches", "int64_t",
@@ -197,8 +199,14 @@ def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
       included, runs and is checked on the CPU (`--target=cuda-on-cpu`).
   }];
   let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"cuda\"",
-           "cuda or cpu">,
+    Option<"target", "target", "::mlir::mxc::GemvTarget",
+           /*default=*/"::mlir::mxc::GemvTarget::CUDA",
+           "Where the GEMV runs",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::mxc::GemvTarget::CUDA, "cuda",
+                        "the kernel, launched"),
+             clEnumValN(::mlir::mxc::GemvTarget::CPU, "cpu",
+                        "CPU loops around the kernel's block decoder"))}]>,
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
            "Target chip for cuda: sm_80, sm_90, ...">
   ];

@@ -3,6 +3,8 @@
 #ifndef MXC_PIPELINES_PIPELINES_H
 #define MXC_PIPELINES_PIPELINES_H
 
+#include "mxc/GPU/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -68,10 +70,9 @@ struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
   PassOptions::Option<std::string> chip{
       *this, "chip", llvm::cl::desc("Target chip: sm_80, sm_90, ..."),
       llvm::cl::init("sm_90")};
-  PassOptions::Option<std::string> format{
-      *this, "format",
-      llvm::cl::desc("isa (PTX text), bin (cubin, runs ptxas) or fatbin"),
-      llvm::cl::init("bin")};
+  PassOptions::Option<BinaryFormat> format{
+      *this, "format", llvm::cl::desc("What the kernels become"),
+      llvm::cl::init(BinaryFormat::Bin), binaryFormatValues()};
   PassOptions::Option<std::string> toolkit{
       *this, "toolkit", llvm::cl::desc("CUDA toolkit root (ptxas, libdevice)"),
       llvm::cl::init("/usr/local/cuda")};

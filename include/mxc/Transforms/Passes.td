@@ -124,9 +124,10 @@ def MXCRTNPass : Pass<"mxc-rtn"> {
     ```
   }];
   let options = [
-    Option<"format", "format", "std::string", /*default=*/"\"mxfp4\"",
-           "MX element format: mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, "
-           "mxfp6_e3m2, mxfp4 or mxint8">,
+    Option<"format", "format", "::mxc::numerics::ElemFormat",
+           /*default=*/"::mxc::numerics::ElemFormat::E2M1",
+           "MX element format of the weights",
+           [{::mlir::mxc::elemFormatValues()}]>,
     Option<"block", "block", "int64_t", /*default=*/"32",
            "Elements per MX block">,
     Option<"report", "report", "bool", /*default=*/"false",
@@ -163,9 +164,10 @@ def MXCGPTQPass : Pass<"mxc-gptq"> {
     `mxc.local_error`. `only` restricts it to some matmuls, as in `mxc-rtn`.
   }];
   let options = [
-    Option<"format", "format", "std::string", /*default=*/"\"mxfp4\"",
-           "MX element format: mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, "
-           "mxfp6_e3m2, mxfp4 or mxint8">,
+    Option<"format", "format", "::mxc::numerics::ElemFormat",
+           /*default=*/"::mxc::numerics::ElemFormat::E2M1",
+           "MX element format of the weights",
+           [{::mlir::mxc::elemFormatValues()}]>,
     Option<"block", "block", "int64_t", /*default=*/"32",
            "Elements per MX block">,
     Option<"damp", "damp", "double", /*default=*/"0.01",
@@ -245,8 +247,10 @@ def MXCQuantizeActivationsPass : Pass<"mxc-quantize-activations"> {
     ```
   }];
   let options = [
-    Option<"format", "format", "std::string", /*default=*/"\"mxfp8_e4m3\"",
-           "MX element format of the activations">
+    Option<"format", "format", "::mxc::numerics::ElemFormat",
+           /*default=*/"::mxc::numerics::ElemFormat::E4M3",
+           "MX element format of the activations",
+           [{::mlir::mxc::elemFormatValues()}]>
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "Matmul inputs quantized">

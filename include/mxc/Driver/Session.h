@@ -1,0 +1,117 @@
+//===- Session.h - One model through load, calibrate, compile, run -*- C++ -*-//
+//
+// The compile flow that mxc-compile, mxc-run and the Python module share: a
+// session opens a model (a llama2.c or HuggingFace checkpoint, or a model
+// compiled by mxc-compile) with its tokenizer, reads texts into windows,
+// calibrates once, compiles with a recipe (statistics attached), JIT-loads,
+// keeps the float model for comparisons, and measures the quality report.
+// Each error a user can meet on the way is raised here, once, with one
+// wording for every front end.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_DRIVER_SESSION_H
+#define MXC_DRIVER_SESSION_H
+
+#include "mxc/Driver/Artifact.h"
+#include "mxc/Driver/Compiler.h"
+#include "mxc/Driver/Report.h"
+
+#include "mlir/IR/MLIRContext.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mxc::driver {
+
+class CompileSession {
+public:
+  /// Opens `modelPath`: a compiled model (MLIR bytecode from mxc-compile,
+  /// its tokenizer inside) or a checkpoint, whose tokenizer is
+  /// `tokenizerPath`, else tok<vocab>.bin or tokenizer.bin next to it.
+  /// `progress` receives a line per stage that takes time.
+  static llvm::Expected<std::unique_ptr<CompileSession>>
+  open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath = "",
+       Progress progress = {});
+  ~CompileSession();
+
+  llvm::StringRef modelPath() const { return path; }
+  /// Whether the model is already compiled (no recipe applies to it).
+  bool isCompiled() const { return artifact != nullptr; }
+  /// The recipe a compiled model was compiled with.
+  llvm::StringRef compiledRecipe() const;
+  const frontend::LlamaConfig &config() const { return modelConfig; }
+  const frontend::Tokenizer &tokenizer() const { return *tokens; }
+  /// The tokenizer file's bytes (what a compiled model carries).
+  llvm::StringRef tokenizerBytes() const { return tokenizerFile; }
+  /// The checkpoint's weights; only for a model that is not compiled.
+  const frontend::LlamaModel &checkpoint() const;
+  mlir::MLIRContext &context() { return *mlirContext; }
+
+  /// The text file at `textPath` as windows of at most seq_len tokens, BOS
+  /// first; at most `limit` windows (0: all). An error if it cannot be read
+  /// or has no tokens.
+  llvm::Expected<std::vector<std::vector<int32_t>>>
+  windows(llvm::StringRef textPath, int64_t limit = 0);
+
+  /// Runs the calibration model over `windows` of the text at `textPath`
+  /// (the model is compiled once per session) and keeps the statistics for
+  /// compile().
+  llvm::Error calibrate(llvm::StringRef textPath, int64_t windows = 0);
+  /// The statistics of calibrate(), or null.
+  const frontend::LlamaStatistics *statistics() const {
+    return stats ? &*stats : nullptr;
+  }
+  /// The calibration model (@calibrate), compiled on first use.
+  llvm::Expected<CompiledModel *> calibrationModel();
+
+  /// An error if `recipe` needs statistics that calibrate() has not
+  /// gathered.
+  llvm::Error checkStatistics(const Recipe &recipe) const;
+
+  /// Compiles the checkpoint with `options` down to `options.stop`, with the
+  /// session's statistics, progress and remarks. An error if the recipe
+  /// needs statistics that calibrate() has not gathered.
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+  compile(CompileOptions options);
+  /// compile() to the LLVM dialect and JIT-load it; for a compiled model,
+  /// JIT-loads the model itself (`options` must then be the defaults).
+  llvm::Expected<std::unique_ptr<CompiledModel>>
+  load(const CompileOptions &options = {});
+  /// The float model (no recipe), JIT-compiled once per session.
+  llvm::Expected<CompiledModel *> floatModel();
+
+  /// The quality report of `recipe`: sizes, the local errors in `report`
+  /// (collected from the module after the recipe's passes), and, with an
+  /// evaluation text, perplexity and KL of `compiled` against the float model
+  /// and the KL of quantizing each layer alone.
+  llvm::Expected<QualityReport> measureQuality(const Recipe &recipe,
+                                               QualityReport report,
+                                               CompiledModel *compiled,
+                                               llvm::StringRef evalPath,
+                                               int64_t evalWindows);
+
+  /// Receives the compiler's remarks (the weight passes' local errors).
+  std::function<void(mlir::Diagnostic &)> remark;
+
+private:
+  CompileSession() = default;
+  void note(const llvm::Twine &line) const;
+
+  std::string path;
+  Progress progress;
+  std::unique_ptr<mlir::MLIRContext> mlirContext;
+  std::unique_ptr<Artifact> artifact;
+  std::unique_ptr<frontend::LlamaModel> weights;
+  frontend::LlamaConfig modelConfig;
+  std::optional<frontend::Tokenizer> tokens;
+  std::string tokenizerFile;
+  std::optional<frontend::LlamaStatistics> stats;
+  std::unique_ptr<CompiledModel> calibration, floatReference;
+};
+
+} // namespace mxc::driver
+
+#endif // MXC_DRIVER_SESSION_H
