@@ -18,5 +18,5 @@ void mxc::registerAllPasses() {
   mlir::mxc::registerMXCTransformsPasses();
   mlir::mxc::registerCPUPipeline();
   mlir::mxc::registerGPUPipelines();
-  mlir::mxc::registerGPUPasses();
+  mlir::mxc::registerMXCGPUPasses();
 }

@@ -1,6 +1,7 @@
 //===- Compiler.cpp - Build, quantize, lower and run a model --------------===//
 
 #include "mxc/Driver/Compiler.h"
+#include "mxc/Conversion/Passes.h"
 #include "mxc/GPU/Passes.h"
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/PTQ.h"
@@ -104,7 +105,7 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
     mlir::PassManager pm(&context);
     // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.
     if (options.target != Target::CPU)
-      pm.addPass(mlir::mxc::createMXCGPUMXMatmulPass());
+      pm.addPass(mlir::mxc::createConvertMXCMatmulToGPUPass());
     mlir::mxc::buildMXCToLinalgPipeline(pm, lowering);
     if (llvm::Error e = run(pm, "lowering mxc to linalg"))
       return std::move(e);

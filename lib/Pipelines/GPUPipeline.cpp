@@ -3,6 +3,8 @@
 #include "mxc/GPU/Passes.h"
 #include "mxc/Pipelines/Pipelines.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -74,7 +76,27 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
+void mlir::mxc::buildGPUToBinaryPipeline(OpPassManager &pm,
+                                         const GPUToBinaryOptions &options) {
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format == BinaryFormat::ISA   ? "isa"
+                             : options.format == BinaryFormat::Bin ? "bin"
+                                                                   : "fatbin";
+  binary.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
 void mlir::mxc::registerGPUPipelines() {
+  PassPipelineRegistration<GPUToBinaryOptions>(
+      "mxc-gpu-to-binary",
+      "Lower every gpu.module to NVVM and serialize it (PTX, cubin or "
+      "fatbin) with the CUDA toolkit",
+      buildGPUToBinaryPipeline);
   PassPipelineRegistration<GPUPipelineOptions>(
       "mxc-linalg-to-gpu",
       "A model's GPU path from linalg on tensors: bufferize, map loops onto "

@@ -90,4 +90,31 @@ def ConvertMXCToLinalgPass : Pass<"convert-mxc-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+def ConvertMXCMatmulToGPUPass
+    : Pass<"convert-mxc-matmul-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Make each MX-weight mxc.matmul a call of mxc's GEMV kernel";
+  let description = [{
+    On the GPU path, before the mxc lowerings: each `mxc.matmul` of a 2-D
+    input (f32, or MX activations, dequantized first) with an MX weight from
+    `mxc.assemble` (blocks of 32) and an f32 result becomes
+
+    * the input, zero-padded to whole blocks, in a buffer of its own;
+    * the weight's packed storage viewed as 32-bit words and its scales as
+      bytes (`bufferization.to_buffer`, `memref.view`);
+    * a fresh result buffer, returned with `bufferization.to_tensor`;
+    * a call of `@mxc_gemv_<format>_b1` for one row (decode), else of
+      `@mxc_gemv_<format>_b8` (prefill, tiles of 8 rows), declared with the
+      GEMV kernel's signature `(words, scales, x, y, m, n, k)`.
+
+    `mxc-gpu-mx-kernels` later gives those functions their bodies. Other
+    matmuls are left to the generic path.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // MXC_CONVERSION_PASSES_TD

@@ -122,12 +122,15 @@ def MXCGPUSinkGlobalsPass
     : Pass<"mxc-gpu-sink-globals", "::mlir::func::FuncOp"> {
   let summary = "Move the weights a gpu.launch reads into it";
   let description = [{
-    Clones each `memref.get_global` whose result, or a pure view of it
-    (`memref.collapse_shape`, `memref.view`, `memref.subview`, ...), a
-    `gpu.launch` body uses into the body, chain and all, so that
-    `gpu-kernel-outlining` copies the global (a weight) into the kernel's
-    `gpu.module`: the weights then live in the device binary instead of host
-    memory.
+    Clones into each `gpu.launch` body (upstream's
+    `sinkOperationsIntoLaunchOp`) the `memref.get_global`s its body uses,
+    directly or through pure views (`memref.collapse_shape`, `memref.view`,
+    `memref.subview`, ...), chain and all, so that `gpu-kernel-outlining`
+    copies the global (a weight) into the kernel's `gpu.module`: the weights
+    then live in the device binary instead of host memory. The index
+    computations `gpu-launch-sink-index-computations` would sink (constants,
+    `memref.dim`, `arith.select`/`cmpi`) go in too, so that kernels see
+    constant bounds instead of parameters.
   }];
 }
 
@@ -158,35 +161,11 @@ def MXCGPUCheckLaunchArgsPass
   }];
 }
 
-def MXCGPUMXMatmulPass : Pass<"mxc-gpu-mx-matmul", "::mlir::ModuleOp"> {
-  let summary = "Make each MX-weight mxc.matmul a call of mxc's GEMV kernel";
-  let description = [{
-    On the GPU path, before the mxc lowerings: each `mxc.matmul` of a 2-D
-    input (f32, or MX activations, dequantized first) with an MX weight from
-    `mxc.assemble` (blocks of 32) and an f32 result becomes
-
-    * the input, zero-padded to whole blocks, in a buffer of its own;
-    * the weight's packed storage viewed as 32-bit words and its scales as
-      bytes (`bufferization.to_buffer`, `memref.view`);
-    * a fresh result buffer, returned with `bufferization.to_tensor`;
-    * a call of `@mxc_gemv_<format>_b1` for one row (decode), else of
-      `@mxc_gemv_<format>_b8` (prefill, tiles of 8 rows), declared with the
-      GEMV kernel's signature `(words, scales, x, y, m, n, k)`.
-
-    `mxc-gpu-mx-kernels` later gives those functions their bodies. Other
-    matmuls are left to the generic path.
-  }];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
-    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect"
-  ];
-}
-
 def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
-  let summary = "Give the GEMV calls of mxc-gpu-mx-matmul their bodies";
+  let summary = "Give the GEMV calls of convert-mxc-matmul-to-gpu their bodies";
   let description = [{
-    For every declared `@mxc_gemv_<format>_b<batch>`:
+    For every declared `@mxc_gemv_<format>_b<batch>` (from
+    `convert-mxc-matmul-to-gpu`):
 
     * `target=cuda`: the body of mxc's GEMV kernel (`mxc/GPU/Kernels.h`,
       native FP8 conversion from sm_89 on), and each call wrapped in a

@@ -3,8 +3,6 @@
 #ifndef MXC_PIPELINES_PIPELINES_H
 #define MXC_PIPELINES_PIPELINES_H
 
-#include "mxc/GPU/Passes.h"
-
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
@@ -65,6 +63,32 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(256)};
 };
 
+/// What gpu-module-to-binary writes: PTX text, a cubin (ptxas) or a fatbin.
+enum class BinaryFormat { ISA, Bin, Fatbin };
+
+/// The values of a BinaryFormat option.
+inline llvm::cl::ValuesClass binaryFormatValues() {
+  return llvm::cl::values(
+      clEnumValN(BinaryFormat::ISA, "isa", "PTX text"),
+      clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
+      clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fatbin (runs fatbinary)"));
+}
+
+/// Options of the `mxc-gpu-to-binary` pipeline.
+struct GPUToBinaryOptions : public PassPipelineOptions<GPUToBinaryOptions> {
+  PassOptions::Option<BinaryFormat> format{
+      *this, "format", llvm::cl::desc("What to write"),
+      llvm::cl::init(BinaryFormat::ISA), binaryFormatValues()};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit", llvm::cl::desc("CUDA toolkit root (ptxas, libdevice)"),
+      llvm::cl::init("/usr/local/cuda")};
+};
+
+/// `mxc-gpu-to-binary`: in every gpu.module, scf -> cf and
+/// convert-gpu-to-nvvm; then gpu-module-to-binary.
+void buildGPUToBinaryPipeline(OpPassManager &pm,
+                              const GPUToBinaryOptions &options);
+
 /// Options of `mxc-gpu-to-cuda`.
 struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
   PassOptions::Option<std::string> chip{
@@ -97,7 +121,8 @@ void buildLinalgToGPUPipeline(OpPassManager &pm,
 void buildGPUOnCPUPipeline(OpPassManager &pm,
                            const CPUPipelineOptions &options);
 
-/// Registers `mxc-linalg-to-gpu`, `mxc-gpu-on-cpu` and `mxc-gpu-to-cuda`.
+/// Registers `mxc-linalg-to-gpu`, `mxc-gpu-on-cpu`, `mxc-gpu-to-cuda` and
+/// `mxc-gpu-to-binary`.
 void registerGPUPipelines();
 
 } // namespace mlir::mxc

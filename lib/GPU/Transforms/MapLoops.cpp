@@ -1,4 +1,4 @@
-//===- MapLoops.cpp - mxc-gpu-map-loops, mxc-gpu-check-host ---------------===//
+//===- MapLoops.cpp - mxc-gpu-map-loops -----------------------------------===//
 //
 // The generic half of the model's GPU path: bufferized linalg becomes
 // scf.parallel loops mapped onto blocks and threads, which upstream
@@ -21,8 +21,6 @@
 
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCGPUMAPLOOPSPASS
-#define GEN_PASS_DEF_MXCGPUCHECKHOSTPASS
-#define GEN_PASS_DEF_MXCGPULAUNCHTOLOOPSPASS
 #include "mxc/GPU/Passes.h.inc"
 } // namespace mlir::mxc
 
@@ -169,113 +167,6 @@ struct MXCGPUMapLoopsPass
             nested.getNumLoops(), dim(gpu::Processor::Sequential));
         (void)gpu::setMappingAttr(nested, sequential);
       });
-    }
-  }
-};
-
-/// After convert-parallel-loops-to-gpu: nothing outside gpu.launch may read
-/// or write a buffer's elements, since they live in GPU-visible memory and
-/// the host only allocates, launches and frees.
-struct MXCGPUCheckHostPass
-    : mlir::mxc::impl::MXCGPUCheckHostPassBase<MXCGPUCheckHostPass> {
-  void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    // Private functions are helpers the pipeline generated (the
-    // deallocation's pointer bookkeeping), not the model's code.
-    if (func.isPrivate())
-      return;
-    WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
-      if (isa<gpu::LaunchOp>(op))
-        return WalkResult::skip();
-      bool access = isa<memref::LoadOp, memref::StoreOp, memref::CopyOp,
-                        linalg::LinalgOp, scf::ParallelOp, scf::ForallOp>(op);
-      // Loads and stores of small host-side buffers (the deallocation's
-      // bookkeeping on the stack) are fine.
-      if (auto load = dyn_cast<memref::LoadOp>(op))
-        access = !load.getMemRef().getDefiningOp<memref::AllocaOp>();
-      if (auto store = dyn_cast<memref::StoreOp>(op))
-        access = !store.getMemRef().getDefiningOp<memref::AllocaOp>();
-      if (!access)
-        return WalkResult::advance();
-      op->emitError() << "mxc-gpu-check-host: '" << op->getName()
-                      << "' runs on the host, outside any gpu.launch";
-      return WalkResult::interrupt();
-    });
-    if (walk.wasInterrupted())
-      signalPassFailure();
-  }
-};
-
-/// gpu.launch -> one scf.parallel over (blocks, threads) running its body:
-/// exact for bodies whose threads do not talk to each other.
-struct MXCGPULaunchToLoopsPass
-    : mlir::mxc::impl::MXCGPULaunchToLoopsPassBase<MXCGPULaunchToLoopsPass> {
-  void runOnOperation() override {
-    SmallVector<gpu::LaunchOp> launches;
-    getOperation().walk([&](gpu::LaunchOp op) { launches.push_back(op); });
-    IRRewriter rewriter(&getContext());
-    for (gpu::LaunchOp launch : launches) {
-      Region &body = launch.getBody();
-      bool cooperates = false;
-      body.walk([&](Operation *op) {
-        cooperates |= isa<gpu::BarrierOp, gpu::ShuffleOp, gpu::SubgroupReduceOp,
-                          gpu::AllReduceOp>(op);
-      });
-      if (cooperates || !body.hasOneBlock() || launch.getAsyncToken() ||
-          !launch.getAsyncDependencies().empty() ||
-          launch.getDynamicSharedMemorySize() ||
-          launch.getClusterSizeOperandValues() ||
-          launch.getNumWorkgroupAttributions() ||
-          launch.getNumPrivateAttributions()) {
-        launch.emitError() << "mxc-gpu-launch-to-loops: only a synchronous "
-                              "launch of independent threads (no barriers, "
-                              "shuffles, shared memory or clusters) runs as "
-                              "loops";
-        return signalPassFailure();
-      }
-      Location loc = launch.getLoc();
-      rewriter.setInsertionPoint(launch);
-      gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-      gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-      SmallVector<Value> upper = {grid.x,  grid.y,  grid.z,
-                                  block.x, block.y, block.z};
-      Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-      SmallVector<Value> lower(6, zero), steps(6, one);
-      auto loop = scf::ParallelOp::create(rewriter, loc, lower, upper, steps);
-      IRMapping map;
-      gpu::KernelDim3 blockIds = launch.getBlockIds();
-      gpu::KernelDim3 threadIds = launch.getThreadIds();
-      gpu::KernelDim3 gridSize = launch.getGridSize();
-      gpu::KernelDim3 blockSize = launch.getBlockSize();
-      SmallVector<Value> ivs(loop.getInductionVars());
-      SmallVector<std::pair<Value, Value>> args = {
-          {blockIds.x, ivs[0]},   {blockIds.y, ivs[1]},
-          {blockIds.z, ivs[2]},   {threadIds.x, ivs[3]},
-          {threadIds.y, ivs[4]},  {threadIds.z, ivs[5]},
-          {gridSize.x, grid.x},   {gridSize.y, grid.y},
-          {gridSize.z, grid.z},   {blockSize.x, block.x},
-          {blockSize.y, block.y}, {blockSize.z, block.z}};
-      for (auto [from, to] : args)
-        map.map(from, to);
-      rewriter.setInsertionPointToStart(loop.getBody());
-      for (Operation &op : body.front().without_terminator())
-        rewriter.clone(op, map);
-      rewriter.eraseOp(launch);
-      // A thread's allocas live as long as its kernel; as loop iterations
-      // they would pile up on the stack. Each becomes a heap buffer freed at
-      // the end of its block.
-      SmallVector<memref::AllocaOp> allocas;
-      loop.getBody()->walk(
-          [&](memref::AllocaOp alloca) { allocas.push_back(alloca); });
-      for (memref::AllocaOp alloca : allocas) {
-        rewriter.setInsertionPoint(alloca);
-        auto alloc = rewriter.replaceOpWithNewOp<memref::AllocOp>(
-            alloca, alloca.getType(), alloca.getDynamicSizes(),
-            alloca.getAlignmentAttr());
-        rewriter.setInsertionPoint(alloc->getBlock()->getTerminator());
-        memref::DeallocOp::create(rewriter, loc, alloc);
-      }
     }
   }
 };

@@ -1,15 +1,7 @@
-//===- KernelsPass.cpp - mxc-gpu-kernels, mxc-gpu-to-binary ---------------===//
+//===- GenerateKernels.cpp - mxc-gpu-kernels ------------------------------===//
 
 #include "mxc/GPU/Kernels.h"
 #include "mxc/GPU/Passes.h"
-
-#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
-#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
-#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
-#include "mlir/Dialect/GPU/Transforms/Passes.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCGPUKERNELSPASS
@@ -95,27 +87,3 @@ struct MXCGPUKernelsPass
 };
 
 } // namespace
-
-void mlir::mxc::buildGPUToBinaryPipeline(OpPassManager &pm,
-                                         const GPUToBinaryOptions &options) {
-  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
-  kernels.addPass(memref::createExpandStridedMetadataPass());
-  kernels.addPass(createLowerAffinePass());
-  kernels.addPass(createSCFToControlFlowPass());
-  kernels.addPass(createConvertGpuOpsToNVVMOps());
-  GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = options.format == BinaryFormat::ISA   ? "isa"
-                             : options.format == BinaryFormat::Bin ? "bin"
-                                                                   : "fatbin";
-  binary.toolkitPath = options.toolkit;
-  pm.addPass(createGpuModuleToBinaryPass(binary));
-}
-
-void mlir::mxc::registerGPUPasses() {
-  registerMXCGPUPasses();
-  PassPipelineRegistration<GPUToBinaryOptions>(
-      "mxc-gpu-to-binary",
-      "Lower every gpu.module to NVVM and serialize it (PTX, cubin or "
-      "fatbin) with the CUDA toolkit",
-      buildGPUToBinaryPipeline);
-}

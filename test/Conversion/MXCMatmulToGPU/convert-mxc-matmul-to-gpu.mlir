@@ -1,11 +1,11 @@
-// mxc-gpu-mx-matmul: an MX-weight matmul becomes a call of the GEMV
+// convert-mxc-matmul-to-gpu: an MX-weight matmul becomes a call of the GEMV
 // kernel's function on buffers; mxc-gpu-mx-kernels gives that function the
 // kernel's body and launches it with the kernel's geometry (CUDA), or CPU
 // loops (CPU).
 
-// RUN: mxc-opt %s --split-input-file --mxc-gpu-mx-matmul | FileCheck %s
-// RUN: mxc-opt %s --split-input-file --mxc-gpu-mx-matmul --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CUDA
-// RUN: mxc-opt %s --split-input-file --mxc-gpu-mx-matmul --mxc-gpu-mx-kernels="target=cpu" | FileCheck %s --check-prefix=CPU
+// RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu | FileCheck %s
+// RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CUDA
+// RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --mxc-gpu-mx-kernels="target=cpu" | FileCheck %s --check-prefix=CPU
 
 // K = 48 is padded to two blocks (64); the storage is viewed as 64 words of
 // 32 bits and 16 scale bytes; one row calls the decode kernel, more the

@@ -12,8 +12,8 @@
 
 // MXFP4 weights by SmoothQuant + GPTQ, MXFP8 activations, a 2-bit EXAQ
 // softmax: the same perplexity on both paths (the tokens/s cut off).
-// RUN: mxc-run %t/example/model.bin --target=cpu --recipe w4a8-smooth-gptq --softmax-bits 2 --calibrate %S/../../examples/story.txt --perplexity %S/../../examples/story.txt | sed 's/;.*//' > %t/cpu.txt
-// RUN: mxc-run %t/example/model.bin --target=cuda-on-cpu --recipe w4a8-smooth-gptq --softmax-bits 2 --calibrate %S/../../examples/story.txt --perplexity %S/../../examples/story.txt | sed 's/;.*//' > %t/gpu.txt
+// RUN: mxc-run %t/example/model.bin --target=cpu --recipe w4a8-smooth-gptq --softmax-bits 2 --calibrate %mxc_src_root/examples/story.txt --perplexity %mxc_src_root/examples/story.txt | sed 's/;.*//' > %t/cpu.txt
+// RUN: mxc-run %t/example/model.bin --target=cuda-on-cpu --recipe w4a8-smooth-gptq --softmax-bits 2 --calibrate %mxc_src_root/examples/story.txt --perplexity %mxc_src_root/examples/story.txt | sed 's/;.*//' > %t/gpu.txt
 // RUN: FileCheck %s --check-prefix=PPL < %t/gpu.txt
 // PPL: perplexity {{[0-9]+\.[0-9]+}} over {{[0-9]+}} tokens in 4 windows (mean NLL {{[0-9.]+}} nats
 // RUN: diff %t/cpu.txt %t/gpu.txt

@@ -1,7 +1,6 @@
-//===- Outline.cpp - mxc-gpu-sink-globals, mxc-gpu-merge-modules ----------===//
+//===- MergeModules.cpp - mxc-gpu-merge-modules ---------------------------===//
 //
-// Outlining a model's launches: the weights a kernel reads go into the
-// device module with it, and all kernels into one gpu.module (one binary).
+// After outlining: all kernels into one gpu.module (one binary).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,12 +11,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
-#include <functional>
-
 namespace mlir::mxc {
-#define GEN_PASS_DEF_MXCGPUSINKGLOBALSPASS
 #define GEN_PASS_DEF_MXCGPUMERGEMODULESPASS
-#define GEN_PASS_DEF_MXCGPUCHECKLAUNCHARGSPASS
 #include "mxc/GPU/Passes.h.inc"
 } // namespace mlir::mxc
 
@@ -25,42 +20,6 @@ using namespace mlir;
 using namespace mlir::mxc;
 
 namespace {
-
-/// Whether `v` is a global, or a view of one: a weight.
-bool isGlobalView(Value v) {
-  Operation *def = v.getDefiningOp();
-  if (isa_and_nonnull<memref::GetGlobalOp>(def))
-    return true;
-  auto view = dyn_cast_or_null<ViewLikeOpInterface>(def);
-  return view && isPure(def) && isGlobalView(view.getViewSource());
-}
-
-struct MXCGPUSinkGlobalsPass
-    : mlir::mxc::impl::MXCGPUSinkGlobalsPassBase<MXCGPUSinkGlobalsPass> {
-  void runOnOperation() override {
-    getOperation().walk([](gpu::LaunchOp launch) {
-      Block &body = launch.getBody().front();
-      OpBuilder b = OpBuilder::atBlockBegin(&body);
-      IRMapping sunk;
-      // Clones the chain get_global -> views into the body, source first.
-      std::function<Value(Value)> sink = [&](Value v) -> Value {
-        if (Value inside = sunk.lookupOrNull(v))
-          return inside;
-        Operation *def = v.getDefiningOp();
-        if (auto view = dyn_cast<ViewLikeOpInterface>(def))
-          sink(view.getViewSource());
-        b.clone(*def, sunk);
-        return sunk.lookup(v);
-      };
-      launch.getBody().walk([&](Operation *op) {
-        for (OpOperand &use : op->getOpOperands())
-          if (!launch->isAncestor(use.get().getParentRegion()->getParentOp()) &&
-              isGlobalView(use.get()))
-            use.set(sink(use.get()));
-      });
-    });
-  }
-};
 
 struct MXCGPUMergeModulesPass
     : mlir::mxc::impl::MXCGPUMergeModulesPassBase<MXCGPUMergeModulesPass> {
@@ -122,37 +81,6 @@ struct MXCGPUMergeModulesPass
     });
     for (gpu::GPUModuleOp part : parts)
       part.erase();
-  }
-};
-
-/// Every buffer a launch passes must be one the device can reach: a
-/// function argument (the caller's), an allocation (managed memory), or a
-/// view of one; not a host global or the host stack.
-struct MXCGPUCheckLaunchArgsPass
-    : mlir::mxc::impl::MXCGPUCheckLaunchArgsPassBase<
-          MXCGPUCheckLaunchArgsPass> {
-  void runOnOperation() override {
-    WalkResult walk = getOperation().walk([](gpu::LaunchFuncOp launch) {
-      for (auto [i, operand] : llvm::enumerate(launch.getKernelOperands())) {
-        if (!isa<BaseMemRefType>(operand.getType()))
-          continue;
-        Value root = operand;
-        while (auto view = root.getDefiningOp<ViewLikeOpInterface>())
-          root = view.getViewSource();
-        while (auto cast = root.getDefiningOp<memref::CastOp>())
-          root = cast.getSource();
-        Operation *def = root.getDefiningOp();
-        if (!def || isa<memref::AllocOp>(def))
-          continue;
-        launch.emitError() << "mxc-gpu-check-launch-args: kernel operand #" << i
-                           << " comes from '" << def->getName()
-                           << "', memory the GPU cannot reach";
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
-    if (walk.wasInterrupted())
-      signalPassFailure();
   }
 };
 

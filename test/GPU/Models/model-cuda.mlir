@@ -81,7 +81,7 @@
 // BADREF: mxc-gpu-runner model: '{{.*}}on-cpu.o': not a logits file from mxc-run --save-logits
 // RUN: not mxc-gpu-runner model %t/missing.so %t/w4.ref --cpu 2>&1 | FileCheck %s --check-prefix=NOLIB
 // NOLIB: mxc-gpu-runner model: cannot load '{{.*}}missing.so'
-// RUN: not mxc-compile %t/example/model.bin --target=cuda --report --eval %S/../../examples/story.txt -o %t/x.o 2>&1 | FileCheck %s --check-prefix=EVAL
+// RUN: not mxc-compile %t/example/model.bin --target=cuda --report --eval %mxc_src_root/examples/story.txt -o %t/x.o 2>&1 | FileCheck %s --check-prefix=EVAL
 // EVAL: mxc-compile: --eval runs the compiled model on this machine's CPU, which a model compiled for CUDA cannot do
 // RUN: not mxc-compile %t/example/model.bin --target=cuda --chip=sm_1 -o %t/x.o 2>&1 | FileCheck %s --check-prefix=CHIP
 // CHIP: mxc-compile: compilation failed (compiling the kernels for CUDA sm_1 (ptxas))

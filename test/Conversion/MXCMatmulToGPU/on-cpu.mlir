@@ -1,4 +1,4 @@
-// The GPU path's MX matmul: mxc-gpu-mx-matmul makes each mxc.matmul a call
+// The GPU path's MX matmul: convert-mxc-matmul-to-gpu makes each mxc.matmul a call
 // of mxc's GEMV kernel on buffers (the weight's storage as words and scale
 // bytes, the input zero-padded from K = 172 to 192), and
 // mxc-gpu-mx-kernels{target=cpu} (in mxc-gpu-on-cpu) gives the callee the
@@ -8,7 +8,7 @@
 // float64 products within the f32 accumulation bound (K + 2) * 2^-24 *
 // sum |x w| (see Integration/CPU/matmul-act-f32.mlir).
 
-// DEFINE: %{gpu-path} = mxc-opt --mxc-gpu-mx-matmul --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --buffer-deallocation-pipeline --convert-bufferization-to-memref --mxc-gpu-map-loops --convert-parallel-loops-to-gpu --mxc-gpu-on-cpu
+// DEFINE: %{gpu-path} = mxc-opt --convert-mxc-matmul-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --buffer-deallocation-pipeline --convert-bufferization-to-memref --mxc-gpu-map-loops --convert-parallel-loops-to-gpu --mxc-gpu-on-cpu
 
 // RUN: mxc-testgen matmul --weight=mxfp4 --act=none > %t.fp4.mlir
 // RUN: %{gpu-path} %t.fp4.mlir | %run-cpu > %t.fp4.out
@@ -46,6 +46,6 @@
 // INT8: matmul 3x16x172 weight=mxint8 act=none: all 48 of 48 values within tolerance
 
 // The calls really are there (one per row count).
-// RUN: mxc-opt %t.int8.mlir --mxc-gpu-mx-matmul | FileCheck %s --check-prefix=CALLS
+// RUN: mxc-opt %t.int8.mlir --convert-mxc-matmul-to-gpu | FileCheck %s --check-prefix=CALLS
 // CALLS-COUNT-2: call @mxc_gemv_mxint8_b{{[18]}}(
 // CALLS-NOT: mxc.matmul

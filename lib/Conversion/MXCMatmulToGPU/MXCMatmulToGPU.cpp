@@ -1,0 +1,194 @@
+//===- MXCMatmulToGPU.cpp - convert-mxc-matmul-to-gpu ---------------------===//
+//
+// On the GPU path the model's MX matmuls run mxc's GEMV kernel instead of a
+// generic loop nest: each becomes a call of @mxc_gemv_<format>_b<batch> on
+// buffers in the kernel's ABI (mxc/GPU/GemvABI.h), which mxc-gpu-mx-kernels
+// later gives a body.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mxc/Conversion/MXCodegen.h"
+#include "mxc/Conversion/Passes.h"
+#include "mxc/GPU/GemvABI.h"
+#include "mxc/IR/MXCOps.h"
+#include "mxc/IR/MXCTypes.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::mxc {
+#define GEN_PASS_DEF_CONVERTMXCMATMULTOGPUPASS
+#include "mxc/Conversion/Passes.h.inc"
+} // namespace mlir::mxc
+
+using namespace mlir;
+using namespace mlir::mxc;
+namespace num = ::mxc::numerics;
+
+namespace {
+
+/// Activation rows of the kernel variants: one for decode, a tile of 8 for
+/// prefill.
+constexpr int64_t kDecodeBatch = 1, kPrefillBatch = 8;
+
+/// A 2-D identity-layout buffer as 1-D, cast to a dynamic size.
+Value flatten(OpBuilder &b, Location loc, Value buffer) {
+  Value flat = memref::CollapseShapeOp::create(
+      b, loc, buffer, SmallVector<ReassociationIndices>{{0, 1}});
+  auto type = cast<MemRefType>(flat.getType());
+  if (!type.hasStaticShape())
+    return flat;
+  return memref::CastOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, type.getElementType()),
+      flat);
+}
+
+struct ConvertMXCMatmulToGPUPass
+    : mlir::mxc::impl::ConvertMXCMatmulToGPUPassBase<
+          ConvertMXCMatmulToGPUPass> {
+  // A module pass: it declares the callees in the module.
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    for (MatmulOp op : matmuls)
+      if (failed(rewrite(op, module)))
+        return signalPassFailure();
+  }
+
+  /// The callee for `format` and `batch`, declared once per module.
+  func::FuncOp declare(ModuleOp module, num::ElemFormat format, int64_t batch) {
+    std::string name = gemvCalleeName(format, batch);
+    if (Operation *existing = module.lookupSymbol(name)) {
+      auto func = dyn_cast<func::FuncOp>(existing);
+      if (func && func.getFunctionType() == gemvCalleeType(module.getContext()))
+        return func;
+      existing->emitError() << "convert-mxc-matmul-to-gpu: '" << name
+                            << "' is taken by something other than the GEMV "
+                               "kernel's function";
+      return {};
+    }
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    auto callee = func::FuncOp::create(b, module.getLoc(), name,
+                                       gemvCalleeType(module.getContext()));
+    callee.setPrivate();
+    return callee;
+  }
+
+  LogicalResult rewrite(MatmulOp op, ModuleOp module) {
+    auto weightType = dyn_cast<MXTensorType>(op.getWeight().getType());
+    auto inputType = cast<ShapedType>(op.getInput().getType());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    // What the kernel computes: [M, K] x [N, K]^T in f32, blocks of 32.
+    if (!weightType || weightType.getBlockSize() != 32 ||
+        inputType.getRank() != 2 || resultType.getRank() != 2 ||
+        !resultType.getElementType().isF32() ||
+        (!isa<MXTensorType>(inputType) && !inputType.getElementType().isF32()))
+      return success();
+    func::FuncOp decodeCallee =
+                     declare(module, weightType.getFormat(), kDecodeBatch),
+                 prefillCallee =
+                     declare(module, weightType.getFormat(), kPrefillBatch);
+    if (!decodeCallee || !prefillCallee)
+      return failure();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    const int64_t n = weightType.getShape()[0], k = weightType.getShape()[1];
+    const int64_t paddedK = weightType.getNumBlocksPerRow() * 32;
+    Type f32 = b.getF32Type();
+
+    // x as f32 [M, K'] (K' = K rounded up to blocks), zero padded, in a
+    // buffer of its own: the kernel reads it with 16-byte vector loads.
+    Value x = op.getInput();
+    if (auto mx = dyn_cast<MXTensorType>(x.getType()))
+      x = DequantizeOp::create(b, loc,
+                               RankedTensorType::get(mx.getShape(), f32), x);
+    Value rows = tensor::DimOp::create(b, loc, x, 0);
+    const int64_t mDim = inputType.getShape()[0];
+    SmallVector<Value> dynamicRows;
+    if (ShapedType::isDynamic(mDim))
+      dynamicRows.push_back(rows);
+    auto xType = RankedTensorType::get({mDim, paddedK}, f32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    if (paddedK != k)
+      x = tensor::createPadHighOp(xType, x, zero, /*nofold=*/false, loc, b);
+    else
+      x = bufferization::AllocTensorOp::create(b, loc, xType, ValueRange{},
+                                               /*copy=*/x);
+    Value xBuffer = bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(xType.getShape(), f32), x, /*readOnly=*/true);
+
+    // The weight's storage (the constants of an mxc.assemble, or the
+    // storage of any other MX value) as 32-bit words and scale bytes.
+    Value dataTensor, scalesTensor;
+    if (auto assemble = op.getWeight().getDefiningOp<AssembleOp>()) {
+      dataTensor = assemble.getData();
+      scalesTensor = assemble.getScales();
+    } else {
+      auto storage =
+          DisassembleOp::create(b, loc, weightType.getDataType(),
+                                weightType.getScalesType(), op.getWeight());
+      dataTensor = storage.getData();
+      scalesTensor = storage.getScales();
+    }
+    RankedTensorType dataType = weightType.getDataType();
+    Value data = bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(dataType.getShape(), b.getI8Type()), dataTensor,
+        /*readOnly=*/true);
+    Value bytes = memref::CollapseShapeOp::create(
+        b, loc, data, SmallVector<ReassociationIndices>{{0, 1}});
+    int64_t byteCount = dataType.getNumElements();
+    Value words = memref::ViewOp::create(
+        b, loc, MemRefType::get({byteCount / 4}, b.getI32Type()), bytes,
+        arith::ConstantIndexOp::create(b, loc, 0), ValueRange{});
+    words = memref::CastOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()), words);
+    RankedTensorType scalesType = weightType.getScalesType();
+    auto scaleBytesType =
+        RankedTensorType::get(scalesType.getShape(), b.getI8Type());
+    Value scaleBytes =
+        arith::BitcastOp::create(b, loc, scaleBytesType, scalesTensor);
+    Value scales = flatten(
+        b, loc,
+        bufferization::ToBufferOp::create(
+            b, loc, MemRefType::get(scalesType.getShape(), b.getI8Type()),
+            scaleBytes, /*readOnly=*/true));
+
+    // y [M, N], written by the call.
+    auto yType = MemRefType::get({mDim, n}, f32);
+    Value y = memref::AllocOp::create(b, loc, yType, dynamicRows);
+    SmallVector<Value> operands = {
+        words,
+        scales,
+        flatten(b, loc, xBuffer),
+        flatten(b, loc, y),
+        rows,
+        arith::ConstantIndexOp::create(b, loc, n),
+        arith::ConstantIndexOp::create(b, loc, paddedK)};
+    Value decode =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rows,
+                              arith::ConstantIndexOp::create(b, loc, 1));
+    auto dispatch = scf::IfOp::create(b, loc, decode, /*withElse=*/true);
+    for (auto [block, callee] :
+         {std::pair{dispatch.thenBlock(), decodeCallee},
+          std::pair{dispatch.elseBlock(), prefillCallee}}) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(block);
+      func::CallOp::create(b, loc, callee, operands);
+    }
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get({mDim, n}, f32), y,
+        /*restrict=*/true, /*writable=*/true);
+    if (result.getType() != resultType)
+      result = tensor::CastOp::create(b, loc, resultType, result);
+    op.replaceAllUsesWith(result);
+    op.erase();
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,228 @@
+//===- Gemv.cpp - The MX GEMV / row-tiled GEMM kernel
+//----------------------===//
+
+#include "KernelBuilder.h"
+#include "mxc/Conversion/MXCodegen.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::mxc;
+using namespace mlir::mxc::kernels;
+namespace num = ::mxc::numerics;
+
+namespace {
+
+/// The 32 values of one MX block from its packed 32-bit words, each equal
+/// to the element times 2^factorLog2 (see buildBlockDecode).
+SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
+                               ArrayRef<Value> words, int &factorLog2) {
+  ImplicitLocOpBuilder &b = k.b;
+  SmallVector<Value> v(32);
+  auto pairs = [&](auto halfOf) {
+    // halfOf(e) -> the f16 bit pattern (i32, low 16 bits) of element e.
+    for (int e = 0; e < 32; e += 2) {
+      Value packed = k.orI(halfOf(e), k.shl(halfOf(e + 1), 16));
+      std::tie(v[e], v[e + 1]) = k.f16PairToF32(packed);
+    }
+  };
+  switch (o.format) {
+  case num::ElemFormat::E2M1: {
+    // Bits s.ee.m -> f16 s.000ee.m000000000, whose value is the element's
+    // times 2^-14 (the exponent bias 15 instead of 1), subnormals included.
+    factorLog2 = -14;
+    for (int w = 0; w < 4; ++w)
+      for (int p = 0; p < 4; ++p) {
+        Value t = k.shr(words[w], 8 * p);
+        Value h = k.orI(
+            k.orI(k.shl(k.andI(t, 0x7), 9), k.shl(k.andI(t, 0x8), 12)),
+            k.orI(k.shl(k.andI(t, 0x70), 21), k.shl(k.andI(t, 0x80), 24)));
+        std::tie(v[8 * w + 2 * p], v[8 * w + 2 * p + 1]) = k.f16PairToF32(h);
+      }
+    break;
+  }
+  case num::ElemFormat::E2M3:
+  case num::ElemFormat::E3M2: {
+    // s.ee.mmm -> f16 exponent field ee, mantissa mmm (the element times
+    // 2^-14); s.eee.mm -> exponent eee, mantissa mm (times 2^-12).
+    const bool e2m3 = o.format == num::ElemFormat::E2M3;
+    factorLog2 = e2m3 ? -14 : -12;
+    pairs([&](int e) {
+      int bit = 6 * e, w = bit / 32, off = bit % 32;
+      Value c = k.shr(words[w], off);
+      if (off > 26)
+        c = k.orI(c, k.shl(words[w + 1], 32 - off));
+      return k.orI(k.shl(k.andI(c, 0x1F), e2m3 ? 7 : 8),
+                   k.shl(k.andI(c, 0x20), 10));
+    });
+    break;
+  }
+  case num::ElemFormat::E5M2:
+    // An E5M2 byte is the high byte of the f16 with the same value.
+    factorLog2 = 0;
+    pairs([&](int e) {
+      return k.shl(k.andI(k.shr(words[e / 4], 8 * (e % 4)), 0xFF), 8);
+    });
+    break;
+  case num::ElemFormat::E4M3:
+    if (o.nativeFP8) {
+      factorLog2 = 0;
+      auto i8x2 = VectorType::get({2}, b.getI8Type());
+      for (int e = 0; e < 32; e += 2) {
+        Value pair = vector::FromElementsOp::create(
+            b, VectorType::get({1}, b.getI16Type()),
+            ValueRange{arith::TruncIOp::create(
+                b, b.getI16Type(), k.shr(words[e / 4], 8 * (e % 4)))});
+        Value h2 = NVVM::ConvertF8x2ToF16x2Op::create(
+            b, VectorType::get({2}, b.getF16Type()),
+            vector::BitCastOp::create(b, i8x2, pair), /*relu=*/false,
+            b.getType<Float8E4M3FNType>());
+        Value f2 = arith::ExtFOp::create(b, VectorType::get({2}, k.f32()), h2);
+        v[e] = vector::ExtractOp::create(b, f2, 0);
+        v[e + 1] = vector::ExtractOp::create(b, f2, 1);
+      }
+    } else {
+      // s.eeee.mmm -> f16 exponent field eeee, mantissa mmm: the element
+      // times 2^-8.
+      factorLog2 = -8;
+      pairs([&](int e) {
+        Value c = k.shr(words[e / 4], 8 * (e % 4));
+        return k.orI(k.shl(k.andI(c, 0x7F), 7), k.shl(k.andI(c, 0x80), 8));
+      });
+    }
+    break;
+  case num::ElemFormat::Int8:
+    // Two's complement code q is the value q * 2^-6.
+    factorLog2 = 6;
+    for (int e = 0; e < 32; ++e) {
+      Value byte = arith::TruncIOp::create(b, b.getI8Type(),
+                                           k.shr(words[e / 4], 8 * (e % 4)));
+      v[e] = arith::SIToFPOp::create(b, k.f32(), byte);
+    }
+    break;
+  }
+  return v;
+}
+
+} // namespace
+
+SmallVector<Value> mlir::mxc::kernels::buildBlockDecode(OpBuilder &builder,
+                                                        Location loc,
+                                                        const GemvOptions &o,
+                                                        ArrayRef<Value> words,
+                                                        int &factorLog2) {
+  ImplicitLocOpBuilder b(loc, builder);
+  KernelBuilder k{b};
+  return decodeBlock(k, o, words, factorLog2);
+}
+
+std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
+  return "mx_gemv_" + std::string(num::getFormatInfo(o.format).name) + "_b" +
+         std::to_string(o.batch);
+}
+
+::mlir::gpu::GPUFuncOp mlir::mxc::kernels::buildGemvKernel(
+    OpBuilder &builder, ::mlir::gpu::GPUModuleOp module, const GemvOptions &o) {
+  const int64_t bits = num::getFormatInfo(o.format).bits;
+  ImplicitLocOpBuilder b(module.getLoc(), builder);
+  KernelBuilder k{b};
+  auto func = createKernel(
+      b, module, gemvKernelName(o),
+      {dynamic(b.getI32Type()), dynamic(b.getI8Type()), dynamic(k.f32()),
+       dynamic(k.f32()), b.getIndexType(), b.getIndexType(), b.getIndexType()},
+      32 * kGemvWarpsPerBlock);
+  Value w = func.getArgument(0), scales = func.getArgument(1),
+        x = func.getArgument(2), y = func.getArgument(3),
+        m = func.getArgument(4), n = func.getArgument(5),
+        kdim = func.getArgument(6);
+  Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
+  Value bid = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x);
+  // Rows tile * batch + r of x (block y is the row tile); rows past m read
+  // row m - 1 and store nothing.
+  Value tile = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::y);
+  Value lastRow = arith::SubIOp::create(b, m, k.cidx(1));
+  SmallVector<Value> xRows, rowValid;
+  for (int64_t r = 0; r < o.batch; ++r) {
+    Value xr = k.add(k.mul(tile, k.cidx(o.batch)), k.cidx(r));
+    rowValid.push_back(
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, xr, m));
+    xRows.push_back(xr);
+  }
+  Value c32 = k.cidx(32);
+  Value lane = arith::RemUIOp::create(b, tid, c32);
+  Value row = k.add(k.mul(bid, k.cidx(kGemvWarpsPerBlock)),
+                    arith::DivUIOp::create(b, tid, c32));
+  Value inRange = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, n);
+  auto ifRow = scf::IfOp::create(b, inRange, /*withElse=*/false);
+  b.setInsertionPointToStart(ifRow.thenBlock());
+
+  Value blocks = arith::DivUIOp::create(b, kdim, c32);
+  Value rowWords = k.mul(blocks, k.cidx(bits));
+  Value wordBase = k.mul(row, rowWords);
+  Value scaleBase = k.mul(row, blocks);
+  SmallVector<Value> init(o.batch, k.cf32(0.0));
+  auto loop = scf::ForOp::create(b, lane, blocks, c32, init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value j = loop.getInductionVar();
+    // The block's packed codes: 16-byte loads (8-byte for FP6's 24 bytes).
+    Value at = k.add(wordBase, k.mul(j, k.cidx(bits)));
+    SmallVector<Value> words;
+    const int64_t width = bits == 6 ? 2 : 4;
+    for (int64_t i = 0; i < bits; i += width) {
+      auto type = VectorType::get({width}, b.getI32Type());
+      Value vec =
+          vector::LoadOp::create(b, type, w, ValueRange{k.add(at, k.cidx(i))},
+                                 false, llvm::MaybeAlign(4 * width));
+      for (int64_t e = 0; e < width; ++e)
+        words.push_back(vector::ExtractOp::create(b, vec, e));
+    }
+    int factorLog2 = 0;
+    SmallVector<Value> values = decodeBlock(k, o, words, factorLog2);
+    Value scale = buildScaleValue(
+        b, b.getLoc(),
+        memref::LoadOp::create(b, scales, ValueRange{k.add(scaleBase, j)}));
+    Value unfactor = k.cf32(std::ldexp(1.0, -factorLog2));
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < o.batch; ++r) {
+      Value xRow = arith::MinUIOp::create(b, xRows[r], lastRow);
+      Value xBase = k.add(k.mul(xRow, kdim), k.mul(j, c32));
+      Value partial = k.cf32(0.0);
+      for (int q = 0; q < 8; ++q) {
+        Value xv =
+            vector::LoadOp::create(b, VectorType::get({4}, k.f32()), x,
+                                   ValueRange{k.add(xBase, k.cidx(4 * q))},
+                                   false, llvm::MaybeAlign(16));
+        for (int e = 0; e < 4; ++e)
+          partial = k.fma(values[4 * q + e],
+                          vector::ExtractOp::create(b, xv, e), partial);
+      }
+      next.push_back(
+          k.fma(k.mulf(partial, unfactor), scale, loop.getRegionIterArgs()[r]));
+    }
+    scf::YieldOp::create(b, next);
+  }
+  Value isLeader =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.cidx(0));
+  for (int64_t r = 0; r < o.batch; ++r) {
+    Value sum = k.warpSum(loop.getResult(r));
+    auto ifLeader = scf::IfOp::create(
+        b, arith::AndIOp::create(b, isLeader, rowValid[r]), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifLeader.thenBlock());
+    memref::StoreOp::create(b, sum, y,
+                            ValueRange{k.add(k.mul(xRows[r], n), row)});
+  }
+  b.setInsertionPointAfter(ifRow);
+  ::mlir::gpu::ReturnOp::create(b);
+  return func;
+}
