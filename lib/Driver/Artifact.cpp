@@ -175,6 +175,8 @@ llvm::Expected<Artifact> mxc::driver::readArtifact(mlir::MLIRContext &context,
   for (const char *key : kIntegers)
     if (*integerField(a.config, key) <= 0)
       return invalid("mxc.model lacks '" + llvm::Twine(key) + "'");
+  if (llvm::Error e = frontend::validateConfig(a.config, path))
+    return std::move(e);
   if (auto recipe = (*module)->getAttrOfType<mlir::StringAttr>("mxc.recipe"))
     a.recipe = recipe.str();
   if (auto tok = (*module)->getAttrOfType<mlir::DenseResourceElementsAttr>(

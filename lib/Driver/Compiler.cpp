@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <new>
 #include <random>
 
 using namespace mxc::driver;
@@ -200,8 +201,12 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
       size *= d;
     // Left uninitialized: @decode reads only positions it has written, so
     // the pages of unused positions are never touched.
-    model->kCache.reset(new float[size]);
-    model->vCache.reset(new float[size]);
+    model->kCache.reset(new (std::nothrow) float[size]);
+    model->vCache.reset(new (std::nothrow) float[size]);
+    if (!model->kCache || !model->vCache)
+      return error("cannot allocate the KV cache (2 x " +
+                   llvm::Twine(size * sizeof(float) >> 20) +
+                   " MiB for seq_len " + llvm::Twine(config.seqLen) + ")");
   }
   return std::move(model);
 }
@@ -356,6 +361,10 @@ mxc::driver::windowsOf(const Tokenizer &tokenizer, llvm::StringRef text,
                        int64_t seqLen, int64_t limit) {
   std::vector<int32_t> all = tokenizer.encode(text, /*bos=*/false);
   std::vector<std::vector<int32_t>> windows;
+  // A window holds BOS and at least one token (validateConfig refuses
+  // seq_len < 2 where models enter).
+  if (seqLen < 2)
+    return windows;
   const size_t window = seqLen - 1;
   for (size_t begin = 0; begin < all.size(); begin += window) {
     if (limit > 0 && static_cast<int64_t>(windows.size()) == limit)

@@ -21,7 +21,76 @@ llvm::Error error(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-llvm::Error checkConfig(const LlamaConfig &c, StringRef path) {
+/// The deepest nesting of arrays and objects in the JSON text `text`
+/// (strings skipped), without parsing it.
+int jsonDepth(StringRef text) {
+  int depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
+    if (inString) {
+      if (ch == '\\')
+        ++i;
+      else if (ch == '"')
+        inString = false;
+    } else if (ch == '"') {
+      inString = true;
+    } else if (ch == '[' || ch == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// llvm::json::parse, refusing nesting deeper than kMaxJSONDepth first.
+llvm::Expected<llvm::json::Value> parseJSON(StringRef text, StringRef path) {
+  if (jsonDepth(text) > kMaxJSONDepth)
+    return error(path + ": JSON nested deeper than " +
+                 llvm::Twine(kMaxJSONDepth) + " levels");
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  if (!json)
+    return error(path + ": invalid JSON: " + llvm::toString(json.takeError()));
+  return json;
+}
+
+/// The first non-finite weight of `model`, named, or success.
+llvm::Error checkFinite(const LlamaModel &model, StringRef path) {
+  auto check = [&](ArrayRef<float> values,
+                   const llvm::Twine &name) -> llvm::Error {
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        return error(path + ": tensor " + name + " holds " +
+                     (std::isnan(values[i]) ? "NaN" : "an infinity") +
+                     " at element " + llvm::Twine(i) +
+                     "; mxc needs finite weights");
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = check(model.tokenEmbedding, "token_embedding"))
+    return e;
+  for (auto [l, layer] : llvm::enumerate(model.layers)) {
+    std::string prefix = "layers." + std::to_string(l) + ".";
+    for (auto [name, values] :
+         {std::pair{"attention_norm", layer.attentionNorm},
+          std::pair{"wq", layer.wq}, std::pair{"wk", layer.wk},
+          std::pair{"wv", layer.wv}, std::pair{"wo", layer.wo},
+          std::pair{"ffn_norm", layer.ffnNorm}, std::pair{"w1", layer.w1},
+          std::pair{"w2", layer.w2}, std::pair{"w3", layer.w3}})
+      if (llvm::Error e = check(values, prefix + name))
+        return e;
+  }
+  if (llvm::Error e = check(model.finalNorm, "final_norm"))
+    return e;
+  if (model.classifier.data() != model.tokenEmbedding.data())
+    return check(model.classifier, "classifier");
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error mxc::frontend::validateConfig(const LlamaConfig &c,
+                                          StringRef path) {
   auto bad = [&](const llvm::Twine &what) { return error(path + ": " + what); };
   if (c.dim <= 0 || c.hiddenDim <= 0 || c.layers <= 0 || c.heads <= 0 ||
       c.kvHeads <= 0 || c.vocab <= 0 || c.seqLen <= 0)
@@ -37,8 +106,23 @@ llvm::Error checkConfig(const LlamaConfig &c, StringRef path) {
   if (c.dim > (1 << 20) || c.hiddenDim > (1 << 22) || c.vocab > (1 << 24) ||
       c.layers > 4096)
     return bad("model dimensions are implausibly large");
+  if (c.seqLen < 2)
+    return bad("seq_len " + llvm::Twine(c.seqLen) +
+               " is too short: a window holds BOS and at least one token");
+  if (c.seqLen > (1 << 20))
+    return bad("seq_len " + llvm::Twine(c.seqLen) +
+               " is implausibly large (mxc allocates a KV cache of seq_len "
+               "positions; at most 2^20)");
+  if (!(c.normEps > 0) || !std::isfinite(c.normEps))
+    return bad("the RMSNorm epsilon must be finite and positive, not " +
+               std::to_string(c.normEps));
+  if (!(c.ropeTheta > 0) || !std::isfinite(c.ropeTheta))
+    return bad("the RoPE base (rope_theta) must be finite and positive, not " +
+               std::to_string(c.ropeTheta));
   return llvm::Error::success();
 }
+
+namespace {
 
 /// Hands out consecutive float arrays of a mapped region, with bounds checks.
 class Cursor {
@@ -56,6 +140,7 @@ public:
     ArrayRef<float> ignored;
     return take(n, ignored);
   }
+  size_t remaining() const { return left; }
 
 private:
   const float *at;
@@ -98,7 +183,7 @@ llvm::Expected<LlamaModel> mxc::frontend::loadLlama2c(StringRef path) {
   bool sharedClassifier = header[5] > 0;
   c.vocab = std::abs(static_cast<int64_t>(header[5]));
   c.seqLen = header[6];
-  if (llvm::Error e = checkConfig(c, path))
+  if (llvm::Error e = validateConfig(c, path))
     return std::move(e);
 
   if ((bytes.size() - 28) % 4 != 0)
@@ -131,11 +216,21 @@ llvm::Expected<LlamaModel> mxc::frontend::loadLlama2c(StringRef path) {
   if (!ok)
     return error(path + ": truncated checkpoint: the header promises more "
                         "weights than the file holds");
+  if (size_t extra = cursor.remaining())
+    return error(path + ": the file holds " + llvm::Twine(extra) +
+                 " more floats than the model its header describes (dim " +
+                 llvm::Twine(c.dim) + ", hidden " + llvm::Twine(c.hiddenDim) +
+                 ", layers " + llvm::Twine(c.layers) + ", heads " +
+                 llvm::Twine(c.heads) + ", kv heads " + llvm::Twine(c.kvHeads) +
+                 ", vocab " + llvm::Twine(c.vocab) + ", seq_len " +
+                 llvm::Twine(c.seqLen) + "): a wrong header?");
   if (sharedClassifier)
     model.classifier = model.tokenEmbedding;
   for (size_t l = 0; l < layers; ++l)
     model.layers.push_back(
         {att[l], wq[l], wk[l], wv[l], wo[l], ffn[l], w1[l], w2[l], w3[l]});
+  if (llvm::Error e = checkFinite(model, path))
+    return std::move(e);
   return std::move(model);
 }
 
@@ -148,10 +243,9 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
     return error("cannot open '" + configPath +
                  "': " + configBuffer.getError().message());
   llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*configBuffer)->getBuffer());
+      parseJSON((*configBuffer)->getBuffer(), configPath);
   if (!json)
-    return error(configPath +
-                 ": invalid JSON: " + llvm::toString(json.takeError()));
+    return json.takeError();
   const llvm::json::Object *config = json->getAsObject();
   if (!config)
     return error(configPath + ": expected a JSON object");
@@ -178,7 +272,21 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
   c.seqLen = integer("max_position_embeddings", 0);
   c.normEps = config->getNumber("rms_norm_eps").value_or(1e-5);
   c.ropeTheta = config->getNumber("rope_theta").value_or(10000.0);
-  if (llvm::Error e = checkConfig(c, configPath))
+  if (std::optional<StringRef> act = config->getString("hidden_act");
+      act && *act != "silu")
+    return error(configPath + ": hidden_act '" + *act +
+                 "' is not supported (mxc's Llama MLP is SiLU-gated)");
+  if (const llvm::json::Value *scaling = config->get("rope_scaling");
+      scaling && scaling->kind() != llvm::json::Value::Null) {
+    std::string type = "?";
+    if (const llvm::json::Object *o = scaling->getAsObject())
+      for (StringRef key : {"rope_type", "type"})
+        if (std::optional<StringRef> t = o->getString(key))
+          type = t->str();
+    return error(configPath + ": rope_scaling of type '" + type +
+                 "' is not implemented (mxc applies plain RoPE)");
+  }
+  if (llvm::Error e = validateConfig(c, configPath))
     return std::move(e);
   if (std::optional<int64_t> headDim = config->getInteger("head_dim");
       headDim && *headDim != c.headDim())
@@ -196,10 +304,9 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
                            headerSize > bytes.size() - 8))
     return error(weightsPath + ": truncated safetensors header");
   llvm::Expected<llvm::json::Value> headerJson =
-      llvm::json::parse(bytes.substr(8, headerSize));
+      parseJSON(bytes.substr(8, headerSize), (weightsPath + " (header)").str());
   if (!headerJson)
-    return error(weightsPath + ": invalid safetensors header: " +
-                 llvm::toString(headerJson.takeError()));
+    return headerJson.takeError();
   const llvm::json::Object *tensors = headerJson->getAsObject();
   if (!tensors)
     return error(weightsPath + ": the safetensors header is no JSON object");
@@ -237,10 +344,24 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
     int64_t count = 1;
     for (int64_t d : shape)
       count *= d;
-    if (begin < 0 || end < begin || static_cast<uint64_t>(end) > dataSize ||
-        end - begin != count * 4 || (8 + headerSize + begin) % 4 != 0)
-      return error(weightsPath + ": tensor '" + name +
-                   "' lies outside the file or is misaligned (truncated?)");
+    if (begin < 0 || end < begin || static_cast<uint64_t>(end) > dataSize)
+      return error(weightsPath + ": tensor '" + name + "' (bytes " +
+                   llvm::Twine(begin) + " to " + llvm::Twine(end) +
+                   ") lies outside the file's " + llvm::Twine(dataSize) +
+                   " data bytes (truncated?)");
+    if (end - begin != count * 4)
+      return error(weightsPath + ": tensor '" + name + "' has " +
+                   llvm::Twine(end - begin) + " bytes, its shape needs " +
+                   llvm::Twine(count * 4));
+    // The format does not align tensors: a header whose length is not a
+    // multiple of 4 leaves them unaligned, and they are copied.
+    if ((8 + headerSize + begin) % alignof(float) != 0) {
+      auto copy = std::make_unique<std::vector<float>>(count);
+      std::memcpy(copy->data(), data + begin, count * 4);
+      ArrayRef<float> result(*copy);
+      model.owned.push_back(std::move(copy));
+      return result;
+    }
     return ArrayRef<float>(reinterpret_cast<const float *>(data + begin),
                            count);
   };
@@ -304,6 +425,8 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
       return head.takeError();
     model.classifier = *head;
   }
+  if (llvm::Error e = checkFinite(model, weightsPath))
+    return std::move(e);
   return std::move(model);
 }
 
@@ -316,7 +439,7 @@ llvm::Expected<LlamaModel> mxc::frontend::loadCheckpoint(StringRef path) {
 llvm::Error mxc::frontend::writeRandomLlama2c(StringRef path,
                                               const LlamaConfig &c,
                                               unsigned seed) {
-  if (llvm::Error e = checkConfig(c, path))
+  if (llvm::Error e = validateConfig(c, path))
     return e;
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);

@@ -4,6 +4,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/OpImplementation.h"
 
 #include <cmath>
@@ -118,6 +119,14 @@ static LogicalResult verifyStatistic(Operation *op, StringRef name,
       !compatibleShapes(type.getShape(), expected))
     return op->emitOpError() << "'" << name << "' must be f32 of shape "
                              << formatShape(expected) << ", got " << type;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+        blob && static_cast<int64_t>(blob->getData().size()) !=
+                    type.getNumElements() * 4)
+      return op->emitOpError()
+             << "'" << name << "' resource holds " << blob->getData().size()
+             << " bytes, its type " << type << " needs "
+             << type.getNumElements() * 4;
   return success();
 }
 

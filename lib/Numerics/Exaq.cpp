@@ -272,15 +272,23 @@ static double pooledRowError(int bits, double clip, const float *d,
 
 /// Minimises `error(bits, clip, d, expD, n)` over clips down to 1.25 times
 /// the lowest sample.
+/// NaN samples (a model that computed NaN) carry no information about the
+/// distribution and are left out.
 template <typename ErrorFn>
-static ClipChoice minimiseOnSamples(int bits, const float *d, size_t n,
+static ClipChoice minimiseOnSamples(int bits, const float *samples, size_t n,
                                     ErrorFn error) {
-  double lowest = 0;
+  std::vector<float> d;
+  d.reserve(n);
   for (size_t i = 0; i < n; ++i)
-    lowest = std::min(lowest, static_cast<double>(d[i]));
-  std::vector<double> expD = expOfSamples(d, n);
-  return minimise([&](double c) { return error(bits, c, d, expD.data(), n); },
-                  searchLimit(1.25 * lowest), -1e-3);
+    if (!std::isnan(samples[i]))
+      d.push_back(samples[i]);
+  double lowest = 0;
+  for (float v : d)
+    lowest = std::min(lowest, static_cast<double>(v));
+  std::vector<double> expD = expOfSamples(d.data(), d.size());
+  return minimise(
+      [&](double c) { return error(bits, c, d.data(), expD.data(), d.size()); },
+      searchLimit(1.25 * lowest), -1e-3);
 }
 
 ClipChoice mxc::numerics::optimalClipSamples(int bits, const float *d,

@@ -175,6 +175,10 @@ bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
           for (int64_t p = c1; p < j; ++p)
             e -= error[r * k + p] * U(p, j);
           error[r * k + j] = e / U(j, j);
+          // A NaN or infinite weight makes its block NaN (scale 0xFF), as
+          // in RTN; its error must not reach the columns after it.
+          if (!std::isfinite(error[r * k + j]))
+            error[r * k + j] = 0;
         }
         // Propagate to the rest of the lazy batch now.
         for (int64_t j = c2; j < b2; ++j) {

@@ -18,8 +18,10 @@ mlir::mxc::readFloatElements(ElementsAttr attr) {
     return std::nullopt;
   if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
     std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
-    if (!data)
-      return std::nullopt; // A resource without its blob.
+    // A resource without its blob, or whose blob does not fill its type.
+    if (!data || static_cast<int64_t>(data->size()) !=
+                     cast<ShapedType>(attr.getType()).getNumElements())
+      return std::nullopt;
     return std::vector<float>(data->begin(), data->end());
   }
   if (auto dense = dyn_cast<DenseFPElementsAttr>(attr)) {
@@ -139,13 +141,12 @@ void mlir::mxc::reportLocalError(MatmulOp op, StringRef method,
   op.emitRemark() << text;
 }
 
-int64_t mlir::mxc::quantizeMatmulWeights(Operation *root,
-                                         ::mxc::numerics::ElemFormat format,
-                                         int64_t block,
-                                         ArrayRef<std::string> only,
-                                         ArrayRef<std::string> exclude,
-                                         WeightQuantizer quantize) {
+FailureOr<int64_t> mlir::mxc::quantizeMatmulWeights(
+    Operation *root, ::mxc::numerics::ElemFormat format, int64_t block,
+    ArrayRef<std::string> only, ArrayRef<std::string> exclude,
+    WeightQuantizer quantize) {
   int64_t count = 0;
+  bool failedAny = false;
   root->walk([&](MatmulOp op) {
     auto named = [&](ArrayRef<std::string> prefixes) {
       return llvm::any_of(prefixes, [&](const std::string &prefix) {
@@ -159,6 +160,17 @@ int64_t mlir::mxc::quantizeMatmulWeights(Operation *root,
       return; // Already MX.
     std::optional<std::vector<float>> w = readFloatConstant(op.getWeight());
     if (!w) {
+      if (auto constant = op.getWeight().getDefiningOp<arith::ConstantOp>())
+        if (auto resource =
+                dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+          // A weight whose data is missing or short: never read past it.
+          constant.emitError()
+              << "the weight's resource '" << resource.getRawHandle().getKey()
+              << "' is missing or does not hold the "
+              << weightType.getNumElements() << " f32 values of " << weightType;
+          failedAny = true;
+          return;
+        }
       op.emitRemark() << "weight left in float: it is not a constant";
       return;
     }
@@ -174,5 +186,7 @@ int64_t mlir::mxc::quantizeMatmulWeights(Operation *root,
         createMXConstant(b, op.getLoc(), mxType, q->tensor, "mxc_weight"));
     ++count;
   });
+  if (failedAny)
+    return failure();
   return count;
 }

@@ -43,7 +43,7 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
     // Lazy batches of about 128 columns, whole blocks.
     options.lazyBatch = std::max<int64_t>(block, 128 / block * block);
     bool failedAny = false;
-    numQuantized += quantizeMatmulWeights(
+    FailureOr<int64_t> quantized = quantizeMatmulWeights(
         getOperation(), f, block, only, exclude,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
@@ -70,8 +70,9 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
           }
           return q;
         });
-    if (failedAny)
-      signalPassFailure();
+    if (failedAny || failed(quantized))
+      return signalPassFailure();
+    numQuantized += *quantized;
   }
 };
 

@@ -28,7 +28,7 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
           << "[1, " << num::kMaxBlockSize << "]";
       return signalPassFailure();
     }
-    numQuantized += quantizeMatmulWeights(
+    FailureOr<int64_t> quantized = quantizeMatmulWeights(
         getOperation(), f, block, only, exclude,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
@@ -37,6 +37,9 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
             reportLocalError(op, "rtn", info.name, w, q, nullptr, n, k);
           return q;
         });
+    if (failed(quantized))
+      return signalPassFailure();
+    numQuantized += *quantized;
   }
 };
 

@@ -103,6 +103,112 @@ TEST(Checkpoint, MalformedLlama2c) {
             std::string::npos);
 }
 
+/// The bytes of a fresh random llama2.c checkpoint of `config`.
+std::string checkpointBytes(const LlamaConfig &config, const char *name) {
+  std::string path = tempPath(name);
+  EXPECT_FALSE(static_cast<bool>(writeRandomLlama2c(path, config, 3)));
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  EXPECT_TRUE(static_cast<bool>(buffer));
+  return buffer ? (*buffer)->getBuffer().str() : "";
+}
+
+std::string writeBytes(const char *name, const std::string &bytes) {
+  std::string path = tempPath(name);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+TEST(Checkpoint, Llama2cHeaderMustDescribeTheWholeFile) {
+  // A 3-layer file whose header says 2 layers: the weights would be read
+  // shifted (a wrong model that runs); refused instead.
+  LlamaConfig three = small();
+  three.layers = 3;
+  std::string bytes = checkpointBytes(three, "three.bin");
+  int32_t layers = 2;
+  std::memcpy(bytes.data() + 8, &layers, 4);
+  EXPECT_NE(errorOf(loadLlama2c(writeBytes("two.bin", bytes)))
+                .find("more floats than the model its header describes"),
+            std::string::npos);
+}
+
+TEST(Checkpoint, SeqLenBounds) {
+  std::string bytes = checkpointBytes(small(), "seq.bin");
+  for (int32_t seqLen : {1, 0x7fffffff}) {
+    std::string patched = bytes;
+    std::memcpy(patched.data() + 24, &seqLen, 4);
+    std::string message =
+        errorOf(loadLlama2c(writeBytes("seq-patched.bin", patched)));
+    EXPECT_NE(message.find(seqLen == 1 ? "seq_len 1 is too short"
+                                       : "is implausibly large"),
+              std::string::npos)
+        << message;
+  }
+}
+
+TEST(Checkpoint, NonFiniteWeightsAreNamed) {
+  LlamaConfig c = small();
+  std::string bytes = checkpointBytes(c, "finite.bin");
+  // The first element of layer 1's wq: after the header, the embedding,
+  // the attention norms of both layers and layer 0's wq.
+  size_t at = 28 + 4 * (c.vocab * c.dim + c.layers * c.dim + c.dim * c.dim);
+  float nan = NAN;
+  std::memcpy(bytes.data() + at, &nan, 4);
+  EXPECT_NE(errorOf(loadLlama2c(writeBytes("nan.bin", bytes)))
+                .find("tensor layers.1.wq holds NaN at element 0"),
+            std::string::npos);
+  float inf = INFINITY;
+  std::memcpy(bytes.data() + at, &inf, 4);
+  EXPECT_NE(errorOf(loadLlama2c(writeBytes("inf.bin", bytes)))
+                .find("tensor layers.1.wq holds an infinity"),
+            std::string::npos);
+}
+
+TEST(Checkpoint, HuggingFaceConfigChecks) {
+  std::string dir = tempPath("hf-config");
+  llvm::sys::fs::create_directories(dir);
+  auto write = [&](const char *name, const std::string &text) {
+    std::ofstream(dir + "/" + name, std::ios::binary) << text;
+  };
+  // Nesting that would overflow a recursive parser is refused unparsed.
+  write("config.json", std::string(100000, '[') + std::string(100000, ']'));
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("JSON nested deeper than 64"),
+            std::string::npos);
+  const std::string base =
+      R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 16,
+          "intermediate_size": 40, "num_hidden_layers": 1,
+          "num_attention_heads": 4, "num_key_value_heads": 2,
+          "vocab_size": 30, "max_position_embeddings": 8)";
+  write("config.json", base + R"(, "hidden_act": "gelu"})");
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("hidden_act 'gelu'"),
+            std::string::npos);
+  write("config.json", base + R"(, "rope_scaling": {"rope_type": "llama3"}})");
+  EXPECT_NE(errorOf(loadHuggingFace(dir))
+                .find("rope_scaling of type 'llama3' is not implemented"),
+            std::string::npos);
+  write("config.json", base + R"(, "rms_norm_eps": -1})");
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("RMSNorm epsilon"),
+            std::string::npos);
+  write("config.json", base + R"(, "max_position_embeddings": 1})");
+  EXPECT_NE(errorOf(loadHuggingFace(dir)).find("seq_len 1 is too short"),
+            std::string::npos);
+
+  // A spec-valid header whose length is no multiple of 4 leaves the tensors
+  // unaligned: they are read (copied), not refused. Here the embedding
+  // loads and the first layer's norm is the first thing missing.
+  write("config.json", base + "}");
+  std::string header = R"({"model.embed_tokens.weight": {"dtype": "F32",)"
+                       R"( "shape": [30, 16], "data_offsets": [0, 1920]}})";
+  while ((8 + header.size()) % 4 != 1)
+    header += ' ';
+  std::string file(8, '\0');
+  uint64_t size = header.size();
+  std::memcpy(file.data(), &size, 8);
+  write("model.safetensors", file + header + std::string(1920, '\0'));
+  EXPECT_NE(errorOf(loadHuggingFace(dir))
+                .find("missing tensor 'model.layers.0.input_layernorm.weight'"),
+            std::string::npos);
+}
+
 TEST(Checkpoint, MalformedHuggingFace) {
   std::string dir = tempPath("hf");
   llvm::sys::fs::create_directories(dir);

@@ -218,6 +218,24 @@ TEST(ExaqClip, BeatsNaiveClips) {
 // (levels {clip, 0}). At clip -1.5 both are exact: error 0, the unique
 // optimum. At clip -3, -1.5 rounds up to level 0 (t = 0.5): p^ = [1/2, 1/2]
 // against p = [1, e^-1.5] / (1 + e^-1.5).
+// NaN samples (from a model that computed NaN) are left out: the choice
+// equals the one without them, for both sample objectives.
+TEST(ExaqClip, NaNSamplesAreIgnored) {
+  std::vector<float> clean = {-1.0f, -0.5f, 0.0f, -3.0f, -2.2f};
+  std::vector<float> withNaN = {NAN, -1.0f, -0.5f, NAN, 0.0f, -3.0f, -2.2f};
+  for (int bits : {2, 3}) {
+    ClipChoice a = optimalClipSamples(bits, clean.data(), clean.size());
+    ClipChoice b = optimalClipSamples(bits, withNaN.data(), withNaN.size());
+    EXPECT_EQ(a.clip, b.clip);
+    EXPECT_EQ(a.error, b.error);
+    ClipChoice c = optimalClipPooledRow(bits, clean.data(), clean.size());
+    ClipChoice d = optimalClipPooledRow(bits, withNaN.data(), withNaN.size());
+    EXPECT_EQ(c.clip, d.clip);
+  }
+  float onlyNaN[] = {NAN, NAN};
+  EXPECT_TRUE(std::isfinite(optimalClipSamples(2, onlyNaN, 2).clip));
+}
+
 TEST(ExaqClip, PooledRowWorkedExample) {
   const float d[] = {0.0f, -1.5f};
   EXPECT_NEAR(exaqPooledRowError(1, -1.5, d, 2), 0.0, 1e-15);

@@ -131,6 +131,30 @@ TEST(GPTQ, IdentityHessianEqualsRTN) {
   }
 }
 
+// A non-finite weight makes its own block NaN (scale 0xFF) and nothing
+// else: with H = I, GPTQ still equals RTN byte for byte, NaN block included.
+TEST(GPTQ, NonFiniteWeightStaysInItsBlock) {
+  const int64_t n = 3, k = 96;
+  std::vector<float> w = randomMatrix(n, k, 17);
+  w[0 * k + 40] = NAN;
+  w[2 * k + 70] = INFINITY;
+  std::vector<double> identity(k * k, 0.0);
+  for (int64_t j = 0; j < k; ++j)
+    identity[j * k + j] = 1.0;
+  GPTQOptions options;
+  options.format = ElemFormat::E2M1;
+  QuantizedWeight gptq;
+  std::string reason;
+  ASSERT_TRUE(gptqQuantize(w.data(), n, k, identity, options, gptq, reason))
+      << reason;
+  QuantizedWeight rtn = rtnQuantize(w.data(), n, k, ElemFormat::E2M1, 32);
+  EXPECT_EQ(gptq.tensor.scales, rtn.tensor.scales);
+  EXPECT_EQ(gptq.tensor.scales[0 * 3 + 1], 0xFF);
+  EXPECT_NE(gptq.tensor.scales[0 * 3 + 2], 0xFF);
+  EXPECT_EQ(gptq.tensor.scales[2 * 3 + 2], 0xFF);
+  EXPECT_EQ(gptq.tensor.data, rtn.tensor.data);
+}
+
 // On correlated inputs GPTQ's output error is lower than RTN's for every
 // format; the result's packed storage decodes to its dequantized weight.
 TEST(GPTQ, BeatsRTNOnCorrelatedInputs) {

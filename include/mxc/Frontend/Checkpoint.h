@@ -59,7 +59,18 @@ struct LlamaModel {
   int64_t numParameters() const;
 };
 
-/// Loads a llama2.c checkpoint (legacy version 0 layout).
+/// Checks `config` (from the file `path`, named in the error): positive
+/// dimensions within plausible bounds, heads that divide the model width
+/// into even head sizes and into KV groups, 2 <= seq_len <= 2^20, finite
+/// positive norm epsilon and RoPE base.
+llvm::Error validateConfig(const LlamaConfig &config, llvm::StringRef path);
+
+/// The longest JSON nesting the loaders accept (config.json, safetensors
+/// headers): deeper files are refused before parsing, which recurses.
+constexpr int kMaxJSONDepth = 64;
+
+/// Loads a llama2.c checkpoint (legacy version 0 layout). The file must be
+/// exactly as long as its header's model; every weight must be finite.
 llvm::Expected<LlamaModel> loadLlama2c(llvm::StringRef path);
 
 /// Loads a HuggingFace LlamaForCausalLM directory (config.json and

@@ -78,7 +78,8 @@ struct ClipChoice {
 /// The clip minimising exaqGaussianError (grid scan, then golden section).
 ClipChoice optimalClipGaussian(int bits, double mean, double std);
 
-/// The clip minimising exaqSampleError on the samples.
+/// The clip minimising exaqSampleError on the samples (NaN samples are
+/// left out, here and in optimalClipPooledRow).
 ClipChoice optimalClipSamples(int bits, const float *d, size_t n);
 
 /// A row-aware objective on samples of d: the samples pooled into one row,

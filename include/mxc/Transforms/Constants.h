@@ -61,12 +61,12 @@ using WeightQuantizer =
 /// starts with none of `exclude`), quantizes it with
 /// `quantize` to `format` in blocks of `block` and replaces the weight with the
 /// MX constant. Matmuls it has to leave alone (a weight that is no constant)
-/// get a remark. Returns how many it quantized.
-int64_t quantizeMatmulWeights(Operation *root,
-                              ::mxc::numerics::ElemFormat format, int64_t block,
-                              ArrayRef<std::string> only,
-                              ArrayRef<std::string> exclude,
-                              WeightQuantizer quantize);
+/// get a remark; a weight constant whose resource is missing or too short is
+/// an error. Returns how many it quantized, or failure after such an error.
+FailureOr<int64_t>
+quantizeMatmulWeights(Operation *root, ::mxc::numerics::ElemFormat format,
+                      int64_t block, ArrayRef<std::string> only,
+                      ArrayRef<std::string> exclude, WeightQuantizer quantize);
 
 /// The name of a matmul: its NameLoc's name, or "".
 StringRef getMatmulName(MatmulOp op);

@@ -69,6 +69,18 @@ struct MXCGPUMapLoopsPass
       return signalPassFailure();
     }
 
+    // It runs on buffers: a linalg op still on tensors has no loops to map.
+    WalkResult onTensors = func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureBufferSemantics())
+        return WalkResult::advance();
+      op->emitError() << "mxc-gpu-map-loops runs on buffers (after one-shot "
+                         "bufferization, as in mxc-linalg-to-gpu); this "
+                         "linalg op is on tensors";
+      return WalkResult::interrupt();
+    });
+    if (onTensors.wasInterrupted())
+      return signalPassFailure();
+
     // 1. A task's own buffers live in its thread: static ones become allocas
     //    (registers or local memory); a dynamic one has no GPU form.
     SmallVector<memref::AllocOp> taskBuffers;

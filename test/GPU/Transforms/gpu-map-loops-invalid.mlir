@@ -1,6 +1,6 @@
 // mxc-gpu-map-loops refuses what it cannot map.
 
-// RUN: mxc-opt %s --verify-diagnostics --mxc-gpu-map-loops
+// RUN: mxc-opt %s --split-input-file --verify-diagnostics --mxc-gpu-map-loops
 
 func.func @dynamic_task_buffer(%n: index) {
   %c4 = arith.constant 4 : index
@@ -10,4 +10,15 @@ func.func @dynamic_task_buffer(%n: index) {
     memref.dealloc %row : memref<?xf32>
   }
   return
+}
+
+// -----
+
+// It runs on buffers; a linalg op on tensors is refused, not crashed on.
+func.func @tensor_fill() -> tensor<4xf32> {
+  %c = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  // expected-error @below {{mxc-gpu-map-loops runs on buffers (after one-shot bufferization, as in mxc-linalg-to-gpu); this linalg op is on tensors}}
+  %r = linalg.fill ins(%c : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
 }
