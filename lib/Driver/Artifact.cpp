@@ -1,6 +1,7 @@
 //===- Artifact.cpp - A compiled model in one file ------------------------===//
 
 #include "mxc/Driver/Artifact.h"
+#include "mxc/Support/Output.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -71,14 +72,13 @@ void mxc::driver::attachModelInfo(mlir::ModuleOp module,
 
 llvm::Error mxc::driver::writeBytecode(mlir::ModuleOp module,
                                        llvm::StringRef path) {
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return error("cannot write '" + path + "': " + ec.message());
-  if (mlir::failed(mlir::writeBytecodeToFile(module, out.os())))
-    return error("cannot write the bytecode of the model to '" + path + "'");
-  out.keep();
-  return llvm::Error::success();
+  return mxc::writeFileAtomically(
+      path, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+        if (mlir::failed(mlir::writeBytecodeToFile(module, os)))
+          return error("cannot write the bytecode of the model to '" + path +
+                       "'");
+        return llvm::Error::success();
+      });
 }
 
 llvm::Error mxc::driver::writeObject(mlir::ModuleOp module,
@@ -118,17 +118,15 @@ llvm::Error mxc::driver::writeObject(mlir::ModuleOp module,
       triple, "generic", "", targetOptions, llvm::Reloc::PIC_));
   ir->setTargetTriple(triple);
   ir->setDataLayout(machine->createDataLayout());
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return error("cannot write '" + path + "': " + ec.message());
-  llvm::legacy::PassManager passes;
-  if (machine->addPassesToEmitFile(passes, out.os(), nullptr,
-                                   llvm::CodeGenFileType::ObjectFile))
-    return error("LLVM cannot emit an object file for " + triple.str());
-  passes.run(*ir);
-  out.keep();
-  return llvm::Error::success();
+  return mxc::writeFileAtomically(
+      path, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+        llvm::legacy::PassManager passes;
+        if (machine->addPassesToEmitFile(passes, os, nullptr,
+                                         llvm::CodeGenFileType::ObjectFile))
+          return error("LLVM cannot emit an object file for " + triple.str());
+        passes.run(*ir);
+        return llvm::Error::success();
+      });
 }
 
 bool mxc::driver::isBytecodeFile(llvm::StringRef path) {

@@ -1,6 +1,7 @@
 //===- Checkpoint.cpp - Llama checkpoints: llama2.c and HuggingFace -------===//
 
 #include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Support/Output.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -441,10 +442,15 @@ llvm::Error mxc::frontend::writeRandomLlama2c(StringRef path,
                                               unsigned seed) {
   if (llvm::Error e = validateConfig(c, path))
     return e;
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return error("cannot write '" + path + "': " + ec.message());
+  return mxc::writeFileAtomically(path,
+                                  [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+                                    writeRandomWeights(os, c, seed);
+                                    return llvm::Error::success();
+                                  });
+}
+
+void mxc::frontend::writeRandomWeights(llvm::raw_ostream &os,
+                                       const LlamaConfig &c, unsigned seed) {
   int32_t header[7] = {
       static_cast<int32_t>(c.dim),     static_cast<int32_t>(c.hiddenDim),
       static_cast<int32_t>(c.layers),  static_cast<int32_t>(c.heads),
@@ -472,5 +478,4 @@ llvm::Error mxc::frontend::writeRandomLlama2c(StringRef path,
   write(l * h * d, 1.0f / std::sqrt(float(d)), 0);   // w3
   write(d, 0.1f, 1.0f);                              // rms_final
   write(c.seqLen * c.headDim(), 0.0f, 0);            // legacy RoPE tables
-  return llvm::Error::success();
 }

@@ -4,6 +4,8 @@ this test writes itself, checked against a float64 numpy forward pass."""
 import math
 import struct
 
+import os
+
 import numpy as np
 import pytest
 
@@ -204,6 +206,15 @@ def test_save_and_load(model_dir, tmp_path):
     tokens = np.array(m.encode("Hello"))
     np.testing.assert_array_equal(loaded(tokens), m(tokens))
     assert loaded.generate("Hello", steps=5) == m.generate("Hello", steps=5)
+    # A failed save raises, names the file, and keeps the model saved before.
+    if os.path.exists("/dev/full"):
+        with pytest.raises(RuntimeError, match="cannot write '/dev/full'"):
+            m.save("/dev/full")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub").chmod(0o500)
+    if not os.access(str(tmp_path / "sub"), os.W_OK):  # not as root
+        with pytest.raises(RuntimeError, match="cannot write"):
+            m.save(str(tmp_path / "sub" / "m.mxc"))
 
 
 def test_errors(model_dir, tmp_path):

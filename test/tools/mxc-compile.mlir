@@ -108,6 +108,16 @@
 // NUMBER: mxc-compile: recipe: 'smooth' needs a finite number, not 'abc'
 // RUN: not mxc-compile %t/example/model.bin --recipe w4-gptq -o %t/x 2>&1 | FileCheck %s --check-prefix=NOCALIB
 // NOCALIB: mxc-compile: the recipe 'weights=mxfp4,method=gptq,{{.*}}' needs calibration statistics (GPTQ, SmoothQuant or a softmax clip chosen from statistics): give a calibration text (--calibrate FILE; calibration= in Python)
+// Outputs never overwrite an input or each other, and a failed write names
+// its file (a full device is an error, not an abort).
+// RUN: not mxc-compile %t/example/model.bin --report --report-json %t/same.mxc -o %t/same.mxc 2>&1 | FileCheck %s --check-prefix=SAME
+// SAME: mxc-compile: -o and --report-json name the same file '{{.*}}same.mxc'
+// RUN: not mxc-compile %t/example/model.bin -o %t/example/model.bin 2>&1 | FileCheck %s --check-prefix=OVERINPUT
+// OVERINPUT: mxc-compile: -o '{{.*}}model.bin' is also the model; writing it would destroy that input
+// RUN: not mxc-compile %t/example/model.bin -o /dev/full 2>&1 | FileCheck %s --check-prefix=FULL
+// RUN: not mxc-run %t/example/model.bin --prompt Hi --save-logits /dev/full 2>&1 | FileCheck %s --check-prefix=FULL
+// FULL: cannot write '/dev/full': No space left on device
+// FULL-NOT: LLVM ERROR
 // An empty calibration text is one error, the same in mxc-compile and
 // mxc-run (both go through the driver's session).
 // RUN: rm -f %t/empty.txt && touch %t/empty.txt

@@ -22,6 +22,7 @@
 #include "mxc/Frontend/Tokenizer.h"
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/Formats.h"
+#include "mxc/Support/Output.h"
 
 #include "mlir/InitAllPasses.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -33,7 +34,6 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
@@ -187,6 +187,13 @@ int main(int argc, char **argv) {
          "model compiled for CUDA cannot do; evaluate --target=cuda-on-cpu "
          "(the same kernels, as CPU loops)");
   const bool wantReport = report || !reportJSON.empty();
+  // No output may overwrite an input or the other output.
+  orFail(mxc::checkOutputsDistinct(
+      {{"-o", outputPath}, {"--report-json", reportJSON}},
+      {{"the model", modelPath},
+       {"--tokenizer", tokenizerPath},
+       {"--calibrate", calibrationFile},
+       {"--eval", evalFile}}));
   if (!evalFile.empty() && !wantReport)
     fail("--eval measures for the report: add --report or --report-json");
 
@@ -233,6 +240,15 @@ int main(int argc, char **argv) {
         recipe, std::move(quality), compiled.get(), evalFile, evalWindows));
   }
 
+  // The JSON report first: if it cannot be written, the model at -o is
+  // still the one that was there.
+  if (!reportJSON.empty())
+    orFail(mxc::writeFileAtomically(
+        reportJSON, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+          quality.printJSON(os);
+          return llvm::Error::success();
+        }));
+
   // The output.
   if (emit == Emit::Object ||
       (emit == Emit::Artifact && target == Target::CUDA)) {
@@ -245,31 +261,23 @@ int main(int argc, char **argv) {
       fail(llvm::toString(std::move(e)));
     progress("wrote " + outputPath);
   } else {
-    std::error_code ec;
-    llvm::ToolOutputFile out(outputPath, ec, llvm::sys::fs::OF_Text);
-    if (ec)
-      fail("cannot write '" + outputPath + "': " + ec.message());
-    if (emit == Emit::LLVMIR) {
-      llvm::LLVMContext llvmContext;
-      std::unique_ptr<llvm::Module> ir =
-          mlir::translateModuleToLLVMIR(output, llvmContext, modelPath);
-      if (!ir)
-        fail("translation to LLVM IR failed");
-      ir->print(out.os(), nullptr);
-    } else {
-      output.print(out.os());
-    }
-    out.keep();
+    orFail(mxc::writeFileAtomically(
+        outputPath, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+          if (emit != Emit::LLVMIR) {
+            output.print(os);
+            return llvm::Error::success();
+          }
+          llvm::LLVMContext llvmContext;
+          std::unique_ptr<llvm::Module> ir =
+              mlir::translateModuleToLLVMIR(output, llvmContext, modelPath);
+          if (!ir)
+            return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                           "translation to LLVM IR failed");
+          ir->print(os, nullptr);
+          return llvm::Error::success();
+        }));
   }
   if (report)
     quality.printText(outputPath == "-" ? llvm::errs() : llvm::outs());
-  if (!reportJSON.empty()) {
-    std::error_code ec;
-    llvm::ToolOutputFile out(reportJSON, ec, llvm::sys::fs::OF_Text);
-    if (ec)
-      fail("cannot write '" + reportJSON + "': " + ec.message());
-    quality.printJSON(out.os());
-    out.keep();
-  }
   return 0;
 }

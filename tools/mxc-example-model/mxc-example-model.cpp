@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Support/Output.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -54,30 +55,32 @@ int main(int argc, char **argv) {
                  << "\n";
     return 1;
   }
-  std::error_code ec;
-  llvm::raw_fd_ostream os(tokenizer, ec);
-  if (ec) {
-    llvm::errs() << "mxc-example-model: cannot write '" << tokenizer
-                 << "': " << ec.message() << "\n";
+  llvm::Error written = mxc::writeFileAtomically(
+      tokenizer, [](llvm::raw_fd_ostream &os) -> llvm::Error {
+        auto writeInt = [&](int32_t v) {
+          os.write(reinterpret_cast<const char *>(&v), 4);
+        };
+        auto writePiece = [&](const std::string &piece) {
+          float score = 0;
+          os.write(reinterpret_cast<const char *>(&score), 4);
+          writeInt(static_cast<int32_t>(piece.size()));
+          os << piece;
+        };
+        writeInt(6);
+        writePiece("<unk>");
+        writePiece("\n<s>\n");
+        writePiece("\n</s>\n");
+        for (int byte = 0; byte < 256; ++byte) {
+          char piece[8];
+          std::snprintf(piece, sizeof(piece), "<0x%02X>", byte);
+          writePiece(piece);
+        }
+        return llvm::Error::success();
+      });
+  if (written) {
+    llvm::errs() << "mxc-example-model: " << llvm::toString(std::move(written))
+                 << "\n";
     return 1;
-  }
-  auto writeInt = [&](int32_t v) {
-    os.write(reinterpret_cast<const char *>(&v), 4);
-  };
-  auto writePiece = [&](const std::string &piece) {
-    float score = 0;
-    os.write(reinterpret_cast<const char *>(&score), 4);
-    writeInt(static_cast<int32_t>(piece.size()));
-    os << piece;
-  };
-  writeInt(6);
-  writePiece("<unk>");
-  writePiece("\n<s>\n");
-  writePiece("\n</s>\n");
-  for (int byte = 0; byte < 256; ++byte) {
-    char piece[8];
-    std::snprintf(piece, sizeof(piece), "<0x%02X>", byte);
-    writePiece(piece);
   }
   llvm::outs() << "wrote " << model << " and " << tokenizer << "\n";
   return 0;

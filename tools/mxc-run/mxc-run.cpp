@@ -21,6 +21,7 @@
 #include "mxc/Frontend/Tokenizer.h"
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/Exaq.h"
+#include "mxc/Support/Output.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -31,7 +32,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -236,6 +236,11 @@ int main(int argc, char **argv) {
       "either a checkpoint compiled here with a recipe or a model compiled "
       "by mxc-compile\n");
 
+  orFail(mxc::checkOutputsDistinct({{"--save-logits", saveLogits}},
+                                   {{"the model", modelPath},
+                                    {"--tokenizer", tokenizerPath},
+                                    {"--calibrate", calibrationFile},
+                                    {"--perplexity", perplexityFile}}));
   std::unique_ptr<CompileSession> session =
       orFail(CompileSession::open(modelPath, tokenizerPath, progress));
   if (session->isCompiled())
@@ -310,18 +315,18 @@ int main(int argc, char **argv) {
          llvm::Twine(config.seqLen));
   if (!saveLogits.empty()) {
     std::vector<float> logits = compiled->forward(tokens);
-    std::error_code ec;
-    llvm::ToolOutputFile out(saveLogits, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      fail("cannot write '" + saveLogits + "': " + ec.message());
-    int64_t header[2] = {static_cast<int64_t>(tokens.size()), config.vocab};
-    out.os() << "MXCLOGIT";
-    out.os().write(reinterpret_cast<const char *>(header), sizeof(header));
-    out.os().write(reinterpret_cast<const char *>(tokens.data()),
+    orFail(mxc::writeFileAtomically(
+        saveLogits, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+          int64_t header[2] = {static_cast<int64_t>(tokens.size()),
+                               config.vocab};
+          os << "MXCLOGIT";
+          os.write(reinterpret_cast<const char *>(header), sizeof(header));
+          os.write(reinterpret_cast<const char *>(tokens.data()),
                    tokens.size() * sizeof(int32_t));
-    out.os().write(reinterpret_cast<const char *>(logits.data()),
+          os.write(reinterpret_cast<const char *>(logits.data()),
                    logits.size() * sizeof(float));
-    out.keep();
+          return llvm::Error::success();
+        }));
     llvm::outs() << "wrote the logits of " << tokens.size() << " tokens to "
                  << saveLogits << "\n";
     return 0;

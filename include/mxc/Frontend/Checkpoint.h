@@ -18,6 +18,8 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <memory>
 #include <vector>
 
@@ -84,6 +86,10 @@ llvm::Expected<LlamaModel> loadCheckpoint(llvm::StringRef path);
 /// project's own example model; shared weights are never copied).
 llvm::Error writeRandomLlama2c(llvm::StringRef path, const LlamaConfig &config,
                                unsigned seed);
+
+/// The bytes of that checkpoint, to `os`.
+void writeRandomWeights(llvm::raw_ostream &os, const LlamaConfig &config,
+                        unsigned seed);
 
 } // namespace mxc::frontend
 
