@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Arrays.h"
 #include "MXCModule.h"
 
 #include "mxc/Driver/Artifact.h"
@@ -42,9 +43,8 @@ py::array_t<float> toArray(std::vector<float> values, int64_t columns) {
   return out;
 }
 
-std::vector<int32_t>
-toTokens(py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens,
-         int64_t vocab) {
+std::vector<int32_t> toTokens(py::object ids, int64_t vocab) {
+  auto tokens = mxc::python::integerArray(ids, "token ids");
   if (tokens.ndim() != 1)
     throw py::value_error("tokens must be a 1-D array of token ids");
   std::vector<int32_t> out(tokens.size());
@@ -110,14 +110,12 @@ public:
     jit = orRaise(session->load());
   }
 
-  py::array_t<float>
-  call(py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
+  py::array_t<float> call(py::object tokens) {
     std::vector<int32_t> ids = checkedWindow(tokens);
     return toArray(jit->forward(ids), config().vocab);
   }
 
-  py::array_t<float> decode(
-      py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
+  py::array_t<float> decode(py::object tokens) {
     std::vector<int32_t> ids = toTokens(tokens, config().vocab);
     if (ids.empty())
       throw py::value_error("no tokens to decode");
@@ -203,8 +201,7 @@ private:
 
   const LlamaConfig &config() const { return session->config(); }
 
-  std::vector<int32_t> checkedWindow(
-      py::array_t<int64_t, py::array::c_style | py::array::forcecast> tokens) {
+  std::vector<int32_t> checkedWindow(py::object tokens) {
     std::vector<int32_t> ids = toTokens(tokens, config().vocab);
     if (ids.empty() || static_cast<int64_t>(ids.size()) > config().seqLen)
       throw py::value_error("a window has 1 to seq_len (" +

@@ -1,5 +1,6 @@
 //===- NumericsModule.cpp - mxc.numerics: the numerics library on numpy ---===//
 
+#include "Arrays.h"
 #include "MXCModule.h"
 
 #include "mxc/Numerics/Attention.h"
@@ -91,8 +92,9 @@ py::array_t<T> toArray(const std::vector<T> &values,
   return out;
 }
 
-MXArray quantizeArray(FloatArray x, const std::string &format, int64_t block,
-                      const std::string &rounding) {
+MXArray quantizeArray(py::object input, const std::string &format,
+                      int64_t block, const std::string &rounding) {
+  FloatArray x = mxc::python::float32Array(input, "x");
   ElemFormat f = formatOf(format);
   checkBlock(f, block);
   py::buffer_info info = x.request();
@@ -142,8 +144,12 @@ void mxc::python::populateNumericsModule(py::module_ m) {
           "E8M0 scale bytes, uint8 [..., blocks per row]; 0xFF is NaN.")
       .def_static(
           "from_storage",
-          [](ByteArray data, ByteArray scales, std::vector<int64_t> shape,
+          [](py::object dataIn, py::object scalesIn, std::vector<int64_t> shape,
              const std::string &format, int64_t block) {
+            ByteArray data = ByteArray::ensure(
+                mxc::python::boundedIntegers(dataIn, 256, "data byte"));
+            ByteArray scales = ByteArray::ensure(
+                mxc::python::boundedIntegers(scalesIn, 256, "scale byte"));
             ElemFormat f = formatOf(format);
             checkBlock(f, block);
             if (shape.empty() || shape.back() < 1)
@@ -199,8 +205,10 @@ void mxc::python::populateNumericsModule(py::module_ m) {
       "Element codes of values (no shared scale), saturating.");
   m.def(
       "decode",
-      [](ByteArray codes, const std::string &format) {
+      [](py::object codesIn, const std::string &format) {
         ElemFormat f = formatOf(format);
+        ByteArray codes = ByteArray::ensure(mxc::python::boundedIntegers(
+            codesIn, int64_t(1) << getFormatInfo(f).bits, "code"));
         py::buffer_info info = codes.request();
         py::array_t<double> out(info.shape);
         for (py::ssize_t i = 0; i < info.size; ++i)
@@ -210,8 +218,10 @@ void mxc::python::populateNumericsModule(py::module_ m) {
       py::arg("codes"), py::arg("format"), "Values of element codes.");
   m.def(
       "pack",
-      [](ByteArray codes, const std::string &format) {
+      [](py::object codesIn, const std::string &format) {
         ElemFormat f = formatOf(format);
+        ByteArray codes = ByteArray::ensure(mxc::python::boundedIntegers(
+            codesIn, int64_t(1) << getFormatInfo(f).bits, "code"));
         size_t n = codes.size();
         std::vector<uint8_t> out((n * getFormatInfo(f).bits + 7) / 8);
         packCodes(f, codes.data(), n, out.data());
@@ -221,7 +231,9 @@ void mxc::python::populateNumericsModule(py::module_ m) {
       "Packs codes into an LSB-first bit stream.");
   m.def(
       "unpack",
-      [](ByteArray packed, const std::string &format, int64_t count) {
+      [](py::object packedIn, const std::string &format, int64_t count) {
+        ByteArray packed = ByteArray::ensure(
+            mxc::python::boundedIntegers(packedIn, 256, "packed byte"));
         ElemFormat f = formatOf(format);
         if (count < 0 || static_cast<size_t>(packed.size()) * 8 <
                              static_cast<size_t>(count) * getFormatInfo(f).bits)

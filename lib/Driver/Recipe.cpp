@@ -1,6 +1,7 @@
 //===- Recipe.cpp - What mxc does to a model ------------------------------===//
 
 #include "mxc/Driver/Recipe.h"
+#include "mxc/Numerics/Exaq.h"
 #include "mxc/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -92,6 +93,8 @@ llvm::StringRef clipModeName(mlir::mxc::SoftmaxClipMode mode) {
 
 /// Shortest text that reads back as the same double.
 std::string formatDouble(double v) {
+  if (v == std::trunc(v) && std::fabs(v) < 1e15)
+    return std::to_string(static_cast<int64_t>(v));
   char text[32];
   std::snprintf(text, sizeof(text), "%.17g", v);
   for (int digits = 1; digits <= 17; ++digits) {
@@ -231,6 +234,10 @@ llvm::Error Recipe::validate() const {
     return error("softmax-clip must be a negative number, analytic, samples "
                  "or pooled, not '" +
                  formatDouble(softmaxClip) + "'");
+  if (!clipMode && softmaxClip < numerics::kMinExaqClip)
+    return error("softmax-clip must be at least " +
+                 formatDouble(numerics::kMinExaqClip) + ", not " +
+                 formatDouble(softmaxClip));
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
   for (const Kept &entry : keep)

@@ -159,6 +159,18 @@ CompileSession::compile(CompileOptions options) {
   if (!options.calibration)
     if (llvm::Error e = checkStatistics(options.recipe))
       return std::move(e);
+  // A keep= entry that names no matmul would silently do nothing.
+  std::vector<std::string> names = matmulNames(modelConfig);
+  for (const Recipe::Kept &kept : options.recipe.keep)
+    if (llvm::none_of(names, [&](const std::string &name) {
+          return llvm::StringRef(name).starts_with(kept.prefix);
+        }))
+      return error("recipe: keep='" + kept.prefix +
+                   "' names no matmul of this model (names: layers.0.wq ... "
+                   "layers." +
+                   llvm::Twine(modelConfig.layers - 1) +
+                   ".w2, classifier; a prefix such as layers.3. or "
+                   "layers.0.wq)");
   if (!options.statistics)
     options.statistics = statistics();
   if (!options.progress)

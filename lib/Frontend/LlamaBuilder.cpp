@@ -441,6 +441,15 @@ private:
 } // namespace
 
 namespace mxc::frontend {
+std::vector<std::string> matmulNames(const LlamaConfig &c) {
+  std::vector<std::string> names;
+  for (int64_t l = 0; l < c.layers; ++l)
+    for (const char *m : {"wq", "wk", "wv", "wo", "w1", "w3", "w2"})
+      names.push_back("layers." + std::to_string(l) + "." + m);
+  names.push_back("classifier");
+  return names;
+}
+
 CalibrationLayout calibrationLayout(const LlamaConfig &c) {
   CalibrationLayout layout;
   int64_t at = 0;

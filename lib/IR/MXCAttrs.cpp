@@ -2,6 +2,7 @@
 
 #include "mxc/IR/MXCAttrs.h"
 #include "mxc/IR/MXCDialect.h"
+#include "mxc/Numerics/Exaq.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -28,6 +29,12 @@ LogicalResult ExaqAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   double value = clip.convertToDouble();
   if (!std::isfinite(value) || !(value < 0))
     return emitError() << "EXAQ clip must be negative and finite, got "
+                       << value;
+  if (value < ::mxc::numerics::kMinExaqClip)
+    return emitError() << "EXAQ clip must be at least "
+                       << ::mxc::numerics::kMinExaqClip
+                       << " (the levels are computed in f32, whose smallest "
+                          "value is about e^-103), got "
                        << value;
   return success();
 }

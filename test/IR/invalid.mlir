@@ -108,6 +108,13 @@ func.func private @exaq_clip_zero() attributes {q = #mxc.exaq<bits = 2, clip = 0
 
 // -----
 
+// A clip far below f32's range makes every level but the top 0 (and the f32
+// clip -inf): refused.
+// expected-error @+1 {{EXAQ clip must be at least -1.000000e+02 (the levels are computed in f32, whose smallest value is about e^-103), got -1.000000e+308}}
+func.func private @exaq_clip_huge() attributes {q = #mxc.exaq<bits = 2, clip = -1.0e308>}
+
+// -----
+
 // expected-error @+1 {{expected ','}}
 func.func private @exaq_no_clip() attributes {q = #mxc.exaq<bits = 2>}
 

@@ -233,6 +233,8 @@ def test_errors(model_dir, tmp_path):
     m = mxc.compile(path)
     with pytest.raises(ValueError, match="outside the vocabulary"):
         m(np.array([1, VOCAB]))
+    with pytest.raises(ValueError, match="token ids must hold integers"):
+        m(np.array([1.0, 2.5]))
     with pytest.raises(ValueError, match="1 to seq_len"):
         m(np.ones(SEQ + 1, np.int64))
     (tmp_path / "bad.mxc").write_bytes(b"ML\xefR" + b"\0" * 10)

@@ -179,3 +179,35 @@ def test_attention_reference():
         mx.attention(q, k, v, spans=spans[:, :, :1])
     with pytest.raises(ValueError):
         mx.attention(q, k, v, bits=9)
+
+
+def test_arguments_are_never_silently_changed():
+    # float64 values without an exact float32 would be rounded twice.
+    with pytest.raises(ValueError, match="round it to float32 and then round it again"):
+        mx.quantize(np.array([0.1] * 32), "mxfp4")
+    # float64 values that float32 holds exactly are the same values.
+    exact = mx.quantize(np.array([485.0, 475.0, 400.0, -485.0]), "mxfp8_e4m3", block=4)
+    np.testing.assert_array_equal(mx.dequantize(exact), [448, 448, 384, -448])
+    # Codes outside the format, bytes outside a byte, float codes.
+    with pytest.raises(ValueError, match=r"code 16 is outside \[0, 16\)"):
+        mx.decode(np.array([1, 16]), "mxfp4")
+    with pytest.raises(ValueError, match=r"code 300 is outside \[0, 256\)"):
+        mx.pack([300], "mxfp8_e4m3")
+    with pytest.raises(ValueError, match="must hold integers"):
+        mx.decode(np.array([1.5]), "mxfp4")
+    with pytest.raises(ValueError, match=r"scale byte 256 is outside \[0, 256\)"):
+        mx.MXArray.from_storage(np.zeros(16, np.uint8), [256], [32], "mxfp4")
+
+
+def test_nan_inputs_stay_contained():
+    # A NaN calibration sample is left out of the clip search.
+    clean = mx.optimal_softmax_clip(2, samples=np.array([-1, -2.5, -0.5], np.float32))
+    with_nan = mx.optimal_softmax_clip(
+        2, samples=np.array([np.nan, -1, -2.5, np.nan, -0.5], np.float32))
+    assert with_nan == clean
+    # A NaN weight makes its own block NaN under GPTQ, as under RTN.
+    w = np.random.default_rng(5).standard_normal((2, 96)).astype(np.float32)
+    w[0, 40] = np.nan
+    q, _ = mx.gptq(w, np.eye(96), "mxfp4")
+    np.testing.assert_array_equal(q.scales, mx.quantize(w, "mxfp4").scales)
+    assert q.scales[0, 1] == 255 and q.scales[0, 2] != 255

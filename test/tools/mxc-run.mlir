@@ -73,6 +73,16 @@
 // RUN: not mxc-run %t/example/model.bin --recipe w3 2>&1 | FileCheck %s --check-prefix=RECIPENAME
 // RECIPENAME: mxc-run: recipe: unknown preset 'w3'; presets:
 // RECIPENAME: w4a8-smooth-gptq-sm2
+// Numbers out of range are one line each, before any work.
+// RUN: not mxc-run %t/example/model.bin --temperature nan 2>&1 | FileCheck %s --check-prefix=TEMPNAN
+// TEMPNAN: mxc-run: --temperature must be a finite number >= 0 (0 is greedy), not nan
+// RUN: not mxc-run %t/example/model.bin --temperature -1 2>&1 | FileCheck %s --check-prefix=TEMPNEG
+// TEMPNEG: mxc-run: --temperature must be a finite number >= 0 (0 is greedy), not -1
+// RUN: not mxc-run %t/example/model.bin --steps -5 2>&1 | FileCheck %s --check-prefix=STEPS
+// STEPS: mxc-run: --steps must be >= 0, not -5
+// A keep= that names no matmul is an error, not a no-op.
+// RUN: not mxc-run %t/example/model.bin --recipe w4,keep=classifer --perplexity %s 2>&1 | FileCheck %s --check-prefix=KEEP
+// KEEP: mxc-run: recipe: keep='classifer' names no matmul of this model
 // --help lists every preset, the same list as mxc-compile's.
 // RUN: mxc-run --help | FileCheck %s --check-prefix=PRESETS
 // RUN: mxc-compile --help | FileCheck %s --check-prefix=PRESETS

@@ -172,6 +172,12 @@ int main(int argc, char **argv) {
       "or an NVIDIA GPU, and report what quantization cost\n");
 
   Recipe recipe = orFail(Recipe::parse(recipeText));
+  if (calibrationWindows < 0)
+    fail("--calibration-windows must be >= 0 (0: all), not " +
+         llvm::Twine(calibrationWindows));
+  if (evalWindows < 0)
+    fail("--eval-windows must be >= 0 (0: all), not " +
+         llvm::Twine(evalWindows));
   if (outputPath.empty())
     outputPath = emit == Emit::Artifact || emit == Emit::Object ? "" : "-";
   if (outputPath.empty())

@@ -236,6 +236,21 @@ int main(int argc, char **argv) {
       "either a checkpoint compiled here with a recipe or a model compiled "
       "by mxc-compile\n");
 
+  // Every number in range, one line each, before any work.
+  if (!(temperature >= 0) || !std::isfinite(temperature))
+    fail("--temperature must be a finite number >= 0 (0 is greedy), not " +
+         llvm::formatv("{0}", temperature.getValue()).str());
+  if (steps < 0)
+    fail("--steps must be >= 0, not " + llvm::Twine(steps));
+  if (maxWindows < 0)
+    fail("--max-windows must be >= 0 (0: all), not " + llvm::Twine(maxWindows));
+  if (calibrationWindows < 0)
+    fail("--calibration-windows must be >= 0 (0: all), not " +
+         llvm::Twine(calibrationWindows));
+  if (!(checkLogits >= 0) || !std::isfinite(checkLogits))
+    fail("--check-logits must be a finite tolerance >= 0, not " +
+         llvm::formatv("{0}", checkLogits.getValue()).str());
+
   orFail(mxc::checkOutputsDistinct({{"--save-logits", saveLogits}},
                                    {{"the model", modelPath},
                                     {"--tokenizer", tokenizerPath},

@@ -153,6 +153,9 @@ TEST(Recipe, Errors) {
   EXPECT_NE(parseError("softmax-bits=2,softmax-clip=-inf")
                 .find("softmax-clip must be a negative number"),
             std::string::npos);
+  EXPECT_NE(parseError("softmax-bits=2,softmax-clip=-1e308")
+                .find("softmax-clip must be at least -100"),
+            std::string::npos);
   // MLIR type names are not recipe words.
   EXPECT_NE(parseError("weights=f4E2M1FN").find("unknown weight format"),
             std::string::npos);

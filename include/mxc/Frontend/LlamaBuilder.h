@@ -47,6 +47,10 @@ struct CalibrationLayout {
 /// The layout of `config`'s calibration function.
 CalibrationLayout calibrationLayout(const LlamaConfig &config);
 
+/// The names buildLlamaForward gives the matmuls of a model of `config`, in
+/// order: "layers.<l>.<wq|wk|wv|wo|w1|w3|w2>" per layer, then "classifier".
+std::vector<std::string> matmulNames(const LlamaConfig &config);
+
 /// How to build the model.
 struct LlamaBuildOptions {
   /// Attach these statistics to the ops (act_absmax and hessian on each

@@ -70,6 +70,10 @@ double exaqGaussianError(int bits, double clip, double mean, double std);
 double exaqSampleError(int bits, double clip, const float *d, size_t n);
 
 /// A clipping value and the objective there.
+/// The lowest EXAQ clip mxc accepts: its levels e^(clip + q step) are
+/// computed in f32, whose smallest subnormal is about e^-103.
+constexpr double kMinExaqClip = -100;
+
 struct ClipChoice {
   double clip;
   double error;

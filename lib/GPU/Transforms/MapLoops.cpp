@@ -65,7 +65,7 @@ struct MXCGPUMapLoopsPass
     IRRewriter rewriter(ctx);
     if (threads < 1 || threads > 1024) {
       func.emitError() << "mxc-gpu-map-loops: threads must be 1 to 1024, not "
-                       << threads;
+                       << static_cast<int64_t>(threads);
       return signalPassFailure();
     }
 
