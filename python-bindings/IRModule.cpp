@@ -19,6 +19,8 @@
 #include <pybind11/eval.h>
 #include <pybind11/stl.h>
 
+#include "llvm/Support/thread.h"
+
 #include <memory>
 #include <mutex>
 
@@ -26,6 +28,15 @@ namespace py = pybind11;
 using namespace mlir;
 
 namespace {
+
+/// Runs `fn` on a thread with a deep stack and waits for it: MLIR's parser,
+/// verifier, printer and destructor recurse once per nested region, and IR
+/// nested tens of thousands deep must not overflow the interpreter's stack.
+/// `fn` touches no Python object and throws nothing.
+void onDeepStack(llvm::function_ref<void()> fn) {
+  llvm::thread worker(std::optional<unsigned>(1u << 30), [&] { fn(); });
+  worker.join();
+}
 
 /// Raised for MLIR failures; carries the diagnostics.
 PyObject *mlirErrorType = nullptr;
@@ -105,14 +116,25 @@ public:
       : context(std::make_unique<MLIRContext>(mxc::python::registry())) {
     context->loadAllAvailableDialects();
     DiagnosticCollector diagnostics(*context);
-    module = parseSourceString<ModuleOp>(text, context.get(), "<python>");
+    onDeepStack([&] {
+      module = parseSourceString<ModuleOp>(text, context.get(), "<python>");
+    });
     if (!module)
       diagnostics.raise("cannot parse the module");
   }
 
+  PyModule(PyModule &&) = default;
+  PyModule &operator=(PyModule &&) = default;
+  ~PyModule() {
+    if (module)
+      onDeepStack([&] { module = nullptr; });
+  }
+
   void verify() {
     DiagnosticCollector diagnostics(*context);
-    if (failed(mlir::verify(*module)))
+    bool verified = false;
+    onDeepStack([&] { verified = succeeded(mlir::verify(*module)); });
+    if (!verified)
       diagnostics.raise("the module does not verify");
   }
 
@@ -127,7 +149,9 @@ public:
           llvm::StringRef(pipeline).trim().drop_front(15).drop_back(1).str();
     if (failed(parsePassPipeline(nested, pm)))
       diagnostics.raise("cannot parse the pass pipeline '" + pipeline + "'");
-    if (failed(pm.run(*module)))
+    bool ran = false;
+    onDeepStack([&] { ran = succeeded(pm.run(*module)); });
+    if (!ran)
       diagnostics.raise("the pass pipeline failed");
     return diagnostics.messages;
   }
@@ -139,7 +163,7 @@ public:
     if (generic)
       flags.printGenericOpForm();
     ModuleOp op = module.get();
-    op->print(os, flags);
+    onDeepStack([&] { op->print(os, flags); });
     return text;
   }
 

@@ -18,6 +18,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 config.substitutions.append(("%mlir_lib_dir", config.mlir_lib_dir))
 config.substitutions.append(("%mxc_src_root", config.mxc_src_root))
 config.substitutions.append(("%mxc_tools_dir", config.mxc_tools_dir))
+config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.add_tool_substitutions(
     [

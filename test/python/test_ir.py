@@ -64,3 +64,15 @@ func.func @s(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 }""")
     remarks = module.run("mxc-softmax-clip{bits=2}")
     assert any("left exact" in r for r in remarks)
+
+
+def test_deeply_nested_ir():
+    # 10,000 nested regions: parsed, verified, rewritten and printed on a
+    # deep stack, not a crash of the interpreter.
+    n = 10000
+    text = ("func.func @deep() {\n" + "scf.execute_region {\n" * n +
+            "scf.yield\n}\n" * n + "return\n}\n")
+    module = ir.parse(text)
+    module.verify()
+    module.run("canonicalize")
+    assert "scf.execute_region" not in str(module)

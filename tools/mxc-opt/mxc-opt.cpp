@@ -13,13 +13,22 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/thread.h"
 
 namespace mxc::test {
 void registerTestPasses();
 void registerTestGPUDecodePass();
 } // namespace mxc::test
 
-int main(int argc, char **argv) {
+namespace {
+
+/// The stack of the thread mxc-opt works on: parsing, verifying and printing
+/// recurse once per nested region, and IR nested tens of thousands deep
+/// must be an answer, not a stack overflow (upstream mlir-opt overflows).
+/// Reserved, not committed: only what the recursion touches is used.
+constexpr unsigned kStackBytes = 1u << 30;
+
+int run(int argc, char **argv) {
   mlir::registerAllPasses();
   mxc::registerAllPasses();
   mxc::test::registerTestPasses();
@@ -37,4 +46,14 @@ int main(int argc, char **argv) {
       "mxc optimizer driver: mlir-opt with the mxc dialect (MX tensors, MX "
       "matmul, EXAQ softmax, span-sparse attention) and its passes\n",
       registry));
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  int status = 1;
+  llvm::thread worker(std::optional<unsigned>(kStackBytes),
+                      [&] { status = run(argc, argv); });
+  worker.join();
+  return status;
 }
