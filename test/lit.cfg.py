@@ -34,6 +34,15 @@ llvm_config.add_tool_substitutions(
     [config.mxc_tools_dir, config.llvm_tools_dir],
 )
 
+# A build with sanitizers (the `sanitize` preset): the tools report any
+# error and stop; leaks and std container annotations are not checked, since
+# libMLIR.so and the JIT-compiled code are not instrumented.
+if config.sanitizers:
+    config.available_features.add("sanitized")
+    config.environment["ASAN_OPTIONS"] = (
+        "detect_leaks=0:detect_container_overflow=0:abort_on_error=0")
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
 # Runs the @main of a module lowered by mxc-lower-to-llvm on the CPU.
 runner_libs = ",".join(
     os.path.join(config.mlir_lib_dir, lib)

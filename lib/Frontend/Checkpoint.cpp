@@ -167,8 +167,14 @@ llvm::Expected<LlamaModel> mxc::frontend::loadLlama2c(StringRef path) {
   if (!buffer)
     return error("cannot open checkpoint '" + path +
                  "': " + buffer.getError().message());
+  return readLlama2c(std::move(*buffer), path);
+}
+
+llvm::Expected<LlamaModel>
+mxc::frontend::readLlama2c(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                           StringRef path) {
   LlamaModel model;
-  model.mapped = std::move(*buffer);
+  model.mapped = std::move(buffer);
   StringRef bytes = model.mapped->getBuffer();
   if (bytes.size() < 28)
     return error(path + ": not a llama2.c checkpoint: " +
@@ -243,8 +249,20 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
   if (!configBuffer)
     return error("cannot open '" + configPath +
                  "': " + configBuffer.getError().message());
-  llvm::Expected<llvm::json::Value> json =
-      parseJSON((*configBuffer)->getBuffer(), configPath);
+  llvm::Expected<HuggingFaceConfig> hf =
+      parseHuggingFaceConfig((*configBuffer)->getBuffer(), configPath);
+  if (!hf)
+    return hf.takeError();
+  auto buffer = llvm::MemoryBuffer::getFile(weightsPath, false, false);
+  if (!buffer)
+    return error("cannot open '" + weightsPath +
+                 "': " + buffer.getError().message());
+  return readSafetensors(std::move(*buffer), *hf, weightsPath);
+}
+
+llvm::Expected<HuggingFaceConfig>
+mxc::frontend::parseHuggingFaceConfig(StringRef text, StringRef configPath) {
+  llvm::Expected<llvm::json::Value> json = parseJSON(text, configPath);
   if (!json)
     return json.takeError();
   const llvm::json::Object *config = json->getAsObject();
@@ -262,8 +280,8 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
       return *v;
     return fallback;
   };
-  LlamaModel model;
-  LlamaConfig &c = model.config;
+  HuggingFaceConfig hf;
+  LlamaConfig &c = hf.config;
   c.dim = integer("hidden_size", 0);
   c.hiddenDim = integer("intermediate_size", 0);
   c.layers = integer("num_hidden_layers", 0);
@@ -293,12 +311,18 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
       headDim && *headDim != c.headDim())
     return error(configPath + ": head_dim " + llvm::Twine(*headDim) +
                  " is not hidden_size / num_attention_heads");
+  hf.tiedEmbeddings = config->getBoolean("tie_word_embeddings").value_or(false);
+  return hf;
+}
 
-  auto buffer = llvm::MemoryBuffer::getFile(weightsPath, false, false);
-  if (!buffer)
-    return error("cannot open '" + weightsPath +
-                 "': " + buffer.getError().message());
-  model.mapped = std::move(*buffer);
+llvm::Expected<LlamaModel>
+mxc::frontend::readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                               const HuggingFaceConfig &hf,
+                               StringRef weightsPath) {
+  LlamaModel model;
+  model.config = hf.config;
+  const LlamaConfig &c = model.config;
+  model.mapped = std::move(buffer);
   StringRef bytes = model.mapped->getBuffer();
   uint64_t headerSize = 0;
   if (bytes.size() < 8 || (std::memcpy(&headerSize, bytes.data(), 8),
@@ -417,8 +441,7 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
   if (!norm)
     return norm.takeError();
   model.finalNorm = *norm;
-  bool tied = config->getBoolean("tie_word_embeddings").value_or(false);
-  if (tied) {
+  if (hf.tiedEmbeddings) {
     model.classifier = model.tokenEmbedding;
   } else {
     auto head = tensor("lm_head.weight", {c.vocab, c.dim});

@@ -75,9 +75,28 @@ constexpr int kMaxJSONDepth = 64;
 /// exactly as long as its header's model; every weight must be finite.
 llvm::Expected<LlamaModel> loadLlama2c(llvm::StringRef path);
 
+/// A llama2.c checkpoint from its bytes; `path` names it in errors.
+llvm::Expected<LlamaModel>
+readLlama2c(std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::StringRef path);
+
 /// Loads a HuggingFace LlamaForCausalLM directory (config.json and
 /// model.safetensors, f32).
 llvm::Expected<LlamaModel> loadHuggingFace(llvm::StringRef directory);
+
+/// What a HuggingFace config.json says about a Llama model.
+struct HuggingFaceConfig {
+  LlamaConfig config;
+  bool tiedEmbeddings = false;
+};
+
+/// Parses and checks the text of a config.json (`path` names it in errors).
+llvm::Expected<HuggingFaceConfig> parseHuggingFaceConfig(llvm::StringRef text,
+                                                         llvm::StringRef path);
+
+/// The weights of a model of `config` from the bytes of a .safetensors file.
+llvm::Expected<LlamaModel>
+readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
+                const HuggingFaceConfig &config, llvm::StringRef path);
 
 /// Either of the above: a directory is HuggingFace, a file llama2.c.
 llvm::Expected<LlamaModel> loadCheckpoint(llvm::StringRef path);

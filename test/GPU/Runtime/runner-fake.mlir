@@ -13,9 +13,3 @@
 // CHECK: softmax: 24 of 24 cases exact
 // CHECK: attention: 32 of 32 cases within 2e-5 * max|v| of float64
 // CHECK: all passed
-
-// The mgpu* functions that gpu-to-llvm's host code calls, through the same
-// stand-in: the module is loaded, the kernel found and launched.
-// RUN: mxc-opt %S/runtime-no-driver.mlir --mxc-gpu-to-binary="format=isa" --gpu-to-llvm --convert-to-llvm --reconcile-unrealized-casts \
-// RUN:   | env LD_LIBRARY_PATH=%fake_cuda_dir %run-cpu -shared-libs=%mxc_cuda_runtime | FileCheck %s --check-prefix=HOST
-// HOST: launched

@@ -1,3 +1,6 @@
+// mlir-runner (uninstrumented) loads mxc's runtime: not in a sanitized
+// build.
+// UNSUPPORTED: sanitized
 // A GPU-compiled model's buffers come from finalize-memref-to-llvm's generic
 // allocation functions, which mxc's runtime serves with managed memory. Run
 // here against the CPU stand-in for libcuda (test/lib/FakeCuda): the buffer

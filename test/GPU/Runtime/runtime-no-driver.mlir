@@ -1,3 +1,6 @@
+// mlir-runner (uninstrumented) loads mxc's runtime: not in a sanitized
+// build.
+// UNSUPPORTED: sanitized
 // Host code from gpu-to-llvm runs against mxc's runtime. Without a CUDA
 // driver the program stops at the first driver call (loading the module)
 // with one clear line, not a crash or a missing symbol.
