@@ -1,6 +1,9 @@
 // mxc-gpu-map-loops refuses what it cannot map.
 
 // RUN: mxc-opt %s --split-input-file --verify-diagnostics --mxc-gpu-map-loops
+// An option out of range is one error with its value (a number, not a byte).
+// RUN: not mxc-opt %s --split-input-file --mxc-gpu-map-loops="threads=2000" 2>&1 | FileCheck %s --check-prefix=THREADS
+// THREADS: mxc-gpu-map-loops: threads must be 1 to 1024, not 2000
 
 func.func @dynamic_task_buffer(%n: index) {
   %c4 = arith.constant 4 : index

@@ -35,6 +35,12 @@ struct TestSoftmaxClipPass : PassWrapper<TestSoftmaxClipPass, OperationPass<>> {
                        llvm::cl::init(false)};
 
   void runOnOperation() override {
+    if (bits < 1 || bits > 8) {
+      getOperation()->emitError()
+          << "mxc-test-softmax-clip: bits must be 1 to 8, not "
+          << static_cast<int64_t>(bits);
+      return signalPassFailure();
+    }
     getOperation()->walk([&](Operation *op) {
       if (!isa<SoftmaxOp, AttentionOp>(op))
         return;

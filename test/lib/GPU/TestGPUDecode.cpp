@@ -11,6 +11,7 @@
 
 #include "mxc/Conversion/MXCodegen.h"
 #include "mxc/GPU/Kernels.h"
+#include "mxc/Transforms/FormatOption.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -41,16 +42,16 @@ struct TestGPUDecodePass
     registry.insert<arith::ArithDialect, memref::MemRefDialect, scf::SCFDialect,
                     vector::VectorDialect>();
   }
-  Option<std::string> format{*this, "format", llvm::cl::desc("MX format"),
-                             llvm::cl::init("mxfp4")};
+  Option<num::ElemFormat> format{*this, "format", llvm::cl::desc("MX format"),
+                                 llvm::cl::init(num::ElemFormat::E2M1),
+                                 mlir::mxc::elemFormatValues()};
 
   void runOnOperation() override {
     auto func = getOperation().lookupSymbol<func::FuncOp>("decode_blocks");
-    std::optional<num::ElemFormat> f = num::parseElemFormat(format.getValue());
-    if (!func || !func.isDeclaration() || !f) {
+    std::optional<num::ElemFormat> f = format.getValue();
+    if (!func || !func.isDeclaration()) {
       getOperation().emitError()
-          << "mxc-test-gpu-decode: needs a declaration @decode_blocks and a "
-             "format";
+          << "mxc-test-gpu-decode: needs a declaration @decode_blocks";
       return signalPassFailure();
     }
     const int64_t bits = num::getFormatInfo(*f).bits;
