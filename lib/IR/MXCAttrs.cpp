@@ -22,6 +22,17 @@ FailureOr<llvm::APFloat> mlir::mxc::detail::parseF64(AsmParser &parser) {
   return llvm::APFloat(value);
 }
 
+void mlir::mxc::detail::printF32Array(AsmPrinter &printer,
+                                      DenseF32ArrayAttr array) {
+  // Every float is a double, and printFloat prints a double so that it
+  // parses back exactly; the parser then narrows it to the same float.
+  printer << '[';
+  llvm::interleaveComma(array.asArrayRef(), printer, [&](float v) {
+    printer.printFloat(llvm::APFloat(static_cast<double>(v)));
+  });
+  printer << ']';
+}
+
 LogicalResult ExaqAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                int64_t bits, llvm::APFloat clip) {
   if (bits < 1 || bits > 8)

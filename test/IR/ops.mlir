@@ -122,6 +122,11 @@ func.func @with_stats(%x: tensor<4x128xf32>) {
   %0 = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -4.1, std = 2.9, min = -17.5, count = 65536>} : tensor<4x128xf32>
   // CHECK: mxc.softmax %{{.*}} quantized <bits = 2, clip = -3.000000e+00> {stats = #mxc.softmax_stats<mean = -1.000000e+00, std = 5.000000e-01, min = -2.000000e+00, count = 3, samples = [0.000000e+00, -1.000000e+00, -2.000000e+00]>}
   %1 = mxc.softmax %x quantized <bits = 2, clip = -3.0> {stats = #mxc.softmax_stats<mean = -1.0, std = 0.5, min = -2.0, count = 3, samples = [0.0, -1.0, -2.0]>} : tensor<4x128xf32>
+  // Samples print with every digit of their float (upstream's f32 array
+  // printer keeps six, and -2.666667e+23 parses to another float; found by
+  // fuzz-mxc-syntax). The expected digits are Python's repr of float32.
+  // CHECK: samples = [-0.10000000149011612, -2.6666667276150056E+23]
+  %2 = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -1.0, std = 0.5, min = -3.0e23, count = 2, samples = [-0.1, -266666666666666666666666.0]>} : tensor<4x128xf32>
   return
 }
 

@@ -13,6 +13,9 @@
 namespace mlir::mxc::detail {
 /// Parses a float64 literal (an attribute parameter).
 FailureOr<llvm::APFloat> parseF64(AsmParser &parser);
+/// Prints a float32 array as `[v, ...]` so that it parses back to the same
+/// floats (upstream's DenseF32ArrayAttr printer keeps six digits).
+void printF32Array(AsmPrinter &printer, DenseF32ArrayAttr array);
 } // namespace mlir::mxc::detail
 
 #define GET_ATTRDEF_CLASSES

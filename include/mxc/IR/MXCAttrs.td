@@ -32,6 +32,11 @@ class MXC_F64Parameter<string desc> : APFloatParameter<desc> {
   let printer = [{ $_printer.printFloat($_self) }];
 }
 
+class MXC_F32ArrayParameter<string desc>
+    : OptionalParameter<"::mlir::DenseF32ArrayAttr", desc> {
+  let printer = [{ ::mlir::mxc::detail::printF32Array($_printer, $_self) }];
+}
+
 def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
   let summary = "EXAQ softmax-input quantization: bit width and clip";
   let description = [{
@@ -104,7 +109,7 @@ def MXC_SoftmaxStatsAttr : MXC_Attr<"SoftmaxStats", "softmax_stats"> {
     MXC_F64Parameter<"standard deviation of d">:$std,
     MXC_F64Parameter<"smallest d seen">:$min,
     "int64_t":$count,
-    OptionalParameter<"::mlir::DenseF32ArrayAttr", "a sample of d">:$samples
+    MXC_F32ArrayParameter<"a sample of d">:$samples
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
