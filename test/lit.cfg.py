@@ -1,6 +1,7 @@
 # -*- Python -*- lit configuration for the mxc test suite.
 
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -61,6 +62,15 @@ shared = os.path.normpath(os.path.join(config.mxc_src_root, "..", "shared"))
 config.substitutions.append(("%shared", shared))
 if os.path.isdir(os.path.join(shared, "models", "stories260K")):
     config.available_features.add("shared-models")
+
+# llama.cpp as a peer: node-llama-cpp's prebuilt CPU backend, installed in
+# peer/ by .ci/install-deps (npm install --prefix peer).
+node = shutil.which("node")
+peer = os.path.join(config.mxc_src_root, "peer")
+if node and os.path.isdir(os.path.join(peer, "node_modules", "node-llama-cpp")):
+    config.available_features.add("llama-cpp")
+    config.substitutions.append(
+        ("%llama_logits", node + " " + os.path.join(peer, "llama-logits.mjs")))
 
 # The CUDA toolkit's ptxas (cubins are assembled on machines without a GPU).
 cuda_root = os.environ.get("MXC_CUDA_TOOLKIT", "/usr/local/cuda")

@@ -50,6 +50,7 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   build.statistics = options.statistics;
   build.calibration = options.calibration;
   build.attentionTile = options.recipe.tile;
+  build.keepCheckpointMX = options.recipe.keepCheckpointMX;
   if (std::optional<double> clip = options.recipe.fixedClip();
       clip && options.recipe.softmaxBits > 0 && !options.calibration) {
     build.softmaxBits = options.recipe.softmaxBits;

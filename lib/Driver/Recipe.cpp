@@ -31,6 +31,9 @@ const Preset kPresets[] = {
      "w6a8-smooth-gptq with a 2-bit EXAQ softmax (clip -8)"},
     {"w4", "weights=mxfp4", "MXFP4 weights, RTN"},
     {"w4-gptq", "weights=mxfp4,method=gptq", "MXFP4 weights, GPTQ"},
+    {"w4-keep", "weights=mxfp4,checkpoint-mx=keep",
+     "MXFP4 weights: those the checkpoint holds in MXFP4 (GGUF) bit for "
+     "bit, the rest RTN"},
     {"w4-smooth-gptq", "weights=mxfp4,method=gptq,smooth=0.5",
      "MXFP4 weights, SmoothQuant 0.5 + GPTQ"},
     {"w4a8", "weights=mxfp4,activations=mxfp8_e4m3",
@@ -180,6 +183,14 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
                      value + "'");
     } else if (key == "tile") {
       e = integer(r.tile);
+    } else if (key == "checkpoint-mx") {
+      if (value == "keep")
+        r.keepCheckpointMX = true;
+      else if (value == "decode")
+        r.keepCheckpointMX = false;
+      else
+        return error("checkpoint-mx must be keep or decode, not '" + value +
+                     "'");
     } else if (key == "keep") {
       llvm::SmallVector<llvm::StringRef> entries;
       value.split(entries, ';', -1, /*KeepEmpty=*/false);
@@ -199,7 +210,7 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
     } else {
       return error("unknown key '" + key +
                    "' (weights, method, smooth, activations, softmax-bits, "
-                   "softmax-clip, tile, keep)");
+                   "softmax-clip, tile, keep, checkpoint-mx)");
     }
     if (e)
       return std::move(e);
@@ -240,6 +251,9 @@ llvm::Error Recipe::validate() const {
                  formatDouble(softmaxClip));
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
+  if (keepCheckpointMX && smooth > 0)
+    return error("checkpoint-mx=keep cannot be combined with smooth: "
+                 "SmoothQuant rescales the weights it would keep");
   for (const Kept &entry : keep)
     if (entry.prefix.empty())
       return error("keep needs matmul names (or name prefixes), as in "
@@ -322,6 +336,8 @@ std::string Recipe::str() const {
           clipMode ? clipModeName(*clipMode).str() : formatDouble(softmaxClip),
           tile)
           .str();
+  if (keepCheckpointMX)
+    text += ",checkpoint-mx=keep";
   if (!keep.empty()) {
     text += ",keep=";
     for (auto [i, entry] : llvm::enumerate(keep)) {

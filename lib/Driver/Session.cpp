@@ -66,7 +66,16 @@ CompileSession::open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath,
     s->weights = std::make_unique<LlamaModel>(std::move(*m));
     s->modelConfig = s->weights->config;
   }
-  // A tokenizer given explicitly wins over the one a compiled model carries.
+  // A tokenizer given explicitly wins over the one a compiled model or a
+  // GGUF file carries.
+  if (tokenizerPath.empty() && s->weights && !s->weights->tokenizer.empty()) {
+    s->tokenizerFile = s->weights->tokenizer;
+    llvm::Expected<Tokenizer> t =
+        Tokenizer::parse(s->tokenizerFile, s->modelConfig.vocab, modelPath);
+    if (!t)
+      return t.takeError();
+    s->tokens = std::move(*t);
+  }
   if (!tokenizerPath.empty() || !s->tokens) {
     std::string tokPath = tokenizerPath.str();
     if (tokPath.empty()) {
@@ -91,6 +100,12 @@ CompileSession::open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath,
 
 llvm::StringRef CompileSession::compiledRecipe() const {
   return artifact ? llvm::StringRef(artifact->recipe) : "";
+}
+
+llvm::ArrayRef<std::string> CompileSession::loadNotes() const {
+  if (!weights)
+    return {};
+  return weights->notes;
 }
 
 const LlamaModel &CompileSession::checkpoint() const {

@@ -1,6 +1,7 @@
 //===- Checkpoint.cpp - Llama checkpoints: llama2.c and HuggingFace -------===//
 
 #include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Frontend/GGUF.h"
 #include "mxc/Support/Output.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -56,8 +57,10 @@ llvm::Expected<llvm::json::Value> parseJSON(StringRef text, StringRef path) {
   return json;
 }
 
-/// The first non-finite weight of `model`, named, or success.
-llvm::Error checkFinite(const LlamaModel &model, StringRef path) {
+} // namespace
+
+llvm::Error mxc::frontend::checkFiniteWeights(const LlamaModel &model,
+                                              StringRef path) {
   auto check = [&](ArrayRef<float> values,
                    const llvm::Twine &name) -> llvm::Error {
     for (size_t i = 0; i < values.size(); ++i)
@@ -87,8 +90,6 @@ llvm::Error checkFinite(const LlamaModel &model, StringRef path) {
     return check(model.classifier, "classifier");
   return llvm::Error::success();
 }
-
-} // namespace
 
 llvm::Error mxc::frontend::validateConfig(const LlamaConfig &c,
                                           StringRef path) {
@@ -236,7 +237,7 @@ mxc::frontend::readLlama2c(std::unique_ptr<llvm::MemoryBuffer> buffer,
   for (size_t l = 0; l < layers; ++l)
     model.layers.push_back(
         {att[l], wq[l], wk[l], wv[l], wo[l], ffn[l], w1[l], w2[l], w3[l]});
-  if (llvm::Error e = checkFinite(model, path))
+  if (llvm::Error e = checkFiniteWeights(model, path))
     return std::move(e);
   return std::move(model);
 }
@@ -449,7 +450,7 @@ mxc::frontend::readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
       return head.takeError();
     model.classifier = *head;
   }
-  if (llvm::Error e = checkFinite(model, weightsPath))
+  if (llvm::Error e = checkFiniteWeights(model, weightsPath))
     return std::move(e);
   return std::move(model);
 }
@@ -457,7 +458,14 @@ mxc::frontend::readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
 llvm::Expected<LlamaModel> mxc::frontend::loadCheckpoint(StringRef path) {
   if (llvm::sys::fs::is_directory(path))
     return loadHuggingFace(path);
-  return loadLlama2c(path);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return error("cannot open checkpoint '" + path +
+                 "': " + buffer.getError().message());
+  if (isGGUF((*buffer)->getBuffer()))
+    return readGGUFModel(std::move(*buffer), path);
+  return readLlama2c(std::move(*buffer), path);
 }
 
 llvm::Error mxc::frontend::writeRandomLlama2c(StringRef path,

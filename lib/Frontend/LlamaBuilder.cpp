@@ -139,6 +139,24 @@ private:
         UnmanagedAsmResourceBlob::allocateWithAlign(bytes, alignof(float)));
     return arith::ConstantOp::create(b, loc, type, attr);
   }
+  /// The MX constant of `t` (mxc.assemble of its data and scales), pointing
+  /// into the model's memory.
+  Value mxWeight(const ::mxc::numerics::MXTensor &t, const std::string &name) {
+    auto type = mlir::mxc::MXTensorType::get(
+        {t.layout.rows, t.layout.cols},
+        mlir::mxc::getMXElementType(&ctx, t.layout.format), t.layout.blockSize);
+    auto bytes = [&](RankedTensorType tensorType, const std::vector<uint8_t> &v,
+                     const std::string &key) {
+      ArrayRef<char> data(reinterpret_cast<const char *>(v.data()), v.size());
+      auto attr = DenseResourceElementsAttr::get(
+          tensorType, key,
+          UnmanagedAsmResourceBlob::allocateWithAlign(data, 1));
+      return arith::ConstantOp::create(b, loc, tensorType, attr).getResult();
+    };
+    Value data = bytes(type.getDataType(), t.data, name + "_data");
+    Value scales = bytes(type.getScalesType(), t.scales, name + "_scales");
+    return mlir::mxc::AssembleOp::create(b, loc, type, data, scales);
+  }
   Value f32(double v) {
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
@@ -255,7 +273,12 @@ private:
   /// y = x W^T with the float weight W [out, in], and its statistics.
   Value matmul(Value x, ArrayRef<float> w, int64_t out, int64_t in,
                const std::string &name) {
-    Value weightValue = weight(w, {out, in}, name);
+    Value weightValue;
+    auto mx = model.mxWeights.find(name);
+    if (options.keepCheckpointMX && mx != model.mxWeights.end())
+      weightValue = mxWeight(mx->second, name);
+    else
+      weightValue = weight(w, {out, in}, name);
     auto resultType =
         RankedTensorType::get({ShapedType::kDynamic, out}, b.getF32Type());
     ElementsAttr absMax, hessian;

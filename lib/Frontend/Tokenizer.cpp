@@ -2,6 +2,7 @@
 
 #include "mxc/Frontend/Tokenizer.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstring>
@@ -145,4 +146,25 @@ std::string Tokenizer::decode(int32_t previous, int32_t token) const {
       !piece.substr(3, 2).getAsInteger(16, byte))
     return std::string(1, static_cast<char>(byte));
   return piece.str();
+}
+
+std::string
+mxc::frontend::serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
+                                         llvm::ArrayRef<float> scores) {
+  assert(pieces.size() == scores.size());
+  int32_t maxLength = 0;
+  for (const std::string &p : pieces)
+    maxLength = std::max(maxLength, static_cast<int32_t>(p.size()));
+  std::string out;
+  auto put = [&](const void *p, size_t n) {
+    out.append(static_cast<const char *>(p), n);
+  };
+  put(&maxLength, 4);
+  for (auto [piece, score] : llvm::zip_equal(pieces, scores)) {
+    int32_t length = piece.size();
+    put(&score, 4);
+    put(&length, 4);
+    out += piece;
+  }
+  return out;
 }

@@ -91,6 +91,60 @@ Value mlir::mxc::createMXConstant(OpBuilder &b, Location loc, MXTensorType type,
   return AssembleOp::create(b, loc, type, data, scales);
 }
 
+/// The bytes of a constant `value` of 8-bit elements (i8 codes, f8E8M0FNU
+/// scales), if it is one that fills its type.
+static std::optional<std::vector<uint8_t>> readByteConstant(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto type = cast<ShapedType>(constant.getType());
+  if (!type.getElementType().isIntOrFloat() ||
+      type.getElementTypeBitWidth() != 8)
+    return std::nullopt;
+  ArrayRef<char> raw;
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    raw = blob->getData();
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    raw = dense.getRawData();
+    if (dense.isSplat() && raw.size() == 1)
+      return std::vector<uint8_t>(type.getNumElements(), uint8_t(raw[0]));
+  } else {
+    return std::nullopt;
+  }
+  if (static_cast<int64_t>(raw.size()) != type.getNumElements())
+    return std::nullopt;
+  return std::vector<uint8_t>(raw.begin(), raw.end());
+}
+
+std::optional<::mxc::numerics::MXTensor>
+mlir::mxc::readMXConstant(Value value) {
+  auto assemble = value.getDefiningOp<AssembleOp>();
+  if (!assemble)
+    return std::nullopt;
+  auto type = cast<MXTensorType>(assemble.getType());
+  ::mxc::numerics::MXTensor t;
+  int64_t rows = 1;
+  for (int64_t d : type.getShape().drop_back())
+    rows *= d;
+  t.layout = {type.getFormat(), type.getBlockSize(), rows,
+              type.getShape().back()};
+  std::optional<std::vector<uint8_t>> data =
+      readByteConstant(assemble.getData());
+  std::optional<std::vector<uint8_t>> scales =
+      readByteConstant(assemble.getScales());
+  if (!data || !scales ||
+      static_cast<int64_t>(data->size()) != t.layout.dataBytes() ||
+      static_cast<int64_t>(scales->size()) != t.layout.numScales())
+    return std::nullopt;
+  t.data = std::move(*data);
+  t.scales = std::move(*scales);
+  return t;
+}
+
 StringRef mlir::mxc::getMatmulName(MatmulOp op) {
   if (auto name = dyn_cast<NameLoc>(op.getLoc()))
     return name.getName().getValue();

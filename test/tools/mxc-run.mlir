@@ -95,6 +95,7 @@
 // PRESETS-NEXT: w6a8-smooth-gptq-sm2
 // PRESETS-NEXT: w4
 // PRESETS-NEXT: w4-gptq
+// PRESETS-NEXT: w4-keep
 // PRESETS-NEXT: w4-smooth-gptq
 // PRESETS-NEXT: w4a8
 // PRESETS-NEXT: w4a8-smooth-gptq

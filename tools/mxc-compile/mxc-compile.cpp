@@ -2,12 +2,13 @@
 //
 //   mxc-compile MODEL --recipe R [--calibrate FILE] -o OUT.mxc
 //   mxc-compile MODEL --recipe R --emit=mxc|linalg|llvm|llvm-ir [-o FILE]
+//   mxc-compile MODEL --recipe w4 --emit=gguf -o OUT.gguf
 //   mxc-compile MODEL --recipe R --calibrate FILE --eval FILE --report
 //
-// MODEL is a llama2.c checkpoint or a HuggingFace directory. The model is
-// built as mxc IR, calibrated on a text when the recipe needs statistics,
-// quantized by the recipe's passes and lowered to the LLVM dialect; the
-// result (MLIR bytecode with the weights, the model's description and its
+// MODEL is a llama2.c checkpoint, a GGUF file or a HuggingFace directory.
+// The model is built as mxc IR, calibrated on a text when the recipe needs
+// statistics, quantized by the recipe's passes and lowered to the LLVM dialect;
+// the result (MLIR bytecode with the weights, the model's description and its
 // tokenizer) runs with `mxc-run OUT.mxc`. --report prints what quantization
 // cost: sizes, local errors, the global effect on an evaluation text, local
 // vs global per layer, and a predicted quality.
@@ -42,11 +43,11 @@ using namespace mxc::driver;
 
 namespace {
 
-enum class Emit { Artifact, MXC, Linalg, GPU, LLVM, LLVMIR, Object };
+enum class Emit { Artifact, MXC, Linalg, GPU, LLVM, LLVMIR, Object, GGUF };
 
 cl::OptionCategory category("mxc-compile options");
 cl::opt<std::string> modelPath(cl::cat(category), cl::Positional, cl::Required,
-                               cl::desc("<llama2.c .bin | HF dir>"));
+                               cl::desc("<llama2.c .bin | .gguf | HF dir>"));
 cl::opt<std::string> outputPath(
     "o", cl::cat(category), cl::value_desc("file"),
     cl::desc("Output file (the compiled model; with --emit other than "
@@ -78,7 +79,11 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Object, "obj",
                    "an object file for this machine (what --target=cuda "
                    "writes by default): the C interface of @decode and "
-                   "@forward, and mxc_model_config")),
+                   "@forward, and mxc_model_config"),
+        clEnumValN(Emit::GGUF, "gguf",
+                   "a GGUF file for llama.cpp (weight-only recipes): the "
+                   "recipe's MXFP4 weights as GGUF MXFP4, bit for bit, the "
+                   "rest F32")),
     cl::init(Emit::Artifact));
 cl::opt<Target> target(
     "target", cl::cat(category), cl::desc("What to compile for"),
@@ -104,8 +109,9 @@ cl::opt<std::string>
                 cl::init("/usr/local/cuda"));
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::cat(category),
-    cl::desc("llama2.c tokenizer (default: tok<vocab>.bin or tokenizer.bin "
-             "next to the model); it goes into the compiled model"));
+    cl::desc("llama2.c tokenizer (default: the one a GGUF file carries, else "
+             "tok<vocab>.bin or tokenizer.bin next to the model); it goes "
+             "into the compiled model"));
 cl::opt<std::string> calibrationFile(
     "calibrate", cl::cat(category), cl::value_desc("text file"),
     cl::desc("Calibrate on this text: activation maxima, Hessians and "
@@ -167,7 +173,7 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "mxc-compile: compile a Llama model (llama2.c checkpoint or "
+      "mxc-compile: compile a Llama model (llama2.c checkpoint, GGUF file or "
       "HuggingFace directory) with an MX quantization recipe for the CPU "
       "or an NVIDIA GPU, and report what quantization cost\n");
 
@@ -178,12 +184,16 @@ int main(int argc, char **argv) {
   if (evalWindows < 0)
     fail("--eval-windows must be >= 0 (0: all), not " +
          llvm::Twine(evalWindows));
+  const bool binary =
+      emit == Emit::Artifact || emit == Emit::Object || emit == Emit::GGUF;
+  if (emit == Emit::GGUF)
+    orFail(checkGGUFRecipe(recipe));
   if (outputPath.empty())
-    outputPath = emit == Emit::Artifact || emit == Emit::Object ? "" : "-";
+    outputPath = binary ? "" : "-";
   if (outputPath.empty())
     fail("give the compiled model's file with -o FILE (or --emit=mxc|linalg|"
          "gpu|llvm|llvm-ir to print a stage)");
-  if ((emit == Emit::Artifact || emit == Emit::Object) && outputPath == "-" &&
+  if (binary && outputPath == "-" &&
       llvm::sys::Process::StandardOutIsDisplayed())
     fail("not writing a binary model to a terminal; give -o FILE");
   if (emit == Emit::GPU && target == Target::CPU)
@@ -205,7 +215,11 @@ int main(int argc, char **argv) {
 
   std::unique_ptr<CompileSession> session =
       orFail(CompileSession::open(modelPath, tokenizerPath, progress));
+  for (const std::string &line : session->loadNotes())
+    llvm::errs() << "mxc-compile: note: " << modelPath << ": " << line << "\n";
   const LlamaConfig &config = session->config();
+  if (emit == Emit::GGUF && session->isCompiled())
+    fail("--emit=gguf needs a checkpoint, not a compiled model");
   if (!calibrationFile.empty())
     orFail(session->calibrate(calibrationFile, calibrationWindows));
 
@@ -217,7 +231,7 @@ int main(int argc, char **argv) {
   options.chip = chip;
   options.cudaToolkit = cudaToolkit;
   QualityReport quality;
-  const Stage emitStage = emit == Emit::MXC      ? Stage::MXC
+  const Stage emitStage = emit == Emit::MXC || emit == Emit::GGUF ? Stage::MXC
                           : emit == Emit::Linalg ? Stage::Linalg
                           : emit == Emit::GPU    ? Stage::GPU
                                                  : Stage::LLVM;
@@ -256,8 +270,12 @@ int main(int argc, char **argv) {
         }));
 
   // The output.
-  if (emit == Emit::Object ||
-      (emit == Emit::Artifact && target == Target::CUDA)) {
+  if (emit == Emit::GGUF) {
+    orFail(writeGGUF(output, session->checkpoint(), session->tokenizerBytes(),
+                     outputPath, progress));
+    progress("wrote " + outputPath);
+  } else if (emit == Emit::Object ||
+             (emit == Emit::Artifact && target == Target::CUDA)) {
     if (llvm::Error e = writeObject(output, config, outputPath))
       fail(llvm::toString(std::move(e)));
     progress("wrote " + outputPath);

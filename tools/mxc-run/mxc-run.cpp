@@ -3,10 +3,10 @@
 //   mxc-run MODEL [--prompt TEXT] [--steps N] [--temperature T]
 //   mxc-run MODEL --perplexity FILE
 //
-// MODEL is a model compiled by mxc-compile, or a llama2.c checkpoint or a
-// HuggingFace directory, which is compiled here: built as mxc IR, quantized
-// by a recipe (--recipe, or --passes), lowered with mxc-lower-to-llvm and
-// JIT-compiled in process. Generation prefills the prompt into the KV cache
+// MODEL is a model compiled by mxc-compile, or a llama2.c checkpoint, a GGUF
+// file or a HuggingFace directory, which is compiled here: built as mxc IR,
+// quantized by a recipe (--recipe, or --passes), lowered with the CPU pipeline
+// and JIT-compiled in process. Generation prefills the prompt into the KV cache
 // and then decodes one token per call.
 //
 //===----------------------------------------------------------------------===//
@@ -44,13 +44,14 @@ using namespace mxc::frontend;
 using namespace mxc::driver;
 
 static cl::OptionCategory category("mxc-run options");
-static cl::opt<std::string> modelPath(cl::cat(category), cl::Positional,
-                                      cl::Required,
-                                      cl::desc("<llama2.c .bin | HF dir>"));
+static cl::opt<std::string>
+    modelPath(cl::cat(category), cl::Positional, cl::Required,
+              cl::desc("<compiled .mxc | llama2.c .bin | .gguf | HF dir>"));
 static cl::opt<std::string>
     tokenizerPath(cl::cat(category), "tokenizer",
-                  cl::desc("llama2.c tokenizer (default: tok<vocab>.bin or "
-                           "tokenizer.bin next to the model)"));
+                  cl::desc("llama2.c tokenizer (default: the one a GGUF file "
+                           "or compiled model carries, else tok<vocab>.bin "
+                           "or tokenizer.bin next to the model)"));
 static cl::opt<std::string> prompt(cl::cat(category), "prompt",
                                    cl::desc("Prompt to continue"),
                                    cl::init(""));
@@ -258,6 +259,8 @@ int main(int argc, char **argv) {
                                     {"--perplexity", perplexityFile}}));
   std::unique_ptr<CompileSession> session =
       orFail(CompileSession::open(modelPath, tokenizerPath, progress));
+  for (const std::string &line : session->loadNotes())
+    llvm::errs() << "mxc-run: note: " << modelPath << ": " << line << "\n";
   if (session->isCompiled())
     for (const cl::Option *o : std::initializer_list<const cl::Option *>{
              &recipe, &weightFormat, &method, &smoothAlpha, &activationFormat,

@@ -66,7 +66,7 @@ TEST(Recipe, PresetsAndOverrides) {
     EXPECT_TRUE(names.insert(p.name).second) << p.name;
     parsed(p.name);
   }
-  EXPECT_EQ(names.size(), 13u);
+  EXPECT_EQ(names.size(), 14u);
 }
 
 TEST(Recipe, StrRoundTrips) {
@@ -74,7 +74,8 @@ TEST(Recipe, StrRoundTrips) {
                            "w4,softmax-bits=3,softmax-clip=pooled",
                            "weights=mxfp6_e3m2,method=gptq,smooth=0.25,tile=16",
                            "w4,smooth=0.1,softmax-bits=2,softmax-clip=-3.3",
-                           "w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq"}) {
+                           "w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq",
+                           "w4-keep", "w4-gptq,checkpoint-mx=keep"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
     EXPECT_EQ(back.str(), r.str()) << text;
@@ -83,6 +84,11 @@ TEST(Recipe, StrRoundTrips) {
   EXPECT_EQ(parsed("w4-smooth-gptq").str(),
             "weights=mxfp4,method=gptq,smooth=0.5,activations=none,"
             "softmax-bits=0,softmax-clip=-8,tile=64");
+  // checkpoint-mx is written only when it keeps (the default decodes).
+  EXPECT_EQ(parsed("w4-keep").str(),
+            "weights=mxfp4,method=rtn,smooth=0,activations=none,"
+            "softmax-bits=0,softmax-clip=-8,tile=64,checkpoint-mx=keep");
+  EXPECT_FALSE(parsed("w4-keep,checkpoint-mx=decode").keepCheckpointMX);
   // Doubles are written so that they read back exactly.
   EXPECT_EQ(parsed("w4,smooth=0.1").smooth, 0.1);
   EXPECT_EQ(parsed(parsed("w4,smooth=0.1").str()).smooth, 0.1);
@@ -137,6 +143,12 @@ TEST(Recipe, Pipeline) {
 }
 
 TEST(Recipe, Errors) {
+  EXPECT_NE(parseError("w4,checkpoint-mx=yes")
+                .find("checkpoint-mx must be keep or decode, not 'yes'"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4-keep,smooth=0.5")
+                .find("checkpoint-mx=keep cannot be combined with smooth"),
+            std::string::npos);
   EXPECT_NE(parseError("w5").find("unknown preset 'w5'"), std::string::npos);
   EXPECT_NE(parseError("weights=fp4").find("unknown weight format 'fp4'"),
             std::string::npos);

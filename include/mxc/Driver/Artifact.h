@@ -44,6 +44,21 @@ llvm::Error writeObject(mlir::ModuleOp module,
                         const frontend::LlamaConfig &config,
                         llvm::StringRef path);
 
+/// Whether llama.cpp can run what `recipe` makes of a model: weights only
+/// (no quantized activations, EXAQ softmax or SmoothQuant, which GGUF cannot
+/// express), in MXFP4 or float.
+llvm::Error checkGGUFRecipe(const Recipe &recipe);
+
+/// Writes a GGUF file for llama.cpp to `path`: `mxcStage` is the model after
+/// the recipe's passes (Stage::MXC), whose MXFP4 matmul weights become GGUF
+/// MXFP4 tensors bit for bit (a weight whose rows are not whole blocks of 32,
+/// which GGUF cannot hold, is written as F32 of its exact values; `note`
+/// says which); everything else is F32 from `model`.
+llvm::Error writeGGUF(mlir::ModuleOp mxcStage,
+                      const frontend::LlamaModel &model,
+                      llvm::StringRef tokenizerBytes, llvm::StringRef path,
+                      const std::function<void(const llvm::Twine &)> &note);
+
 /// Whether `path` is an MLIR bytecode file (its magic "ML\xefR").
 bool isBytecodeFile(llvm::StringRef path);
 

@@ -54,6 +54,10 @@ struct Recipe {
   std::optional<mlir::mxc::SoftmaxClipMode> clipMode;
   /// Keys per KV tile of the attention loops.
   int64_t tile = 64;
+  /// Matmul weights the checkpoint already holds in MX (GGUF MXFP4) keep
+  /// their codes and scales bit for bit (checkpoint-mx=keep) instead of being
+  /// decoded to float and quantized by the recipe (checkpoint-mx=decode).
+  bool keepCheckpointMX = false;
 
   /// Mixed precision: matmuls (by name prefix: "classifier", "layers.0.")
   /// that keep float weights (no format) or get a format of their own, with
@@ -66,7 +70,7 @@ struct Recipe {
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, smooth, activations, softmax-bits, softmax-clip, tile,
-  /// keep. Validates the result.
+  /// keep, checkpoint-mx. Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.
   static llvm::ArrayRef<Preset> presets();

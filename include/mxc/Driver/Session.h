@@ -30,7 +30,8 @@ class CompileSession {
 public:
   /// Opens `modelPath`: a compiled model (MLIR bytecode from mxc-compile,
   /// its tokenizer inside) or a checkpoint, whose tokenizer is
-  /// `tokenizerPath`, else tok<vocab>.bin or tokenizer.bin next to it.
+  /// `tokenizerPath`, else the one a GGUF file carries, else tok<vocab>.bin
+  /// or tokenizer.bin next to it.
   /// `progress` receives a line per stage that takes time.
   static llvm::Expected<std::unique_ptr<CompileSession>>
   open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath = "",
@@ -48,6 +49,9 @@ public:
   llvm::StringRef tokenizerBytes() const { return tokenizerFile; }
   /// The checkpoint's weights; only for a model that is not compiled.
   const frontend::LlamaModel &checkpoint() const;
+  /// What loading the checkpoint changed that the user should know (e.g.
+  /// "12 MXFP4 tensors decoded to float"); front ends print these always.
+  llvm::ArrayRef<std::string> loadNotes() const;
   mlir::MLIRContext &context() { return *mlirContext; }
 
   /// The text file at `textPath` as windows of at most seq_len tokens, BOS

@@ -13,7 +13,10 @@
 #ifndef MXC_FRONTEND_CHECKPOINT_H
 #define MXC_FRONTEND_CHECKPOINT_H
 
+#include "mxc/Numerics/MX.h"
+
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -56,6 +59,15 @@ struct LlamaModel {
   llvm::ArrayRef<float> classifier; ///< [vocab, dim]; the embedding if tied
   std::unique_ptr<llvm::MemoryBuffer> mapped;
   std::vector<std::unique_ptr<std::vector<float>>> owned;
+  /// The tokenizer the file carries (GGUF), as llama2.c tokenizer bytes;
+  /// empty when it has none.
+  std::string tokenizer;
+  /// Matmul weights the file holds already quantized to MX (GGUF MXFP4), by
+  /// matmul name ("layers.0.wq", "classifier"), bit for bit; the float
+  /// arrays above hold the same values decoded.
+  llvm::StringMap<numerics::MXTensor> mxWeights;
+  /// What loading did to the weights ("14 Q8_0 tensors decoded to float").
+  std::vector<std::string> notes;
 
   /// Number of weights (parameters).
   int64_t numParameters() const;
@@ -66,6 +78,10 @@ struct LlamaModel {
 /// into even head sizes and into KV groups, 2 <= seq_len <= 2^20, finite
 /// positive norm epsilon and RoPE base.
 llvm::Error validateConfig(const LlamaConfig &config, llvm::StringRef path);
+
+/// An error naming the first non-finite weight of `model` (`path` names the
+/// file), or success.
+llvm::Error checkFiniteWeights(const LlamaModel &model, llvm::StringRef path);
 
 /// The longest JSON nesting the loaders accept (config.json, safetensors
 /// headers): deeper files are refused before parsing, which recurses.
@@ -98,7 +114,8 @@ llvm::Expected<LlamaModel>
 readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
                 const HuggingFaceConfig &config, llvm::StringRef path);
 
-/// Either of the above: a directory is HuggingFace, a file llama2.c.
+/// Any of the above: a directory is HuggingFace, a file that starts with
+/// "GGUF" is GGUF (GGUF.h), any other file llama2.c.
 llvm::Expected<LlamaModel> loadCheckpoint(llvm::StringRef path);
 
 /// Writes a llama2.c checkpoint of a model with seeded random weights (the

@@ -65,6 +65,9 @@ struct LlamaBuildOptions {
   double softmaxClip = -8.0;
   /// Keys per KV tile of every mxc.attention (its `tile`).
   int64_t attentionTile = 64;
+  /// Matmuls whose weight the model holds in MX (LlamaModel::mxWeights) get
+  /// that MX constant instead of the float weight.
+  bool keepCheckpointMX = false;
 };
 
 /// The shape of each of @decode's caches: [layers, kv_heads, seq_len,

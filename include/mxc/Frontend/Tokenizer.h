@@ -3,6 +3,7 @@
 #ifndef MXC_FRONTEND_TOKENIZER_H
 #define MXC_FRONTEND_TOKENIZER_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -38,12 +39,20 @@ public:
   std::string decode(int32_t previous, int32_t token) const;
 
   int64_t size() const { return pieces.size(); }
+  /// The text of token `id` (spaces as ' ', byte fallbacks as "<0xXX>").
+  llvm::StringRef piece(int64_t id) const { return pieces[id]; }
+  /// Every token's merge score, by id.
+  llvm::ArrayRef<float> scoreList() const { return scores; }
 
 private:
   std::vector<std::string> pieces;
   std::vector<float> scores;
   llvm::StringMap<int32_t> ids;
 };
+
+/// The llama2.c tokenizer file of `pieces` with `scores` (the same length).
+std::string serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
+                                      llvm::ArrayRef<float> scores);
 
 } // namespace mxc::frontend
 

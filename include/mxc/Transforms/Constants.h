@@ -47,6 +47,10 @@ Value createMXConstant(OpBuilder &b, Location loc, MXTensorType type,
                        const ::mxc::numerics::MXTensor &tensor,
                        StringRef resourceName);
 
+/// The MX tensor an MX constant (mxc.assemble of two constants) holds, or
+/// nothing if `value` is not one (or its data does not fill its type).
+std::optional<::mxc::numerics::MXTensor> readMXConstant(Value value);
+
 class MatmulOp;
 
 /// Quantizes one weight: `w` is [n, k] row-major; nothing means "leave this
