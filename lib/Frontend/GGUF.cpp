@@ -50,35 +50,6 @@ std::optional<TypeTraits> traitsOf(uint32_t type) {
   return std::nullopt;
 }
 
-/// IEEE binary16 bits to float (exact).
-float halfToFloat(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
-  uint32_t exponent = (h >> 10) & 0x1F;
-  uint32_t mantissa = h & 0x3FF;
-  uint32_t bits;
-  if (exponent == 0x1F) {
-    bits = sign | 0x7F800000 | (mantissa << 13);
-  } else if (exponent != 0) {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else if (mantissa == 0) {
-    bits = sign;
-  } else {
-    // A subnormal half is mantissa * 2^-24, a normal float.
-    float v = std::ldexp(static_cast<float>(mantissa), -24);
-    return sign ? -v : v;
-  }
-  float f;
-  std::memcpy(&f, &bits, sizeof(f));
-  return f;
-}
-
-float bf16ToFloat(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof(f));
-  return f;
-}
-
 template <typename T> T load(const uint8_t *p) {
   T v;
   std::memcpy(&v, p, sizeof(T)); // GGUF is little-endian, as are mxc's hosts
@@ -466,16 +437,16 @@ mxc::frontend::decodeGGMLTensor(const GGUFTensor &t, StringRef path) {
     break;
   case GGMLType::F16:
     for (int64_t i = 0; i < n; ++i)
-      out[i] = halfToFloat(load<uint16_t>(p + 2 * i));
+      out[i] = num::decodeF16(load<uint16_t>(p + 2 * i));
     break;
   case GGMLType::BF16:
     for (int64_t i = 0; i < n; ++i)
-      out[i] = bf16ToFloat(load<uint16_t>(p + 2 * i));
+      out[i] = num::decodeBF16(load<uint16_t>(p + 2 * i));
     break;
   case GGMLType::Q4_0:
     // d * (nibble - 8): at most 4 + 11 significant bits, exact in float.
     for (int64_t b = 0; b < n / kQK; ++b, p += 2 + kQK / 2) {
-      float d = halfToFloat(load<uint16_t>(p));
+      float d = num::decodeF16(load<uint16_t>(p));
       for (int64_t j = 0; j < kQK / 2; ++j) {
         out[b * kQK + j] = ((p[2 + j] & 0xF) - 8) * d;
         out[b * kQK + j + kQK / 2] = ((p[2 + j] >> 4) - 8) * d;
@@ -484,7 +455,7 @@ mxc::frontend::decodeGGMLTensor(const GGUFTensor &t, StringRef path) {
     break;
   case GGMLType::Q8_0:
     for (int64_t b = 0; b < n / kQK; ++b, p += 2 + kQK) {
-      float d = halfToFloat(load<uint16_t>(p));
+      float d = num::decodeF16(load<uint16_t>(p));
       for (int64_t j = 0; j < kQK; ++j)
         out[b * kQK + j] = static_cast<int8_t>(p[2 + j]) * d;
     }
@@ -777,7 +748,7 @@ mxc::frontend::readGGUFModel(std::unique_ptr<llvm::MemoryBuffer> buffer,
   for (const auto &entry : decoded)
     model.notes.push_back(std::to_string(entry.second) + " " +
                           entry.first().str() + " tensors decoded to float");
-  model.mapped = std::move(file.buffer);
+  model.mapped.push_back(std::move(file.buffer));
   return model;
 }
 

@@ -267,4 +267,19 @@ TEST(E8M0, EncodeClamps) {
   EXPECT_EQ(encodeE8M0(500), 254u);
 }
 
+// Checkpoint halves (safetensors, GGUF): every code against APFloat.
+TEST(HalfFloats, DecodeEveryCodeMatchesAPFloat) {
+  for (uint32_t c = 0; c < 65536; ++c) {
+    for (const llvm::fltSemantics *sem :
+         {&llvm::APFloat::IEEEhalf(), &llvm::APFloat::BFloat()}) {
+      llvm::APFloat f(*sem, llvm::APInt(16, c));
+      double expected = f.convertToDouble();
+      float got =
+          sem == &llvm::APFloat::IEEEhalf() ? decodeF16(c) : decodeBF16(c);
+      ASSERT_TRUE(sameValue(expected, got)) << "code " << c;
+      ASSERT_EQ(std::signbit(expected), std::signbit(got)) << "code " << c;
+    }
+  }
+}
+
 } // namespace

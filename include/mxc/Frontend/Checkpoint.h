@@ -1,10 +1,11 @@
 //===- Checkpoint.h - Llama checkpoints: llama2.c and HuggingFace -*- C++ -*-//
 //
-// Loads a Llama-family model: a llama2.c `.bin` checkpoint, or a HuggingFace
-// directory (config.json + model.safetensors, read with LLVM's JSON parser
-// and a memory-mapped file). Weights point into the mapped file; only the
-// q/k projections of a HuggingFace checkpoint are copied, to undo the row
-// permutation of HF's rotate_half RoPE convention, so both formats describe
+// Loads a Llama-family model: a llama2.c `.bin` checkpoint, a HuggingFace
+// directory (config.json + model.safetensors or its shards, read with LLVM's
+// JSON parser and memory-mapped files), or a GGUF file (GGUF.h). F32 weights
+// point into the mapped files; F16/BF16 ones are converted, and the q/k
+// projections of a HuggingFace checkpoint copied, to undo the row
+// permutation of HF's rotate_half RoPE convention, so every format describes
 // the same llama2.c-convention model (adjacent dims (2i, 2i+1) rotate
 // together).
 //
@@ -57,12 +58,13 @@ struct LlamaModel {
   std::vector<LlamaLayer> layers;
   llvm::ArrayRef<float> finalNorm;  ///< [dim]
   llvm::ArrayRef<float> classifier; ///< [vocab, dim]; the embedding if tied
-  std::unique_ptr<llvm::MemoryBuffer> mapped;
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> mapped;
   std::vector<std::unique_ptr<std::vector<float>>> owned;
   /// The tokenizer the file carries (GGUF), as llama2.c tokenizer bytes;
   /// empty when it has none.
   std::string tokenizer;
-  /// Matmul weights the file holds already quantized to MX (GGUF MXFP4), by
+  /// Matmul weights the file holds already quantized to MX (GGUF MXFP4,
+  /// safetensors `_blocks`/`_scales`), by
   /// matmul name ("layers.0.wq", "classifier"), bit for bit; the float
   /// arrays above hold the same values decoded.
   llvm::StringMap<numerics::MXTensor> mxWeights;
@@ -95,8 +97,12 @@ llvm::Expected<LlamaModel> loadLlama2c(llvm::StringRef path);
 llvm::Expected<LlamaModel>
 readLlama2c(std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::StringRef path);
 
-/// Loads a HuggingFace LlamaForCausalLM directory (config.json and
-/// model.safetensors, f32).
+/// Loads a HuggingFace LlamaForCausalLM directory: config.json, and
+/// model.safetensors or the shards model.safetensors.index.json names.
+/// Tensors are F32, F16 or BF16; a matmul weight `<name>.weight` may instead
+/// be MXFP4 as gpt-oss stores it, `<name>_blocks` (U8 [rows, cols/32, 16],
+/// OCP E2M1 packing) and `<name>_scales` (U8 E8M0 [rows, cols/32]), which
+/// is kept bit for bit in LlamaModel::mxWeights.
 llvm::Expected<LlamaModel> loadHuggingFace(llvm::StringRef directory);
 
 /// What a HuggingFace config.json says about a Llama model.
@@ -113,6 +119,25 @@ llvm::Expected<HuggingFaceConfig> parseHuggingFaceConfig(llvm::StringRef text,
 llvm::Expected<LlamaModel>
 readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
                 const HuggingFaceConfig &config, llvm::StringRef path);
+
+/// The same from the shards of one checkpoint (`paths` name them): a tensor
+/// may be in any shard, and in one only.
+llvm::Expected<LlamaModel>
+readSafetensors(std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers,
+                llvm::ArrayRef<std::string> paths,
+                const HuggingFaceConfig &config);
+
+/// One tensor of a .safetensors file to write.
+struct SafetensorsTensor {
+  std::string name;
+  std::string dtype; ///< "F32", "F16", "BF16", "U8"
+  std::vector<int64_t> shape;
+  std::string bytes;
+};
+
+/// Writes a .safetensors file of `tensors` (in that order) to `os`.
+void writeSafetensors(llvm::raw_ostream &os,
+                      llvm::ArrayRef<SafetensorsTensor> tensors);
 
 /// Any of the above: a directory is HuggingFace, a file that starts with
 /// "GGUF" is GGUF (GGUF.h), any other file llama2.c.

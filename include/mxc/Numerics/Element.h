@@ -51,6 +51,12 @@ double decodeE8M0(uint8_t code);
 /// The E8M0 byte for 2^`exponent`; `exponent` is clamped to [-127, 127].
 uint8_t encodeE8M0(int exponent);
 
+/// The float of IEEE binary16 bits `bits` (exact: every half is a float).
+float decodeF16(uint16_t bits);
+
+/// The float of bfloat16 bits `bits` (exact: a float's upper half).
+float decodeBF16(uint16_t bits);
+
 } // namespace mxc::numerics
 
 #endif // MXC_NUMERICS_ELEMENT_H
