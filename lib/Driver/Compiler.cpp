@@ -58,9 +58,14 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   }
   if (options.progress)
     options.progress("building the model's IR");
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      buildLlamaForward(context, model, build);
+  return compileModule(context, buildLlamaForward(context, model, build),
+                       options);
+}
 
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+mxc::driver::compileModule(mlir::MLIRContext &context,
+                           mlir::OwningOpRef<mlir::ModuleOp> module,
+                           const CompileOptions &options) {
   std::string diagnostics;
   llvm::raw_string_ostream os(diagnostics);
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {

@@ -215,8 +215,31 @@ llvm::Expected<LlamaModel> mxc::frontend::loadCheckpoint(StringRef path) {
   if (!buffer)
     return error("cannot open checkpoint '" + path +
                  "': " + buffer.getError().message());
-  if (isGGUF((*buffer)->getBuffer()))
+  StringRef bytes = (*buffer)->getBuffer();
+  if (isGGUF(bytes))
     return readGGUFModel(std::move(*buffer), path);
+  // llama2.c files have no magic: a header of implausible dimensions means
+  // the file is of no format mxc reads.
+  bool plausible = false;
+  if (bytes.size() >= 28) {
+    int32_t h[7];
+    std::memcpy(h, bytes.data(), sizeof(h));
+    LlamaConfig header;
+    header.dim = h[0];
+    header.hiddenDim = h[1];
+    header.layers = h[2];
+    header.heads = h[3];
+    header.kvHeads = h[4];
+    header.vocab = std::abs(static_cast<int64_t>(h[5]));
+    header.seqLen = h[6];
+    llvm::Error e = validateConfig(header, path);
+    plausible = !e;
+    llvm::consumeError(std::move(e));
+  }
+  if (!plausible)
+    return error(path + ": not a model file mxc reads (a llama2.c "
+                        "checkpoint, a GGUF file, or a HuggingFace "
+                        "directory)");
   return readLlama2c(std::move(*buffer), path);
 }
 

@@ -25,7 +25,9 @@
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Support/Output.h"
 
+#include "mlir/IR/Verifier.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -35,6 +37,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
@@ -47,7 +50,8 @@ enum class Emit { Artifact, MXC, Linalg, GPU, LLVM, LLVMIR, Object, GGUF };
 
 cl::OptionCategory category("mxc-compile options");
 cl::opt<std::string> modelPath(cl::cat(category), cl::Positional, cl::Required,
-                               cl::desc("<llama2.c .bin | .gguf | HF dir>"));
+                               cl::desc("<llama2.c .bin | .gguf | HF dir | "
+                                        ".mlir>"));
 cl::opt<std::string> outputPath(
     "o", cl::cat(category), cl::value_desc("file"),
     cl::desc("Output file (the compiled model; with --emit other than "
@@ -164,6 +168,75 @@ void progress(const llvm::Twine &stage) {
     llvm::errs() << "[mxc-compile] " << stage << "\n";
 }
 
+/// Writes `module` at a textual stage (mxc, linalg, gpu, llvm: MLIR; llvm-ir:
+/// translated) to the output.
+void writeStage(mlir::ModuleOp module) {
+  orFail(mxc::writeFileAtomically(
+      outputPath, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+        if (emit != Emit::LLVMIR) {
+          module.print(os);
+          return llvm::Error::success();
+        }
+        llvm::LLVMContext llvmContext;
+        std::unique_ptr<llvm::Module> ir =
+            mlir::translateModuleToLLVMIR(module, llvmContext, modelPath);
+        if (!ir)
+          return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                         "translation to LLVM IR failed");
+        ir->print(os, nullptr);
+        return llvm::Error::success();
+      }));
+}
+
+/// mxc-compile FILE.mlir: the module (mxc and upstream ops on tensors)
+/// through the recipe's passes and the lowerings to the stage --emit names.
+/// There is no model to calibrate, evaluate or package for mxc-run.
+int compileMLIRFile(const Recipe &recipe) {
+  if (emit == Emit::Artifact || emit == Emit::Object || emit == Emit::GGUF)
+    fail("a .mlir file compiles to a stage: give --emit=mxc|linalg|gpu|llvm|"
+         "llvm-ir (a compiled model for mxc-run, an object file or GGUF "
+         "needs a model checkpoint)");
+  for (const cl::Option *o : std::initializer_list<const cl::Option *>{
+           &tokenizerPath, &calibrationFile, &evalFile, &report, &reportJSON})
+    if (o->getNumOccurrences())
+      fail("--" + o->ArgStr + " needs a model checkpoint, not a .mlir file");
+  if (recipe.needsCalibration())
+    fail("recipe '" + recipeText +
+         "' needs calibration statistics, which need a model checkpoint; on "
+         "a .mlir file use RTN recipes or --passes");
+  std::unique_ptr<mlir::MLIRContext> context = createContext();
+  llvm::SourceMgr sourceMgr;
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, context.get(), os);
+  auto file = llvm::MemoryBuffer::getFile(modelPath, /*IsText=*/true);
+  if (!file)
+    fail("cannot open '" + modelPath + "': " + file.getError().message());
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  progress("parsing " + modelPath);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, context.get());
+  if (!module) {
+    llvm::errs() << diagnostics;
+    fail("cannot parse '" + modelPath + "'");
+  }
+  CompileOptions options;
+  options.recipe = recipe;
+  options.extraPasses = passes;
+  options.target = target;
+  options.chip = chip;
+  options.cudaToolkit = cudaToolkit;
+  options.progress = progress;
+  options.stop = emit == Emit::MXC      ? Stage::MXC
+                 : emit == Emit::Linalg ? Stage::Linalg
+                 : emit == Emit::GPU    ? Stage::GPU
+                                        : Stage::LLVM;
+  mlir::OwningOpRef<mlir::ModuleOp> compiled =
+      orFail(compileModule(*context, std::move(module), options));
+  writeStage(*compiled);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -175,7 +248,8 @@ int main(int argc, char **argv) {
       argc, argv,
       "mxc-compile: compile a Llama model (llama2.c checkpoint, GGUF file or "
       "HuggingFace directory) with an MX quantization recipe for the CPU "
-      "or an NVIDIA GPU, and report what quantization cost\n");
+      "or an NVIDIA GPU, and report what quantization cost; or compile a "
+      ".mlir file (mxc and upstream ops) to the stage --emit names\n");
 
   Recipe recipe = orFail(Recipe::parse(recipeText));
   if (calibrationWindows < 0)
@@ -184,6 +258,13 @@ int main(int argc, char **argv) {
   if (evalWindows < 0)
     fail("--eval-windows must be >= 0 (0: all), not " +
          llvm::Twine(evalWindows));
+  if (llvm::StringRef(modelPath).ends_with(".mlir")) {
+    if (outputPath.empty())
+      outputPath = "-";
+    orFail(mxc::checkOutputsDistinct({{"-o", outputPath}},
+                                     {{"the module", modelPath}}));
+    return compileMLIRFile(recipe);
+  }
   const bool binary =
       emit == Emit::Artifact || emit == Emit::Object || emit == Emit::GGUF;
   if (emit == Emit::GGUF)
@@ -285,21 +366,7 @@ int main(int argc, char **argv) {
       fail(llvm::toString(std::move(e)));
     progress("wrote " + outputPath);
   } else {
-    orFail(mxc::writeFileAtomically(
-        outputPath, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
-          if (emit != Emit::LLVMIR) {
-            output.print(os);
-            return llvm::Error::success();
-          }
-          llvm::LLVMContext llvmContext;
-          std::unique_ptr<llvm::Module> ir =
-              mlir::translateModuleToLLVMIR(output, llvmContext, modelPath);
-          if (!ir)
-            return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                           "translation to LLVM IR failed");
-          ir->print(os, nullptr);
-          return llvm::Error::success();
-        }));
+    writeStage(output);
   }
   if (report)
     quality.printText(outputPath == "-" ? llvm::errs() : llvm::outs());

@@ -244,6 +244,18 @@ TEST(Checkpoint, MalformedHuggingFace) {
             std::string::npos);
 }
 
+// A file of no format mxc knows: one line saying what it reads.
+TEST(Checkpoint, UnknownFilesSayWhatIsRead) {
+  int32_t header[7] = {7, -3, 2, 4, 2, 30, 8};
+  std::string implausible(reinterpret_cast<const char *>(header), 28);
+  for (const std::string &path : {writeBytes("implausible.bin", implausible),
+                                  writeBytes("short.txt", "hello")})
+    EXPECT_NE(errorOf(loadCheckpoint(path))
+                  .find(": not a model file mxc reads (a llama2.c checkpoint, "
+                        "a GGUF file, or a HuggingFace directory)"),
+              std::string::npos);
+}
+
 // Both formats of the shared model give the same logits.
 TEST(Checkpoint, SharedModelFormatsAgree) {
   std::string bin = MXC_SHARED_DIR "/models/stories260K/stories260K.bin";

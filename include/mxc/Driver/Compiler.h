@@ -84,6 +84,15 @@ llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 compileModel(mlir::MLIRContext &context, const frontend::LlamaModel &model,
              const CompileOptions &options);
 
+/// Compiles `module` (mxc and upstream IR on tensors, e.g. what compileModel
+/// builds or a user's .mlir file) from the recipe's passes down to
+/// `options.stop`. `options.statistics` and `options.calibration` do not
+/// apply.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+compileModule(mlir::MLIRContext &context,
+              mlir::OwningOpRef<mlir::ModuleOp> module,
+              const CompileOptions &options);
+
 /// A context with every dialect, extension and LLVM translation mxc uses.
 std::unique_ptr<mlir::MLIRContext> createContext();
 
