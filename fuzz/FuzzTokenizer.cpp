@@ -1,7 +1,8 @@
 //===- FuzzTokenizer.cpp - libFuzzer target: tokenizer files and texts ----===//
 //
 // The first half of the input as a llama2.c tokenizer file of 260 pieces,
-// the second half as text to encode and decode with it.
+// the second half as text to encode and decode with it. An input that
+// starts with '{' is a HuggingFace tokenizer.json instead, converted.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +10,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::StringRef bytes(reinterpret_cast<const char *>(data), size);
+  if (bytes.starts_with("{")) {
+    llvm::Expected<std::string> converted =
+        mxc::frontend::convertTokenizerJSON(bytes, "tokenizer.json");
+    if (!converted)
+      llvm::consumeError(converted.takeError());
+    return 0;
+  }
   llvm::Expected<mxc::frontend::Tokenizer> tokenizer =
       mxc::frontend::Tokenizer::parse(bytes.take_front(size / 2), 260,
                                       "tok.bin");

@@ -352,14 +352,16 @@ llvm::Expected<std::string> mxc::driver::findTokenizer(llvm::StringRef model,
   if (!llvm::sys::fs::is_directory(model))
     llvm::sys::path::remove_filename(dir);
   for (std::string name :
-       {"tok" + std::to_string(vocab) + ".bin", std::string("tokenizer.bin")}) {
+       {"tok" + std::to_string(vocab) + ".bin", std::string("tokenizer.bin"),
+        std::string("tokenizer.json")}) {
     llvm::SmallString<256> candidate(dir);
     llvm::sys::path::append(candidate, name);
     if (llvm::sys::fs::exists(candidate))
       return std::string(candidate);
   }
   return error("no tokenizer next to '" + model +
-               "' (tok<vocab>.bin or tokenizer.bin); give --tokenizer");
+               "' (tok<vocab>.bin, tokenizer.bin or tokenizer.json); give "
+               "--tokenizer");
 }
 
 std::vector<std::vector<int32_t>>

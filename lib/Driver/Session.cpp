@@ -88,6 +88,13 @@ CompileSession::open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath,
     llvm::Expected<std::string> bytes = readText(tokPath, "tokenizer");
     if (!bytes)
       return bytes.takeError();
+    // A HuggingFace tokenizer.json becomes the llama2.c form that compiled
+    // models carry.
+    if (llvm::StringRef(tokPath).ends_with(".json")) {
+      bytes = convertTokenizerJSON(*bytes, tokPath);
+      if (!bytes)
+        return bytes.takeError();
+    }
     s->tokenizerFile = std::move(*bytes);
     llvm::Expected<Tokenizer> t =
         Tokenizer::parse(s->tokenizerFile, s->modelConfig.vocab, tokPath);

@@ -52,8 +52,10 @@ int jsonDepth(StringRef text) {
   return deepest;
 }
 
-/// llvm::json::parse, refusing nesting deeper than kMaxJSONDepth first.
-llvm::Expected<llvm::json::Value> parseJSON(StringRef text, StringRef path) {
+} // namespace
+
+llvm::Expected<llvm::json::Value> mxc::frontend::parseJSON(StringRef text,
+                                                           StringRef path) {
   if (jsonDepth(text) > kMaxJSONDepth)
     return error(path + ": JSON nested deeper than " +
                  llvm::Twine(kMaxJSONDepth) + " levels");
@@ -62,6 +64,8 @@ llvm::Expected<llvm::json::Value> parseJSON(StringRef text, StringRef path) {
     return error(path + ": invalid JSON: " + llvm::toString(json.takeError()));
   return json;
 }
+
+namespace {
 
 /// One .safetensors file: its header, and where its data section lies.
 struct Shard {

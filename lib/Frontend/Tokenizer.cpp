@@ -1,6 +1,7 @@
 //===- Tokenizer.cpp - The llama2.c tokenizer -----------------------------===//
 
 #include "mxc/Frontend/Tokenizer.h"
+#include "mxc/Frontend/Checkpoint.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -167,4 +168,144 @@ mxc::frontend::serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
     out += piece;
   }
   return out;
+}
+
+namespace {
+
+llvm::Error tokenizerError(llvm::StringRef path, const llvm::Twine &what) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 path + ": " + what);
+}
+
+/// Whether the tokenizer.json component `v` (a pre-tokenizer or decoder,
+/// maybe a Sequence of them) is or holds one of type `type`.
+bool holdsType(const llvm::json::Value *v, llvm::StringRef type) {
+  const llvm::json::Object *o = v ? v->getAsObject() : nullptr;
+  if (!o)
+    return false;
+  if (o->getString("type") == type)
+    return true;
+  for (const char *key : {"pretokenizers", "decoders", "normalizers"})
+    if (const llvm::json::Array *a = o->getArray(key))
+      for (const llvm::json::Value &item : *a)
+        if (holdsType(&item, type))
+          return true;
+  return false;
+}
+
+/// A piece of tokenizer.json in llama2.c's spelling: '▁' (U+2581) as ' '.
+std::string fromMetaspace(llvm::StringRef piece) {
+  std::string out;
+  for (size_t i = 0; i < piece.size();) {
+    if (piece.substr(i).starts_with("\xe2\x96\x81")) {
+      out += ' ';
+      i += 3;
+    } else {
+      out += piece[i++];
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+llvm::Expected<std::string>
+mxc::frontend::convertTokenizerJSON(llvm::StringRef text,
+                                    llvm::StringRef path) {
+  llvm::Expected<llvm::json::Value> json = parseJSON(text, path);
+  if (!json)
+    return json.takeError();
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Object *model = root ? root->getObject("model") : nullptr;
+  if (!model)
+    return tokenizerError(path, "no \"model\" object (not a tokenizer.json?)");
+  llvm::StringRef type = model->getString("type").value_or("?");
+  if (type != "BPE")
+    return tokenizerError(path, "model type '" + type +
+                                    "' is not supported (mxc reads BPE)");
+  if (holdsType(root->get("pre_tokenizer"), "ByteLevel") ||
+      holdsType(root->get("decoder"), "ByteLevel"))
+    return tokenizerError(
+        path, "byte-level BPE (GPT-2, Llama 3, SmolLM) is not supported yet; "
+              "mxc reads SentencePiece-style BPE (Llama 2, TinyLlama, "
+              "Mistral)");
+  if (!model->getBoolean("byte_fallback").value_or(false))
+    return tokenizerError(path, "BPE without byte_fallback is not supported "
+                                "(mxc's tokenizer falls back to <0xXX> "
+                                "pieces)");
+  const llvm::json::Object *vocab = model->getObject("vocab");
+  const llvm::json::Array *merges = model->getArray("merges");
+  if (!vocab || !merges)
+    return tokenizerError(path, "the BPE model has no vocab or no merges");
+
+  // Pieces by id: the vocabulary, then added tokens.
+  std::vector<std::optional<std::string>> pieces;
+  llvm::StringMap<int64_t> ids;
+  auto add = [&](llvm::StringRef piece, int64_t id) -> llvm::Error {
+    if (id < 0 || id > (int64_t(1) << 24))
+      return tokenizerError(path,
+                            "token '" + piece + "' has id " + llvm::Twine(id));
+    if (static_cast<size_t>(id) >= pieces.size())
+      pieces.resize(id + 1);
+    if (pieces[id] && *pieces[id] != fromMetaspace(piece))
+      return tokenizerError(path, "id " + llvm::Twine(id) + " is both '" +
+                                      *pieces[id] + "' and '" + piece + "'");
+    pieces[id] = fromMetaspace(piece);
+    ids[piece] = id;
+    return llvm::Error::success();
+  };
+  for (const auto &entry : *vocab) {
+    std::optional<int64_t> id = entry.second.getAsInteger();
+    if (!id)
+      return tokenizerError(path, "the id of '" + entry.first.str() +
+                                      "' is not an integer");
+    if (llvm::Error e = add(entry.first, *id))
+      return std::move(e);
+  }
+  if (const llvm::json::Array *added = root->getArray("added_tokens"))
+    for (const llvm::json::Value &v : *added) {
+      const llvm::json::Object *o = v.getAsObject();
+      std::optional<llvm::StringRef> content =
+          o ? o->getString("content") : std::nullopt;
+      std::optional<int64_t> id = o ? o->getInteger("id") : std::nullopt;
+      if (!content || !id)
+        return tokenizerError(path, "an added token without content or id");
+      if (llvm::Error e = add(*content, *id))
+        return std::move(e);
+    }
+  for (auto [i, piece] : llvm::enumerate(pieces))
+    if (!piece)
+      return tokenizerError(path, "no token has id " + llvm::Twine(i));
+  if (pieces.size() < 3 || *pieces[1] != "<s>" || *pieces[2] != "</s>")
+    return tokenizerError(path, "mxc needs <s> at id 1 and </s> at id 2");
+
+  // Scores from merge ranks: the earlier a piece's first merge, the higher.
+  std::vector<float> scores(pieces.size(), -1e30f);
+  for (auto [rank, merge] : llvm::enumerate(*merges)) {
+    std::string left, right;
+    if (std::optional<llvm::StringRef> s = merge.getAsString()) {
+      auto [l, r] = s->split(' ');
+      left = l.str();
+      right = r.str();
+    } else if (const llvm::json::Array *pair = merge.getAsArray();
+               pair && pair->size() == 2 && (*pair)[0].getAsString() &&
+               (*pair)[1].getAsString()) {
+      left = (*pair)[0].getAsString()->str();
+      right = (*pair)[1].getAsString()->str();
+    } else {
+      return tokenizerError(path, "merge " + llvm::Twine(rank) +
+                                      " is neither \"a b\" nor [a, b]");
+    }
+    auto it = ids.find(left + right);
+    if (!ids.count(left) || !ids.count(right) || it == ids.end())
+      return tokenizerError(path, "merge " + llvm::Twine(rank) + " ('" + left +
+                                      "', '" + right +
+                                      "') makes no piece of the vocabulary");
+    float &score = scores[it->second];
+    score = std::max(score, -static_cast<float>(rank));
+  }
+  std::vector<std::string> list;
+  for (std::optional<std::string> &piece : pieces)
+    list.push_back(std::move(*piece));
+  return serializeLlama2cTokenizer(list, scores);
 }

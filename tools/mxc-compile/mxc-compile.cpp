@@ -113,8 +113,9 @@ cl::opt<std::string>
                 cl::init("/usr/local/cuda"));
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::cat(category),
-    cl::desc("llama2.c tokenizer (default: the one a GGUF file carries, else "
-             "tok<vocab>.bin or tokenizer.bin next to the model); it goes "
+    cl::desc("Tokenizer: llama2.c .bin or HuggingFace tokenizer.json "
+             "(default: the one a GGUF file carries, else tok<vocab>.bin, "
+             "tokenizer.bin or tokenizer.json next to the model); it goes "
              "into the compiled model"));
 cl::opt<std::string> calibrationFile(
     "calibrate", cl::cat(category), cl::value_desc("text file"),

@@ -26,6 +26,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllPasses.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -49,9 +50,11 @@ static cl::opt<std::string>
               cl::desc("<compiled .mxc | llama2.c .bin | .gguf | HF dir>"));
 static cl::opt<std::string>
     tokenizerPath(cl::cat(category), "tokenizer",
-                  cl::desc("llama2.c tokenizer (default: the one a GGUF file "
-                           "or compiled model carries, else tok<vocab>.bin "
-                           "or tokenizer.bin next to the model)"));
+                  cl::desc("Tokenizer: llama2.c .bin or HuggingFace "
+                           "tokenizer.json (default: the one a GGUF file or "
+                           "compiled model carries, else tok<vocab>.bin, "
+                           "tokenizer.bin or tokenizer.json next to the "
+                           "model)"));
 static cl::opt<std::string> prompt(cl::cat(category), "prompt",
                                    cl::desc("Prompt to continue"),
                                    cl::init(""));
@@ -67,6 +70,10 @@ static cl::opt<std::string>
                    cl::desc("Report perplexity on this text instead of "
                             "generating (windows of <= seq_len tokens, BOS "
                             "first)"));
+static cl::opt<std::string>
+    tokenizeFile(cl::cat(category), "tokenize", cl::value_desc("text file"),
+                 cl::desc("Print the token ids of this text (no BOS), "
+                          "space-separated, and exit"));
 static cl::opt<int>
     maxWindows(cl::cat(category), "max-windows",
                cl::desc("With --perplexity: evaluate at most this many "
@@ -272,6 +279,16 @@ int main(int argc, char **argv) {
              "are not in it)");
   const LlamaConfig &config = session->config();
   const Tokenizer &tokenizer = session->tokenizer();
+  if (!tokenizeFile.empty()) {
+    auto text = llvm::MemoryBuffer::getFile(tokenizeFile, /*IsText=*/true);
+    if (!text)
+      fail("cannot read '" + tokenizeFile + "': " + text.getError().message());
+    llvm::ListSeparator space(" ");
+    for (int32_t id : tokenizer.encode((*text)->getBuffer(), /*bos=*/false))
+      llvm::outs() << space << id;
+    llvm::outs() << "\n";
+    return 0;
+  }
   session->remark = [](mlir::Diagnostic &d) {
     if (report)
       llvm::errs() << "[report] " << d.getLocation() << ": " << d << "\n";

@@ -60,4 +60,68 @@ TEST(Tokenizer, Errors) {
             std::string::npos);
 }
 
+/// A small SentencePiece-style tokenizer.json; `extra` is spliced into its
+/// root object, `model` into its model object.
+std::string tokenizerJSON(const std::string &extra = "",
+                          const std::string &model = "") {
+  return R"({"added_tokens": [{"id": 0, "content": "<unk>"},
+                              {"id": 1, "content": "<s>"},
+                              {"id": 2, "content": "</s>"}],)" +
+         extra + R"("model": {"type": "BPE", "byte_fallback": true,)" + model +
+         R"("vocab": {"<unk>": 0, "<s>": 1, "</s>": 2, "\u2581": 3,
+                      "a": 4, "b": 5, "ab": 6, "\u2581ab": 7},
+            "merges": ["a b", ["\u2581", "ab"]]}})";
+}
+
+std::string convertError(const std::string &json) {
+  llvm::Expected<std::string> t = convertTokenizerJSON(json, "t.json");
+  EXPECT_FALSE(static_cast<bool>(t));
+  return t ? "" : llvm::toString(t.takeError());
+}
+
+// Both merge spellings; the metaspace becomes ' '; a merge's rank orders
+// its piece.
+TEST(TokenizerJSON, ConvertsSentencePieceBPE) {
+  llvm::Expected<std::string> bytes =
+      convertTokenizerJSON(tokenizerJSON(), "t.json");
+  ASSERT_TRUE(static_cast<bool>(bytes)) << llvm::toString(bytes.takeError());
+  llvm::Expected<Tokenizer> t = Tokenizer::parse(*bytes, 8, "t.json");
+  ASSERT_TRUE(static_cast<bool>(t));
+  EXPECT_EQ(t->piece(3), " ");
+  EXPECT_EQ(t->piece(7), " ab");
+  EXPECT_EQ(t->scoreList()[6], 0.0f);   // "ab": merge 0
+  EXPECT_EQ(t->scoreList()[7], -1.0f);  // " ab": merge 1
+  EXPECT_LT(t->scoreList()[4], -1e20f); // "a": made by no merge
+  EXPECT_EQ(t->encode("ab ab"), (std::vector<int32_t>{1, 7, 7}));
+  EXPECT_EQ(t->encode("ba", false), (std::vector<int32_t>{3, 5, 4}));
+}
+
+TEST(TokenizerJSON, RefusesWhatItDoesNotRead) {
+  EXPECT_NE(convertError("[]").find("no \"model\" object"), std::string::npos);
+  EXPECT_NE(convertError(tokenizerJSON(
+                             R"("pre_tokenizer": {"type": "Sequence",
+                                 "pretokenizers": [{"type": "ByteLevel"}]},)"))
+                .find("byte-level BPE (GPT-2, Llama 3, SmolLM) is not "
+                      "supported yet"),
+            std::string::npos);
+  std::string unigram = tokenizerJSON();
+  unigram.replace(unigram.find("\"BPE\""), 5, "\"Unigram\"");
+  EXPECT_NE(convertError(unigram).find("model type 'Unigram' is not supported"),
+            std::string::npos);
+  std::string noFallback = tokenizerJSON();
+  noFallback.replace(noFallback.find("true"), 4, "false");
+  EXPECT_NE(convertError(noFallback).find("without byte_fallback"),
+            std::string::npos);
+  std::string gap = tokenizerJSON();
+  gap.replace(gap.find("\"b\": 5"), 6, "\"b\": 9");
+  EXPECT_NE(convertError(gap).find("no token has id 5"), std::string::npos);
+  std::string badMerge = tokenizerJSON();
+  badMerge.replace(badMerge.find("\"a b\""), 5, "\"b a\"");
+  EXPECT_NE(convertError(badMerge).find("merge 0 ('b', 'a') makes no piece"),
+            std::string::npos);
+  std::string specials = tokenizerJSON();
+  specials.replace(specials.find("\"<s>\": 1"), 8, "\"<s>\": 6");
+  EXPECT_NE(convertError(specials).find("is both"), std::string::npos);
+}
+
 } // namespace

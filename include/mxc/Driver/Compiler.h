@@ -141,7 +141,8 @@ generate(CompiledModel &model, std::vector<int32_t> tokens, int steps,
          double temperature, unsigned seed,
          const std::function<void(int32_t, int32_t)> &onToken = {});
 
-/// The tokenizer next to a checkpoint: tok<vocab>.bin or tokenizer.bin in
+/// The tokenizer next to a checkpoint: tok<vocab>.bin, tokenizer.bin or
+/// tokenizer.json in
 /// its directory (or in it, for a HuggingFace directory).
 llvm::Expected<std::string> findTokenizer(llvm::StringRef model, int64_t vocab);
 

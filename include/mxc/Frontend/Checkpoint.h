@@ -20,6 +20,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -88,6 +89,11 @@ llvm::Error checkFiniteWeights(const LlamaModel &model, llvm::StringRef path);
 /// The longest JSON nesting the loaders accept (config.json, safetensors
 /// headers): deeper files are refused before parsing, which recurses.
 constexpr int kMaxJSONDepth = 64;
+
+/// llvm::json::parse of `text` (`path` names it in errors), refusing nesting
+/// deeper than kMaxJSONDepth before parsing.
+llvm::Expected<llvm::json::Value> parseJSON(llvm::StringRef text,
+                                            llvm::StringRef path);
 
 /// Loads a llama2.c checkpoint (legacy version 0 layout). The file must be
 /// exactly as long as its header's model; every weight must be finite.

@@ -50,6 +50,17 @@ private:
   llvm::StringMap<int32_t> ids;
 };
 
+/// The llama2.c tokenizer file equivalent to the HuggingFace tokenizer.json
+/// `text` (`path` names it in errors) of SentencePiece-style BPE, as Llama 2,
+/// TinyLlama and Mistral ship it: model type BPE with byte_fallback, pieces
+/// with the metaspace '▁' for ' ', <s> = 1 and </s> = 2. A merge's rank
+/// becomes its piece's score (the first merge of a piece counts), which is
+/// how HF's converter derives the merges from SentencePiece scores; pieces
+/// no merge makes keep the lowest scores. Byte-level BPE (GPT-2, Llama 3)
+/// and other model types are refused by name.
+llvm::Expected<std::string> convertTokenizerJSON(llvm::StringRef text,
+                                                 llvm::StringRef path);
+
 /// The llama2.c tokenizer file of `pieces` with `scores` (the same length).
 std::string serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
                                       llvm::ArrayRef<float> scores);
