@@ -2,10 +2,14 @@
 
 #include "MXCModule.h"
 
+#include "mxc/Support/Version.h"
+
 namespace py = pybind11;
 
 PYBIND11_MODULE(_mxc, m) {
   m.doc() = "mxc: an MLIR compiler for low-precision (MX) LLM inference";
+  m.attr("__version__") = mxc::version();
+  m.attr("__git_commit__") = mxc::gitCommit();
   mxc::python::populateIRModule(
       m.def_submodule("ir", "Parse, verify, print and transform mxc IR"));
   mxc::python::populateNumericsModule(

@@ -12,8 +12,9 @@ Functions:
   mxc.load      load a model compiled by mxc-compile.
 """
 
-from ._mxc import Model, compile, ir, load, numerics
+from ._mxc import Model, __git_commit__, __version__, compile, ir, load, numerics
 
-__all__ = ["ir", "numerics", "compile", "load", "Model", "MLIRError"]
+__all__ = ["ir", "numerics", "compile", "load", "Model", "MLIRError",
+           "__version__"]
 
 MLIRError = ir.MLIRError

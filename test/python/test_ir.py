@@ -76,3 +76,12 @@ def test_deeply_nested_ir():
     module.verify()
     module.run("canonicalize")
     assert "scf.execute_region" not in str(module)
+
+
+def test_version():
+    import re
+
+    import mxc
+
+    assert re.fullmatch(r"\d+\.\d+\.\d+", mxc.__version__)
+    assert re.fullmatch(r"[0-9a-f]{12}(-modified)?|unknown", mxc.__git_commit__)

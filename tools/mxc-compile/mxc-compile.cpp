@@ -24,6 +24,7 @@
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Support/Output.h"
+#include "mxc/Support/Version.h"
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllPasses.h"
@@ -245,6 +246,7 @@ int main(int argc, char **argv) {
   mxc::registerAllPasses();
   mlir::registerAllPasses();
   cl::HideUnrelatedOptions(category);
+  mxc::setVersionPrinter("mxc-compile");
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-compile: compile a Llama model (llama2.c checkpoint, GGUF file or "

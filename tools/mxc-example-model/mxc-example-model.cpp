@@ -12,6 +12,7 @@
 
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Support/Output.h"
+#include "mxc/Support/Version.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -31,6 +32,7 @@ static cl::opt<unsigned> seed(cl::cat(category), "seed",
 
 int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
+  mxc::setVersionPrinter("mxc-example-model");
   cl::ParseCommandLineOptions(argc, argv,
                               "mxc-example-model: write the bundled example "
                               "model and its tokenizer\n");

@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaRuntime.h"
+#include "GitVersion.inc"
 #include "mxc/GPU/LaunchGeometry.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
@@ -503,8 +504,14 @@ int main(int argc, char **argv) {
   std::string command = argc > 1 ? argv[1] : "";
   if (command == "model")
     return runModel(argc, argv);
-  if (command != "test" && command != "bench" && command != "probe") {
-    std::fprintf(stderr,
+  if (command == "--version") {
+    std::printf("mxc-gpu-runner (mxc %s, git %s)\n", MXC_VERSION,
+                MXC_GIT_COMMIT);
+    return 0;
+  }
+  const bool help = command == "--help" || command == "-h";
+  if (help || (command != "test" && command != "bench" && command != "probe")) {
+    std::fprintf(help ? stdout : stderr,
                  "usage: mxc-gpu-runner test|bench|probe|model\n"
                  "  test   run every mxc GPU kernel against the numerics "
                  "library\n"
@@ -515,7 +522,7 @@ int main(int argc, char **argv) {
                  "against\n"
                  "         mxc-run --save-logits, and time its prefill and "
                  "decode\n");
-    return 2;
+    return help ? 0 : 2;
   }
   std::string why;
   if (!cuda::tryInitialize(why)) {

@@ -14,6 +14,7 @@
 #include "mxc/GPU/Passes.h"
 #include "mxc/InitAll.h"
 #include "mxc/Support/Output.h"
+#include "mxc/Support/Version.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -66,6 +67,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mxc::registerAllPasses();
   cl::HideUnrelatedOptions(category);
+  mxc::setVersionPrinter("mxc-kernels");
   cl::ParseCommandLineOptions(argc, argv,
                               "mxc-kernels: build mxc's GPU kernels (MX "
                               "GEMV, softmax, decode attention) as PTX, "

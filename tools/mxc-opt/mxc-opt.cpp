@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mxc/InitAll.h"
+#include "mxc/Support/Version.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -51,6 +52,7 @@ int run(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
+  mxc::setVersionPrinter("mxc-opt");
   int status = 1;
   llvm::thread worker(std::optional<unsigned>(kStackBytes),
                       [&] { status = run(argc, argv); });

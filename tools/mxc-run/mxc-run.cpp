@@ -22,6 +22,7 @@
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Support/Output.h"
+#include "mxc/Support/Version.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -238,6 +239,7 @@ int main(int argc, char **argv) {
   mxc::registerAllPasses();
   mlir::registerAllPasses();
   cl::HideUnrelatedOptions(category);
+  mxc::setVersionPrinter("mxc-run");
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-run: run a Llama model on the CPU (generation or perplexity), "
