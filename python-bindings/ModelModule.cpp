@@ -135,8 +135,11 @@ public:
                        unsigned seed) {
     std::string out;
     const Tokenizer &tokenizer = session->tokenizer();
+    SamplingOptions sampling;
+    sampling.temperature = temperature;
+    sampling.seed = seed;
     orRaise(mxc::driver::generate(*jit, tokenizer.encode(prompt, /*bos=*/true),
-                                  steps, temperature, seed,
+                                  steps, sampling,
                                   [&](int32_t previous, int32_t next) {
                                     out += tokenizer.decode(previous, next);
                                   }));

@@ -17,12 +17,15 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include <chrono>
 #include <cmath>
 #include <new>
+#include <numeric>
 #include <random>
 
 using namespace mxc::driver;
@@ -305,33 +308,128 @@ mxc::driver::compileAndLoad(mlir::MLIRContext &context, const LlamaModel &model,
 // Calibration and evaluation
 //===----------------------------------------------------------------------===//
 
+/// `v` as printf's %g writes it.
+static std::string shortest(double v) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", v);
+  return text;
+}
+
+llvm::Error mxc::driver::SamplingOptions::check() const {
+  if (!std::isfinite(temperature) || temperature < 0)
+    return error("temperature must be >= 0 (0: greedy), not " +
+                 shortest(temperature));
+  if (topK < 0)
+    return error("top-k must be >= 0 (0: off), not " + llvm::Twine(topK));
+  if (!(topP > 0 && topP <= 1))
+    return error("top-p must be in (0, 1] (1: off), not " + shortest(topP));
+  if (!(minP >= 0 && minP < 1))
+    return error("min-p must be in [0, 1) (0: off), not " + shortest(minP));
+  if (!(repeatPenalty > 0) || !std::isfinite(repeatPenalty))
+    return error("repeat-penalty must be > 0 (1: off), not " +
+                 shortest(repeatPenalty));
+  if (repeatLastN < 0)
+    return error("repeat-last-n must be >= 0, not " + llvm::Twine(repeatLastN));
+  return llvm::Error::success();
+}
+
+int32_t mxc::driver::sampleToken(llvm::ArrayRef<float> logits,
+                                 llvm::ArrayRef<int32_t> history,
+                                 const SamplingOptions &o,
+                                 std::mt19937_64 &rng) {
+  const int64_t vocab = logits.size();
+  std::vector<double> l(logits.begin(), logits.end());
+  // The repeat penalty, once per distinct token of the last repeatLastN.
+  if (o.repeatPenalty != 1 && o.repeatLastN > 0) {
+    std::vector<bool> seen(vocab, false);
+    for (int32_t t : history.take_back(std::min<size_t>(
+             history.size(), static_cast<size_t>(o.repeatLastN))))
+      if (t >= 0 && t < vocab && !seen[t]) {
+        seen[t] = true;
+        l[t] = l[t] > 0 ? l[t] / o.repeatPenalty : l[t] * o.repeatPenalty;
+      }
+  }
+  auto argmax = [&] {
+    return static_cast<int32_t>(std::max_element(l.begin(), l.end()) -
+                                l.begin());
+  };
+  if (o.temperature <= 0)
+    return argmax();
+  // Candidates by logit, highest first (ties: lower id first).
+  std::vector<int32_t> order(vocab);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return l[a] != l[b] ? l[a] > l[b] : a < b;
+  });
+  size_t keep = order.size();
+  if (o.topK > 0)
+    keep = std::min<size_t>(keep, o.topK);
+  // Probabilities of the top-k candidates (before the temperature).
+  const double top = l[order[0]];
+  std::vector<double> p(keep);
+  double sum = 0;
+  for (size_t i = 0; i < keep; ++i)
+    sum += p[i] = std::exp(l[order[i]] - top);
+  for (double &v : p)
+    v /= sum;
+  if (o.topP < 1) {
+    double cumulative = 0;
+    for (size_t i = 0; i < keep; ++i) {
+      cumulative += p[i];
+      if (cumulative >= o.topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  if (o.minP > 0) {
+    size_t i = 1;
+    while (i < keep && p[i] >= o.minP * p[0])
+      ++i;
+    keep = i;
+  }
+  std::vector<double> weights(keep);
+  for (size_t i = 0; i < keep; ++i)
+    weights[i] = std::exp((l[order[i]] - top) / o.temperature);
+  return order[std::discrete_distribution<size_t>(weights.begin(),
+                                                  weights.end())(rng)];
+}
+
 llvm::Expected<std::vector<int32_t>>
 mxc::driver::generate(CompiledModel &model, std::vector<int32_t> tokens,
-                      int steps, double temperature, unsigned seed,
-                      const std::function<void(int32_t, int32_t)> &onToken) {
+                      int steps, const SamplingOptions &sampling,
+                      const std::function<void(int32_t, int32_t)> &onToken,
+                      GenerationStats *stats) {
   const int64_t vocab = model.width(), seqLen = model.sequenceLength();
   if (tokens.empty() || static_cast<int64_t>(tokens.size()) > seqLen)
     return error("a prompt has 1 to seq_len (" + llvm::Twine(seqLen) +
                  ") tokens, not " + llvm::Twine(tokens.size()));
+  if (llvm::Error e = sampling.check())
+    return std::move(e);
+  GenerationStats local;
+  if (!stats)
+    stats = &local;
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  auto start = Clock::now();
   model.reset();
   llvm::Expected<std::vector<float>> logits = model.decode(tokens);
   if (!logits)
     return logits.takeError();
-  const float *last = logits->data() + (tokens.size() - 1) * vocab;
-  std::mt19937 rng(seed);
-  std::vector<double> p(vocab);
+  stats->promptTokens = tokens.size();
+  stats->promptSeconds = since(start);
+  auto decodeStart = Clock::now();
+  llvm::ArrayRef<float> last(logits->data() + (tokens.size() - 1) * vocab,
+                             vocab);
+  std::mt19937_64 rng(sampling.seed);
   std::vector<int32_t> generated;
   while (static_cast<int>(generated.size()) < steps &&
          static_cast<int64_t>(tokens.size()) < seqLen) {
-    int32_t next;
-    if (temperature <= 0) {
-      next = static_cast<int32_t>(std::max_element(last, last + vocab) - last);
-    } else {
-      double m = *std::max_element(last, last + vocab);
-      for (int64_t i = 0; i < vocab; ++i)
-        p[i] = std::exp((last[i] - m) / temperature);
-      next = std::discrete_distribution<int32_t>(p.begin(), p.end())(rng);
-    }
+    int32_t next = sampleToken(last, tokens, sampling, rng);
+    if (generated.empty())
+      stats->firstTokenSeconds = since(start);
     if (next == Tokenizer::kEos || next == Tokenizer::kBos)
       break;
     if (onToken)
@@ -341,8 +439,10 @@ mxc::driver::generate(CompiledModel &model, std::vector<int32_t> tokens,
     logits = model.decode(next);
     if (!logits)
       return logits.takeError();
-    last = logits->data();
+    last = llvm::ArrayRef<float>(logits->data(), vocab);
   }
+  stats->generatedTokens = generated.size();
+  stats->generationSeconds = since(decodeStart);
   return generated;
 }
 
@@ -522,7 +622,7 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
     referenceLogits = &uncached;
   referenceLogits->resize(windows.size());
   Evaluation e;
-  double nll = 0, kl = 0;
+  double nll = 0, nllSquares = 0, kl = 0;
   auto start = std::chrono::steady_clock::now();
   for (auto [w, tokens] : llvm::enumerate(windows)) {
     std::vector<float> logits = model.forward(tokens);
@@ -532,7 +632,9 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
     for (size_t i = 0; i + 1 < tokens.size(); ++i) {
       const float *row = logits.data() + i * vocab;
       double logZ = logPartition(row, vocab);
-      nll += logZ - row[tokens[i + 1]];
+      double tokenNLL = logZ - row[tokens[i + 1]];
+      nll += tokenNLL;
+      nllSquares += tokenNLL * tokenNLL;
       if (reference) {
         const float *f = floatLogits.data() + i * vocab;
         double logFZ = logPartition(f, vocab);
@@ -545,9 +647,9 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
     }
     if (referenceLogits == &uncached)
       floatLogits.clear();
-    if (progress)
-      progress("window " + llvm::Twine(w + 1) + " of " +
-               llvm::Twine(windows.size()));
+    if (progress && e.tokens)
+      progress(llvm::formatv("window {0} of {1}: perplexity {2:F4}", w + 1,
+                             windows.size(), std::exp(nll / e.tokens)));
   }
   e.windows = windows.size();
   e.seconds =
@@ -557,6 +659,12 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
     e.meanNLL = nll / e.tokens;
     e.perplexity = std::exp(e.meanNLL);
     e.meanKL = kl / e.tokens;
+    if (e.tokens > 1) {
+      double variance = (nllSquares / e.tokens - e.meanNLL * e.meanNLL) *
+                        e.tokens / (e.tokens - 1);
+      e.nllStdErr = std::sqrt(std::max(variance, 0.0) / e.tokens);
+      e.perplexityStdErr = e.perplexity * e.nllStdErr;
+    }
   }
   return e;
 }

@@ -22,6 +22,29 @@
 // RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --seed 3 > %t/greedy3.txt
 // RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --seed 4 > %t/greedy4.txt
 // RUN: diff %t/greedy3.txt %t/greedy4.txt
+// Without --seed the seed is random and printed; given back, it repeats the
+// text.
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --temperature 1.5 > %t/random.txt 2> %t/random.err
+// RUN: FileCheck %s --check-prefix=SEED < %t/random.err
+// SEED: mxc-run: sampling with seed {{[0-9]+}}
+// SEED: mxc-run: prompt 4 tokens in {{[0-9.]+}} s ({{[0-9.]+}} tokens/s), generation {{[0-9]+}} tokens in {{[0-9.]+}} s ({{[0-9.]+}} tokens/s), first token after {{[0-9.]+}} s
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --temperature 1.5 --seed $(sed -n 's/.*with seed //p' %t/random.err) > %t/again.txt
+// RUN: diff %t/random.txt %t/again.txt
+// --json gives the timings as one object; --quiet none.
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --json 2>&1 >/dev/null | FileCheck %s --check-prefix=JSON
+// JSON: {"seed":{{[0-9]+}},"prompt_tokens":4,"prompt_seconds":{{.*}},"generated_tokens":8,{{.*}}"time_to_first_token_seconds":
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --quiet 2>&1 >/dev/null | count 0
+// --prompt-file reads the prompt.
+// RUN: printf 'Hi!' > %t/prompt.txt
+// RUN: mxc-run %t/example/model.bin --prompt-file %t/prompt.txt --steps 8 --seed 3 > %t/file3.txt
+// RUN: diff %t/greedy3.txt %t/file3.txt
+// Top-k 1 is greedy whatever the temperature.
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --temperature 2 --top-k 1 > %t/topk1.txt
+// RUN: diff %t/greedy3.txt %t/topk1.txt
+
+// Perplexity with its standard error, as llama-perplexity prints it.
+// RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 1 | FileCheck %s --check-prefix=PPLSE
+// PPLSE: perplexity {{[0-9.]+}} over 255 tokens in 1 windows (+/- {{[0-9.]+}}; mean NLL {{[0-9.]+}} +/- {{[0-9.]+}} nats;
 
 // --max-windows limits the evaluated windows.
 // RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 1 | FileCheck %s --check-prefix=WINDOWS
@@ -78,6 +101,12 @@
 // TEMPNAN: mxc-run: --temperature must be a finite number >= 0 (0 is greedy), not nan
 // RUN: not mxc-run %t/example/model.bin --temperature -1 2>&1 | FileCheck %s --check-prefix=TEMPNEG
 // TEMPNEG: mxc-run: --temperature must be a finite number >= 0 (0 is greedy), not -1
+// RUN: not mxc-run %t/example/model.bin --top-p 0 2>&1 | FileCheck %s --check-prefix=TOPP
+// TOPP: mxc-run: --top-p must be in (0, 1] (1: off), not 0
+// RUN: not mxc-run %t/example/model.bin --repeat-penalty -1 2>&1 | FileCheck %s --check-prefix=PENALTY
+// PENALTY: mxc-run: --repeat-penalty must be > 0 (1: off), not -1
+// RUN: not mxc-run %t/example/model.bin --prompt a --prompt-file %s 2>&1 | FileCheck %s --check-prefix=TWOPROMPTS
+// TWOPROMPTS: mxc-run: give the prompt with --prompt or --prompt-file, not both
 // RUN: not mxc-run %t/example/model.bin --steps -5 2>&1 | FileCheck %s --check-prefix=STEPS
 // STEPS: mxc-run: --steps must be >= 0, not -5
 // A keep= that names no matmul is an error, not a no-op.

@@ -1,6 +1,7 @@
 //===- mxc-run.cpp - Run a Llama model compiled by mxc on the CPU ---------===//
 //
-//   mxc-run MODEL [--prompt TEXT] [--steps N] [--temperature T]
+//   mxc-run MODEL [--prompt TEXT | --prompt-file F] [--steps N]
+//           [--temperature T --top-k K --top-p P --min-p P --seed S]
 //   mxc-run MODEL --perplexity FILE
 //
 // MODEL is a model compiled by mxc-compile, or a llama2.c checkpoint, a GGUF
@@ -32,6 +33,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
@@ -40,6 +42,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <optional>
+#include <random>
 
 namespace cl = llvm::cl;
 using namespace mxc::frontend;
@@ -59,13 +62,47 @@ static cl::opt<std::string>
 static cl::opt<std::string> prompt(cl::cat(category), "prompt",
                                    cl::desc("Prompt to continue"),
                                    cl::init(""));
+static cl::opt<std::string>
+    promptFile(cl::cat(category), "prompt-file", cl::value_desc("file"),
+               cl::desc("Read the prompt from this file"));
 static cl::opt<int> steps(cl::cat(category), "steps",
                           cl::desc("Tokens to generate"), cl::init(64));
+static cl::opt<double> temperature(
+    cl::cat(category), "temperature",
+    cl::desc("Sampling temperature; 0 is greedy (the default), and then "
+             "top-k, top-p and min-p do not apply"),
+    cl::init(0.0));
+static cl::opt<int64_t>
+    topK(cl::cat(category), "top-k",
+         cl::desc("Sample among the k most likely tokens (0: all)"),
+         cl::init(40));
+static cl::opt<double> topP(
+    cl::cat(category), "top-p",
+    cl::desc("Then among the fewest whose probabilities sum to p (1: off)"),
+    cl::init(0.95));
 static cl::opt<double>
-    temperature(cl::cat(category), "temperature",
-                cl::desc("Sampling temperature; 0 is greedy"), cl::init(0.0));
-static cl::opt<unsigned> seed(cl::cat(category), "seed",
-                              cl::desc("Sampling seed"), cl::init(1));
+    minP(cl::cat(category), "min-p",
+         cl::desc("Then among those at least p times the most likely (0: off)"),
+         cl::init(0.05));
+static cl::opt<double> repeatPenalty(
+    cl::cat(category), "repeat-penalty",
+    cl::desc("Divide positive logits (multiply negative ones) of tokens among "
+             "the last --repeat-last-n by this (1: off)"),
+    cl::init(1.0));
+static cl::opt<int64_t>
+    repeatLastN(cl::cat(category), "repeat-last-n",
+                cl::desc("Tokens the repeat penalty looks back over"),
+                cl::init(64));
+static cl::opt<uint64_t>
+    seed(cl::cat(category), "seed",
+         cl::desc("Sampling seed (default: a random one, printed on stderr)"));
+static cl::opt<bool> quiet(cl::cat(category), "quiet",
+                           cl::desc("No notes, progress or timings on stderr"),
+                           cl::init(false));
+static cl::opt<bool> jsonStats(
+    cl::cat(category), "json",
+    cl::desc("Print the timings of generation as one JSON object on stderr"),
+    cl::init(false));
 static cl::opt<std::string>
     perplexityFile(cl::cat(category), "perplexity",
                    cl::desc("Report perplexity on this text instead of "
@@ -183,7 +220,7 @@ namespace {
 
 /// A progress line on a terminal.
 void progress(const llvm::Twine &stage) {
-  if (llvm::sys::Process::StandardErrIsDisplayed())
+  if (!quiet && llvm::sys::Process::StandardErrIsDisplayed())
     llvm::errs() << "[mxc-run] " << stage << "\n";
 }
 
@@ -252,6 +289,27 @@ int main(int argc, char **argv) {
          llvm::formatv("{0}", temperature.getValue()).str());
   if (steps < 0)
     fail("--steps must be >= 0, not " + llvm::Twine(steps));
+  SamplingOptions sampling;
+  sampling.temperature = temperature;
+  sampling.topK = topK;
+  sampling.topP = topP;
+  sampling.minP = minP;
+  sampling.repeatPenalty = repeatPenalty;
+  sampling.repeatLastN = repeatLastN;
+  sampling.seed =
+      seed.getNumOccurrences() ? seed.getValue() : std::random_device{}();
+  if (llvm::Error e = sampling.check())
+    fail("--" + llvm::toString(std::move(e)));
+  if (prompt.getNumOccurrences() && promptFile.getNumOccurrences())
+    fail("give the prompt with --prompt or --prompt-file, not both");
+  std::string promptText = prompt;
+  if (!promptFile.empty()) {
+    auto text = llvm::MemoryBuffer::getFile(promptFile, /*IsText=*/true);
+    if (!text)
+      fail("cannot read --prompt-file '" + promptFile +
+           "': " + text.getError().message());
+    promptText = (*text)->getBuffer().str();
+  }
   if (maxWindows < 0)
     fail("--max-windows must be >= 0 (0: all), not " + llvm::Twine(maxWindows));
   if (calibrationWindows < 0)
@@ -269,7 +327,8 @@ int main(int argc, char **argv) {
   std::unique_ptr<CompileSession> session =
       orFail(CompileSession::open(modelPath, tokenizerPath, progress));
   for (const std::string &line : session->loadNotes())
-    llvm::errs() << "mxc-run: note: " << modelPath << ": " << line << "\n";
+    if (!quiet)
+      llvm::errs() << "mxc-run: note: " << modelPath << ": " << line << "\n";
   if (session->isCompiled())
     for (const cl::Option *o : std::initializer_list<const cl::Option *>{
              &recipe, &weightFormat, &method, &smoothAlpha, &activationFormat,
@@ -335,17 +394,18 @@ int main(int argc, char **argv) {
         reportKL ? orFail(session->floatModel()) : nullptr;
     Evaluation e = evaluate(*compiled, reference, windows, progress);
     llvm::outs() << llvm::format(
-        "perplexity %.4f over %lld tokens in %lld windows (mean NLL %.5f "
-        "nats; %.1f tokens/s)\n",
+        "perplexity %.4f over %lld tokens in %lld windows (+/- %.4f; mean "
+        "NLL %.5f +/- %.5f nats; %.1f tokens/s)\n",
         e.perplexity, static_cast<long long>(e.tokens),
-        static_cast<long long>(e.windows), e.meanNLL, e.tokens / e.seconds);
+        static_cast<long long>(e.windows), e.perplexityStdErr, e.meanNLL,
+        e.nllStdErr, e.tokens / e.seconds);
     if (reference)
       llvm::outs() << llvm::format(
           "mean KL from the float model %.5f nats per token\n", e.meanKL);
     return 0;
   }
 
-  std::vector<int32_t> tokens = tokenizer.encode(prompt, /*bos=*/true);
+  std::vector<int32_t> tokens = tokenizer.encode(promptText, /*bos=*/true);
   if (static_cast<int64_t>(tokens.size()) > config.seqLen)
     fail("the prompt has " + llvm::Twine(tokens.size()) +
          " tokens; the model's sequence length is " +
@@ -395,21 +455,48 @@ int main(int argc, char **argv) {
     return ok ? 0 : 1;
   }
   progress("generating");
+  if (!quiet && !jsonStats && temperature > 0)
+    llvm::errs() << "mxc-run: sampling with seed " << sampling.seed << "\n";
   for (int32_t t = 1; t < static_cast<int32_t>(tokens.size()); ++t)
     llvm::outs() << tokenizer.decode(tokens[t - 1], tokens[t]);
-  auto start = std::chrono::steady_clock::now();
-  std::vector<int32_t> generated =
-      orFail(generate(*compiled, tokens, steps, temperature, seed,
-                      [&](int32_t previous, int32_t next) {
-                        llvm::outs() << tokenizer.decode(previous, next);
-                        llvm::outs().flush();
-                      }));
+  GenerationStats stats;
+  orFail(generate(
+      *compiled, tokens, steps, sampling,
+      [&](int32_t previous, int32_t next) {
+        llvm::outs() << tokenizer.decode(previous, next);
+        llvm::outs().flush();
+      },
+      &stats));
   llvm::outs() << "\n";
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  progress(llvm::formatv("{0} tokens in {1:F3} s ({2:F1} tokens/s)",
-                         generated.size(), seconds,
-                         generated.size() / seconds));
+  llvm::outs().flush();
+  auto rate = [](int64_t n, double seconds) {
+    return seconds > 0 ? n / seconds : 0.0;
+  };
+  if (jsonStats) {
+    llvm::json::OStream json(llvm::errs());
+    json.object([&] {
+      json.attribute("seed", static_cast<int64_t>(sampling.seed));
+      json.attribute("prompt_tokens", stats.promptTokens);
+      json.attribute("prompt_seconds", stats.promptSeconds);
+      json.attribute("prompt_tokens_per_second",
+                     rate(stats.promptTokens, stats.promptSeconds));
+      json.attribute("generated_tokens", stats.generatedTokens);
+      json.attribute("generation_seconds", stats.generationSeconds);
+      json.attribute("generation_tokens_per_second",
+                     rate(stats.generatedTokens, stats.generationSeconds));
+      json.attribute("time_to_first_token_seconds", stats.firstTokenSeconds);
+    });
+    llvm::errs() << "\n";
+  } else if (!quiet) {
+    llvm::errs() << llvm::formatv(
+        "mxc-run: prompt {0} tokens in {1:F3} s ({2:F1} tokens/s), "
+        "generation {3} tokens in {4:F3} s ({5:F1} tokens/s), first token "
+        "after {6:F3} s\n",
+        stats.promptTokens, stats.promptSeconds,
+        rate(stats.promptTokens, stats.promptSeconds), stats.generatedTokens,
+        stats.generationSeconds,
+        rate(stats.generatedTokens, stats.generationSeconds),
+        stats.firstTokenSeconds);
+  }
   return 0;
 }

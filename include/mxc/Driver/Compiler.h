@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <memory>
+#include <random>
 #include <vector>
 
 namespace mlir {
@@ -131,15 +132,46 @@ llvm::Expected<std::unique_ptr<CompiledModel>>
 compileAndLoad(mlir::MLIRContext &context, const frontend::LlamaModel &model,
                const CompileOptions &options);
 
+/// How the next token is chosen, as llama.cpp's sampler chain does it:
+/// the repeat penalty on the last `repeatLastN` tokens, then greedy at
+/// `temperature` 0; else top-k, top-p (nucleus) and min-p on the
+/// probabilities, then softmax(logits / temperature) over what is left.
+struct SamplingOptions {
+  double temperature = 0;
+  int64_t topK = 40;        ///< 0: all tokens
+  double topP = 0.95;       ///< 1: off
+  double minP = 0.05;       ///< 0: off
+  double repeatPenalty = 1; ///< 1: off; logits > 0 divided, < 0 multiplied
+  int64_t repeatLastN = 64;
+  uint64_t seed = 1;
+
+  /// An error naming the first option out of range.
+  llvm::Error check() const;
+};
+
+/// The next token after `history` given its `logits` ([vocab]).
+int32_t sampleToken(llvm::ArrayRef<float> logits,
+                    llvm::ArrayRef<int32_t> history,
+                    const SamplingOptions &options, std::mt19937_64 &rng);
+
+/// Time spent by generate().
+struct GenerationStats {
+  int64_t promptTokens = 0, generatedTokens = 0;
+  /// The prompt's prefill; the decode steps after it; prefill and the first
+  /// token's sampling.
+  double promptSeconds = 0, generationSeconds = 0, firstTokenSeconds = 0;
+};
+
 /// Continues `tokens` (BOS first; at most seq_len) from position 0 with the
-/// KV cache: one @decode call for the prompt, then one per new token, greedy
-/// at `temperature` 0, else sampled from softmax(logits / temperature) with
-/// `seed`. Stops after `steps` tokens, at seq_len, or at BOS/EOS; calls
-/// `onToken(previous, next)` for each new token. Returns the new tokens.
+/// KV cache: one @decode call for the prompt, then one per new token chosen
+/// by `sampling`. Stops after `steps` tokens, at seq_len, or at BOS/EOS;
+/// calls `onToken(previous, next)` for each new token. Returns the new
+/// tokens; `stats`, if given, receives the timings.
 llvm::Expected<std::vector<int32_t>>
 generate(CompiledModel &model, std::vector<int32_t> tokens, int steps,
-         double temperature, unsigned seed,
-         const std::function<void(int32_t, int32_t)> &onToken = {});
+         const SamplingOptions &sampling,
+         const std::function<void(int32_t, int32_t)> &onToken = {},
+         GenerationStats *stats = nullptr);
 
 /// The tokenizer next to a checkpoint: tok<vocab>.bin, tokenizer.bin or
 /// tokenizer.json in
@@ -170,6 +202,10 @@ calibrate(CompiledModel &calibration, const frontend::LlamaConfig &config,
 
 struct Evaluation {
   double perplexity = 0, meanNLL = 0;
+  /// The standard error of meanNLL (the per-token NLLs' standard deviation
+  /// over sqrt(tokens)), and of the perplexity (exp's slope times it), as
+  /// llama-perplexity reports them.
+  double nllStdErr = 0, perplexityStdErr = 0;
   /// Mean KL(float || model) of next-token distributions (with a reference).
   double meanKL = 0;
   int64_t tokens = 0, windows = 0;
