@@ -83,6 +83,22 @@ Error mxc::checkOutputsDistinct(ArrayRef<NamedFile> outputs,
     auto [flag, path] = outputs[i];
     if (skipped(path))
       continue;
+    // Where the file goes must take it, checked before any work: a new or
+    // regular file needs a writable directory (its temporary goes there).
+    llvm::sys::fs::file_status status;
+    bool exists = !llvm::sys::fs::status(path, status);
+    if (exists && llvm::sys::fs::is_directory(status))
+      return error(flag + " '" + path + "' is a directory");
+    if (!exists || llvm::sys::fs::is_regular_file(status)) {
+      StringRef dir = llvm::sys::path::parent_path(path);
+      if (dir.empty())
+        dir = ".";
+      if (!llvm::sys::fs::is_directory(dir))
+        return error(flag + " '" + path + "': no directory '" + dir + "'");
+      if (llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write))
+        return error(flag + " '" + path + "': directory '" + dir +
+                     "' is not writable");
+    }
     for (size_t j = i + 1; j < outputs.size(); ++j)
       if (!skipped(outputs[j].second) && sameFile(path, outputs[j].second))
         return error(flag + " and " + outputs[j].first +

@@ -114,6 +114,15 @@
 // SAME: mxc-compile: -o and --report-json name the same file '{{.*}}same.mxc'
 // RUN: not mxc-compile %t/example/model.bin -o %t/example/model.bin 2>&1 | FileCheck %s --check-prefix=OVERINPUT
 // OVERINPUT: mxc-compile: -o '{{.*}}model.bin' is also the model; writing it would destroy that input
+// An output that cannot go where it is named is refused before any work
+// (the GPTQ recipe without --calibrate would fail later, with another
+// message).
+// RUN: not mxc-compile %t/example/model.bin --recipe w4-gptq -o %t/no/such/dir/m.mxc 2>&1 | FileCheck %s --check-prefix=NODIR
+// NODIR: mxc-compile: -o '{{.*}}m.mxc': no directory '{{.*}}dir'
+// RUN: not mxc-compile %t/example/model.bin --recipe w4-gptq -o %t 2>&1 | FileCheck %s --check-prefix=ISDIR
+// ISDIR: mxc-compile: -o '{{.*}}' is a directory
+// RUN: not mxc-run %t/example/model.bin --prompt Hi --save-logits %t/no/l.bin 2>&1 | FileCheck %s --check-prefix=RUNNODIR
+// RUNNODIR: mxc-run: --save-logits '{{.*}}l.bin': no directory
 // RUN: not mxc-compile %t/example/model.bin -o /dev/full 2>&1 | FileCheck %s --check-prefix=FULL
 // RUN: not mxc-run %t/example/model.bin --prompt Hi --save-logits /dev/full 2>&1 | FileCheck %s --check-prefix=FULL
 // FULL: cannot write '/dev/full': No space left on device

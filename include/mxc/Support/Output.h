@@ -33,9 +33,11 @@ llvm::Error writeFileAtomically(
 /// A file named on a command line: the flag that names it and its path.
 using NamedFile = std::pair<llvm::StringRef, llvm::StringRef>;
 
-/// An error naming both flags if an output is the same file as another
-/// output or as one of the inputs (paths that are empty or "-" are skipped).
-/// Inputs may repeat each other.
+/// An error naming the flag if an output cannot be written where it is
+/// named (a directory, a missing or unwritable directory), or naming both
+/// flags if an output is the same file as another output or as one of the
+/// inputs (paths that are empty or "-" are skipped). Inputs may repeat each
+/// other. Tools call it before any work.
 llvm::Error checkOutputsDistinct(llvm::ArrayRef<NamedFile> outputs,
                                  llvm::ArrayRef<NamedFile> inputs);
 
