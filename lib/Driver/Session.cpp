@@ -1,6 +1,11 @@
 //===- Session.cpp - One model through load, calibrate, compile, run ------===//
 
 #include "mxc/Driver/Session.h"
+#include "mxc/Support/Output.h"
+
+#include "llvm/Support/xxhash.h"
+
+#include <cstring>
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -161,6 +166,174 @@ llvm::Error CompileSession::calibrate(llvm::StringRef textPath,
     return model.takeError();
   stats = mxc::driver::calibrate(**model, modelConfig, *text, progress);
   return llvm::Error::success();
+}
+
+namespace {
+
+constexpr llvm::StringLiteral kCalibrationMagic = "MXCCALIB";
+constexpr uint32_t kCalibrationVersion = 1;
+
+/// Little-endian writer and bounds-checked reader of the .mxcal format:
+/// magic, version, model key, note, then the statistics (counts first).
+struct CalibrationWriter {
+  std::string bytes;
+  template <typename T> void put(T v) {
+    bytes.append(reinterpret_cast<const char *>(&v), sizeof(T));
+  }
+  void floats(llvm::ArrayRef<float> v) {
+    put<uint64_t>(v.size());
+    bytes.append(reinterpret_cast<const char *>(v.data()), v.size() * 4);
+  }
+};
+
+struct CalibrationReader {
+  llvm::StringRef bytes;
+  size_t at = 0;
+  bool failed = false;
+  template <typename T> T get() {
+    T v{};
+    if (failed || bytes.size() - at < sizeof(T)) {
+      failed = true;
+      return v;
+    }
+    std::memcpy(&v, bytes.data() + at, sizeof(T));
+    at += sizeof(T);
+    return v;
+  }
+  /// A count of items of `size` bytes that the rest of the file can hold.
+  uint64_t count(size_t size) {
+    uint64_t n = get<uint64_t>();
+    if (failed || n > (bytes.size() - at) / size)
+      failed = true;
+    return failed ? 0 : n;
+  }
+  std::vector<float> floats() {
+    uint64_t n = count(4);
+    std::vector<float> v(n);
+    if (n)
+      std::memcpy(v.data(), bytes.data() + at, n * 4);
+    at += n * 4;
+    return v;
+  }
+};
+
+} // namespace
+
+uint64_t CompileSession::modelKey() const {
+  const LlamaModel &m = *weights;
+  llvm::SmallVector<uint64_t> parts;
+  auto add = [&](llvm::ArrayRef<float> values) {
+    parts.push_back(llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4)));
+  };
+  const LlamaConfig &c = modelConfig;
+  for (int64_t v :
+       {c.dim, c.hiddenDim, c.layers, c.heads, c.kvHeads, c.vocab, c.seqLen})
+    parts.push_back(v);
+  add(m.tokenEmbedding);
+  for (const LlamaLayer &l : m.layers)
+    for (llvm::ArrayRef<float> w :
+         {l.attentionNorm, l.wq, l.wk, l.wv, l.wo, l.ffnNorm, l.w1, l.w2, l.w3})
+      add(w);
+  add(m.finalNorm);
+  add(m.classifier);
+  parts.push_back(llvm::xxh3_64bits(tokenizerFile));
+  return llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(parts.data()), parts.size() * 8));
+}
+
+llvm::Error CompileSession::saveCalibration(llvm::StringRef path,
+                                            llvm::StringRef note) const {
+  if (!stats)
+    return error("no calibration statistics to save (calibrate first)");
+  CalibrationWriter w;
+  w.bytes = kCalibrationMagic.str();
+  w.put(kCalibrationVersion);
+  w.put(modelKey());
+  w.put<uint64_t>(note.size());
+  w.bytes += note.str();
+  for (const auto *list : {&stats->actAbsMax, &stats->hessian}) {
+    w.put<uint64_t>(list->size());
+    for (const std::vector<float> &v : *list)
+      w.floats(v);
+  }
+  w.put<uint64_t>(stats->softmax.size());
+  for (const LlamaStatistics::Softmax &s : stats->softmax) {
+    w.put(s.mean);
+    w.put(s.std);
+    w.put(s.min);
+    w.put(s.count);
+    w.floats(s.samples);
+  }
+  return mxc::writeFileAtomically(path, [&](llvm::raw_fd_ostream &os) {
+    os << w.bytes;
+    return llvm::Error::success();
+  });
+}
+
+llvm::Expected<std::string>
+CompileSession::loadCalibration(llvm::StringRef path) {
+  if (!weights)
+    return error("'" + this->path +
+                 "' is already compiled; calibration statistics apply to a "
+                 "checkpoint");
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return error("cannot open calibration file '" + path +
+                 "': " + buffer.getError().message());
+  CalibrationReader r{(*buffer)->getBuffer()};
+  if (!r.bytes.starts_with(kCalibrationMagic))
+    return error(path + ": not an mxc calibration file (no MXCCALIB magic)");
+  r.at = kCalibrationMagic.size();
+  uint32_t version = r.get<uint32_t>();
+  if (!r.failed && version != kCalibrationVersion)
+    return error(path + ": calibration format version " + llvm::Twine(version) +
+                 "; this mxc reads version " +
+                 llvm::Twine(kCalibrationVersion));
+  uint64_t key = r.get<uint64_t>();
+  if (!r.failed && key != modelKey())
+    return error(path +
+                 ": these statistics were gathered on another model "
+                 "or tokenizer than '" +
+                 this->path + "'; calibrate again (--calibrate)");
+  uint64_t noteSize = r.count(1);
+  std::string note = r.bytes.substr(r.at, noteSize).str();
+  r.at += noteSize;
+  LlamaStatistics s;
+  for (auto *list : {&s.actAbsMax, &s.hessian}) {
+    uint64_t n = r.count(8);
+    for (uint64_t i = 0; i < n && !r.failed; ++i)
+      list->push_back(r.floats());
+  }
+  uint64_t layers = r.count(40);
+  for (uint64_t i = 0; i < layers && !r.failed; ++i) {
+    LlamaStatistics::Softmax &softmax = s.softmax.emplace_back();
+    softmax.mean = r.get<double>();
+    softmax.std = r.get<double>();
+    softmax.min = r.get<double>();
+    softmax.count = r.get<int64_t>();
+    softmax.samples = r.floats();
+  }
+  if (r.failed || r.at != r.bytes.size())
+    return error(path + ": truncated or corrupt calibration file");
+  // The shapes this model's statistics have.
+  std::vector<std::string> names = matmulNames(modelConfig);
+  if (s.actAbsMax.size() != names.size() || s.hessian.size() != names.size() ||
+      static_cast<int64_t>(s.softmax.size()) != modelConfig.layers)
+    return error(path + ": statistics of " + llvm::Twine(s.actAbsMax.size()) +
+                 " matmuls, the model has " + llvm::Twine(names.size()));
+  for (size_t i = 0; i < names.size(); ++i) {
+    // Each matmul's input width: w2 reads the hidden layer, the rest dim.
+    size_t in = llvm::StringRef(names[i]).ends_with(".w2")
+                    ? modelConfig.hiddenDim
+                    : modelConfig.dim;
+    if (s.actAbsMax[i].size() != in || s.hessian[i].size() != in * in)
+      return error(path + ": the statistics of " + names[i] +
+                   " do not fit its " + llvm::Twine(in) + " inputs");
+  }
+  stats = std::move(s);
+  return note;
 }
 
 llvm::Error CompileSession::checkStatistics(const Recipe &recipe) const {

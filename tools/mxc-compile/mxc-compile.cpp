@@ -123,6 +123,14 @@ cl::opt<std::string> calibrationFile(
     cl::desc("Calibrate on this text: activation maxima, Hessians and "
              "softmax statistics (GPTQ, SmoothQuant, chosen softmax clips "
              "and the report's output errors need them)"));
+cl::opt<std::string> saveCalibration(
+    "save-calibration", cl::cat(category), cl::value_desc("file.mxcal"),
+    cl::desc("With --calibrate: also write the statistics to this file, for "
+             "--calibration to reuse with other recipes"));
+cl::opt<std::string> loadCalibration(
+    "calibration", cl::cat(category), cl::value_desc("file.mxcal"),
+    cl::desc("Use statistics saved by --save-calibration instead of "
+             "calibrating (refused for another model or tokenizer)"));
 cl::opt<int> calibrationWindows(
     "calibration-windows", cl::cat(category),
     cl::desc("Use at most this many windows of the calibration text (0: all)"),
@@ -288,12 +296,20 @@ int main(int argc, char **argv) {
          "(the same kernels, as CPU loops)");
   const bool wantReport = report || !reportJSON.empty();
   // No output may overwrite an input or the other output.
-  orFail(mxc::checkOutputsDistinct(
-      {{"-o", outputPath}, {"--report-json", reportJSON}},
-      {{"the model", modelPath},
-       {"--tokenizer", tokenizerPath},
-       {"--calibrate", calibrationFile},
-       {"--eval", evalFile}}));
+  if (!loadCalibration.empty() && !calibrationFile.empty())
+    fail("give --calibrate FILE (calibrate now) or --calibration FILE.mxcal "
+         "(reuse saved statistics), not both");
+  if (!saveCalibration.empty() && calibrationFile.empty())
+    fail("--save-calibration saves what --calibrate gathers: add --calibrate "
+         "FILE");
+  orFail(mxc::checkOutputsDistinct({{"-o", outputPath},
+                                    {"--report-json", reportJSON},
+                                    {"--save-calibration", saveCalibration}},
+                                   {{"the model", modelPath},
+                                    {"--tokenizer", tokenizerPath},
+                                    {"--calibrate", calibrationFile},
+                                    {"--calibration", loadCalibration},
+                                    {"--eval", evalFile}}));
   if (!evalFile.empty() && !wantReport)
     fail("--eval measures for the report: add --report or --report-json");
 
@@ -304,8 +320,19 @@ int main(int argc, char **argv) {
   const LlamaConfig &config = session->config();
   if (emit == Emit::GGUF && session->isCompiled())
     fail("--emit=gguf needs a checkpoint, not a compiled model");
-  if (!calibrationFile.empty())
+  if (!calibrationFile.empty()) {
     orFail(session->calibrate(calibrationFile, calibrationWindows));
+    if (!saveCalibration.empty()) {
+      std::string note = "calibrated on " + calibrationFile;
+      if (calibrationWindows > 0)
+        note += " (" + std::to_string(calibrationWindows) + " windows)";
+      orFail(session->saveCalibration(saveCalibration, note));
+      progress("wrote " + saveCalibration);
+    }
+  } else if (!loadCalibration.empty()) {
+    std::string note = orFail(session->loadCalibration(loadCalibration));
+    progress("statistics from " + loadCalibration + ": " + note);
+  }
 
   CompileOptions options;
   options.recipe = recipe;

@@ -64,6 +64,14 @@ public:
   /// (the model is compiled once per session) and keeps the statistics for
   /// compile().
   llvm::Error calibrate(llvm::StringRef textPath, int64_t windows = 0);
+  /// Writes the statistics of calibrate() to `path` (an .mxcal file),
+  /// keyed by the model's weights and tokenizer; `note` says what they were
+  /// gathered on.
+  llvm::Error saveCalibration(llvm::StringRef path, llvm::StringRef note) const;
+  /// Uses the statistics saved at `path` instead of calibrating; an error if
+  /// they belong to another model or tokenizer. Returns their note.
+  llvm::Expected<std::string> loadCalibration(llvm::StringRef path);
+
   /// The statistics of calibrate(), or null.
   const frontend::LlamaStatistics *statistics() const {
     return stats ? &*stats : nullptr;
@@ -102,6 +110,8 @@ public:
 
 private:
   CompileSession() = default;
+  /// A hash of the weights and tokenizer bytes the statistics depend on.
+  uint64_t modelKey() const;
   void note(const llvm::Twine &line) const;
 
   std::string path;
