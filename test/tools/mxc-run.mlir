@@ -45,6 +45,16 @@
 // Perplexity with its standard error, as llama-perplexity prints it.
 // RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 1 | FileCheck %s --check-prefix=PPLSE
 // PPLSE: perplexity {{[0-9.]+}} over 255 tokens in 1 windows (+/- {{[0-9.]+}}; mean NLL {{[0-9.]+}} +/- {{[0-9.]+}} nats;
+// A compiled model's KL from its float checkpoint (--kl-reference) equals
+// what --kl measures when mxc-run compiles the checkpoint itself.
+// RUN: mxc-compile %t/example/model.bin --recipe w4 -o %t/w4.mxc
+// RUN: mxc-run %t/w4.mxc --perplexity %s --max-windows 1 --kl-reference %t/example/model.bin | sed 's/;.*tokens\/s)//' > %t/kl-compiled.txt
+// RUN: mxc-run %t/example/model.bin --recipe w4 --perplexity %s --max-windows 1 --kl | sed 's/;.*tokens\/s)//' > %t/kl-here.txt
+// RUN: diff %t/kl-compiled.txt %t/kl-here.txt
+// RUN: FileCheck %s --check-prefix=KLREF < %t/kl-compiled.txt
+// KLREF: mean KL from the float model {{[0-9]+\.[0-9]+}} nats per token
+// RUN: not mxc-run %t/w4.mxc --perplexity %s --kl-reference %t/w4.mxc 2>&1 | FileCheck %s --check-prefix=KLCOMPILED
+// KLCOMPILED: mxc-run: --kl-reference needs a float checkpoint, not a compiled model
 
 // --max-windows limits the evaluated windows.
 // RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 1 | FileCheck %s --check-prefix=WINDOWS

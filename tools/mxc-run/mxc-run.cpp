@@ -192,6 +192,11 @@ static cl::opt<bool> reportKL(
     cl::desc("With --perplexity: also the mean KL divergence of next-token "
              "distributions from the float model"),
     cl::init(false));
+static cl::opt<std::string> klReference(
+    cl::cat(category), "kl-reference", cl::value_desc("checkpoint"),
+    cl::desc("With --perplexity: the mean KL divergence from this float "
+             "checkpoint (for a model compiled by mxc-compile; --kl compares "
+             "a checkpoint with itself in float)"));
 static cl::opt<bool> softmaxReport(
     cl::cat(category), "softmax-report",
     cl::desc("With --calibrate: the output error of the 2/3/4-bit EXAQ "
@@ -300,6 +305,8 @@ int main(int argc, char **argv) {
       seed.getNumOccurrences() ? seed.getValue() : std::random_device{}();
   if (llvm::Error e = sampling.check())
     fail("--" + llvm::toString(std::move(e)));
+  if (!klReference.empty() && perplexityFile.empty())
+    fail("--kl-reference measures with --perplexity FILE; add it");
   if (prompt.getNumOccurrences() && promptFile.getNumOccurrences())
     fail("give the prompt with --prompt or --prompt-file, not both");
   std::string promptText = prompt;
@@ -390,8 +397,30 @@ int main(int argc, char **argv) {
   if (!perplexityFile.empty()) {
     std::vector<std::vector<int32_t>> windows =
         orFail(session->windows(perplexityFile, maxWindows));
+    if (reportKL && !klReference.empty())
+      fail("give --kl (the checkpoint's own float model) or --kl-reference "
+           "CHECKPOINT, not both");
     CompiledModel *reference =
         reportKL ? orFail(session->floatModel()) : nullptr;
+    std::unique_ptr<CompileSession> referenceSession;
+    if (!klReference.empty()) {
+      referenceSession =
+          orFail(CompileSession::open(klReference, "", progress));
+      if (referenceSession->isCompiled())
+        fail("--kl-reference needs a float checkpoint, not a compiled model");
+      const LlamaConfig &r = referenceSession->config();
+      const Tokenizer &other = referenceSession->tokenizer();
+      bool sameTokens = other.size() == tokenizer.size() &&
+                        other.scoreList() == tokenizer.scoreList();
+      for (int64_t id = 0; sameTokens && id < other.size(); ++id)
+        sameTokens = other.piece(id) == tokenizer.piece(id);
+      if (r.vocab != config.vocab || r.seqLen != config.seqLen || !sameTokens)
+        fail("--kl-reference '" + klReference +
+             "' is not the same model: its vocabulary, sequence length or "
+             "tokenizer differ from '" +
+             modelPath + "'");
+      reference = orFail(referenceSession->floatModel());
+    }
     Evaluation e = evaluate(*compiled, reference, windows, progress);
     llvm::outs() << llvm::format(
         "perplexity %.4f over %lld tokens in %lld windows (+/- %.4f; mean "
