@@ -500,10 +500,20 @@ double mxc::driver::recordedScore(llvm::ArrayRef<float> record,
   return dot / std::sqrt(static_cast<double>(hd));
 }
 
+/// "3 of 192, 2.1 s, ETA 130 s": how far a loop of `total` steps is after
+/// `done` of them, `seconds` in.
+static std::string stepsText(size_t done, size_t total, double seconds) {
+  double eta = done ? seconds / done * (total - done) : 0;
+  return llvm::formatv("{0} of {1}, {2:F1} s, ETA {3:F0} s", done, total,
+                       seconds, eta)
+      .str();
+}
+
 LlamaStatistics
 mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
                        const std::vector<std::vector<int32_t>> &windows,
                        const Progress &progress) {
+  auto start = std::chrono::steady_clock::now();
   CalibrationLayout layout = calibrationLayout(c);
   // The distinct matmul inputs: per layer the attention input, attention
   // output, FFN input and FFN hidden; then the classifier input.
@@ -576,8 +586,11 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
         }
     }
     if (progress)
-      progress("calibration window " + llvm::Twine(w + 1) + " of " +
-               llvm::Twine(windows.size()));
+      progress("calibration window " +
+               stepsText(w + 1, windows.size(),
+                         std::chrono::duration<double>(
+                             std::chrono::steady_clock::now() - start)
+                             .count()));
   }
   LlamaStatistics stats;
   auto finish = [&](const Input &in) {
@@ -648,8 +661,13 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
     if (referenceLogits == &uncached)
       floatLogits.clear();
     if (progress && e.tokens)
-      progress(llvm::formatv("window {0} of {1}: perplexity {2:F4}", w + 1,
-                             windows.size(), std::exp(nll / e.tokens)));
+      progress(
+          llvm::formatv("window {0}: perplexity {1:F4}",
+                        stepsText(w + 1, windows.size(),
+                                  std::chrono::duration<double>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count()),
+                        std::exp(nll / e.tokens)));
   }
   e.windows = windows.size();
   e.seconds =

@@ -24,6 +24,7 @@
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Support/Output.h"
+#include "mxc/Support/Progress.h"
 #include "mxc/Support/Version.h"
 
 #include "mlir/IR/Verifier.h"
@@ -152,6 +153,8 @@ cl::opt<int> evalWindows(
     "eval-windows", cl::cat(category),
     cl::desc("Use at most this many windows of the --eval text (0: all)"),
     cl::init(32));
+cl::opt<bool> quiet("quiet", cl::cat(category),
+                    cl::desc("No progress on stderr"), cl::init(false));
 cl::opt<std::string> passes(
     "passes", cl::cat(category),
     cl::desc("More passes after the recipe's, e.g. \"mxc-rtn{format=mxfp4}\""),
@@ -173,9 +176,13 @@ void orFail(llvm::Error error) {
     fail(llvm::toString(std::move(error)));
 }
 
+/// Progress on stderr: every line on a terminal, one per 10 s off it.
 void progress(const llvm::Twine &stage) {
-  if (llvm::sys::Process::StandardErrIsDisplayed())
-    llvm::errs() << "[mxc-compile] " << stage << "\n";
+  static mxc::ProgressPrinter printer(
+      "mxc-compile", llvm::errs(),
+      llvm::sys::Process::StandardErrIsDisplayed());
+  printer.setQuiet(quiet);
+  printer(stage);
 }
 
 /// Writes `module` at a textual stage (mxc, linalg, gpu, llvm: MLIR; llvm-ir:

@@ -23,6 +23,7 @@
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Support/Output.h"
+#include "mxc/Support/Progress.h"
 #include "mxc/Support/Version.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -224,9 +225,12 @@ namespace {
 }
 
 /// A progress line on a terminal.
+/// Progress on stderr: every line on a terminal, one per 10 s off it.
 void progress(const llvm::Twine &stage) {
-  if (!quiet && llvm::sys::Process::StandardErrIsDisplayed())
-    llvm::errs() << "[mxc-run] " << stage << "\n";
+  static mxc::ProgressPrinter printer(
+      "mxc-run", llvm::errs(), llvm::sys::Process::StandardErrIsDisplayed());
+  printer.setQuiet(quiet);
+  printer(stage);
 }
 
 /// Prints the study of softmax clip rules (SoftmaxClipStudy) as a table.
