@@ -395,15 +395,20 @@ int32_t mxc::driver::sampleToken(llvm::ArrayRef<float> logits,
                                                   weights.end())(rng)];
 }
 
-llvm::Expected<std::vector<int32_t>>
-mxc::driver::generate(CompiledModel &model, std::vector<int32_t> tokens,
-                      int steps, const SamplingOptions &sampling,
-                      const std::function<void(int32_t, int32_t)> &onToken,
-                      GenerationStats *stats) {
+llvm::Expected<std::vector<int32_t>> mxc::driver::continueGeneration(
+    CompiledModel &model, std::vector<int32_t> &history,
+    llvm::ArrayRef<int32_t> input, int steps, const SamplingOptions &sampling,
+    std::mt19937_64 &rng, const std::function<void(int32_t, int32_t)> &onToken,
+    GenerationStats *stats) {
   const int64_t vocab = model.width(), seqLen = model.sequenceLength();
-  if (tokens.empty() || static_cast<int64_t>(tokens.size()) > seqLen)
-    return error("a prompt has 1 to seq_len (" + llvm::Twine(seqLen) +
-                 ") tokens, not " + llvm::Twine(tokens.size()));
+  if (model.getPosition() != static_cast<int64_t>(history.size()))
+    return error("the KV cache holds " + llvm::Twine(model.getPosition()) +
+                 " tokens, the history " + llvm::Twine(history.size()));
+  if (input.empty() ||
+      static_cast<int64_t>(history.size() + input.size()) > seqLen)
+    return error("the text has " + llvm::Twine(history.size() + input.size()) +
+                 " tokens; the model's sequence length is " +
+                 llvm::Twine(seqLen));
   if (llvm::Error e = sampling.check())
     return std::move(e);
   GenerationStats local;
@@ -414,27 +419,26 @@ mxc::driver::generate(CompiledModel &model, std::vector<int32_t> tokens,
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
   auto start = Clock::now();
-  model.reset();
-  llvm::Expected<std::vector<float>> logits = model.decode(tokens);
+  llvm::Expected<std::vector<float>> logits = model.decode(input);
   if (!logits)
     return logits.takeError();
-  stats->promptTokens = tokens.size();
+  history.insert(history.end(), input.begin(), input.end());
+  stats->promptTokens = input.size();
   stats->promptSeconds = since(start);
   auto decodeStart = Clock::now();
-  llvm::ArrayRef<float> last(logits->data() + (tokens.size() - 1) * vocab,
+  llvm::ArrayRef<float> last(logits->data() + (input.size() - 1) * vocab,
                              vocab);
-  std::mt19937_64 rng(sampling.seed);
   std::vector<int32_t> generated;
   while (static_cast<int>(generated.size()) < steps &&
-         static_cast<int64_t>(tokens.size()) < seqLen) {
-    int32_t next = sampleToken(last, tokens, sampling, rng);
+         static_cast<int64_t>(history.size()) < seqLen) {
+    int32_t next = sampleToken(last, history, sampling, rng);
     if (generated.empty())
       stats->firstTokenSeconds = since(start);
     if (next == Tokenizer::kEos || next == Tokenizer::kBos)
       break;
     if (onToken)
-      onToken(tokens.back(), next);
-    tokens.push_back(next);
+      onToken(history.back(), next);
+    history.push_back(next);
     generated.push_back(next);
     logits = model.decode(next);
     if (!logits)
@@ -444,6 +448,23 @@ mxc::driver::generate(CompiledModel &model, std::vector<int32_t> tokens,
   stats->generatedTokens = generated.size();
   stats->generationSeconds = since(decodeStart);
   return generated;
+}
+
+llvm::Expected<std::vector<int32_t>>
+mxc::driver::generate(CompiledModel &model, std::vector<int32_t> tokens,
+                      int steps, const SamplingOptions &sampling,
+                      const std::function<void(int32_t, int32_t)> &onToken,
+                      GenerationStats *stats) {
+  if (tokens.empty() ||
+      static_cast<int64_t>(tokens.size()) > model.sequenceLength())
+    return error("a prompt has 1 to seq_len (" +
+                 llvm::Twine(model.sequenceLength()) + ") tokens, not " +
+                 llvm::Twine(tokens.size()));
+  model.reset();
+  std::vector<int32_t> history;
+  std::mt19937_64 rng(sampling.seed);
+  return continueGeneration(model, history, tokens, steps, sampling, rng,
+                            onToken, stats);
 }
 
 llvm::Expected<std::string> mxc::driver::findTokenizer(llvm::StringRef model,

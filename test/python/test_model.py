@@ -155,6 +155,10 @@ def test_decode_with_cache_equals_prefill(model_dir):
     rows = [m.decode(tokens[:half])] + [m.decode(tokens[i:i + 1])
                                         for i in range(half, len(tokens))]
     np.testing.assert_array_equal(np.concatenate(rows), prefill)
+    # Several tokens at once after others (mxc-run --interactive's turns).
+    m.reset()
+    rows = [m.decode(tokens[:2]), m.decode(tokens[2:])]
+    np.testing.assert_array_equal(np.concatenate(rows), prefill)
     with pytest.raises(RuntimeError, match="past the model's sequence length"):
         m.decode(np.ones(SEQ, np.int64))
 

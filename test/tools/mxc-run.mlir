@@ -34,6 +34,13 @@
 // RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --json 2>&1 >/dev/null | FileCheck %s --check-prefix=JSON
 // JSON: {"seed":{{[0-9]+}},"prompt_tokens":4,"prompt_seconds":{{.*}},"generated_tokens":8,{{.*}}"time_to_first_token_seconds":
 // RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --quiet 2>&1 >/dev/null | count 0
+// --interactive: with no line to read it is the plain run; each line read
+// continues the same text (KV cache) with up to --steps more tokens.
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --seed 3 --interactive --quiet < /dev/null > %t/inter0.txt
+// RUN: diff %t/greedy3.txt %t/inter0.txt
+// RUN: printf 'Go on\nAnd on\n' | mxc-run %t/example/model.bin --prompt "Hi!" --steps 8 --interactive 2> %t/inter.err > %t/inter.txt
+// RUN: FileCheck %s --check-prefix=INTER < %t/inter.err
+// INTER: > > > mxc-run: prompt {{[0-9]+}} tokens in {{.*}}, generation {{[0-9]+}} tokens
 // --prompt-file reads the prompt.
 // RUN: printf 'Hi!' > %t/prompt.txt
 // RUN: mxc-run %t/example/model.bin --prompt-file %t/prompt.txt --steps 8 --seed 3 > %t/file3.txt

@@ -42,6 +42,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 #include <optional>
 #include <random>
 
@@ -97,6 +98,12 @@ static cl::opt<int64_t>
 static cl::opt<uint64_t>
     seed(cl::cat(category), "seed",
          cl::desc("Sampling seed (default: a random one, printed on stderr)"));
+static cl::opt<bool> interactive(
+    cl::cat(category), "interactive",
+    cl::desc("After the prompt's continuation, read lines from stdin; each "
+             "continues the text in the same KV cache (until EOF or a full "
+             "context)"),
+    cl::init(false));
 static cl::opt<bool> quiet(cl::cat(category), "quiet",
                            cl::desc("No notes, progress or timings on stderr"),
                            cl::init(false));
@@ -492,15 +499,54 @@ int main(int argc, char **argv) {
     llvm::errs() << "mxc-run: sampling with seed " << sampling.seed << "\n";
   for (int32_t t = 1; t < static_cast<int32_t>(tokens.size()); ++t)
     llvm::outs() << tokenizer.decode(tokens[t - 1], tokens[t]);
+  auto print = [&](int32_t previous, int32_t next) {
+    llvm::outs() << tokenizer.decode(previous, next);
+    llvm::outs().flush();
+  };
   GenerationStats stats;
-  orFail(generate(
-      *compiled, tokens, steps, sampling,
-      [&](int32_t previous, int32_t next) {
-        llvm::outs() << tokenizer.decode(previous, next);
-        llvm::outs().flush();
-      },
-      &stats));
-  llvm::outs() << "\n";
+  if (!interactive) {
+    orFail(generate(*compiled, tokens, steps, sampling, print, &stats));
+  } else {
+    // Each line read continues the text in the same KV cache; the timings
+    // add up over the turns.
+    compiled->reset();
+    std::vector<int32_t> history;
+    std::mt19937_64 rng(sampling.seed);
+    auto turn = [&](llvm::ArrayRef<int32_t> input) {
+      GenerationStats t;
+      orFail(continueGeneration(*compiled, history, input, steps, sampling, rng,
+                                print, &t));
+      stats.promptTokens += t.promptTokens;
+      stats.promptSeconds += t.promptSeconds;
+      stats.generatedTokens += t.generatedTokens;
+      stats.generationSeconds += t.generationSeconds;
+      if (stats.firstTokenSeconds == 0)
+        stats.firstTokenSeconds = t.firstTokenSeconds;
+    };
+    turn(tokens);
+    std::string line;
+    while (true) {
+      llvm::outs() << "\n";
+      llvm::outs().flush();
+      if (!quiet)
+        llvm::errs() << "> ";
+      if (!std::getline(std::cin, line))
+        break;
+      std::vector<int32_t> input = tokenizer.encode(line, /*bos=*/false);
+      if (input.empty())
+        continue;
+      if (static_cast<int64_t>(history.size() + input.size()) >=
+          config.seqLen) {
+        if (!quiet)
+          llvm::errs() << "mxc-run: the context is full (" << history.size()
+                       << " of " << config.seqLen << " tokens)\n";
+        break;
+      }
+      turn(input);
+    }
+  }
+  if (!interactive) // there each turn's newline came before reading
+    llvm::outs() << "\n";
   llvm::outs().flush();
   auto rate = [](int64_t n, double seconds) {
     return seconds > 0 ? n / seconds : 0.0;

@@ -162,6 +162,17 @@ struct GenerationStats {
   double promptSeconds = 0, generationSeconds = 0, firstTokenSeconds = 0;
 };
 
+/// Feeds `input` to the model's KV cache after `history` (the tokens already
+/// in it), then generates as generate() does with `rng`; `history` receives
+/// `input` and the new tokens, which are returned. Keeps the cache for the
+/// next call (mxc-run --interactive).
+llvm::Expected<std::vector<int32_t>>
+continueGeneration(CompiledModel &model, std::vector<int32_t> &history,
+                   llvm::ArrayRef<int32_t> input, int steps,
+                   const SamplingOptions &sampling, std::mt19937_64 &rng,
+                   const std::function<void(int32_t, int32_t)> &onToken = {},
+                   GenerationStats *stats = nullptr);
+
 /// Continues `tokens` (BOS first; at most seq_len) from position 0 with the
 /// KV cache: one @decode call for the prompt, then one per new token chosen
 /// by `sampling`. Stops after `steps` tokens, at seq_len, or at BOS/EOS;
