@@ -131,19 +131,32 @@ public:
     return evaluate(*jit, nullptr, windows).perplexity;
   }
 
-  std::string generate(const std::string &prompt, int steps, double temperature,
-                       unsigned seed) {
-    std::string out;
-    const Tokenizer &tokenizer = session->tokenizer();
+  py::str generate(const std::string &prompt, int steps, double temperature,
+                   uint64_t seed, int64_t topK, double topP, double minP,
+                   double repeatPenalty, int64_t repeatLastN) {
+    if (steps < 0)
+      throw py::value_error("steps must be >= 0, not " + std::to_string(steps));
     SamplingOptions sampling;
     sampling.temperature = temperature;
     sampling.seed = seed;
+    sampling.topK = topK;
+    sampling.topP = topP;
+    sampling.minP = minP;
+    sampling.repeatPenalty = repeatPenalty;
+    sampling.repeatLastN = repeatLastN;
+    if (llvm::Error e = sampling.check())
+      throw py::value_error(llvm::toString(std::move(e)));
+    std::string out;
+    const Tokenizer &tokenizer = session->tokenizer();
     orRaise(mxc::driver::generate(*jit, tokenizer.encode(prompt, /*bos=*/true),
                                   steps, sampling,
                                   [&](int32_t previous, int32_t next) {
                                     out += tokenizer.decode(previous, next);
                                   }));
-    return out;
+    // Byte-fallback tokens can split or invent UTF-8 sequences: undecodable
+    // bytes become U+FFFD rather than an exception.
+    return py::reinterpret_steal<py::str>(
+        PyUnicode_DecodeUTF8(out.data(), out.size(), "replace"));
   }
 
   void save(const std::string &path) {
@@ -240,9 +253,13 @@ void mxc::python::populateModelModule(py::module_ m) {
            "first (max_windows 0: all), as mxc-run --perplexity.")
       .def("generate", &PyModel::generate, py::arg("prompt"),
            py::arg("steps") = 64, py::arg("temperature") = 0.0,
-           py::arg("seed") = 1,
-           "Continues `prompt` (greedy at temperature 0); returns the new "
-           "text.")
+           py::arg("seed") = 1, py::arg("top_k") = 40, py::arg("top_p") = 0.95,
+           py::arg("min_p") = 0.05, py::arg("repeat_penalty") = 1.0,
+           py::arg("repeat_last_n") = 64,
+           "Continues `prompt` and returns the new text (bytes that are not "
+           "UTF-8 as U+FFFD): greedy at temperature 0, else sampled as "
+           "mxc-run does (repeat penalty, top-k, top-p, min-p, then the "
+           "temperature).")
       .def("encode", &PyModel::encode, py::arg("text"), py::arg("bos") = true,
            "Token ids of `text` (BOS first by default).")
       .def("save", &PyModel::save, py::arg("path"),

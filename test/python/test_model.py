@@ -244,3 +244,17 @@ def test_errors(model_dir, tmp_path):
     (tmp_path / "bad.mxc").write_bytes(b"ML\xefR" + b"\0" * 10)
     with pytest.raises(RuntimeError, match="cannot read the compiled model"):
         mxc.load(str(tmp_path / "bad.mxc"))
+
+
+def test_generate_sampling_options(model_dir):
+    d, _ = model_dir
+    m = mxc.compile(str(d / "model.bin"))
+    greedy = m.generate("Hi", steps=6)
+    # top_k=1 is greedy at any temperature; a fixed seed repeats itself.
+    assert m.generate("Hi", steps=6, temperature=2.0, top_k=1) == greedy
+    a = m.generate("Hi", steps=6, temperature=1.5, seed=5)
+    assert m.generate("Hi", steps=6, temperature=1.5, seed=5) == a
+    with pytest.raises(ValueError, match=r"top-p must be in \(0, 1\]"):
+        m.generate("Hi", temperature=1.0, top_p=0.0)
+    with pytest.raises(ValueError, match="steps must be >= 0"):
+        m.generate("Hi", steps=-1)
