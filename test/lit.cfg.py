@@ -64,10 +64,12 @@ if os.path.isdir(os.path.join(shared, "models", "stories260K")):
     config.available_features.add("shared-models")
 
 # llama.cpp as a peer: node-llama-cpp's prebuilt CPU backend, installed in
-# peer/ by .ci/install-deps (npm install --prefix peer).
+# peer/ by .ci/install-deps (npm ci --prefix peer). Not in the sanitized
+# build: node is not instrumented, and the plain build runs those checks.
 node = shutil.which("node")
 peer = os.path.join(config.mxc_src_root, "peer")
-if node and os.path.isdir(os.path.join(peer, "node_modules", "node-llama-cpp")):
+if (node and "sanitized" not in config.available_features and
+        os.path.isdir(os.path.join(peer, "node_modules", "node-llama-cpp"))):
     config.available_features.add("llama-cpp")
     config.substitutions.append(
         ("%llama_logits", node + " " + os.path.join(peer, "llama-logits.mjs")))

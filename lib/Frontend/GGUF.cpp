@@ -746,8 +746,10 @@ mxc::frontend::readGGUFModel(std::unique_ptr<llvm::MemoryBuffer> buffer,
   if (llvm::Error e = checkFiniteWeights(model, path))
     return std::move(e);
   for (const auto &entry : decoded)
-    model.notes.push_back(std::to_string(entry.second) + " " +
-                          entry.first().str() + " tensors decoded to float");
+    model.notes.push_back(
+        std::to_string(entry.second) + " " + entry.first().str() +
+        " tensors decoded to float" +
+        (entry.first() == "MXFP4" ? llvm::StringRef(kKeepHint) : "").str());
   model.mapped.push_back(std::move(file.buffer));
   return model;
 }

@@ -507,7 +507,7 @@ llvm::Expected<LlamaModel> mxc::frontend::readSafetensors(
   }
   if (mxCount)
     model.notes.push_back(std::to_string(mxCount) +
-                          " MXFP4 tensors decoded to float");
+                          " MXFP4 tensors decoded to float" + kKeepHint.str());
   if (llvm::Error e = checkFiniteWeights(model, tensors.firstPath()))
     return std::move(e);
   return std::move(model);

@@ -328,7 +328,8 @@ TEST(GGUF, LlamaModelRoundTrips) {
   for (size_t i = 0; i < values.size(); ++i)
     ASSERT_EQ(back->layers[0].wq[i], values[i]) << i;
   ASSERT_EQ(back->notes.size(), 1u);
-  EXPECT_EQ(back->notes[0], "1 MXFP4 tensors decoded to float");
+  EXPECT_EQ(back->notes[0],
+            "1 MXFP4 tensors decoded to float" + kKeepHint.str());
 }
 
 /// `bytes` with the first occurrence of `from` replaced by `to` (the same

@@ -76,6 +76,11 @@ struct LlamaModel {
   int64_t numParameters() const;
 };
 
+/// What a note about MXFP4 tensors decoded to float adds: how to keep them.
+constexpr llvm::StringLiteral kKeepHint =
+    " (checkpoint-mx=keep, as in preset w4-keep, uses their codes as they "
+    "are)";
+
 /// Checks `config` (from the file `path`, named in the error): positive
 /// dimensions within plausible bounds, heads that divide the model width
 /// into even head sizes and into KV groups, 2 <= seq_len <= 2^20, finite
