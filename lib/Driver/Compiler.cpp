@@ -355,15 +355,16 @@ int32_t mxc::driver::sampleToken(llvm::ArrayRef<float> logits,
   };
   if (o.temperature <= 0)
     return argmax();
-  // Candidates by logit, highest first (ties: lower id first).
+  // The top-k candidates by logit, highest first (ties: lower id first);
+  // only those are sorted, once per token.
   std::vector<int32_t> order(vocab);
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return l[a] != l[b] ? l[a] > l[b] : a < b;
-  });
   size_t keep = order.size();
   if (o.topK > 0)
     keep = std::min<size_t>(keep, o.topK);
+  std::partial_sort(
+      order.begin(), order.begin() + keep, order.end(),
+      [&](int32_t a, int32_t b) { return l[a] != l[b] ? l[a] > l[b] : a < b; });
   // Probabilities of the top-k candidates (before the temperature).
   const double top = l[order[0]];
   std::vector<double> p(keep);
