@@ -420,12 +420,8 @@ int main(int argc, char **argv) {
       if (referenceSession->isCompiled())
         fail("--kl-reference needs a float checkpoint, not a compiled model");
       const LlamaConfig &r = referenceSession->config();
-      const Tokenizer &other = referenceSession->tokenizer();
-      bool sameTokens = other.size() == tokenizer.size() &&
-                        other.scoreList() == tokenizer.scoreList();
-      for (int64_t id = 0; sameTokens && id < other.size(); ++id)
-        sameTokens = other.piece(id) == tokenizer.piece(id);
-      if (r.vocab != config.vocab || r.seqLen != config.seqLen || !sameTokens)
+      if (r.vocab != config.vocab || r.seqLen != config.seqLen ||
+          !(referenceSession->tokenizer() == tokenizer))
         fail("--kl-reference '" + klReference +
              "' is not the same model: its vocabulary, sequence length or "
              "tokenizer differ from '" +

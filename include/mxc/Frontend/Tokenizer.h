@@ -43,6 +43,11 @@ public:
   llvm::StringRef piece(int64_t id) const { return pieces[id]; }
   /// Every token's merge score, by id.
   llvm::ArrayRef<float> scoreList() const { return scores; }
+  /// Whether `other` has the same pieces and scores (encodes every text the
+  /// same way).
+  bool operator==(const Tokenizer &other) const {
+    return pieces == other.pieces && scores == other.scores;
+  }
 
 private:
   std::vector<std::string> pieces;
