@@ -4,12 +4,15 @@
 #include "mxc/Conversion/Passes.h"
 #include "mxc/GPU/Passes.h"
 #include "mxc/InitAll.h"
-#include "mxc/Numerics/PTQ.h"
+#include "mxc/Numerics/GPTQ.h"
 #include "mxc/Pipelines/Pipelines.h"
+#include "mxc/Support/Threads.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -61,8 +64,14 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   }
   if (options.progress)
     options.progress("building the model's IR");
-  return compileModule(context, buildLlamaForward(context, model, build),
-                       options);
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  {
+    mlir::TimingScope timer = options.timing
+                                  ? options.timing->nest("build the model's IR")
+                                  : mlir::TimingScope();
+    module = buildLlamaForward(context, model, build);
+  }
+  return compileModule(context, std::move(module), options);
 }
 
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
@@ -83,6 +92,12 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
                  const llvm::Twine &what) -> llvm::Error {
     if (options.progress)
       options.progress(what);
+    mlir::TimingScope timer;
+    if (options.timing) {
+      std::string name = what.str();
+      timer = options.timing->nest(llvm::StringRef(name).split(':').first);
+      pm.enableTiming(timer);
+    }
     if (mlir::failed(pm.run(*module)))
       return error("compilation failed (" + what + "):\n" + diagnostics);
     return llvm::Error::success();
@@ -167,6 +182,10 @@ CompiledModel::CompiledModel(const LlamaConfig &config, bool calibration)
 
 CompiledModel::~CompiledModel() = default;
 
+/// Constants of at least this many bytes are linked, not copied, into the
+/// JIT-compiled code.
+static constexpr size_t kExternalWeightBytes = 4096;
+
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
   static bool initialized = [] {
@@ -184,6 +203,28 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
     return error("the module has neither @calibrate nor @forward and "
                  "@decode: not a model compiled by mxc");
   std::unique_ptr<CompiledModel> model(new CompiledModel(config, calibration));
+  // Large constants (the weights) stay where they are, in the mapped
+  // checkpoint or the context's resource blobs: the JIT links them as
+  // external symbols instead of copying them into LLVM IR and then into its
+  // object code (two copies of the model, and most of the JIT's time). The
+  // blobs outlive the model: the context owns them.
+  mlir::OwningOpRef<mlir::ModuleOp> jitModule = llvmModule.clone();
+  llvm::StringMap<const void *> externalWeights;
+  for (auto global : jitModule->getOps<mlir::LLVM::GlobalOp>()) {
+    auto resource = llvm::dyn_cast_if_present<mlir::DenseResourceElementsAttr>(
+        global.getValueOrNull());
+    mlir::AsmResourceBlob *blob =
+        resource ? resource.getRawHandle().getBlob() : nullptr;
+    if (!blob || blob->getData().size() < kExternalWeightBytes)
+      continue;
+    externalWeights[global.getSymName()] = blob->getData().data();
+    global.removeValueAttr();
+    global.setLinkage(mlir::LLVM::Linkage::External);
+    global.setDsoLocal(false);
+    // The data is only as aligned as its elements (a llama2.c checkpoint's
+    // tensors are 4-byte aligned).
+    global.removeAlignmentAttr();
+  }
   mlir::ExecutionEngineOptions options;
   auto transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
   options.transformer = transformer;
@@ -191,11 +232,18 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
   // memref.copy of strided buffers calls memrefCopy from the runner utils.
   llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
   options.sharedLibPaths = llvm::ArrayRef<llvm::StringRef>(runnerUtils);
-  auto engine = mlir::ExecutionEngine::create(llvmModule, options);
+  auto engine = mlir::ExecutionEngine::create(*jitModule, options);
   if (!engine)
     return error("JIT compilation failed: " +
                  llvm::toString(engine.takeError()));
   model->jit = std::move(*engine);
+  model->jit->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    for (const auto &[name, data] : externalWeights)
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(data),
+                                 llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
   static const llvm::StringRef kCalibrate[] = {"calibrate"},
                                kModel[] = {"forward", "decode"};
   for (llvm::StringRef name : calibration
@@ -289,6 +337,11 @@ CompiledModel::decode(llvm::ArrayRef<int32_t> tokens) {
   llvm::cantFail(jit->invokePacked("_mlir_ciface_decode", args));
   position += tokens.size();
   return takeRows(result, tokens.size(), columns);
+}
+
+void mxc::driver::setThreads(unsigned threads) {
+  setThreadCount(threads);
+  mxc::numerics::setLinalgThreads(threads);
 }
 
 llvm::Expected<std::unique_ptr<CompiledModel>>
@@ -565,8 +618,22 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   const size_t kSamples = 4096;
   int64_t rows = 0;
   std::vector<float> x;
-  for (auto [w, tokens] : llvm::enumerate(windows)) {
-    std::vector<float> record = calibration.forward(tokens);
+  // The forward passes of up to getThreadCount() windows run in parallel;
+  // their statistics are accumulated in window order, so that the result
+  // does not depend on the thread count.
+  std::vector<std::vector<float>> records;
+  size_t batchStart = 0, batchEnd = 0;
+  for (size_t w = 0; w < windows.size(); ++w) {
+    if (w == batchEnd) {
+      batchStart = w;
+      batchEnd = std::min(windows.size(), w + getThreadCount());
+      records.assign(batchEnd - batchStart, {});
+      parallelFor(records.size(), [&](size_t i) {
+        records[i] = calibration.forward(windows[batchStart + i]);
+      });
+    }
+    const std::vector<int32_t> &tokens = windows[w];
+    std::vector<float> record = std::move(records[w - batchStart]);
     const int64_t n = tokens.size();
     rows += n;
     for (Input &in : inputs) {
@@ -659,11 +726,25 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
   Evaluation e;
   double nll = 0, nllSquares = 0, kl = 0;
   auto start = std::chrono::steady_clock::now();
-  for (auto [w, tokens] : llvm::enumerate(windows)) {
-    std::vector<float> logits = model.forward(tokens);
+  // Up to getThreadCount() windows run in parallel; the sums are taken in
+  // window order, so that the result does not depend on the thread count.
+  std::vector<std::vector<float>> batchLogits;
+  size_t batchStart = 0, batchEnd = 0;
+  for (size_t w = 0; w < windows.size(); ++w) {
+    if (w == batchEnd) {
+      batchStart = w;
+      batchEnd = std::min(windows.size(), w + getThreadCount());
+      batchLogits.assign(batchEnd - batchStart, {});
+      parallelFor(batchLogits.size(), [&](size_t i) {
+        batchLogits[i] = model.forward(windows[batchStart + i]);
+        std::vector<float> &floatLogits = (*referenceLogits)[batchStart + i];
+        if (reference && floatLogits.empty())
+          floatLogits = reference->forward(windows[batchStart + i]);
+      });
+    }
+    const std::vector<int32_t> &tokens = windows[w];
+    std::vector<float> logits = std::move(batchLogits[w - batchStart]);
     std::vector<float> &floatLogits = (*referenceLogits)[w];
-    if (reference && floatLogits.empty())
-      floatLogits = reference->forward(tokens);
     for (size_t i = 0; i + 1 < tokens.size(); ++i) {
       const float *row = logits.data() + i * vocab;
       double logZ = logPartition(row, vocab);

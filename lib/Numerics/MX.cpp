@@ -95,22 +95,29 @@ MXTensor mxc::numerics::quantize(ElemFormat format, int64_t blockSize,
                                  int64_t rows, int64_t cols, const float *x,
                                  RoundingMode mode) {
   MXTensor t{MXLayout{format, blockSize, rows, cols}, {}, {}};
+  t.data.assign(t.layout.dataBytes(), 0);
+  t.scales.assign(t.layout.numScales(), 0);
+  quantizeRows(x, 0, rows, t, mode);
+  return t;
+}
+
+void mxc::numerics::quantizeRows(const float *x, int64_t rowBegin,
+                                 int64_t rowEnd, MXTensor &t,
+                                 RoundingMode mode) {
   const MXLayout &layout = t.layout;
-  t.data.assign(layout.dataBytes(), 0);
-  t.scales.assign(layout.numScales(), 0);
+  const int64_t blockSize = layout.blockSize, cols = layout.cols;
   std::vector<uint8_t> codes(blockSize);
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t r = rowBegin; r < rowEnd; ++r) {
     for (int64_t b = 0; b < layout.blocksPerRow(); ++b) {
       int64_t n = layout.elementsInBlock(b);
       std::fill(codes.begin(), codes.end(), 0); // Padding codes are +0.
       t.scales[r * layout.blocksPerRow() + b] = quantizeBlock(
-          format, x + r * cols + b * blockSize, n, codes.data(), mode);
-      packCodes(format, codes.data(), blockSize,
+          layout.format, x + r * cols + b * blockSize, n, codes.data(), mode);
+      packCodes(layout.format, codes.data(), blockSize,
                 t.data.data() + r * layout.rowBytes() +
                     b * layout.blockBytes());
     }
   }
-  return t;
 }
 
 std::vector<double> mxc::numerics::dequantize(const MXTensor &t) {

@@ -1,6 +1,7 @@
 //===- RTN.cpp - Round-to-nearest MX quantization of matmul weights -------===//
 
 #include "mxc/IR/MXCOps.h"
+#include "mxc/Support/Threads.h"
 #include "mxc/Transforms/Constants.h"
 #include "mxc/Transforms/Passes.h"
 
@@ -32,9 +33,22 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
         getOperation(), f, block, only, exclude,
         [&](MatmulOp op, ArrayRef<float> w, int64_t n,
             int64_t k) -> std::optional<num::QuantizedWeight> {
-          num::QuantizedWeight q = num::rtnQuantize(w.data(), n, k, f, block);
-          if (report)
+          // Rows in parallel chunks; the dequantized weight only for the
+          // report.
+          num::QuantizedWeight q;
+          num::MXTensor &t = q.tensor;
+          t.layout = num::MXLayout{f, block, n, k};
+          t.data.assign(t.layout.dataBytes(), 0);
+          t.scales.assign(t.layout.numScales(), 0);
+          const int64_t chunk = 64;
+          ::mxc::parallelFor((n + chunk - 1) / chunk, [&](size_t c) {
+            num::quantizeRows(w.data(), c * chunk,
+                              std::min<int64_t>(n, (c + 1) * chunk), t);
+          });
+          if (report) {
+            q.dequantized = num::dequantize(t);
             reportLocalError(op, "rtn", info.name, w, q, nullptr, n, k);
+          }
           return q;
         });
     if (failed(quantized))

@@ -25,11 +25,13 @@
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Support/Output.h"
 #include "mxc/Support/Progress.h"
+#include "mxc/Support/Threads.h"
 #include "mxc/Support/Version.h"
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -260,8 +262,16 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mxc::registerAllPasses();
   mlir::registerAllPasses();
+  // --mlir-timing[-display]: the time of each stage and pass, at the end.
+  mlir::registerDefaultTimingManagerCLOptions();
+  for (const char *name : {"mlir-timing", "mlir-timing-display"})
+    if (cl::Option *o = cl::getRegisteredOptions().lookup(name))
+      o->addCategory(category);
   cl::HideUnrelatedOptions(category);
   mxc::setVersionPrinter("mxc-compile");
+  cl::opt<int> &threads = mxc::registerThreadsOption(
+      category, "Threads for calibration (windows in parallel) and GPTQ's "
+                "linear algebra; 0: every core (default)");
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-compile: compile a Llama model (llama2.c checkpoint, GGUF file or "
@@ -270,6 +280,9 @@ int main(int argc, char **argv) {
       ".mlir file (mxc and upstream ops) to the stage --emit names\n");
 
   Recipe recipe = orFail(Recipe::parse(recipeText));
+  if (threads < 0)
+    fail("--threads must be >= 0 (0: every core), not " + llvm::Twine(threads));
+  setThreads(threads);
   if (calibrationWindows < 0)
     fail("--calibration-windows must be >= 0 (0: all), not " +
          llvm::Twine(calibrationWindows));
@@ -320,14 +333,21 @@ int main(int argc, char **argv) {
   if (!evalFile.empty() && !wantReport)
     fail("--eval measures for the report: add --report or --report-json");
 
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope rootTimer = timing.getRootScope();
+  mlir::TimingScope loadTimer = rootTimer.nest("load the checkpoint");
   std::unique_ptr<CompileSession> session =
       orFail(CompileSession::open(modelPath, tokenizerPath, progress));
+  loadTimer.stop();
   for (const std::string &line : session->loadNotes())
     llvm::errs() << "mxc-compile: note: " << modelPath << ": " << line << "\n";
   const LlamaConfig &config = session->config();
   if (emit == Emit::GGUF && session->isCompiled())
     fail("--emit=gguf needs a checkpoint, not a compiled model");
   if (!calibrationFile.empty()) {
+    mlir::TimingScope timer =
+        rootTimer.nest("calibrate (with the float model's JIT compile)");
     orFail(session->calibrate(calibrationFile, calibrationWindows));
     if (!saveCalibration.empty()) {
       std::string note = "calibrated on " + calibrationFile;
@@ -366,11 +386,13 @@ int main(int argc, char **argv) {
     if (stage == emitStage && emitStage != options.stop)
       emitted = m.clone();
   };
+  options.timing = &rootTimer;
   mlir::OwningOpRef<mlir::ModuleOp> module = orFail(session->compile(options));
   mlir::ModuleOp output = emitted ? *emitted : *module;
 
   // The quality report, measured before the module is written.
   if (wantReport) {
+    mlir::TimingScope timer = rootTimer.nest("quality report");
     std::unique_ptr<CompiledModel> compiled;
     if (evaluated)
       compiled = orFail(CompiledModel::create(*module, config));
@@ -388,6 +410,7 @@ int main(int argc, char **argv) {
         }));
 
   // The output.
+  mlir::TimingScope writeTimer = rootTimer.nest("write the output");
   if (emit == Emit::GGUF) {
     orFail(writeGGUF(output, session->checkpoint(), session->tokenizerBytes(),
                      outputPath, progress));

@@ -24,6 +24,7 @@
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Support/Output.h"
 #include "mxc/Support/Progress.h"
+#include "mxc/Support/Threads.h"
 #include "mxc/Support/Version.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -293,6 +294,10 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   cl::HideUnrelatedOptions(category);
   mxc::setVersionPrinter("mxc-run");
+  cl::opt<int> &threads = mxc::registerThreadsOption(
+      category, "Threads for perplexity and calibration windows (in "
+                "parallel); 0: every core (default). Generation runs on one "
+                "thread for now");
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-run: run a Llama model on the CPU (generation or perplexity), "
@@ -305,6 +310,9 @@ int main(int argc, char **argv) {
          llvm::formatv("{0}", temperature.getValue()).str());
   if (steps < 0)
     fail("--steps must be >= 0, not " + llvm::Twine(steps));
+  if (threads < 0)
+    fail("--threads must be >= 0 (0: every core), not " + llvm::Twine(threads));
+  setThreads(threads);
   SamplingOptions sampling;
   sampling.temperature = temperature;
   sampling.topK = topK;

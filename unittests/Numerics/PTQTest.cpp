@@ -1,6 +1,6 @@
 //===- PTQTest.cpp - SmoothQuant and GPTQ for MX formats ------------------===//
 
-#include "mxc/Numerics/PTQ.h"
+#include "mxc/Numerics/GPTQ.h"
 
 #include "gtest/gtest.h"
 
@@ -178,6 +178,152 @@ TEST(GPTQ, BeatsRTNOnCorrelatedInputs) {
     EXPECT_LT(gptqError, 0.5 * rtnError) << getFormatInfo(f).name;
     EXPECT_EQ(dequantize(gptq.tensor), gptq.dequantized);
   }
+}
+
+namespace {
+
+/// The inverse of the m x m matrix `a` by Gauss-Jordan elimination with
+/// partial pivoting (no Cholesky: independent of the code under test).
+std::vector<double> inverse(std::vector<double> a, int64_t m) {
+  std::vector<double> inv(m * m, 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    inv[i * m + i] = 1;
+  for (int64_t c = 0; c < m; ++c) {
+    int64_t pivot = c;
+    for (int64_t r = c + 1; r < m; ++r)
+      if (std::fabs(a[r * m + c]) > std::fabs(a[pivot * m + c]))
+        pivot = r;
+    for (int64_t j = 0; j < m; ++j) {
+      std::swap(a[c * m + j], a[pivot * m + j]);
+      std::swap(inv[c * m + j], inv[pivot * m + j]);
+    }
+    double d = a[c * m + c];
+    for (int64_t j = 0; j < m; ++j) {
+      a[c * m + j] /= d;
+      inv[c * m + j] /= d;
+    }
+    for (int64_t r = 0; r < m; ++r) {
+      if (r == c)
+        continue;
+      double f = a[r * m + c];
+      for (int64_t j = 0; j < m; ++j) {
+        a[r * m + j] -= f * a[c * m + j];
+        inv[r * m + j] -= f * inv[c * m + j];
+      }
+    }
+  }
+  return inv;
+}
+
+/// GPTQ over MX blocks written from the optimal-brain-quantization form,
+/// without Cholesky factors or lazy batches: the block B's rows are
+/// quantized as RTN does, W_rest -= (W_B - Q_B) Hinv_BB^-1 Hinv_B,rest, and
+/// Hinv becomes the Schur complement on the remaining columns.
+std::vector<double> blockOBQ(const std::vector<float> &w, int64_t n, int64_t k,
+                             std::vector<double> h, ElemFormat f,
+                             double percdamp) {
+  std::vector<double> weight(w.begin(), w.end());
+  double diagonalSum = 0;
+  for (int64_t j = 0; j < k; ++j) {
+    if (h[j * k + j] == 0) {
+      h[j * k + j] = 1;
+      for (int64_t r = 0; r < n; ++r)
+        weight[r * k + j] = 0;
+    }
+    diagonalSum += h[j * k + j];
+  }
+  for (int64_t j = 0; j < k; ++j)
+    h[j * k + j] += percdamp * diagonalSum / k;
+  std::vector<double> hinv = inverse(h, k); // over columns [c1, k)
+  std::vector<double> result(n * k);
+  for (int64_t c1 = 0; c1 < k; c1 += 32) {
+    const int64_t width = std::min<int64_t>(32, k - c1), m = k - c1,
+                  rest = m - width;
+    // hinv is m x m over columns c1..k-1.
+    std::vector<float> block(n * width);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = 0; c < width; ++c)
+        block[r * width + c] = static_cast<float>(weight[r * k + c1 + c]);
+    QuantizedWeight q = rtnQuantize(block.data(), n, width, f, 32);
+    std::vector<double> bb(width * width);
+    for (int64_t i = 0; i < width; ++i)
+      for (int64_t j = 0; j < width; ++j)
+        bb[i * width + j] = hinv[i * m + j];
+    std::vector<double> bbInv = inverse(bb, width);
+    // G = Hinv_BB^-1 Hinv_B,rest: width x rest.
+    std::vector<double> g(width * rest, 0.0);
+    for (int64_t i = 0; i < width; ++i)
+      for (int64_t p = 0; p < width; ++p)
+        for (int64_t j = 0; j < rest; ++j)
+          g[i * rest + j] += bbInv[i * width + p] * hinv[p * m + width + j];
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t c = 0; c < width; ++c) {
+        result[r * k + c1 + c] = q.dequantized[r * width + c];
+        double e = weight[r * k + c1 + c] - q.dequantized[r * width + c];
+        for (int64_t j = 0; j < rest; ++j)
+          weight[r * k + c1 + width + j] -= e * g[c * rest + j];
+      }
+    }
+    // Schur complement: Hinv_rest - Hinv_rest,B G.
+    std::vector<double> next(rest * rest);
+    for (int64_t i = 0; i < rest; ++i)
+      for (int64_t j = 0; j < rest; ++j) {
+        double v = hinv[(width + i) * m + width + j];
+        for (int64_t p = 0; p < width; ++p)
+          v -= hinv[(width + i) * m + p] * g[p * rest + j];
+        next[i * rest + j] = v;
+      }
+    hinv = std::move(next);
+  }
+  return result;
+}
+
+} // namespace
+
+// The BLAS/LAPACK GPTQ (Cholesky factor of H^-1, lazy GEMM updates) equals
+// the block-OBQ form computed without either, up to float rounding: the same
+// codes except where rounding decides a tie, and the same output error.
+TEST(GPTQ, EqualsBlockOBQReference) {
+  const int64_t rows = 300, k = 172, n = 24;
+  std::vector<float> x = correlatedInputs(rows, k, 31);
+  for (int64_t i = 0; i < rows; ++i)
+    x[i * k + 50] = 0; // a dead input
+  std::vector<float> w = randomMatrix(n, k, 32);
+  std::vector<double> h;
+  accumulateHessian(x.data(), rows, k, rows, h);
+  for (ElemFormat f : {ElemFormat::E2M1, ElemFormat::E4M3, ElemFormat::Int8}) {
+    GPTQOptions options;
+    options.format = f;
+    QuantizedWeight gptq;
+    std::string reason;
+    ASSERT_TRUE(gptqQuantize(w.data(), n, k, h, options, gptq, reason))
+        << reason;
+    std::vector<double> reference = blockOBQ(w, n, k, h, f, options.percdamp);
+    int64_t differ = 0;
+    for (int64_t i = 0; i < n * k; ++i)
+      differ += gptq.dequantized[i] != reference[i];
+    EXPECT_LE(differ, n * k / 500) << getFormatInfo(f).name;
+    double mse = outputMSEFromHessian(w.data(), gptq.dequantized, n, k, h);
+    double refMse = outputMSEFromHessian(w.data(), reference, n, k, h);
+    EXPECT_NEAR(mse, refMse, 1e-3 * refMse) << getFormatInfo(f).name;
+  }
+}
+
+// accumulateHessian over several calls equals 2/N X^T X summed directly.
+TEST(GPTQ, HessianEqualsDirectSum) {
+  const int64_t rows = 70, k = 45;
+  std::vector<float> x = correlatedInputs(rows, k, 41);
+  std::vector<double> h;
+  accumulateHessian(x.data(), 30, k, rows, h);
+  accumulateHessian(x.data() + 30 * k, rows - 30, k, rows, h);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j) {
+      double direct = 0;
+      for (int64_t r = 0; r < rows; ++r)
+        direct += static_cast<double>(x[r * k + i]) * x[r * k + j];
+      direct *= 2.0 / rows;
+      EXPECT_NEAR(h[i * k + j], direct, 1e-12 * (std::fabs(direct) + 1));
+    }
 }
 
 TEST(GPTQ, DeadColumnsAndErrors) {

@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 
@@ -77,6 +78,9 @@ struct CompileOptions {
   /// Receives every remark of the passes.
   std::function<void(mlir::Diagnostic &)> remark;
   Progress progress;
+  /// When set, each stage and its passes are timed under this scope (as
+  /// mlir-opt's --mlir-timing does).
+  mlir::TimingScope *timing = nullptr;
 };
 
 /// Builds `model` as mxc IR and compiles it down to `options.stop`. Errors
@@ -126,6 +130,11 @@ private:
   std::unique_ptr<float[]> kCache, vCache;
   int64_t position = 0;
 };
+
+/// Threads for the driver's parallel work (calibration and evaluation
+/// windows) and GPTQ's BLAS; 0: every core. The compiled model's own code
+/// runs on the calling thread.
+void setThreads(unsigned threads);
 
 /// Builds, lowers and JIT-compiles `model` in one step.
 llvm::Expected<std::unique_ptr<CompiledModel>>

@@ -101,6 +101,12 @@ MXTensor quantize(ElemFormat format, int64_t blockSize, int64_t rows,
                   int64_t cols, const float *x,
                   RoundingMode mode = RoundingMode::NearestEven);
 
+/// What quantize() does for the rows [rowBegin, rowEnd) of `x`
+/// ([t.layout.rows, t.layout.cols]), into `t`, whose data and scales are
+/// already sized by its layout: callers split the rows over threads.
+void quantizeRows(const float *x, int64_t rowBegin, int64_t rowEnd, MXTensor &t,
+                  RoundingMode mode = RoundingMode::NearestEven);
+
 /// Dequantizes `t` into rows x cols row-major doubles (exact).
 std::vector<double> dequantize(const MXTensor &t);
 

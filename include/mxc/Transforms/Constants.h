@@ -13,7 +13,7 @@
 
 #include "mxc/IR/MXCTypes.h"
 #include "mxc/Numerics/MX.h"
-#include "mxc/Numerics/PTQ.h"
+#include "mxc/Numerics/GPTQ.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributeInterfaces.h"

@@ -13,7 +13,7 @@
 
 #include "mxc/IR/MXCOps.h"
 #include "mxc/Numerics/MX.h"
-#include "mxc/Numerics/PTQ.h"
+#include "mxc/Numerics/GPTQ.h"
 
 #include <cmath>
 

@@ -1,0 +1,58 @@
+//===- GPTQ.h - GPTQ for MX formats on BLAS/LAPACK --------------*- C++ -*-===//
+//
+// GPTQ (Frantar et al.) with an MX quantizer: columns of W are quantized one
+// MX block (32 columns) at a time, the block's shared exponent taken from the
+// error-updated weights, and the block's error propagated to the columns not
+// yet quantized through the upper Cholesky factor of H^-1, in lazy batches
+// of 128 columns, so that the heavy work is GEMM. The Hessian is accumulated
+// as a symmetric rank-k update; factorizations are LAPACK's. Everything is in
+// double precision, on OpenBLAS (threaded, with LAPACK): library MXCGPTQ.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_NUMERICS_GPTQ_H
+#define MXC_NUMERICS_GPTQ_H
+
+#include "mxc/Numerics/PTQ.h"
+
+#include <string>
+#include <vector>
+
+namespace mxc::numerics {
+
+/// Accumulates the GPTQ Hessian H = 2/N sum_n x_n x_n^T of `rows` rows of
+/// `k` features into `h` (k x k, row-major), where `total` is N, the number
+/// of rows over all calls.
+void accumulateHessian(const float *x, int64_t rows, int64_t k, int64_t total,
+                       std::vector<double> &h);
+
+/// Options of gptqQuantize.
+struct GPTQOptions {
+  ElemFormat format = ElemFormat::E2M1;
+  int64_t blockSize = 32;
+  /// Damping: percdamp * mean(diag H) is added to the diagonal.
+  double percdamp = 0.01;
+  /// Columns per lazy batch; a multiple of blockSize.
+  int64_t lazyBatch = 128;
+  RoundingMode rounding = RoundingMode::NearestEven;
+};
+
+/// GPTQ for MX formats: `w` is [n, k] row-major, `h` the k x k Hessian.
+/// Fails, with a reason, if the damped Hessian is not positive definite or
+/// the options are invalid.
+bool gptqQuantize(const float *w, int64_t n, int64_t k,
+                  const std::vector<double> &h, const GPTQOptions &options,
+                  QuantizedWeight &result, std::string &reason);
+
+/// Mean squared output error on the calibration rows, from the Hessian:
+/// mean over rows x and outputs of (x . (w_i - w^_i))^2
+///   = (1/n) sum_i (1/2) (w_i - w^_i)^T H (w_i - w^_i).
+double outputMSEFromHessian(const float *w, const std::vector<double> &wHat,
+                            int64_t n, int64_t k, const std::vector<double> &h);
+
+/// The threads of the BLAS under these functions (0: every core).
+void setLinalgThreads(unsigned threads);
+
+} // namespace mxc::numerics
+
+#endif // MXC_NUMERICS_GPTQ_H

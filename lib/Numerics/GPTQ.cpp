@@ -1,0 +1,193 @@
+//===- GPTQ.cpp - GPTQ for MX formats on BLAS/LAPACK ----------------------===//
+
+#include "mxc/Numerics/GPTQ.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <cblas.h>
+
+// LAPACK's Cholesky routines, from OpenBLAS (which carries LAPACK but not
+// LAPACKE). Fortran: column-major, a hidden length after the character
+// argument.
+extern "C" {
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda,
+             int *info, size_t uploLength);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda,
+             int *info, size_t uploLength);
+}
+
+using namespace mxc::numerics;
+
+namespace {
+
+/// Copies the upper triangle of the k x k row-major `a` into its lower one.
+void symmetrizeFromUpper(double *a, int64_t k) {
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i + 1; j < k; ++j)
+      a[j * k + i] = a[i * k + j];
+}
+
+/// c[m x n] -= a[m x p] * b[p x n], all row-major with leading dimensions.
+void subtractProduct(int64_t m, int64_t n, int64_t p, const double *a,
+                     int64_t lda, const double *b, int64_t ldb, double *c,
+                     int64_t ldc) {
+  if (m == 0 || n == 0 || p == 0)
+    return;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, p, -1.0, a, lda,
+              b, ldb, 1.0, c, ldc);
+}
+
+/// LAPACK's dpotrf or dpotri on the row-major k x k matrix `a`. Row-major
+/// storage is the column-major transpose, so the column-major 'U' triangle
+/// is the row-major lower one and vice versa. True on success.
+bool lapack(decltype(dpotrf_) *routine, char columnMajorTriangle, double *a,
+            int64_t k) {
+  const int n = static_cast<int>(k);
+  int info = 0;
+  routine(&columnMajorTriangle, &n, a, &n, &info, 1);
+  return info == 0;
+}
+
+} // namespace
+
+void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
+                                      int64_t total, std::vector<double> &h) {
+  h.resize(k * k, 0.0);
+  if (rows == 0)
+    return;
+  // H += factor X^T X as one symmetric rank-k update in double precision.
+  std::vector<double> xd(x, x + rows * k);
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
+              2.0 / static_cast<double>(total), xd.data(), k, 1.0, h.data(), k);
+  symmetrizeFromUpper(h.data(), k);
+}
+
+bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
+                                 const std::vector<double> &hIn,
+                                 const GPTQOptions &options,
+                                 QuantizedWeight &result, std::string &reason) {
+  const int64_t block = options.blockSize;
+  if (!isValidBlockSize(options.format, block) || options.lazyBatch <= 0 ||
+      options.lazyBatch % block != 0) {
+    reason = "the lazy batch must be a positive multiple of a valid MX block";
+    return false;
+  }
+  if (static_cast<int64_t>(hIn.size()) != k * k) {
+    reason = "the Hessian must be k x k";
+    return false;
+  }
+  std::vector<double> weight(w, w + n * k);
+  std::vector<double> u = hIn;
+
+  // Dead inputs (never active in calibration): fix H, zero the weights.
+  double diagonalSum = 0;
+  for (int64_t j = 0; j < k; ++j) {
+    if (u[j * k + j] == 0) {
+      u[j * k + j] = 1;
+      for (int64_t r = 0; r < n; ++r)
+        weight[r * k + j] = 0;
+    }
+    diagonalSum += u[j * k + j];
+  }
+  const double damp = options.percdamp * diagonalSum / k;
+  for (int64_t j = 0; j < k; ++j)
+    u[j * k + j] += damp;
+
+  // U, the upper Cholesky factor of H^-1 (H^-1 = U^T U), from LAPACK:
+  // H = L L^T and H^-1 from L (in the row-major lower triangle), then the
+  // factor of H^-1 into the row-major upper triangle. Only that triangle is
+  // read below.
+  if (!lapack(dpotrf_, 'U', u.data(), k)) {
+    reason = "the damped Hessian is not positive definite; raise the damping";
+    return false;
+  }
+  if (!lapack(dpotri_, 'U', u.data(), k)) {
+    reason = "the damped Hessian is singular; raise the damping";
+    return false;
+  }
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i + 1; j < k; ++j)
+      u[i * k + j] = u[j * k + i];
+  if (!lapack(dpotrf_, 'L', u.data(), k)) {
+    reason = "H^-1 is not positive definite; raise the damping";
+    return false;
+  }
+  auto U = [&](int64_t i, int64_t j) { return u[i * k + j]; };
+
+  MXTensor &t = result.tensor;
+  t.layout = MXLayout{options.format, block, n, k};
+  t.data.assign(t.layout.dataBytes(), 0);
+  t.scales.assign(t.layout.numScales(), 0);
+  std::vector<double> quantized(n * k, 0.0);
+  std::vector<double> error(n * k, 0.0); // The scaled errors E, per column.
+  std::vector<float> values(block);
+  std::vector<uint8_t> codes(block);
+  std::vector<double> decoded(block);
+
+  for (int64_t b1 = 0; b1 < k; b1 += options.lazyBatch) {
+    const int64_t b2 = std::min(b1 + options.lazyBatch, k);
+    for (int64_t c1 = b1; c1 < b2; c1 += block) {
+      const int64_t c2 = std::min(c1 + block, k), width = c2 - c1;
+      const int64_t blockIndex = c1 / block;
+      for (int64_t r = 0; r < n; ++r) {
+        // The block's shared exponent comes from the error-updated weights.
+        for (int64_t c = 0; c < width; ++c)
+          values[c] = static_cast<float>(weight[r * k + c1 + c]);
+        uint8_t scale = quantizeBlock(options.format, values.data(), width,
+                                      codes.data(), options.rounding);
+        t.scales[r * t.layout.blocksPerRow() + blockIndex] = scale;
+        std::fill(codes.begin() + width, codes.end(), 0);
+        packCodes(options.format, codes.data(), block,
+                  t.data.data() + r * t.layout.rowBytes() +
+                      blockIndex * t.layout.blockBytes());
+        dequantizeBlock(options.format, scale, codes.data(), width,
+                        decoded.data());
+        // E_B = (W_B - Q_B) U_BB^-1: forward substitution along the row.
+        for (int64_t c = 0; c < width; ++c) {
+          int64_t j = c1 + c;
+          quantized[r * k + j] = decoded[c];
+          double e = weight[r * k + j] - decoded[c];
+          for (int64_t p = c1; p < j; ++p)
+            e -= error[r * k + p] * U(p, j);
+          error[r * k + j] = e / U(j, j);
+          // A NaN or infinite weight makes its block NaN (scale 0xFF), as
+          // in RTN; its error must not reach the columns after it.
+          if (!std::isfinite(error[r * k + j]))
+            error[r * k + j] = 0;
+        }
+      }
+      // W[:, c2:b2] -= E_B U[B, c2:b2]: the rest of the lazy batch now.
+      subtractProduct(n, b2 - c2, width, error.data() + c1, k,
+                      u.data() + c1 * k + c2, k, weight.data() + c2, k);
+    }
+    // W[:, b2:] -= E[:, b1:b2] U[b1:b2, b2:]: the lazy update after the batch.
+    subtractProduct(n, k - b2, b2 - b1, error.data() + b1, k,
+                    u.data() + b1 * k + b2, k, weight.data() + b2, k);
+  }
+  result.dequantized = std::move(quantized);
+  return true;
+}
+
+double mxc::numerics::outputMSEFromHessian(const float *w,
+                                           const std::vector<double> &wHat,
+                                           int64_t n, int64_t k,
+                                           const std::vector<double> &h) {
+  if (n == 0 || k == 0)
+    return 0;
+  // D = W - W^, then sum_i (1/2) d_i^T H d_i = (1/2) sum(D .* (D H)).
+  std::vector<double> d(n * k), dh(n * k);
+  for (int64_t i = 0; i < n * k; ++i)
+    d[i] = w[i] - wHat[i];
+  cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, n, k, 1.0, h.data(), k,
+              d.data(), k, 0.0, dh.data(), k);
+  double total = 0;
+  for (int64_t i = 0; i < n * k; ++i)
+    total += d[i] * dh[i];
+  return 0.5 * total / n;
+}
+
+void mxc::numerics::setLinalgThreads(unsigned threads) {
+  openblas_set_num_threads(threads ? static_cast<int>(threads)
+                                   : openblas_get_num_procs());
+}
