@@ -5,8 +5,8 @@
 
 #include "mxc/Numerics/Attention.h"
 #include "mxc/Numerics/Exaq.h"
-#include "mxc/Numerics/MX.h"
 #include "mxc/Numerics/GPTQ.h"
+#include "mxc/Numerics/MX.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>

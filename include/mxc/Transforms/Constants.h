@@ -12,8 +12,8 @@
 #define MXC_TRANSFORMS_CONSTANTS_H
 
 #include "mxc/IR/MXCTypes.h"
-#include "mxc/Numerics/MX.h"
 #include "mxc/Numerics/GPTQ.h"
+#include "mxc/Numerics/MX.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributeInterfaces.h"

@@ -12,8 +12,8 @@
 #include "Common.h"
 
 #include "mxc/IR/MXCOps.h"
-#include "mxc/Numerics/MX.h"
 #include "mxc/Numerics/GPTQ.h"
+#include "mxc/Numerics/MX.h"
 
 #include <cmath>
 
