@@ -621,66 +621,59 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   // The forward passes of up to getThreadCount() windows run in parallel;
   // their statistics are accumulated in window order, so that the result
   // does not depend on the thread count.
-  std::vector<std::vector<float>> records;
-  size_t batchStart = 0, batchEnd = 0;
-  for (size_t w = 0; w < windows.size(); ++w) {
-    if (w == batchEnd) {
-      batchStart = w;
-      batchEnd = std::min(windows.size(), w + getThreadCount());
-      records.assign(batchEnd - batchStart, {});
-      parallelFor(records.size(), [&](size_t i) {
-        records[i] = calibration.forward(windows[batchStart + i]);
-      });
-    }
-    const std::vector<int32_t> &tokens = windows[w];
-    std::vector<float> record = std::move(records[w - batchStart]);
-    const int64_t n = tokens.size();
-    rows += n;
-    for (Input &in : inputs) {
-      x.resize(n * in.width);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t j = 0; j < in.width; ++j) {
-          float v = record[r * layout.total + in.offset + j];
-          x[r * in.width + j] = v;
-          in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
-        }
-      // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
-      mxc::numerics::accumulateHessian(x.data(), n, in.width, 2, in.hessian);
-    }
-    // d = score - row max over the causal keys, every head.
-    std::vector<double> scores(n);
-    for (auto [l, layer] : llvm::enumerate(layout.layers)) {
-      Softmax &s = softmax[l];
-      for (int64_t h = 0; h < c.heads; ++h)
-        for (int64_t i = 0; i < n; ++i) {
-          double m = -INFINITY;
-          for (int64_t j = 0; j <= i; ++j) {
-            scores[j] = recordedScore(record, layout, layer, c, h, i, j);
-            m = std::max(m, scores[j]);
-          }
-          for (int64_t j = 0; j <= i; ++j) {
-            double d = scores[j] - m;
-            s.sum += d;
-            s.sumSq += d * d;
-            s.min = std::min(s.min, d);
-            ++s.count;
-            if (s.samples.size() < kSamples) {
-              s.samples.push_back(static_cast<float>(d));
-            } else {
-              std::uniform_int_distribution<int64_t> pick(0, s.count - 1);
-              if (int64_t at = pick(s.rng); at < static_cast<int64_t>(kSamples))
-                s.samples[at] = static_cast<float>(d);
+  parallelForInOrder<std::vector<float>>(
+      windows.size(), [&](size_t w) { return calibration.forward(windows[w]); },
+      [&](size_t w, std::vector<float> &&record) {
+        const std::vector<int32_t> &tokens = windows[w];
+        const int64_t n = tokens.size();
+        rows += n;
+        for (Input &in : inputs) {
+          x.resize(n * in.width);
+          for (int64_t r = 0; r < n; ++r)
+            for (int64_t j = 0; j < in.width; ++j) {
+              float v = record[r * layout.total + in.offset + j];
+              x[r * in.width + j] = v;
+              in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
             }
-          }
+          // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
+          mxc::numerics::accumulateHessian(x.data(), n, in.width, 2,
+                                           in.hessian);
         }
-    }
-    if (progress)
-      progress("calibration window " +
-               stepsText(w + 1, windows.size(),
-                         std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count()));
-  }
+        // d = score - row max over the causal keys, every head.
+        std::vector<double> scores(n);
+        for (auto [l, layer] : llvm::enumerate(layout.layers)) {
+          Softmax &s = softmax[l];
+          for (int64_t h = 0; h < c.heads; ++h)
+            for (int64_t i = 0; i < n; ++i) {
+              double m = -INFINITY;
+              for (int64_t j = 0; j <= i; ++j) {
+                scores[j] = recordedScore(record, layout, layer, c, h, i, j);
+                m = std::max(m, scores[j]);
+              }
+              for (int64_t j = 0; j <= i; ++j) {
+                double d = scores[j] - m;
+                s.sum += d;
+                s.sumSq += d * d;
+                s.min = std::min(s.min, d);
+                ++s.count;
+                if (s.samples.size() < kSamples) {
+                  s.samples.push_back(static_cast<float>(d));
+                } else {
+                  std::uniform_int_distribution<int64_t> pick(0, s.count - 1);
+                  if (int64_t at = pick(s.rng);
+                      at < static_cast<int64_t>(kSamples))
+                    s.samples[at] = static_cast<float>(d);
+                }
+              }
+            }
+        }
+        if (progress)
+          progress("calibration window " +
+                   stepsText(w + 1, windows.size(),
+                             std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count()));
+      });
   LlamaStatistics stats;
   auto finish = [&](const Input &in) {
     stats.actAbsMax.push_back(in.absMax);
@@ -728,50 +721,44 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
   auto start = std::chrono::steady_clock::now();
   // Up to getThreadCount() windows run in parallel; the sums are taken in
   // window order, so that the result does not depend on the thread count.
-  std::vector<std::vector<float>> batchLogits;
-  size_t batchStart = 0, batchEnd = 0;
-  for (size_t w = 0; w < windows.size(); ++w) {
-    if (w == batchEnd) {
-      batchStart = w;
-      batchEnd = std::min(windows.size(), w + getThreadCount());
-      batchLogits.assign(batchEnd - batchStart, {});
-      parallelFor(batchLogits.size(), [&](size_t i) {
-        batchLogits[i] = model.forward(windows[batchStart + i]);
-        std::vector<float> &floatLogits = (*referenceLogits)[batchStart + i];
+  parallelForInOrder<std::vector<float>>(
+      windows.size(),
+      [&](size_t w) {
+        std::vector<float> &floatLogits = (*referenceLogits)[w];
         if (reference && floatLogits.empty())
-          floatLogits = reference->forward(windows[batchStart + i]);
-      });
-    }
-    const std::vector<int32_t> &tokens = windows[w];
-    std::vector<float> logits = std::move(batchLogits[w - batchStart]);
-    std::vector<float> &floatLogits = (*referenceLogits)[w];
-    for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-      const float *row = logits.data() + i * vocab;
-      double logZ = logPartition(row, vocab);
-      double tokenNLL = logZ - row[tokens[i + 1]];
-      nll += tokenNLL;
-      nllSquares += tokenNLL * tokenNLL;
-      if (reference) {
-        const float *f = floatLogits.data() + i * vocab;
-        double logFZ = logPartition(f, vocab);
-        for (int64_t v = 0; v < vocab; ++v) {
-          double lp = f[v] - logFZ;
-          kl += std::exp(lp) * (lp - (row[v] - logZ));
+          floatLogits = reference->forward(windows[w]);
+        return model.forward(windows[w]);
+      },
+      [&](size_t w, std::vector<float> &&logits) {
+        const std::vector<int32_t> &tokens = windows[w];
+        std::vector<float> &floatLogits = (*referenceLogits)[w];
+        for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+          const float *row = logits.data() + i * vocab;
+          double logZ = logPartition(row, vocab);
+          double tokenNLL = logZ - row[tokens[i + 1]];
+          nll += tokenNLL;
+          nllSquares += tokenNLL * tokenNLL;
+          if (reference) {
+            const float *f = floatLogits.data() + i * vocab;
+            double logFZ = logPartition(f, vocab);
+            for (int64_t v = 0; v < vocab; ++v) {
+              double lp = f[v] - logFZ;
+              kl += std::exp(lp) * (lp - (row[v] - logZ));
+            }
+          }
+          ++e.tokens;
         }
-      }
-      ++e.tokens;
-    }
-    if (referenceLogits == &uncached)
-      floatLogits.clear();
-    if (progress && e.tokens)
-      progress(
-          llvm::formatv("window {0}: perplexity {1:F4}",
-                        stepsText(w + 1, windows.size(),
-                                  std::chrono::duration<double>(
-                                      std::chrono::steady_clock::now() - start)
-                                      .count()),
-                        std::exp(nll / e.tokens)));
-  }
+        if (referenceLogits == &uncached)
+          floatLogits.clear();
+        if (progress && e.tokens)
+          progress(llvm::formatv(
+              "window {0}: perplexity {1:F4}",
+              stepsText(w + 1, windows.size(),
+                        std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count()),
+              std::exp(nll / e.tokens)));
+      });
   e.windows = windows.size();
   e.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

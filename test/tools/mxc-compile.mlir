@@ -22,6 +22,12 @@
 // EMIT-MXC: mxc.matmul {{.*}}, !mxc.mx<64x64xf4E2M1FN> -> tensor<?x64xf32>
 // EMIT-MXC: func.func @forward(%{{.*}}: tensor<?xi32>) -> tensor<?x259xf32>
 // EMIT-MXC: call @decode
+// Textual stages elide large resources (the weights) unless asked.
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --emit=mxc | FileCheck %s --check-prefix=ELIDED
+// ELIDED: dense_resource<mxc_weight_data
+// ELIDED-NOT: mxc_weight_data{{[_0-9]*}}: "0x
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --emit=mxc --print-weights | FileCheck %s --check-prefix=WEIGHTS
+// WEIGHTS: mxc_weight_data{{[_0-9]*}}: "0x
 // RUN: mxc-compile %t/example/model.bin --recipe w4 --emit=linalg -o %t/linalg.mlir
 // RUN: FileCheck %s --check-prefix=EMIT-LINALG < %t/linalg.mlir
 // EMIT-LINALG-NOT: mxc.{{[a-z]+}} %

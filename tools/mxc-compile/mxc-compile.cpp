@@ -155,6 +155,13 @@ cl::opt<int> evalWindows(
     "eval-windows", cl::cat(category),
     cl::desc("Use at most this many windows of the --eval text (0: all)"),
     cl::init(32));
+cl::opt<bool> printWeights(
+    "print-weights", cl::cat(category),
+    cl::desc("Textual stages (--emit=mxc|linalg|gpu|llvm): print resources "
+             "larger than 1 KiB (weights, Hessians) in full; by default they "
+             "are elided, as mlir-opt's "
+             "--mlir-elide-resource-strings-if-larger=1024 does"),
+    cl::init(false));
 cl::opt<bool> quiet("quiet", cl::cat(category),
                     cl::desc("No progress on stderr"), cl::init(false));
 cl::opt<std::string> passes(
@@ -193,7 +200,10 @@ void writeStage(mlir::ModuleOp module) {
   orFail(mxc::writeFileAtomically(
       outputPath, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
         if (emit != Emit::LLVMIR) {
-          module.print(os);
+          mlir::OpPrintingFlags flags;
+          if (!printWeights)
+            flags.elideLargeResourceString(1024);
+          module.print(os, flags);
           return llvm::Error::success();
         }
         llvm::LLVMContext llvmContext;

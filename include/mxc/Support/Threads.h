@@ -13,7 +13,9 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/CommandLine.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <vector>
 
 namespace mxc {
 
@@ -27,6 +29,24 @@ void setThreadCount(unsigned threads);
 /// Runs body(i) for every i in [0, n) on up to min(n, getThreadCount())
 /// threads (the caller's among them) and returns when all are done.
 void parallelFor(size_t n, llvm::function_ref<void(size_t)> body);
+
+/// Computes compute(i) for every i in [0, n), up to getThreadCount() at a
+/// time in parallel, and hands each result to consume(i, result) on the
+/// calling thread in index order: parallel work followed by a reduction
+/// whose result does not depend on the thread count.
+template <typename T>
+void parallelForInOrder(size_t n, llvm::function_ref<T(size_t)> compute,
+                        llvm::function_ref<void(size_t, T &&)> consume) {
+  std::vector<T> batch;
+  for (size_t begin = 0; begin < n;) {
+    const size_t end = std::min<size_t>(n, begin + getThreadCount());
+    batch.assign(end - begin, T());
+    parallelFor(end - begin, [&](size_t i) { batch[i] = compute(begin + i); });
+    for (size_t i = begin; i < end; ++i)
+      consume(i, std::move(batch[i - begin]));
+    begin = end;
+  }
+}
 
 /// A tool's --threads option (0: every core) in `category`, created on the
 /// first call; call it before parsing the command line. LLVM's libraries

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Prints the CPU speed of compiled models beside llama.cpp on the same
+# weights: prompt processing (prefill) and generation (decode) tokens/s, and
+# start-up time, medians over alternated runs, with the ratio mxc/llama.cpp.
+#   bash benchmarks/cpu.sh [build-dir] [repeats]
+# Models: the shared stories260K and random-weight Llama checkpoints that the
+# script writes with a fixed seed (mxc-example-model): 6.3M (dim 288, 6
+# layers, hidden 768) and 85M (dim 768, 12 layers, hidden 2048), vocab 512.
+# Weights: float (llama.cpp: the F32 GGUF mxc exports) and MXFP4 RTN
+# (llama.cpp: the GGUF MXFP4 mxc exports, the same codes bit for bit);
+# MXFP8, MXINT8 and w4a8 on mxc alone (llama.cpp has no such types).
+# The peer is node-llama-cpp 3.21.1's prebuilt llama.cpp CPU backend
+# (peer/llama-speed.mjs), at 1 and 2 threads; mxc's generated code runs on
+# one thread. Start-up: mxc, the wall time of `mxc-run MODEL --steps 1`
+# (load and JIT compile of the compiled model); llama.cpp, model load and
+# context creation inside the Node process.
+# Environment: MXC_BENCH_DIR (scratch, default /tmp/mxc-bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+repeats=${2:-3}
+scratch=${MXC_BENCH_DIR:-/tmp/mxc-bench}
+shared=../shared/models/stories260K/stories260K.bin
+dev=../shared/data/tinystories_dev.txt
+[ -f "$shared" ] || { echo "no shared model at $shared" >&2; exit 1; }
+[ -d peer/node_modules/node-llama-cpp ] || {
+  echo "no llama.cpp peer: npm ci --prefix peer" >&2; exit 1; }
+mkdir -p "$scratch"
+
+shape() { # name dim hidden layers heads
+  local dir=$scratch/$1
+  [ -f "$dir/done" ] && return
+  "$build/bin/mxc-example-model" "$dir" --seed 7 --dim "$2" --hidden-dim "$3" \
+    --layers "$4" --heads "$5" --kv-heads "$5" --vocab 512 --seq-len 256 \
+    > /dev/null
+  touch "$dir/done"
+}
+shape m6 288 768 6 6
+shape m85 768 2048 12 12
+
+median() { sort -g | awk '{v[NR] = $1} END { print v[int((NR + 1) / 2)] }'; }
+field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
+
+# Prompts of about 120 tokens from the dev text: stories260K's tokenizer
+# takes about 4.3 bytes per token, the random models' byte tokenizer one.
+head -c 520 "$dev" > "$scratch/prompt-stories260K.txt"
+head -c 119 "$dev" > "$scratch/prompt-bytes.txt"
+
+echo "| model | weights | threads | mxc prefill tok/s | llama.cpp prefill tok/s | ratio | mxc decode tok/s | llama.cpp decode tok/s | ratio | mxc start s | llama.cpp start s |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+# model-path label recipe gguf-recipe steps
+bench() {
+  local path=$1 label=$2 recipe=$3 ggufRecipe=$4 steps=$5
+  local art=$scratch/$label-$recipe.mxc gguf=""
+  "$build/bin/mxc-compile" "$path" --recipe "$recipe" --quiet -o "$art"
+  if [ "$ggufRecipe" != - ]; then
+    gguf=$scratch/$label-$recipe.gguf
+    "$build/bin/mxc-compile" "$path" --recipe "$ggufRecipe" --emit=gguf \
+      --quiet -o "$gguf"
+  fi
+  local mp=() md=() ms=() lp1=() ld1=() ls1=() lp2=() ld2=() ls2=()
+  for _ in $(seq "$repeats"); do
+    local start end json
+    start=$(date +%s.%N)
+    local prompt=$scratch/prompt-bytes.txt
+    [ "$label" = stories260K ] && prompt=$scratch/prompt-stories260K.txt
+    json=$("$build/bin/mxc-run" "$art" --prompt-file "$prompt" \
+      --steps "$steps" --temperature 0 --json 2>&1 > /dev/null | tail -1)
+    end=$(date +%s.%N)
+    mp+=("$(field prompt_tokens_per_second <<<"$json")")
+    md+=("$(field generation_tokens_per_second <<<"$json")")
+    start=$(date +%s.%N)
+    "$build/bin/mxc-run" "$art" --prompt "Once" --steps 1 --quiet > /dev/null
+    end=$(date +%s.%N)
+    ms+=("$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")
+    if [ -n "$gguf" ]; then
+      for t in 1 2; do
+        local line
+        line=$(node peer/llama-speed.mjs "$gguf" --prompt 120 --steps "$steps" \
+          --threads "$t")
+        read -r _ load _ _ _ _ prefill _ _ _ _ decode _ <<<"$line"
+        eval "lp$t+=(\"$prefill\") ld$t+=(\"$decode\") ls$t+=(\"$load\")"
+      done
+    fi
+  done
+  local mpm mdm msm
+  mpm=$(printf '%s\n' "${mp[@]}" | median)
+  mdm=$(printf '%s\n' "${md[@]}" | median)
+  msm=$(printf '%s\n' "${ms[@]}" | median)
+  for t in 1 2; do
+    local lp=- ld=- ls=- rp=- rd=-
+    if [ -n "$gguf" ]; then
+      eval "lp=\$(printf '%s\n' \"\${lp$t[@]}\" | median)"
+      eval "ld=\$(printf '%s\n' \"\${ld$t[@]}\" | median)"
+      eval "ls=\$(printf '%s\n' \"\${ls$t[@]}\" | median)"
+      rp=$(awk -v a="$mpm" -v b="$lp" 'BEGIN { printf "%.3f", a / b }')
+      rd=$(awk -v a="$mdm" -v b="$ld" 'BEGIN { printf "%.3f", a / b }')
+    elif [ "$t" = 2 ]; then
+      continue
+    fi
+    printf '| %s | %s | %s | %.1f | %s | %s | %.1f | %s | %s | %.2f | %s |\n' \
+      "$label" "$recipe" "mxc 1 / llama.cpp $t" "$mpm" "$lp" "$rp" "$mdm" \
+      "$ld" "$rd" "$msm" "$ls"
+  done
+}
+
+bench "$shared" stories260K float float 64
+bench "$shared" stories260K w4 w4 64
+for m in m6 m85; do
+  steps=64
+  [ "$m" = m85 ] && steps=16
+  bench "$scratch/$m/model.bin" "$m" float float "$steps"
+  bench "$scratch/$m/model.bin" "$m" w4 w4 "$steps"
+done
+for recipe in w8 wint8 w4a8; do
+  bench "$scratch/m6/model.bin" m6 "$recipe" - 64
+done
