@@ -19,11 +19,13 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
 #include <cmath>
@@ -126,6 +128,10 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
   if (options.stop == Stage::GPU && options.target == Target::CPU)
     return error("the GPU stage exists only for a GPU target");
   mlir::mxc::CPUPipelineOptions lowering;
+  // The calibration model runs whole windows: its matmuls loop over the
+  // rows innermost, for the vectorizer (CompiledModel::create).
+  lowering.matmulRowsInnermost =
+      options.calibration && options.target == Target::CPU;
   {
     mlir::PassManager pm(&context);
     // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.
@@ -226,7 +232,22 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
     global.removeAlignmentAttr();
   }
   mlir::ExecutionEngineOptions options;
-  auto transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
+  // The calibration model (whole windows, run many times after one compile)
+  // is optimized for this CPU, so that LLVM's loop vectorizer sees its
+  // vector registers; that makes the JIT compile about 3x slower, too slow
+  // for the models mxc-run starts.
+  std::unique_ptr<llvm::TargetMachine> host;
+  if (calibration) {
+    if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
+      if (auto machine = builder->createTargetMachine())
+        host = std::move(*machine);
+      else
+        llvm::consumeError(machine.takeError());
+    } else {
+      llvm::consumeError(builder.takeError());
+    }
+  }
+  auto transformer = mlir::makeOptimizingTransformer(2, 0, host.get());
   options.transformer = transformer;
   options.enablePerfNotificationListener = false;
   // memref.copy of strided buffers calls memrefCopy from the runner utils.

@@ -40,6 +40,7 @@ void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
   // mxc -> linalg/tensor/arith/scf; MX values become their storage.
   ConvertMXCToLinalgPassOptions convert;
   convert.countAttentionTiles = options.countAttentionTiles;
+  convert.matmulRowsInnermost = options.matmulRowsInnermost;
   pm.addPass(createConvertMXCToLinalgPass(convert));
   pm.addPass(createCanonicalizerPass());
 }

@@ -78,7 +78,13 @@ def ConvertMXCToLinalgPass : Pass<"convert-mxc-to-linalg", "::mlir::ModuleOp"> {
   let options = [
     Option<"countAttentionTiles", "count-attention-tiles", "bool",
            /*default=*/"false",
-           "Count visited and skipped KV tiles in @mxc_attention_tile_counts">
+           "Count visited and skipped KV tiles in @mxc_attention_tile_counts">,
+    Option<"matmulRowsInnermost", "matmul-rows-innermost", "bool",
+           /*default=*/"false",
+           "Loop over each matmul's rows innermost (transposing its input and "
+           "output): for many rows LLVM's loop vectorizer fills vector lanes "
+           "with rows and each weight element is decoded once per (n, k); "
+           "the results are identical">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

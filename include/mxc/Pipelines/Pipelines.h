@@ -27,6 +27,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "in the global @mxc_attention_tile_counts (tests, "
                      "benchmarks)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> matmulRowsInnermost{
+      *this, "matmul-rows-innermost",
+      llvm::cl::desc("convert-mxc-to-linalg's matmul-rows-innermost: for "
+                     "code that runs many rows at a time (calibration)"),
+      llvm::cl::init(false)};
 };
 
 /// mxc + upstream IR on tensors -> LLVM dialect, for mlir-runner or the

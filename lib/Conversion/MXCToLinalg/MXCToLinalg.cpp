@@ -225,8 +225,8 @@ struct ConvertMXCToLinalgPass
     MXStorageTypeConverter converter;
     ConversionTarget target(getContext());
     RewritePatternSet patterns(&getContext());
-    populateMXCToLinalgConversionPatterns(converter, patterns,
-                                          countAttentionTiles);
+    populateMXCToLinalgConversionPatterns(
+        converter, patterns, countAttentionTiles, matmulRowsInnermost);
     populateMXStructuralConversionsAndLegality(converter, patterns, target);
     target.addIllegalDialect<MXCDialect>();
     if (failed(applyFullConversion(module, target, std::move(patterns))))
@@ -239,12 +239,12 @@ struct ConvertMXCToLinalgPass
 
 void mlir::mxc::populateMXCToLinalgConversionPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns,
-    bool countAttentionTiles) {
+    bool countAttentionTiles, bool matmulRowsInnermost) {
   patterns.add<LowerAssemble, LowerDisassemble>(converter,
                                                 patterns.getContext());
   populateQuantizeLowering(converter, patterns);
   populateDequantizeLowering(converter, patterns);
-  populateMatmulLowering(converter, patterns);
+  populateMatmulLowering(converter, patterns, matmulRowsInnermost);
   populateSoftmaxLowering(converter, patterns);
   populateAttentionLowering(converter, patterns, countAttentionTiles);
 }

@@ -19,7 +19,11 @@ bool isSupportedFloat(Type type) {
 /// mxc.matmul, its MX operands as (data, scales) storage -> one linalg
 /// reduction that decodes MX codes in its body.
 struct LowerMatmul : OpConversionPattern<MatmulOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LowerMatmul(const TypeConverter &converter, MLIRContext *context,
+              bool rowsInnermost)
+      : OpConversionPattern(converter, context), rowsInnermost(rowsInnermost) {}
+  /// Loop over the rows innermost (see populateMatmulLowering).
+  bool rowsInnermost;
 
   LogicalResult
   matchAndRewrite(MatmulOp op, OneToNOpAdaptor adaptor,
@@ -80,7 +84,12 @@ struct LowerMatmul : OpConversionPattern<MatmulOp> {
     }
 
     // Loops (m, n, b, i): activation (m, b, i), weight scale (n, b), output
-    // (m, n).
+    // (m, n). With rowsInnermost, loops (n, b, i, m) instead: the
+    // activation from its transpose [b, i, m], the output [n, m] transposed
+    // back at the end. Each output is the same f32 sum in k order either
+    // way.
+    const unsigned dm = rowsInnermost ? 3 : 0, dn = rowsInnermost ? 0 : 1,
+                   db = rowsInnermost ? 1 : 2, di = rowsInnermost ? 2 : 3;
     auto dims = [&](ArrayRef<unsigned> ds) {
       SmallVector<AffineExpr> exprs;
       for (unsigned d : ds)
@@ -126,44 +135,60 @@ struct LowerMatmul : OpConversionPattern<MatmulOp> {
       inputLeading = input;
     }
     Value rowsLike = blocked;
-    SmallVector<Value> inputs = {blocked};
-    SmallVector<AffineMap> maps = {dims({0, 2, 3})};
-    Value weightData;
-    if (mxWeight) {
-      inputs.push_back(buildCollapseTo2D(rewriter, loc, weight[1]));
-      maps.push_back(dims({1, 2}));
-      weightData = buildCollapseTo2D(rewriter, loc, weight[0]);
-    } else {
-      inputs.push_back(blockFloat(weight.front()));
-      maps.push_back(dims({1, 2, 3}));
-    }
-
-    // f32 accumulator [M, N], zero-initialized.
     const int64_t m = cast<RankedTensorType>(rowsLike.getType()).getDimSize(0);
     SmallVector<Value> dynamicRows;
     if (ShapedType::isDynamic(m))
       dynamicRows.push_back(tensor::DimOp::create(rewriter, loc, rowsLike, 0));
+    // [m, b, i] -> [b, i, m] with the rows innermost.
+    auto transposed = [&](Value x, ArrayRef<int64_t> shape,
+                          ArrayRef<int64_t> permutation) -> Value {
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, shape,
+          cast<RankedTensorType>(x.getType()).getElementType(), dynamicRows);
+      return linalg::TransposeOp::create(rewriter, loc, x, init, permutation)
+          .getResult()
+          .front();
+    };
+    SmallVector<Value> inputs = {
+        rowsInnermost ? transposed(blocked, {numBlocks, block, m}, {1, 2, 0})
+                      : blocked};
+    SmallVector<AffineMap> maps = {rowsInnermost ? dims({db, di, dm})
+                                                 : dims({dm, db, di})};
+    Value weightData;
+    if (mxWeight) {
+      inputs.push_back(buildCollapseTo2D(rewriter, loc, weight[1]));
+      maps.push_back(dims({dn, db}));
+      weightData = buildCollapseTo2D(rewriter, loc, weight[0]);
+    } else {
+      inputs.push_back(blockFloat(weight.front()));
+      maps.push_back(dims({dn, db, di}));
+    }
+
+    // f32 accumulator [M, N] ([N, M] with the rows innermost),
+    // zero-initialized.
     Value zero =
         arith::ConstantOp::create(rewriter, loc, rewriter.getF32FloatAttr(0));
     Value acc =
         linalg::FillOp::create(
             rewriter, loc, zero,
-            tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{m, n},
+            tensor::EmptyOp::create(rewriter, loc,
+                                    rowsInnermost ? ArrayRef<int64_t>{n, m}
+                                                  : ArrayRef<int64_t>{m, n},
                                     rewriter.getF32Type(), dynamicRows)
                 .getResult())
             .getResult(0);
-    maps.push_back(dims({0, 1}));
+    maps.push_back(rowsInnermost ? dims({dn, dm}) : dims({dm, dn}));
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::reduction);
+    iterators[dm] = iterators[dn] = utils::IteratorType::parallel;
 
     Value sum =
         linalg::GenericOp::create(
-            rewriter, loc, acc.getType(), inputs, acc, maps,
-            ArrayRef<utils::IteratorType>{
-                utils::IteratorType::parallel, utils::IteratorType::parallel,
-                utils::IteratorType::reduction, utils::IteratorType::reduction},
+            rewriter, loc, acc.getType(), inputs, acc, maps, iterators,
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value col = linalg::IndexOp::create(b, l, 1);
-              Value blk = linalg::IndexOp::create(b, l, 2);
-              Value i = linalg::IndexOp::create(b, l, 3);
+              Value col = linalg::IndexOp::create(b, l, dn);
+              Value blk = linalg::IndexOp::create(b, l, db);
+              Value i = linalg::IndexOp::create(b, l, di);
               // An MX weight's scale arrives through its indexing map, once
               // per block; its code is unpacked from the packed row.
               Value w;
@@ -190,6 +215,9 @@ struct LowerMatmul : OpConversionPattern<MatmulOp> {
                       .getResult());
             })
             .getResult(0);
+
+    if (rowsInnermost)
+      sum = transposed(sum, {m, n}, {1, 0});
 
     // Convert to the result element type, then restore leading dimensions.
     Type resultElement = resultType.getElementType();
@@ -231,6 +259,7 @@ LogicalResult mlir::mxc::checkLowerable(MatmulOp op) {
 }
 
 void mlir::mxc::populateMatmulLowering(const TypeConverter &converter,
-                                       RewritePatternSet &patterns) {
-  patterns.add<LowerMatmul>(converter, patterns.getContext());
+                                       RewritePatternSet &patterns,
+                                       bool rowsInnermost) {
+  patterns.add<LowerMatmul>(converter, patterns.getContext(), rowsInnermost);
 }

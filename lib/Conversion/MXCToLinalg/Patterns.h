@@ -16,7 +16,12 @@ namespace mlir::mxc {
 
 void populateQuantizeLowering(const TypeConverter &, RewritePatternSet &);
 void populateDequantizeLowering(const TypeConverter &, RewritePatternSet &);
-void populateMatmulLowering(const TypeConverter &, RewritePatternSet &);
+/// With `rowsInnermost`, a matmul's loops run over its rows innermost: for
+/// many rows (prefill, calibration) LLVM's loop vectorizer fills vector
+/// lanes with rows while the weight element is decoded once per (n, k); for
+/// one row it only adds overhead. The results are identical.
+void populateMatmulLowering(const TypeConverter &, RewritePatternSet &,
+                            bool rowsInnermost = false);
 void populateSoftmaxLowering(const TypeConverter &, RewritePatternSet &);
 void populateAttentionLowering(const TypeConverter &, RewritePatternSet &,
                                bool countTiles);

@@ -29,10 +29,12 @@ public:
 /// Adds the patterns that lower mxc.assemble, mxc.disassemble,
 /// mxc.quantize, mxc.dequantize, mxc.matmul, mxc.softmax and mxc.attention
 /// to linalg/tensor/arith/math/scf on tensors. `countAttentionTiles`
-/// instruments every attention lowering (see convert-mxc-to-linalg).
+/// instruments every attention lowering; `matmulRowsInnermost` orders each
+/// matmul's loops with its rows innermost (see convert-mxc-to-linalg).
 void populateMXCToLinalgConversionPatterns(const TypeConverter &converter,
                                            RewritePatternSet &patterns,
-                                           bool countAttentionTiles = false);
+                                           bool countAttentionTiles = false,
+                                           bool matmulRowsInnermost = false);
 
 /// Adds the patterns that convert the types of func.func signatures,
 /// func.call, func.return, cf.br, cf.cond_br, scf.for/if/while/yield/condition
