@@ -128,10 +128,8 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
   if (options.stop == Stage::GPU && options.target == Target::CPU)
     return error("the GPU stage exists only for a GPU target");
   mlir::mxc::CPUPipelineOptions lowering;
-  // The calibration model runs whole windows: its matmuls loop over the
-  // rows innermost, for the vectorizer (CompiledModel::create).
   lowering.matmulRowsInnermost =
-      options.calibration && options.target == Target::CPU;
+      options.rowsInnermost && options.target == Target::CPU;
   {
     mlir::PassManager pm(&context);
     // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.
@@ -193,7 +191,8 @@ CompiledModel::~CompiledModel() = default;
 static constexpr size_t kExternalWeightBytes = 4096;
 
 llvm::Expected<std::unique_ptr<CompiledModel>>
-CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
+CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
+                      bool hostVectors) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -232,12 +231,10 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config) {
     global.removeAlignmentAttr();
   }
   mlir::ExecutionEngineOptions options;
-  // The calibration model (whole windows, run many times after one compile)
-  // is optimized for this CPU, so that LLVM's loop vectorizer sees its
-  // vector registers; that makes the JIT compile about 3x slower, too slow
-  // for the models mxc-run starts.
+  // Optimized for this CPU, LLVM's loop vectorizer sees its vector
+  // registers; that makes the JIT compile about 3x slower.
   std::unique_ptr<llvm::TargetMachine> host;
-  if (calibration) {
+  if (hostVectors) {
     if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
       if (auto machine = builder->createTargetMachine())
         host = std::move(*machine);
@@ -360,6 +357,14 @@ CompiledModel::decode(llvm::ArrayRef<int32_t> tokens) {
   return takeRows(result, tokens.size(), columns);
 }
 
+bool mxc::driver::worthVectorizingWindows(const LlamaConfig &c, int64_t windows,
+                                          int64_t tokens) {
+  const double kv = c.kvDim(), d = c.dim;
+  const double params =
+      c.layers * (2 * d * d + 2 * kv * d + 3 * d * c.hiddenDim) + c.vocab * d;
+  return params * static_cast<double>(tokens) * windows >= 1e10;
+}
+
 void mxc::driver::setThreads(unsigned threads) {
   setThreadCount(threads);
   mxc::numerics::setLinalgThreads(threads);
@@ -375,7 +380,7 @@ mxc::driver::compileAndLoad(mlir::MLIRContext &context, const LlamaModel &model,
     return module.takeError();
   if (options.progress)
     options.progress("JIT-compiling");
-  return CompiledModel::create(**module, model.config);
+  return CompiledModel::create(**module, model.config, options.rowsInnermost);
 }
 
 //===----------------------------------------------------------------------===//

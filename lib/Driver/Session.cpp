@@ -137,7 +137,8 @@ CompileSession::windows(llvm::StringRef textPath, int64_t limit) {
   return result;
 }
 
-llvm::Expected<CompiledModel *> CompileSession::calibrationModel() {
+llvm::Expected<CompiledModel *>
+CompileSession::calibrationModel(bool vectorize) {
   if (!weights)
     return error("'" + path +
                  "' is already compiled: calibration needs the float "
@@ -145,6 +146,7 @@ llvm::Expected<CompiledModel *> CompileSession::calibrationModel() {
   if (!calibration) {
     CompileOptions options;
     options.calibration = true;
+    options.rowsInnermost = vectorize;
     options.progress = progress;
     llvm::Expected<std::unique_ptr<CompiledModel>> m =
         compileAndLoad(*mlirContext, *weights, options);
@@ -161,7 +163,8 @@ llvm::Error CompileSession::calibrate(llvm::StringRef textPath,
       windows(textPath, windowLimit);
   if (!text)
     return text.takeError();
-  llvm::Expected<CompiledModel *> model = calibrationModel();
+  llvm::Expected<CompiledModel *> model = calibrationModel(
+      worthVectorizingWindows(modelConfig, text->size(), modelConfig.seqLen));
   if (!model)
     return model.takeError();
   stats = mxc::driver::calibrate(**model, modelConfig, *text, progress);
@@ -388,13 +391,15 @@ CompileSession::load(const CompileOptions &options) {
   if (!module)
     return module.takeError();
   note("JIT-compiling");
-  return CompiledModel::create(**module, modelConfig);
+  return CompiledModel::create(**module, modelConfig, options.rowsInnermost);
 }
 
-llvm::Expected<CompiledModel *> CompileSession::floatModel() {
+llvm::Expected<CompiledModel *> CompileSession::floatModel(bool vectorize) {
   if (!floatReference) {
     note("compiling the float model");
-    llvm::Expected<std::unique_ptr<CompiledModel>> m = load({});
+    CompileOptions options;
+    options.rowsInnermost = vectorize;
+    llvm::Expected<std::unique_ptr<CompiledModel>> m = load(options);
     if (!m)
       return m.takeError();
     floatReference = std::move(*m);

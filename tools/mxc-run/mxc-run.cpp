@@ -411,16 +411,23 @@ int main(int argc, char **argv) {
     orFail(session->compile(options))->print(llvm::outs());
     return 0;
   }
+  // Perplexity runs whole windows: when there are enough of them, a model
+  // compiled here is compiled for that (CompileOptions::rowsInnermost).
+  std::vector<std::vector<int32_t>> windows;
+  bool vectorize = false;
+  if (!perplexityFile.empty()) {
+    windows = orFail(session->windows(perplexityFile, maxWindows));
+    vectorize = worthVectorizingWindows(config, windows.size(), config.seqLen);
+    options.rowsInnermost = vectorize && !session->isCompiled();
+  }
   std::unique_ptr<CompiledModel> compiled = orFail(session->load(options));
 
   if (!perplexityFile.empty()) {
-    std::vector<std::vector<int32_t>> windows =
-        orFail(session->windows(perplexityFile, maxWindows));
     if (reportKL && !klReference.empty())
       fail("give --kl (the checkpoint's own float model) or --kl-reference "
            "CHECKPOINT, not both");
     CompiledModel *reference =
-        reportKL ? orFail(session->floatModel()) : nullptr;
+        reportKL ? orFail(session->floatModel(vectorize)) : nullptr;
     std::unique_ptr<CompileSession> referenceSession;
     if (!klReference.empty()) {
       referenceSession =
@@ -434,7 +441,7 @@ int main(int argc, char **argv) {
              "' is not the same model: its vocabulary, sequence length or "
              "tokenizer differ from '" +
              modelPath + "'");
-      reference = orFail(referenceSession->floatModel());
+      reference = orFail(referenceSession->floatModel(vectorize));
     }
     Evaluation e = evaluate(*compiled, reference, windows, progress);
     llvm::outs() << llvm::format(

@@ -59,6 +59,12 @@ struct CompileOptions {
   const frontend::LlamaStatistics *statistics = nullptr;
   /// Build @calibrate instead of @forward/@decode (recipe ignored).
   bool calibration = false;
+  /// For whole windows run many times (calibration, perplexity): matmuls
+  /// loop over their rows innermost and the JIT compiles for this CPU's
+  /// vector registers, so LLVM vectorizes across rows (identical results).
+  /// Token-by-token decode gets slower and the JIT compile about 3x longer:
+  /// see worthVectorizingWindows().
+  bool rowsInnermost = false;
   /// The weight passes report local errors (remarks, and an
   /// `mxc.local_error` attribute on each quantized matmul).
   bool report = false;
@@ -105,8 +111,11 @@ std::unique_ptr<mlir::MLIRContext> createContext();
 /// or @calibrate.
 class CompiledModel {
 public:
+  /// `hostVectors`: LLVM optimizes for this CPU's vector registers (the
+  /// module was compiled with CompileOptions::rowsInnermost).
   static llvm::Expected<std::unique_ptr<CompiledModel>>
-  create(mlir::ModuleOp llvmModule, const frontend::LlamaConfig &config);
+  create(mlir::ModuleOp llvmModule, const frontend::LlamaConfig &config,
+         bool hostVectors = false);
   ~CompiledModel();
 
   /// @forward (or @calibrate): [tokens.size(), width()] row-major.
@@ -135,6 +144,15 @@ private:
 /// windows) and GPTQ's BLAS; 0: every core. The compiled model's own code
 /// runs on the calling thread.
 void setThreads(unsigned threads);
+
+/// Whether running `windows` windows of `tokens` tokens through a model of
+/// `config` saves more with CompileOptions::rowsInnermost than its longer
+/// JIT compile costs: when the matmuls' multiply-adds, parameters times
+/// tokens, reach 1e10 (measured on 2026-12-03: stories260K's 57 windows of
+/// 512 tokens, 8e9, ran slower; the 6.3M model's 16 windows of 256, 2.6e10,
+/// faster).
+bool worthVectorizingWindows(const frontend::LlamaConfig &config,
+                             int64_t windows, int64_t tokens);
 
 /// Builds, lowers and JIT-compiles `model` in one step.
 llvm::Expected<std::unique_ptr<CompiledModel>>

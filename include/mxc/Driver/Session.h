@@ -76,8 +76,9 @@ public:
   const frontend::LlamaStatistics *statistics() const {
     return stats ? &*stats : nullptr;
   }
-  /// The calibration model (@calibrate), compiled on first use.
-  llvm::Expected<CompiledModel *> calibrationModel();
+  /// The calibration model (@calibrate), compiled on first use, with
+  /// CompileOptions::rowsInnermost when `vectorize`.
+  llvm::Expected<CompiledModel *> calibrationModel(bool vectorize = false);
 
   /// An error if `recipe` needs statistics that calibrate() has not
   /// gathered.
@@ -93,7 +94,9 @@ public:
   llvm::Expected<std::unique_ptr<CompiledModel>>
   load(const CompileOptions &options = {});
   /// The float model (no recipe), JIT-compiled once per session.
-  llvm::Expected<CompiledModel *> floatModel();
+  /// With `vectorize`, compiled with CompileOptions::rowsInnermost (for
+  /// whole windows) when compiled first.
+  llvm::Expected<CompiledModel *> floatModel(bool vectorize = false);
 
   /// The quality report of `recipe`: sizes, the local errors in `report`
   /// (collected from the module after the recipe's passes), and, with an
