@@ -211,8 +211,8 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
   // Large constants (the weights) stay where they are, in the mapped
   // checkpoint or the context's resource blobs: the JIT links them as
   // external symbols instead of copying them into LLVM IR and then into its
-  // object code (two copies of the model, and most of the JIT's time). The
-  // blobs outlive the model: the context owns them.
+  // object code (two copies of the model). The blobs outlive the model: the
+  // context owns them.
   mlir::OwningOpRef<mlir::ModuleOp> jitModule = llvmModule.clone();
   llvm::StringMap<const void *> externalWeights;
   for (auto global : jitModule->getOps<mlir::LLVM::GlobalOp>()) {

@@ -21,11 +21,15 @@ using namespace mxc::numerics;
 
 namespace {
 
-/// Copies the upper triangle of the k x k row-major `a` into its lower one.
-void symmetrizeFromUpper(double *a, int64_t k) {
+/// Copies one triangle of the k x k row-major `a` into the other: the
+/// upper into the lower with `fromUpper`, else the lower into the upper.
+void symmetrize(double *a, int64_t k, bool fromUpper) {
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = i + 1; j < k; ++j)
-      a[j * k + i] = a[i * k + j];
+      if (fromUpper)
+        a[j * k + i] = a[i * k + j];
+      else
+        a[i * k + j] = a[j * k + i];
 }
 
 /// c[m x n] -= a[m x p] * b[p x n], all row-major with leading dimensions.
@@ -60,7 +64,7 @@ void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
   std::vector<double> xd(x, x + rows * k);
   cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
               2.0 / static_cast<double>(total), xd.data(), k, 1.0, h.data(), k);
-  symmetrizeFromUpper(h.data(), k);
+  symmetrize(h.data(), k, /*fromUpper=*/true);
 }
 
 bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
@@ -106,9 +110,7 @@ bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
     reason = "the damped Hessian is singular; raise the damping";
     return false;
   }
-  for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = i + 1; j < k; ++j)
-      u[i * k + j] = u[j * k + i];
+  symmetrize(u.data(), k, /*fromUpper=*/false);
   if (!lapack(dpotrf_, 'L', u.data(), k)) {
     reason = "H^-1 is not positive definite; raise the damping";
     return false;
@@ -116,9 +118,7 @@ bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
   auto U = [&](int64_t i, int64_t j) { return u[i * k + j]; };
 
   MXTensor &t = result.tensor;
-  t.layout = MXLayout{options.format, block, n, k};
-  t.data.assign(t.layout.dataBytes(), 0);
-  t.scales.assign(t.layout.numScales(), 0);
+  t = MXTensor::allocate(MXLayout{options.format, block, n, k});
   std::vector<double> quantized(n * k, 0.0);
   std::vector<double> error(n * k, 0.0); // The scaled errors E, per column.
   std::vector<float> values(block);

@@ -94,9 +94,7 @@ uint8_t MXTensor::code(int64_t row, int64_t col) const {
 MXTensor mxc::numerics::quantize(ElemFormat format, int64_t blockSize,
                                  int64_t rows, int64_t cols, const float *x,
                                  RoundingMode mode) {
-  MXTensor t{MXLayout{format, blockSize, rows, cols}, {}, {}};
-  t.data.assign(t.layout.dataBytes(), 0);
-  t.scales.assign(t.layout.numScales(), 0);
+  MXTensor t = MXTensor::allocate(MXLayout{format, blockSize, rows, cols});
   quantizeRows(x, 0, rows, t, mode);
   return t;
 }

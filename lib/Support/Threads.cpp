@@ -2,12 +2,11 @@
 
 #include "mxc/Support/Threads.h"
 
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Threading.h"
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
-#include <vector>
 
 namespace {
 std::atomic<unsigned> threadCount{0};
@@ -19,26 +18,11 @@ unsigned mxc::getThreadCount() {
   return std::max(1u, llvm::hardware_concurrency().compute_thread_count());
 }
 
-void mxc::setThreadCount(unsigned threads) { threadCount = threads; }
-
-void mxc::parallelFor(size_t n, llvm::function_ref<void(size_t)> body) {
-  const size_t workers = std::min<size_t>(n, getThreadCount());
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i)
-      body(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++)
-      body(i);
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < workers; ++t)
-    threads.emplace_back(work);
-  work();
-  for (std::thread &t : threads)
-    t.join();
+void mxc::setThreadCount(unsigned threads) {
+  threadCount = threads;
+  // llvm::parallelFor's pool: its size is fixed when it first runs (after
+  // the tools set this); one thread runs everything on the caller.
+  llvm::parallel::strategy = llvm::hardware_concurrency(threads);
 }
 
 llvm::cl::opt<int> &

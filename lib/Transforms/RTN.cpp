@@ -1,9 +1,10 @@
 //===- RTN.cpp - Round-to-nearest MX quantization of matmul weights -------===//
 
 #include "mxc/IR/MXCOps.h"
-#include "mxc/Support/Threads.h"
 #include "mxc/Transforms/Constants.h"
 #include "mxc/Transforms/Passes.h"
+
+#include "llvm/Support/Parallel.h"
 
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCRTNPASS
@@ -37,11 +38,9 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
           // report.
           num::QuantizedWeight q;
           num::MXTensor &t = q.tensor;
-          t.layout = num::MXLayout{f, block, n, k};
-          t.data.assign(t.layout.dataBytes(), 0);
-          t.scales.assign(t.layout.numScales(), 0);
+          t = num::MXTensor::allocate(num::MXLayout{f, block, n, k});
           const int64_t chunk = 64;
-          ::mxc::parallelFor((n + chunk - 1) / chunk, [&](size_t c) {
+          llvm::parallelFor(0, (n + chunk - 1) / chunk, [&](size_t c) {
             num::quantizeRows(w.data(), c * chunk,
                               std::min<int64_t>(n, (c + 1) * chunk), t);
           });

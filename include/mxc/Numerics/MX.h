@@ -88,6 +88,12 @@ struct MXTensor {
   /// layout.numScales() E8M0 bytes.
   std::vector<uint8_t> scales;
 
+  /// Storage for `layout`, every code and scale byte 0.
+  static MXTensor allocate(const MXLayout &layout) {
+    return {layout, std::vector<uint8_t>(layout.dataBytes(), 0),
+            std::vector<uint8_t>(layout.numScales(), 0)};
+  }
+
   /// The unpacked code of logical element (row, col).
   uint8_t code(int64_t row, int64_t col) const;
   /// The scale byte that covers logical element (row, col).

@@ -12,6 +12,7 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Parallel.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -23,12 +24,9 @@ namespace mxc {
 /// hardware thread of the process's CPU set.
 unsigned getThreadCount();
 
-/// 0 means every hardware thread.
+/// 0 means every hardware thread. Also sizes llvm::parallelFor's pool,
+/// which the parallel work runs on; call it before any parallel work.
 void setThreadCount(unsigned threads);
-
-/// Runs body(i) for every i in [0, n) on up to min(n, getThreadCount())
-/// threads (the caller's among them) and returns when all are done.
-void parallelFor(size_t n, llvm::function_ref<void(size_t)> body);
 
 /// Computes compute(i) for every i in [0, n), up to getThreadCount() at a
 /// time in parallel, and hands each result to consume(i, result) on the
@@ -41,7 +39,8 @@ void parallelForInOrder(size_t n, llvm::function_ref<T(size_t)> compute,
   for (size_t begin = 0; begin < n;) {
     const size_t end = std::min<size_t>(n, begin + getThreadCount());
     batch.assign(end - begin, T());
-    parallelFor(end - begin, [&](size_t i) { batch[i] = compute(begin + i); });
+    llvm::parallelFor(0, end - begin,
+                      [&](size_t i) { batch[i] = compute(begin + i); });
     for (size_t i = begin; i < end; ++i)
       consume(i, std::move(batch[i - begin]));
     begin = end;
