@@ -57,6 +57,18 @@ config.substitutions.append(
     )
 )
 
+# The same, with mxc's CPU kernels (mxc-lower-to-llvm{matmul-kernels}). Not
+# in the sanitized build: the instrumented library cannot load into the
+# uninstrumented mlir-runner (the kernels' unit tests run there instead).
+config.substitutions.append(
+    (
+        "%run-kernels",
+        "mlir-runner -e main -entry-point-result=void -shared-libs="
+        + runner_libs + ","
+        + os.path.join(config.mxc_obj_root, "lib", "libmxc_cpu_kernels.so"),
+    )
+)
+
 # The shared model and data (../shared next to the checkout), when present.
 shared = os.path.normpath(os.path.join(config.mxc_src_root, "..", "shared"))
 config.substitutions.append(("%shared", shared))

@@ -33,6 +33,10 @@ struct AttachCInterfacePass
 
 void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
+  // Matmuls -> calls of mxc's CPU kernel (before the elementwise conversion:
+  // the input's extf and the scales' bitcast become linalg).
+  if (options.matmulKernels)
+    pm.addPass(createConvertMXCMatmulToCPUPass());
   // Elementwise arith/math on tensors -> linalg, so that it bufferizes.
   pm.addPass(createConvertElementwiseToLinalgPass());
   // Which KV tiles each attention reads, while it is still an mxc op.

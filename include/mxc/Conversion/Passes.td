@@ -123,4 +123,51 @@ def ConvertMXCMatmulToGPUPass
   ];
 }
 
+def ConvertMXCMatmulToCPUPass
+    : Pass<"convert-mxc-matmul-to-cpu", "::mlir::ModuleOp"> {
+  let summary = "Make each MX- or f32-weight mxc.matmul a call of mxc's CPU "
+                "matmul kernel";
+  let description = [{
+    On the CPU path, before the mxc lowerings (`mxc-lower-to-llvm` with
+    `matmul-kernels=true`; what `mxc-compile` and `mxc-run` use): each
+    `mxc.matmul` of a 2-D input (f32, f16 or bf16, or MX activations,
+    dequantized first) with an MX weight (any format and block size) or an f32
+    weight, and an f32 result, becomes
+
+    * the input as an f32 buffer (`bufferization.to_buffer`, read only);
+    * the weight's packed storage and scales as byte buffers (an f32 weight as
+      it is);
+    * a fresh result buffer, returned with `bufferization.to_tensor`;
+    * a call of `@mxc_cpu_matmul_mx(x, data, scales, y, format, block)`
+      (`@mxc_cpu_matmul_f32(x, w, y)`), declared with `llvm.emit_c_interface`:
+      mxc's CPU kernel library (mxc/Runtime/CPUKernels.h) defines
+      `_mlir_ciface_mxc_cpu_matmul_mx` and links into mxc's tools, its Python
+      module and `libmxc_cpu_kernels.so` (for `mlir-runner`).
+
+    The kernel decodes each weight column once per call in SIMD registers,
+    reuses it across 4 rows at a time and splits the columns over threads.
+    Its sums run in 16 f32 lanes: the results equal the generic lowering's
+    within f32 rounding, not bit for bit. Other matmuls are left to the
+    generic lowering.
+
+    ```mlir
+    %y = mxc.matmul %x, %w : tensor<1x64xf32>, !mxc.mx<16x64xf4E2M1FN>
+         -> tensor<1x16xf32>
+    ```
+    becomes (types abbreviated)
+    ```mlir
+    %storage:2 = mxc.disassemble %w ...
+    %xb = bufferization.to_buffer %x read_only ...
+    %y = memref.alloc() : memref<1x16xf32>
+    call @mxc_cpu_matmul_mx(%xb, %data, %scales, %y, %c4_i32, %c32_i64)
+    %r = bufferization.to_tensor %y restrict writable ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // MXC_CONVERSION_PASSES_TD

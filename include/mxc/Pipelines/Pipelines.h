@@ -32,6 +32,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("convert-mxc-to-linalg's matmul-rows-innermost: for "
                      "code that runs many rows at a time (calibration)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> matmulKernels{
+      *this, "matmul-kernels",
+      llvm::cl::desc("Run MX and f32 matmuls in mxc's CPU kernel "
+                     "(convert-mxc-matmul-to-cpu): SIMD decode, threads; "
+                     "sums equal the generic lowering's within f32 rounding. "
+                     "Under mlir-runner, load libmxc_cpu_kernels.so"),
+      llvm::cl::init(false)};
 };
 
 /// mxc + upstream IR on tensors -> LLVM dialect, for mlir-runner or the

@@ -1,0 +1,75 @@
+//===- CPUKernels.h - mxc's CPU microkernels --------------------*- C++ -*-===//
+//
+// The matmul microkernel that compiled models call on the CPU (IREE's
+// "ukernel" approach): convert-mxc-to-linalg{matmul-microkernels} lowers an
+// mxc.matmul whose weight is MX (or f32) to one call of
+// `mxc_cpu_matmul_mx` (`mxc_cpu_matmul_f32`), which
+//   - decodes each weight column once per call, in SIMD registers where the
+//     CPU has them (MXFP4: a 16-entry table lookup on nibbles, vpermps), and
+//     scales it by the block's E8M0 scale: the same f32 value
+//     `table[code] * scale` as the generated lowering;
+//   - multiplies it with 1..4 rows of activations at a time (a 4x4 register
+//     tile), so a prefill decodes a column once for all its rows;
+//   - splits the columns over llvm::parallelFor's pool (sized by mxc's
+//     --threads) when the matmul is big enough to pay for it.
+// The sum runs in 16 f32 lanes, not in k order: results equal the generated
+// lowering's within f32 rounding, not bit for bit.
+//
+// The code is compiled three times (AVX-512, AVX2+FMA, baseline x86-64 or any
+// other target); the variant is chosen once, from the CPU this runs on.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_RUNTIME_CPUKERNELS_H
+#define MXC_RUNTIME_CPUKERNELS_H
+
+#include <cstdint>
+
+namespace mxc::cpu {
+
+/// The weight of a matmul: f32, or MX (an ElemFormat value).
+constexpr int32_t kWeightF32 = -1;
+
+/// out[m, n] = sum_k x[m, k] * W[n, k] for an MX weight (packed codes `data`
+/// [N, numBlocks * blockBytes], E8M0 `scales` [N, numBlocks]) or an f32 one.
+/// x may be shorter than numBlocks * block (a partial last block): the rest
+/// reads as zeros.
+struct MatmulProblem {
+  const float *x = nullptr;
+  int64_t m = 0, xCols = 0, xRowStride = 0, xColStride = 1;
+  /// The weight: `format` is an ElemFormat value or kWeightF32.
+  int32_t format = kWeightF32;
+  int64_t n = 0, k = 0, block = 32;
+  const uint8_t *data = nullptr; ///< MX codes, rows of `dataStride` bytes.
+  int64_t dataStride = 0;
+  const uint8_t *scales = nullptr; ///< E8M0 bytes, rows of `scaleStride`.
+  int64_t scaleStride = 0;
+  const float *weight = nullptr; ///< An f32 weight [N, K], rows of wStride.
+  int64_t wStride = 0;
+  float *out = nullptr;
+  int64_t outStride = 0;
+};
+
+/// Runs `p` (the variant for this CPU, threaded when worthwhile).
+void matmul(const MatmulProblem &p);
+
+/// The instruction set of the variant in use: "avx512", "avx2" or "generic".
+const char *kernelISA();
+
+/// Uses the variant `isa` ("avx512", "avx2", "generic") from now on; false,
+/// changing nothing, when this CPU cannot run it (or it does not exist).
+/// For tests and benchmarks: the default is the best the CPU runs.
+bool useKernelISA(const char *isa);
+
+/// A C entry point that compiled models call.
+struct KernelSymbol {
+  const char *name;
+  void *address;
+};
+/// Every entry point (for a JIT that links models against them), ending
+/// with {nullptr, nullptr}.
+const KernelSymbol *kernelSymbols();
+
+} // namespace mxc::cpu
+
+#endif // MXC_RUNTIME_CPUKERNELS_H

@@ -1,0 +1,183 @@
+//===- MXCMatmulToCPU.cpp - convert-mxc-matmul-to-cpu ---------------------===//
+//
+// On the CPU path the model's matmuls run mxc's CPU matmul kernel
+// (mxc/Runtime/CPUKernels.h) instead of the generic loop nest: each becomes a
+// call of @mxc_cpu_matmul_mx or @mxc_cpu_matmul_f32 on buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mxc/Conversion/Passes.h"
+#include "mxc/IR/MXCOps.h"
+#include "mxc/IR/MXCTypes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::mxc {
+#define GEN_PASS_DEF_CONVERTMXCMATMULTOCPUPASS
+#include "mxc/Conversion/Passes.h.inc"
+} // namespace mlir::mxc
+
+using namespace mlir;
+using namespace mlir::mxc;
+
+namespace {
+
+constexpr StringLiteral kMXCallee = "mxc_cpu_matmul_mx",
+                        kF32Callee = "mxc_cpu_matmul_f32";
+
+/// A 2-D buffer type of any shape and strides: what the kernel takes.
+MemRefType anyStrided(Type element) {
+  MLIRContext *ctx = element.getContext();
+  const int64_t d = ShapedType::kDynamic;
+  return MemRefType::get({d, d}, element,
+                         StridedLayoutAttr::get(ctx, d, {d, d}));
+}
+
+/// A read-only buffer of `tensor`, cast to anyStrided.
+Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  const int64_t d = ShapedType::kDynamic;
+  auto exact =
+      MemRefType::get(type.getShape(), type.getElementType(),
+                      StridedLayoutAttr::get(b.getContext(), d, {d, d}));
+  Value buffer = bufferization::ToBufferOp::create(b, loc, exact, tensor,
+                                                   /*readOnly=*/true);
+  return memref::CastOp::create(b, loc, anyStrided(type.getElementType()),
+                                buffer);
+}
+
+struct ConvertMXCMatmulToCPUPass
+    : mlir::mxc::impl::ConvertMXCMatmulToCPUPassBase<
+          ConvertMXCMatmulToCPUPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<MatmulOp> matmuls;
+    module.walk([&](MatmulOp op) {
+      if (isSupported(op))
+        matmuls.push_back(op);
+    });
+    for (MatmulOp op : matmuls)
+      if (failed(rewrite(op, module)))
+        return signalPassFailure();
+  }
+
+  /// What the kernel computes: a 2-D input (float, or MX) times an MX or f32
+  /// weight, with an f32 result.
+  static bool isSupported(MatmulOp op) {
+    auto inputType = cast<ShapedType>(op.getInput().getType());
+    auto weightType = cast<ShapedType>(op.getWeight().getType());
+    RankedTensorType resultType = op.getResult().getType();
+    if (inputType.getRank() != 2 || !resultType.getElementType().isF32())
+      return false;
+    if (!isa<MXTensorType>(inputType) &&
+        !isa<Float32Type, Float16Type, BFloat16Type>(
+            inputType.getElementType()))
+      return false;
+    return isa<MXTensorType>(weightType) || weightType.getElementType().isF32();
+  }
+
+  /// The callee `name` of `type`, declared once per module.
+  func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
+    if (Operation *existing = module.lookupSymbol(name)) {
+      auto func = dyn_cast<func::FuncOp>(existing);
+      if (func && func.getFunctionType() == type)
+        return func;
+      existing->emitError() << "convert-mxc-matmul-to-cpu: '" << name
+                            << "' is taken by something other than the CPU "
+                               "kernel's function";
+      return {};
+    }
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    auto callee = func::FuncOp::create(b, module.getLoc(), name, type);
+    callee.setPrivate();
+    // The kernel takes memref descriptors by pointer.
+    callee->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    return callee;
+  }
+
+  LogicalResult rewrite(MatmulOp op, ModuleOp module) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type();
+    RankedTensorType resultType = op.getResult().getType();
+
+    // x as f32.
+    Value x = op.getInput();
+    if (auto mx = dyn_cast<MXTensorType>(x.getType()))
+      x = DequantizeOp::create(b, loc,
+                               RankedTensorType::get(mx.getShape(), f32), x);
+    else if (!cast<ShapedType>(x.getType()).getElementType().isF32())
+      x = arith::ExtFOp::create(
+          b, loc,
+          RankedTensorType::get(cast<ShapedType>(x.getType()).getShape(), f32),
+          x);
+    const int64_t mDim = cast<ShapedType>(x.getType()).getShape()[0];
+    const int64_t n = cast<ShapedType>(op.getWeight().getType()).getShape()[0];
+    SmallVector<Value> dynamicRows;
+    if (ShapedType::isDynamic(mDim))
+      dynamicRows.push_back(tensor::DimOp::create(b, loc, x, 0));
+    auto yType = MemRefType::get({mDim, n}, f32);
+    Value y = memref::AllocOp::create(b, loc, yType, dynamicRows);
+    Value yAny = memref::CastOp::create(b, loc, anyStrided(f32), y);
+
+    Type i8 = b.getI8Type();
+    if (auto weightType = dyn_cast<MXTensorType>(op.getWeight().getType())) {
+      func::FuncOp callee = declare(
+          module, kMXCallee,
+          b.getFunctionType({anyStrided(f32), anyStrided(i8), anyStrided(i8),
+                             anyStrided(f32), b.getI32Type(), b.getI64Type()},
+                            {}));
+      if (!callee)
+        return failure();
+      // The weight's storage: the constants of an mxc.assemble, or the
+      // storage of any other MX value.
+      Value data, scales;
+      if (auto assemble = op.getWeight().getDefiningOp<AssembleOp>()) {
+        data = assemble.getData();
+        scales = assemble.getScales();
+      } else {
+        auto storage =
+            DisassembleOp::create(b, loc, weightType.getDataType(),
+                                  weightType.getScalesType(), op.getWeight());
+        data = storage.getData();
+        scales = storage.getScales();
+      }
+      auto scaleBytes =
+          RankedTensorType::get(weightType.getScalesType().getShape(), i8);
+      scales = arith::BitcastOp::create(b, loc, scaleBytes, scales);
+      func::CallOp::create(
+          b, loc, callee,
+          ValueRange{
+              bufferOf(b, loc, x), bufferOf(b, loc, data),
+              bufferOf(b, loc, scales), yAny,
+              arith::ConstantIntOp::create(
+                  b, loc, static_cast<int64_t>(weightType.getFormat()), 32),
+              arith::ConstantIntOp::create(b, loc, weightType.getBlockSize(),
+                                           64)});
+    } else {
+      func::FuncOp callee =
+          declare(module, kF32Callee,
+                  b.getFunctionType(
+                      {anyStrided(f32), anyStrided(f32), anyStrided(f32)}, {}));
+      if (!callee)
+        return failure();
+      func::CallOp::create(b, loc, callee,
+                           ValueRange{bufferOf(b, loc, x),
+                                      bufferOf(b, loc, op.getWeight()), yAny});
+    }
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get({mDim, n}, f32), y,
+        /*restrict=*/true, /*writable=*/true);
+    if (result.getType() != resultType)
+      result = tensor::CastOp::create(b, loc, resultType, result);
+    op.replaceAllUsesWith(result);
+    op.erase();
+    return success();
+  }
+};
+
+} // namespace

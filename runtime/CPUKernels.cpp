@@ -1,0 +1,224 @@
+//===- CPUKernels.cpp - The CPU kernels: dispatch and C entry points ------===//
+
+#include "CPUKernelsImpl.h"
+#include "mxc/Numerics/Element.h"
+#include "mxc/Numerics/Formats.h"
+
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "llvm/Support/Parallel.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <vector>
+
+using namespace mxc::cpu;
+namespace num = mxc::numerics;
+
+int64_t mxc::cpu::bufferLength(const MatmulProblem &p) {
+  const int64_t length = (p.k + p.block - 1) / p.block * p.block;
+  return (length + 15) / 16 * 16;
+}
+
+namespace {
+
+struct Variant {
+  const char *name;
+  void (*packActivations)(const MatmulProblem &, float *);
+  void (*columns)(const MatmulProblem &, const Tables &, const float *, int64_t,
+                  int64_t, float *);
+};
+
+const Variant kVariants[] = {
+    {"avx512", avx512::packActivations, avx512::columns},
+    {"avx2", avx2::packActivations, avx2::columns},
+    {"generic", generic::packActivations, generic::columns},
+};
+
+bool runs(const Variant &v) {
+  const std::string_view name = v.name;
+  if (name == "generic")
+    return true;
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+  __builtin_cpu_init();
+  if (name == "avx512")
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq");
+  if (name == "avx2")
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return false;
+}
+
+/// The best variant this CPU runs, unless useKernelISA chose another.
+std::atomic<const Variant *> &current() {
+  static std::atomic<const Variant *> chosen = [] {
+    for (const Variant &v : kVariants)
+      if (runs(v))
+        return &v;
+    return &kVariants[2];
+  }();
+  return chosen;
+}
+
+const Variant &variant() { return *current().load(); }
+
+/// Every format's element values and the E8M0 scales, as the generated
+/// lowering has them: float(decodeElement) and float(decodeE8M0).
+struct AllTables {
+  std::array<std::array<float, 256>, num::kAllElemFormats.size()> element{};
+  std::array<float, 256> scale{};
+  AllTables() {
+    for (num::ElemFormat f : num::kAllElemFormats) {
+      const unsigned codes = 1u << num::getFormatInfo(f).bits;
+      for (unsigned c = 0; c < codes; ++c)
+        element[static_cast<int>(f)][c] =
+            static_cast<float>(num::decodeElement(f, static_cast<uint8_t>(c)));
+    }
+    for (unsigned c = 0; c < 256; ++c)
+      scale[c] = static_cast<float>(num::decodeE8M0(static_cast<uint8_t>(c)));
+  }
+};
+
+const AllTables &tables() {
+  static const AllTables t;
+  return t;
+}
+
+/// Below this many multiply-adds a matmul runs on the calling thread: waking
+/// the pool costs more than it saves.
+constexpr int64_t kParallelWork = int64_t(1) << 18;
+
+} // namespace
+
+void mxc::cpu::matmul(const MatmulProblem &p) {
+  if (p.m == 0 || p.n == 0)
+    return;
+  const Variant &v = variant();
+  Tables t{nullptr, tables().scale.data()};
+  if (p.format >= 0)
+    t.element = tables().element[p.format].data();
+  const int64_t length = bufferLength(p);
+  std::vector<float> xk(static_cast<size_t>(p.m * length));
+  v.packActivations(p, xk.data());
+
+  const unsigned threads = llvm::parallel::strategy.compute_thread_count();
+  const int64_t groups = (p.n + 3) / 4;
+  const int64_t chunks =
+      threads > 1 && p.m * p.n * length >= kParallelWork
+          ? std::min<int64_t>(groups, 4 * static_cast<int64_t>(threads))
+          : 1;
+  auto run = [&](int64_t chunk) {
+    thread_local std::vector<float> scratch;
+    scratch.resize(static_cast<size_t>(4 * length));
+    const int64_t n0 = groups * chunk / chunks * 4,
+                  n1 = std::min(p.n, groups * (chunk + 1) / chunks * 4);
+    v.columns(p, t, xk.data(), n0, n1, scratch.data());
+  };
+  if (chunks == 1)
+    run(0);
+  else
+    llvm::parallelFor(0, chunks, run);
+}
+
+const char *mxc::cpu::kernelISA() { return variant().name; }
+
+bool mxc::cpu::useKernelISA(const char *isa) {
+  for (const Variant &v : kVariants)
+    if (std::string_view(isa) == v.name && runs(v)) {
+      current() = &v;
+      return true;
+    }
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// C entry points (llvm.emit_c_interface: memrefs by descriptor pointer)
+//===----------------------------------------------------------------------===//
+
+namespace {
+[[noreturn]] void fail(const char *what) {
+  std::fprintf(stderr, "mxc_cpu_matmul: %s\n", what);
+  std::abort();
+}
+
+MatmulProblem problem(StridedMemRefType<float, 2> *x, int64_t n, int64_t k,
+                      StridedMemRefType<float, 2> *out) {
+  if (out->sizes[0] != x->sizes[0] || out->sizes[1] != n)
+    fail("the output's shape does not match the operands'");
+  if (out->strides[1] != 1)
+    fail("the output's rows are not contiguous");
+  MatmulProblem p;
+  p.x = x->data + x->offset;
+  p.m = x->sizes[0];
+  p.xCols = x->sizes[1];
+  p.xRowStride = x->strides[0];
+  p.xColStride = x->strides[1];
+  p.n = n;
+  p.k = k;
+  p.out = out->data + out->offset;
+  p.outStride = out->strides[0];
+  return p;
+}
+} // namespace
+
+extern "C" {
+
+/// x [M, K'] f32 (K' <= numBlocks * block), data [N, numBlocks * blockBytes]
+/// and scales [N, numBlocks] bytes, out [M, N] f32.
+void _mlir_ciface_mxc_cpu_matmul_mx(StridedMemRefType<float, 2> *x,
+                                    StridedMemRefType<int8_t, 2> *data,
+                                    StridedMemRefType<int8_t, 2> *scales,
+                                    StridedMemRefType<float, 2> *out,
+                                    int32_t format, int64_t block) {
+  if (format < 0 || format >= static_cast<int32_t>(num::kAllElemFormats.size()))
+    fail("unknown element format");
+  if (data->strides[1] != 1 || scales->strides[1] != 1)
+    fail("the weight's rows are not contiguous");
+  const int64_t bits =
+      num::getFormatInfo(static_cast<num::ElemFormat>(format)).bits;
+  const int64_t numBlocks = scales->sizes[1];
+  if (block <= 0 || data->sizes[1] != numBlocks * block * bits / 8 ||
+      data->sizes[0] != scales->sizes[0] || x->sizes[1] > numBlocks * block)
+    fail("the MX weight's storage does not match its shape");
+  MatmulProblem p = problem(x, data->sizes[0], numBlocks * block, out);
+  p.format = format;
+  p.block = block;
+  p.data = reinterpret_cast<const uint8_t *>(data->data + data->offset);
+  p.dataStride = data->strides[0];
+  p.scales = reinterpret_cast<const uint8_t *>(scales->data + scales->offset);
+  p.scaleStride = scales->strides[0];
+  matmul(p);
+}
+
+/// x [M, K] f32, weight [N, K] f32, out [M, N] f32.
+void _mlir_ciface_mxc_cpu_matmul_f32(StridedMemRefType<float, 2> *x,
+                                     StridedMemRefType<float, 2> *weight,
+                                     StridedMemRefType<float, 2> *out) {
+  if (weight->strides[1] != 1)
+    fail("the weight's rows are not contiguous");
+  if (x->sizes[1] != weight->sizes[1])
+    fail("the weight's shape does not match the activations'");
+  MatmulProblem p = problem(x, weight->sizes[0], weight->sizes[1], out);
+  p.block = weight->sizes[1] > 0 ? weight->sizes[1] : 1;
+  p.weight = weight->data + weight->offset;
+  p.wStride = weight->strides[0];
+  matmul(p);
+}
+
+} // extern "C"
+
+const KernelSymbol *mxc::cpu::kernelSymbols() {
+  static const KernelSymbol symbols[] = {
+      {"_mlir_ciface_mxc_cpu_matmul_mx",
+       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_mx)},
+      {"_mlir_ciface_mxc_cpu_matmul_f32",
+       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_f32)},
+      {nullptr, nullptr}};
+  return symbols;
+}
