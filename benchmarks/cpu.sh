@@ -10,10 +10,12 @@
 # (llama.cpp: the GGUF MXFP4 mxc exports, the same codes bit for bit);
 # MXFP8, MXINT8 and w4a8 on mxc alone (llama.cpp has no such types).
 # The peer is node-llama-cpp 3.21.1's prebuilt llama.cpp CPU backend
-# (peer/llama-speed.mjs), at 1 and 2 threads; mxc's generated code runs on
-# one thread. Start-up: mxc, the wall time of `mxc-run MODEL --steps 1`
-# (load and JIT compile of the compiled model); llama.cpp, model load and
-# context creation inside the Node process.
+# (peer/llama-speed.mjs). Both run at 1 and 2 threads (mxc-run --threads),
+# mxc then llama.cpp for each count, the pairs alternated over the repeats.
+# Start-up: mxc, from the start of the mxc-run process to the model ready to
+# run (reading the artifact and linking its native code: model_ready_seconds
+# of --json); llama.cpp, model load and context creation inside the Node
+# process.
 # Environment: MXC_BENCH_DIR (scratch, default /tmp/mxc-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,49 +60,41 @@ bench() {
     "$build/bin/mxc-compile" "$path" --recipe "$ggufRecipe" --emit=gguf \
       --quiet -o "$gguf"
   fi
-  local mp=() md=() ms=() lp1=() ld1=() ls1=() lp2=() ld2=() ls2=()
+  local prompt=$scratch/prompt-bytes.txt
+  [ "$label" = stories260K ] && prompt=$scratch/prompt-stories260K.txt
+  local ms=() mp1=() md1=() mp2=() md2=() lp1=() ld1=() ls1=() lp2=() ld2=() ls2=()
   for _ in $(seq "$repeats"); do
-    local start end json
-    start=$(date +%s.%N)
-    local prompt=$scratch/prompt-bytes.txt
-    [ "$label" = stories260K ] && prompt=$scratch/prompt-stories260K.txt
-    json=$("$build/bin/mxc-run" "$art" --prompt-file "$prompt" \
-      --steps "$steps" --temperature 0 --json 2>&1 > /dev/null | tail -1)
-    end=$(date +%s.%N)
-    mp+=("$(field prompt_tokens_per_second <<<"$json")")
-    md+=("$(field generation_tokens_per_second <<<"$json")")
-    start=$(date +%s.%N)
-    "$build/bin/mxc-run" "$art" --prompt "Once" --steps 1 --quiet > /dev/null
-    end=$(date +%s.%N)
-    ms+=("$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')")
-    if [ -n "$gguf" ]; then
-      for t in 1 2; do
-        local line
+    local json line
+    for t in 1 2; do
+      json=$("$build/bin/mxc-run" "$art" --prompt-file "$prompt" \
+        --steps "$steps" --temperature 0 --threads "$t" --json 2>&1 \
+        > /dev/null | tail -1)
+      eval "mp$t+=(\"$(field prompt_tokens_per_second <<<"$json")\")"
+      eval "md$t+=(\"$(field generation_tokens_per_second <<<"$json")\")"
+      ms+=("$(field model_ready_seconds <<<"$json")")
+      if [ -n "$gguf" ]; then
         line=$(node peer/llama-speed.mjs "$gguf" --prompt 120 --steps "$steps" \
           --threads "$t")
         read -r _ load _ _ _ _ prefill _ _ _ _ decode _ <<<"$line"
         eval "lp$t+=(\"$prefill\") ld$t+=(\"$decode\") ls$t+=(\"$load\")"
-      done
-    fi
+      fi
+    done
   done
-  local mpm mdm msm
-  mpm=$(printf '%s\n' "${mp[@]}" | median)
-  mdm=$(printf '%s\n' "${md[@]}" | median)
+  local msm
   msm=$(printf '%s\n' "${ms[@]}" | median)
   for t in 1 2; do
-    local lp=- ld=- ls=- rp=- rd=-
+    local mpm mdm lp=- ld=- ls=- rp=- rd=-
+    eval "mpm=\$(printf '%s\n' \"\${mp$t[@]}\" | median)"
+    eval "mdm=\$(printf '%s\n' \"\${md$t[@]}\" | median)"
     if [ -n "$gguf" ]; then
       eval "lp=\$(printf '%s\n' \"\${lp$t[@]}\" | median)"
       eval "ld=\$(printf '%s\n' \"\${ld$t[@]}\" | median)"
       eval "ls=\$(printf '%s\n' \"\${ls$t[@]}\" | median)"
-      rp=$(awk -v a="$mpm" -v b="$lp" 'BEGIN { printf "%.3f", a / b }')
-      rd=$(awk -v a="$mdm" -v b="$ld" 'BEGIN { printf "%.3f", a / b }')
-    elif [ "$t" = 2 ]; then
-      continue
+      rp=$(awk -v a="$mpm" -v b="$lp" 'BEGIN { printf "%.2f", a / b }')
+      rd=$(awk -v a="$mdm" -v b="$ld" 'BEGIN { printf "%.2f", a / b }')
     fi
     printf '| %s | %s | %s | %.1f | %s | %s | %.1f | %s | %s | %.2f | %s |\n' \
-      "$label" "$recipe" "mxc 1 / llama.cpp $t" "$mpm" "$lp" "$rp" "$mdm" \
-      "$ld" "$rd" "$msm" "$ls"
+      "$label" "$recipe" "$t" "$mpm" "$lp" "$rp" "$mdm" "$ld" "$rd" "$msm" "$ls"
   done
 }
 

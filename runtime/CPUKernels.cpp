@@ -5,14 +5,22 @@
 #include "mxc/Numerics/Formats.h"
 
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/Parallel.h"
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <climits>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <mutex>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 using namespace mxc::cpu;
@@ -94,6 +102,125 @@ const AllTables &tables() {
 /// the pool costs more than it saves.
 constexpr int64_t kParallelWork = int64_t(1) << 18;
 
+/// How long an idle worker spins for the next matmul before it sleeps. A
+/// model calls matmuls back to back, with some microseconds of other work
+/// between them; waking a sleeping thread takes tens to hundreds of them on
+/// a virtual machine (measured: llvm::parallelFor's sleeping pool made a
+/// 2048 x 768 GEMV 3x slower on two threads than on one).
+constexpr auto kSpin = std::chrono::milliseconds(2);
+
+void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+/// The kernels' own thread pool: `size - 1` workers that spin briefly, then
+/// sleep, between jobs; the caller works too. One job at a time: a caller
+/// that finds it busy runs its job alone.
+class Pool {
+public:
+  explicit Pool(unsigned size) {
+    for (unsigned i = 1; i < size; ++i)
+      workers.emplace_back([this] { workerLoop(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stop = true;
+      ++generation;
+    }
+    wake.notify_all();
+    for (std::thread &t : workers)
+      t.join();
+  }
+  unsigned size() const { return workers.size() + 1; }
+
+  /// Runs fn(0) .. fn(chunks - 1) on the pool; returns false, running
+  /// nothing, when another job holds it.
+  bool run(int64_t chunks, llvm::function_ref<void(int64_t)> fn) {
+    std::unique_lock<std::mutex> busy(submit, std::try_to_lock);
+    if (!busy.owns_lock())
+      return false;
+    job = fn;
+    total = chunks;
+    next = 0;
+    pending = static_cast<int>(workers.size());
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++generation;
+      if (sleeping)
+        wake.notify_all();
+    }
+    work();
+    while (pending.load() != 0)
+      pause();
+    return true;
+  }
+
+private:
+  void work() {
+    for (int64_t i = next.fetch_add(1); i < total; i = next.fetch_add(1))
+      job(i);
+  }
+  void workerLoop() {
+    uint64_t seen = 0;
+    for (;;) {
+      const auto until = std::chrono::steady_clock::now() + kSpin;
+      while (generation.load() == seen &&
+             std::chrono::steady_clock::now() < until)
+        for (int i = 0; i < 64 && generation.load() == seen; ++i)
+          pause();
+      if (generation.load() == seen) {
+        std::unique_lock<std::mutex> lock(mutex);
+        ++sleeping;
+        wake.wait(lock, [&] { return generation.load() != seen; });
+        --sleeping;
+      }
+      seen = generation.load();
+      if (stop)
+        return;
+      work();
+      pending.fetch_sub(1);
+    }
+  }
+
+  std::vector<std::thread> workers;
+  std::mutex submit, mutex;
+  std::condition_variable wake;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int64_t> next{0};
+  std::atomic<int> pending{0};
+  int64_t total = 0;
+  llvm::function_ref<void(int64_t)> job;
+  int sleeping = 0; // guarded by mutex
+  bool stop = false;
+};
+
+/// The pool for `threads` threads (built again when the count changes).
+Pool &pool(unsigned threads) {
+  static std::mutex guard;
+  static std::unique_ptr<Pool> current;
+  std::lock_guard<std::mutex> lock(guard);
+  if (!current || current->size() != threads) {
+    current.reset();
+    current = std::make_unique<Pool>(threads);
+  }
+  return *current;
+}
+
+/// Whether this thread is one of llvm::parallelFor's workers (mxc runs
+/// calibration and evaluation windows there): those already fill the cores.
+bool onLLVMPoolThread() {
+#if LLVM_ENABLE_THREADS
+  return llvm::parallel::threadIndex != UINT_MAX;
+#else
+  return false;
+#endif
+}
+
 } // namespace
 
 void mxc::cpu::matmul(const MatmulProblem &p) {
@@ -107,10 +234,11 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   std::vector<float> xk(static_cast<size_t>(p.m * length));
   v.packActivations(p, xk.data());
 
+  // As many threads as mxc's --threads (llvm::parallel::strategy).
   const unsigned threads = llvm::parallel::strategy.compute_thread_count();
   const int64_t groups = (p.n + 3) / 4;
   const int64_t chunks =
-      threads > 1 && p.m * p.n * length >= kParallelWork
+      threads > 1 && p.m * p.n * length >= kParallelWork && !onLLVMPoolThread()
           ? std::min<int64_t>(groups, 4 * static_cast<int64_t>(threads))
           : 1;
   auto run = [&](int64_t chunk) {
@@ -120,10 +248,9 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
                   n1 = std::min(p.n, groups * (chunk + 1) / chunks * 4);
     v.columns(p, t, xk.data(), n0, n1, scratch.data());
   };
-  if (chunks == 1)
-    run(0);
-  else
-    llvm::parallelFor(0, chunks, run);
+  if (chunks == 1 || !pool(threads).run(chunks, run))
+    for (int64_t chunk = 0; chunk < chunks; ++chunk)
+      run(chunk);
 }
 
 const char *mxc::cpu::kernelISA() { return variant().name; }

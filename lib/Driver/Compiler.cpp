@@ -6,6 +6,7 @@
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/GPTQ.h"
 #include "mxc/Pipelines/Pipelines.h"
+#include "mxc/Runtime/CPUKernels.h"
 #include "mxc/Support/Threads.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -19,13 +20,21 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <chrono>
 #include <cmath>
@@ -130,6 +139,8 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
   mlir::mxc::CPUPipelineOptions lowering;
   lowering.matmulRowsInnermost =
       options.rowsInnermost && options.target == Target::CPU;
+  lowering.matmulKernels =
+      options.matmulKernels && options.target == Target::CPU;
   {
     mlir::PassManager pm(&context);
     // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.
@@ -190,15 +201,133 @@ CompiledModel::~CompiledModel() = default;
 /// JIT-compiled code.
 static constexpr size_t kExternalWeightBytes = 4096;
 
-llvm::Expected<std::unique_ptr<CompiledModel>>
-CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
-                      bool hostVectors) {
+/// Makes the large constants (the weights) of the LLVM-dialect `module`
+/// external globals and returns where their data is: in the mapped checkpoint
+/// or the context's resource blobs, which outlive the model (the context owns
+/// them). The JIT links them as symbols instead of copying them into LLVM IR
+/// and then into its object code (two copies of the model).
+static llvm::StringMap<const void *> externalizeWeights(mlir::ModuleOp module) {
+  llvm::StringMap<const void *> weights;
+  for (auto global : module.getOps<mlir::LLVM::GlobalOp>()) {
+    auto resource = llvm::dyn_cast_if_present<mlir::DenseResourceElementsAttr>(
+        global.getValueOrNull());
+    mlir::AsmResourceBlob *blob =
+        resource ? resource.getRawHandle().getBlob() : nullptr;
+    if (!blob || blob->getData().size() < kExternalWeightBytes)
+      continue;
+    weights[global.getSymName()] = blob->getData().data();
+    global.removeValueAttr();
+    global.setLinkage(mlir::LLVM::Linkage::External);
+    global.setDsoLocal(false);
+    // The data is only as aligned as its elements (a llama2.c checkpoint's
+    // tensors are 4-byte aligned).
+    global.removeAlignmentAttr();
+  }
+  return weights;
+}
+
+/// The symbols a model links against besides libc and libm: its weights and
+/// mxc's CPU kernels.
+static llvm::orc::SymbolMap
+modelSymbols(const llvm::StringMap<const void *> &weights,
+             llvm::orc::MangleAndInterner &interner) {
+  llvm::orc::SymbolMap symbols;
+  for (const auto &[name, data] : weights)
+    symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(data),
+                               llvm::JITSymbolFlags::Exported};
+  for (const mxc::cpu::KernelSymbol *k = mxc::cpu::kernelSymbols(); k->name;
+       ++k)
+    symbols[interner(k->name)] = {llvm::orc::ExecutorAddr::fromPtr(k->address),
+                                  llvm::JITSymbolFlags::Exported};
+  return symbols;
+}
+
+static void initializeNativeTarget() {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     return true;
   }();
   (void)initialized;
+}
+
+/// The module attributes that carry a model's native code.
+static constexpr llvm::StringLiteral kNativeObject = "mxc.native_object",
+                                     kNativeTriple = "mxc.native_triple";
+
+llvm::Expected<std::string>
+mxc::driver::compileNativeObject(mlir::ModuleOp llvmModule) {
+  initializeNativeTarget();
+  mlir::OwningOpRef<mlir::ModuleOp> copy = llvmModule.clone();
+  for (llvm::StringRef name : {kNativeObject, kNativeTriple})
+    (*copy)->removeAttr(name);
+  externalizeWeights(*copy);
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> ir =
+      mlir::translateModuleToLLVMIR(*copy, context, "mxc_model");
+  if (!ir)
+    return error("translation to LLVM IR failed");
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string why;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, why);
+  if (!target)
+    return error("no LLVM target for " + triple.str() + ": " + why);
+  // A portable CPU: the vector work is in mxc's kernels, which choose their
+  // instruction set when they run.
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  ir->setTargetTriple(triple);
+  ir->setDataLayout(machine->createDataLayout());
+  // What the JIT does to a module before it generates code.
+  if (llvm::Error e =
+          mlir::makeOptimizingTransformer(2, 0, machine.get())(ir.get()))
+    return std::move(e);
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream os(object);
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, os, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return error("LLVM cannot emit an object file for " + triple.str());
+  passes.run(*ir);
+  return std::string(object.begin(), object.end());
+}
+
+void mxc::driver::attachNativeObject(mlir::ModuleOp llvmModule,
+                                     llvm::StringRef object) {
+  mlir::Builder b(llvmModule.getContext());
+  auto type = mlir::RankedTensorType::get({static_cast<int64_t>(object.size())},
+                                          b.getI8Type());
+  llvmModule->setAttr(
+      kNativeObject,
+      mlir::DenseResourceElementsAttr::get(
+          type, "mxc_native_object",
+          mlir::HeapAsmResourceBlob::allocateAndCopyInferAlign(
+              llvm::ArrayRef<char>(object.data(), object.size()))));
+  llvmModule->setAttr(kNativeTriple,
+                      b.getStringAttr(llvm::sys::getProcessTriple()));
+}
+
+/// The native object of `llvmModule` when it has one for this CPU's
+/// architecture.
+static mlir::AsmResourceBlob *nativeObject(mlir::ModuleOp llvmModule) {
+  auto object =
+      llvmModule->getAttrOfType<mlir::DenseResourceElementsAttr>(kNativeObject);
+  auto triple = llvmModule->getAttrOfType<mlir::StringAttr>(kNativeTriple);
+  if (!object || !triple ||
+      llvm::Triple(triple.getValue()).getArch() !=
+          llvm::Triple(llvm::sys::getProcessTriple()).getArch())
+    return nullptr;
+  return object.getRawHandle().getBlob();
+}
+
+bool mxc::driver::hasNativeObject(mlir::ModuleOp llvmModule) {
+  return nativeObject(llvmModule) != nullptr;
+}
+
+llvm::Expected<std::unique_ptr<CompiledModel>>
+CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
+                      bool hostVectors) {
+  initializeNativeTarget();
   if (llvmModule->hasAttr("gpu.container_module"))
     return error("the model is compiled for CUDA: it runs on a GPU "
                  "(mxc-gpu-runner model), not in the CPU JIT");
@@ -208,69 +337,106 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
     return error("the module has neither @calibrate nor @forward and "
                  "@decode: not a model compiled by mxc");
   std::unique_ptr<CompiledModel> model(new CompiledModel(config, calibration));
-  // Large constants (the weights) stay where they are, in the mapped
-  // checkpoint or the context's resource blobs: the JIT links them as
-  // external symbols instead of copying them into LLVM IR and then into its
-  // object code (two copies of the model). The blobs outlive the model: the
-  // context owns them.
-  mlir::OwningOpRef<mlir::ModuleOp> jitModule = llvmModule.clone();
-  llvm::StringMap<const void *> externalWeights;
-  for (auto global : jitModule->getOps<mlir::LLVM::GlobalOp>()) {
-    auto resource = llvm::dyn_cast_if_present<mlir::DenseResourceElementsAttr>(
-        global.getValueOrNull());
-    mlir::AsmResourceBlob *blob =
-        resource ? resource.getRawHandle().getBlob() : nullptr;
-    if (!blob || blob->getData().size() < kExternalWeightBytes)
-      continue;
-    externalWeights[global.getSymName()] = blob->getData().data();
-    global.removeValueAttr();
-    global.setLinkage(mlir::LLVM::Linkage::External);
-    global.setDsoLocal(false);
-    // The data is only as aligned as its elements (a llama2.c checkpoint's
-    // tensors are 4-byte aligned).
-    global.removeAlignmentAttr();
-  }
-  mlir::ExecutionEngineOptions options;
-  // Optimized for this CPU, LLVM's loop vectorizer sees its vector
-  // registers; that makes the JIT compile about 3x slower.
-  std::unique_ptr<llvm::TargetMachine> host;
-  if (hostVectors) {
-    if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
-      if (auto machine = builder->createTargetMachine())
-        host = std::move(*machine);
-      else
-        llvm::consumeError(machine.takeError());
-    } else {
-      llvm::consumeError(builder.takeError());
-    }
-  }
-  auto transformer = mlir::makeOptimizingTransformer(2, 0, host.get());
-  options.transformer = transformer;
-  options.enablePerfNotificationListener = false;
-  // memref.copy of strided buffers calls memrefCopy from the runner utils.
-  llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
-  options.sharedLibPaths = llvm::ArrayRef<llvm::StringRef>(runnerUtils);
-  auto engine = mlir::ExecutionEngine::create(*jitModule, options);
-  if (!engine)
-    return error("JIT compilation failed: " +
-                 llvm::toString(engine.takeError()));
-  model->jit = std::move(*engine);
-  model->jit->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap symbols;
-    for (const auto &[name, data] : externalWeights)
-      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(data),
-                                 llvm::JITSymbolFlags::Exported};
-    return symbols;
-  });
   static const llvm::StringRef kCalibrate[] = {"calibrate"},
                                kModel[] = {"forward", "decode"};
-  for (llvm::StringRef name : calibration
-                                  ? llvm::ArrayRef<llvm::StringRef>(kCalibrate)
-                                  : llvm::ArrayRef<llvm::StringRef>(kModel))
-    if (auto f = model->jit->lookupPacked(("_mlir_ciface_" + name).str()); !f)
-      return error("the compiled model lacks the C interface of @" + name +
-                   ": " + llvm::toString(f.takeError()));
-  if (!calibration) {
+  llvm::ArrayRef<llvm::StringRef> entries =
+      calibration ? llvm::ArrayRef<llvm::StringRef>(kCalibrate)
+                  : llvm::ArrayRef<llvm::StringRef>(kModel);
+  // memref.copy of strided buffers calls memrefCopy from the runner utils.
+  llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
+  llvm::StringMap<void *> found;
+
+  auto object =
+      llvmModule->getAttrOfType<mlir::DenseResourceElementsAttr>(kNativeObject);
+  auto triple = llvmModule->getAttrOfType<mlir::StringAttr>(kNativeTriple);
+  mlir::AsmResourceBlob *objectBlob =
+      object ? object.getRawHandle().getBlob() : nullptr;
+  if (objectBlob && triple &&
+      llvm::Triple(triple.getValue()).getArch() ==
+          llvm::Triple(llvm::sys::getProcessTriple()).getArch()) {
+    // Native code compiled by mxc-compile: linked, not compiled, here.
+    llvm::StringMap<const void *> weights = externalizeWeights(llvmModule);
+    std::string why;
+    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(runnerUtils.data(),
+                                                          &why))
+      return error("cannot load " + runnerUtils + ": " + why);
+    llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> jit =
+        llvm::orc::LLJITBuilder().create();
+    if (!jit)
+      return error("cannot create the linker: " +
+                   llvm::toString(jit.takeError()));
+    llvm::orc::JITDylib &dylib = (*jit)->getMainJITDylib();
+    auto process =
+        llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+            (*jit)->getDataLayout().getGlobalPrefix());
+    if (!process)
+      return process.takeError();
+    dylib.addGenerator(std::move(*process));
+    llvm::orc::MangleAndInterner interner((*jit)->getExecutionSession(),
+                                          (*jit)->getDataLayout());
+    if (llvm::Error e = dylib.define(
+            llvm::orc::absoluteSymbols(modelSymbols(weights, interner))))
+      return std::move(e);
+    llvm::ArrayRef<char> bytes = objectBlob->getData();
+    if (llvm::Error e = (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBuffer(
+            llvm::StringRef(bytes.data(), bytes.size()), "mxc_model",
+            /*RequiresNullTerminator=*/false)))
+      return error("cannot link the model's native code: " +
+                   llvm::toString(std::move(e)));
+    for (llvm::StringRef name : entries) {
+      auto address = (*jit)->lookup(("_mlir_ciface_" + name).str());
+      if (!address)
+        return error("the model's native code lacks the C interface of @" +
+                     name + ": " + llvm::toString(address.takeError()));
+      found[name] = address->toPtr<void *>();
+    }
+    model->native = std::move(*jit);
+  } else {
+    // Large constants (the weights) stay where they are: see
+    // externalizeWeights.
+    mlir::OwningOpRef<mlir::ModuleOp> jitModule = llvmModule.clone();
+    for (llvm::StringRef name : {kNativeObject, kNativeTriple})
+      (*jitModule)->removeAttr(name);
+    llvm::StringMap<const void *> weights = externalizeWeights(*jitModule);
+    mlir::ExecutionEngineOptions options;
+    // Optimized for this CPU, LLVM's loop vectorizer sees its vector
+    // registers; that makes the JIT compile about 3x slower.
+    std::unique_ptr<llvm::TargetMachine> host;
+    if (hostVectors) {
+      if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
+        if (auto machine = builder->createTargetMachine())
+          host = std::move(*machine);
+        else
+          llvm::consumeError(machine.takeError());
+      } else {
+        llvm::consumeError(builder.takeError());
+      }
+    }
+    auto transformer = mlir::makeOptimizingTransformer(2, 0, host.get());
+    options.transformer = transformer;
+    options.enablePerfNotificationListener = false;
+    options.sharedLibPaths = llvm::ArrayRef<llvm::StringRef>(runnerUtils);
+    auto engine = mlir::ExecutionEngine::create(*jitModule, options);
+    if (!engine)
+      return error("JIT compilation failed: " +
+                   llvm::toString(engine.takeError()));
+    model->jit = std::move(*engine);
+    model->jit->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+      return modelSymbols(weights, interner);
+    });
+    for (llvm::StringRef name : entries) {
+      auto address = model->jit->lookup(("_mlir_ciface_" + name).str());
+      if (!address)
+        return error("the compiled model lacks the C interface of @" + name +
+                     ": " + llvm::toString(address.takeError()));
+      found[name] = *address;
+    }
+  }
+  if (calibration) {
+    model->forwardFn = reinterpret_cast<ForwardFn>(found["calibrate"]);
+  } else {
+    model->forwardFn = reinterpret_cast<ForwardFn>(found["forward"]);
+    model->decodeFn = reinterpret_cast<DecodeFn>(found["decode"]);
     size_t size = 1;
     for (int64_t d : kvCacheShape(config))
       size *= d;
@@ -323,12 +489,7 @@ StridedMemRefType<float, 4> cacheMemRef(float *cache,
 std::vector<float> CompiledModel::forward(llvm::ArrayRef<int32_t> tokens) {
   StridedMemRefType<int32_t, 1> input = tokensMemRef(tokens);
   StridedMemRefType<float, 2> result;
-  auto *inputPtr = &input;
-  auto *resultPtr = &result;
-  llvm::SmallVector<void *> args = {&resultPtr, &inputPtr};
-  // The function exists (checked in create()), so this cannot fail.
-  llvm::cantFail(jit->invokePacked(
-      calibration ? "_mlir_ciface_calibrate" : "_mlir_ciface_forward", args));
+  forwardFn(&result, &input);
   return takeRows(result, tokens.size(), columns);
 }
 
@@ -345,14 +506,7 @@ CompiledModel::decode(llvm::ArrayRef<int32_t> tokens) {
   StridedMemRefType<float, 4> k = cacheMemRef(kCache.get(), config),
                               v = cacheMemRef(vCache.get(), config);
   StridedMemRefType<float, 2> result;
-  auto *inputPtr = &input;
-  auto *kPtr = &k;
-  auto *vPtr = &v;
-  auto *resultPtr = &result;
-  int64_t start = position;
-  llvm::SmallVector<void *> args = {&resultPtr, &inputPtr, &start, &kPtr,
-                                    &vPtr};
-  llvm::cantFail(jit->invokePacked("_mlir_ciface_decode", args));
+  decodeFn(&result, &input, position, &k, &v);
   position += tokens.size();
   return takeRows(result, tokens.size(), columns);
 }

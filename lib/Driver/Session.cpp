@@ -381,7 +381,9 @@ CompileSession::compile(CompileOptions options) {
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompileSession::load(const CompileOptions &options) {
   if (artifact) {
-    note("JIT-compiling " + path + " (" + artifact->recipe + ")");
+    note((hasNativeObject(*artifact->module) ? "linking the native code of "
+                                             : "JIT-compiling ") +
+         path + " (" + artifact->recipe + ")");
     return CompiledModel::create(*artifact->module, modelConfig);
   }
   CompileOptions lowered = options;

@@ -162,6 +162,14 @@ cl::opt<bool> printWeights(
              "are elided, as mlir-opt's "
              "--mlir-elide-resource-strings-if-larger=1024 does"),
     cl::init(false));
+cl::opt<bool> native(
+    "native", cl::cat(category),
+    cl::desc("CPU artifacts: store native code (an object file for this "
+             "architecture and a portable CPU; the kernels pick their "
+             "instruction set when they run), which mxc-run links in well "
+             "under a second instead of JIT-compiling the model (default "
+             "on; --native=false: JIT at every start)"),
+    cl::init(true));
 cl::opt<bool> quiet("quiet", cl::cat(category),
                     cl::desc("No progress on stderr"), cl::init(false));
 cl::opt<std::string> passes(
@@ -431,6 +439,11 @@ int main(int argc, char **argv) {
       fail(llvm::toString(std::move(e)));
     progress("wrote " + outputPath);
   } else if (emit == Emit::Artifact) {
+    if (native && target == Target::CPU) {
+      progress("compiling native code");
+      mlir::TimingScope nativeTimer = writeTimer.nest("compile native code");
+      attachNativeObject(output, orFail(compileNativeObject(output)));
+    }
     attachModelInfo(output, config, recipe, session->tokenizerBytes());
     if (llvm::Error e = writeBytecode(output, outputPath))
       fail(llvm::toString(std::move(e)));

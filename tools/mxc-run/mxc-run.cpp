@@ -289,6 +289,7 @@ Recipe recipeFromOptions() {
 } // namespace
 
 int main(int argc, char **argv) {
+  const auto started = std::chrono::steady_clock::now();
   llvm::InitLLVM init(argc, argv);
   mxc::registerAllPasses();
   mlir::registerAllPasses();
@@ -421,6 +422,11 @@ int main(int argc, char **argv) {
     options.rowsInnermost = vectorize && !session->isCompiled();
   }
   std::unique_ptr<CompiledModel> compiled = orFail(session->load(options));
+  // From the start of the process to a model ready to run.
+  const double readySeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
+  const char *code = compiled->isNative() ? "native code" : "JIT";
 
   if (!perplexityFile.empty()) {
     if (reportKL && !klReference.empty())
@@ -575,18 +581,20 @@ int main(int argc, char **argv) {
       json.attribute("generation_tokens_per_second",
                      rate(stats.generatedTokens, stats.generationSeconds));
       json.attribute("time_to_first_token_seconds", stats.firstTokenSeconds);
+      json.attribute("model_ready_seconds", readySeconds);
+      json.attribute("code", code);
     });
     llvm::errs() << "\n";
   } else if (!quiet) {
     llvm::errs() << llvm::formatv(
         "mxc-run: prompt {0} tokens in {1:F3} s ({2:F1} tokens/s), "
         "generation {3} tokens in {4:F3} s ({5:F1} tokens/s), first token "
-        "after {6:F3} s\n",
+        "after {6:F3} s; model ready after {7:F3} s ({8})\n",
         stats.promptTokens, stats.promptSeconds,
         rate(stats.promptTokens, stats.promptSeconds), stats.generatedTokens,
         stats.generationSeconds,
         rate(stats.generatedTokens, stats.generationSeconds),
-        stats.firstTokenSeconds);
+        stats.firstTokenSeconds, readySeconds, code);
   }
   return 0;
 }

@@ -47,8 +47,9 @@ std::vector<float> randomValues(int64_t count, std::mt19937 &rng) {
 std::vector<float> check(std::optional<num::ElemFormat> format, Shape s,
                          unsigned seed = 1) {
   std::mt19937 rng(seed);
-  std::vector<float> x = randomValues(s.m * s.k, rng);
+  // The weight first: then the first rows of x do not depend on s.m.
   std::vector<float> w = randomValues(s.n * s.k, rng);
+  std::vector<float> x = randomValues(s.m * s.k, rng);
   std::vector<double> weight(w.begin(), w.end());
   cpu::MatmulProblem p;
   p.x = x.data();
@@ -141,6 +142,25 @@ TEST_P(CPUKernels, NaNScaleMakesItsColumnNaN) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
       EXPECT_EQ(std::isnan(out[i * n + j]), j == 2) << i << ", " << j;
+}
+
+// A row's result does not depend on the rows that come with it (decode one
+// token at a time equals a prefill of them all, bit for bit): one row, then
+// nine (the 4-row tiles), then two.
+TEST_P(CPUKernels, RowsAloneEqualRowsTogether) {
+  for (num::ElemFormat f : num::kAllElemFormats)
+    for (int64_t k : {172, 512}) {
+      const Shape together = {9, 13, k, 32};
+      std::vector<float> all = check(f, together, 7);
+      for (int64_t rows : {1, 2}) {
+        std::vector<float> part = check(f, {rows, 13, k, 32}, 7);
+        for (int64_t i = 0; i < rows * 13; ++i)
+          ASSERT_EQ(llvm::bit_cast<uint32_t>(part[i]),
+                    llvm::bit_cast<uint32_t>(all[i]))
+              << num::getFormatInfo(f).name << " K " << k << " rows " << rows
+              << " element " << i;
+      }
+    }
 }
 
 // Big enough to split over the pool: two threads give each output bit for

@@ -29,6 +29,10 @@
 namespace mlir {
 class ExecutionEngine;
 } // namespace mlir
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
+template <typename T, int N> struct StridedMemRefType;
 
 namespace mxc::driver {
 
@@ -65,6 +69,11 @@ struct CompileOptions {
   /// Token-by-token decode gets slower and the JIT compile about 3x longer:
   /// see worthVectorizingWindows().
   bool rowsInnermost = false;
+  /// Target::CPU: MX and f32 matmuls call mxc's CPU kernel
+  /// (mxc/Runtime/CPUKernels.h: SIMD decode, threads), whose sums equal the
+  /// generated loops' within f32 rounding; false: the generated loops (sums
+  /// in k order, bit-identical to the mxc-opt lowering).
+  bool matmulKernels = true;
   /// The weight passes report local errors (remarks, and an
   /// `mxc.local_error` attribute on each quantized matmul).
   bool report = false;
@@ -107,11 +116,29 @@ compileModule(mlir::MLIRContext &context,
 /// A context with every dialect, extension and LLVM translation mxc uses.
 std::unique_ptr<mlir::MLIRContext> createContext();
 
-/// A model JIT-compiled from its LLVM-dialect module: @forward and @decode,
-/// or @calibrate.
+/// Native code for the LLVM-dialect module of a CPU model: an object file
+/// (ELF on Linux) for this host's triple and a portable CPU ("generic": the
+/// vector work is in mxc's CPU kernels, which choose their instruction set
+/// when they run), optimized as the JIT optimizes; the weights are external
+/// symbols named as the module's globals, whose data stays in the module.
+llvm::Expected<std::string> compileNativeObject(mlir::ModuleOp llvmModule);
+
+/// Attaches `object` (compileNativeObject of `llvmModule`) to `llvmModule`
+/// (attributes mxc.native_object, a resource, and mxc.native_triple), so
+/// that CompiledModel::create links it instead of compiling the module.
+void attachNativeObject(mlir::ModuleOp llvmModule, llvm::StringRef object);
+
+/// Whether `llvmModule` carries native code for this CPU's architecture
+/// (what CompiledModel::create then links).
+bool hasNativeObject(mlir::ModuleOp llvmModule);
+
+/// A model ready to run from its LLVM-dialect module: @forward and @decode,
+/// or @calibrate. The module's native code (attachNativeObject) is linked
+/// when it is there and built for this CPU's architecture; otherwise the
+/// module is JIT-compiled.
 class CompiledModel {
 public:
-  /// `hostVectors`: LLVM optimizes for this CPU's vector registers (the
+  /// `hostVectors`: the JIT optimizes for this CPU's vector registers (the
   /// module was compiled with CompileOptions::rowsInnermost).
   static llvm::Expected<std::unique_ptr<CompiledModel>>
   create(mlir::ModuleOp llvmModule, const frontend::LlamaConfig &config,
@@ -129,13 +156,28 @@ public:
   int64_t width() const { return columns; }
   int64_t sequenceLength() const { return config.seqLen; }
   bool isCalibration() const { return calibration; }
+  /// Whether it runs linked native code (compiled by mxc-compile), not
+  /// code the JIT compiled here.
+  bool isNative() const { return native != nullptr; }
 
 private:
   CompiledModel(const frontend::LlamaConfig &config, bool calibration);
   frontend::LlamaConfig config;
   bool calibration;
   int64_t columns;
+  /// What runs the model: the JIT (compiled from the module here), or the
+  /// linker of its native code (compiled by mxc-compile).
   std::unique_ptr<mlir::ExecutionEngine> jit;
+  std::unique_ptr<llvm::orc::LLJIT> native;
+  /// The C interfaces of @forward (or @calibrate) and @decode.
+  using ForwardFn = void (*)(StridedMemRefType<float, 2> *,
+                             StridedMemRefType<int32_t, 1> *);
+  using DecodeFn = void (*)(StridedMemRefType<float, 2> *,
+                            StridedMemRefType<int32_t, 1> *, int64_t,
+                            StridedMemRefType<float, 4> *,
+                            StridedMemRefType<float, 4> *);
+  ForwardFn forwardFn = nullptr;
+  DecodeFn decodeFn = nullptr;
   std::unique_ptr<float[]> kCache, vCache;
   int64_t position = 0;
 };

@@ -50,7 +50,8 @@ bool gptqQuantize(const float *w, int64_t n, int64_t k,
 double outputMSEFromHessian(const float *w, const std::vector<double> &wHat,
                             int64_t n, int64_t k, const std::vector<double> &h);
 
-/// The threads of the BLAS under these functions (0: every core).
+/// The threads of the BLAS under these functions (0: every core). Its idle
+/// threads stop until the next call that needs them.
 void setLinalgThreads(unsigned threads);
 
 } // namespace mxc::numerics
