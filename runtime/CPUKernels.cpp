@@ -211,6 +211,15 @@ Pool &pool(unsigned threads) {
   return *current;
 }
 
+/// As many threads as mxc's --threads (llvm::parallel::strategy); for
+/// "every core", counted once (it asks the kernel for the CPU affinity).
+unsigned threadCount() {
+  if (unsigned requested = llvm::parallel::strategy.ThreadsRequested)
+    return requested;
+  static const unsigned all = llvm::parallel::strategy.compute_thread_count();
+  return all;
+}
+
 /// Whether this thread is one of llvm::parallelFor's workers (mxc runs
 /// calibration and evaluation windows there): those already fill the cores.
 bool onLLVMPoolThread() {
@@ -234,8 +243,7 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   std::vector<float> xk(static_cast<size_t>(p.m * length));
   v.packActivations(p, xk.data());
 
-  // As many threads as mxc's --threads (llvm::parallel::strategy).
-  const unsigned threads = llvm::parallel::strategy.compute_thread_count();
+  const unsigned threads = threadCount();
   const int64_t groups = (p.n + 3) / 4;
   const int64_t chunks =
       threads > 1 && p.m * p.n * length >= kParallelWork && !onLLVMPoolThread()

@@ -1,6 +1,7 @@
 //===- Artifact.cpp - A compiled model in one file ------------------------===//
 
 #include "mxc/Driver/Artifact.h"
+#include "mxc/Driver/Compiler.h"
 #include "mxc/Support/Output.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -100,33 +101,16 @@ llvm::Error mxc::driver::writeObject(mlir::ModuleOp module,
                                  "mxc_model_config",
                                  b.getI64TensorAttr(values));
   }
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> ir =
-      mlir::translateModuleToLLVMIR(*copy, context, "mxc_model");
-  if (!ir)
-    return error("translation to LLVM IR failed");
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  std::string why;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, why);
-  if (!target)
-    return error("no LLVM target for " + triple.str() + ": " + why);
-  llvm::TargetOptions targetOptions;
-  // The loader of a CUDA model's kernels is a global constructor: in
-  // .init_array, which the dynamic loader runs (.ctors needs crtbegin).
-  targetOptions.UseInitArray = true;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, "generic", "", targetOptions, llvm::Reloc::PIC_));
-  ir->setTargetTriple(triple);
-  ir->setDataLayout(machine->createDataLayout());
-  return mxc::writeFileAtomically(
-      path, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
-        llvm::legacy::PassManager passes;
-        if (machine->addPassesToEmitFile(passes, os, nullptr,
-                                         llvm::CodeGenFileType::ObjectFile))
-          return error("LLVM cannot emit an object file for " + triple.str());
-        passes.run(*ir);
-        return llvm::Error::success();
-      });
+  // Not optimized further: the CUDA host code only launches kernels.
+  llvm::Expected<std::string> object =
+      emitHostObject(*copy, /*optimize=*/false);
+  if (!object)
+    return object.takeError();
+  return mxc::writeFileAtomically(path,
+                                  [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+                                    os << *object;
+                                    return llvm::Error::success();
+                                  });
 }
 
 bool mxc::driver::isBytecodeFile(llvm::StringRef path) {

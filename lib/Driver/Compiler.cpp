@@ -37,6 +37,9 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <chrono>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <cmath>
 #include <new>
 #include <numeric>
@@ -256,15 +259,11 @@ static constexpr llvm::StringLiteral kNativeObject = "mxc.native_object",
                                      kNativeTriple = "mxc.native_triple";
 
 llvm::Expected<std::string>
-mxc::driver::compileNativeObject(mlir::ModuleOp llvmModule) {
+mxc::driver::emitHostObject(mlir::ModuleOp llvmModule, bool optimize) {
   initializeNativeTarget();
-  mlir::OwningOpRef<mlir::ModuleOp> copy = llvmModule.clone();
-  for (llvm::StringRef name : {kNativeObject, kNativeTriple})
-    (*copy)->removeAttr(name);
-  externalizeWeights(*copy);
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> ir =
-      mlir::translateModuleToLLVMIR(*copy, context, "mxc_model");
+      mlir::translateModuleToLLVMIR(llvmModule, context, "mxc_model");
   if (!ir)
     return error("translation to LLVM IR failed");
   llvm::Triple triple(llvm::sys::getProcessTriple());
@@ -272,16 +271,21 @@ mxc::driver::compileNativeObject(mlir::ModuleOp llvmModule) {
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, why);
   if (!target)
     return error("no LLVM target for " + triple.str() + ": " + why);
-  // A portable CPU: the vector work is in mxc's kernels, which choose their
-  // instruction set when they run.
+  llvm::TargetOptions targetOptions;
+  // Global constructors (the loader of a CUDA model's kernels) go in
+  // .init_array, which the dynamic loader runs (.ctors needs crtbegin).
+  targetOptions.UseInitArray = true;
+  // A portable CPU: a CPU model's vector work is in mxc's kernels, which
+  // choose their instruction set when they run.
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, "generic", "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+      triple, "generic", "", targetOptions, llvm::Reloc::PIC_));
   ir->setTargetTriple(triple);
   ir->setDataLayout(machine->createDataLayout());
   // What the JIT does to a module before it generates code.
-  if (llvm::Error e =
-          mlir::makeOptimizingTransformer(2, 0, machine.get())(ir.get()))
-    return std::move(e);
+  if (optimize)
+    if (llvm::Error e =
+            mlir::makeOptimizingTransformer(2, 0, machine.get())(ir.get()))
+      return std::move(e);
   llvm::SmallVector<char, 0> object;
   llvm::raw_svector_ostream os(object);
   llvm::legacy::PassManager passes;
@@ -290,6 +294,15 @@ mxc::driver::compileNativeObject(mlir::ModuleOp llvmModule) {
     return error("LLVM cannot emit an object file for " + triple.str());
   passes.run(*ir);
   return std::string(object.begin(), object.end());
+}
+
+llvm::Expected<std::string>
+mxc::driver::compileNativeObject(mlir::ModuleOp llvmModule) {
+  mlir::OwningOpRef<mlir::ModuleOp> copy = llvmModule.clone();
+  for (llvm::StringRef name : {kNativeObject, kNativeTriple})
+    (*copy)->removeAttr(name);
+  externalizeWeights(*copy);
+  return emitHostObject(*copy, /*optimize=*/true);
 }
 
 void mxc::driver::attachNativeObject(mlir::ModuleOp llvmModule,
@@ -324,10 +337,28 @@ bool mxc::driver::hasNativeObject(mlir::ModuleOp llvmModule) {
   return nativeObject(llvmModule) != nullptr;
 }
 
+/// A model allocates and frees its intermediate buffers in every call. By
+/// default glibc gives the top of its heap back to the kernel when they are
+/// freed (and maps large ones anew each time), and the next call faults the
+/// same pages in again, zeroed: measured, 491 brk calls and 12% of the time
+/// of 20 tokens of the 85M model in the kernel. Freed memory stays in the
+/// heap instead (at most what one call uses).
+static void keepFreedMemory() {
+#ifdef __GLIBC__
+  static bool done = [] {
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    return true;
+  }();
+  (void)done;
+#endif
+}
+
 llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
                       bool hostVectors) {
   initializeNativeTarget();
+  keepFreedMemory();
   if (llvmModule->hasAttr("gpu.container_module"))
     return error("the model is compiled for CUDA: it runs on a GPU "
                  "(mxc-gpu-runner model), not in the CPU JIT");

@@ -116,6 +116,12 @@ compileModule(mlir::MLIRContext &context,
 /// A context with every dialect, extension and LLVM translation mxc uses.
 std::unique_ptr<mlir::MLIRContext> createContext();
 
+/// The LLVM-dialect `llvmModule` as a relocatable object file (ELF on Linux)
+/// for this host's triple and a portable CPU, position-independent;
+/// `optimize`: optimized as the JIT optimizes.
+llvm::Expected<std::string> emitHostObject(mlir::ModuleOp llvmModule,
+                                           bool optimize);
+
 /// Native code for the LLVM-dialect module of a CPU model: an object file
 /// (ELF on Linux) for this host's triple and a portable CPU ("generic": the
 /// vector work is in mxc's CPU kernels, which choose their instruction set

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../KernelCalls.h"
 #include "mxc/Conversion/Passes.h"
 #include "mxc/IR/MXCOps.h"
 #include "mxc/IR/MXCTypes.h"
@@ -80,22 +81,16 @@ struct ConvertMXCMatmulToCPUPass
     return isa<MXTensorType>(weightType) || weightType.getElementType().isF32();
   }
 
-  /// The callee `name` of `type`, declared once per module.
-  func::FuncOp declare(ModuleOp module, StringRef name, FunctionType type) {
-    if (Operation *existing = module.lookupSymbol(name)) {
-      auto func = dyn_cast<func::FuncOp>(existing);
-      if (func && func.getFunctionType() == type)
-        return func;
-      existing->emitError() << "convert-mxc-matmul-to-cpu: '" << name
-                            << "' is taken by something other than the CPU "
-                               "kernel's function";
-      return {};
-    }
-    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    auto callee = func::FuncOp::create(b, module.getLoc(), name, type);
-    callee.setPrivate();
-    // The kernel takes memref descriptors by pointer.
-    callee->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  /// The callee `name` of `type`, declared once per module; the kernel
+  /// takes memref descriptors by pointer (llvm.emit_c_interface).
+  static func::FuncOp declare(ModuleOp module, StringRef name,
+                              FunctionType type) {
+    func::FuncOp callee =
+        declareKernelFunction(module, name, type, "convert-mxc-matmul-to-cpu",
+                              "the CPU kernel's function");
+    if (callee)
+      callee->setAttr("llvm.emit_c_interface",
+                      UnitAttr::get(module.getContext()));
     return callee;
   }
 
@@ -103,7 +98,6 @@ struct ConvertMXCMatmulToCPUPass
     OpBuilder b(op);
     Location loc = op.getLoc();
     Type f32 = b.getF32Type();
-    RankedTensorType resultType = op.getResult().getType();
 
     // x as f32.
     Value x = op.getInput();
@@ -133,19 +127,7 @@ struct ConvertMXCMatmulToCPUPass
                             {}));
       if (!callee)
         return failure();
-      // The weight's storage: the constants of an mxc.assemble, or the
-      // storage of any other MX value.
-      Value data, scales;
-      if (auto assemble = op.getWeight().getDefiningOp<AssembleOp>()) {
-        data = assemble.getData();
-        scales = assemble.getScales();
-      } else {
-        auto storage =
-            DisassembleOp::create(b, loc, weightType.getDataType(),
-                                  weightType.getScalesType(), op.getWeight());
-        data = storage.getData();
-        scales = storage.getScales();
-      }
+      auto [data, scales] = buildWeightStorage(b, loc, op.getWeight());
       auto scaleBytes =
           RankedTensorType::get(weightType.getScalesType().getShape(), i8);
       scales = arith::BitcastOp::create(b, loc, scaleBytes, scales);
@@ -169,13 +151,7 @@ struct ConvertMXCMatmulToCPUPass
                            ValueRange{bufferOf(b, loc, x),
                                       bufferOf(b, loc, op.getWeight()), yAny});
     }
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get({mDim, n}, f32), y,
-        /*restrict=*/true, /*writable=*/true);
-    if (result.getType() != resultType)
-      result = tensor::CastOp::create(b, loc, resultType, result);
-    op.replaceAllUsesWith(result);
-    op.erase();
+    replaceByKernelResult(b, op, y);
     return success();
   }
 };

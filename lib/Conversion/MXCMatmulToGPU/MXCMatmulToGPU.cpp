@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../KernelCalls.h"
 #include "mxc/Conversion/MXCodegen.h"
 #include "mxc/Conversion/Passes.h"
 #include "mxc/GPU/GemvABI.h"
@@ -62,21 +63,10 @@ struct ConvertMXCMatmulToGPUPass
 
   /// The callee for `format` and `batch`, declared once per module.
   func::FuncOp declare(ModuleOp module, num::ElemFormat format, int64_t batch) {
-    std::string name = gemvCalleeName(format, batch);
-    if (Operation *existing = module.lookupSymbol(name)) {
-      auto func = dyn_cast<func::FuncOp>(existing);
-      if (func && func.getFunctionType() == gemvCalleeType(module.getContext()))
-        return func;
-      existing->emitError() << "convert-mxc-matmul-to-gpu: '" << name
-                            << "' is taken by something other than the GEMV "
-                               "kernel's function";
-      return {};
-    }
-    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    auto callee = func::FuncOp::create(b, module.getLoc(), name,
-                                       gemvCalleeType(module.getContext()));
-    callee.setPrivate();
-    return callee;
+    return declareKernelFunction(module, gemvCalleeName(format, batch),
+                                 gemvCalleeType(module.getContext()),
+                                 "convert-mxc-matmul-to-gpu",
+                                 "the GEMV kernel's function");
   }
 
   LogicalResult rewrite(MatmulOp op, ModuleOp module) {
@@ -124,17 +114,8 @@ struct ConvertMXCMatmulToGPUPass
 
     // The weight's storage (the constants of an mxc.assemble, or the
     // storage of any other MX value) as 32-bit words and scale bytes.
-    Value dataTensor, scalesTensor;
-    if (auto assemble = op.getWeight().getDefiningOp<AssembleOp>()) {
-      dataTensor = assemble.getData();
-      scalesTensor = assemble.getScales();
-    } else {
-      auto storage =
-          DisassembleOp::create(b, loc, weightType.getDataType(),
-                                weightType.getScalesType(), op.getWeight());
-      dataTensor = storage.getData();
-      scalesTensor = storage.getScales();
-    }
+    auto [dataTensor, scalesTensor] =
+        buildWeightStorage(b, loc, op.getWeight());
     RankedTensorType dataType = weightType.getDataType();
     Value data = bufferization::ToBufferOp::create(
         b, loc, MemRefType::get(dataType.getShape(), b.getI8Type()), dataTensor,
@@ -180,13 +161,7 @@ struct ConvertMXCMatmulToGPUPass
       b.setInsertionPointToStart(block);
       func::CallOp::create(b, loc, callee, operands);
     }
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get({mDim, n}, f32), y,
-        /*restrict=*/true, /*writable=*/true);
-    if (result.getType() != resultType)
-      result = tensor::CastOp::create(b, loc, resultType, result);
-    op.replaceAllUsesWith(result);
-    op.erase();
+    replaceByKernelResult(b, op, y);
     return success();
   }
 };

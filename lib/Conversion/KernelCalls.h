@@ -1,0 +1,36 @@
+//===- KernelCalls.h - Matmuls as calls of a kernel's function --*- C++ -*-===//
+//
+// What convert-mxc-matmul-to-cpu and convert-mxc-matmul-to-gpu share: both
+// replace an mxc.matmul by a call of a kernel's function on buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_LIB_CONVERSION_KERNELCALLS_H
+#define MXC_LIB_CONVERSION_KERNELCALLS_H
+
+#include "mxc/IR/MXCOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::mxc {
+
+/// The function `name` of `type` in `module`, declared (private) once; an
+/// error on the existing symbol, and null, when `name` is something else.
+/// `pass` and `what` name the caller and the kernel in that error.
+func::FuncOp declareKernelFunction(ModuleOp module, StringRef name,
+                                   FunctionType type, StringRef pass,
+                                   StringRef what);
+
+/// The packed storage (data, scales) of the MX value `weight`: the operands
+/// of its mxc.assemble, else an mxc.disassemble built at `b`.
+std::pair<Value, Value> buildWeightStorage(OpBuilder &b, Location loc,
+                                           Value weight);
+
+/// Replaces `op` by the f32 buffer `y` [M, N] that a kernel call wrote
+/// (bufferization.to_tensor, cast to the op's result type) and erases it.
+void replaceByKernelResult(OpBuilder &b, MatmulOp op, Value y);
+
+} // namespace mlir::mxc
+
+#endif // MXC_LIB_CONVERSION_KERNELCALLS_H
