@@ -16,7 +16,9 @@
 # run (reading the artifact and linking its native code: model_ready_seconds
 # of --json); llama.cpp, model load and context creation inside the Node
 # process.
-# Environment: MXC_BENCH_DIR (scratch, default /tmp/mxc-bench).
+# Environment: MXC_BENCH_DIR (scratch, default /tmp/mxc-bench),
+# MXC_BENCH_1B=0 (skip the ~1.1B model: dim 2048, 22 layers, hidden 5632,
+# bf16 HuggingFace; MXFP4 decode only, an 8-token prompt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -29,16 +31,18 @@ dev=../shared/data/tinystories_dev.txt
   echo "no llama.cpp peer: npm ci --prefix peer" >&2; exit 1; }
 mkdir -p "$scratch"
 
-shape() { # name dim hidden layers heads
+shape() { # name dim hidden layers heads format
   local dir=$scratch/$1
   [ -f "$dir/done" ] && return
   "$build/bin/mxc-example-model" "$dir" --seed 7 --dim "$2" --hidden-dim "$3" \
     --layers "$4" --heads "$5" --kv-heads "$5" --vocab 512 --seq-len 256 \
-    > /dev/null
+    --format "${6:-llama2c}" > /dev/null
   touch "$dir/done"
 }
 shape m6 288 768 6 6
 shape m85 768 2048 12 12
+# ~1.1B (as benchmarks/compile.sh's): decode only; MXC_BENCH_1B=0 skips it.
+[ "${MXC_BENCH_1B:-1}" = 1 ] && shape m1b 2048 5632 22 16 hf-bf16
 
 median() { sort -g | awk '{v[NR] = $1} END { print v[int((NR + 1) / 2)] }'; }
 field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
@@ -47,6 +51,7 @@ field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
 # takes about 4.3 bytes per token, the random models' byte tokenizer one.
 head -c 520 "$dev" > "$scratch/prompt-stories260K.txt"
 head -c 119 "$dev" > "$scratch/prompt-bytes.txt"
+head -c 7 "$dev" > "$scratch/prompt-short.txt"
 
 echo "| model | weights | threads | mxc prefill tok/s | llama.cpp prefill tok/s | ratio | mxc decode tok/s | llama.cpp decode tok/s | ratio | mxc start s | llama.cpp start s |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -60,8 +65,10 @@ bench() {
     "$build/bin/mxc-compile" "$path" --recipe "$ggufRecipe" --emit=gguf \
       --quiet -o "$gguf"
   fi
-  local prompt=$scratch/prompt-bytes.txt
+  local prompt=$scratch/prompt-bytes.txt promptTokens=120
   [ "$label" = stories260K ] && prompt=$scratch/prompt-stories260K.txt
+  # Decode only: a prompt of 8 tokens.
+  [ "${6:-}" = decode ] && prompt=$scratch/prompt-short.txt promptTokens=8
   local ms=() mp1=() md1=() mp2=() md2=() lp1=() ld1=() ls1=() lp2=() ld2=() ls2=()
   for _ in $(seq "$repeats"); do
     local json line
@@ -73,7 +80,7 @@ bench() {
       eval "md$t+=(\"$(field generation_tokens_per_second <<<"$json")\")"
       ms+=("$(field model_ready_seconds <<<"$json")")
       if [ -n "$gguf" ]; then
-        line=$(node peer/llama-speed.mjs "$gguf" --prompt 120 --steps "$steps" \
+        line=$(node peer/llama-speed.mjs "$gguf" --prompt "$promptTokens" --steps "$steps" \
           --threads "$t")
         read -r _ load _ _ _ _ prefill _ _ _ _ decode _ <<<"$line"
         eval "lp$t+=(\"$prefill\") ld$t+=(\"$decode\") ls$t+=(\"$load\")"
@@ -93,7 +100,12 @@ bench() {
       rp=$(awk -v a="$mpm" -v b="$lp" 'BEGIN { printf "%.2f", a / b }')
       rd=$(awk -v a="$mdm" -v b="$ld" 'BEGIN { printf "%.2f", a / b }')
     fi
-    printf '| %s | %s | %s | %.1f | %s | %s | %.1f | %s | %s | %.2f | %s |\n' \
+    if [ "${6:-}" = decode ]; then
+      mpm=- lp=- rp=-
+    else
+      mpm=$(printf '%.1f' "$mpm")
+    fi
+    printf '| %s | %s | %s | %s | %s | %s | %.1f | %s | %s | %.2f | %s |\n' \
       "$label" "$recipe" "$t" "$mpm" "$lp" "$rp" "$mdm" "$ld" "$rd" "$msm" "$ls"
   done
 }
@@ -109,3 +121,27 @@ done
 for recipe in w8 wint8 w4a8; do
   bench "$scratch/m6/model.bin" m6 "$recipe" - 64
 done
+if [ "${MXC_BENCH_1B:-1}" = 1 ]; then
+  bench "$scratch/m1b" m1b w4 w4 16 decode
+fi
+
+# The memory bound of decode: each token reads every matmul weight once (the
+# embedding only one row), at this machine's read bandwidth.
+bandwidth=$("$build/bin/mxc-bench-read-bandwidth")
+bw1=$(awk '$1 == 1 { print $2 }' <<<"$bandwidth")
+bw2=$(awk '$1 == 2 { print $2 }' <<<"$bandwidth")
+echo
+echo "Read bandwidth: $bw1 GB/s (1 thread), $bw2 GB/s (2 threads)."
+echo
+echo "| model | weights | weight bytes / token | decode bound 1 thread | decode bound 2 threads |"
+echo "|---|---|---|---|---|"
+bound() { # label dim hidden layers vocab bits-per-weight
+  awk -v d="$2" -v h="$3" -v l="$4" -v v="$5" -v b="$6" -v b1="$bw1" \
+      -v b2="$bw2" -v m="$1" -v w="$7" 'BEGIN {
+    bytes = (l * (4 * d * d + 3 * d * h) + v * d) * b / 8
+    printf "| %s | %s | %.0f MB | %.1f tok/s | %.1f tok/s |\n", m, w,
+      bytes / 1e6, b1 * 1e9 / bytes, b2 * 1e9 / bytes }'
+}
+bound m85 768 2048 12 512 32 float
+bound m85 768 2048 12 512 4.25 w4
+[ "${MXC_BENCH_1B:-1}" = 1 ] && bound m1b 2048 5632 22 512 4.25 w4

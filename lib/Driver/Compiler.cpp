@@ -141,7 +141,7 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
     return error("the GPU stage exists only for a GPU target");
   mlir::mxc::CPUPipelineOptions lowering;
   lowering.matmulRowsInnermost =
-      options.rowsInnermost && options.target == Target::CPU;
+      options.vectorizeWindows() && options.target == Target::CPU;
   lowering.matmulKernels =
       options.matmulKernels && options.target == Target::CPU;
   {
@@ -358,7 +358,6 @@ llvm::Expected<std::unique_ptr<CompiledModel>>
 CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
                       bool hostVectors) {
   initializeNativeTarget();
-  keepFreedMemory();
   if (llvmModule->hasAttr("gpu.container_module"))
     return error("the model is compiled for CUDA: it runs on a GPU "
                  "(mxc-gpu-runner model), not in the CPU JIT");
@@ -368,6 +367,10 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
     return error("the module has neither @calibrate nor @forward and "
                  "@decode: not a model compiled by mxc");
   std::unique_ptr<CompiledModel> model(new CompiledModel(config, calibration));
+  // Not for calibration: its calls are large (trimming costs little next to
+  // them) and run on every core at once (the heap would keep them all).
+  if (!calibration)
+    keepFreedMemory();
   static const llvm::StringRef kCalibrate[] = {"calibrate"},
                                kModel[] = {"forward", "decode"};
   llvm::ArrayRef<llvm::StringRef> entries =
@@ -565,7 +568,8 @@ mxc::driver::compileAndLoad(mlir::MLIRContext &context, const LlamaModel &model,
     return module.takeError();
   if (options.progress)
     options.progress("JIT-compiling");
-  return CompiledModel::create(**module, model.config, options.rowsInnermost);
+  return CompiledModel::create(**module, model.config,
+                               options.vectorizeWindows());
 }
 
 //===----------------------------------------------------------------------===//

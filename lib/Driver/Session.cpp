@@ -393,7 +393,8 @@ CompileSession::load(const CompileOptions &options) {
   if (!module)
     return module.takeError();
   note("JIT-compiling");
-  return CompiledModel::create(**module, modelConfig, options.rowsInnermost);
+  return CompiledModel::create(**module, modelConfig,
+                               options.vectorizeWindows());
 }
 
 llvm::Expected<CompiledModel *> CompileSession::floatModel(bool vectorize) {

@@ -69,6 +69,9 @@ struct CompileOptions {
   /// Token-by-token decode gets slower and the JIT compile about 3x longer:
   /// see worthVectorizingWindows().
   bool rowsInnermost = false;
+  /// Whether rowsInnermost applies: not when the matmuls run in the kernel
+  /// (matmulKernels), where it would only lengthen the JIT compile.
+  bool vectorizeWindows() const { return rowsInnermost && !matmulKernels; }
   /// Target::CPU: MX and f32 matmuls call mxc's CPU kernel
   /// (mxc/Runtime/CPUKernels.h: SIMD decode, threads), whose sums equal the
   /// generated loops' within f32 rounding; false: the generated loops (sums
