@@ -158,3 +158,47 @@ float mxc::numerics::decodeBF16(uint16_t b) {
   std::memcpy(&f, &bits, sizeof(f));
   return f;
 }
+
+mxc::numerics::ElementEncoder::ElementEncoder(ElemFormat format,
+                                              RoundingMode mode)
+    : format(format), mode(mode) {
+  const FormatInfo &info = getFormatInfo(format);
+  if (info.isInteger)
+    return;
+  signBit = static_cast<uint8_t>(1u << (info.bits - 1));
+  // Codes 0 .. the largest normal's are the positive magnitudes in order.
+  const uint8_t top = encodeElement(format, info.maxNormal, mode);
+  for (unsigned code = 0; code < top; ++code)
+    midpoints.push_back(
+        (decodeElement(format, static_cast<uint8_t>(code)) +
+         decodeElement(format, static_cast<uint8_t>(code + 1))) /
+        2);
+}
+
+uint8_t mxc::numerics::ElementEncoder::encode(double value) const {
+  if (midpoints.empty() || std::isnan(value))
+    return encodeElement(format, value, mode);
+  const double magnitude = std::fabs(value);
+  // The first midpoint at or above the magnitude: below it, the code below.
+  auto it = std::lower_bound(midpoints.begin(), midpoints.end(), magnitude);
+  unsigned code = static_cast<unsigned>(it - midpoints.begin());
+  // A tie: away from zero, or to the even code (the even significand).
+  if (it != midpoints.end() && *it == magnitude &&
+      (mode == RoundingMode::NearestAway || (code & 1)))
+    ++code;
+  return static_cast<uint8_t>((std::signbit(value) ? signBit : 0) | code);
+}
+
+const mxc::numerics::ElementEncoder &
+mxc::numerics::getElementEncoder(ElemFormat format, RoundingMode mode) {
+  static const std::vector<ElementEncoder> encoders = [] {
+    std::vector<ElementEncoder> all;
+    for (ElemFormat f : kAllElemFormats)
+      for (RoundingMode m :
+           {RoundingMode::NearestEven, RoundingMode::NearestAway})
+        all.emplace_back(f, m);
+    return all;
+  }();
+  return encoders[static_cast<size_t>(format) * 2 +
+                  (mode == RoundingMode::NearestAway ? 1 : 0)];
+}

@@ -28,9 +28,10 @@ uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
   }
   int exponent = sharedExponent(format, amax);
   // Division by a power of two is exact in double for every float input.
+  const ElementEncoder &encoder = getElementEncoder(format, mode);
+  const double inverse = std::ldexp(1.0, -exponent);
   for (size_t i = 0; i < n; ++i)
-    codes[i] = encodeElement(
-        format, std::ldexp(static_cast<double>(x[i]), -exponent), mode);
+    codes[i] = encoder.encode(static_cast<double>(x[i]) * inverse);
   return encodeE8M0(exponent);
 }
 

@@ -283,3 +283,41 @@ TEST(HalfFloats, DecodeEveryCodeMatchesAPFloat) {
 }
 
 } // namespace
+
+// The midpoint-search encoder gives encodeElement's codes: for every code's
+// value, every midpoint between neighbouring codes, their float and double
+// neighbours, both signs, zero, beyond the largest normal, infinity, and
+// random magnitudes across the format's range.
+TEST(ElementEncoder, EqualsEncodeElement) {
+  std::mt19937_64 rng(11);
+  for (ElemFormat f : kAllElemFormats)
+    for (RoundingMode mode :
+         {RoundingMode::NearestEven, RoundingMode::NearestAway}) {
+      const ElementEncoder &encoder = getElementEncoder(f, mode);
+      std::vector<double> values = {0.0,
+                                    std::numeric_limits<double>::infinity(),
+                                    1e300, getFormatInfo(f).maxNormal * 4};
+      for (unsigned c = 0; c < (1u << getFormatInfo(f).bits); ++c) {
+        double v = decodeElement(f, static_cast<uint8_t>(c));
+        double w = decodeElement(f, static_cast<uint8_t>(c + 1));
+        for (double x : {v, (v + w) / 2})
+          if (std::isfinite(x))
+            for (double y :
+                 {x, std::nextafter(x, 0.0), std::nextafter(x, 1e308),
+                  double(std::nextafter(float(x), 0.0f)),
+                  double(std::nextafter(float(x), 1e30f))})
+              values.push_back(std::fabs(y));
+      }
+      std::uniform_real_distribution<double> exponent(-12, 12), unit(1, 2);
+      for (int i = 0; i < 20000; ++i)
+        values.push_back(std::ldexp(unit(rng), int(exponent(rng))));
+      for (double v : values)
+        for (double x : {v, -v}) {
+          uint8_t expected = encodeElement(f, x, mode);
+          ASSERT_EQ(encoder.encode(x), expected)
+              << getFormatInfo(f).name << " "
+              << (mode == RoundingMode::NearestEven ? "even" : "away") << " "
+              << x;
+        }
+    }
+}
