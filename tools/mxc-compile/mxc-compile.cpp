@@ -288,8 +288,8 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   mxc::setVersionPrinter("mxc-compile");
   cl::opt<int> &threads = mxc::registerThreadsOption(
-      category, "Threads for calibration (windows in parallel) and GPTQ's "
-                "linear algebra; 0: every core (default)");
+      category, "Threads for calibration (windows in parallel), GPTQ's "
+                "linear algebra and RTN; 0: every core (default)");
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-compile: compile a Llama model (llama2.c checkpoint, GGUF file or "

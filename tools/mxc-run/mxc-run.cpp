@@ -296,9 +296,9 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   mxc::setVersionPrinter("mxc-run");
   cl::opt<int> &threads = mxc::registerThreadsOption(
-      category, "Threads for perplexity and calibration windows (in "
-                "parallel); 0: every core (default). Generation runs on one "
-                "thread for now");
+      category, "Threads: the matmuls of generation and prefill split their "
+                "columns over them; perplexity and calibration windows run "
+                "in parallel; 0: every core (default)");
   cl::ParseCommandLineOptions(
       argc, argv,
       "mxc-run: run a Llama model on the CPU (generation or perplexity), "

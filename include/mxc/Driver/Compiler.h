@@ -192,8 +192,7 @@ private:
 };
 
 /// Threads for the driver's parallel work (calibration and evaluation
-/// windows) and GPTQ's BLAS; 0: every core. The compiled model's own code
-/// runs on the calling thread.
+/// windows), GPTQ's BLAS and the CPU kernels' matmuls; 0: every core.
 void setThreads(unsigned threads);
 
 /// Whether running `windows` windows of `tokens` tokens through a model of
