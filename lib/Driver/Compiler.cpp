@@ -8,6 +8,7 @@
 #include "mxc/Pipelines/Pipelines.h"
 #include "mxc/Runtime/CPUKernels.h"
 #include "mxc/Support/Threads.h"
+#include "mxc/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
@@ -129,7 +130,19 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
     std::string pipeline;
     llvm::raw_string_ostream text(pipeline);
     quantize.printAsTextualPipeline(text);
-    if (llvm::Error e = run(quantize, "quantizing: " + pipeline))
+    // GPTQ says which matmul it is on (an action per matmul).
+    if (options.progress)
+      context.registerActionHandler([&](llvm::function_ref<void()> transform,
+                                        const mlir::tracing::Action &action) {
+        if (auto *gptq = llvm::dyn_cast<mlir::mxc::GPTQMatmulAction>(&action))
+          options.progress("GPTQ " + llvm::Twine(gptq->index) + "/" +
+                           llvm::Twine(gptq->total) + ": " + gptq->name);
+        transform();
+      });
+    llvm::Error e = run(quantize, "quantizing: " + pipeline);
+    if (options.progress)
+      context.registerActionHandler(nullptr);
+    if (e)
       return std::move(e);
   }
   if (options.onStage)
