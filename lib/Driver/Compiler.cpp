@@ -44,6 +44,7 @@
 #include <cmath>
 #include <new>
 #include <numeric>
+#include <optional>
 #include <random>
 
 using namespace mxc::driver;
@@ -89,6 +90,8 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   return compileModule(context, std::move(module), options);
 }
 
+static std::string stepsText(size_t done, size_t total, double seconds);
+
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 mxc::driver::compileModule(mlir::MLIRContext &context,
                            mlir::OwningOpRef<mlir::ModuleOp> module,
@@ -131,12 +134,20 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
     llvm::raw_string_ostream text(pipeline);
     quantize.printAsTextualPipeline(text);
     // GPTQ says which matmul it is on (an action per matmul).
+    std::optional<std::chrono::steady_clock::time_point> gptqStart;
     if (options.progress)
       context.registerActionHandler([&](llvm::function_ref<void()> transform,
                                         const mlir::tracing::Action &action) {
-        if (auto *gptq = llvm::dyn_cast<mlir::mxc::GPTQMatmulAction>(&action))
-          options.progress("GPTQ " + llvm::Twine(gptq->index) + "/" +
-                           llvm::Twine(gptq->total) + ": " + gptq->name);
+        if (auto *gptq = llvm::dyn_cast<mlir::mxc::GPTQMatmulAction>(&action)) {
+          auto now = std::chrono::steady_clock::now();
+          if (!gptqStart)
+            gptqStart = now;
+          options.progress(
+              "GPTQ " + gptq->name + ": " +
+              stepsText(
+                  gptq->index - 1, gptq->total,
+                  std::chrono::duration<double>(now - *gptqStart).count()));
+        }
         transform();
       });
     llvm::Error e = run(quantize, "quantizing: " + pipeline);
