@@ -63,9 +63,20 @@ bool runs(const Variant &v) {
   return false;
 }
 
-/// The best variant this CPU runs, unless useKernelISA chose another.
+/// The best variant this CPU runs, or the one the environment variable
+/// MXC_CPU_KERNELS names (to compare them on one machine), unless
+/// useKernelISA chose another.
 std::atomic<const Variant *> &current() {
-  static std::atomic<const Variant *> chosen = [] {
+  static std::atomic<const Variant *> chosen = []() -> const Variant * {
+    if (const char *wanted = std::getenv("MXC_CPU_KERNELS")) {
+      for (const Variant &v : kVariants)
+        if (std::string_view(wanted) == v.name && runs(v))
+          return &v;
+      std::fprintf(stderr,
+                   "mxc: MXC_CPU_KERNELS=%s is not a kernel variant this CPU "
+                   "runs (avx512, avx2, generic); using the best one\n",
+                   wanted);
+    }
     for (const Variant &v : kVariants)
       if (runs(v))
         return &v;

@@ -24,3 +24,11 @@
 // RUN: FileCheck %s --check-prefix=JIT < %t/jit.err
 // JIT: model ready after {{[0-9.]+}} s (JIT)
 // RUN: diff %t/native.txt %t/jit.txt
+
+// --json names the kernels' variant; MXC_CPU_KERNELS picks another one this
+// CPU runs (generic always), and says so when it cannot.
+// RUN: env MXC_CPU_KERNELS=generic mxc-run %t/native.mxc --prompt "Hi!" --steps 4 --json 2>&1 >/dev/null | FileCheck %s --check-prefix=GENERIC
+// GENERIC: "code":"native code","cpu_kernels":"generic"
+// RUN: env MXC_CPU_KERNELS=sse9 mxc-run %t/native.mxc --prompt "Hi!" --steps 4 --json 2>&1 >/dev/null | FileCheck %s --check-prefix=UNKNOWN
+// UNKNOWN: mxc: MXC_CPU_KERNELS=sse9 is not a kernel variant this CPU runs (avx512, avx2, generic); using the best one
+// UNKNOWN: "cpu_kernels":"{{avx512|avx2|generic}}"

@@ -22,6 +22,7 @@
 #include "mxc/Frontend/Tokenizer.h"
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/Exaq.h"
+#include "mxc/Runtime/CPUKernels.h"
 #include "mxc/Support/Output.h"
 #include "mxc/Support/Progress.h"
 #include "mxc/Support/Threads.h"
@@ -583,6 +584,7 @@ int main(int argc, char **argv) {
       json.attribute("time_to_first_token_seconds", stats.firstTokenSeconds);
       json.attribute("model_ready_seconds", readySeconds);
       json.attribute("code", code);
+      json.attribute("cpu_kernels", mxc::cpu::kernelISA());
     });
     llvm::errs() << "\n";
   } else if (!quiet) {
