@@ -251,8 +251,13 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   if (p.format >= 0)
     t.element = tables().element[p.format].data();
   const int64_t length = bufferLength(p);
-  std::vector<float> xk(static_cast<size_t>(p.m * length));
-  v.packActivations(p, xk.data());
+  // The packed activations, in a buffer each calling thread keeps (a model
+  // calls this for every matmul of every token). The workers read it through
+  // `packed`: a thread_local named in the lambda would be their own.
+  thread_local std::vector<float> xk;
+  xk.resize(static_cast<size_t>(p.m * length));
+  float *packed = xk.data();
+  v.packActivations(p, packed);
 
   const unsigned threads = threadCount();
   const int64_t groups = (p.n + 3) / 4;
@@ -265,7 +270,7 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
     scratch.resize(static_cast<size_t>(4 * length));
     const int64_t n0 = groups * chunk / chunks * 4,
                   n1 = std::min(p.n, groups * (chunk + 1) / chunks * 4);
-    v.columns(p, t, xk.data(), n0, n1, scratch.data());
+    v.columns(p, t, packed, n0, n1, scratch.data());
   };
   if (chunks == 1 || !pool(threads).run(chunks, run))
     for (int64_t chunk = 0; chunk < chunks; ++chunk)

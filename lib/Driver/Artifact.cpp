@@ -12,17 +12,10 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mxc::driver;
 using namespace mxc::frontend;
@@ -85,8 +78,6 @@ llvm::Error mxc::driver::writeBytecode(mlir::ModuleOp module,
 llvm::Error mxc::driver::writeObject(mlir::ModuleOp module,
                                      const LlamaConfig &config,
                                      llvm::StringRef path) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
   mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
   {
     // The description a loader needs to size the KV caches.
