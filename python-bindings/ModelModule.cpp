@@ -148,6 +148,7 @@ public:
       throw py::value_error(llvm::toString(std::move(e)));
     std::string out;
     const Tokenizer &tokenizer = session->tokenizer();
+    sampling.stopTokens = tokenizer.stopTokens();
     orRaise(mxc::driver::generate(*jit, tokenizer.encode(prompt, /*bos=*/true),
                                   steps, sampling,
                                   [&](int32_t previous, int32_t next) {

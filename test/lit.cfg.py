@@ -85,6 +85,9 @@ if (node and "sanitized" not in config.available_features and
     config.available_features.add("llama-cpp")
     config.substitutions.append(
         ("%llama_logits", node + " " + os.path.join(peer, "llama-logits.mjs")))
+    config.substitutions.append(
+        ("%llama_tokenize",
+         node + " " + os.path.join(peer, "llama-tokenize.mjs")))
 
 # The CUDA toolkit's ptxas (cubins are assembled on machines without a GPU).
 cuda_root = os.environ.get("MXC_CUDA_TOOLKIT", "/usr/local/cuda")

@@ -727,7 +727,7 @@ llvm::Expected<std::vector<int32_t>> mxc::driver::continueGeneration(
     int32_t next = sampleToken(last, history, sampling, rng);
     if (generated.empty())
       stats->firstTokenSeconds = since(start);
-    if (next == Tokenizer::kEos || next == Tokenizer::kBos)
+    if (llvm::is_contained(sampling.stopTokens, next))
       break;
     if (onToken)
       onToken(history.back(), next);
@@ -791,7 +791,7 @@ mxc::driver::windowsOf(const Tokenizer &tokenizer, llvm::StringRef text,
   for (size_t begin = 0; begin < all.size(); begin += window) {
     if (limit > 0 && static_cast<int64_t>(windows.size()) == limit)
       break;
-    std::vector<int32_t> tokens = {Tokenizer::kBos};
+    std::vector<int32_t> tokens = {tokenizer.documentStart()};
     size_t end = std::min(all.size(), begin + window);
     tokens.insert(tokens.end(), all.begin() + begin, all.begin() + end);
     windows.push_back(std::move(tokens));

@@ -563,20 +563,106 @@ llvm::Expected<LlamaConfig> readConfig(const GGUFFile &file, StringRef path) {
   return c;
 }
 
-/// The llama2.c tokenizer bytes of the file's SentencePiece vocabulary.
+/// llama.cpp's token types.
+enum TokenType : int32_t {
+  kNormalToken = 1,
+  kUnknownToken = 2,
+  kControlToken = 3,
+  kUserDefinedToken = 4,
+  kByteToken = 6,
+};
+
+/// llama.cpp's names (tokenizer.ggml.pre) of the byte-level pre-tokenizers
+/// mxc implements.
+constexpr std::pair<StringRef, ByteLevelSplit> kPreTokenizers[] = {
+    {"gpt-2", ByteLevelSplit::GPT2},
+    {"llama-bpe", ByteLevelSplit::Llama3},
+    {"smollm", ByteLevelSplit::GPT2Digits},
+};
+
+/// mxc's byte-level tokenizer file of the file's "gpt2" vocabulary.
+llvm::Expected<std::string> readByteLevelTokenizer(const GGUFFile &file,
+                                                   const GGUFValue &tokens,
+                                                   const LlamaConfig &c,
+                                                   StringRef path) {
+  ByteLevelVocabulary v;
+  const GGUFValue *pre = file.find("tokenizer.ggml.pre");
+  StringRef preName = pre ? StringRef(pre->string) : "default";
+  auto known = llvm::find_if(kPreTokenizers,
+                             [&](auto &p) { return p.first == preName; });
+  if (known == std::end(kPreTokenizers))
+    return error(path + ": the byte-level pre-tokenizer '" + preName +
+                 "' is not supported (mxc knows gpt-2, llama-bpe, smollm)");
+  v.split = known->second;
+  // llama.cpp's own rule: Llama 3's vocabulary takes whole words first.
+  v.ignoreMerges = v.split == ByteLevelSplit::Llama3;
+  const GGUFValue *types = file.find("tokenizer.ggml.token_type");
+  if (types && types->integers.size() != tokens.strings.size())
+    return error(path + ": tokenizer.ggml.token_type has " +
+                 llvm::Twine(types->integers.size()) + " entries for " +
+                 llvm::Twine(tokens.strings.size()) + " tokens");
+  llvm::StringMap<int32_t> ids; // by spelling
+  for (auto [i, token] : llvm::enumerate(tokens.strings)) {
+    int64_t type = types ? types->integers[i] : kNormalToken;
+    bool special = type == kControlToken || type == kUserDefinedToken;
+    std::optional<std::string> bytes =
+        special ? std::optional(token) : unspellByteLevel(token);
+    if (!bytes)
+      return error(path + ": token " + llvm::Twine(i) + " '" + token +
+                   "' is not spelled in GPT-2's bytes");
+    v.pieces.push_back(std::move(*bytes));
+    v.special.push_back(special);
+    ids.try_emplace(token, static_cast<int32_t>(i));
+  }
+  const GGUFValue *merges = file.find("tokenizer.ggml.merges");
+  if (!merges || merges->elementKind != GGUFValue::String)
+    return error(path + ": a byte-level vocabulary needs "
+                        "tokenizer.ggml.merges");
+  for (auto [rank, merge] : llvm::enumerate(merges->strings)) {
+    auto [left, right] = StringRef(merge).split(' ');
+    auto l = ids.find(left), r = ids.find(right);
+    if (l == ids.end() || r == ids.end())
+      return error(path + ": merge " + llvm::Twine(rank) + " '" + merge +
+                   "' names no token");
+    v.merges.emplace_back(l->second, r->second);
+  }
+  int64_t count = tokens.strings.size();
+  for (auto [key, id] : {std::pair{"tokenizer.ggml.bos_token_id", &v.bos},
+                         std::pair{"tokenizer.ggml.eos_token_id", &v.eos}})
+    if (const GGUFValue *value = file.find(key)) {
+      if (value->integer < 0 || value->integer >= count)
+        return error(path + ": " + key + " " + llvm::Twine(value->integer) +
+                     " is not a token");
+      *id = value->integer;
+    }
+  // llama.cpp's default: Llama 3 adds BOS, the others do not.
+  const GGUFValue *addBos = file.find("tokenizer.ggml.add_bos_token");
+  v.addBos =
+      (addBos ? addBos->integer != 0 : v.split == ByteLevelSplit::Llama3) &&
+      v.bos >= 0;
+  std::string bytes = serializeByteLevelTokenizer(v);
+  if (llvm::Expected<Tokenizer> t = Tokenizer::parse(bytes, c.vocab, path); !t)
+    return t.takeError();
+  return bytes;
+}
+
+/// The tokenizer file (Tokenizer::parse) of the file's vocabulary:
+/// SentencePiece ("llama") or byte-level BPE ("gpt2").
 llvm::Expected<std::string>
 readTokenizer(const GGUFFile &file, const LlamaConfig &c, StringRef path) {
   const GGUFValue *model = file.find("tokenizer.ggml.model");
   if (!model)
     return error(path + ": no tokenizer.ggml.model: the file has no tokenizer");
-  if (model->string != "llama")
+  if (model->string != "llama" && model->string != "gpt2")
     return error(path + ": tokenizer '" + model->string +
                  "' is not supported; mxc reads SentencePiece ('llama') "
-                 "vocabularies from GGUF");
+                 "and byte-level BPE ('gpt2') vocabularies from GGUF");
   const GGUFValue *tokens = file.find("tokenizer.ggml.tokens");
   if (!tokens || tokens->kind != GGUFValue::Array ||
       tokens->elementKind != GGUFValue::String)
     return error(path + ": tokenizer.ggml.tokens is not a string array");
+  if (model->string == "gpt2")
+    return readByteLevelTokenizer(file, *tokens, c, path);
   const GGUFValue *scores = file.find("tokenizer.ggml.scores");
   if (scores && scores->reals.size() != tokens->strings.size())
     return error(path + ": tokenizer.ggml.scores has " +
@@ -876,6 +962,71 @@ void GGUFWriter::write(llvm::raw_ostream &os) const {
   }
 }
 
+/// The SentencePiece vocabulary's metadata: pieces with spaces as U+2581,
+/// scores, llama.cpp's token types.
+static void addSentencePieceTokenizer(GGUFWriter &w, const Tokenizer &tokenizer,
+                                      int64_t vocab) {
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types;
+  for (int64_t i = 0; i < vocab; ++i) {
+    StringRef piece = tokenizer.piece(i);
+    std::string token;
+    for (char ch : piece)
+      token += ch == ' ' ? kSpaceMark.str() : std::string(1, ch);
+    tokens.push_back(std::move(token));
+    unsigned byte;
+    bool isByte = piece.size() == 6 && piece.starts_with("<0x") &&
+                  piece.ends_with(">") &&
+                  !piece.substr(3, 2).getAsInteger(16, byte);
+    types.push_back(i == 0 ? kUnknownToken
+                    : i == Tokenizer::kBos || i == Tokenizer::kEos
+                        ? kControlToken
+                    : isByte ? kByteToken
+                             : kNormalToken);
+  }
+  w.addString("tokenizer.ggml.model", "llama");
+  w.addStringArray("tokenizer.ggml.tokens", tokens);
+  w.addFloat32Array("tokenizer.ggml.scores", tokenizer.scoreList());
+  w.addInt32Array("tokenizer.ggml.token_type", types);
+  w.addUInt32("tokenizer.ggml.unknown_token_id", 0);
+  w.addUInt32("tokenizer.ggml.bos_token_id", Tokenizer::kBos);
+  w.addUInt32("tokenizer.ggml.eos_token_id", Tokenizer::kEos);
+  w.addBool("tokenizer.ggml.add_bos_token", true);
+}
+
+/// The byte-level vocabulary's metadata: tokens in GPT-2's spelling
+/// (special ones as text, control tokens), merges, llama.cpp's name of the
+/// pre-tokenizer. Embedding rows beyond the vocabulary become control
+/// tokens "<|mxc_pad_N|>" (llama.cpp wants a token per row).
+static void addByteLevelTokenizer(GGUFWriter &w, const ByteLevelVocabulary &v,
+                                  int64_t vocab) {
+  std::vector<std::string> tokens;
+  std::vector<int32_t> types;
+  for (auto [piece, special] : llvm::zip_equal(v.pieces, v.special)) {
+    tokens.push_back(special ? piece : spellByteLevel(piece));
+    types.push_back(special ? kControlToken : kNormalToken);
+  }
+  for (int64_t i = tokens.size(); i < vocab; ++i) {
+    tokens.push_back("<|mxc_pad_" + std::to_string(i) + "|>");
+    types.push_back(kControlToken);
+  }
+  std::vector<std::string> merges;
+  for (auto [left, right] : v.merges)
+    merges.push_back(tokens[left] + " " + tokens[right]);
+  auto pre = llvm::find_if(kPreTokenizers,
+                           [&](auto &p) { return p.second == v.split; });
+  w.addString("tokenizer.ggml.model", "gpt2");
+  w.addString("tokenizer.ggml.pre", pre->first);
+  w.addStringArray("tokenizer.ggml.tokens", tokens);
+  w.addInt32Array("tokenizer.ggml.token_type", types);
+  w.addStringArray("tokenizer.ggml.merges", merges);
+  if (v.bos >= 0)
+    w.addUInt32("tokenizer.ggml.bos_token_id", v.bos);
+  if (v.eos >= 0)
+    w.addUInt32("tokenizer.ggml.eos_token_id", v.eos);
+  w.addBool("tokenizer.ggml.add_bos_token", v.addBos);
+}
+
 llvm::Expected<GGUFWriter>
 mxc::frontend::buildLlamaGGUF(const LlamaModel &model,
                               const llvm::StringMap<GGUFMatmulWeight> &weights,
@@ -898,33 +1049,10 @@ mxc::frontend::buildLlamaGGUF(const LlamaModel &model,
   w.addFloat32("llama.attention.layer_norm_rms_epsilon", c.normEps);
   w.addFloat32("llama.rope.freq_base", c.ropeTheta);
 
-  // The vocabulary, spaces as SentencePiece's U+2581, with llama.cpp's
-  // token types: 1 normal, 2 unknown, 3 control, 6 byte.
-  std::vector<std::string> tokens;
-  std::vector<int32_t> types;
-  for (int64_t i = 0; i < c.vocab; ++i) {
-    StringRef piece = tokenizer->piece(i);
-    std::string token;
-    for (char ch : piece)
-      token += ch == ' ' ? kSpaceMark.str() : std::string(1, ch);
-    tokens.push_back(std::move(token));
-    unsigned byte;
-    bool isByte = piece.size() == 6 && piece.starts_with("<0x") &&
-                  piece.ends_with(">") &&
-                  !piece.substr(3, 2).getAsInteger(16, byte);
-    types.push_back(i == 0                                         ? 2
-                    : i == Tokenizer::kBos || i == Tokenizer::kEos ? 3
-                    : isByte                                       ? 6
-                                                                   : 1);
-  }
-  w.addString("tokenizer.ggml.model", "llama");
-  w.addStringArray("tokenizer.ggml.tokens", tokens);
-  w.addFloat32Array("tokenizer.ggml.scores", tokenizer->scoreList());
-  w.addInt32Array("tokenizer.ggml.token_type", types);
-  w.addUInt32("tokenizer.ggml.unknown_token_id", 0);
-  w.addUInt32("tokenizer.ggml.bos_token_id", Tokenizer::kBos);
-  w.addUInt32("tokenizer.ggml.eos_token_id", Tokenizer::kEos);
-  w.addBool("tokenizer.ggml.add_bos_token", true);
+  if (tokenizer->isByteLevel())
+    addByteLevelTokenizer(w, tokenizer->byteLevelVocabulary(), c.vocab);
+  else
+    addSentencePieceTokenizer(w, *tokenizer, c.vocab);
 
   auto matmul = [&](const std::string &gguf, const std::string &mxc,
                     ArrayRef<float> original, int64_t rows,

@@ -368,6 +368,7 @@ int main(int argc, char **argv) {
              "are not in it)");
   const LlamaConfig &config = session->config();
   const Tokenizer &tokenizer = session->tokenizer();
+  sampling.stopTokens = tokenizer.stopTokens();
   if (!tokenizeFile.empty()) {
     auto text = llvm::MemoryBuffer::getFile(tokenizeFile, /*IsText=*/true);
     if (!text)

@@ -221,6 +221,8 @@ struct SamplingOptions {
   double repeatPenalty = 1; ///< 1: off; logits > 0 divided, < 0 multiplied
   int64_t repeatLastN = 64;
   uint64_t seed = 1;
+  /// Tokens that end the generated text (Tokenizer::stopTokens).
+  std::vector<int32_t> stopTokens = {1, 2};
 
   /// An error naming the first option out of range.
   llvm::Error check() const;
