@@ -52,6 +52,9 @@ void mxc::driver::attachModelInfo(mlir::ModuleOp module,
       b.getNamedAttr("norm_eps", b.getF64FloatAttr(config.normEps)));
   fields.push_back(
       b.getNamedAttr("rope_theta", b.getF64FloatAttr(config.ropeTheta)));
+  if (!config.ropeFreqFactors.empty())
+    fields.push_back(b.getNamedAttr(
+        "rope_freq_factors", b.getDenseF32ArrayAttr(config.ropeFreqFactors)));
   module->setAttr("mxc.model", b.getDictionaryAttr(fields));
   module->setAttr("mxc.recipe", b.getStringAttr(recipe.str()));
   auto type = mlir::RankedTensorType::get(
@@ -143,6 +146,10 @@ llvm::Expected<Artifact> mxc::driver::readArtifact(mlir::MLIRContext &context,
     } else if (auto f = llvm::dyn_cast<mlir::FloatAttr>(field.getValue())) {
       (field.getName() == "norm_eps" ? a.config.normEps : a.config.ropeTheta) =
           f.getValueAsDouble();
+    } else if (auto factors =
+                   llvm::dyn_cast<mlir::DenseF32ArrayAttr>(field.getValue())) {
+      a.config.ropeFreqFactors.assign(factors.asArrayRef().begin(),
+                                      factors.asArrayRef().end());
     }
   }
   for (const char *key : kIntegers)

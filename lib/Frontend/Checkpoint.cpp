@@ -56,6 +56,31 @@ llvm::Error mxc::frontend::checkFiniteWeights(const LlamaModel &model,
   return llvm::Error::success();
 }
 
+std::vector<float> mxc::frontend::llama3RopeFactors(int64_t headDim,
+                                                    double theta, double factor,
+                                                    double lowFreqFactor,
+                                                    double highFreqFactor,
+                                                    double originalContext) {
+  const double lowFreqWavelength = originalContext / lowFreqFactor;
+  const double highFreqWavelength = originalContext / highFreqFactor;
+  std::vector<float> factors;
+  for (int64_t p = 0; p < headDim / 2; ++p) {
+    double freq = 1.0 / std::pow(theta, static_cast<double>(2 * p) / headDim);
+    double wavelength = 2 * M_PI / freq, scaled;
+    if (wavelength < highFreqWavelength) {
+      scaled = freq;
+    } else if (wavelength > lowFreqWavelength) {
+      scaled = freq / factor;
+    } else {
+      double smooth = (originalContext / wavelength - lowFreqFactor) /
+                      (highFreqFactor - lowFreqFactor);
+      scaled = (1 - smooth) * freq / factor + smooth * freq;
+    }
+    factors.push_back(static_cast<float>(freq / scaled));
+  }
+  return factors;
+}
+
 llvm::Error mxc::frontend::validateConfig(const LlamaConfig &c,
                                           StringRef path) {
   auto bad = [&](const llvm::Twine &what) { return error(path + ": " + what); };
@@ -86,6 +111,17 @@ llvm::Error mxc::frontend::validateConfig(const LlamaConfig &c,
   if (!(c.ropeTheta > 0) || !std::isfinite(c.ropeTheta))
     return bad("the RoPE base (rope_theta) must be finite and positive, not " +
                std::to_string(c.ropeTheta));
+  if (!c.ropeFreqFactors.empty()) {
+    if (static_cast<int64_t>(c.ropeFreqFactors.size()) != c.headDim() / 2)
+      return bad(llvm::Twine(c.ropeFreqFactors.size()) +
+                 " RoPE frequency factors for heads of " +
+                 llvm::Twine(c.headDim()) + " dims (one per pair)");
+    for (float f : c.ropeFreqFactors)
+      if (!(f > 0) || !std::isfinite(f))
+        return bad("a RoPE frequency factor must be finite and positive, "
+                   "not " +
+                   std::to_string(f));
+  }
   return llvm::Error::success();
 }
 

@@ -829,6 +829,17 @@ mxc::frontend::readGGUFModel(std::unique_ptr<llvm::MemoryBuffer> buffer,
   } else {
     model.classifier = model.tokenEmbedding; // tied
   }
+  // Llama 3.1's RoPE scaling, as llama.cpp's converter writes it: one
+  // frequency factor per pair of a head's dims.
+  if (file.findTensor("rope_freqs.weight")) {
+    llvm::Expected<ArrayRef<float>> factors =
+        tensor("rope_freqs.weight", 1, c.headDim() / 2, nullptr);
+    if (!factors)
+      return factors.takeError();
+    model.config.ropeFreqFactors.assign(factors->begin(), factors->end());
+    if (llvm::Error e = validateConfig(model.config, path))
+      return std::move(e);
+  }
   if (llvm::Error e = checkFiniteWeights(model, path))
     return std::move(e);
   for (const auto &entry : decoded)
@@ -1081,6 +1092,10 @@ mxc::frontend::buildLlamaGGUF(const LlamaModel &model,
   };
 
   w.addF32Tensor("token_embd.weight", {c.dim, c.vocab}, model.tokenEmbedding);
+  if (!c.ropeFreqFactors.empty())
+    w.addF32Tensor("rope_freqs.weight",
+                   {static_cast<int64_t>(c.ropeFreqFactors.size())},
+                   c.ropeFreqFactors);
   for (auto [l, layer] : llvm::enumerate(model.layers)) {
     std::string prefix = "blk." + std::to_string(l) + ".";
     for (const Weight &weight : kLayerWeights) {

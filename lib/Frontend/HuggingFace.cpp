@@ -362,8 +362,29 @@ mxc::frontend::parseHuggingFaceConfig(StringRef text, StringRef configPath) {
       for (StringRef key : {"rope_type", "type"})
         if (std::optional<StringRef> t = o->getString(key))
           type = t->str();
-    return error(configPath + ": rope_scaling of type '" + type +
-                 "' is not implemented (mxc applies plain RoPE)");
+    if (type == "llama3") {
+      const llvm::json::Object *o = scaling->getAsObject();
+      std::optional<double> values[4];
+      const char *keys[4] = {"factor", "low_freq_factor", "high_freq_factor",
+                             "original_max_position_embeddings"};
+      for (int i = 0; i < 4; ++i) {
+        values[i] = o->getNumber(keys[i]);
+        if (!values[i] || !(*values[i] > 0) || !std::isfinite(*values[i]))
+          return error(configPath +
+                       ": rope_scaling (llama3) needs a positive " + keys[i]);
+      }
+      if (!(*values[1] < *values[2]))
+        return error(configPath + ": rope_scaling (llama3) needs "
+                                  "low_freq_factor < high_freq_factor");
+      if (c.dim > 0 && c.heads > 0 && c.dim % c.heads == 0)
+        c.ropeFreqFactors =
+            llama3RopeFactors(c.headDim(), c.ropeTheta, *values[0], *values[1],
+                              *values[2], *values[3]);
+    } else if (type != "default") {
+      return error(configPath + ": rope_scaling of type '" + type +
+                   "' is not implemented (mxc applies plain RoPE and Llama "
+                   "3's)");
+    }
   }
   if (llvm::Error e = validateConfig(c, configPath))
     return std::move(e);

@@ -298,15 +298,12 @@ private:
   }
 
   /// llama2.c RoPE on [length, n]: row s sits at position pos = start + s;
-  /// dims (2i, 2i+1) rotate by pos * freq_i,
-  /// freq = theta^(-(i mod head_dim)/head_dim) for the pair's first dim i.
+  /// dims (2i, 2i+1) rotate by pos * freq_i, freq the config's frequency of
+  /// the pair (theta^(-(i mod head_dim)/head_dim) without factors).
   Value rope(Value x, int64_t n) {
     std::vector<float> freq(n);
     for (int64_t i = 0; i < n; ++i)
-      freq[i] = static_cast<float>(
-          1.0 /
-          std::pow(c.ropeTheta, static_cast<double>((i - i % 2) % c.headDim()) /
-                                    c.headDim()));
+      freq[i] = static_cast<float>(c.ropeFrequency((i % c.headDim()) / 2));
     auto freqType = RankedTensorType::get({n}, b.getF32Type());
     Value freqs = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(freqType, ArrayRef<float>(freq)));

@@ -30,10 +30,9 @@ void rmsnorm(const float *x, llvm::ArrayRef<float> g, int64_t n, double eps,
 }
 
 /// llama2.c RoPE: adjacent dims (2i, 2i+1) rotate by pos * theta^(-2i/hd).
-void rope(float *v, int64_t n, int64_t headDim, int64_t pos, double theta) {
+void rope(float *v, int64_t n, const LlamaConfig &c, int64_t pos) {
   for (int64_t i = 0; i < n; i += 2) {
-    double freq =
-        1.0 / std::pow(theta, static_cast<double>(i % headDim) / headDim);
+    double freq = c.ropeFrequency((i % c.headDim()) / 2);
     double angle = pos * freq, c = std::cos(angle), s = std::sin(angle);
     double v0 = v[i], v1 = v[i + 1];
     v[i] = static_cast<float>(v0 * c - v1 * s);
@@ -60,8 +59,8 @@ mxc::frontend::referenceLogits(const LlamaModel &model,
       matvec(layer.wq, &h[s * dim], dim, dim, &q[s * dim]);
       matvec(layer.wk, &h[s * dim], dim, kvDim, &k[s * kvDim]);
       matvec(layer.wv, &h[s * dim], dim, kvDim, &v[s * kvDim]);
-      rope(&q[s * dim], dim, hd, s, c.ropeTheta);
-      rope(&k[s * kvDim], kvDim, hd, s, c.ropeTheta);
+      rope(&q[s * dim], dim, c, s);
+      rope(&k[s * kvDim], kvDim, c, s);
     }
     std::vector<double> scores(n);
     for (int64_t s = 0; s < n; ++s) {

@@ -181,9 +181,13 @@ TEST(Checkpoint, HuggingFaceConfigChecks) {
   write("config.json", base + R"(, "hidden_act": "gelu"})");
   EXPECT_NE(errorOf(loadHuggingFace(dir)).find("hidden_act 'gelu'"),
             std::string::npos);
+  write("config.json", base + R"(, "rope_scaling": {"rope_type": "yarn"}})");
+  EXPECT_NE(errorOf(loadHuggingFace(dir))
+                .find("rope_scaling of type 'yarn' is not implemented"),
+            std::string::npos);
   write("config.json", base + R"(, "rope_scaling": {"rope_type": "llama3"}})");
   EXPECT_NE(errorOf(loadHuggingFace(dir))
-                .find("rope_scaling of type 'llama3' is not implemented"),
+                .find("rope_scaling (llama3) needs a positive factor"),
             std::string::npos);
   write("config.json", base + R"(, "rms_norm_eps": -1})");
   EXPECT_NE(errorOf(loadHuggingFace(dir)).find("RMSNorm epsilon"),
@@ -207,6 +211,47 @@ TEST(Checkpoint, HuggingFaceConfigChecks) {
   EXPECT_NE(errorOf(loadHuggingFace(dir))
                 .find("missing tensor 'model.layers.0.input_layernorm.weight'"),
             std::string::npos);
+}
+
+// Llama 3.1's RoPE scaling on hand-picked frequencies: with factor 8,
+// low/high frequency factors 1 and 4 and an original context of 8192, a
+// wavelength below 8192 / 4 keeps its frequency (factor 1), one above
+// 8192 / 1 is divided by 8, and one of 4096 sits a third of the way:
+// (2/3) f/8 + (1/3) f = (5/12) f, a factor of 12/5.
+TEST(Checkpoint, Llama3RopeScaling) {
+  // Head size 4: pair 0 has frequency 1 (wavelength 2 pi), pair 1
+  // theta^(-1/2), so theta = (wavelength / 2 pi)^2 places pair 1.
+  auto thetaFor = [](double wavelength) {
+    return std::pow(wavelength / (2 * M_PI), 2);
+  };
+  std::vector<float> middle =
+      llama3RopeFactors(4, thetaFor(4096), 8, 1, 4, 8192);
+  ASSERT_EQ(middle.size(), 2u);
+  EXPECT_EQ(middle[0], 1.0f);
+  EXPECT_NEAR(middle[1], 2.4f, 1e-5);
+  EXPECT_NEAR(llama3RopeFactors(4, thetaFor(16384), 8, 1, 4, 8192)[1], 8.0f,
+              1e-6);
+  EXPECT_EQ(llama3RopeFactors(4, thetaFor(1024), 8, 1, 4, 8192)[1], 1.0f);
+
+  // From config.json; the factors divide the frequencies.
+  llvm::Expected<HuggingFaceConfig> hf = parseHuggingFaceConfig(
+      R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 8,
+          "intermediate_size": 40, "num_hidden_layers": 1,
+          "num_attention_heads": 2, "vocab_size": 30,
+          "max_position_embeddings": 8, "rope_theta": 1e8,
+          "rope_scaling": {"rope_type": "llama3", "factor": 8.0,
+                           "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                           "original_max_position_embeddings": 8192}})",
+      "config.json");
+  ASSERT_TRUE(static_cast<bool>(hf)) << llvm::toString(hf.takeError());
+  const LlamaConfig &c = hf->config;
+  ASSERT_EQ(c.ropeFreqFactors.size(), 2u);
+  // theta 1e8, head 4: pair 1's frequency 1e-4, its wavelength 62832 >
+  // 8192: divided by 8. Pair 0 (frequency 1) keeps it.
+  EXPECT_EQ(c.ropeFreqFactors[0], 1.0f);
+  EXPECT_EQ(c.ropeFreqFactors[1], 8.0f);
+  EXPECT_DOUBLE_EQ(c.ropeFrequency(0), 1.0);
+  EXPECT_NEAR(c.ropeFrequency(1), 1e-4 / 8, 1e-18);
 }
 
 TEST(Checkpoint, MalformedHuggingFace) {

@@ -25,6 +25,7 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -41,10 +42,31 @@ struct LlamaConfig {
   int64_t seqLen = 0;
   double normEps = 1e-5;
   double ropeTheta = 10000.0;
+  /// RoPE frequency factors, one per pair of a head's dims (headDim / 2), or
+  /// none: pair p rotates by pos * theta^(-2p/headDim) / factor[p]. Llama
+  /// 3.1's rope_scaling and GGUF's rope_freqs tensor are expressed this way
+  /// (llama.cpp's freq_factors).
+  std::vector<float> ropeFreqFactors;
 
   int64_t headDim() const { return dim / heads; }
   int64_t kvDim() const { return kvHeads * headDim(); }
+  /// The rotation frequency of a head's dims (2p, 2p+1).
+  double ropeFrequency(int64_t pair) const {
+    double f = 1.0 / std::pow(ropeTheta, static_cast<double>(2 * pair) /
+                                             static_cast<double>(headDim()));
+    return ropeFreqFactors.empty() ? f : f / ropeFreqFactors[pair];
+  }
 };
+
+/// Llama 3.1's rope_scaling ("rope_type": "llama3") as frequency factors
+/// (transformers' _compute_llama3_parameters): wavelengths shorter than
+/// `originalContext / highFreqFactor` keep their frequency, longer than
+/// `originalContext / lowFreqFactor` divide it by `factor`, and those
+/// between interpolate smoothly.
+std::vector<float> llama3RopeFactors(int64_t headDim, double theta,
+                                     double factor, double lowFreqFactor,
+                                     double highFreqFactor,
+                                     double originalContext);
 
 /// One transformer layer's weights; matrices are [out, in] row-major.
 struct LlamaLayer {
