@@ -1,0 +1,62 @@
+//===- GlobalTuning.h - Quantized weights tuned to the float model -*- C++ -*-//
+//
+// The global objective of the local-vs-global paper (papers.md §4): the
+// quantized model's next-token distributions distilled toward the float
+// model's (KL) on the calibration windows, with the recipe's quantizers in
+// the forward pass and straight-through gradients (LlamaGradient.h). What is
+// tuned: the latent weights the MX rounding reads (quantization-aware
+// fine-tuning, the paper's QAFT), the RMSNorm gains (float in every recipe),
+// or both.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_TUNING_GLOBALTUNING_H
+#define MXC_TUNING_GLOBALTUNING_H
+
+#include "mxc/Tuning/LlamaGradient.h"
+
+#include "llvm/ADT/Twine.h"
+
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace mxc::tuning {
+
+/// Which parameters tuning changes.
+enum class TuneTarget { Weights, Norms, Both };
+
+struct TuneOptions {
+  /// Adam updates, one calibration window each (cycling through them).
+  int64_t steps = 0;
+  /// Adam's step size relative to each tensor's RMS at the start.
+  double learningRate = 1e-3;
+  TuneTarget target = TuneTarget::Weights;
+  /// Receives a line now and then ("step 40 of 200, KL 0.0123, ...").
+  std::function<void(const llvm::Twine &)> progress;
+};
+
+struct TuneResult {
+  /// Mean KL(float || quantized) per token over the windows: at the start
+  /// and of the parameters kept (the best evaluated).
+  double startKL = 0, finalKL = 0;
+  /// The step whose parameters were kept (0: the start).
+  int64_t bestStep = 0;
+  /// Every evaluation: (step, mean KL).
+  std::vector<std::pair<int64_t, double>> evaluations;
+  double seconds = 0;
+};
+
+/// Tunes `params` (the starting point: float or already-rounded weights) in
+/// place so that, rounded by `quantizers`, its distributions on `windows`
+/// match those of `teacher` (the float model). Evaluates on all windows at
+/// the start, after every pass over them and at the end, and keeps the best
+/// parameters: the KL never ends above the start.
+TuneResult tune(LlamaParameters &params, LlamaParameters &teacher,
+                const Quantizers &quantizers,
+                llvm::ArrayRef<std::vector<int32_t>> windows,
+                const TuneOptions &options);
+
+} // namespace mxc::tuning
+
+#endif // MXC_TUNING_GLOBALTUNING_H

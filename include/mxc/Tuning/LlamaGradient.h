@@ -1,0 +1,104 @@
+//===- LlamaGradient.h - The Llama forward and backward pass ----*- C++ -*-===//
+//
+// The Llama forward pass of mxc's models (RMSNorm, RoPE, GQA attention,
+// SwiGLU, the classifier) with its backward pass, written once by hand (MLIR
+// has no automatic differentiation), for tuning quantized weights against
+// the float model's outputs. Matmuls run on BLAS in f32; norms, softmax and
+// the loss accumulate in f64. Quantizers enter as fake quantization with a
+// straight-through gradient: the forward multiplies by the MX-rounded
+// weights (and MX-rounded inputs), the gradient flows to the latent float
+// weights as if the rounding were the identity.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MXC_TUNING_LLAMAGRADIENT_H
+#define MXC_TUNING_LLAMAGRADIENT_H
+
+#include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Numerics/Formats.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mxc::tuning {
+
+/// A Llama model's weights, owned, in f32 (the classifier is its own copy
+/// even when the checkpoint ties it to the embedding).
+struct LlamaParameters {
+  frontend::LlamaConfig config;
+  std::vector<float> embedding; ///< [vocab, dim]
+  struct Layer {
+    std::vector<float> attentionNorm, wq, wk, wv, wo, ffnNorm, w1, w2, w3;
+  };
+  std::vector<Layer> layers;
+  std::vector<float> finalNorm;  ///< [dim]
+  std::vector<float> classifier; ///< [vocab, dim]
+
+  /// A copy of `model`'s weights.
+  static LlamaParameters copyOf(const frontend::LlamaModel &model);
+  /// Parameters of the same shapes, all zero (a gradient).
+  LlamaParameters zerosLike() const;
+
+  /// A named tensor: a matmul's weight ([rows, cols]: out, in) or a norm's
+  /// gain (rows = 1).
+  struct Tensor {
+    std::string name; ///< mxc's matmul names; norms "layers.L.attention_norm",
+                      ///< "layers.L.ffn_norm", "final_norm"
+    std::vector<float> *values;
+    int64_t rows, cols;
+    bool isMatmul;
+  };
+  /// Every tensor but the embedding, in a fixed order.
+  std::vector<Tensor> tensors();
+
+  /// A LlamaModel that points into these parameters (untied classifier).
+  frontend::LlamaModel view() const;
+};
+
+/// The quantizers of the forward pass.
+struct Quantizers {
+  /// Per matmul name, the MX format its weights are rounded to (RTN, blocks
+  /// of 32 along the input dim); a matmul not named stays float.
+  llvm::StringMap<numerics::ElemFormat> weights;
+  /// The MX format every matmul with an MX weight rounds its input rows to.
+  std::optional<numerics::ElemFormat> activations;
+};
+
+/// The effective weights of one forward pass: each quantized matmul's
+/// MX-rounded weights (computed once per parameter update).
+class QuantizedView {
+public:
+  QuantizedView(LlamaParameters &params, const Quantizers &quantizers);
+  /// The weights the forward multiplies by for matmul `name` (`latent` if
+  /// it is not quantized).
+  const std::vector<float> &weights(llvm::StringRef name,
+                                    const std::vector<float> &latent) const;
+  const Quantizers &quantizers() const { return q; }
+
+private:
+  const Quantizers &q;
+  llvm::StringMap<std::vector<float>> rounded;
+};
+
+/// Log-probabilities [tokens, vocab] of the model on one window (token i at
+/// position i).
+std::vector<double> logProbabilities(LlamaParameters &params,
+                                     const QuantizedView &view,
+                                     llvm::ArrayRef<int32_t> tokens);
+
+/// The distillation loss of one window: the mean over positions of
+/// KL(teacher || model), with `teacher` the teacher's log-probabilities
+/// [tokens, vocab]. With `gradient`, adds d loss / d parameter (straight
+/// through the quantizers) to it; the embedding gets none.
+double distillationLoss(LlamaParameters &params, const QuantizedView &view,
+                        llvm::ArrayRef<int32_t> tokens,
+                        llvm::ArrayRef<double> teacher,
+                        LlamaParameters *gradient);
+
+} // namespace mxc::tuning
+
+#endif // MXC_TUNING_LLAMAGRADIENT_H

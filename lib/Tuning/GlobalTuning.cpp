@@ -1,0 +1,120 @@
+//===- GlobalTuning.cpp - Quantized weights tuned to the float model ------===//
+
+#include "mxc/Tuning/GlobalTuning.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <chrono>
+#include <cmath>
+
+using namespace mxc;
+using namespace mxc::tuning;
+
+namespace {
+
+/// Adam (Kingma & Ba) on one tensor, its step scaled by the tensor's RMS at
+/// the start so that one learning rate suits gains near 1 and weights near
+/// 0.02 alike.
+struct Adam {
+  std::vector<float> m, v;
+  double scale;
+  explicit Adam(const std::vector<float> &start) {
+    m.assign(start.size(), 0.f);
+    v.assign(start.size(), 0.f);
+    double ss = 0;
+    for (float x : start)
+      ss += static_cast<double>(x) * x;
+    scale = std::sqrt(ss / std::max<size_t>(start.size(), 1));
+  }
+  void step(std::vector<float> &x, const std::vector<float> &g, double lr,
+            int64_t t) {
+    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const double c1 = 1 - std::pow(b1, t), c2 = 1 - std::pow(b2, t);
+    for (size_t i = 0; i < x.size(); ++i) {
+      m[i] = static_cast<float>(b1 * m[i] + (1 - b1) * g[i]);
+      v[i] = static_cast<float>(b2 * v[i] + (1 - b2) * double(g[i]) * g[i]);
+      double mh = m[i] / c1, vh = v[i] / c2;
+      x[i] -= static_cast<float>(lr * scale * mh / (std::sqrt(vh) + eps));
+    }
+  }
+};
+
+bool tuned(const LlamaParameters::Tensor &t, TuneTarget target) {
+  return target == TuneTarget::Both ||
+         (target == TuneTarget::Weights) == t.isMatmul;
+}
+
+} // namespace
+
+TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
+                             const Quantizers &quantizers,
+                             llvm::ArrayRef<std::vector<int32_t>> windows,
+                             const TuneOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  TuneResult result;
+  // The float model's distributions, once per window.
+  std::vector<std::vector<double>> targets;
+  Quantizers none;
+  QuantizedView teacherView(teacher, none);
+  for (const std::vector<int32_t> &w : windows)
+    targets.push_back(logProbabilities(teacher, teacherView, w));
+
+  auto evaluate = [&]() {
+    QuantizedView view(params, quantizers);
+    double sum = 0;
+    int64_t tokens = 0;
+    for (auto [w, target] : llvm::zip_equal(windows, targets)) {
+      sum += distillationLoss(params, view, w, target, nullptr) * w.size();
+      tokens += w.size();
+    }
+    return sum / std::max<int64_t>(tokens, 1);
+  };
+  result.startKL = result.finalKL = evaluate();
+  result.evaluations.push_back({0, result.startKL});
+  if (options.progress)
+    options.progress(llvm::formatv("tuning: start KL {0:F5}", result.startKL));
+  LlamaParameters best = params;
+
+  std::vector<LlamaParameters::Tensor> tensors = params.tensors();
+  std::vector<std::optional<Adam>> adam(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tuned(tensors[i], options.target))
+      adam[i].emplace(*tensors[i].values);
+  const int64_t epoch = windows.size();
+  for (int64_t step = 1; step <= options.steps; ++step) {
+    LlamaParameters gradient = params.zerosLike();
+    const size_t w = (step - 1) % windows.size();
+    distillationLoss(params, QuantizedView(params, quantizers), windows[w],
+                     targets[w], &gradient);
+    std::vector<LlamaParameters::Tensor> grads = gradient.tensors();
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (adam[i])
+        adam[i]->step(*tensors[i].values, *grads[i].values,
+                      options.learningRate, step);
+    if (step % epoch == 0 || step == options.steps) {
+      double kl = evaluate();
+      result.evaluations.push_back({step, kl});
+      if (kl < result.finalKL) {
+        result.finalKL = kl;
+        result.bestStep = step;
+        best = params;
+      }
+      if (options.progress) {
+        double s = seconds();
+        options.progress(llvm::formatv(
+            "tuning: step {0} of {1}, KL {2:F5} (best {3:F5}), {4:F1} s, "
+            "ETA {5:F0} s",
+            step, options.steps, kl, result.finalKL, s,
+            s / step * (options.steps - step)));
+      }
+    }
+  }
+  params = std::move(best);
+  result.seconds = seconds();
+  return result;
+}

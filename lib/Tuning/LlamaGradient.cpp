@@ -1,0 +1,429 @@
+//===- LlamaGradient.cpp - The Llama forward and backward pass ------------===//
+
+#include "mxc/Tuning/LlamaGradient.h"
+
+#include "mxc/Numerics/MX.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mxc;
+using namespace mxc::tuning;
+using frontend::LlamaConfig;
+
+namespace {
+
+std::vector<float> copy(llvm::ArrayRef<float> a) {
+  return {a.begin(), a.end()};
+}
+
+/// Y[T, N] = X[T, K] W[N, K]^T.
+void matmul(const float *x, const float *w, float *y, int64_t t, int64_t n,
+            int64_t k) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, n, k, 1.f, x, k, w, k,
+              0.f, y, n);
+}
+
+/// dX[T, K] (+)= dY[T, N] W[N, K]; dW[N, K] += dY^T X.
+void matmulBackward(const float *x, const float *w, const float *dy, float *dx,
+                    bool accumulateDx, float *dw, int64_t t, int64_t n,
+                    int64_t k) {
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, k, n, 1.f, dy, n, w,
+              k, accumulateDx ? 1.f : 0.f, dx, k);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, k, t, 1.f, dy, n, x,
+              k, 1.f, dw, k);
+}
+
+/// y = x / rms(x) * g per row; `inverse` receives 1 / rms per row.
+void rmsnorm(const float *x, const std::vector<float> &g, float *y,
+             std::vector<double> &inverse, int64_t t, int64_t d, double eps) {
+  inverse.resize(t);
+  for (int64_t i = 0; i < t; ++i) {
+    double ss = 0;
+    for (int64_t j = 0; j < d; ++j)
+      ss += static_cast<double>(x[i * d + j]) * x[i * d + j];
+    double r = 1.0 / std::sqrt(ss / d + eps);
+    inverse[i] = r;
+    for (int64_t j = 0; j < d; ++j)
+      y[i * d + j] = static_cast<float>(x[i * d + j] * r * g[j]);
+  }
+}
+
+/// With u = g dy: dx += r u - x r^3 (x . u) / d; dg += dy x r.
+void rmsnormBackward(const float *x, const std::vector<float> &g,
+                     const std::vector<double> &inverse, const float *dy,
+                     float *dx, std::vector<float> &dg, int64_t t, int64_t d) {
+  for (int64_t i = 0; i < t; ++i) {
+    double r = inverse[i], dot = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      double u = static_cast<double>(g[j]) * dy[i * d + j];
+      dot += x[i * d + j] * u;
+      dg[j] += static_cast<float>(dy[i * d + j] * x[i * d + j] * r);
+    }
+    double c = r * r * r * dot / d;
+    for (int64_t j = 0; j < d; ++j)
+      dx[i * d + j] +=
+          static_cast<float>(r * g[j] * dy[i * d + j] - x[i * d + j] * c);
+  }
+}
+
+/// Rotates the pairs (2p, 2p + 1) of each head of the rows of `v` ([t, n])
+/// by pos * frequency (pos = the row), or back by it (`inverse`: the
+/// transpose, which is the rotation's backward).
+void rope(float *v, int64_t t, int64_t n, const LlamaConfig &c, bool inverse) {
+  const int64_t hd = c.headDim();
+  for (int64_t s = 0; s < t; ++s)
+    for (int64_t i = 0; i < n; i += 2) {
+      double angle = s * c.ropeFrequency((i % hd) / 2);
+      double cs = std::cos(angle),
+             sn = inverse ? -std::sin(angle) : std::sin(angle);
+      double a = v[s * n + i], b = v[s * n + i + 1];
+      v[s * n + i] = static_cast<float>(a * cs - b * sn);
+      v[s * n + i + 1] = static_cast<float>(a * sn + b * cs);
+    }
+}
+
+/// The MX rounding of the rows of x ([t, k]) in `format` (blocks of 32).
+void roundRows(const float *x, float *y, int64_t t, int64_t k,
+               numerics::ElemFormat format) {
+  numerics::MXTensor q = numerics::quantize(format, 32, t, k, x);
+  std::vector<double> d = numerics::dequantize(q);
+  for (int64_t i = 0; i < t * k; ++i)
+    y[i] = static_cast<float>(d[i]);
+}
+
+/// What one layer's forward keeps for the backward.
+struct LayerCache {
+  std::vector<float> x;        ///< layer input [T, D]
+  std::vector<double> r1, r2;  ///< 1 / rms of the two norms
+  std::vector<float> xq1;      ///< attention norm output, rounded [T, D]
+  std::vector<float> q, k, v;  ///< after RoPE: [T, D], [T, KV], [T, KV]
+  std::vector<float> p;        ///< attention probabilities [H, T, T]
+  std::vector<float> oq;       ///< attention output, rounded [T, D]
+  std::vector<float> mid;      ///< after the attention residual [T, D]
+  std::vector<float> xq2;      ///< FFN norm output, rounded [T, D]
+  std::vector<float> a, b, hq; ///< gate, up, silu(gate) * up rounded [T, F]
+};
+
+struct Forward {
+  std::vector<LayerCache> layers;
+  std::vector<float> last; ///< the last layer's output [T, D]
+  std::vector<double> rf;
+  std::vector<float> xqf;    ///< final norm output, rounded [T, D]
+  std::vector<float> logits; ///< [T, V]
+};
+
+class Model {
+public:
+  Model(LlamaParameters &p, const QuantizedView &view)
+      : p(p), c(p.config), view(view) {}
+
+  /// The input of matmul `name` as the forward multiplies it: rounded to
+  /// the activation format when the matmul's weights are quantized.
+  void input(llvm::StringRef name, const float *x, std::vector<float> &out,
+             int64_t t, int64_t k) const {
+    out.assign(x, x + t * k);
+    if (view.quantizers().activations && view.quantizers().weights.count(name))
+      roundRows(x, out.data(), t, k, *view.quantizers().activations);
+  }
+  const std::vector<float> &w(llvm::StringRef name,
+                              const std::vector<float> &latent) const {
+    return view.weights(name, latent);
+  }
+  static std::string name(int64_t l, const char *what) {
+    return "layers." + std::to_string(l) + "." + what;
+  }
+
+  Forward forward(llvm::ArrayRef<int32_t> tokens) const {
+    const int64_t T = tokens.size(), D = c.dim, KV = c.kvDim(), F = c.hiddenDim,
+                  V = c.vocab, H = c.heads, hd = c.headDim(),
+                  group = c.heads / c.kvHeads;
+    Forward f;
+    std::vector<float> x(T * D), tmp(T * D), y;
+    for (int64_t s = 0; s < T; ++s)
+      std::copy_n(&p.embedding[tokens[s] * D], D, &x[s * D]);
+    f.layers.resize(c.layers);
+    for (int64_t l = 0; l < c.layers; ++l) {
+      const LlamaParameters::Layer &L = p.layers[l];
+      LayerCache &C = f.layers[l];
+      C.x = x;
+      rmsnorm(x.data(), L.attentionNorm, tmp.data(), C.r1, T, D, c.normEps);
+      input(name(l, "wq"), tmp.data(), C.xq1, T, D);
+      C.q.resize(T * D);
+      C.k.resize(T * KV);
+      C.v.resize(T * KV);
+      matmul(C.xq1.data(), w(name(l, "wq"), L.wq).data(), C.q.data(), T, D, D);
+      matmul(C.xq1.data(), w(name(l, "wk"), L.wk).data(), C.k.data(), T, KV, D);
+      matmul(C.xq1.data(), w(name(l, "wv"), L.wv).data(), C.v.data(), T, KV, D);
+      rope(C.q.data(), T, D, c, false);
+      rope(C.k.data(), T, KV, c, false);
+      C.p.assign(H * T * T, 0.f);
+      std::vector<float> o(T * D, 0.f);
+      const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+      std::vector<double> scores(T);
+      for (int64_t h = 0; h < H; ++h) {
+        const int64_t g = h / group;
+        for (int64_t s = 0; s < T; ++s) {
+          double m = -INFINITY;
+          for (int64_t u = 0; u <= s; ++u) {
+            double dot = 0;
+            for (int64_t d = 0; d < hd; ++d)
+              dot += static_cast<double>(C.q[s * D + h * hd + d]) *
+                     C.k[u * KV + g * hd + d];
+            scores[u] = dot * scale;
+            m = std::max(m, scores[u]);
+          }
+          double sum = 0;
+          for (int64_t u = 0; u <= s; ++u)
+            sum += scores[u] = std::exp(scores[u] - m);
+          float *prob = &C.p[(h * T + s) * T];
+          for (int64_t u = 0; u <= s; ++u)
+            prob[u] = static_cast<float>(scores[u] / sum);
+          for (int64_t d = 0; d < hd; ++d) {
+            double acc = 0;
+            for (int64_t u = 0; u <= s; ++u)
+              acc += static_cast<double>(prob[u]) * C.v[u * KV + g * hd + d];
+            o[s * D + h * hd + d] = static_cast<float>(acc);
+          }
+        }
+      }
+      input(name(l, "wo"), o.data(), C.oq, T, D);
+      y.resize(T * D);
+      matmul(C.oq.data(), w(name(l, "wo"), L.wo).data(), y.data(), T, D, D);
+      for (int64_t i = 0; i < T * D; ++i)
+        x[i] += y[i];
+      C.mid = x;
+      rmsnorm(x.data(), L.ffnNorm, tmp.data(), C.r2, T, D, c.normEps);
+      input(name(l, "w1"), tmp.data(), C.xq2, T, D);
+      C.a.resize(T * F);
+      C.b.resize(T * F);
+      matmul(C.xq2.data(), w(name(l, "w1"), L.w1).data(), C.a.data(), T, F, D);
+      matmul(C.xq2.data(), w(name(l, "w3"), L.w3).data(), C.b.data(), T, F, D);
+      std::vector<float> hidden(T * F);
+      for (int64_t i = 0; i < T * F; ++i) {
+        double a = C.a[i];
+        hidden[i] = static_cast<float>(a / (1 + std::exp(-a)) * C.b[i]);
+      }
+      input(name(l, "w2"), hidden.data(), C.hq, T, F);
+      matmul(C.hq.data(), w(name(l, "w2"), L.w2).data(), y.data(), T, D, F);
+      for (int64_t i = 0; i < T * D; ++i)
+        x[i] += y[i];
+    }
+    f.last = x;
+    rmsnorm(x.data(), p.finalNorm, tmp.data(), f.rf, T, D, c.normEps);
+    input("classifier", tmp.data(), f.xqf, T, D);
+    f.logits.resize(T * V);
+    matmul(f.xqf.data(), w("classifier", p.classifier).data(), f.logits.data(),
+           T, V, D);
+    return f;
+  }
+
+  /// Adds the gradient of the loss whose gradient at the logits is
+  /// `dlogits` ([T, V]) to `g`.
+  void backward(const Forward &f, llvm::ArrayRef<int32_t> tokens,
+                const std::vector<float> &dlogits, LlamaParameters &g) const {
+    const int64_t T = tokens.size(), D = c.dim, KV = c.kvDim(), F = c.hiddenDim,
+                  V = c.vocab, H = c.heads, hd = c.headDim(),
+                  group = c.heads / c.kvHeads;
+    std::vector<float> dxn(T * D), dx(T * D, 0.f);
+    matmulBackward(f.xqf.data(), w("classifier", p.classifier).data(),
+                   dlogits.data(), dxn.data(), false, g.classifier.data(), T, V,
+                   D);
+    rmsnormBackward(f.last.data(), p.finalNorm, f.rf, dxn.data(), dx.data(),
+                    g.finalNorm, T, D);
+    for (int64_t l = c.layers - 1; l >= 0; --l) {
+      const LlamaParameters::Layer &L = p.layers[l];
+      LlamaParameters::Layer &G = g.layers[l];
+      const LayerCache &C = f.layers[l];
+      // FFN: x_out = mid + W2 h, h = silu(a) * b.
+      std::vector<float> dh(T * F), da(T * F), db(T * F);
+      matmulBackward(C.hq.data(), w(name(l, "w2"), L.w2).data(), dx.data(),
+                     dh.data(), false, G.w2.data(), T, D, F);
+      for (int64_t i = 0; i < T * F; ++i) {
+        double a = C.a[i], sig = 1 / (1 + std::exp(-a));
+        db[i] = static_cast<float>(dh[i] * a * sig);
+        da[i] = static_cast<float>(dh[i] * C.b[i] * sig * (1 + a * (1 - sig)));
+      }
+      matmulBackward(C.xq2.data(), w(name(l, "w1"), L.w1).data(), da.data(),
+                     dxn.data(), false, G.w1.data(), T, F, D);
+      matmulBackward(C.xq2.data(), w(name(l, "w3"), L.w3).data(), db.data(),
+                     dxn.data(), true, G.w3.data(), T, F, D);
+      // dx now also flows through the FFN norm into mid.
+      rmsnormBackward(C.mid.data(), L.ffnNorm, C.r2, dxn.data(), dx.data(),
+                      G.ffnNorm, T, D);
+      // Attention: mid = x + Wo o.
+      std::vector<float> dout(T * D);
+      matmulBackward(C.oq.data(), w(name(l, "wo"), L.wo).data(), dx.data(),
+                     dout.data(), false, G.wo.data(), T, D, D);
+      std::vector<float> dq(T * D, 0.f), dk(T * KV, 0.f), dv(T * KV, 0.f);
+      const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+      std::vector<double> dp(T);
+      for (int64_t h = 0; h < H; ++h) {
+        const int64_t gk = h / group;
+        for (int64_t s = 0; s < T; ++s) {
+          const float *prob = &C.p[(h * T + s) * T];
+          const float *dos = &dout[s * D + h * hd];
+          double dot = 0;
+          for (int64_t u = 0; u <= s; ++u) {
+            double acc = 0;
+            for (int64_t d = 0; d < hd; ++d) {
+              acc += static_cast<double>(dos[d]) * C.v[u * KV + gk * hd + d];
+              dv[u * KV + gk * hd + d] += prob[u] * dos[d];
+            }
+            dp[u] = acc;
+            dot += prob[u] * acc;
+          }
+          for (int64_t u = 0; u <= s; ++u) {
+            double ds = prob[u] * (dp[u] - dot) * scale;
+            for (int64_t d = 0; d < hd; ++d) {
+              dq[s * D + h * hd + d] +=
+                  static_cast<float>(ds * C.k[u * KV + gk * hd + d]);
+              dk[u * KV + gk * hd + d] +=
+                  static_cast<float>(ds * C.q[s * D + h * hd + d]);
+            }
+          }
+        }
+      }
+      rope(dq.data(), T, D, c, true);
+      rope(dk.data(), T, KV, c, true);
+      matmulBackward(C.xq1.data(), w(name(l, "wq"), L.wq).data(), dq.data(),
+                     dxn.data(), false, G.wq.data(), T, D, D);
+      matmulBackward(C.xq1.data(), w(name(l, "wk"), L.wk).data(), dk.data(),
+                     dxn.data(), true, G.wk.data(), T, KV, D);
+      matmulBackward(C.xq1.data(), w(name(l, "wv"), L.wv).data(), dv.data(),
+                     dxn.data(), true, G.wv.data(), T, KV, D);
+      rmsnormBackward(C.x.data(), L.attentionNorm, C.r1, dxn.data(), dx.data(),
+                      G.attentionNorm, T, D);
+    }
+  }
+
+private:
+  LlamaParameters &p;
+  const LlamaConfig &c;
+  const QuantizedView &view;
+};
+
+/// Row-wise log-softmax of logits [T, V] in f64.
+std::vector<double> logSoftmax(const std::vector<float> &logits, int64_t t,
+                               int64_t v) {
+  std::vector<double> out(t * v);
+  for (int64_t i = 0; i < t; ++i) {
+    const float *row = &logits[i * v];
+    double m = *std::max_element(row, row + v), sum = 0;
+    for (int64_t j = 0; j < v; ++j)
+      sum += std::exp(row[j] - m);
+    double log = m + std::log(sum);
+    for (int64_t j = 0; j < v; ++j)
+      out[i * v + j] = row[j] - log;
+  }
+  return out;
+}
+
+} // namespace
+
+LlamaParameters LlamaParameters::copyOf(const frontend::LlamaModel &model) {
+  LlamaParameters p;
+  p.config = model.config;
+  p.embedding = copy(model.tokenEmbedding);
+  for (const frontend::LlamaLayer &l : model.layers)
+    p.layers.push_back({copy(l.attentionNorm), copy(l.wq), copy(l.wk),
+                        copy(l.wv), copy(l.wo), copy(l.ffnNorm), copy(l.w1),
+                        copy(l.w2), copy(l.w3)});
+  p.finalNorm = copy(model.finalNorm);
+  p.classifier = copy(model.classifier);
+  return p;
+}
+
+LlamaParameters LlamaParameters::zerosLike() const {
+  LlamaParameters z = *this;
+  z.embedding.clear();
+  for (Tensor &t : z.tensors())
+    std::fill(t.values->begin(), t.values->end(), 0.f);
+  return z;
+}
+
+std::vector<LlamaParameters::Tensor> LlamaParameters::tensors() {
+  const LlamaConfig &c = config;
+  std::vector<Tensor> out;
+  for (auto [l, layer] : llvm::enumerate(layers)) {
+    std::string prefix = "layers." + std::to_string(l) + ".";
+    out.push_back(
+        {prefix + "attention_norm", &layer.attentionNorm, 1, c.dim, false});
+    out.push_back({prefix + "wq", &layer.wq, c.dim, c.dim, true});
+    out.push_back({prefix + "wk", &layer.wk, c.kvDim(), c.dim, true});
+    out.push_back({prefix + "wv", &layer.wv, c.kvDim(), c.dim, true});
+    out.push_back({prefix + "wo", &layer.wo, c.dim, c.dim, true});
+    out.push_back({prefix + "ffn_norm", &layer.ffnNorm, 1, c.dim, false});
+    out.push_back({prefix + "w1", &layer.w1, c.hiddenDim, c.dim, true});
+    out.push_back({prefix + "w2", &layer.w2, c.dim, c.hiddenDim, true});
+    out.push_back({prefix + "w3", &layer.w3, c.hiddenDim, c.dim, true});
+  }
+  out.push_back({"final_norm", &finalNorm, 1, c.dim, false});
+  out.push_back({"classifier", &classifier, c.vocab, c.dim, true});
+  return out;
+}
+
+frontend::LlamaModel LlamaParameters::view() const {
+  frontend::LlamaModel m;
+  m.config = config;
+  m.tokenEmbedding = embedding;
+  for (const Layer &l : layers)
+    m.layers.push_back(
+        {l.attentionNorm, l.wq, l.wk, l.wv, l.wo, l.ffnNorm, l.w1, l.w2, l.w3});
+  m.finalNorm = finalNorm;
+  m.classifier = classifier;
+  return m;
+}
+
+QuantizedView::QuantizedView(LlamaParameters &params,
+                             const Quantizers &quantizers)
+    : q(quantizers) {
+  for (const LlamaParameters::Tensor &t : params.tensors()) {
+    auto it = q.weights.find(t.name);
+    if (!t.isMatmul || it == q.weights.end())
+      continue;
+    std::vector<float> &out = rounded[t.name];
+    out.resize(t.values->size());
+    roundRows(t.values->data(), out.data(), t.rows, t.cols, it->second);
+  }
+}
+
+const std::vector<float> &
+QuantizedView::weights(llvm::StringRef name,
+                       const std::vector<float> &latent) const {
+  auto it = rounded.find(name);
+  return it == rounded.end() ? latent : it->second;
+}
+
+std::vector<double>
+mxc::tuning::logProbabilities(LlamaParameters &params,
+                              const QuantizedView &view,
+                              llvm::ArrayRef<int32_t> tokens) {
+  Forward f = Model(params, view).forward(tokens);
+  return logSoftmax(f.logits, tokens.size(), params.config.vocab);
+}
+
+double mxc::tuning::distillationLoss(LlamaParameters &params,
+                                     const QuantizedView &view,
+                                     llvm::ArrayRef<int32_t> tokens,
+                                     llvm::ArrayRef<double> teacher,
+                                     LlamaParameters *gradient) {
+  const int64_t T = tokens.size(), V = params.config.vocab;
+  Model model(params, view);
+  Forward f = model.forward(tokens);
+  std::vector<double> logq = logSoftmax(f.logits, T, V);
+  double loss = 0;
+  std::vector<float> dlogits(gradient ? T * V : 0);
+  for (int64_t i = 0; i < T * V; ++i) {
+    double pt = std::exp(teacher[i]);
+    loss += pt * (teacher[i] - logq[i]);
+    // d KL / d z = q - p, averaged over positions.
+    if (gradient)
+      dlogits[i] = static_cast<float>((std::exp(logq[i]) - pt) / T);
+  }
+  if (gradient)
+    model.backward(f, tokens, dlogits, *gradient);
+  return loss / T;
+}

@@ -1,0 +1,171 @@
+//===- LlamaGradientTest.cpp - The backward pass against differences ------===//
+//
+// Every parameter tensor's gradient (RMSNorm gains, q/k/v through RoPE and
+// GQA attention, wo, the SwiGLU matmuls, the final norm, the classifier)
+// checked against central finite differences of the loss; and the
+// straight-through gradient of a quantized model equals the float gradient
+// at the rounded weights.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mxc/Tuning/LlamaGradient.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+
+using namespace mxc;
+using namespace mxc::tuning;
+
+namespace {
+
+/// A tiny Llama (2 layers, 2 heads sharing 1 KV head, RoPE) with seeded
+/// random weights; `cols32` makes every matmul input 32 wide (for MX
+/// blocks).
+LlamaParameters tinyModel(bool cols32 = false) {
+  LlamaParameters p;
+  frontend::LlamaConfig &c = p.config;
+  c.dim = cols32 ? 32 : 8;
+  c.hiddenDim = cols32 ? 32 : 12;
+  c.layers = 2;
+  c.heads = 2;
+  c.kvHeads = 1;
+  c.vocab = 11;
+  c.seqLen = 8;
+  c.ropeTheta = 100; // turns the pairs by visibly different angles
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.f, 0.5f);
+  auto fill = [&](std::vector<float> &v, size_t n, float mean = 0) {
+    v.resize(n);
+    for (float &x : v)
+      x = mean + normal(rng);
+  };
+  fill(p.embedding, c.vocab * c.dim);
+  p.layers.resize(c.layers);
+  for (LlamaParameters::Layer &l : p.layers) {
+    fill(l.attentionNorm, c.dim, 1);
+    fill(l.wq, c.dim * c.dim);
+    fill(l.wk, c.kvDim() * c.dim);
+    fill(l.wv, c.kvDim() * c.dim);
+    fill(l.wo, c.dim * c.dim);
+    fill(l.ffnNorm, c.dim, 1);
+    fill(l.w1, c.hiddenDim * c.dim);
+    fill(l.w2, c.dim * c.hiddenDim);
+    fill(l.w3, c.hiddenDim * c.dim);
+  }
+  fill(p.finalNorm, c.dim, 1);
+  fill(p.classifier, c.vocab * c.dim);
+  return p;
+}
+
+/// Log-probabilities of random logits: the teacher.
+std::vector<double> randomTeacher(int64_t t, int64_t v) {
+  std::mt19937 rng(3);
+  std::normal_distribution<double> normal(0, 2);
+  std::vector<double> out(t * v);
+  for (int64_t i = 0; i < t; ++i) {
+    double sum = 0;
+    for (int64_t j = 0; j < v; ++j)
+      sum += std::exp(out[i * v + j] = normal(rng));
+    for (int64_t j = 0; j < v; ++j)
+      out[i * v + j] -= std::log(sum);
+  }
+  return out;
+}
+
+const std::vector<int32_t> kTokens = {1, 4, 9, 2, 7, 3};
+
+TEST(LlamaGradient, MatchesFiniteDifferences) {
+  LlamaParameters p = tinyModel();
+  Quantizers none;
+  std::vector<double> teacher = randomTeacher(kTokens.size(), p.config.vocab);
+  LlamaParameters g = p.zerosLike();
+  double loss0 =
+      distillationLoss(p, QuantizedView(p, none), kTokens, teacher, &g);
+  EXPECT_GT(loss0, 0.1);
+  std::vector<LlamaParameters::Tensor> tensors = p.tensors(),
+                                       grads = g.tensors();
+  std::mt19937 rng(11);
+  int checked = 0;
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    std::vector<float> &values = *tensors[t].values;
+    const std::vector<float> &grad = *grads[t].values;
+    // Five random entries and the one of the largest gradient.
+    std::vector<size_t> picks;
+    for (int i = 0; i < 5; ++i)
+      picks.push_back(rng() % values.size());
+    picks.push_back(std::max_element(grad.begin(), grad.end(),
+                                     [](float a, float b) {
+                                       return std::abs(a) < std::abs(b);
+                                     }) -
+                    grad.begin());
+    for (size_t i : picks) {
+      const float saved = values[i], h = 1e-3f;
+      values[i] = saved + h;
+      double up = distillationLoss(p, QuantizedView(p, none), kTokens, teacher,
+                                   nullptr);
+      values[i] = saved - h;
+      double down = distillationLoss(p, QuantizedView(p, none), kTokens,
+                                     teacher, nullptr);
+      values[i] = saved;
+      double numeric = (up - down) / (2.0 * h);
+      EXPECT_NEAR(grad[i], numeric, 2e-3 * std::max(1.0, std::abs(numeric)))
+          << tensors[t].name << "[" << i << "]";
+      ++checked;
+    }
+    // The tensor's gradient is not all zero (it was reached at all).
+    EXPECT_GT(std::abs(grad[picks.back()]), 1e-5) << tensors[t].name;
+  }
+  EXPECT_EQ(checked, 6 * 20); // 2 layers x 9 tensors, final norm, classifier
+}
+
+// Straight through: the gradient with rounded weights (and inputs) is the
+// float model's gradient at the rounded weights, applied to the latent ones.
+TEST(LlamaGradient, StraightThroughTheQuantizers) {
+  LlamaParameters p = tinyModel(/*cols32=*/true);
+  Quantizers q;
+  for (const LlamaParameters::Tensor &t : p.tensors())
+    if (t.isMatmul && t.name != "layers.1.w2")
+      q.weights[t.name] = numerics::ElemFormat::E2M1;
+  std::vector<double> teacher = randomTeacher(kTokens.size(), p.config.vocab);
+  LlamaParameters g = p.zerosLike();
+  QuantizedView view(p, q);
+  double loss = distillationLoss(p, view, kTokens, teacher, &g);
+
+  LlamaParameters rounded = p;
+  for (LlamaParameters::Tensor &t : rounded.tensors())
+    if (t.isMatmul)
+      *t.values = view.weights(t.name, *t.values);
+  // The rounding changed the weights (MXFP4 keeps ~3 bits).
+  EXPECT_NE(rounded.layers[0].wq, p.layers[0].wq);
+  EXPECT_EQ(rounded.layers[1].w2, p.layers[1].w2); // not quantized
+  LlamaParameters gRounded = rounded.zerosLike();
+  Quantizers none;
+  double lossRounded = distillationLoss(rounded, QuantizedView(rounded, none),
+                                        kTokens, teacher, &gRounded);
+  EXPECT_DOUBLE_EQ(loss, lossRounded);
+  std::vector<LlamaParameters::Tensor> a = g.tensors(), b = gRounded.tensors();
+  for (size_t t = 0; t < a.size(); ++t)
+    EXPECT_EQ(*a[t].values, *b[t].values) << a[t].name;
+
+  // Rounded inputs change the loss (the activation quantizer is applied).
+  q.activations = numerics::ElemFormat::E2M1;
+  EXPECT_NE(distillationLoss(p, QuantizedView(p, q), kTokens, teacher, nullptr),
+            loss);
+}
+
+// The loss is KL(teacher || model): zero against the model's own output.
+TEST(LlamaGradient, LossIsZeroAgainstItself) {
+  LlamaParameters p = tinyModel();
+  Quantizers none;
+  QuantizedView view(p, none);
+  std::vector<double> own = logProbabilities(p, view, kTokens);
+  LlamaParameters g = p.zerosLike();
+  EXPECT_NEAR(distillationLoss(p, view, kTokens, own, &g), 0, 1e-12);
+  for (const LlamaParameters::Tensor &t : g.tensors())
+    for (float v : *t.values)
+      ASSERT_NEAR(v, 0, 1e-6) << t.name;
+}
+
+} // namespace
