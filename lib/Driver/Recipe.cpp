@@ -207,10 +207,25 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
         }
         r.keep.push_back(std::move(kept));
       }
+    } else if (key == "tune") {
+      e = integer(r.tuneSteps);
+    } else if (key == "tune-lr") {
+      e = number(r.tuneLearningRate);
+    } else if (key == "tune-what") {
+      if (value == "weights")
+        r.tuneWhat = TuneWhat::Weights;
+      else if (value == "norms")
+        r.tuneWhat = TuneWhat::Norms;
+      else if (value == "both")
+        r.tuneWhat = TuneWhat::Both;
+      else
+        return error("tune-what must be weights, norms or both, not '" + value +
+                     "'");
     } else {
       return error("unknown key '" + key +
                    "' (weights, method, smooth, activations, softmax-bits, "
-                   "softmax-clip, tile, keep, checkpoint-mx)");
+                   "softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, "
+                   "tune-what)");
     }
     if (e)
       return std::move(e);
@@ -258,12 +273,32 @@ llvm::Error Recipe::validate() const {
     if (entry.prefix.empty())
       return error("keep needs matmul names (or name prefixes), as in "
                    "keep=classifier;layers.0.:mxfp8_e4m3");
+  if (tuneSteps < 0)
+    return error("tune must be a number of steps >= 0, not " +
+                 llvm::Twine(tuneSteps));
+  if (tuneSteps > 0) {
+    if (!weights)
+      return error("tune needs quantized weights (weights=...)");
+    if (!(tuneLearningRate > 0) || tuneLearningRate > 1)
+      return error("tune-lr must be in (0, 1], not " +
+                   formatDouble(tuneLearningRate));
+    // What the tuner's forward pass does not model yet.
+    if (smooth > 0)
+      return error("tune cannot be combined with smooth yet: the tuner's "
+                   "forward pass has no SmoothQuant");
+    if (softmaxBits > 0)
+      return error("tune cannot be combined with softmax-bits yet: the "
+                   "tuner's forward pass has an exact softmax");
+    if (keepCheckpointMX)
+      return error("tune cannot be combined with checkpoint-mx=keep: tuning "
+                   "changes the weights it would keep");
+  }
   return llvm::Error::success();
 }
 
 bool Recipe::needsCalibration() const {
   return (weights && method == WeightMethod::GPTQ) || smooth > 0 ||
-         (softmaxBits > 0 && clipMode);
+         (softmaxBits > 0 && clipMode) || tuneSteps > 0;
 }
 
 std::optional<double> Recipe::fixedClip() const {
@@ -285,7 +320,8 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
   auto addWeightPass = [&](num::ElemFormat format,
                            llvm::ArrayRef<std::string> include,
                            llvm::ArrayRef<std::string> exclude) {
-    if (method == WeightMethod::GPTQ) {
+    // Tuned weights are already the method's result: RTN stores them.
+    if (method == WeightMethod::GPTQ && tuneSteps == 0) {
       MXCGPTQPassOptions options;
       options.format = format;
       options.report = report;
@@ -345,6 +381,13 @@ std::string Recipe::str() const {
       if (entry.format)
         text += ":" + formatName(entry.format).str();
     }
+  }
+  if (tuneSteps > 0) {
+    text += ",tune=" + std::to_string(tuneSteps) +
+            ",tune-lr=" + formatDouble(tuneLearningRate);
+    if (tuneWhat != TuneWhat::Weights)
+      text +=
+          tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";
   }
   return text;
 }

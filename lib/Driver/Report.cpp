@@ -178,6 +178,22 @@ void QualityReport::printText(llvm::raw_ostream &os) const {
                           optional(m.relError, "{0:E3}"),
                           optional(m.rtnRelError, "{0:E3}"));
   }
+  if (tuning) {
+    os << llvm::formatv(
+        "\n## Global tuning ({0} steps of the {1}, {2:F1} s)\n\n"
+        "KL from the float model on the calibration windows: {3:F5} -> "
+        "{4:F5} nats/token (step {5} kept)\n\n"
+        "local error against the float weights (relative output error on "
+        "the calibration rows; weight SQNR):\n\n"
+        "| matmul | rel. error before | after | SQNR dB before | after |\n"
+        "|--------|-------------------|-------|----------------|-------|\n",
+        tuning->steps, tuning->what, tuning->seconds, tuning->startKL,
+        tuning->finalKL, tuning->keptStep);
+    for (const TuningSummary::Matmul &m : tuning->matmuls)
+      os << llvm::formatv("| {0} | {1:E3} | {2:E3} | {3:F2} | {4:F2} |\n",
+                          m.name, m.relBefore, m.relAfter, m.sqnrBefore,
+                          m.sqnrAfter);
+  }
   if (floatEval && eval) {
     os << "\n## Global effect (" << evalText << ", " << eval->tokens
        << " tokens)\n\n"
@@ -291,6 +307,32 @@ void QualityReport::printJSON(llvm::raw_ostream &os) const {
     });
     if (!suggestedRecipe.empty())
       j.attribute("suggested_recipe", suggestedRecipe);
+    if (tuning)
+      j.attributeObject("tuning", [&] {
+        j.attribute("steps", tuning->steps);
+        j.attribute("what", tuning->what);
+        j.attribute("seconds", tuning->seconds);
+        j.attribute("start_kl", tuning->startKL);
+        j.attribute("final_kl", tuning->finalKL);
+        j.attribute("kept_step", tuning->keptStep);
+        j.attributeArray("evaluations", [&] {
+          for (const std::pair<int64_t, double> &e : tuning->evaluations)
+            j.object([&] {
+              j.attribute("step", e.first);
+              j.attribute("kl", e.second);
+            });
+        });
+        j.attributeArray("matmuls", [&] {
+          for (const TuningSummary::Matmul &m : tuning->matmuls)
+            j.object([&] {
+              j.attribute("name", m.name);
+              j.attribute("relative_output_error_before", m.relBefore);
+              j.attribute("relative_output_error_after", m.relAfter);
+              j.attribute("weight_sqnr_db_before", m.sqnrBefore);
+              j.attribute("weight_sqnr_db_after", m.sqnrAfter);
+            });
+        });
+      });
     j.attributeObject("predicted", [&] {
       j.attribute("quantized_parameters", predicted.quantizedParams);
       j.attribute("bits_per_weight", predicted.bitsPerWeight);
@@ -362,4 +404,102 @@ SoftmaxClipStudy mxc::driver::studySoftmaxClips(
     r.meanKL /= std::max<int64_t>(rows, 1);
   }
   return {std::move(rules), rows};
+}
+
+std::string TuningSummary::svg() const {
+  // Two panels side by side: the KL per step (linear), the local error per
+  // matmul before and after (log10).
+  const double w = 420, h = 300, left = 60, top = 30, pw = 320, ph = 210;
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << llvm::formatv("<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                      "width=\"{0}\" height=\"{1}\" font-family=\"sans-serif\" "
+                      "font-size=\"11\">\n",
+                      2 * w, h);
+  auto frame = [&](double x0, llvm::StringRef title, llvm::StringRef xLabel,
+                   llvm::StringRef yLabel) {
+    os << llvm::formatv("<rect x=\"{0}\" y=\"{1}\" width=\"{2}\" "
+                        "height=\"{3}\" fill=\"none\" stroke=\"black\"/>\n",
+                        x0 + left, top, pw, ph);
+    os << llvm::formatv("<text x=\"{0}\" y=\"18\" text-anchor=\"middle\" "
+                        "font-size=\"13\">{1}</text>\n",
+                        x0 + left + pw / 2, title);
+    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">"
+                        "{2}</text>\n",
+                        x0 + left + pw / 2, top + ph + 32, xLabel);
+    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\" "
+                        "transform=\"rotate(-90 {0} {1})\">{2}</text>\n",
+                        x0 + 14, top + ph / 2, yLabel);
+  };
+  auto tick = [&](double x, double y, llvm::StringRef text, bool vertical) {
+    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"{2}\">{3}"
+                        "</text>\n",
+                        x, y, vertical ? "end" : "middle", text);
+  };
+  // Panel 1: KL over steps.
+  frame(0, "KL from the float model (calibration)", "step", "nats/token");
+  double maxKL = 0;
+  int64_t maxStep = 1;
+  for (auto [step, kl] : evaluations) {
+    maxKL = std::max(maxKL, kl);
+    maxStep = std::max(maxStep, step);
+  }
+  maxKL = maxKL > 0 ? maxKL * 1.1 : 1;
+  auto px = [&](int64_t step) { return left + pw * step / double(maxStep); };
+  auto py = [&](double kl) { return top + ph * (1 - kl / maxKL); };
+  os << "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" "
+        "points=\"";
+  for (auto [step, kl] : evaluations)
+    os << llvm::formatv("{0:F1},{1:F1} ", px(step), py(kl));
+  os << "\"/>\n";
+  for (int i = 0; i <= 4; ++i) {
+    tick(left - 4, py(maxKL * i / 4) + 4,
+         llvm::formatv("{0:F3}", maxKL * i / 4).str(), true);
+    tick(px(maxStep * i / 4), top + ph + 14, std::to_string(maxStep * i / 4),
+         false);
+  }
+  // Panel 2: local error per matmul, before (grey) and after (orange).
+  const double x0 = w;
+  frame(x0, "local error per matmul", "matmul (in order)",
+        "log10 rel. output error");
+  double lo = 0, hi = -10;
+  for (const Matmul &m : matmuls)
+    for (double v : {m.relBefore, m.relAfter})
+      if (v > 0) {
+        lo = std::min(lo, std::floor(std::log10(v)));
+        hi = std::max(hi, std::ceil(std::log10(v)));
+      }
+  if (hi <= lo)
+    hi = lo + 1;
+  auto ly = [&](double v) {
+    double l = v > 0 ? std::log10(v) : lo;
+    return top + ph * (1 - (l - lo) / (hi - lo));
+  };
+  const double slot = matmuls.empty() ? pw : pw / matmuls.size();
+  for (auto [i, m] : llvm::enumerate(matmuls)) {
+    double x = x0 + left + slot * i;
+    for (int k = 0; k < 2; ++k) {
+      double v = k ? m.relAfter : m.relBefore;
+      double y = ly(v);
+      os << llvm::formatv("<rect x=\"{0:F1}\" y=\"{1:F1}\" width=\"{2:F1}\" "
+                          "height=\"{3:F1}\" fill=\"{4}\"><title>{5} {6}: "
+                          "{7:E2}</title></rect>\n",
+                          x + slot * (0.1 + 0.4 * k), y, slot * 0.4,
+                          top + ph - y, k ? "#ff7f0e" : "#999999", m.name,
+                          k ? "after" : "before", v);
+    }
+  }
+  for (double l = lo; l <= hi; ++l)
+    tick(x0 + left - 4, ly(std::pow(10, l)) + 4, llvm::formatv("{0}", l).str(),
+         true);
+  os << llvm::formatv("<rect x=\"{0}\" y=\"{1}\" width=\"10\" height=\"10\" "
+                      "fill=\"#999999\"/><text x=\"{2}\" y=\"{3}\">before"
+                      "</text>\n",
+                      x0 + left + 8, top + 6, x0 + left + 22, top + 15);
+  os << llvm::formatv("<rect x=\"{0}\" y=\"{1}\" width=\"10\" height=\"10\" "
+                      "fill=\"#ff7f0e\"/><text x=\"{2}\" y=\"{3}\">after"
+                      "</text>\n",
+                      x0 + left + 70, top + 6, x0 + left + 84, top + 15);
+  os << "</svg>\n";
+  return out;
 }

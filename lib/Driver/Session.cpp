@@ -1,8 +1,11 @@
 //===- Session.cpp - One model through load, calibrate, compile, run ------===//
 
 #include "mxc/Driver/Session.h"
+#include "mxc/Numerics/GPTQ.h"
+#include "mxc/Numerics/PTQ.h"
 #include "mxc/Support/Output.h"
 
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/xxhash.h"
 
 #include <cstring>
@@ -11,6 +14,7 @@
 
 using namespace mxc::driver;
 using namespace mxc::frontend;
+namespace num = mxc::numerics;
 
 namespace {
 
@@ -168,7 +172,150 @@ llvm::Error CompileSession::calibrate(llvm::StringRef textPath,
   if (!model)
     return model.takeError();
   stats = mxc::driver::calibrate(**model, modelConfig, *text, progress);
+  calibrationWindows = std::move(*text);
   return llvm::Error::success();
+}
+
+struct CompileSession::Tuned {
+  std::string recipe;
+  mxc::tuning::LlamaParameters params;
+  frontend::LlamaModel model;
+  TuningSummary summary;
+};
+
+const TuningSummary *CompileSession::lastTuning() const {
+  return tuned ? &tuned->summary : nullptr;
+}
+
+/// Relative output error (output MSE over mean square output, from the
+/// Hessian) and weight SQNR of `rounded` against `w` ([n, k]).
+static std::pair<double, double> localError(llvm::ArrayRef<float> w,
+                                            const std::vector<double> &rounded,
+                                            int64_t n, int64_t k,
+                                            const std::vector<double> &h) {
+  double mse = num::outputMSEFromHessian(w.data(), rounded, n, k, h);
+  double energy = num::outputMSEFromHessian(
+      w.data(), std::vector<double>(n * k, 0.0), n, k, h);
+  return {energy > 0 ? mse / energy : 0,
+          num::weightSQNR(w.data(), rounded, n, k)};
+}
+
+llvm::Expected<const LlamaModel *>
+CompileSession::tunedModel(const Recipe &recipe) {
+  if (tuned && tuned->recipe == recipe.str())
+    return &tuned->model;
+  if (!weights)
+    return error("tuning needs the float weights of a checkpoint");
+  if (calibrationWindows.empty() || !stats)
+    return error("recipe: tune needs the calibration text itself "
+                 "(--calibrate FILE); statistics from an .mxcal file carry "
+                 "no text to tune on");
+  auto t = std::make_unique<Tuned>();
+  t->recipe = recipe.str();
+  mxc::tuning::LlamaParameters teacher =
+      mxc::tuning::LlamaParameters::copyOf(*weights);
+  t->params = teacher;
+  // Each matmul's format: its keep= entry's (the first that names it), else
+  // the recipe's.
+  mxc::tuning::Quantizers quantizers;
+  quantizers.activations = recipe.activations;
+  std::vector<std::string> names = matmulNames(modelConfig);
+  for (const std::string &name : names) {
+    std::optional<num::ElemFormat> format = recipe.weights;
+    for (const Recipe::Kept &kept : recipe.keep)
+      if (llvm::StringRef(name).starts_with(kept.prefix)) {
+        format = kept.format;
+        break;
+      }
+    if (format)
+      quantizers.weights[name] = *format;
+  }
+  // GPTQ's rounded weights are the starting point (the RTN of the tuner's
+  // forward pass gives them back unchanged).
+  if (recipe.method == WeightMethod::GPTQ) {
+    note("GPTQ: the starting point of tuning");
+    std::vector<mxc::tuning::LlamaParameters::Tensor> tensors =
+        t->params.tensors();
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string &name = names[i];
+      auto format = quantizers.weights.find(name);
+      auto tensor =
+          llvm::find_if(tensors, [&](auto &x) { return x.name == name; });
+      if (format == quantizers.weights.end() || tensor == tensors.end())
+        continue;
+      num::GPTQOptions options;
+      options.format = format->second;
+      num::QuantizedWeight q;
+      std::string reason;
+      std::vector<double> h(stats->hessian[i].begin(), stats->hessian[i].end());
+      if (!num::gptqQuantize(tensor->values->data(), tensor->rows, tensor->cols,
+                             h, options, q, reason))
+        return error("GPTQ of " + name + " failed: " + reason);
+      for (auto [out, v] : llvm::zip_equal(*tensor->values, q.dequantized))
+        out = static_cast<float>(v);
+    }
+  }
+  mxc::tuning::TuneOptions options;
+  options.steps = recipe.tuneSteps;
+  options.learningRate = recipe.tuneLearningRate;
+  options.target = recipe.tuneWhat == Recipe::TuneWhat::Weights
+                       ? mxc::tuning::TuneTarget::Weights
+                   : recipe.tuneWhat == Recipe::TuneWhat::Norms
+                       ? mxc::tuning::TuneTarget::Norms
+                       : mxc::tuning::TuneTarget::Both;
+  options.progress = [&](const llvm::Twine &line) { note(line); };
+  // The starting point's rounded weights, for the local errors before.
+  std::vector<mxc::tuning::LlamaParameters::Tensor> tensors =
+      t->params.tensors();
+  mxc::tuning::QuantizedView startView(t->params, quantizers);
+  std::vector<std::vector<float>> before;
+  for (const std::string &name : names)
+    if (quantizers.weights.count(name)) {
+      auto tensor =
+          llvm::find_if(tensors, [&](auto &x) { return x.name == name; });
+      before.push_back(startView.weights(name, *tensor->values));
+    }
+  mxc::tuning::TuneResult result = mxc::tuning::tune(
+      t->params, teacher, quantizers, calibrationWindows, options);
+  TuningSummary &s = t->summary;
+  s.steps = recipe.tuneSteps;
+  s.what = recipe.tuneWhat == Recipe::TuneWhat::Weights ? "weights"
+           : recipe.tuneWhat == Recipe::TuneWhat::Norms
+               ? "norm gains"
+               : "weights and norm gains";
+  s.startKL = result.startKL;
+  s.finalKL = result.finalKL;
+  s.keptStep = result.bestStep;
+  s.seconds = result.seconds;
+  s.evaluations = result.evaluations;
+  mxc::tuning::QuantizedView endView(t->params, quantizers);
+  std::vector<mxc::tuning::LlamaParameters::Tensor> floats = teacher.tensors();
+  tensors = t->params.tensors();
+  size_t quantized = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!quantizers.weights.count(names[i]))
+      continue;
+    auto f = llvm::find_if(floats, [&](auto &x) { return x.name == names[i]; });
+    auto l =
+        llvm::find_if(tensors, [&](auto &x) { return x.name == names[i]; });
+    std::vector<double> h(stats->hessian[i].begin(), stats->hessian[i].end());
+    const std::vector<float> &after = endView.weights(names[i], *l->values);
+    auto [relBefore, sqnrBefore] = localError(
+        *f->values,
+        std::vector<double>(before[quantized].begin(), before[quantized].end()),
+        f->rows, f->cols, h);
+    auto [relAfter, sqnrAfter] =
+        localError(*f->values, std::vector<double>(after.begin(), after.end()),
+                   f->rows, f->cols, h);
+    s.matmuls.push_back({names[i], relBefore, relAfter, sqnrBefore, sqnrAfter});
+    ++quantized;
+  }
+  note(llvm::formatv("tuned the {0}: KL {1:F5} -> {2:F5} on the calibration "
+                     "windows in {3:F1} s",
+                     s.what, s.startKL, s.finalKL, s.seconds));
+  t->model = t->params.view();
+  tuned = std::move(t);
+  return &tuned->model;
 }
 
 namespace {
@@ -375,6 +522,12 @@ CompileSession::compile(CompileOptions options) {
     options.progress = progress;
   if (!options.remark)
     options.remark = remark;
+  if (!options.calibration && options.recipe.tuneSteps > 0) {
+    llvm::Expected<const LlamaModel *> model = tunedModel(options.recipe);
+    if (!model)
+      return model.takeError();
+    return compileModel(*mlirContext, **model, options);
+  }
   return compileModel(*mlirContext, *weights, options);
 }
 
@@ -454,6 +607,8 @@ CompileSession::measureQuality(const Recipe &recipe, QualityReport quality,
         }
         CompileOptions alone;
         alone.recipe = recipe;
+        // The method's own effect: tuning acts on the whole model.
+        alone.recipe.tuneSteps = 0;
         alone.recipe.activations.reset();
         alone.recipe.softmaxBits = 0;
         if (rtn)
@@ -469,6 +624,17 @@ CompileSession::measureQuality(const Recipe &recipe, QualityReport quality,
             evaluate(**one, *reference, *text, {}, &referenceLogits).meanKL;
       }
     }
+  }
+  // A tuned model's local errors are measured against the float weights
+  // (its passes saw the tuned ones).
+  if (recipe.tuneSteps > 0 && tuned && tuned->recipe == recipe.str()) {
+    quality.tuning = tuned->summary;
+    for (MatmulError &m : quality.matmuls)
+      for (const TuningSummary::Matmul &t : tuned->summary.matmuls)
+        if (t.name == m.name) {
+          m.relError = t.relAfter;
+          m.sqnr = t.sqnrAfter;
+        }
   }
   rankAndFlag(quality.layers, quality.matmuls);
   if (!evalPath.empty() && recipe.weights)

@@ -4,8 +4,12 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cblas.h>
+
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 using namespace mxc;
 using namespace mxc::tuning;
@@ -39,6 +43,30 @@ struct Adam {
   }
 };
 
+/// Runs f(0 .. n-1) on up to `threads` threads.
+void parallelFor(int64_t n, unsigned threads,
+                 const std::function<void(int64_t)> &f) {
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t i = next++; i < n; i = next++)
+      f(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::min<int64_t>(threads, n); ++t)
+    pool.emplace_back(work);
+  work();
+  for (std::thread &t : pool)
+    t.join();
+}
+
+/// The BLAS single-threaded while tuning (windows run in parallel instead:
+/// the matrices are small), restored after.
+struct SingleThreadedBlas {
+  int saved = openblas_get_num_threads();
+  SingleThreadedBlas() { openblas_set_num_threads(1); }
+  ~SingleThreadedBlas() { openblas_set_num_threads(saved); }
+};
+
 bool tuned(const LlamaParameters::Tensor &t, TuneTarget target) {
   return target == TuneTarget::Both ||
          (target == TuneTarget::Weights) == t.isMatmul;
@@ -57,20 +85,32 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
         .count();
   };
   TuneResult result;
+  SingleThreadedBlas blas;
+  const unsigned threads =
+      options.threads ? options.threads
+                      : std::max(1u, std::thread::hardware_concurrency());
+  const int64_t n = windows.size();
   // The float model's distributions, once per window.
-  std::vector<std::vector<double>> targets;
+  std::vector<std::vector<double>> targets(n);
   Quantizers none;
   QuantizedView teacherView(teacher, none);
-  for (const std::vector<int32_t> &w : windows)
-    targets.push_back(logProbabilities(teacher, teacherView, w));
+  parallelFor(n, threads, [&](int64_t i) {
+    targets[i] = logProbabilities(teacher, teacherView, windows[i]);
+  });
 
   auto evaluate = [&]() {
     QuantizedView view(params, quantizers);
+    std::vector<double> losses(n);
+    parallelFor(n, threads, [&](int64_t i) {
+      losses[i] =
+          distillationLoss(params, view, windows[i], targets[i], nullptr) *
+          windows[i].size();
+    });
     double sum = 0;
     int64_t tokens = 0;
-    for (auto [w, target] : llvm::zip_equal(windows, targets)) {
-      sum += distillationLoss(params, view, w, target, nullptr) * w.size();
-      tokens += w.size();
+    for (int64_t i = 0; i < n; ++i) {
+      sum += losses[i];
+      tokens += windows[i].size();
     }
     return sum / std::max<int64_t>(tokens, 1);
   };
@@ -85,13 +125,29 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
   for (size_t i = 0; i < tensors.size(); ++i)
     if (tuned(tensors[i], options.target))
       adam[i].emplace(*tensors[i].values);
-  const int64_t epoch = windows.size();
+  const int64_t batch = std::max<int64_t>(1, std::min(options.batch, n));
+  // Steps per pass over the windows.
+  const int64_t epoch = (n + batch - 1) / batch;
+  std::vector<LlamaParameters> gradients(batch, params.zerosLike());
   for (int64_t step = 1; step <= options.steps; ++step) {
-    LlamaParameters gradient = params.zerosLike();
-    const size_t w = (step - 1) % windows.size();
-    distillationLoss(params, QuantizedView(params, quantizers), windows[w],
-                     targets[w], &gradient);
-    std::vector<LlamaParameters::Tensor> grads = gradient.tensors();
+    QuantizedView view(params, quantizers);
+    parallelFor(batch, threads, [&](int64_t b) {
+      gradients[b] = params.zerosLike();
+      const int64_t w = ((step - 1) * batch + b) % n;
+      distillationLoss(params, view, windows[w], targets[w], &gradients[b]);
+    });
+    // The mean gradient, summed in a fixed order.
+    for (int64_t b = 1; b < batch; ++b) {
+      std::vector<LlamaParameters::Tensor> into = gradients[0].tensors(),
+                                           from = gradients[b].tensors();
+      for (size_t i = 0; i < into.size(); ++i)
+        for (size_t j = 0; j < into[i].values->size(); ++j)
+          (*into[i].values)[j] += (*from[i].values)[j];
+    }
+    std::vector<LlamaParameters::Tensor> grads = gradients[0].tensors();
+    for (LlamaParameters::Tensor &g : grads)
+      for (float &x : *g.values)
+        x /= batch;
     for (size_t i = 0; i < tensors.size(); ++i)
       if (adam[i])
         adam[i]->step(*tensors[i].values, *grads[i].values,

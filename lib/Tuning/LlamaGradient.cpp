@@ -159,35 +159,29 @@ public:
       matmul(C.xq1.data(), w(name(l, "wv"), L.wv).data(), C.v.data(), T, KV, D);
       rope(C.q.data(), T, D, c, false);
       rope(C.k.data(), T, KV, c, false);
+      // Per head, S = q_h k_g^T / sqrt(hd) on BLAS, the causal softmax of
+      // each row in f64 (masked entries 0), o_h = P v_g.
       C.p.assign(H * T * T, 0.f);
       std::vector<float> o(T * D, 0.f);
-      const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-      std::vector<double> scores(T);
+      const float scale = 1.f / std::sqrt(static_cast<float>(hd));
       for (int64_t h = 0; h < H; ++h) {
         const int64_t g = h / group;
+        float *P = &C.p[h * T * T];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale,
+                    &C.q[h * hd], D, &C.k[g * hd], KV, 0.f, P, T);
         for (int64_t s = 0; s < T; ++s) {
-          double m = -INFINITY;
-          for (int64_t u = 0; u <= s; ++u) {
-            double dot = 0;
-            for (int64_t d = 0; d < hd; ++d)
-              dot += static_cast<double>(C.q[s * D + h * hd + d]) *
-                     C.k[u * KV + g * hd + d];
-            scores[u] = dot * scale;
-            m = std::max(m, scores[u]);
-          }
+          float *row = &P[s * T];
+          const float m = *std::max_element(row, row + s + 1);
           double sum = 0;
           for (int64_t u = 0; u <= s; ++u)
-            sum += scores[u] = std::exp(scores[u] - m);
-          float *prob = &C.p[(h * T + s) * T];
+            sum += row[u] = std::exp(row[u] - m);
+          const float inverse = static_cast<float>(1 / sum);
           for (int64_t u = 0; u <= s; ++u)
-            prob[u] = static_cast<float>(scores[u] / sum);
-          for (int64_t d = 0; d < hd; ++d) {
-            double acc = 0;
-            for (int64_t u = 0; u <= s; ++u)
-              acc += static_cast<double>(prob[u]) * C.v[u * KV + g * hd + d];
-            o[s * D + h * hd + d] = static_cast<float>(acc);
-          }
+            row[u] *= inverse;
+          std::fill(row + s + 1, row + T, 0.f);
         }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.f, P,
+                    T, &C.v[g * hd], KV, 0.f, &o[h * hd], D);
       }
       input(name(l, "wo"), o.data(), C.oq, T, D);
       y.resize(T * D);
@@ -257,34 +251,32 @@ public:
       std::vector<float> dout(T * D);
       matmulBackward(C.oq.data(), w(name(l, "wo"), L.wo).data(), dx.data(),
                      dout.data(), false, G.wo.data(), T, D, D);
+      // Per head: dV_g += P^T dO_h; dP = dO_h v_g^T; dS = P (dP - rowsum(P
+      // dP)) / sqrt(hd); dq_h = dS k_g; dk_g += dS^T q_h.
       std::vector<float> dq(T * D, 0.f), dk(T * KV, 0.f), dv(T * KV, 0.f);
-      const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-      std::vector<double> dp(T);
+      const float scale = 1.f / std::sqrt(static_cast<float>(hd));
+      std::vector<float> dS(T * T);
       for (int64_t h = 0; h < H; ++h) {
-        const int64_t gk = h / group;
+        const int64_t g = h / group;
+        const float *P = &C.p[h * T * T];
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.f, P,
+                    T, &dout[h * hd], D, 1.f, &dv[g * hd], KV);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.f,
+                    &dout[h * hd], D, &C.v[g * hd], KV, 0.f, dS.data(), T);
         for (int64_t s = 0; s < T; ++s) {
-          const float *prob = &C.p[(h * T + s) * T];
-          const float *dos = &dout[s * D + h * hd];
+          float *row = &dS[s * T];
+          const float *prob = &P[s * T];
           double dot = 0;
-          for (int64_t u = 0; u <= s; ++u) {
-            double acc = 0;
-            for (int64_t d = 0; d < hd; ++d) {
-              acc += static_cast<double>(dos[d]) * C.v[u * KV + gk * hd + d];
-              dv[u * KV + gk * hd + d] += prob[u] * dos[d];
-            }
-            dp[u] = acc;
-            dot += prob[u] * acc;
-          }
-          for (int64_t u = 0; u <= s; ++u) {
-            double ds = prob[u] * (dp[u] - dot) * scale;
-            for (int64_t d = 0; d < hd; ++d) {
-              dq[s * D + h * hd + d] +=
-                  static_cast<float>(ds * C.k[u * KV + gk * hd + d]);
-              dk[u * KV + gk * hd + d] +=
-                  static_cast<float>(ds * C.q[s * D + h * hd + d]);
-            }
-          }
+          for (int64_t u = 0; u <= s; ++u)
+            dot += static_cast<double>(prob[u]) * row[u];
+          for (int64_t u = 0; u <= s; ++u)
+            row[u] = static_cast<float>(prob[u] * (row[u] - dot) * scale);
+          std::fill(row + s + 1, row + T, 0.f);
         }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.f,
+                    dS.data(), T, &C.k[g * hd], KV, 0.f, &dq[h * hd], D);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.f,
+                    dS.data(), T, &C.q[h * hd], D, 1.f, &dk[g * hd], KV);
       }
       rope(dq.data(), T, D, c, true);
       rope(dk.data(), T, KV, c, true);

@@ -426,6 +426,17 @@ int main(int argc, char **argv) {
           quality.printJSON(os);
           return llvm::Error::success();
         }));
+  // Tuning's plot next to it: REPORT.json -> REPORT.tuning.svg.
+  if (!reportJSON.empty() && quality.tuning) {
+    llvm::SmallString<256> svgPath(reportJSON);
+    llvm::sys::path::replace_extension(svgPath, "tuning.svg");
+    orFail(mxc::writeFileAtomically(
+        svgPath, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+          os << quality.tuning->svg();
+          return llvm::Error::success();
+        }));
+    progress("wrote " + svgPath);
+  }
 
   // The output.
   mlir::TimingScope writeTimer = rootTimer.nest("write the output");

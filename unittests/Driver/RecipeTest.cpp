@@ -75,7 +75,8 @@ TEST(Recipe, StrRoundTrips) {
                            "weights=mxfp6_e3m2,method=gptq,smooth=0.25,tile=16",
                            "w4,smooth=0.1,softmax-bits=2,softmax-clip=-3.3",
                            "w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq",
-                           "w4-keep", "w4-gptq,checkpoint-mx=keep"}) {
+                           "w4-keep", "w4-gptq,checkpoint-mx=keep",
+                           "w4a8,tune=20,tune-lr=0.005,tune-what=both"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
     EXPECT_EQ(back.str(), r.str()) << text;
@@ -188,6 +189,38 @@ TEST(Recipe, Errors) {
             std::string::npos);
   EXPECT_NE(parseError("tile=x").find("'tile' needs an integer"),
             std::string::npos);
+  EXPECT_NE(parseError("tune=5").find("tune needs quantized weights"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4-smooth-gptq,tune=5")
+                .find("tune cannot be combined with smooth yet"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,softmax-bits=2,tune=5")
+                .find("tune cannot be combined with softmax-bits yet"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,tune=5,tune-what=all")
+                .find("tune-what must be weights, norms or both"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,tune=5,tune-lr=0").find("tune-lr must be in (0, 1]"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,tune=-1").find("tune must be a number of steps"),
+            std::string::npos);
+}
+
+// Tuned weights are stored by RTN, whatever method started them; tuning
+// needs the calibration text.
+TEST(Recipe, Tuning) {
+  Recipe r = parsed("w4-gptq,tune=10");
+  EXPECT_EQ(r.tuneSteps, 10);
+  EXPECT_EQ(r.tuneWhat, Recipe::TuneWhat::Weights);
+  EXPECT_TRUE(r.needsCalibration());
+  EXPECT_TRUE(parsed("w4,tune=1").needsCalibration());
+  EXPECT_EQ(pipelineOf(r), "builtin.module(mxc-rtn{block=32  format=mxfp4  "
+                           "report=false})");
+  EXPECT_EQ(r.str(), "weights=mxfp4,method=gptq,smooth=0,activations=none,"
+                     "softmax-bits=0,softmax-clip=-8,tile=64,tune=10,"
+                     "tune-lr=0.001");
+  EXPECT_EQ(parsed("w4,tune=3,tune-what=norms").tuneWhat,
+            Recipe::TuneWhat::Norms);
 }
 
 } // namespace

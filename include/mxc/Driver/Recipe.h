@@ -68,9 +68,20 @@ struct Recipe {
   };
   std::vector<Kept> keep;
 
+  /// Global tuning (tune=STEPS): after the weight method, Adam steps that
+  /// distill the quantized model toward the float model on the calibration
+  /// windows (mxc/Tuning/GlobalTuning.h); the tuned weights are then
+  /// rounded by RTN, so the stored codes come from the same encoder as every
+  /// other path. 0: off.
+  int64_t tuneSteps = 0;
+  /// Adam's step relative to each tensor's RMS (tune-lr=).
+  double tuneLearningRate = 1e-3;
+  /// What tuning changes (tune-what=weights|norms|both).
+  enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Weights;
+
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, smooth, activations, softmax-bits, softmax-clip, tile,
-  /// keep, checkpoint-mx. Validates the result.
+  /// keep, checkpoint-mx, tune, tune-lr, tune-what. Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.
   static llvm::ArrayRef<Preset> presets();

@@ -64,6 +64,28 @@ struct Prediction {
 /// measurements it comes from (see predictQuality).
 extern const double kPredictionScale, kPredictionExponent;
 
+/// What global tuning (tune=) did: the KL from the float model on the
+/// calibration windows over the steps, and each matmul's local error
+/// against the float weights before (the method's result) and after.
+struct TuningSummary {
+  int64_t steps = 0;
+  std::string what;
+  double startKL = 0, finalKL = 0;
+  int64_t keptStep = 0;
+  double seconds = 0;
+  std::vector<std::pair<int64_t, double>> evaluations;
+  struct Matmul {
+    std::string name;
+    double relBefore = 0, relAfter = 0;   ///< relative output error
+    double sqnrBefore = 0, sqnrAfter = 0; ///< weight SQNR, dB
+  };
+  std::vector<Matmul> matmuls;
+
+  /// An SVG of both: the KL per step, and per matmul the relative output
+  /// error before and after (log scale).
+  std::string svg() const;
+};
+
 struct QualityReport {
   std::string model, recipe;
   int64_t params = 0;
@@ -75,6 +97,7 @@ struct QualityReport {
   Prediction predicted;
   /// The recipe with the flagged layers kept in more bits (suggestRecipe).
   std::string suggestedRecipe;
+  std::optional<TuningSummary> tuning;
 
   void printText(llvm::raw_ostream &os) const;
   void printJSON(llvm::raw_ostream &os) const;

@@ -16,6 +16,7 @@
 #include "mxc/Driver/Artifact.h"
 #include "mxc/Driver/Compiler.h"
 #include "mxc/Driver/Report.h"
+#include "mxc/Tuning/GlobalTuning.h"
 
 #include "mlir/IR/MLIRContext.h"
 
@@ -108,6 +109,15 @@ public:
                                                llvm::StringRef evalPath,
                                                int64_t evalWindows);
 
+  /// The checkpoint's weights tuned by `recipe`'s tune= (global tuning,
+  /// mxc/Tuning/GlobalTuning.h) on the calibration windows, starting from
+  /// the recipe's method (RTN: the float weights; GPTQ: its rounded
+  /// weights); computed once per recipe. compile() uses them for a recipe
+  /// with tune=.
+  llvm::Expected<const frontend::LlamaModel *> tunedModel(const Recipe &recipe);
+  /// What the last tuning did (null before any).
+  const TuningSummary *lastTuning() const;
+
   /// Receives the compiler's remarks (the weight passes' local errors).
   std::function<void(mlir::Diagnostic &)> remark;
 
@@ -127,6 +137,11 @@ private:
   std::string tokenizerFile;
   std::optional<frontend::LlamaStatistics> stats;
   std::unique_ptr<CompiledModel> calibration, floatReference;
+  /// The windows calibrate() read (global tuning trains on them).
+  std::vector<std::vector<int32_t>> calibrationWindows;
+  /// The weights of the last tuned recipe (tunedModel()).
+  struct Tuned;
+  std::unique_ptr<Tuned> tuned;
 };
 
 } // namespace mxc::driver

@@ -27,8 +27,14 @@ namespace mxc::tuning {
 enum class TuneTarget { Weights, Norms, Both };
 
 struct TuneOptions {
-  /// Adam updates, one calibration window each (cycling through them).
+  /// Adam updates, each on the mean gradient of `batch` calibration
+  /// windows (cycling through them).
   int64_t steps = 0;
+  /// Windows per update, computed in parallel (one thread each, at most
+  /// `threads`); the result does not depend on the thread count.
+  int64_t batch = 2;
+  /// 0: every core.
+  unsigned threads = 0;
   /// Adam's step size relative to each tensor's RMS at the start.
   double learningRate = 1e-3;
   TuneTarget target = TuneTarget::Weights;

@@ -1,0 +1,34 @@
+// Global tuning (tune=): the quantized model distilled toward the float
+// model on the calibration windows. On the example model: the KL from the
+// float model falls (the report's tuning section, and the compiled tuned
+// model measured on the same text against plain RTN), the plot is written
+// next to the JSON report, the tuned model runs, and what tuning needs is
+// asked for by name.
+
+// RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example > /dev/null
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --calibrate %s --eval %s --report-json %t/rtn.json -o %t/rtn.mxc
+// RUN: mxc-compile %t/example/model.bin --recipe w4,tune=12,tune-lr=0.003 --calibrate %s --eval %s --report --report-json %t/tuned.json -o %t/tuned.mxc | FileCheck %s --check-prefix=REPORT
+// REPORT: recipe: weights=mxfp4,method=rtn,{{.*}},tune=12,tune-lr=0.003
+// REPORT: ## Global tuning (12 steps of the weights, {{[0-9.]+}} s)
+// REPORT: KL from the float model on the calibration windows: [[START:[0-9.]+]] -> {{[0-9.]+}} nats/token (step {{[0-9]+}} kept)
+// REPORT: | layers.0.wq | {{[0-9.E+-]+}} | {{[0-9.E+-]+}} |
+
+// The tuned model's KL on the text is below RTN's, and tuning's own
+// measure fell.
+// RUN: %python -c "import json, sys; r, t = (json.load(open(p)) for p in sys.argv[1:]); k = t['tuning']; assert k['final_kl'] < k['start_kl'], k; assert t['global']['compiled']['mean_kl'] < r['global']['compiled']['mean_kl'], (t['global'], r['global']); print('OK')" %t/rtn.json %t/tuned.json | FileCheck %s --check-prefix=FELL
+// FELL: OK
+// RUN: FileCheck %s --check-prefix=SVG < %t/tuned.tuning.svg
+// SVG: <svg xmlns="http://www.w3.org/2000/svg"
+// SVG: <polyline
+// RUN: mxc-run %t/tuned.mxc --perplexity %s | FileCheck %s --check-prefix=PPL
+// PPL: perplexity {{[0-9.]+}} over
+
+// RUN: not mxc-compile %t/example/model.bin --recipe w4,tune=4 -o %t/x.mxc 2>&1 | FileCheck %s --check-prefix=NOTEXT
+// NOTEXT: needs calibration statistics
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --calibrate %s --save-calibration %t/stats.mxcal -o %t/x.mxc
+// RUN: not mxc-compile %t/example/model.bin --recipe w4,tune=4 --calibration %t/stats.mxcal -o %t/x.mxc 2>&1 | FileCheck %s --check-prefix=MXCAL
+// MXCAL: recipe: tune needs the calibration text itself (--calibrate FILE); statistics from an .mxcal file carry no text to tune on
+
+Once upon a time there was a little dog. He liked to run in the park.
+One day he saw a big red ball and he ran to it. "Can I play?" he asked.
+The girl smiled and said yes. They played all day in the sun and were happy.
