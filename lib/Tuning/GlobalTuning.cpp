@@ -148,10 +148,14 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
     for (LlamaParameters::Tensor &g : grads)
       for (float &x : *g.values)
         x /= batch;
+    // Cosine decay of the step size to 0 at the last step: late steps
+    // settle the rounding decisions instead of flipping them back and forth.
+    const double lr =
+        options.learningRate * 0.5 *
+        (1 + std::cos(M_PI * (step - 1) / static_cast<double>(options.steps)));
     for (size_t i = 0; i < tensors.size(); ++i)
       if (adam[i])
-        adam[i]->step(*tensors[i].values, *grads[i].values,
-                      options.learningRate, step);
+        adam[i]->step(*tensors[i].values, *grads[i].values, lr, step);
     if (step % epoch == 0 || step == options.steps) {
       double kl = evaluate();
       result.evaluations.push_back({step, kl});

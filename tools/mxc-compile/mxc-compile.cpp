@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mxc/Driver/Artifact.h"
+#include "mxc/Driver/Budget.h"
 #include "mxc/Driver/Compiler.h"
 #include "mxc/Driver/Report.h"
 #include "mxc/Driver/Session.h"
@@ -146,6 +147,14 @@ cl::opt<std::string> reportJSON("report-json", cl::cat(category),
                                 cl::value_desc("file"),
                                 cl::desc("Write the quality report as JSON"),
                                 cl::init(""));
+cl::opt<double> budget(
+    "budget", cl::cat(category), cl::value_desc("bits per weight"),
+    cl::desc("Choose each layer's weight format (the recipe's, MXFP6, MXFP8 "
+             "or float) so that the matmul weights take at most this many "
+             "bits per weight (scales included; MXFP4 is 4.25) and the KL "
+             "from the float model on the --calibrate text is least; prints "
+             "the search and compiles the chosen recipe"),
+    cl::init(0));
 cl::opt<std::string> evalFile(
     "eval", cl::cat(category), cl::value_desc("text file"),
     cl::desc("With --report/--report-json: measure perplexity and KL from "
@@ -234,7 +243,8 @@ int compileMLIRFile(const Recipe &recipe) {
          "llvm-ir (a compiled model for mxc-run, an object file or GGUF "
          "needs a model checkpoint)");
   for (const cl::Option *o : std::initializer_list<const cl::Option *>{
-           &tokenizerPath, &calibrationFile, &evalFile, &report, &reportJSON})
+           &tokenizerPath, &calibrationFile, &evalFile, &report, &reportJSON,
+           &budget})
     if (o->getNumOccurrences())
       fail("--" + o->ArgStr + " needs a model checkpoint, not a .mlir file");
   if (recipe.needsCalibration())
@@ -377,6 +387,29 @@ int main(int argc, char **argv) {
   } else if (!loadCalibration.empty()) {
     std::string note = orFail(session->loadCalibration(loadCalibration));
     progress("statistics from " + loadCalibration + ": " + note);
+  }
+
+  // --budget: the recipe becomes the cheapest per-layer choice.
+  if (budget.getNumOccurrences()) {
+    if (!(budget > 0) || !std::isfinite(budget))
+      fail("--budget must be a positive number of bits per weight, not " +
+           std::to_string(budget.getValue()));
+    if (session->isCompiled())
+      fail("--budget needs a checkpoint, not a compiled model");
+    BudgetSearch search =
+        orFail(searchBudget(*session, recipe, budget, !reportJSON.empty()));
+    search.print(outputPath == "-" ? llvm::errs() : llvm::outs());
+    recipe = search.chosen;
+    if (!reportJSON.empty()) {
+      llvm::SmallString<256> svgPath(reportJSON);
+      llvm::sys::path::replace_extension(svgPath, "budget.svg");
+      orFail(mxc::writeFileAtomically(
+          svgPath, [&](llvm::raw_fd_ostream &os) -> llvm::Error {
+            os << search.svg();
+            return llvm::Error::success();
+          }));
+      progress("wrote " + svgPath);
+    }
   }
 
   CompileOptions options;

@@ -73,6 +73,13 @@ public:
   /// they belong to another model or tokenizer. Returns their note.
   llvm::Expected<std::string> loadCalibration(llvm::StringRef path);
 
+  /// The windows calibrate() read (empty without a calibration text).
+  const std::vector<std::vector<int32_t>> &calibrationText() const {
+    return calibrationWindows;
+  }
+  /// Says `line` through the session's progress.
+  void note(const llvm::Twine &line) const;
+
   /// The statistics of calibrate(), or null.
   const frontend::LlamaStatistics *statistics() const {
     return stats ? &*stats : nullptr;
@@ -125,7 +132,6 @@ private:
   CompileSession() = default;
   /// A hash of the weights and tokenizer bytes the statistics depend on.
   uint64_t modelKey() const;
-  void note(const llvm::Twine &line) const;
 
   std::string path;
   Progress progress;

@@ -35,7 +35,8 @@ struct TuneOptions {
   int64_t batch = 2;
   /// 0: every core.
   unsigned threads = 0;
-  /// Adam's step size relative to each tensor's RMS at the start.
+  /// Adam's step size relative to each tensor's RMS at the start, decayed
+  /// along a cosine to 0 at the last step.
   double learningRate = 1e-3;
   TuneTarget target = TuneTarget::Weights;
   /// Receives a line now and then ("step 40 of 200, KL 0.0123, ...").
