@@ -503,3 +503,11 @@ std::string TuningSummary::svg() const {
   os << "</svg>\n";
   return out;
 }
+
+std::string TuningSummary::summary() const {
+  return llvm::formatv("tuned the {0}: KL from the float model {1:F5} -> "
+                       "{2:F5} on the calibration windows (step {3} of {4} "
+                       "kept) in {5:F1} s",
+                       what, startKL, finalKL, keptStep, steps, seconds)
+      .str();
+}

@@ -310,9 +310,6 @@ CompileSession::tunedModel(const Recipe &recipe) {
     s.matmuls.push_back({names[i], relBefore, relAfter, sqnrBefore, sqnrAfter});
     ++quantized;
   }
-  note(llvm::formatv("tuned the {0}: KL {1:F5} -> {2:F5} on the calibration "
-                     "windows in {3:F1} s",
-                     s.what, s.startKL, s.finalKL, s.seconds));
   t->model = t->params.view();
   tuned = std::move(t);
   return &tuned->model;

@@ -439,6 +439,8 @@ int main(int argc, char **argv) {
   };
   options.timing = &rootTimer;
   mlir::OwningOpRef<mlir::ModuleOp> module = orFail(session->compile(options));
+  if (const TuningSummary *tuning = session->lastTuning())
+    llvm::errs() << "mxc-compile: " << tuning->summary() << "\n";
   mlir::ModuleOp output = emitted ? *emitted : *module;
 
   // The quality report, measured before the module is written.

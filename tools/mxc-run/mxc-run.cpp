@@ -424,6 +424,8 @@ int main(int argc, char **argv) {
     options.rowsInnermost = vectorize && !session->isCompiled();
   }
   std::unique_ptr<CompiledModel> compiled = orFail(session->load(options));
+  if (const TuningSummary *tuning = session->lastTuning())
+    llvm::errs() << "mxc-run: " << tuning->summary() << "\n";
   // From the start of the process to a model ready to run.
   const double readySeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)

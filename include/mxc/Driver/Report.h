@@ -84,6 +84,9 @@ struct TuningSummary {
   /// An SVG of both: the KL per step, and per matmul the relative output
   /// error before and after (log scale).
   std::string svg() const;
+  /// One line: "tuned the weights: KL a -> b on the calibration windows
+  /// (step k of N kept) in s s".
+  std::string summary() const;
 };
 
 struct QualityReport {
