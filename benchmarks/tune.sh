@@ -4,7 +4,9 @@
 # the float model (mxc-run, the compiled model on the CPU), and what tuning
 # did on the calibration windows (KL start -> end, seconds). Calibration and
 # tuning on all of tinystories_calib.txt, evaluation on tinystories_dev.txt.
-#   bash benchmarks/tune.sh [build-dir] [steps] [max-windows]
+#   bash benchmarks/tune.sh [build-dir] [steps] [max-windows] [recipe...]
+# (the recipes, without tune=; default: the list below, each without and
+# with tuning)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -30,6 +32,11 @@ run() { # recipe
   rel=$(awk -v p="$ppl" -v f="$float_ppl" 'BEGIN { printf "%+.1f %%", 100 * (p / f - 1) }')
   echo "| $1 | $ppl | $rel | $kl | ${tuned:--} | ${seconds:--} |"
 }
+shift $(( $# < 3 ? $# : 3 ))
+if [ $# -gt 0 ]; then
+  for r in "$@"; do run "$r"; run "$r,tune=$steps"; done
+  exit 0
+fi
 run w4
 run "w4,tune=$steps"
 run "w4,tune=$steps,tune-what=norms"
@@ -38,5 +45,7 @@ run w4-gptq
 run "w4-gptq,tune=$steps"
 run w4a8
 run "w4a8,tune=$steps"
+run "w4a8,softmax-bits=2"
+run "w4a8,softmax-bits=2,tune=$steps"
 run "w4,keep=classifier:mxfp6_e2m3"
 run "w4,keep=classifier:mxfp6_e2m3,tune=$steps"

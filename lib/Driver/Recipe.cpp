@@ -286,9 +286,9 @@ llvm::Error Recipe::validate() const {
     if (smooth > 0)
       return error("tune cannot be combined with smooth yet: the tuner's "
                    "forward pass has no SmoothQuant");
-    if (softmaxBits > 0)
-      return error("tune cannot be combined with softmax-bits yet: the "
-                   "tuner's forward pass has an exact softmax");
+    if (softmaxBits > 0 && clipMode)
+      return error("tune cannot be combined with a softmax clip chosen from "
+                   "statistics yet: give a fixed softmax-clip");
     if (keepCheckpointMX)
       return error("tune cannot be combined with checkpoint-mx=keep: tuning "
                    "changes the weights it would keep");

@@ -219,6 +219,9 @@ CompileSession::tunedModel(const Recipe &recipe) {
   // the recipe's.
   mxc::tuning::Quantizers quantizers;
   quantizers.activations = recipe.activations;
+  if (recipe.softmaxBits > 0)
+    quantizers.softmax = num::ExaqQuantizer{
+        static_cast<int>(recipe.softmaxBits), *recipe.fixedClip()};
   std::vector<std::string> names = matmulNames(modelConfig);
   for (const std::string &name : names) {
     std::optional<num::ElemFormat> format = recipe.weights;

@@ -171,6 +171,12 @@ public:
                     &C.q[h * hd], D, &C.k[g * hd], KV, 0.f, P, T);
         for (int64_t s = 0; s < T; ++s) {
           float *row = &P[s * T];
+          if (const auto &exaq = view.quantizers().softmax) {
+            std::vector<float> scores(row, row + s + 1);
+            numerics::exaqSoftmaxRow(*exaq, scores.data(), s + 1, row);
+            std::fill(row + s + 1, row + T, 0.f);
+            continue;
+          }
           const float m = *std::max_element(row, row + s + 1);
           double sum = 0;
           for (int64_t u = 0; u <= s; ++u)

@@ -194,9 +194,11 @@ TEST(Recipe, Errors) {
   EXPECT_NE(parseError("w4-smooth-gptq,tune=5")
                 .find("tune cannot be combined with smooth yet"),
             std::string::npos);
-  EXPECT_NE(parseError("w4,softmax-bits=2,tune=5")
-                .find("tune cannot be combined with softmax-bits yet"),
+  EXPECT_NE(parseError("w4,softmax-bits=2,softmax-clip=pooled,tune=5")
+                .find("tune cannot be combined with a softmax clip chosen "
+                      "from statistics yet"),
             std::string::npos);
+  EXPECT_EQ(parseError("w4,softmax-bits=2,tune=5"), "");
   EXPECT_NE(parseError("w4,tune=5,tune-what=all")
                 .find("tune-what must be weights, norms or both"),
             std::string::npos);

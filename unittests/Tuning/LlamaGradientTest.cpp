@@ -149,10 +149,21 @@ TEST(LlamaGradient, StraightThroughTheQuantizers) {
   for (size_t t = 0; t < a.size(); ++t)
     EXPECT_EQ(*a[t].values, *b[t].values) << a[t].name;
 
-  // Rounded inputs change the loss (the activation quantizer is applied).
+  // Rounded inputs change the loss (the activation quantizer is applied),
+  // and so does a 2-bit EXAQ softmax; its gradient stays finite.
   q.activations = numerics::ElemFormat::E2M1;
-  EXPECT_NE(distillationLoss(p, QuantizedView(p, q), kTokens, teacher, nullptr),
-            loss);
+  double roundedInputs =
+      distillationLoss(p, QuantizedView(p, q), kTokens, teacher, nullptr);
+  EXPECT_NE(roundedInputs, loss);
+  q.softmax = numerics::ExaqQuantizer{2, -8};
+  LlamaParameters gExaq = p.zerosLike();
+  double exaq =
+      distillationLoss(p, QuantizedView(p, q), kTokens, teacher, &gExaq);
+  EXPECT_NE(exaq, roundedInputs);
+  for (const LlamaParameters::Tensor &t : gExaq.tensors())
+    for (float v : *t.values)
+      ASSERT_TRUE(std::isfinite(v)) << t.name;
+  EXPECT_NE(gExaq.layers[0].wq, g.layers[0].wq);
 }
 
 // The loss is KL(teacher || model): zero against the model's own output.

@@ -15,6 +15,7 @@
 #define MXC_TUNING_LLAMAGRADIENT_H
 
 #include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -66,6 +67,10 @@ struct Quantizers {
   llvm::StringMap<numerics::ElemFormat> weights;
   /// The MX format every matmul with an MX weight rounds its input rows to.
   std::optional<numerics::ElemFormat> activations;
+  /// The EXAQ softmax of every attention (numerics::exaqSoftmaxRow, bit for
+  /// bit the compiled kernel's on the same scores); its backward uses the
+  /// softmax Jacobian at the quantized probabilities (straight through).
+  std::optional<numerics::ExaqQuantizer> softmax;
 };
 
 /// The effective weights of one forward pass: each quantized matmul's
