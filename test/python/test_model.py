@@ -201,6 +201,34 @@ def test_recipe_quantizes_and_reports(model_dir):
     assert 1e-3 < diff < 10
 
 
+def test_tuning_moves_toward_the_float_model(model_dir):
+    # Global tuning distills the quantized model toward the float one: on
+    # the calibration text, the tuned model's distributions are closer to
+    # numpy's float model than plain RTN's.
+    d, w = model_dir
+    calibration = str(d / "text.txt")
+    plain = mxc.compile(str(d / "model.bin"), recipe="w4",
+                        calibration=calibration)
+    tuned = mxc.compile(str(d / "model.bin"),
+                        recipe="w4,tune=8,tune-lr=0.003",
+                        calibration=calibration)
+    assert tuned.recipe.endswith(",tune=8,tune-lr=0.003")
+    tokens = np.array(plain.encode((d / "text.txt").read_text()))[:SEQ]
+
+    def log_softmax(z):
+        z = z.astype(np.float64)
+        z = z - z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    reference = log_softmax(reference_logits(w, tokens))
+
+    def kl(model):
+        logq = log_softmax(model(tokens))
+        return (np.exp(reference) * (reference - logq)).sum(axis=1).mean()
+
+    assert kl(tuned) < 0.9 * kl(plain)
+
+
 def test_save_and_load(model_dir, tmp_path):
     d, _ = model_dir
     m = mxc.compile(str(d / "model.bin"), recipe="w6")

@@ -68,7 +68,9 @@ const std::string recipeHelp =
     "(rtn|gptq), smooth (SmoothQuant alpha), activations, softmax-bits, "
     "softmax-clip, tile, keep (mixed precision: "
     "keep=classifier;layers.0.:mxfp8_e4m3 keeps matmuls in float or in a "
-    "format of their own). Presets:\n" +
+    "format of their own), tune (steps of global tuning toward the float "
+    "model on the --calibrate text), tune-lr, tune-what "
+    "(weights|norms|both). Presets:\n" +
     Recipe::presetHelp();
 cl::opt<std::string> recipeText("recipe", cl::cat(category),
                                 cl::desc(recipeHelp), cl::init("float"));
