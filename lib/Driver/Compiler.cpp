@@ -914,18 +914,24 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
                                  .count()));
       });
   LlamaStatistics stats;
-  auto finish = [&](const Input &in) {
-    stats.actAbsMax.push_back(in.absMax);
-    std::vector<float> h(in.hessian.size());
-    for (size_t i = 0; i < h.size(); ++i)
-      h[i] = static_cast<float>(2.0 * in.hessian[i] / rows);
-    stats.hessian.push_back(std::move(h));
+  // Each input's Hessian once, shared by the matmuls that read it.
+  std::vector<std::shared_ptr<const std::vector<float>>> hessians;
+  for (Input &in : inputs) {
+    auto h = std::make_shared<std::vector<float>>(in.hessian.size());
+    for (size_t i = 0; i < h->size(); ++i)
+      (*h)[i] = static_cast<float>(2.0 * in.hessian[i] / rows);
+    in.hessian = {};
+    hessians.push_back(std::move(h));
+  }
+  auto finish = [&](size_t input) {
+    stats.actAbsMax.push_back(inputs[input].absMax);
+    stats.hessian.push_back(hessians[input]);
   };
   // The builder's matmul order: wq, wk, wv, wo, w1, w3, w2 per layer.
   for (int64_t l = 0; l < c.layers; ++l)
     for (int which : {0, 0, 0, 1, 2, 2, 3})
-      finish(inputs[l * 4 + which]);
-  finish(inputs.back());
+      finish(l * 4 + which);
+  finish(inputs.size() - 1);
   for (Softmax &s : softmax) {
     double mean = s.count ? s.sum / s.count : 0;
     double var = s.count ? std::max(0.0, s.sumSq / s.count - mean * mean) : 0;

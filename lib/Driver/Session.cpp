@@ -250,7 +250,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
       options.format = format->second;
       num::QuantizedWeight q;
       std::string reason;
-      std::vector<double> h(stats->hessian[i].begin(), stats->hessian[i].end());
+      std::vector<double> h(stats->hessian[i]->begin(), stats->hessian[i]->end());
       if (!num::gptqQuantize(tensor->values->data(), tensor->rows, tensor->cols,
                              h, options, q, reason))
         return error("GPTQ of " + name + " failed: " + reason);
@@ -301,7 +301,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
     auto f = llvm::find_if(floats, [&](auto &x) { return x.name == names[i]; });
     auto l =
         llvm::find_if(tensors, [&](auto &x) { return x.name == names[i]; });
-    std::vector<double> h(stats->hessian[i].begin(), stats->hessian[i].end());
+    std::vector<double> h(stats->hessian[i]->begin(), stats->hessian[i]->end());
     const std::vector<float> &after = endView.weights(names[i], *l->values);
     auto [relBefore, sqnrBefore] = localError(
         *f->values,
@@ -402,11 +402,12 @@ llvm::Error CompileSession::saveCalibration(llvm::StringRef path,
   w.put(modelKey());
   w.put<uint64_t>(note.size());
   w.bytes += note.str();
-  for (const auto *list : {&stats->actAbsMax, &stats->hessian}) {
-    w.put<uint64_t>(list->size());
-    for (const std::vector<float> &v : *list)
-      w.floats(v);
-  }
+  w.put<uint64_t>(stats->actAbsMax.size());
+  for (const std::vector<float> &v : stats->actAbsMax)
+    w.floats(v);
+  w.put<uint64_t>(stats->hessian.size());
+  for (const auto &h : stats->hessian)
+    w.floats(*h);
   w.put<uint64_t>(stats->softmax.size());
   for (const LlamaStatistics::Softmax &s : stats->softmax) {
     w.put(s.mean);
@@ -451,10 +452,16 @@ CompileSession::loadCalibration(llvm::StringRef path) {
   std::string note = r.bytes.substr(r.at, noteSize).str();
   r.at += noteSize;
   LlamaStatistics s;
-  for (auto *list : {&s.actAbsMax, &s.hessian}) {
-    uint64_t n = r.count(8);
-    for (uint64_t i = 0; i < n && !r.failed; ++i)
-      list->push_back(r.floats());
+  uint64_t n = r.count(8);
+  for (uint64_t i = 0; i < n && !r.failed; ++i)
+    s.actAbsMax.push_back(r.floats());
+  n = r.count(8);
+  for (uint64_t i = 0; i < n && !r.failed; ++i) {
+    auto h = std::make_shared<const std::vector<float>>(r.floats());
+    // Matmuls of one input (q, k, v; w1, w3) share one Hessian again.
+    if (!s.hessian.empty() && *s.hessian.back() == *h)
+      h = s.hessian.back();
+    s.hessian.push_back(std::move(h));
   }
   uint64_t layers = r.count(40);
   for (uint64_t i = 0; i < layers && !r.failed; ++i) {
@@ -478,7 +485,7 @@ CompileSession::loadCalibration(llvm::StringRef path) {
     size_t in = llvm::StringRef(names[i]).ends_with(".w2")
                     ? modelConfig.hiddenDim
                     : modelConfig.dim;
-    if (s.actAbsMax[i].size() != in || s.hessian[i].size() != in * in)
+    if (s.actAbsMax[i].size() != in || s.hessian[i]->size() != in * in)
       return error(path + ": the statistics of " + names[i] +
                    " do not fit its " + llvm::Twine(in) + " inputs");
   }

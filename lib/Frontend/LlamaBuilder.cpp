@@ -286,7 +286,12 @@ private:
       size_t index = matmulCount;
       if (index < stats->actAbsMax.size()) {
         absMax = elements(stats->actAbsMax[index], {in}, name + ".act_absmax");
-        hessian = elements(stats->hessian[index], {in, in}, name + ".hessian");
+        // One resource per distinct Hessian (q, k, v share theirs).
+        ElementsAttr &shared = hessians[stats->hessian[index].get()];
+        if (!shared)
+          shared =
+              elements(*stats->hessian[index], {in, in}, name + ".hessian");
+        hessian = shared;
       }
     }
     ++matmulCount;
@@ -456,6 +461,8 @@ private:
   Value caches[2];
   Value record;
   size_t matmulCount = 0;
+  /// The resource of each distinct Hessian (by its storage).
+  llvm::DenseMap<const void *, ElementsAttr> hessians;
 };
 
 } // namespace

@@ -16,8 +16,10 @@ namespace mxc::frontend {
 struct LlamaStatistics {
   /// Per linear layer (per transformer layer wq, wk, wv, wo, w1, w3, w2;
   /// then the classifier): max |x| per input channel, and H = 2/N sum x x^T.
+  /// Matmuls that read one input share its Hessian (wq, wk and wv; w1 and
+  /// w3): one in memory, and one resource in the IR.
   std::vector<std::vector<float>> actAbsMax;
-  std::vector<std::vector<float>> hessian;
+  std::vector<std::shared_ptr<const std::vector<float>>> hessian;
   /// Per transformer layer: statistics of d = score - row max over visible
   /// keys (all heads), and a sample of d.
   struct Softmax {
