@@ -15,7 +15,6 @@
 #include <unicode/uchar.h>
 
 #include <cstring>
-#include <queue>
 
 using namespace mxc::frontend;
 
@@ -353,61 +352,22 @@ void Tokenizer::mergeChunk(llvm::StringRef chunk,
       out.push_back(it->second);
       return;
     }
-  const size_t n = chunk.size();
-  std::vector<int32_t> symbols(n);
-  for (size_t i = 0; i < n; ++i)
+  std::vector<int32_t> symbols(chunk.size());
+  for (size_t i = 0; i < chunk.size(); ++i)
     symbols[i] = byteIds[static_cast<unsigned char>(chunk[i])];
   // The lowest-ranked adjacent pair merges first, the leftmost among equal
-  // ranks (HF tokenizers' and llama.cpp's order). A linked list and a
-  // priority queue of candidates; a candidate is stale once either of its
-  // symbols changed.
-  std::vector<int64_t> prev(n), next(n);
-  std::vector<uint32_t> version(n, 0);
-  std::vector<bool> alive(n, true);
-  for (size_t i = 0; i < n; ++i) {
-    prev[i] = static_cast<int64_t>(i) - 1;
-    next[i] = i + 1 < n ? static_cast<int64_t>(i + 1) : -1;
-  }
-  struct Candidate {
-    int32_t rank;
-    int64_t left, right;
-    uint32_t leftVersion, rightVersion;
-    int32_t merged;
-    bool operator<(const Candidate &o) const {
-      // std::priority_queue pops the largest: lowest rank, then leftmost.
-      return rank != o.rank ? rank > o.rank : left > o.left;
-    }
-  };
-  std::priority_queue<Candidate> queue;
-  auto consider = [&](int64_t left, int64_t right) {
-    if (left < 0 || right < 0)
-      return;
-    uint64_t key = static_cast<uint64_t>(symbols[left]) << 32 |
-                   static_cast<uint32_t>(symbols[right]);
-    auto it = mergeRanks.find(key);
-    if (it != mergeRanks.end())
-      queue.push({it->second.first, left, right, version[left], version[right],
-                  it->second.second});
-  };
-  for (size_t i = 0; i + 1 < n; ++i)
-    consider(i, i + 1);
-  while (!queue.empty()) {
-    Candidate c = queue.top();
-    queue.pop();
-    if (!alive[c.left] || !alive[c.right] || next[c.left] != c.right ||
-        version[c.left] != c.leftVersion || version[c.right] != c.rightVersion)
-      continue;
-    symbols[c.left] = c.merged;
-    ++version[c.left];
-    alive[c.right] = false;
-    next[c.left] = next[c.right];
-    if (next[c.right] >= 0)
-      prev[next[c.right]] = c.left;
-    consider(prev[c.left], c.left);
-    consider(c.left, next[c.left]);
-  }
-  for (int64_t i = n ? 0 : -1; i >= 0; i = next[i])
-    out.push_back(symbols[i]);
+  // ranks (HF tokenizers' and llama.cpp's order).
+  llvm::append_range(
+      out,
+      mergePairs(std::move(symbols),
+                 [&](int32_t left, int32_t right) -> std::optional<PairMerge> {
+                   auto it = mergeRanks.find(static_cast<uint64_t>(left) << 32 |
+                                             static_cast<uint32_t>(right));
+                   if (it == mergeRanks.end())
+                     return std::nullopt;
+                   return PairMerge{-static_cast<double>(it->second.first),
+                                    it->second.second};
+                 }));
 }
 
 std::vector<int32_t> Tokenizer::encodeByteLevel(llvm::StringRef text,

@@ -85,38 +85,54 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool bos) const {
     }
     i += length;
   }
-  // Merge the best-scoring adjacent pair until none merges; among equal
-  // scores the leftmost pair goes first. A linked list of symbols and a
-  // priority queue of candidate pairs make this O(n log n); an entry is
-  // stale once either of its symbols has changed.
+  // Merge the best-scoring adjacent pair until none merges.
+  symbols =
+      mergePairs(std::move(symbols),
+                 [&](int32_t left, int32_t right) -> std::optional<PairMerge> {
+                   int32_t id = lookup(pieces[left] + pieces[right]);
+                   if (id < 0)
+                     return std::nullopt;
+                   return PairMerge{scores[id], id};
+                 });
+  tokens.insert(tokens.end(), symbols.begin(), symbols.end());
+  return tokens;
+}
+
+std::vector<int32_t> mxc::frontend::mergePairs(
+    std::vector<int32_t> symbols,
+    llvm::function_ref<std::optional<PairMerge>(int32_t, int32_t)> merge) {
+  // A linked list of symbols and a priority queue of candidate pairs make
+  // this O(n log n); a candidate is stale once either of its symbols has
+  // changed.
   const size_t n = symbols.size();
   std::vector<int64_t> prev(n), next(n);
   std::vector<uint32_t> version(n, 0);
+  std::vector<bool> alive(n, true);
   for (size_t i = 0; i < n; ++i) {
     prev[i] = static_cast<int64_t>(i) - 1;
     next[i] = i + 1 < n ? static_cast<int64_t>(i + 1) : -1;
   }
   struct Candidate {
-    float score;
+    double priority;
     int64_t left, right;
     uint32_t leftVersion, rightVersion;
     int32_t merged;
     bool operator<(const Candidate &o) const {
-      // std::priority_queue pops the largest: higher score, then leftmost.
-      return score != o.score ? score < o.score : left > o.left;
+      // std::priority_queue pops the largest: highest priority, then
+      // leftmost.
+      return priority != o.priority ? priority < o.priority : left > o.left;
     }
   };
   std::priority_queue<Candidate> queue;
   auto consider = [&](int64_t left, int64_t right) {
     if (left < 0 || right < 0)
       return;
-    int32_t id = lookup(pieces[symbols[left]] + pieces[symbols[right]]);
-    if (id >= 0)
-      queue.push({scores[id], left, right, version[left], version[right], id});
+    if (std::optional<PairMerge> m = merge(symbols[left], symbols[right]))
+      queue.push(
+          {m->priority, left, right, version[left], version[right], m->merged});
   };
   for (size_t i = 0; i + 1 < n; ++i)
     consider(i, i + 1);
-  std::vector<bool> alive(n, true);
   while (!queue.empty()) {
     Candidate c = queue.top();
     queue.pop();
@@ -135,9 +151,7 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool bos) const {
   std::vector<int32_t> merged;
   for (int64_t i = n ? 0 : -1; i >= 0; i = next[i])
     merged.push_back(symbols[i]);
-  symbols = std::move(merged);
-  tokens.insert(tokens.end(), symbols.begin(), symbols.end());
-  return tokens;
+  return merged;
 }
 
 std::string Tokenizer::decode(int32_t previous, int32_t token) const {

@@ -5,6 +5,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -117,6 +118,18 @@ private:
   llvm::DenseMap<uint64_t, std::pair<int32_t, int32_t>> mergeRanks;
   int32_t byteIds[256] = {};
 };
+
+/// A merge of two adjacent symbols: the merged id and its priority.
+struct PairMerge {
+  double priority;
+  int32_t merged;
+};
+/// BPE's merge loop: repeatedly merges the adjacent pair of `symbols` for
+/// which `merge` gives the highest priority (the leftmost among equal ones)
+/// until `merge` gives none; O(n log n).
+std::vector<int32_t> mergePairs(
+    std::vector<int32_t> symbols,
+    llvm::function_ref<std::optional<PairMerge>(int32_t, int32_t)> merge);
 
 /// mxc's file of a byte-level vocabulary: "MXCBBPE1", int32 split, flags
 /// (1: ignore merges, 2: add BOS), bos, eos, token count, merge count; per
