@@ -250,7 +250,8 @@ CompileSession::tunedModel(const Recipe &recipe) {
       options.format = format->second;
       num::QuantizedWeight q;
       std::string reason;
-      std::vector<double> h(stats->hessian[i]->begin(), stats->hessian[i]->end());
+      std::vector<double> h(stats->hessian[i]->begin(),
+                            stats->hessian[i]->end());
       if (!num::gptqQuantize(tensor->values->data(), tensor->rows, tensor->cols,
                              h, options, q, reason))
         return error("GPTQ of " + name + " failed: " + reason);
