@@ -132,7 +132,7 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
   for (int64_t step = 1; step <= options.steps; ++step) {
     QuantizedView view(params, quantizers);
     parallelFor(batch, threads, [&](int64_t b) {
-      gradients[b] = params.zerosLike();
+      gradients[b].setZero();
       const int64_t w = ((step - 1) * batch + b) % n;
       distillationLoss(params, view, windows[w], targets[w], &gradients[b]);
     });

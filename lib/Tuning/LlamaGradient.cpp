@@ -335,11 +335,23 @@ LlamaParameters LlamaParameters::copyOf(const frontend::LlamaModel &model) {
 }
 
 LlamaParameters LlamaParameters::zerosLike() const {
-  LlamaParameters z = *this;
-  z.embedding.clear();
-  for (Tensor &t : z.tensors())
-    std::fill(t.values->begin(), t.values->end(), 0.f);
+  auto zeros = [](const std::vector<float> &v) {
+    return std::vector<float>(v.size(), 0.f);
+  };
+  LlamaParameters z;
+  z.config = config;
+  for (const Layer &l : layers)
+    z.layers.push_back({zeros(l.attentionNorm), zeros(l.wq), zeros(l.wk),
+                        zeros(l.wv), zeros(l.wo), zeros(l.ffnNorm), zeros(l.w1),
+                        zeros(l.w2), zeros(l.w3)});
+  z.finalNorm = zeros(finalNorm);
+  z.classifier = zeros(classifier);
   return z;
+}
+
+void LlamaParameters::setZero() {
+  for (Tensor &t : tensors())
+    std::fill(t.values->begin(), t.values->end(), 0.f);
 }
 
 std::vector<LlamaParameters::Tensor> LlamaParameters::tensors() {

@@ -233,8 +233,8 @@ TEST(ByteLevel, MergesByRank) {
   EXPECT_EQ(t.encode("abc", false), (std::vector<int32_t>{258}));
   EXPECT_EQ(t.encode("ab", false), (std::vector<int32_t>{257}));
   EXPECT_EQ(t.encode("aaa", false), (std::vector<int32_t>{259, 'a'}));
-  // Chunks never merge across: " " and "a" stay apart in " a"? No: the
-  // space leads the word's chunk, but no merge joins them.
+  // The space leads the second word's chunk (" abc"), but no merge joins
+  // " " to "a": it stays a token of its own.
   EXPECT_EQ(t.encode("abc abc", false), (std::vector<int32_t>{258, ' ', 258}));
   // No BOS unless the vocabulary adds one.
   EXPECT_EQ(t.encode("ab"), (std::vector<int32_t>{257}));

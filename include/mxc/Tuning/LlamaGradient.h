@@ -41,8 +41,11 @@ struct LlamaParameters {
 
   /// A copy of `model`'s weights.
   static LlamaParameters copyOf(const frontend::LlamaModel &model);
-  /// Parameters of the same shapes, all zero (a gradient).
+  /// Parameters of the same shapes, all zero, without the embedding (a
+  /// gradient).
   LlamaParameters zerosLike() const;
+  /// Sets every tensor but the embedding to zero (a gradient reused).
+  void setZero();
 
   /// A named tensor: a matmul's weight ([rows, cols]: out, in) or a norm's
   /// gain (rows = 1).
