@@ -31,6 +31,14 @@ int64_t mxc::cpu::bufferLength(const MatmulProblem &p) {
   return (length + 15) / 16 * 16;
 }
 
+int64_t mxc::cpu::scratchLength(const MatmulProblem &p) {
+  const int64_t length = bufferLength(p);
+  int64_t floats = (kMaxTileColumns + 1) * length;
+  if (p.m >= kGemmRows)
+    floats += (p.m + kMaxGemmTileRows) * length; // m rounded up to a tile
+  return floats;
+}
+
 namespace {
 
 struct Variant {
@@ -38,12 +46,14 @@ struct Variant {
   void (*packActivations)(const MatmulProblem &, float *);
   void (*columns)(const MatmulProblem &, const Tables &, const float *, int64_t,
                   int64_t, float *);
+  void (*attentionRows)(const AttentionProblem &, int64_t, int64_t, float *);
 };
 
 const Variant kVariants[] = {
-    {"avx512", avx512::packActivations, avx512::columns},
-    {"avx2", avx2::packActivations, avx2::columns},
-    {"generic", generic::packActivations, generic::columns},
+    {"avx512", avx512::packActivations, avx512::columns, avx512::attentionRows},
+    {"avx2", avx2::packActivations, avx2::columns, avx2::attentionRows},
+    {"generic", generic::packActivations, generic::columns,
+     generic::attentionRows},
 };
 
 bool runs(const Variant &v) {
@@ -255,22 +265,53 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   // calls this for every matmul of every token). The workers read it through
   // `packed`: a thread_local named in the lambda would be their own.
   thread_local std::vector<float> xk;
-  xk.resize(static_cast<size_t>(p.m * length));
-  float *packed = xk.data();
-  v.packActivations(p, packed);
+  float *packed = nullptr;
+  if (p.m < kGemmRows) {
+    xk.resize(static_cast<size_t>(p.m * length));
+    packed = xk.data();
+    v.packActivations(p, packed);
+  }
 
+  // Columns go to the threads in units of a GEMM panel or a GEMV tile.
   const unsigned threads = threadCount();
-  const int64_t groups = (p.n + 3) / 4;
+  const int64_t unit = p.m >= kGemmRows ? kMaxTileColumns : 4;
+  const int64_t groups = (p.n + unit - 1) / unit;
   const int64_t chunks =
       threads > 1 && p.m * p.n * length >= kParallelWork && !onLLVMPoolThread()
           ? std::min<int64_t>(groups, 4 * static_cast<int64_t>(threads))
           : 1;
   auto run = [&](int64_t chunk) {
     thread_local std::vector<float> scratch;
-    scratch.resize(static_cast<size_t>(4 * length));
-    const int64_t n0 = groups * chunk / chunks * 4,
-                  n1 = std::min(p.n, groups * (chunk + 1) / chunks * 4);
+    scratch.resize(static_cast<size_t>(scratchLength(p)));
+    const int64_t n0 = groups * chunk / chunks * unit,
+                  n1 = std::min(p.n, groups * (chunk + 1) / chunks * unit);
     v.columns(p, t, packed, n0, n1, scratch.data());
+  };
+  if (chunks == 1 || !pool(threads).run(chunks, run))
+    for (int64_t chunk = 0; chunk < chunks; ++chunk)
+      run(chunk);
+}
+
+void mxc::cpu::attention(const AttentionProblem &p) {
+  const int64_t rows = p.heads * p.queries;
+  if (rows == 0 || p.valueDim == 0)
+    return;
+  const Variant &v = variant();
+  // Multiply-adds: about keys / 2 per row of a prefill, keys per decode row,
+  // times D + Dv.
+  const int64_t work = rows * p.keys * (p.headDim + p.valueDim);
+  const unsigned threads = threadCount();
+  const int64_t chunks =
+      threads > 1 && work >= kParallelWork && !onLLVMPoolThread()
+          ? std::min<int64_t>(rows, 4 * static_cast<int64_t>(threads))
+          : 1;
+  auto run = [&](int64_t chunk) {
+    thread_local std::vector<float> scratch;
+    scratch.resize(static_cast<size_t>(attentionScratchLength(p)));
+    // Rows run head by head (r = h * queries + i): a chunk of a prefill
+    // gets a head's short and long (causal) rows alike.
+    const int64_t r0 = rows * chunk / chunks, r1 = rows * (chunk + 1) / chunks;
+    v.attentionRows(p, r0, r1, scratch.data());
   };
   if (chunks == 1 || !pool(threads).run(chunks, run))
     for (int64_t chunk = 0; chunk < chunks; ++chunk)
@@ -293,8 +334,9 @@ bool mxc::cpu::useKernelISA(const char *isa) {
 //===----------------------------------------------------------------------===//
 
 namespace {
-[[noreturn]] void fail(const char *what) {
-  std::fprintf(stderr, "mxc_cpu_matmul: %s\n", what);
+[[noreturn]] void fail(const char *what,
+                       const char *kernel = "mxc_cpu_matmul") {
+  std::fprintf(stderr, "%s: %s\n", kernel, what);
   std::abort();
 }
 
@@ -362,6 +404,38 @@ void _mlir_ciface_mxc_cpu_matmul_f32(StridedMemRefType<float, 2> *x,
   matmul(p);
 }
 
+/// q [H, Sq, D], k [Hkv, Skv, D], v [Hkv, Skv, Dv], out [H, Sq, Dv], all f32.
+void _mlir_ciface_mxc_cpu_attention(StridedMemRefType<float, 3> *q,
+                                    StridedMemRefType<float, 3> *k,
+                                    StridedMemRefType<float, 3> *v,
+                                    StridedMemRefType<float, 3> *out,
+                                    float scale) {
+  AttentionProblem p;
+  p.heads = q->sizes[0];
+  p.queries = q->sizes[1];
+  p.headDim = q->sizes[2];
+  p.kvHeads = k->sizes[0];
+  p.keys = k->sizes[1];
+  p.valueDim = v->sizes[2];
+  if (k->sizes[2] != p.headDim || v->sizes[0] != p.kvHeads ||
+      v->sizes[1] != p.keys || p.kvHeads == 0 || p.heads % p.kvHeads != 0 ||
+      p.queries > p.keys || out->sizes[0] != p.heads ||
+      out->sizes[1] != p.queries || out->sizes[2] != p.valueDim)
+    fail("the operands' shapes do not agree", "mxc_cpu_attention");
+  p.q = q->data + q->offset;
+  p.k = k->data + k->offset;
+  p.v = v->data + v->offset;
+  p.out = out->data + out->offset;
+  for (int d = 0; d < 3; ++d) {
+    p.qStrides[d] = q->strides[d];
+    p.kStrides[d] = k->strides[d];
+    p.vStrides[d] = v->strides[d];
+    p.outStrides[d] = out->strides[d];
+  }
+  p.scale = scale;
+  attention(p);
+}
+
 } // extern "C"
 
 const KernelSymbol *mxc::cpu::kernelSymbols() {
@@ -370,6 +444,8 @@ const KernelSymbol *mxc::cpu::kernelSymbols() {
        reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_mx)},
       {"_mlir_ciface_mxc_cpu_matmul_f32",
        reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_f32)},
+      {"_mlir_ciface_mxc_cpu_attention",
+       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_attention)},
       {nullptr, nullptr}};
   return symbols;
 }

@@ -22,18 +22,40 @@ struct Tables {
   const float *scale;
 };
 
+/// From this many rows on a matmul runs as a GEMM (a decoded panel of
+/// weight columns reused by every row, each output a multiply-add chain in
+/// k order); below it as GEMV-like tiles that read x from the packed buffer.
+constexpr int64_t kGemmRows = 16;
+
+/// The most weight columns a variant decodes at a time, and the most rows
+/// of a GEMM tile (x is transposed into tiles of them).
+constexpr int64_t kMaxTileColumns = 24, kMaxGemmTileRows = 64;
+
+/// The floats of the scratch buffer `columns` needs for p: kMaxTileColumns
+/// + 1 decoded columns, and for a GEMM x transposed in tiles.
+int64_t scratchLength(const MatmulProblem &p);
+
 /// The reduction length every buffer holds: numBlocks * block rounded up to
 /// the kernels' 16 lanes.
 int64_t bufferLength(const MatmulProblem &p);
 
+/// The floats of the scratch buffer attentionRows needs for p.
+inline int64_t attentionScratchLength(const AttentionProblem &p) {
+  return p.keys + p.headDim + p.valueDim + 3 * 16;
+}
+
 #define MXC_DECLARE_VARIANT(ISA)                                               \
   namespace ISA {                                                              \
   /* x as rows of bufferLength floats in the order the decoded weight uses,    \
-     zero padded. */                                                           \
+     zero padded (for fewer than kGemmRows rows; a GEMM reads x in place). */  \
   void packActivations(const MatmulProblem &p, float *xk);                     \
-  /* Output columns [n0, n1); `scratch` holds 4 * bufferLength floats. */      \
+  /* Output columns [n0, n1); scratch of scratchLength(p).  */                 \
   void columns(const MatmulProblem &p, const Tables &t, const float *xk,       \
                int64_t n0, int64_t n1, float *scratch);                        \
+  /* Attention rows [r0, r1) of heads * queries; scratch of                    \
+     attentionScratchLength(p) floats. */                                      \
+  void attentionRows(const AttentionProblem &p, int64_t r0, int64_t r1,        \
+                     float *scratch);                                          \
   }
 MXC_DECLARE_VARIANT(avx512)
 MXC_DECLARE_VARIANT(avx2)

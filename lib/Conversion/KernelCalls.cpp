@@ -1,8 +1,9 @@
-//===- KernelCalls.cpp - Matmuls as calls of a kernel's function ----------===//
+//===- KernelCalls.cpp - Ops as calls of a kernel's function --------------===//
 
 #include "KernelCalls.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -35,15 +36,46 @@ mlir::mxc::buildWeightStorage(OpBuilder &b, Location loc, Value weight) {
   return {storage.getData(), storage.getScales()};
 }
 
-void mlir::mxc::replaceByKernelResult(OpBuilder &b, MatmulOp op, Value y) {
+void mlir::mxc::replaceByKernelResult(OpBuilder &b, Operation *op, Value y) {
   auto type = cast<MemRefType>(y.getType());
   Value result = bufferization::ToTensorOp::create(
-      b, op.getLoc(),
+      b, op->getLoc(),
       RankedTensorType::get(type.getShape(), type.getElementType()), y,
       /*restrict=*/true, /*writable=*/true);
-  if (result.getType() != op.getResult().getType())
-    result = tensor::CastOp::create(b, op.getLoc(), op.getResult().getType(),
-                                    result);
-  op.replaceAllUsesWith(result);
-  op.erase();
+  Type wanted = op->getResult(0).getType();
+  if (result.getType() != wanted)
+    result = tensor::CastOp::create(b, op->getLoc(), wanted, result);
+  op->getResult(0).replaceAllUsesWith(result);
+  op->erase();
+}
+
+MemRefType mlir::mxc::anyStrided(Type element, int64_t rank) {
+  const int64_t d = ShapedType::kDynamic;
+  SmallVector<int64_t> dynamic(rank, d);
+  return MemRefType::get(
+      dynamic, element,
+      StridedLayoutAttr::get(element.getContext(), d, dynamic));
+}
+
+Value mlir::mxc::bufferOfTensor(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  const int64_t d = ShapedType::kDynamic;
+  auto exact = MemRefType::get(
+      type.getShape(), type.getElementType(),
+      StridedLayoutAttr::get(b.getContext(), d,
+                             SmallVector<int64_t>(type.getRank(), d)));
+  Value buffer = bufferization::ToBufferOp::create(b, loc, exact, tensor,
+                                                   /*readOnly=*/true);
+  return memref::CastOp::create(
+      b, loc, anyStrided(type.getElementType(), type.getRank()), buffer);
+}
+
+func::FuncOp mlir::mxc::declareCPUKernel(ModuleOp module, StringRef name,
+                                         FunctionType type, StringRef pass) {
+  func::FuncOp callee = declareKernelFunction(module, name, type, pass,
+                                              "the CPU kernel's function");
+  if (callee)
+    callee->setAttr("llvm.emit_c_interface",
+                    UnitAttr::get(module.getContext()));
+  return callee;
 }

@@ -1,4 +1,4 @@
-//===- KernelCalls.h - Matmuls as calls of a kernel's function --*- C++ -*-===//
+//===- KernelCalls.h - Ops as calls of a kernel's function ----*- C++ -*-===//
 //
 // What convert-mxc-matmul-to-cpu and convert-mxc-matmul-to-gpu share: both
 // replace an mxc.matmul by a call of a kernel's function on buffers.
@@ -27,9 +27,22 @@ func::FuncOp declareKernelFunction(ModuleOp module, StringRef name,
 std::pair<Value, Value> buildWeightStorage(OpBuilder &b, Location loc,
                                            Value weight);
 
-/// Replaces `op` by the f32 buffer `y` [M, N] that a kernel call wrote
-/// (bufferization.to_tensor, cast to the op's result type) and erases it.
-void replaceByKernelResult(OpBuilder &b, MatmulOp op, Value y);
+/// Replaces the one result of `op` by the f32 buffer `y` that a kernel call
+/// wrote (bufferization.to_tensor, cast to the op's result type) and erases
+/// it.
+void replaceByKernelResult(OpBuilder &b, Operation *op, Value y);
+
+/// A buffer type of `rank` with any sizes and strides: what the CPU kernels
+/// take (memref descriptors by pointer).
+MemRefType anyStrided(Type element, int64_t rank);
+
+/// A read-only buffer of `tensor`, cast to anyStrided.
+Value bufferOfTensor(OpBuilder &b, Location loc, Value tensor);
+
+/// The CPU kernel function `name` of `type`, declared once per module with
+/// llvm.emit_c_interface; null after an error naming `pass`.
+func::FuncOp declareCPUKernel(ModuleOp module, StringRef name,
+                              FunctionType type, StringRef pass);
 
 } // namespace mlir::mxc
 

@@ -168,6 +168,7 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
       options.vectorizeWindows() && options.target == Target::CPU;
   lowering.matmulKernels =
       options.matmulKernels && options.target == Target::CPU;
+  lowering.attentionKernels = lowering.matmulKernels;
   {
     mlir::PassManager pm(&context);
     // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.

@@ -37,6 +37,10 @@ void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
   // the input's extf and the scales' bitcast become linalg).
   if (options.matmulKernels)
     pm.addPass(createConvertMXCMatmulToCPUPass());
+  // Plain causal attentions -> calls of mxc's CPU attention kernel (the
+  // instrumented tile counts need the generated loops).
+  if (options.attentionKernels && !options.countAttentionTiles)
+    pm.addPass(createConvertMXCAttentionToCPUPass());
   // Elementwise arith/math on tensors -> linalg, so that it bufferizes.
   pm.addPass(createConvertElementwiseToLinalgPass());
   // Which KV tiles each attention reads, while it is still an mxc op.

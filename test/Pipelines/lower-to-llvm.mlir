@@ -19,6 +19,7 @@
 // NODEALLOC-NOT: llvm.call @free
 
 // HELP: --mxc-lower-to-llvm
+// HELP-NEXT: --attention-kernels
 // HELP-NEXT: --c-interface
 // HELP: --deallocate
 

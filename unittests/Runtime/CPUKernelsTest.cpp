@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mxc/Runtime/CPUKernels.h"
+#include "mxc/Numerics/Attention.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Numerics/MX.h"
 
@@ -95,8 +96,8 @@ std::vector<float> check(std::optional<num::ElemFormat> format, Shape s,
 }
 
 const Shape kShapes[] = {
-    {1, 16, 172, 32}, {5, 7, 64, 32}, {9, 13, 256, 32},
-    {4, 33, 32, 32},  {3, 6, 96, 16}, {2, 5, 128, 64},
+    {1, 16, 172, 32}, {5, 7, 64, 32},  {9, 13, 256, 32}, {4, 33, 32, 32},
+    {3, 6, 96, 16},   {2, 5, 128, 64}, {16, 9, 172, 32}, {50, 21, 96, 32},
 };
 
 class CPUKernels : public testing::TestWithParam<const char *> {
@@ -144,9 +145,8 @@ TEST_P(CPUKernels, NaNScaleMakesItsColumnNaN) {
       EXPECT_EQ(std::isnan(out[i * n + j]), j == 2) << i << ", " << j;
 }
 
-// A row's result does not depend on the rows that come with it (decode one
-// token at a time equals a prefill of them all, bit for bit): one row, then
-// nine (the 4-row tiles), then two.
+// Below 16 rows (the GEMV paths) a row's result does not depend on the rows
+// that come with it: one row, then nine (the 4-row tiles), then two.
 TEST_P(CPUKernels, RowsAloneEqualRowsTogether) {
   for (num::ElemFormat f : num::kAllElemFormats)
     for (int64_t k : {172, 512}) {
@@ -176,6 +176,159 @@ TEST_P(CPUKernels, TwoThreadsEqualOne) {
     ASSERT_EQ(llvm::bit_cast<uint32_t>(one[i]),
               llvm::bit_cast<uint32_t>(two[i]))
         << i;
+}
+
+// From 16 rows on the kernel runs as a GEMM whose outputs are multiply-add
+// chains in k order: fused (std::fma) where the variant has FMA, a product
+// then a sum otherwise, on the library's dequantized weight in f32 (each
+// element table[code] * scale, exact). Bit for bit, for every format and f32,
+// a partial last block, 48-row tiles and a remainder, and two threads.
+TEST_P(CPUKernels, GemmSumsInKOrder) {
+  const bool fused = std::string(cpu::kernelISA()) != "generic";
+  std::vector<std::optional<num::ElemFormat>> formats = {std::nullopt};
+  for (num::ElemFormat f : num::kAllElemFormats)
+    formats.push_back(f);
+  for (unsigned threads : {1u, 2u})
+    for (std::optional<num::ElemFormat> format : formats)
+      for (Shape s : {Shape{16, 9, 172, 32}, Shape{53, 70, 96, 32}}) {
+        llvm::parallel::strategy = llvm::hardware_concurrency(threads);
+        std::mt19937 rng(11);
+        std::vector<float> w = randomValues(s.n * s.k, rng);
+        std::vector<float> x = randomValues(s.m * s.k, rng);
+        cpu::MatmulProblem p;
+        p.x = x.data();
+        p.m = s.m;
+        p.xCols = p.xRowStride = p.k = s.k;
+        p.n = s.n;
+        std::vector<float> weight = w;
+        num::MXTensor mx;
+        if (format) {
+          mx = num::quantize(*format, s.block, s.n, s.k, w.data());
+          std::vector<double> exact = num::dequantize(mx);
+          weight.assign(exact.begin(), exact.end());
+          p.format = static_cast<int32_t>(*format);
+          p.block = s.block;
+          p.data = mx.data.data();
+          p.dataStride = mx.layout.rowBytes();
+          p.scales = mx.scales.data();
+          p.scaleStride = mx.layout.blocksPerRow();
+        } else {
+          p.block = s.k;
+          p.weight = w.data();
+          p.wStride = s.k;
+        }
+        std::vector<float> out(s.m * s.n, -1.0f);
+        p.out = out.data();
+        p.outStride = s.n;
+        cpu::matmul(p);
+        for (int64_t i = 0; i < s.m; ++i)
+          for (int64_t j = 0; j < s.n; ++j) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < s.k; ++k) {
+              const float a = x[i * s.k + k], b = weight[j * s.k + k];
+              acc = fused ? std::fma(a, b, acc) : acc + a * b;
+            }
+            ASSERT_EQ(llvm::bit_cast<uint32_t>(out[i * s.n + j]),
+                      llvm::bit_cast<uint32_t>(acc))
+                << (format ? num::getFormatInfo(*format).name : "f32")
+                << " row " << i << " column " << j << " of " << s.m << "x"
+                << s.n << " on " << cpu::kernelISA() << ", " << threads
+                << " thread(s)";
+          }
+      }
+  llvm::parallel::strategy = llvm::hardware_concurrency(1);
+}
+
+// The attention kernel against the float64 reference, with q, k and v in
+// memory as [S, H, D] (the head dimension contiguous, heads interleaved) and
+// k, v also with the head dimension strided ([D, S, H]: no SIMD path), a
+// decode row, a chunk and a prefill, 1 and 2 threads. Bound: each output a
+// convex combination of values; the bound is mxc-testgen attention's.
+TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
+  struct Case {
+    int64_t heads, kvHeads, queries, keys, headDim, valueDim;
+    bool transposedKV;
+  };
+  for (unsigned threads : {1u, 2u})
+    for (Case c :
+         {Case{4, 2, 1, 70, 64, 64, false}, Case{6, 3, 33, 90, 20, 40, false},
+          Case{2, 1, 50, 50, 16, 24, true}}) {
+      llvm::parallel::strategy = llvm::hardware_concurrency(threads);
+      std::mt19937 rng(5);
+      num::AttentionShape shape{c.heads,   c.kvHeads,  c.queries, c.keys,
+                                c.headDim, c.valueDim, 0};
+      // Logical [H, S, D] arrays for the reference.
+      std::vector<float> q = randomValues(c.heads * c.queries * c.headDim, rng),
+                         k = randomValues(c.kvHeads * c.keys * c.headDim, rng),
+                         v = randomValues(c.kvHeads * c.keys * c.valueDim, rng);
+      std::vector<double> ref(c.heads * c.queries * c.valueDim);
+      const double scale = 1.0 / std::sqrt(double(c.headDim));
+      num::attentionReference(shape, q.data(), k.data(), v.data(), nullptr, {},
+                              scale, ref.data());
+      // The kernel's operands: [S, H, D] (or [D, S, H]) copies.
+      auto relayout = [](const std::vector<float> &a, int64_t h, int64_t s,
+                         int64_t d, bool transposed, int64_t strides[3]) {
+        std::vector<float> out(a.size());
+        if (transposed) {
+          strides[0] = 1, strides[1] = h, strides[2] = s * h;
+        } else {
+          strides[0] = d, strides[1] = h * d, strides[2] = 1;
+        }
+        for (int64_t x = 0; x < h; ++x)
+          for (int64_t y = 0; y < s; ++y)
+            for (int64_t z = 0; z < d; ++z)
+              out[x * strides[0] + y * strides[1] + z * strides[2]] =
+                  a[(x * s + y) * d + z];
+        return out;
+      };
+      cpu::AttentionProblem p;
+      p.heads = c.heads, p.queries = c.queries, p.headDim = c.headDim;
+      p.kvHeads = c.kvHeads, p.keys = c.keys, p.valueDim = c.valueDim;
+      std::vector<float> qs = relayout(q, c.heads, c.queries, c.headDim, false,
+                                       p.qStrides),
+                         ks = relayout(k, c.kvHeads, c.keys, c.headDim,
+                                       c.transposedKV, p.kStrides),
+                         vs = relayout(v, c.kvHeads, c.keys, c.valueDim,
+                                       c.transposedKV, p.vStrides);
+      std::vector<float> out(ref.size(), std::nanf(""));
+      p.q = qs.data(), p.k = ks.data(), p.v = vs.data(), p.out = out.data();
+      p.outStrides[0] = c.queries * c.valueDim, p.outStrides[1] = c.valueDim,
+      p.outStrides[2] = 1;
+      p.scale = static_cast<float>(scale);
+      cpu::attention(p);
+      // Per row: the scores' rounding (a dot product of D terms, then the
+      // scale) moves each weight exp(s_j - max) by a relative 2 * delta;
+      // sums of up to `keys` terms add their own rounding.
+      const double u = std::ldexp(1.0, -24);
+      const int64_t group = c.heads / c.kvHeads;
+      for (int64_t h = 0; h < c.heads; ++h)
+        for (int64_t i = 0; i < c.queries; ++i) {
+          const int64_t g = h / group, seen = c.keys - c.queries + i + 1;
+          double delta = 0, maxV = 0, max = -1e300, min = 1e300;
+          for (int64_t j = 0; j < seen; ++j) {
+            double dot = 0, magnitude = 0;
+            for (int64_t d = 0; d < c.headDim; ++d) {
+              const double t = double(q[(h * c.queries + i) * c.headDim + d]) *
+                               k[(g * c.keys + j) * c.headDim + d];
+              dot += t, magnitude += std::fabs(t);
+            }
+            delta = std::max(delta, scale * (c.headDim + 2) * u * magnitude);
+            max = std::max(max, scale * dot), min = std::min(min, scale * dot);
+            for (int64_t d = 0; d < c.valueDim; ++d)
+              maxV = std::max(maxV, std::fabs(double(
+                                        v[(g * c.keys + j) * c.valueDim + d])));
+          }
+          delta += u * (max - min);
+          const double bound = maxV * (2 * delta + (2 * seen + 8) * u);
+          for (int64_t d = 0; d < c.valueDim; ++d) {
+            const int64_t at = (h * c.queries + i) * c.valueDim + d;
+            ASSERT_NEAR(out[at], ref[at], bound)
+                << "head " << h << " row " << i << " element " << d << " on "
+                << cpu::kernelISA() << ", " << threads << " thread(s)";
+          }
+        }
+    }
+  llvm::parallel::strategy = llvm::hardware_concurrency(1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, CPUKernels,

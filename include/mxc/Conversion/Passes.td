@@ -144,11 +144,13 @@ def ConvertMXCMatmulToCPUPass
       `_mlir_ciface_mxc_cpu_matmul_mx` and links into mxc's tools, its Python
       module and `libmxc_cpu_kernels.so` (for `mlir-runner`).
 
-    The kernel decodes each weight column once per call in SIMD registers,
-    reuses it across 4 rows at a time and splits the columns over threads.
-    Its sums run in 16 f32 lanes: the results equal the generic lowering's
-    within f32 rounding, not bit for bit. Other matmuls are left to the
-    generic lowering.
+    The kernel decodes each weight column once per call in SIMD registers
+    and splits the columns over threads. Below 16 rows it reuses a decoded
+    column across up to 4 rows and sums in 16 f32 lanes; from 16 rows on it
+    runs as a GEMM (a tile of decoded columns against 48 rows at a time) and
+    each output is a multiply-add chain in k order. Either way the results
+    equal the generic lowering's within f32 rounding, not bit for bit. Other
+    matmuls are left to the generic lowering.
 
     ```mlir
     %y = mxc.matmul %x, %w : tensor<1x64xf32>, !mxc.mx<16x64xf4E2M1FN>
@@ -162,6 +164,34 @@ def ConvertMXCMatmulToCPUPass
     call @mxc_cpu_matmul_mx(%xb, %data, %scales, %y, %c4_i32, %c32_i64)
     %r = bufferization.to_tensor %y restrict writable ...
     ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def ConvertMXCAttentionToCPUPass
+    : Pass<"convert-mxc-attention-to-cpu", "::mlir::ModuleOp"> {
+  let summary = "Make each plain causal mxc.attention a call of mxc's CPU "
+                "attention kernel";
+  let description = [{
+    On the CPU path, before the mxc lowerings (`mxc-lower-to-llvm` with
+    `attention-kernels=true`; what `mxc-compile` and `mxc-run` use): each
+    `mxc.attention` with f32 operands and result and without a span table,
+    tile mask or `quantized` softmax becomes a call of
+    `@mxc_cpu_attention(q, k, v, out, scale)` on buffers (read-only views of
+    q, k and v, a fresh result buffer returned with
+    `bufferization.to_tensor`), declared with `llvm.emit_c_interface`; mxc's
+    CPU kernel library defines it (mxc/Runtime/CPUKernels.h).
+
+    The kernel computes each query row's scores with SIMD dot products over
+    the head dimension, the softmax with the row max subtracted, and the
+    weighted sum of the values in SIMD over the value dimension, rows split
+    over threads. It equals the generated tiled online-softmax loops within
+    f32 rounding. Span-sparse and EXAQ attentions are left to the generated
+    lowering (their tile skipping and LUT softmax live there).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

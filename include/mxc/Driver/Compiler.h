@@ -72,10 +72,10 @@ struct CompileOptions {
   /// Whether rowsInnermost applies: not when the matmuls run in the kernel
   /// (matmulKernels), where it would only lengthen the JIT compile.
   bool vectorizeWindows() const { return rowsInnermost && !matmulKernels; }
-  /// Target::CPU: MX and f32 matmuls call mxc's CPU kernel
-  /// (mxc/Runtime/CPUKernels.h: SIMD decode, threads), whose sums equal the
-  /// generated loops' within f32 rounding; false: the generated loops (sums
-  /// in k order, bit-identical to the mxc-opt lowering).
+  /// Target::CPU: MX and f32 matmuls, and plain causal attentions, call
+  /// mxc's CPU kernels (mxc/Runtime/CPUKernels.h: SIMD, threads), whose sums
+  /// equal the generated loops' within f32 rounding; false: the generated
+  /// loops (bit-identical to the mxc-opt lowering).
   bool matmulKernels = true;
   /// The weight passes report local errors (remarks, and an
   /// `mxc.local_error` attribute on each quantized matmul).

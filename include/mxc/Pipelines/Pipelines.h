@@ -39,6 +39,14 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "sums equal the generic lowering's within f32 rounding. "
                      "Under mlir-runner, load libmxc_cpu_kernels.so"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> attentionKernels{
+      *this, "attention-kernels",
+      llvm::cl::desc("Run plain causal attentions (no span table, no EXAQ) "
+                     "in mxc's CPU kernel (convert-mxc-attention-to-cpu): "
+                     "SIMD, threads; equal to the generated loops within f32 "
+                     "rounding. Not with count-attention-tiles. Under "
+                     "mlir-runner, load libmxc_cpu_kernels.so"),
+      llvm::cl::init(false)};
 };
 
 /// mxc + upstream IR on tensors -> LLVM dialect, for mlir-runner or the

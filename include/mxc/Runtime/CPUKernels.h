@@ -15,6 +15,9 @@
 // The sum runs in 16 f32 lanes, not in k order: results equal the generated
 // lowering's within f32 rounding, not bit for bit.
 //
+// attention (below) is the kernel of mxc.attention without span table or
+// EXAQ: SIMD over the head dimension, rows split over the threads.
+//
 // The code is compiled three times (AVX-512, AVX2+FMA, baseline x86-64 or any
 // other target); the variant is chosen once, from the CPU this runs on.
 //
@@ -52,6 +55,27 @@ struct MatmulProblem {
 
 /// Runs `p` (the variant for this CPU, threaded when worthwhile).
 void matmul(const MatmulProblem &p);
+
+/// Causal grouped-query attention without a span table or EXAQ (what
+/// mxc.attention means then): q [H, Sq, D], k [Hkv, Skv, D], v [Hkv, Skv, Dv],
+/// out [H, Sq, Dv], each with its own strides (in floats). Query row i sits at
+/// position Skv - Sq + i and sees keys 0 ..= that position; query head h
+/// reads key/value head h / (H / Hkv). Per row: the scores scale * (q . k_j)
+/// (the dot product in 16 f32 lanes), the softmax with the row max
+/// subtracted (exp from the C library), the weighted sum of the values in
+/// key order, divided by the sum of the weights. Rows are split over the
+/// threads.
+struct AttentionProblem {
+  const float *q = nullptr, *k = nullptr, *v = nullptr;
+  float *out = nullptr;
+  int64_t heads = 0, queries = 0, headDim = 0;
+  int64_t kvHeads = 0, keys = 0, valueDim = 0;
+  int64_t qStrides[3] = {}, kStrides[3] = {}, vStrides[3] = {},
+          outStrides[3] = {};
+  float scale = 1.0f;
+};
+
+void attention(const AttentionProblem &p);
 
 /// The instruction set of the variant in use: "avx512", "avx2" or "generic".
 const char *kernelISA();

@@ -30,25 +30,12 @@ namespace {
 constexpr StringLiteral kMXCallee = "mxc_cpu_matmul_mx",
                         kF32Callee = "mxc_cpu_matmul_f32";
 
-/// A 2-D buffer type of any shape and strides: what the kernel takes.
 MemRefType anyStrided(Type element) {
-  MLIRContext *ctx = element.getContext();
-  const int64_t d = ShapedType::kDynamic;
-  return MemRefType::get({d, d}, element,
-                         StridedLayoutAttr::get(ctx, d, {d, d}));
+  return mlir::mxc::anyStrided(element, 2);
 }
 
-/// A read-only buffer of `tensor`, cast to anyStrided.
 Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  const int64_t d = ShapedType::kDynamic;
-  auto exact =
-      MemRefType::get(type.getShape(), type.getElementType(),
-                      StridedLayoutAttr::get(b.getContext(), d, {d, d}));
-  Value buffer = bufferization::ToBufferOp::create(b, loc, exact, tensor,
-                                                   /*readOnly=*/true);
-  return memref::CastOp::create(b, loc, anyStrided(type.getElementType()),
-                                buffer);
+  return bufferOfTensor(b, loc, tensor);
 }
 
 struct ConvertMXCMatmulToCPUPass
@@ -81,17 +68,9 @@ struct ConvertMXCMatmulToCPUPass
     return isa<MXTensorType>(weightType) || weightType.getElementType().isF32();
   }
 
-  /// The callee `name` of `type`, declared once per module; the kernel
-  /// takes memref descriptors by pointer (llvm.emit_c_interface).
   static func::FuncOp declare(ModuleOp module, StringRef name,
                               FunctionType type) {
-    func::FuncOp callee =
-        declareKernelFunction(module, name, type, "convert-mxc-matmul-to-cpu",
-                              "the CPU kernel's function");
-    if (callee)
-      callee->setAttr("llvm.emit_c_interface",
-                      UnitAttr::get(module.getContext()));
-    return callee;
+    return declareCPUKernel(module, name, type, "convert-mxc-matmul-to-cpu");
   }
 
   LogicalResult rewrite(MatmulOp op, ModuleOp module) {

@@ -1,0 +1,93 @@
+//===- MXCAttentionToCPU.cpp - convert-mxc-attention-to-cpu ---------------===//
+//
+// On the CPU path an mxc.attention without span table, tile mask or EXAQ
+// softmax (plain causal grouped-query attention: every layer of a model
+// compiled without span-sparse attention or a quantized softmax) runs mxc's
+// CPU attention kernel (mxc/Runtime/CPUKernels.h) instead of the generated
+// scalar loop nest: a call of @mxc_cpu_attention on buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../KernelCalls.h"
+#include "mxc/Conversion/Passes.h"
+#include "mxc/IR/MXCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::mxc {
+#define GEN_PASS_DEF_CONVERTMXCATTENTIONTOCPUPASS
+#include "mxc/Conversion/Passes.h.inc"
+} // namespace mlir::mxc
+
+using namespace mlir;
+using namespace mlir::mxc;
+
+namespace {
+
+constexpr StringLiteral kCallee = "mxc_cpu_attention";
+
+struct ConvertMXCAttentionToCPUPass
+    : mlir::mxc::impl::ConvertMXCAttentionToCPUPassBase<
+          ConvertMXCAttentionToCPUPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<AttentionOp> attentions;
+    module.walk([&](AttentionOp op) {
+      if (isSupported(op))
+        attentions.push_back(op);
+    });
+    for (AttentionOp op : attentions)
+      if (failed(rewrite(op, module)))
+        return signalPassFailure();
+  }
+
+  /// What the kernel computes: f32 operands and result, no span table, tile
+  /// mask or quantized softmax.
+  static bool isSupported(AttentionOp op) {
+    if (op.getSpans() || op.getTileMask() || op.getQuantAttr())
+      return false;
+    return llvm::all_of(op->getOperandTypes(),
+                        [](Type t) {
+                          return cast<ShapedType>(t).getElementType().isF32();
+                        }) &&
+           op.getResult().getType().getElementType().isF32();
+  }
+
+  LogicalResult rewrite(AttentionOp op, ModuleOp module) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type();
+    func::FuncOp callee = declareCPUKernel(
+        module, kCallee,
+        b.getFunctionType({anyStrided(f32, 3), anyStrided(f32, 3),
+                           anyStrided(f32, 3), anyStrided(f32, 3), f32},
+                          {}),
+        "convert-mxc-attention-to-cpu");
+    if (!callee)
+      return failure();
+    RankedTensorType resultType = op.getResult().getType();
+    SmallVector<Value> dynamicSizes;
+    for (auto [d, size] : llvm::enumerate(resultType.getShape()))
+      if (ShapedType::isDynamic(size))
+        dynamicSizes.push_back(tensor::DimOp::create(
+            b, loc, d == 2 ? op.getValue() : op.getQuery(), d));
+    Value out = memref::AllocOp::create(
+        b, loc, MemRefType::get(resultType.getShape(), f32), dynamicSizes);
+    func::CallOp::create(
+        b, loc, callee,
+        ValueRange{bufferOfTensor(b, loc, op.getQuery()),
+                   bufferOfTensor(b, loc, op.getKey()),
+                   bufferOfTensor(b, loc, op.getValue()),
+                   memref::CastOp::create(b, loc, anyStrided(f32, 3), out),
+                   arith::ConstantOp::create(
+                       b, loc, b.getF32FloatAttr(op.getScaleValue()))});
+    replaceByKernelResult(b, op, out);
+    return success();
+  }
+};
+
+} // namespace
