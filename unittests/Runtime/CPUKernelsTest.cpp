@@ -10,6 +10,7 @@
 
 #include "mxc/Runtime/CPUKernels.h"
 #include "mxc/Numerics/Attention.h"
+#include "mxc/Numerics/Element.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Numerics/MX.h"
 
@@ -143,6 +144,51 @@ TEST_P(CPUKernels, NaNScaleMakesItsColumnNaN) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j)
       EXPECT_EQ(std::isnan(out[i * n + j]), j == 2) << i << ", " << j;
+}
+
+// Every code of every FP8 and FP6 format (the SIMD paths decode them by
+// arithmetic, not from the table: zeros, subnormals, the largest values,
+// E4M3's NaN, E5M2's infinities and NaNs) equals the library's decoded
+// element: column n holds code n first and zeros after it, with scale 1, and
+// x = (1, 0, ...), so out[n] = element(n) * 1 exactly (decode and GEMM).
+TEST_P(CPUKernels, EveryCodeDecodesAsTheLibrary) {
+  for (num::ElemFormat f : {num::ElemFormat::E4M3, num::ElemFormat::E5M2,
+                            num::ElemFormat::E2M3, num::ElemFormat::E3M2})
+    for (int64_t m : {1, 16}) {
+      const int64_t bits = num::getFormatInfo(f).bits, codes = 1 << bits,
+                    k = 32, rowBytes = k * bits / 8;
+      std::vector<uint8_t> data(codes * rowBytes, 0),
+          scales(codes, 127); // 2^0
+      for (int64_t n = 0; n < codes; ++n)
+        data[n * rowBytes] = static_cast<uint8_t>(n); // code 0 of the row
+      std::vector<float> x(m * k, 0.0f), out(m * codes, -1.0f);
+      for (int64_t i = 0; i < m; ++i)
+        x[i * k] = 1.0f;
+      cpu::MatmulProblem p;
+      p.x = x.data();
+      p.m = m;
+      p.xCols = p.xRowStride = p.k = k;
+      p.n = codes;
+      p.format = static_cast<int32_t>(f);
+      p.data = data.data();
+      p.dataStride = rowBytes;
+      p.scales = scales.data();
+      p.scaleStride = 1;
+      p.out = out.data();
+      p.outStride = codes;
+      cpu::matmul(p);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t n = 0; n < codes; ++n) {
+          const double want = num::decodeElement(f, static_cast<uint8_t>(n));
+          const float got = out[i * codes + n];
+          if (std::isnan(want))
+            EXPECT_TRUE(std::isnan(got)) << n;
+          else
+            EXPECT_EQ(got, static_cast<float>(want))
+                << num::getFormatInfo(f).name << " code " << n << " rows "
+                << m << " on " << cpu::kernelISA();
+        }
+    }
 }
 
 // Below 16 rows (the GEMV paths) a row's result does not depend on the rows
