@@ -27,6 +27,7 @@
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FileSystem.h"
@@ -36,6 +37,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
 
 #include <chrono>
 #ifdef __GLIBC__
@@ -281,16 +283,15 @@ static void initializeNativeTarget() {
 
 /// The module attributes that carry a model's native code.
 static constexpr llvm::StringLiteral kNativeObject = "mxc.native_object",
-                                     kNativeTriple = "mxc.native_triple";
+                                     kNativeTriple = "mxc.native_triple",
+                                     kNativeCPU = "mxc.native_cpu",
+                                     kNativeFeatures = "mxc.native_features";
 
-llvm::Expected<std::string>
-mxc::driver::emitHostObject(mlir::ModuleOp llvmModule, bool optimize) {
+/// A target machine for this host's triple and `cpu` (as given: no
+/// "native"), position-independent.
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createMachine(const NativeCPU &cpu) {
   initializeNativeTarget();
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> ir =
-      mlir::translateModuleToLLVMIR(llvmModule, context, "mxc_model");
-  if (!ir)
-    return error("translation to LLVM IR failed");
   llvm::Triple triple(llvm::sys::getProcessTriple());
   std::string why;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, why);
@@ -300,10 +301,61 @@ mxc::driver::emitHostObject(mlir::ModuleOp llvmModule, bool optimize) {
   // Global constructors (the loader of a CUDA model's kernels) go in
   // .init_array, which the dynamic loader runs (.ctors needs crtbegin).
   targetOptions.UseInitArray = true;
-  // A portable CPU: a CPU model's vector work is in mxc's kernels, which
-  // choose their instruction set when they run.
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, "generic", "", targetOptions, llvm::Reloc::PIC_));
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, cpu.cpu, cpu.features, targetOptions, llvm::Reloc::PIC_));
+}
+
+llvm::Expected<NativeCPU> mxc::driver::resolveNativeCPU(const NativeCPU &cpu) {
+  NativeCPU resolved = cpu;
+  if (resolved.cpu.empty())
+    resolved.cpu = "generic";
+  if (resolved.cpu == "native")
+    resolved.cpu = llvm::sys::getHostCPUName().str();
+  if (resolved.features == "native") {
+    llvm::SubtargetFeatures features;
+    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(name, enabled);
+    resolved.features = features.getString();
+  }
+  auto machine = createMachine({"generic", ""});
+  if (!machine)
+    return machine.takeError();
+  const llvm::MCSubtargetInfo *info = (*machine)->getMCSubtargetInfo();
+  if (!info->isCPUStringValid(resolved.cpu))
+    return error("unknown CPU '" + resolved.cpu + "' for " +
+                 llvm::sys::getProcessTriple() +
+                 " (an LLVM CPU name: generic, x86-64-v3, znver3, "
+                 "sapphirerapids, ..., or native)");
+  llvm::SmallVector<llvm::StringRef> names;
+  llvm::StringRef(resolved.features).split(names, ',', -1, false);
+  for (llvm::StringRef name : names) {
+    llvm::StringRef bare = name.drop_front();
+    if ((!name.starts_with("+") && !name.starts_with("-")) ||
+        !llvm::any_of(
+            info->getAllProcessorFeatures(),
+            [&](const llvm::SubtargetFeatureKV &kv) { return bare == kv.Key; }))
+      return error("unknown CPU feature '" + name.str() +
+                   "' (LLVM features with + or -: +avx2,+fma,-avx512f)");
+  }
+  return resolved;
+}
+
+llvm::Expected<std::string>
+mxc::driver::emitHostObject(mlir::ModuleOp llvmModule, bool optimize,
+                            const NativeCPU &cpu) {
+  llvm::Expected<NativeCPU> resolved = resolveNativeCPU(cpu);
+  if (!resolved)
+    return resolved.takeError();
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> ir =
+      mlir::translateModuleToLLVMIR(llvmModule, context, "mxc_model");
+  if (!ir)
+    return error("translation to LLVM IR failed");
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  auto created = createMachine(*resolved);
+  if (!created)
+    return created.takeError();
+  std::unique_ptr<llvm::TargetMachine> machine = std::move(*created);
   ir->setTargetTriple(triple);
   ir->setDataLayout(machine->createDataLayout());
   // What the JIT does to a module before it generates code.
@@ -322,16 +374,19 @@ mxc::driver::emitHostObject(mlir::ModuleOp llvmModule, bool optimize) {
 }
 
 llvm::Expected<std::string>
-mxc::driver::compileNativeObject(mlir::ModuleOp llvmModule) {
+mxc::driver::compileNativeObject(mlir::ModuleOp llvmModule,
+                                 const NativeCPU &cpu) {
   mlir::OwningOpRef<mlir::ModuleOp> copy = llvmModule.clone();
-  for (llvm::StringRef name : {kNativeObject, kNativeTriple})
+  for (llvm::StringRef name :
+       {kNativeObject, kNativeTriple, kNativeCPU, kNativeFeatures})
     (*copy)->removeAttr(name);
   externalizeWeights(*copy);
-  return emitHostObject(*copy, /*optimize=*/true);
+  return emitHostObject(*copy, /*optimize=*/true, cpu);
 }
 
 void mxc::driver::attachNativeObject(mlir::ModuleOp llvmModule,
-                                     llvm::StringRef object) {
+                                     llvm::StringRef object,
+                                     const NativeCPU &cpu) {
   mlir::Builder b(llvmModule.getContext());
   auto type = mlir::RankedTensorType::get({static_cast<int64_t>(object.size())},
                                           b.getI8Type());
@@ -343,11 +398,38 @@ void mxc::driver::attachNativeObject(mlir::ModuleOp llvmModule,
               llvm::ArrayRef<char>(object.data(), object.size()))));
   llvmModule->setAttr(kNativeTriple,
                       b.getStringAttr(llvm::sys::getProcessTriple()));
+  // Resolved ("native" replaced), so that a loader can check the features.
+  llvm::Expected<NativeCPU> resolved = resolveNativeCPU(cpu);
+  NativeCPU recorded = resolved ? *resolved : cpu;
+  if (!resolved)
+    llvm::consumeError(resolved.takeError());
+  llvmModule->setAttr(kNativeCPU, b.getStringAttr(recorded.cpu));
+  llvmModule->setAttr(kNativeFeatures, b.getStringAttr(recorded.features));
 }
 
-/// The native object of `llvmModule` when it has one for this CPU's
-/// architecture.
-static mlir::AsmResourceBlob *nativeObject(mlir::ModuleOp llvmModule) {
+/// The instruction-set features that code compiled for `cpu` may use and
+/// this CPU lacks (empty when it runs here). Only features the host
+/// reports on (instruction sets), not LLVM's tuning flags.
+static std::string missingFeatures(const NativeCPU &cpu) {
+  auto code = createMachine(cpu);
+  if (!code)
+    return "(unknown: " + llvm::toString(code.takeError()) + ")";
+  const llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  const llvm::MCSubtargetInfo *needed = (*code)->getMCSubtargetInfo();
+  std::string names;
+  for (const llvm::SubtargetFeatureKV &kv : needed->getAllProcessorFeatures()) {
+    auto it = host.find(kv.Key);
+    if (needed->getFeatureBits().test(kv.Value) && it != host.end() &&
+        !it->second)
+      names += (names.empty() ? "" : ", ") + std::string(kv.Key);
+  }
+  return names;
+}
+
+/// The native object of `llvmModule` when it has one that this CPU runs
+/// (its architecture and features); `why` says why not when it has one.
+static mlir::AsmResourceBlob *nativeObject(mlir::ModuleOp llvmModule,
+                                           std::string *why = nullptr) {
   auto object =
       llvmModule->getAttrOfType<mlir::DenseResourceElementsAttr>(kNativeObject);
   auto triple = llvmModule->getAttrOfType<mlir::StringAttr>(kNativeTriple);
@@ -355,6 +437,21 @@ static mlir::AsmResourceBlob *nativeObject(mlir::ModuleOp llvmModule) {
       llvm::Triple(triple.getValue()).getArch() !=
           llvm::Triple(llvm::sys::getProcessTriple()).getArch())
     return nullptr;
+  NativeCPU cpu;
+  if (auto name = llvmModule->getAttrOfType<mlir::StringAttr>(kNativeCPU))
+    cpu.cpu = name.str();
+  if (auto f = llvmModule->getAttrOfType<mlir::StringAttr>(kNativeFeatures))
+    cpu.features = f.str();
+  if (cpu.cpu != "generic" || !cpu.features.empty()) {
+    std::string missing = missingFeatures(cpu);
+    if (!missing.empty()) {
+      if (why)
+        *why = "the model's native code was compiled for CPU '" + cpu.cpu +
+               "'" + (cpu.features.empty() ? "" : " with " + cpu.features) +
+               ", which needs " + missing + " that this CPU lacks";
+      return nullptr;
+    }
+  }
   return object.getRawHandle().getBlob();
 }
 
@@ -405,14 +502,14 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
   llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
   llvm::StringMap<void *> found;
 
-  auto object =
-      llvmModule->getAttrOfType<mlir::DenseResourceElementsAttr>(kNativeObject);
-  auto triple = llvmModule->getAttrOfType<mlir::StringAttr>(kNativeTriple);
-  mlir::AsmResourceBlob *objectBlob =
-      object ? object.getRawHandle().getBlob() : nullptr;
-  if (objectBlob && triple &&
-      llvm::Triple(triple.getValue()).getArch() ==
-          llvm::Triple(llvm::sys::getProcessTriple()).getArch()) {
+  std::string notRunnable;
+  mlir::AsmResourceBlob *objectBlob = nativeObject(llvmModule, &notRunnable);
+  if (!notRunnable.empty())
+    llvm::errs() << "mxc: warning: " << notRunnable
+                 << "; compiling the model for this CPU instead (recompile "
+                    "it with --cpu=generic or a CPU this one can stand in "
+                    "for to start faster)\n";
+  if (objectBlob) {
     // Native code compiled by mxc-compile: linked, not compiled, here.
     llvm::StringMap<const void *> weights = externalizeWeights(llvmModule);
     std::string why;

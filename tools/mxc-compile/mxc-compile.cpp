@@ -176,11 +176,26 @@ cl::opt<bool> printWeights(
 cl::opt<bool> native(
     "native", cl::cat(category),
     cl::desc("CPU artifacts: store native code (an object file for this "
-             "architecture and a portable CPU; the kernels pick their "
-             "instruction set when they run), which mxc-run links in well "
+             "architecture and --cpu, by default a portable CPU; the kernels "
+             "pick their instruction set when they run), which mxc-run links "
+             "in well "
              "under a second instead of JIT-compiling the model (default "
              "on; --native=false: JIT at every start)"),
     cl::init(true));
+cl::opt<std::string> cpuName(
+    "cpu", cl::cat(category),
+    cl::desc("CPU artifacts: the CPU the native code is compiled for, an "
+             "LLVM CPU name (default generic: portable, since the vector work "
+             "is in mxc's kernels, which choose their instruction set when "
+             "they run; x86-64-v3, znver3, sapphirerapids, ...; native: this "
+             "machine's). mxc-run on a CPU that lacks its features compiles "
+             "the model instead, with a warning"),
+    cl::init("generic"));
+cl::opt<std::string> cpuFeatures(
+    "cpu-features", cl::cat(category),
+    cl::desc("CPU artifacts: LLVM features added to or removed from --cpu's "
+             "(+avx2,+fma,-avx512f; native: this machine's)"),
+    cl::init(""));
 cl::opt<bool> quiet("quiet", cl::cat(category),
                     cl::desc("No progress on stderr"), cl::init(false));
 cl::opt<std::string> passes(
@@ -340,6 +355,13 @@ int main(int argc, char **argv) {
     fail("not writing a binary model to a terminal; give -o FILE");
   if (emit == Emit::GPU && target == Target::CPU)
     fail("--emit=gpu needs a GPU target (--target=cuda or cuda-on-cpu)");
+  // Checked before any work: an unknown CPU or feature names what LLVM knows.
+  const NativeCPU nativeCPU =
+      orFail(resolveNativeCPU({cpuName.getValue(), cpuFeatures.getValue()}));
+  if ((cpuName.getNumOccurrences() || cpuFeatures.getNumOccurrences()) &&
+      !(emit == Emit::Artifact && target == Target::CPU && native))
+    fail("--cpu and --cpu-features choose the native code of a CPU artifact "
+         "(--emit=artifact, --target=cpu, --native)");
   if (target == Target::CUDA && !evalFile.empty())
     fail("--eval runs the compiled model on this machine's CPU, which a "
          "model compiled for CUDA cannot do; evaluate --target=cuda-on-cpu "
@@ -490,7 +512,8 @@ int main(int argc, char **argv) {
     if (native && target == Target::CPU) {
       progress("compiling native code");
       mlir::TimingScope nativeTimer = writeTimer.nest("compile native code");
-      attachNativeObject(output, orFail(compileNativeObject(output)));
+      attachNativeObject(output, orFail(compileNativeObject(output, nativeCPU)),
+                         nativeCPU);
     }
     attachModelInfo(output, config, recipe, session->tokenizerBytes());
     if (llvm::Error e = writeBytecode(output, outputPath))

@@ -119,26 +119,46 @@ compileModule(mlir::MLIRContext &context,
 /// A context with every dialect, extension and LLVM translation mxc uses.
 std::unique_ptr<mlir::MLIRContext> createContext();
 
+/// The CPU that native code is compiled for: an LLVM CPU name ("generic",
+/// the portable default: the vector work is in mxc's CPU kernels, which
+/// choose their instruction set when they run; "x86-64-v3", "znver3",
+/// "sapphirerapids", ...; "native" for this host) and LLVM features
+/// ("+avx2,+fma,-avx512f"; "native" for this host's).
+struct NativeCPU {
+  std::string cpu = "generic";
+  std::string features;
+};
+
+/// `cpu` with "native" replaced by this host's CPU name and features;
+/// an error naming what LLVM does not know (an unknown CPU, a feature
+/// without +/- or unknown).
+llvm::Expected<NativeCPU> resolveNativeCPU(const NativeCPU &cpu);
+
 /// The LLVM-dialect `llvmModule` as a relocatable object file (ELF on Linux)
-/// for this host's triple and a portable CPU, position-independent;
+/// for this host's triple and `cpu` (resolved), position-independent;
 /// `optimize`: optimized as the JIT optimizes.
 llvm::Expected<std::string> emitHostObject(mlir::ModuleOp llvmModule,
-                                           bool optimize);
+                                           bool optimize,
+                                           const NativeCPU &cpu = {});
 
 /// Native code for the LLVM-dialect module of a CPU model: an object file
-/// (ELF on Linux) for this host's triple and a portable CPU ("generic": the
-/// vector work is in mxc's CPU kernels, which choose their instruction set
-/// when they run), optimized as the JIT optimizes; the weights are external
-/// symbols named as the module's globals, whose data stays in the module.
-llvm::Expected<std::string> compileNativeObject(mlir::ModuleOp llvmModule);
+/// (ELF on Linux) for this host's triple and `cpu` (resolved), optimized as
+/// the JIT optimizes; the weights are external symbols named as the
+/// module's globals, whose data stays in the module.
+llvm::Expected<std::string> compileNativeObject(mlir::ModuleOp llvmModule,
+                                                const NativeCPU &cpu = {});
 
-/// Attaches `object` (compileNativeObject of `llvmModule`) to `llvmModule`
-/// (attributes mxc.native_object, a resource, and mxc.native_triple), so
-/// that CompiledModel::create links it instead of compiling the module.
-void attachNativeObject(mlir::ModuleOp llvmModule, llvm::StringRef object);
+/// Attaches `object` (compileNativeObject of `llvmModule` for `cpu`) to
+/// `llvmModule` (attributes mxc.native_object, a resource,
+/// mxc.native_triple, mxc.native_cpu and mxc.native_features), so that
+/// CompiledModel::create links it instead of compiling the module.
+void attachNativeObject(mlir::ModuleOp llvmModule, llvm::StringRef object,
+                        const NativeCPU &cpu = {});
 
-/// Whether `llvmModule` carries native code for this CPU's architecture
-/// (what CompiledModel::create then links).
+/// Whether `llvmModule` carries native code that this CPU runs: its
+/// architecture, and every instruction-set feature the code was compiled
+/// for (what CompiledModel::create then links; otherwise it compiles the
+/// module and warns when the features were what was missing).
 bool hasNativeObject(mlir::ModuleOp llvmModule);
 
 /// A model ready to run from its LLVM-dialect module: @forward and @decode,
