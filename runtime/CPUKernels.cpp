@@ -31,12 +31,10 @@ int64_t mxc::cpu::bufferLength(const MatmulProblem &p) {
   return (length + 15) / 16 * 16;
 }
 
-int64_t mxc::cpu::scratchLength(const MatmulProblem &p) {
-  const int64_t length = bufferLength(p);
-  int64_t floats = (kMaxTileColumns + 1) * length;
-  if (p.m >= kGemmRows)
-    floats += (p.m + kMaxGemmTileRows) * length; // m rounded up to a tile
-  return floats;
+int64_t mxc::cpu::packedLength(const MatmulProblem &p) {
+  if (p.m >= kGemmRows) // m rounded up to a tile
+    return (p.m + kMaxGemmTileRows) * p.xCols;
+  return p.m * bufferLength(p);
 }
 
 namespace {
@@ -265,12 +263,9 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   // calls this for every matmul of every token). The workers read it through
   // `packed`: a thread_local named in the lambda would be their own.
   thread_local std::vector<float> xk;
-  float *packed = nullptr;
-  if (p.m < kGemmRows) {
-    xk.resize(static_cast<size_t>(p.m * length));
-    packed = xk.data();
-    v.packActivations(p, packed);
-  }
+  xk.resize(static_cast<size_t>(packedLength(p)));
+  float *packed = xk.data();
+  v.packActivations(p, packed);
 
   // Columns go to the threads in units of a GEMM panel or a GEMV tile.
   const unsigned threads = threadCount();
@@ -282,7 +277,7 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
           : 1;
   auto run = [&](int64_t chunk) {
     thread_local std::vector<float> scratch;
-    scratch.resize(static_cast<size_t>(scratchLength(p)));
+    scratch.resize(static_cast<size_t>((kMaxTileColumns + 1) * length));
     const int64_t n0 = groups * chunk / chunks * unit,
                   n1 = std::min(p.n, groups * (chunk + 1) / chunks * unit);
     v.columns(p, t, packed, n0, n1, scratch.data());

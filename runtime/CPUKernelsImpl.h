@@ -29,11 +29,12 @@ constexpr int64_t kGemmRows = 16;
 
 /// The most weight columns a variant decodes at a time, and the most rows
 /// of a GEMM tile (x is transposed into tiles of them).
-constexpr int64_t kMaxTileColumns = 24, kMaxGemmTileRows = 64;
+constexpr int64_t kMaxTileColumns = 8, kMaxGemmTileRows = 48;
 
-/// The floats of the scratch buffer `columns` needs for p: kMaxTileColumns
-/// + 1 decoded columns, and for a GEMM x transposed in tiles.
-int64_t scratchLength(const MatmulProblem &p);
+/// The floats of the packed activations of p: rows of bufferLength floats,
+/// or for a GEMM (kGemmRows rows or more) x transposed in tiles of up to
+/// kMaxGemmTileRows rows.
+int64_t packedLength(const MatmulProblem &p);
 
 /// The reduction length every buffer holds: numBlocks * block rounded up to
 /// the kernels' 16 lanes.
@@ -46,10 +47,12 @@ inline int64_t attentionScratchLength(const AttentionProblem &p) {
 
 #define MXC_DECLARE_VARIANT(ISA)                                               \
   namespace ISA {                                                              \
-  /* x as rows of bufferLength floats in the order the decoded weight uses,    \
-     zero padded (for fewer than kGemmRows rows; a GEMM reads x in place). */  \
+  /* x as the variant reads it (packedLength(p) floats): rows of               \
+     bufferLength floats in the order the decoded weight uses, zero padded;    \
+     for a GEMM, transposed tiles. */                                          \
   void packActivations(const MatmulProblem &p, float *xk);                     \
-  /* Output columns [n0, n1); scratch of scratchLength(p).  */                 \
+  /* Output columns [n0, n1); scratch of kMaxTileColumns + 1                   \
+     buffer lengths. */                                                        \
   void columns(const MatmulProblem &p, const Tables &t, const float *xk,       \
                int64_t n0, int64_t n1, float *scratch);                        \
   /* Attention rows [r0, r1) of heads * queries; scratch of                    \

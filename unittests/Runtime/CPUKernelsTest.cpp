@@ -44,17 +44,23 @@ std::vector<float> randomValues(int64_t count, std::mt19937 &rng) {
   return v;
 }
 
-/// Runs the kernel on random operands of `shape` with weight `format` and
-/// checks every output; returns the outputs.
-std::vector<float> check(std::optional<num::ElemFormat> format, Shape s,
-                         unsigned seed = 1) {
+/// The operands and result of one kernel run.
+struct KernelRun {
+  std::vector<float> x;
+  std::vector<double> weight; ///< The library's dequantized weight.
+  std::vector<float> out;
+};
+
+/// Runs the kernel on random operands of `shape` with weight `format` (an f32
+/// weight: give block = k).
+KernelRun runKernel(std::optional<num::ElemFormat> format, Shape s,
+                    unsigned seed) {
   std::mt19937 rng(seed);
   // The weight first: then the first rows of x do not depend on s.m.
   std::vector<float> w = randomValues(s.n * s.k, rng);
-  std::vector<float> x = randomValues(s.m * s.k, rng);
-  std::vector<double> weight(w.begin(), w.end());
+  KernelRun run{randomValues(s.m * s.k, rng), {w.begin(), w.end()}, {}};
   cpu::MatmulProblem p;
-  p.x = x.data();
+  p.x = run.x.data();
   p.m = s.m;
   p.xCols = s.k;
   p.xRowStride = s.k;
@@ -64,7 +70,7 @@ std::vector<float> check(std::optional<num::ElemFormat> format, Shape s,
   num::MXTensor mx;
   if (format) {
     mx = num::quantize(*format, s.block, s.n, s.k, w.data());
-    weight = num::dequantize(mx);
+    run.weight = num::dequantize(mx);
     p.format = static_cast<int32_t>(*format);
     p.data = mx.data.data();
     p.dataStride = mx.layout.rowBytes();
@@ -74,11 +80,20 @@ std::vector<float> check(std::optional<num::ElemFormat> format, Shape s,
     p.weight = w.data();
     p.wStride = s.k;
   }
-  std::vector<float> out(s.m * s.n, -1.0f);
-  p.out = out.data();
+  run.out.assign(s.m * s.n, -1.0f);
+  p.out = run.out.data();
   p.outStride = s.n;
   cpu::matmul(p);
+  return run;
+}
 
+/// Runs the kernel on random operands of `shape` with weight `format` and
+/// checks every output; returns the outputs.
+std::vector<float> check(std::optional<num::ElemFormat> format, Shape s,
+                         unsigned seed = 1) {
+  const KernelRun run = runKernel(format, s, seed);
+  const std::vector<float> &x = run.x, &out = run.out;
+  const std::vector<double> &weight = run.weight;
   const int64_t length = (s.k + s.block - 1) / s.block * s.block + 16;
   const double u = std::ldexp(1.0, -24);
   for (int64_t i = 0; i < s.m; ++i)
@@ -157,8 +172,7 @@ TEST_P(CPUKernels, EveryCodeDecodesAsTheLibrary) {
     for (int64_t m : {1, 16}) {
       const int64_t bits = num::getFormatInfo(f).bits, codes = 1 << bits,
                     k = 32, rowBytes = k * bits / 8;
-      std::vector<uint8_t> data(codes * rowBytes, 0),
-          scales(codes, 127); // 2^0
+      std::vector<uint8_t> data(codes * rowBytes, 0), scales(codes, 127); // 2^0
       for (int64_t n = 0; n < codes; ++n)
         data[n * rowBytes] = static_cast<uint8_t>(n); // code 0 of the row
       std::vector<float> x(m * k, 0.0f), out(m * codes, -1.0f);
@@ -185,8 +199,8 @@ TEST_P(CPUKernels, EveryCodeDecodesAsTheLibrary) {
             EXPECT_TRUE(std::isnan(got)) << n;
           else
             EXPECT_EQ(got, static_cast<float>(want))
-                << num::getFormatInfo(f).name << " code " << n << " rows "
-                << m << " on " << cpu::kernelISA();
+                << num::getFormatInfo(f).name << " code " << n << " rows " << m
+                << " on " << cpu::kernelISA();
         }
     }
 }
@@ -238,40 +252,16 @@ TEST_P(CPUKernels, GemmSumsInKOrder) {
     for (std::optional<num::ElemFormat> format : formats)
       for (Shape s : {Shape{16, 9, 172, 32}, Shape{53, 70, 96, 32}}) {
         llvm::parallel::strategy = llvm::hardware_concurrency(threads);
-        std::mt19937 rng(11);
-        std::vector<float> w = randomValues(s.n * s.k, rng);
-        std::vector<float> x = randomValues(s.m * s.k, rng);
-        cpu::MatmulProblem p;
-        p.x = x.data();
-        p.m = s.m;
-        p.xCols = p.xRowStride = p.k = s.k;
-        p.n = s.n;
-        std::vector<float> weight = w;
-        num::MXTensor mx;
-        if (format) {
-          mx = num::quantize(*format, s.block, s.n, s.k, w.data());
-          std::vector<double> exact = num::dequantize(mx);
-          weight.assign(exact.begin(), exact.end());
-          p.format = static_cast<int32_t>(*format);
-          p.block = s.block;
-          p.data = mx.data.data();
-          p.dataStride = mx.layout.rowBytes();
-          p.scales = mx.scales.data();
-          p.scaleStride = mx.layout.blocksPerRow();
-        } else {
-          p.block = s.k;
-          p.weight = w.data();
-          p.wStride = s.k;
-        }
-        std::vector<float> out(s.m * s.n, -1.0f);
-        p.out = out.data();
-        p.outStride = s.n;
-        cpu::matmul(p);
+        if (!format)
+          s.block = s.k;
+        const KernelRun run = runKernel(format, s, 11);
+        const std::vector<float> &x = run.x, &out = run.out;
         for (int64_t i = 0; i < s.m; ++i)
           for (int64_t j = 0; j < s.n; ++j) {
             float acc = 0.0f;
             for (int64_t k = 0; k < s.k; ++k) {
-              const float a = x[i * s.k + k], b = weight[j * s.k + k];
+              const float a = x[i * s.k + k],
+                          b = static_cast<float>(run.weight[j * s.k + k]);
               acc = fused ? std::fma(a, b, acc) : acc + a * b;
             }
             ASSERT_EQ(llvm::bit_cast<uint32_t>(out[i * s.n + j]),
