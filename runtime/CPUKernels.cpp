@@ -267,7 +267,7 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   float *packed = xk.data();
   v.packActivations(p, packed);
 
-  // Columns go to the threads in units of a GEMM panel or a GEMV tile.
+  // Columns go to the threads in units of a GEMM column tile or of 4.
   const unsigned threads = threadCount();
   const int64_t unit = p.m >= kGemmRows ? kMaxTileColumns : 4;
   const int64_t groups = (p.n + unit - 1) / unit;

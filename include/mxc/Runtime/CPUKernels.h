@@ -1,19 +1,22 @@
 //===- CPUKernels.h - mxc's CPU microkernels --------------------*- C++ -*-===//
 //
 // The matmul microkernel that compiled models call on the CPU (IREE's
-// "ukernel" approach): convert-mxc-to-linalg{matmul-microkernels} lowers an
-// mxc.matmul whose weight is MX (or f32) to one call of
-// `mxc_cpu_matmul_mx` (`mxc_cpu_matmul_f32`), which
+// "ukernel" approach): convert-mxc-matmul-to-cpu lowers an mxc.matmul whose
+// weight is MX (or f32) to one call of `mxc_cpu_matmul_mx`
+// (`mxc_cpu_matmul_f32`), which
 //   - decodes each weight column once per call, in SIMD registers where the
-//     CPU has them (MXFP4: a 16-entry table lookup on nibbles, vpermps), and
-//     scales it by the block's E8M0 scale: the same f32 value
-//     `table[code] * scale` as the generated lowering;
-//   - multiplies it with 1..4 rows of activations at a time (a 4x4 register
-//     tile), so a prefill decodes a column once for all its rows;
-//   - splits the columns over llvm::parallelFor's pool (sized by mxc's
-//     --threads) when the matmul is big enough to pay for it.
-// The sum runs in 16 f32 lanes, not in k order: results equal the generated
-// lowering's within f32 rounding, not bit for bit.
+//     CPU has them (MXFP4: a 16-entry table lookup on nibbles, vpermps;
+//     MXFP8/MXFP6: bit arithmetic; MXINT8: integer conversion), to the same
+//     f32 value `table[code] * scale` as the generated lowering;
+//   - below 16 rows (decode), uses each decoded column at once for 1..15
+//     rows, summing in 16 f32 lanes reduced at the end (a row's result does
+//     not depend on the rows that come with it);
+//   - from 16 rows on (prefill), runs as a GEMM whose outputs are
+//     multiply-add chains in k order (fused where the CPU has FMA);
+//   - splits the columns over its own thread pool (sized by mxc's --threads)
+//     when the matmul is big enough to pay for it; results do not depend on
+//     the thread count.
+// Results equal the generated lowering's within f32 rounding.
 //
 // attention (below) is the kernel of mxc.attention without span table or
 // EXAQ: SIMD over the head dimension, rows split over the threads.
