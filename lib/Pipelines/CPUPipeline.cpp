@@ -7,9 +7,11 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/BufferViewFlowAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -27,6 +29,56 @@ struct AttachCInterfacePass
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (func.isPublic() && !func.isDeclaration())
         func->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+  }
+};
+/// Moves each unconditional memref.dealloc up to just after the last op of
+/// its block that uses the buffer or any of its views (BufferViewFlowAnalysis:
+/// subviews, casts, reshapes, ...; a use nested in a region counts as its
+/// ancestor in the block). Ownership-based deallocation frees a block's
+/// buffers at the block's end: in a model's straight-line forward that kept
+/// every intermediate of every layer alive until the function returned
+/// (peak memory the sum of them all) and gave each allocation fresh pages
+/// (page faults on every token). A dealloc whose buffer has a use outside
+/// its block stays where it is.
+struct EarlyDeallocPass
+    : PassWrapper<EarlyDeallocPass, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EarlyDeallocPass)
+  StringRef getArgument() const final { return "mxc-early-dealloc"; }
+  StringRef getDescription() const final {
+    return "Free each buffer right after the last use of it or its views";
+  }
+  void runOnOperation() override {
+    SmallVector<memref::DeallocOp> deallocs;
+    getOperation().walk([&](memref::DeallocOp op) { deallocs.push_back(op); });
+    if (deallocs.empty())
+      return;
+    BufferViewFlowAnalysis aliases(getOperation());
+    for (memref::DeallocOp dealloc : deallocs) {
+      Block *block = dealloc->getBlock();
+      Operation *last = nullptr;
+      bool movable = true;
+      for (Value alias : aliases.resolve(dealloc.getMemref())) {
+        for (Operation *user : alias.getUsers()) {
+          if (user == dealloc)
+            continue;
+          Operation *inBlock = block->findAncestorOpInBlock(*user);
+          if (!inBlock) {
+            movable = false;
+            break;
+          }
+          if (inBlock == dealloc || dealloc->isBeforeInBlock(inBlock)) {
+            movable = false; // used after its dealloc: leave it be
+            break;
+          }
+          if (!last || last->isBeforeInBlock(inBlock))
+            last = inBlock;
+        }
+        if (!movable)
+          break;
+      }
+      if (movable && last && last->isBeforeInBlock(dealloc))
+        dealloc->moveAfter(last);
+    }
   }
 };
 } // namespace
@@ -53,7 +105,8 @@ void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-void mlir::mxc::buildBufferizePipeline(OpPassManager &pm, bool deallocate) {
+void mlir::mxc::buildBufferizePipeline(OpPassManager &pm, bool deallocate,
+                                       bool earlyDealloc) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -68,6 +121,9 @@ void mlir::mxc::buildBufferizePipeline(OpPassManager &pm, bool deallocate) {
   }
   // Deallocation may clone buffers that leave a function.
   pm.addPass(createConvertBufferizationToMemRefPass());
+  // Free each buffer after its last use, not at the end of its block.
+  if (deallocate && earlyDealloc)
+    pm.addNestedPass<func::FuncOp>(std::make_unique<EarlyDeallocPass>());
 }
 
 void mlir::mxc::buildLoopsToLLVMPipeline(OpPassManager &pm,
@@ -91,7 +147,7 @@ void mlir::mxc::buildLoopsToLLVMPipeline(OpPassManager &pm,
 
 void mlir::mxc::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                           const CPUPipelineOptions &options) {
-  buildBufferizePipeline(pm, options.deallocate);
+  buildBufferizePipeline(pm, options.deallocate, /*earlyDealloc=*/true);
   buildLoopsToLLVMPipeline(pm, options);
 }
 
@@ -102,6 +158,7 @@ void mlir::mxc::buildCPUPipeline(OpPassManager &pm,
 }
 
 void mlir::mxc::registerCPUPipeline() {
+  PassRegistration<EarlyDeallocPass>();
   PassPipelineRegistration<CPUPipelineOptions>(
       "mxc-lower-to-llvm",
       "Lower mxc and upstream IR on tensors to the LLVM dialect for the CPU "

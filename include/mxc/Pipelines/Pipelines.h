@@ -66,7 +66,12 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
 /// One-shot bufferization of tensors and functions (identity layouts at
 /// function boundaries), then, with `deallocate`, ownership-based
 /// deallocation.
-void buildBufferizePipeline(OpPassManager &pm, bool deallocate);
+/// `earlyDealloc` (with `deallocate`): each buffer freed right after the
+/// last use of it or its views in its block (mxc-early-dealloc), not at the
+/// block's end; for code whose ops finish before the next starts (the CPU),
+/// not for asynchronous GPU launches.
+void buildBufferizePipeline(OpPassManager &pm, bool deallocate,
+                            bool earlyDealloc = false);
 
 /// Buffers and loops (linalg, scf, affine, vector) -> LLVM dialect.
 void buildLoopsToLLVMPipeline(OpPassManager &pm,
