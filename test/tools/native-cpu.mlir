@@ -26,15 +26,16 @@
 // RESOLVED-NOT: mxc.native_cpu = "native"
 // RESOLVED: mxc.native_cpu =
 
-// Code for a feature this CPU lacks (AMX-FP8: no CPU CI runs on has it) is
-// not run; mxc-run compiles the model, says why, and gets the same result.
-// RUN: mxc-compile %t/example/model.bin --recipe w4 --cpu-features=+amx-fp8 --quiet -o %t/fp8.mxc
-// RUN: mxc-run %t/fp8.mxc --perplexity %s 2> %t/fp8.err | sed 's/;.*//' > %t/fp8.txt
-// RUN: FileCheck %s --check-prefix=LACKS < %t/fp8.err
-// RUN: mxc-run %t/fp8.mxc --prompt "Hi" --steps 2 --json 2>&1 > /dev/null | FileCheck %s --check-prefix=JIT
+// Code for a feature this CPU lacks (TBM: only AMD's 2012-2015 Piledriver
+// cores had it, neither Intel nor Zen) is not run; mxc-run compiles the
+// model, says why, and gets the same result.
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --cpu-features=+tbm --quiet -o %t/tbm.mxc
+// RUN: mxc-run %t/tbm.mxc --perplexity %s 2> %t/tbm.err | sed 's/;.*//' > %t/tbm.txt
+// RUN: FileCheck %s --check-prefix=LACKS < %t/tbm.err
+// RUN: mxc-run %t/tbm.mxc --prompt "Hi" --steps 2 --json 2>&1 > /dev/null | FileCheck %s --check-prefix=JIT
 // JIT: "code":"JIT"
-// LACKS: mxc: warning: the model's native code was compiled for CPU 'generic' with +amx-fp8, which needs amx-fp8 that this CPU lacks; compiling the model for this CPU instead
-// RUN: diff %t/generic.txt %t/fp8.txt
+// LACKS: mxc: warning: the model's native code was compiled for CPU 'generic' with +tbm, which needs tbm that this CPU lacks; compiling the model for this CPU instead
+// RUN: diff %t/generic.txt %t/tbm.txt
 
 // Errors.
 // RUN: not mxc-compile %t/example/model.bin --recipe w4 --cpu=pentium9 -o %t/x 2>&1 | FileCheck %s --check-prefix=CPU
