@@ -42,7 +42,7 @@ int64_t bufferLength(const MatmulProblem &p);
 
 /// The floats of the scratch buffer attentionRows needs for p.
 inline int64_t attentionScratchLength(const AttentionProblem &p) {
-  return p.keys + p.headDim + p.valueDim + 3 * 16;
+  return p.keys + p.headDim + p.valueDim;
 }
 
 #define MXC_DECLARE_VARIANT(ISA)                                               \
