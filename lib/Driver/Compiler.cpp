@@ -343,16 +343,13 @@ llvm::Expected<NativeCPU> mxc::driver::resolveNativeCPU(const NativeCPU &cpu) {
 llvm::Expected<std::string>
 mxc::driver::emitHostObject(mlir::ModuleOp llvmModule, bool optimize,
                             const NativeCPU &cpu) {
-  llvm::Expected<NativeCPU> resolved = resolveNativeCPU(cpu);
-  if (!resolved)
-    return resolved.takeError();
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> ir =
       mlir::translateModuleToLLVMIR(llvmModule, context, "mxc_model");
   if (!ir)
     return error("translation to LLVM IR failed");
   llvm::Triple triple(llvm::sys::getProcessTriple());
-  auto created = createMachine(*resolved);
+  auto created = createMachine(cpu);
   if (!created)
     return created.takeError();
   std::unique_ptr<llvm::TargetMachine> machine = std::move(*created);
@@ -398,13 +395,9 @@ void mxc::driver::attachNativeObject(mlir::ModuleOp llvmModule,
               llvm::ArrayRef<char>(object.data(), object.size()))));
   llvmModule->setAttr(kNativeTriple,
                       b.getStringAttr(llvm::sys::getProcessTriple()));
-  // Resolved ("native" replaced), so that a loader can check the features.
-  llvm::Expected<NativeCPU> resolved = resolveNativeCPU(cpu);
-  NativeCPU recorded = resolved ? *resolved : cpu;
-  if (!resolved)
-    llvm::consumeError(resolved.takeError());
-  llvmModule->setAttr(kNativeCPU, b.getStringAttr(recorded.cpu));
-  llvmModule->setAttr(kNativeFeatures, b.getStringAttr(recorded.features));
+  // Resolved, so that a loader can check the features.
+  llvmModule->setAttr(kNativeCPU, b.getStringAttr(cpu.cpu));
+  llvmModule->setAttr(kNativeFeatures, b.getStringAttr(cpu.features));
 }
 
 /// The instruction-set features that code compiled for `cpu` may use and

@@ -135,20 +135,23 @@ struct NativeCPU {
 llvm::Expected<NativeCPU> resolveNativeCPU(const NativeCPU &cpu);
 
 /// The LLVM-dialect `llvmModule` as a relocatable object file (ELF on Linux)
-/// for this host's triple and `cpu` (resolved), position-independent;
+/// for this host's triple and `cpu` (as resolveNativeCPU returns it: no
+/// "native", names LLVM knows), position-independent;
 /// `optimize`: optimized as the JIT optimizes.
 llvm::Expected<std::string> emitHostObject(mlir::ModuleOp llvmModule,
                                            bool optimize,
                                            const NativeCPU &cpu = {});
 
 /// Native code for the LLVM-dialect module of a CPU model: an object file
-/// (ELF on Linux) for this host's triple and `cpu` (resolved), optimized as
+/// (ELF on Linux) for this host's triple and `cpu` (resolved, as for
+/// emitHostObject), optimized as
 /// the JIT optimizes; the weights are external symbols named as the
 /// module's globals, whose data stays in the module.
 llvm::Expected<std::string> compileNativeObject(mlir::ModuleOp llvmModule,
                                                 const NativeCPU &cpu = {});
 
-/// Attaches `object` (compileNativeObject of `llvmModule` for `cpu`) to
+/// Attaches `object` (compileNativeObject of `llvmModule` for the resolved
+/// `cpu`) to
 /// `llvmModule` (attributes mxc.native_object, a resource,
 /// mxc.native_triple, mxc.native_cpu and mxc.native_features), so that
 /// CompiledModel::create links it instead of compiling the module.
