@@ -6,9 +6,9 @@
 // Times mxc's CPU matmul kernel (CPUKernels.h) on the matmul shapes of a
 // Llama with dim 768 and hidden 2048 (the 85M model of benchmarks/cpu.sh:
 // wq/wk/wv/wo 768x768, w1/w3 2048x768, w2 768x2048), for every weight
-// format, with enough copies of the weights (~200 MB of f32, ~25-50 MB of
-// MX codes) that one pass does not sit in L2. Prints, per format: the time
-// of one pass over the 7 matmuls of a layer, the weight bytes read per
+// format, with enough copies of the weights (12 by default: ~340 MB of f32,
+// 45-90 MB of MX codes) that one pass does not sit in L2. Prints, per format:
+// the time of one pass over the 7 matmuls of a layer, the weight bytes read per
 // second (decode, rows = 1) and the multiply-adds per second. A tool to
 // tune the kernel with; the model-level comparison with llama.cpp is
 // benchmarks/cpu.sh.

@@ -30,14 +30,6 @@ namespace {
 constexpr StringLiteral kMXCallee = "mxc_cpu_matmul_mx",
                         kF32Callee = "mxc_cpu_matmul_f32";
 
-MemRefType anyStrided(Type element) {
-  return mlir::mxc::anyStrided(element, 2);
-}
-
-Value bufferOf(OpBuilder &b, Location loc, Value tensor) {
-  return bufferOfTensor(b, loc, tensor);
-}
-
 struct ConvertMXCMatmulToCPUPass
     : mlir::mxc::impl::ConvertMXCMatmulToCPUPassBase<
           ConvertMXCMatmulToCPUPass> {
@@ -95,15 +87,16 @@ struct ConvertMXCMatmulToCPUPass
       dynamicRows.push_back(tensor::DimOp::create(b, loc, x, 0));
     auto yType = MemRefType::get({mDim, n}, f32);
     Value y = memref::AllocOp::create(b, loc, yType, dynamicRows);
-    Value yAny = memref::CastOp::create(b, loc, anyStrided(f32), y);
+    Value yAny = memref::CastOp::create(b, loc, anyStrided(f32, 2), y);
 
     Type i8 = b.getI8Type();
     if (auto weightType = dyn_cast<MXTensorType>(op.getWeight().getType())) {
-      func::FuncOp callee = declare(
-          module, kMXCallee,
-          b.getFunctionType({anyStrided(f32), anyStrided(i8), anyStrided(i8),
-                             anyStrided(f32), b.getI32Type(), b.getI64Type()},
-                            {}));
+      func::FuncOp callee =
+          declare(module, kMXCallee,
+                  b.getFunctionType({anyStrided(f32, 2), anyStrided(i8, 2),
+                                     anyStrided(i8, 2), anyStrided(f32, 2),
+                                     b.getI32Type(), b.getI64Type()},
+                                    {}));
       if (!callee)
         return failure();
       auto [data, scales] = buildWeightStorage(b, loc, op.getWeight());
@@ -113,8 +106,8 @@ struct ConvertMXCMatmulToCPUPass
       func::CallOp::create(
           b, loc, callee,
           ValueRange{
-              bufferOf(b, loc, x), bufferOf(b, loc, data),
-              bufferOf(b, loc, scales), yAny,
+              bufferOfTensor(b, loc, x), bufferOfTensor(b, loc, data),
+              bufferOfTensor(b, loc, scales), yAny,
               arith::ConstantIntOp::create(
                   b, loc, static_cast<int64_t>(weightType.getFormat()), 32),
               arith::ConstantIntOp::create(b, loc, weightType.getBlockSize(),
@@ -122,13 +115,15 @@ struct ConvertMXCMatmulToCPUPass
     } else {
       func::FuncOp callee =
           declare(module, kF32Callee,
-                  b.getFunctionType(
-                      {anyStrided(f32), anyStrided(f32), anyStrided(f32)}, {}));
+                  b.getFunctionType({anyStrided(f32, 2), anyStrided(f32, 2),
+                                     anyStrided(f32, 2)},
+                                    {}));
       if (!callee)
         return failure();
       func::CallOp::create(b, loc, callee,
-                           ValueRange{bufferOf(b, loc, x),
-                                      bufferOf(b, loc, op.getWeight()), yAny});
+                           ValueRange{bufferOfTensor(b, loc, x),
+                                      bufferOfTensor(b, loc, op.getWeight()),
+                                      yAny});
     }
     replaceByKernelResult(b, op, y);
     return success();
