@@ -45,13 +45,17 @@ struct Variant {
   void (*columns)(const MatmulProblem &, const Tables &, const float *, int64_t,
                   int64_t, float *);
   void (*attentionRows)(const AttentionProblem &, int64_t, int64_t, float *);
+  void (*quantizeRows)(const QuantizeProblem &, const ElementGrid &, int64_t,
+                       int64_t, float *);
 };
 
 const Variant kVariants[] = {
-    {"avx512", avx512::packActivations, avx512::columns, avx512::attentionRows},
-    {"avx2", avx2::packActivations, avx2::columns, avx2::attentionRows},
+    {"avx512", avx512::packActivations, avx512::columns, avx512::attentionRows,
+     avx512::quantizeRows},
+    {"avx2", avx2::packActivations, avx2::columns, avx2::attentionRows,
+     avx2::quantizeRows},
     {"generic", generic::packActivations, generic::columns,
-     generic::attentionRows},
+     generic::attentionRows, generic::quantizeRows},
 };
 
 bool runs(const Variant &v) {
@@ -313,6 +317,35 @@ void mxc::cpu::attention(const AttentionProblem &p) {
       run(chunk);
 }
 
+void mxc::cpu::quantizeDequantize(const QuantizeProblem &p) {
+  if (p.rows == 0 || p.cols == 0)
+    return;
+  const Variant &v = variant();
+  const num::FormatInfo &info =
+      num::getFormatInfo(static_cast<num::ElemFormat>(p.format));
+  const ElementGrid grid{
+      info.emax,
+      1 - info.bias,
+      static_cast<int>(info.mantissaBits),
+      static_cast<float>(info.maxNormal),
+      info.isInteger,
+      p.rounding == static_cast<int32_t>(num::RoundingMode::NearestAway)};
+  const unsigned threads = threadCount();
+  const int64_t chunks =
+      threads > 1 && p.rows * p.cols >= kParallelWork && !onLLVMPoolThread()
+          ? std::min<int64_t>(p.rows, 4 * static_cast<int64_t>(threads))
+          : 1;
+  auto run = [&](int64_t chunk) {
+    thread_local std::vector<float> scratch;
+    scratch.resize(static_cast<size_t>(2 * p.cols));
+    v.quantizeRows(p, grid, p.rows * chunk / chunks,
+                   p.rows * (chunk + 1) / chunks, scratch.data());
+  };
+  if (chunks == 1 || !pool(threads).run(chunks, run))
+    for (int64_t chunk = 0; chunk < chunks; ++chunk)
+      run(chunk);
+}
+
 const char *mxc::cpu::kernelISA() { return variant().name; }
 
 bool mxc::cpu::useKernelISA(const char *isa) {
@@ -431,6 +464,36 @@ void _mlir_ciface_mxc_cpu_attention(StridedMemRefType<float, 3> *q,
   attention(p);
 }
 
+/// x [M, K] f32 to out [M, K] f32 through MX `format` in blocks of `block`
+/// along K; `rounding` a numerics::RoundingMode value.
+void _mlir_ciface_mxc_cpu_quantize_dequantize(StridedMemRefType<float, 2> *x,
+                                              StridedMemRefType<float, 2> *out,
+                                              int32_t format, int64_t block,
+                                              int32_t rounding) {
+  const char *kernel = "mxc_cpu_quantize_dequantize";
+  if (format < 0 || format >= static_cast<int32_t>(num::kAllElemFormats.size()))
+    fail("unknown element format", kernel);
+  if (block <= 0 ||
+      (rounding != static_cast<int32_t>(num::RoundingMode::NearestEven) &&
+       rounding != static_cast<int32_t>(num::RoundingMode::NearestAway)))
+    fail("invalid block size or rounding mode", kernel);
+  if (out->sizes[0] != x->sizes[0] || out->sizes[1] != x->sizes[1])
+    fail("the output's shape does not match the input's", kernel);
+  QuantizeProblem p;
+  p.x = x->data + x->offset;
+  p.out = out->data + out->offset;
+  p.rows = x->sizes[0];
+  p.cols = x->sizes[1];
+  for (int d = 0; d < 2; ++d) {
+    p.xStrides[d] = x->strides[d];
+    p.outStrides[d] = out->strides[d];
+  }
+  p.format = format;
+  p.block = block;
+  p.rounding = rounding;
+  quantizeDequantize(p);
+}
+
 } // extern "C"
 
 const KernelSymbol *mxc::cpu::kernelSymbols() {
@@ -441,6 +504,8 @@ const KernelSymbol *mxc::cpu::kernelSymbols() {
        reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_f32)},
       {"_mlir_ciface_mxc_cpu_attention",
        reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_attention)},
+      {"_mlir_ciface_mxc_cpu_quantize_dequantize",
+       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_quantize_dequantize)},
       {nullptr, nullptr}};
   return symbols;
 }

@@ -22,6 +22,22 @@ struct Tables {
   const float *scale;
 };
 
+/// An element format's grid, as quantizeRows needs it (from the numerics
+/// library's FormatInfo).
+struct ElementGrid {
+  /// The largest power of two's exponent: the shared exponent subtracts it.
+  int emax;
+  /// The exponent of the smallest normal binade (1 - bias) and the mantissa
+  /// bits: the rounding quantum of a magnitude in binade e is
+  /// 2^(max(e, minExponent) - mantissaBits). Unused for integers.
+  int minExponent, mantissaBits;
+  float maxNormal;
+  /// MXINT8: steps of 2^-6 up to +-127 steps; zero is +0.
+  bool integer;
+  /// Ties away from zero, else to even.
+  bool nearestAway;
+};
+
 /// From this many rows on a matmul runs as a GEMM (a decoded panel of
 /// weight columns reused by every row, each output a multiply-add chain in
 /// k order); below it as GEMV-like tiles that read x from the packed buffer.
@@ -59,6 +75,9 @@ inline int64_t attentionScratchLength(const AttentionProblem &p) {
      attentionScratchLength(p) floats. */                                      \
   void attentionRows(const AttentionProblem &p, int64_t r0, int64_t r1,        \
                      float *scratch);                                          \
+  /* Rows [r0, r1) of p on grid g; scratch of 2 * p.cols floats. */            \
+  void quantizeRows(const QuantizeProblem &p, const ElementGrid &g,            \
+                    int64_t r0, int64_t r1, float *scratch);                   \
   }
 MXC_DECLARE_VARIANT(avx512)
 MXC_DECLARE_VARIANT(avx2)

@@ -86,9 +86,12 @@ struct EarlyDeallocPass
 void mlir::mxc::buildMXCToLinalgPipeline(OpPassManager &pm,
                                          const CPUPipelineOptions &options) {
   // Matmuls -> calls of mxc's CPU kernel (before the elementwise conversion:
-  // the input's extf and the scales' bitcast become linalg).
-  if (options.matmulKernels)
+  // the input's extf and the scales' bitcast become linalg), then their MX
+  // activations' quantize-dequantize round trips too.
+  if (options.matmulKernels) {
     pm.addPass(createConvertMXCMatmulToCPUPass());
+    pm.addPass(createConvertMXCQuantizeToCPUPass());
+  }
   // Plain causal attentions -> calls of mxc's CPU attention kernel (the
   // instrumented tile counts need the generated loops).
   if (options.attentionKernels && !options.countAttentionTiles)

@@ -15,9 +15,13 @@
 // RUN: mxc-compile %mxc_src_root/examples/mx-layer.mlir --emit=linalg | FileCheck %s --check-prefix=LINALG
 // LINALG-NOT: mxc.
 // LINALG: linalg.generic
+// The LLVM stage is generated code that mlir-runner runs alone: no calls of
+// mxc's CPU kernels.
 // RUN: mxc-compile %mxc_src_root/examples/mx-layer.mlir --emit=llvm -o %t.ll.mlir
 // RUN: FileCheck %s --check-prefix=LLVM < %t.ll.mlir
+// LLVM-NOT: mxc_cpu_
 // LLVM: llvm.func @attention_block
+// LLVM-NOT: mxc_cpu_
 
 // A recipe applies to the file's float mxc.matmul weights.
 // RUN: mxc-compile %s --recipe w4 --emit=mxc | FileCheck %s --check-prefix=W4

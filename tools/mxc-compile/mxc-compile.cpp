@@ -253,7 +253,10 @@ void writeStage(mlir::ModuleOp module) {
 
 /// mxc-compile FILE.mlir: the module (mxc and upstream ops on tensors)
 /// through the recipe's passes and the lowerings to the stage --emit names.
-/// There is no model to calibrate, evaluate or package for mxc-run.
+/// There is no model to calibrate, evaluate or package for mxc-run. The ops
+/// lower to generated code, as mxc-opt --mxc-lower-to-llvm's do, not to
+/// calls of mxc's CPU kernels: the output runs under mlir-runner with MLIR's
+/// runner libraries alone.
 int compileMLIRFile(const Recipe &recipe) {
   if (emit == Emit::Artifact || emit == Emit::Object || emit == Emit::GGUF)
     fail("a .mlir file compiles to a stage: give --emit=mxc|linalg|gpu|llvm|"
@@ -291,6 +294,7 @@ int compileMLIRFile(const Recipe &recipe) {
   options.chip = chip;
   options.cudaToolkit = cudaToolkit;
   options.progress = progress;
+  options.matmulKernels = false;
   options.stop = emit == Emit::MXC      ? Stage::MXC
                  : emit == Emit::Linalg ? Stage::Linalg
                  : emit == Emit::GPU    ? Stage::GPU

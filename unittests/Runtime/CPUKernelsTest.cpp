@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <random>
@@ -364,6 +365,107 @@ TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
           }
         }
     }
+  llvm::parallel::strategy = llvm::hardware_concurrency(1);
+}
+
+/// Rows of 172 values (five blocks of 32 and a partial one of 12) that
+/// reach every case of the MX conversion of `f`: random activations with
+/// outliers; per block an exact tie between every pair of neighbouring
+/// codes, each code itself and the value that sets the shared exponent (a
+/// different one per block, its extremes included); random bit patterns
+/// (huge, tiny, f32 subnormal, infinity and NaN); zeros of both signs with
+/// f32 subnormals.
+static std::vector<float> conversionCases(num::ElemFormat f, int64_t cols,
+                                          std::mt19937 &rng) {
+  std::vector<float> rows = randomValues(cols, rng);
+  // Ties and grid points. The positive codes' magnitudes, in order.
+  const num::FormatInfo &info = num::getFormatInfo(f);
+  std::vector<double> grid;
+  for (unsigned c = 0; c < (1u << info.bits); ++c) {
+    double v = num::decodeElement(f, static_cast<uint8_t>(c));
+    if (std::isfinite(v) && v >= 0 && !std::signbit(v))
+      grid.push_back(v);
+  }
+  std::sort(grid.begin(), grid.end());
+  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  std::vector<double> ties;
+  for (size_t i = 0; i + 1 < grid.size(); ++i) {
+    ties.push_back((grid[i] + grid[i + 1]) / 2);
+    ties.push_back(grid[i]);
+  }
+  const int shifts[] = {-127, -100, -3, 0, 5, 127 - info.emax};
+  std::uniform_int_distribution<size_t> pick(0, ties.size() - 1);
+  std::bernoulli_distribution negative(0.5);
+  for (int64_t c = 0; c < cols; ++c) {
+    const int64_t block = c / 32;
+    const int shift = shifts[block % 6];
+    double v = c % 32 == 0 ? info.maxNormal : ties[pick(rng)];
+    v = std::ldexp(negative(rng) ? -v : v, shift);
+    rows.push_back(static_cast<float>(v)); // exact unless below f32's range
+  }
+  std::uniform_int_distribution<uint32_t> bits;
+  for (int64_t c = 0; c < cols; ++c)
+    rows.push_back(llvm::bit_cast<float>(bits(rng)));
+  const float small[] = {0.0f, -0.0f, 1e-45f, -3e-42f, 1e-39f};
+  for (int64_t c = 0; c < cols; ++c)
+    rows.push_back(small[c % 5] * (c % 7 == 3 ? 1e30f : 1.0f));
+  return rows;
+}
+
+TEST_P(CPUKernels, QuantizeDequantizeEqualsTheLibrary) {
+  const int64_t cols = 172;
+  for (num::ElemFormat f : num::kAllElemFormats)
+    for (num::RoundingMode mode :
+         {num::RoundingMode::NearestEven, num::RoundingMode::NearestAway})
+      for (int64_t block : {32, 16})
+        for (unsigned threads : {1u, 2u}) {
+          llvm::parallel::strategy = llvm::hardware_concurrency(threads);
+          std::mt19937 rng(static_cast<unsigned>(f) * 10 + block);
+          std::vector<float> x = conversionCases(f, cols, rng);
+          // Enough rows for the threads to split them.
+          while (x.size() < 1536 * static_cast<size_t>(cols))
+            x.insert(x.end(), x.begin(), x.begin() + 4 * cols);
+          const int64_t rows = x.size() / cols;
+          std::vector<float> out(x.size(), 1.0f);
+          cpu::QuantizeProblem p;
+          p.x = x.data();
+          p.out = out.data();
+          p.rows = rows;
+          p.cols = cols;
+          p.xStrides[0] = p.outStrides[0] = cols;
+          p.xStrides[1] = p.outStrides[1] = 1;
+          p.format = static_cast<int32_t>(f);
+          p.block = block;
+          p.rounding = static_cast<int32_t>(mode);
+          cpu::quantizeDequantize(p);
+          int64_t wrong = 0;
+          std::vector<uint8_t> codes(block);
+          std::vector<double> decoded(block);
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t b = 0; b < cols; b += block) {
+              const int64_t n = std::min(block, cols - b);
+              const float *in = x.data() + r * cols + b;
+              uint8_t scale = num::quantizeBlock(f, in, n, codes.data(), mode);
+              num::dequantizeBlock(f, scale, codes.data(), n, decoded.data());
+              for (int64_t i = 0; i < n; ++i) {
+                const float want = static_cast<float>(decoded[i]),
+                            got = out[r * cols + b + i];
+                const bool same = std::isnan(want)
+                                      ? std::isnan(got)
+                                      : llvm::bit_cast<uint32_t>(want) ==
+                                            llvm::bit_cast<uint32_t>(got);
+                if (!same && wrong++ < 5)
+                  ADD_FAILURE()
+                      << num::getFormatInfo(f).name << " block " << block
+                      << (mode == num::RoundingMode::NearestAway ? " away"
+                                                                 : " even")
+                      << ": " << in[i] << " (row " << r << ", column " << b + i
+                      << ") gives " << got << ", the library " << want << " on "
+                      << cpu::kernelISA() << ", " << threads << " thread(s)";
+              }
+            }
+          EXPECT_EQ(wrong, 0);
+        }
   llvm::parallel::strategy = llvm::hardware_concurrency(1);
 }
 

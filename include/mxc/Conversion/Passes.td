@@ -172,6 +172,48 @@ def ConvertMXCMatmulToCPUPass
   ];
 }
 
+def ConvertMXCQuantizeToCPUPass
+    : Pass<"convert-mxc-quantize-to-cpu", "::mlir::ModuleOp"> {
+  let summary = "Make each 2-D quantize-dequantize round trip a call of mxc's "
+                "CPU kernel";
+  let description = [{
+    On the CPU path, after `convert-mxc-matmul-to-cpu` (`mxc-lower-to-llvm`
+    with `matmul-kernels=true`; what `mxc-compile` and `mxc-run` use): each
+    `mxc.dequantize` with an f32 2-D result whose operand is an
+    `mxc.quantize` (the MX activations of a matmul that the matmul kernel
+    reads as f32) becomes a call of
+    `@mxc_cpu_quantize_dequantize(x, y, format, block, rounding)` on buffers:
+    the quantize's input (widened to f32), a fresh result buffer returned
+    with `bufferization.to_tensor`, the element format, the block size and
+    the rounding mode (`mxc::numerics` enum values). One call serves every
+    dequantize of one quantize; the quantize goes when nothing else reads
+    it.
+
+    The kernel (mxc/Runtime/CPUKernels.h) computes each block's shared
+    exponent and rounds each element on the format's grid in f32 SIMD lanes;
+    the values equal the generated lowering's (and the numerics library's)
+    bit for bit, NaN blocks included. The generated conversion is kept for
+    anything else (other ranks, a quantize whose MX value is stored or
+    passed on).
+
+    ```mlir
+    %q = mxc.quantize %x : tensor<?x64xf32> -> !mxc.mx<?x64xf8E4M3FN>
+    %d = mxc.dequantize %q : !mxc.mx<?x64xf8E4M3FN> -> tensor<?x64xf32>
+    ```
+    becomes (types abbreviated)
+    ```mlir
+    %y = memref.alloc(%rows) : memref<?x64xf32>
+    call @mxc_cpu_quantize_dequantize(%xb, %y, %c0_i32, %c32_i64, %c0_i32)
+    %d = bufferization.to_tensor %y restrict writable ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def ConvertMXCAttentionToCPUPass
     : Pass<"convert-mxc-attention-to-cpu", "::mlir::ModuleOp"> {
   let summary = "Make each plain causal mxc.attention a call of mxc's CPU "

@@ -37,6 +37,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Run MX and f32 matmuls in mxc's CPU kernel "
                      "(convert-mxc-matmul-to-cpu): SIMD decode, threads; "
                      "sums equal the generic lowering's within f32 rounding. "
+                     "Their MX activations' quantize-dequantize too "
+                     "(convert-mxc-quantize-to-cpu, bit-exact). "
                      "Under mlir-runner, load libmxc_cpu_kernels.so"),
       llvm::cl::init(false)};
   PassOptions::Option<bool> attentionKernels{

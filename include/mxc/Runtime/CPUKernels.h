@@ -20,6 +20,8 @@
 //
 // attention (below) is the kernel of mxc.attention without span table or
 // EXAQ: SIMD over the head dimension, rows split over the threads.
+// quantizeDequantize is mxc.dequantize(mxc.quantize x): what MX activations
+// of a matmul are before the matmul kernel reads them.
 //
 // The code is compiled three times (AVX-512, AVX2+FMA, baseline x86-64 or any
 // other target); the variant is chosen once, from the CPU this runs on.
@@ -79,6 +81,26 @@ struct AttentionProblem {
 };
 
 void attention(const AttentionProblem &p);
+
+/// x [rows, cols] quantized to MX `format` in blocks of `block` along each
+/// row and decoded again to f32 in `out`: mxc.dequantize(mxc.quantize x).
+/// Every value equals numerics::quantizeBlock then dequantizeBlock (whose
+/// double results are f32 values): the shared exponent from the block's
+/// largest magnitude, each element rounded on the format's grid
+/// (`rounding`: a numerics::RoundingMode value) and saturated, a block that
+/// holds a NaN or an infinity all NaN. A partial last block takes its scale
+/// from its own elements. Rows are split over the threads when worthwhile.
+struct QuantizeProblem {
+  const float *x = nullptr;
+  float *out = nullptr;
+  int64_t rows = 0, cols = 0;
+  int64_t xStrides[2] = {}, outStrides[2] = {};
+  int32_t format = 0; ///< An ElemFormat value.
+  int64_t block = 32;
+  int32_t rounding = 0; ///< A numerics::RoundingMode value.
+};
+
+void quantizeDequantize(const QuantizeProblem &p);
 
 /// The instruction set of the variant in use: "avx512", "avx2" or "generic".
 const char *kernelISA();
