@@ -56,9 +56,25 @@ int64_t packedLength(const MatmulProblem &p);
 /// the kernels' 16 lanes.
 int64_t bufferLength(const MatmulProblem &p);
 
+/// Whether attentionRows runs p with the keys in SIMD lanes (K and V
+/// transposed once per key/value head into the scratch buffer): for head
+/// dimensions below a vector, where the dot products of the other way leave
+/// lanes idle, and for prefills, whose rows share the transposed head.
+inline bool attentionOverKeys(const AttentionProblem &p) {
+  return p.headDim < 16 || p.queries >= 16;
+}
+
+/// The keys rounded up to 16 lanes.
+inline int64_t attentionKeyLanes(const AttentionProblem &p) {
+  return (p.keys + 15) / 16 * 16;
+}
+
 /// The floats of the scratch buffer attentionRows needs for p.
 inline int64_t attentionScratchLength(const AttentionProblem &p) {
-  return p.keys + p.headDim + p.valueDim;
+  int64_t length = attentionKeyLanes(p) + p.headDim + p.valueDim;
+  if (attentionOverKeys(p))
+    length += (p.headDim + p.valueDim) * attentionKeyLanes(p);
+  return length;
 }
 
 #define MXC_DECLARE_VARIANT(ISA)                                               \

@@ -289,7 +289,8 @@ TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
   for (unsigned threads : {1u, 2u})
     for (Case c :
          {Case{4, 2, 1, 70, 64, 64, false}, Case{6, 3, 33, 90, 20, 40, false},
-          Case{2, 1, 50, 50, 16, 24, true}}) {
+          Case{2, 1, 50, 50, 16, 24, true}, Case{8, 4, 37, 37, 8, 8, false},
+          Case{8, 4, 1, 45, 8, 8, true}, Case{2, 2, 3, 20, 24, 5, false}}) {
       llvm::parallel::strategy = llvm::hardware_concurrency(threads);
       std::mt19937 rng(5);
       num::AttentionShape shape{c.heads,   c.kvHeads,  c.queries, c.keys,
