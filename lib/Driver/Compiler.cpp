@@ -7,6 +7,7 @@
 #include "mxc/Numerics/GPTQ.h"
 #include "mxc/Pipelines/Pipelines.h"
 #include "mxc/Runtime/CPUKernels.h"
+#include "mxc/Support/Reservoir.h"
 #include "mxc/Support/Threads.h"
 #include "mxc/Transforms/Passes.h"
 
@@ -33,6 +34,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -938,65 +940,84 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   inputs.push_back({layout.classifierInput, c.dim,
                     std::vector<float>(c.dim, 0.0f),
                     std::vector<double>(c.dim * c.dim, 0.0)});
+  // Per layer: sums of d and d^2, the minimum, a uniform sample of 4096 d.
   struct Softmax {
     double sum = 0, sumSq = 0, min = 0;
-    int64_t count = 0;
-    std::vector<float> samples;
-    std::mt19937 rng{7};
+    Reservoir<float> samples{4096, 7};
   };
   std::vector<Softmax> softmax(c.layers);
-  const size_t kSamples = 4096;
   int64_t rows = 0;
-  std::vector<float> x;
+  // One input's statistics of a window's `record` of n rows: its largest
+  // magnitudes and the upper triangle of its Hessian (mirrored at the end).
+  auto accumulateInput = [&](Input &in, const std::vector<float> &record,
+                             int64_t n) {
+    std::vector<float> x(n * in.width);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t j = 0; j < in.width; ++j) {
+        float v = record[r * layout.total + in.offset + j];
+        x[r * in.width + j] = v;
+        in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
+      }
+    // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
+    mxc::numerics::accumulateHessianUpper(x.data(), n, in.width, 2, in.hessian);
+  };
+  // Layer l's softmax inputs: d = score - row max over the causal keys,
+  // every head. The scores are recordedScore's, from copies of the head's
+  // query and key rows (the record's rows are far apart).
+  const int64_t headDim = c.headDim(), group = c.heads / c.kvHeads;
+  const double norm = std::sqrt(static_cast<double>(headDim));
+  auto accumulateSoftmax = [&](size_t l, const std::vector<float> &record,
+                               int64_t n) {
+    const CalibrationLayout::Layer &layer = layout.layers[l];
+    Softmax &s = softmax[l];
+    std::vector<float> q(n * headDim), k(n * headDim);
+    std::vector<double> scores(n);
+    auto copyRows = [&](int64_t offset, std::vector<float> &to) {
+      for (int64_t i = 0; i < n; ++i)
+        std::copy_n(record.data() + i * layout.total + offset, headDim,
+                    to.data() + i * headDim);
+    };
+    for (int64_t h = 0; h < c.heads; ++h) {
+      if (h % group == 0)
+        copyRows(layer.key + h / group * headDim, k);
+      copyRows(layer.query + h * headDim, q);
+      for (int64_t i = 0; i < n; ++i) {
+        double m = -INFINITY;
+        const float *qi = q.data() + i * headDim;
+        for (int64_t j = 0; j <= i; ++j) {
+          const float *kj = k.data() + j * headDim;
+          double dot = 0;
+          for (int64_t d = 0; d < headDim; ++d)
+            dot += qi[d] * kj[d];
+          scores[j] = dot / norm;
+          m = std::max(m, scores[j]);
+        }
+        for (int64_t j = 0; j <= i; ++j) {
+          double d = scores[j] - m;
+          s.sum += d;
+          s.sumSq += d * d;
+          s.min = std::min(s.min, d);
+          s.samples.add(static_cast<float>(d));
+        }
+      }
+    }
+  };
   // The forward passes of up to getThreadCount() windows run in parallel;
-  // their statistics are accumulated in window order, so that the result
+  // then their statistics, each input's and each layer's on its own (the
+  // BLAS single-threaded under them), in window order, so that the result
   // does not depend on the thread count.
+  mxc::numerics::SingleThreadedLinalg blas;
   parallelForInOrder<std::vector<float>>(
       windows.size(), [&](size_t w) { return calibration.forward(windows[w]); },
       [&](size_t w, std::vector<float> &&record) {
-        const std::vector<int32_t> &tokens = windows[w];
-        const int64_t n = tokens.size();
+        const int64_t n = windows[w].size();
         rows += n;
-        for (Input &in : inputs) {
-          x.resize(n * in.width);
-          for (int64_t r = 0; r < n; ++r)
-            for (int64_t j = 0; j < in.width; ++j) {
-              float v = record[r * layout.total + in.offset + j];
-              x[r * in.width + j] = v;
-              in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
-            }
-          // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
-          mxc::numerics::accumulateHessian(x.data(), n, in.width, 2,
-                                           in.hessian);
-        }
-        // d = score - row max over the causal keys, every head.
-        std::vector<double> scores(n);
-        for (auto [l, layer] : llvm::enumerate(layout.layers)) {
-          Softmax &s = softmax[l];
-          for (int64_t h = 0; h < c.heads; ++h)
-            for (int64_t i = 0; i < n; ++i) {
-              double m = -INFINITY;
-              for (int64_t j = 0; j <= i; ++j) {
-                scores[j] = recordedScore(record, layout, layer, c, h, i, j);
-                m = std::max(m, scores[j]);
-              }
-              for (int64_t j = 0; j <= i; ++j) {
-                double d = scores[j] - m;
-                s.sum += d;
-                s.sumSq += d * d;
-                s.min = std::min(s.min, d);
-                ++s.count;
-                if (s.samples.size() < kSamples) {
-                  s.samples.push_back(static_cast<float>(d));
-                } else {
-                  std::uniform_int_distribution<int64_t> pick(0, s.count - 1);
-                  if (int64_t at = pick(s.rng);
-                      at < static_cast<int64_t>(kSamples))
-                    s.samples[at] = static_cast<float>(d);
-                }
-              }
-            }
-        }
+        llvm::parallelFor(0, inputs.size() + softmax.size(), [&](size_t task) {
+          if (task < inputs.size())
+            accumulateInput(inputs[task], record, n);
+          else
+            accumulateSoftmax(task - inputs.size(), record, n);
+        });
         if (progress)
           progress("calibration window " +
                    stepsText(w + 1, windows.size(),
@@ -1008,6 +1029,7 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   // Each input's Hessian once, shared by the matmuls that read it.
   std::vector<std::shared_ptr<const std::vector<float>>> hessians;
   for (Input &in : inputs) {
+    mxc::numerics::mirrorHessian(in.hessian, in.width);
     auto h = std::make_shared<std::vector<float>>(in.hessian.size());
     for (size_t i = 0; i < h->size(); ++i)
       (*h)[i] = static_cast<float>(2.0 * in.hessian[i] / rows);
@@ -1024,10 +1046,11 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
       finish(l * 4 + which);
   finish(inputs.size() - 1);
   for (Softmax &s : softmax) {
-    double mean = s.count ? s.sum / s.count : 0;
-    double var = s.count ? std::max(0.0, s.sumSq / s.count - mean * mean) : 0;
-    stats.softmax.push_back(
-        {std::min(mean, 0.0), std::sqrt(var), s.min, s.count, s.samples});
+    const int64_t count = s.samples.count();
+    double mean = count ? s.sum / count : 0;
+    double var = count ? std::max(0.0, s.sumSq / count - mean * mean) : 0;
+    stats.softmax.push_back({std::min(mean, 0.0), std::sqrt(var), s.min, count,
+                             s.samples.sample()});
   }
   return stats;
 }

@@ -55,8 +55,9 @@ bool lapack(decltype(dpotrf_) *routine, char columnMajorTriangle, double *a,
 
 } // namespace
 
-void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
-                                      int64_t total, std::vector<double> &h) {
+void mxc::numerics::accumulateHessianUpper(const float *x, int64_t rows,
+                                           int64_t k, int64_t total,
+                                           std::vector<double> &h) {
   h.resize(k * k, 0.0);
   if (rows == 0)
     return;
@@ -64,7 +65,16 @@ void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
   std::vector<double> xd(x, x + rows * k);
   cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
               2.0 / static_cast<double>(total), xd.data(), k, 1.0, h.data(), k);
+}
+
+void mxc::numerics::mirrorHessian(std::vector<double> &h, int64_t k) {
   symmetrize(h.data(), k, /*fromUpper=*/true);
+}
+
+void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
+                                      int64_t total, std::vector<double> &h) {
+  accumulateHessianUpper(x, rows, k, total, h);
+  mirrorHessian(h, k);
 }
 
 bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
@@ -200,4 +210,13 @@ void mxc::numerics::setLinalgThreads(unsigned threads) {
   // threads on a 2-core machine. They start again when GPTQ needs them.
   if (blas_thread_shutdown_)
     blas_thread_shutdown_();
+}
+
+mxc::numerics::SingleThreadedLinalg::SingleThreadedLinalg()
+    : saved(openblas_get_num_threads()) {
+  openblas_set_num_threads(1);
+}
+
+mxc::numerics::SingleThreadedLinalg::~SingleThreadedLinalg() {
+  openblas_set_num_threads(saved);
 }

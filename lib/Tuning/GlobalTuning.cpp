@@ -1,10 +1,9 @@
 //===- GlobalTuning.cpp - Quantized weights tuned to the float model ------===//
 
 #include "mxc/Tuning/GlobalTuning.h"
+#include "mxc/Numerics/GPTQ.h"
 
 #include "llvm/Support/FormatVariadic.h"
-
-#include <cblas.h>
 
 #include <atomic>
 #include <chrono>
@@ -59,14 +58,6 @@ void parallelFor(int64_t n, unsigned threads,
     t.join();
 }
 
-/// The BLAS single-threaded while tuning (windows run in parallel instead:
-/// the matrices are small), restored after.
-struct SingleThreadedBlas {
-  int saved = openblas_get_num_threads();
-  SingleThreadedBlas() { openblas_set_num_threads(1); }
-  ~SingleThreadedBlas() { openblas_set_num_threads(saved); }
-};
-
 bool tuned(const LlamaParameters::Tensor &t, TuneTarget target) {
   return target == TuneTarget::Both ||
          (target == TuneTarget::Weights) == t.isMatmul;
@@ -85,7 +76,9 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
         .count();
   };
   TuneResult result;
-  SingleThreadedBlas blas;
+  // The BLAS single-threaded while tuning: windows run in parallel instead
+  // (the matrices are small).
+  numerics::SingleThreadedLinalg blas;
   const unsigned threads =
       options.threads ? options.threads
                       : std::max(1u, std::thread::hardware_concurrency());

@@ -326,6 +326,23 @@ TEST(GPTQ, HessianEqualsDirectSum) {
     }
 }
 
+// The upper triangle accumulated over several calls and mirrored once is
+// the Hessian of accumulateHessian: the same bits in both triangles.
+TEST(GPTQ, UpperTriangleMirroredEqualsFullHessian) {
+  const int64_t rows = 70, k = 45;
+  std::vector<float> x = correlatedInputs(rows, k, 43);
+  std::vector<double> full, upper;
+  for (int64_t r0 : {0, 30, 55}) {
+    const int64_t r1 = r0 == 0 ? 30 : (r0 == 30 ? 55 : rows);
+    accumulateHessian(x.data() + r0 * k, r1 - r0, k, rows, full);
+    accumulateHessianUpper(x.data() + r0 * k, r1 - r0, k, rows, upper);
+  }
+  mirrorHessian(upper, k);
+  ASSERT_EQ(upper.size(), full.size());
+  for (size_t i = 0; i < full.size(); ++i)
+    EXPECT_EQ(upper[i], full[i]) << i;
+}
+
 TEST(GPTQ, DeadColumnsAndErrors) {
   const int64_t n = 4, k = 64;
   std::vector<float> w = randomMatrix(n, k, 31);

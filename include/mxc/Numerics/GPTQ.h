@@ -26,6 +26,15 @@ namespace mxc::numerics {
 void accumulateHessian(const float *x, int64_t rows, int64_t k, int64_t total,
                        std::vector<double> &h);
 
+/// accumulateHessian's update of the upper triangle of `h` (row-major,
+/// column >= row) alone, the same values: for many calls in a row, then one
+/// mirrorHessian.
+void accumulateHessianUpper(const float *x, int64_t rows, int64_t k,
+                            int64_t total, std::vector<double> &h);
+
+/// Copies the upper triangle of the k x k row-major `h` into the lower one.
+void mirrorHessian(std::vector<double> &h, int64_t k);
+
 /// Options of gptqQuantize.
 struct GPTQOptions {
   ElemFormat format = ElemFormat::E2M1;
@@ -53,6 +62,19 @@ double outputMSEFromHessian(const float *w, const std::vector<double> &wHat,
 /// The threads of the BLAS under these functions (0: every core). Its idle
 /// threads stop until the next call that needs them.
 void setLinalgThreads(unsigned threads);
+
+/// The BLAS single-threaded while this lives (where the caller runs its own
+/// threads over many small problems), its thread count restored after.
+class SingleThreadedLinalg {
+public:
+  SingleThreadedLinalg();
+  ~SingleThreadedLinalg();
+  SingleThreadedLinalg(const SingleThreadedLinalg &) = delete;
+  SingleThreadedLinalg &operator=(const SingleThreadedLinalg &) = delete;
+
+private:
+  int saved;
+};
 
 } // namespace mxc::numerics
 
