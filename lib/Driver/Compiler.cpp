@@ -927,7 +927,7 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   struct Input {
     int64_t offset, width;
     std::vector<float> absMax;
-    std::vector<double> hessian; // sum x x^T, scaled at the end
+    std::vector<double> hessian; // sum x x^T, its upper triangle packed
   };
   std::vector<Input> inputs;
   for (const CalibrationLayout::Layer &l : layout.layers)
@@ -936,10 +936,10 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
           std::pair{l.attentionOutput, c.dim}, std::pair{l.ffnInput, c.dim},
           std::pair{l.ffnHidden, c.hiddenDim}})
       inputs.push_back({offset, width, std::vector<float>(width, 0.0f),
-                        std::vector<double>(width * width, 0.0)});
+                        std::vector<double>(width * (width + 1) / 2, 0.0)});
   inputs.push_back({layout.classifierInput, c.dim,
                     std::vector<float>(c.dim, 0.0f),
-                    std::vector<double>(c.dim * c.dim, 0.0)});
+                    std::vector<double>(c.dim * (c.dim + 1) / 2, 0.0)});
   // Per layer: sums of d and d^2, the minimum, a uniform sample of 4096 d.
   struct Softmax {
     double sum = 0, sumSq = 0, min = 0;
@@ -948,7 +948,7 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   std::vector<Softmax> softmax(c.layers);
   int64_t rows = 0;
   // One input's statistics of a window's `record` of n rows: its largest
-  // magnitudes and the upper triangle of its Hessian (mirrored at the end).
+  // magnitudes and the upper triangle of its Hessian.
   auto accumulateInput = [&](Input &in, const std::vector<float> &record,
                              int64_t n) {
     std::vector<float> x(n * in.width);
@@ -959,7 +959,9 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
         in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
       }
     // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
-    mxc::numerics::accumulateHessianUpper(x.data(), n, in.width, 2, in.hessian);
+    thread_local std::vector<double> scratch;
+    mxc::numerics::accumulateHessianPacked(x.data(), n, in.width, 2, in.hessian,
+                                           scratch);
   };
   // Layer l's softmax inputs: d = score - row max over the causal keys,
   // every head. The scores are recordedScore's, from copies of the head's
@@ -1029,12 +1031,9 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   // Each input's Hessian once, shared by the matmuls that read it.
   std::vector<std::shared_ptr<const std::vector<float>>> hessians;
   for (Input &in : inputs) {
-    mxc::numerics::mirrorHessian(in.hessian, in.width);
-    auto h = std::make_shared<std::vector<float>>(in.hessian.size());
-    for (size_t i = 0; i < h->size(); ++i)
-      (*h)[i] = static_cast<float>(2.0 * in.hessian[i] / rows);
+    hessians.push_back(std::make_shared<std::vector<float>>(
+        mxc::numerics::unpackHessian(in.hessian, in.width, rows)));
     in.hessian = {};
-    hessians.push_back(std::move(h));
   }
   auto finish = [&](size_t input) {
     stats.actAbsMax.push_back(inputs[input].absMax);

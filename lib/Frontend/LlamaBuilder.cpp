@@ -270,6 +270,24 @@ private:
         type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
   }
 
+  /// As elements(), but a resource shares the memory of `values` (the
+  /// statistics keep it too): no copy of a model's Hessians.
+  ElementsAttr sharedElements(std::shared_ptr<const std::vector<float>> values,
+                              ArrayRef<int64_t> shape,
+                              const std::string &name) {
+    if (values->size() <= 1024)
+      return elements(*values, shape, name);
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(values->data()),
+                         values->size() * sizeof(float));
+    return DenseResourceElementsAttr::get(
+        type, name,
+        AsmResourceBlob(
+            bytes, alignof(float),
+            [keep = std::move(values)](void *, size_t, size_t) {},
+            /*dataIsMutable=*/false));
+  }
+
   /// y = x W^T with the float weight W [out, in], and its statistics.
   Value matmul(Value x, ArrayRef<float> w, int64_t out, int64_t in,
                const std::string &name) {
@@ -289,8 +307,8 @@ private:
         // One resource per distinct Hessian (q, k, v share theirs).
         ElementsAttr &shared = hessians[stats->hessian[index].get()];
         if (!shared)
-          shared =
-              elements(*stats->hessian[index], {in, in}, name + ".hessian");
+          shared = sharedElements(stats->hessian[index], {in, in},
+                                  name + ".hessian");
         hessian = shared;
       }
     }

@@ -55,9 +55,8 @@ bool lapack(decltype(dpotrf_) *routine, char columnMajorTriangle, double *a,
 
 } // namespace
 
-void mxc::numerics::accumulateHessianUpper(const float *x, int64_t rows,
-                                           int64_t k, int64_t total,
-                                           std::vector<double> &h) {
+void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
+                                      int64_t total, std::vector<double> &h) {
   h.resize(k * k, 0.0);
   if (rows == 0)
     return;
@@ -65,16 +64,37 @@ void mxc::numerics::accumulateHessianUpper(const float *x, int64_t rows,
   std::vector<double> xd(x, x + rows * k);
   cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
               2.0 / static_cast<double>(total), xd.data(), k, 1.0, h.data(), k);
-}
-
-void mxc::numerics::mirrorHessian(std::vector<double> &h, int64_t k) {
   symmetrize(h.data(), k, /*fromUpper=*/true);
 }
 
-void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
-                                      int64_t total, std::vector<double> &h) {
-  accumulateHessianUpper(x, rows, k, total, h);
-  mirrorHessian(h, k);
+void mxc::numerics::accumulateHessianPacked(const float *x, int64_t rows,
+                                            int64_t k, int64_t total,
+                                            std::vector<double> &packed,
+                                            std::vector<double> &scratch) {
+  packed.resize(k * (k + 1) / 2, 0.0);
+  if (rows == 0)
+    return;
+  scratch.resize(k * k);
+  std::vector<double> xd(x, x + rows * k);
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
+              2.0 / static_cast<double>(total), xd.data(), k, 0.0,
+              scratch.data(), k);
+  double *to = packed.data();
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i; j < k; ++j)
+      *to++ += scratch[i * k + j];
+}
+
+std::vector<float>
+mxc::numerics::unpackHessian(const std::vector<double> &packed, int64_t k,
+                             int64_t total) {
+  std::vector<float> h(k * k);
+  const double *from = packed.data();
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i; j < k; ++j)
+      h[i * k + j] = h[j * k + i] =
+          static_cast<float>(2.0 * *from++ / static_cast<double>(total));
+  return h;
 }
 
 bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,

@@ -172,7 +172,9 @@ struct MXCSmoothQuantPass
         op.getInputMutable().assign(scaled);
     }
 
-    // Statistics now describe x / s.
+    // Statistics now describe x / s. Readers that shared a Hessian share
+    // its smoothed one.
+    llvm::DenseMap<Attribute, ElementsAttr> smoothedHessians;
     for (MatmulOp op : readers) {
       std::vector<float> a = *readFloatElements(op.getActAbsmaxAttr());
       for (int64_t j = 0; j < k; ++j)
@@ -180,15 +182,21 @@ struct MXCSmoothQuantPass
       auto f32 = Float32Type::get(op.getContext());
       op.setActAbsmaxAttr(createFloatElements(RankedTensorType::get({k}, f32),
                                               a, "mxc_act_absmax"));
-      if (std::optional<std::vector<float>> h =
-              readFloatElements(op.getHessianAttr())) {
-        for (int64_t i = 0; i < k; ++i)
-          for (int64_t j = 0; j < k; ++j)
-            (*h)[i * k + j] =
-                static_cast<float>((*h)[i * k + j] / (s[i] * s[j]));
-        op.setHessianAttr(createFloatElements(
-            RankedTensorType::get({k, k}, f32), *h, "mxc_hessian"));
-      }
+      if (!op.getHessianAttr())
+        continue;
+      ElementsAttr &smoothed = smoothedHessians[op.getHessianAttr()];
+      if (!smoothed)
+        if (std::optional<std::vector<float>> h =
+                readFloatElements(op.getHessianAttr())) {
+          for (int64_t i = 0; i < k; ++i)
+            for (int64_t j = 0; j < k; ++j)
+              (*h)[i * k + j] =
+                  static_cast<float>((*h)[i * k + j] / (s[i] * s[j]));
+          smoothed = createFloatElements(RankedTensorType::get({k, k}, f32), *h,
+                                         "mxc_hessian");
+        }
+      if (smoothed)
+        op.setHessianAttr(smoothed);
     }
     ++numSmoothed;
   }

@@ -326,21 +326,22 @@ TEST(GPTQ, HessianEqualsDirectSum) {
     }
 }
 
-// The upper triangle accumulated over several calls and mirrored once is
-// the Hessian of accumulateHessian: the same bits in both triangles.
-TEST(GPTQ, UpperTriangleMirroredEqualsFullHessian) {
+// The packed upper triangle accumulated over several calls, unpacked, is
+// the float of accumulateHessian's Hessian, bit for bit.
+TEST(GPTQ, PackedHessianEqualsFullHessian) {
   const int64_t rows = 70, k = 45;
   std::vector<float> x = correlatedInputs(rows, k, 43);
-  std::vector<double> full, upper;
-  for (int64_t r0 : {0, 30, 55}) {
-    const int64_t r1 = r0 == 0 ? 30 : (r0 == 30 ? 55 : rows);
-    accumulateHessian(x.data() + r0 * k, r1 - r0, k, rows, full);
-    accumulateHessianUpper(x.data() + r0 * k, r1 - r0, k, rows, upper);
+  std::vector<double> full, packed, scratch;
+  for (auto [r0, r1] :
+       {std::pair<int64_t, int64_t>{0, 30}, {30, 55}, {55, rows}}) {
+    accumulateHessian(x.data() + r0 * k, r1 - r0, k, 2, full);
+    accumulateHessianPacked(x.data() + r0 * k, r1 - r0, k, 2, packed, scratch);
   }
-  mirrorHessian(upper, k);
-  ASSERT_EQ(upper.size(), full.size());
+  EXPECT_EQ(packed.size(), static_cast<size_t>(k * (k + 1) / 2));
+  std::vector<float> unpacked = unpackHessian(packed, k, rows);
+  ASSERT_EQ(unpacked.size(), full.size());
   for (size_t i = 0; i < full.size(); ++i)
-    EXPECT_EQ(upper[i], full[i]) << i;
+    EXPECT_EQ(unpacked[i], static_cast<float>(2.0 * full[i] / rows)) << i;
 }
 
 TEST(GPTQ, DeadColumnsAndErrors) {

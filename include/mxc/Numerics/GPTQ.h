@@ -26,14 +26,19 @@ namespace mxc::numerics {
 void accumulateHessian(const float *x, int64_t rows, int64_t k, int64_t total,
                        std::vector<double> &h);
 
-/// accumulateHessian's update of the upper triangle of `h` (row-major,
-/// column >= row) alone, the same values: for many calls in a row, then one
-/// mirrorHessian.
-void accumulateHessianUpper(const float *x, int64_t rows, int64_t k,
-                            int64_t total, std::vector<double> &h);
+/// accumulateHessian into the upper triangle of H alone, packed by rows
+/// (row i holds columns i..k-1; k (k + 1) / 2 doubles, half the memory):
+/// for statistics kept over many calls. `scratch` (k x k doubles) holds the
+/// call's product before it is added. The values equal accumulateHessian's.
+void accumulateHessianPacked(const float *x, int64_t rows, int64_t k,
+                             int64_t total, std::vector<double> &packed,
+                             std::vector<double> &scratch);
 
-/// Copies the upper triangle of the k x k row-major `h` into the lower one.
-void mirrorHessian(std::vector<double> &h, int64_t k);
+/// The k x k row-major symmetric matrix of a packed upper triangle P, in
+/// float: 2 P / total (P summed with total 2 is the plain sum X^T X; this
+/// gives the Hessian of `total` rows).
+std::vector<float> unpackHessian(const std::vector<double> &packed, int64_t k,
+                                 int64_t total);
 
 /// Options of gptqQuantize.
 struct GPTQOptions {
