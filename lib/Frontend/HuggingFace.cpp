@@ -118,6 +118,9 @@ std::string shapeText(ArrayRef<int64_t> shape) {
 }
 
 /// The tensors of every shard of a checkpoint, by name.
+/// F32 tensors from this size on are read in place.
+constexpr size_t kInPlaceBytes = 1 << 20;
+
 class Tensors {
 public:
   Tensors(std::vector<Shard> shards, LlamaModel &model)
@@ -189,8 +192,8 @@ public:
   }
 
   /// Tensor `name` of `shape` as floats: F32 in place where it is aligned
-  /// (the format does not align tensors), else copied; F16 and BF16
-  /// converted (exactly).
+  /// (the format does not align tensors) and large, else copied; F16 and
+  /// BF16 converted (exactly).
   llvm::Expected<ArrayRef<float>> floats(StringRef name,
                                          ArrayRef<int64_t> shape) const {
     StringRef dtype;
@@ -199,10 +202,14 @@ public:
     if (!raw)
       return raw.takeError();
     size_t count = raw->size() / dtypeBytes(dtype);
-    if (dtype == "F32" &&
-        reinterpret_cast<uintptr_t>(raw->data()) % alignof(float) == 0)
+    // Small F32 tensors (norms) are copied: in place they would keep a
+    // converted checkpoint's files mapped.
+    if (dtype == "F32" && raw->size() >= kInPlaceBytes &&
+        reinterpret_cast<uintptr_t>(raw->data()) % alignof(float) == 0) {
+      inPlace = true;
       return ArrayRef<float>(reinterpret_cast<const float *>(raw->data()),
                              count);
+    }
     std::vector<float> &out = own(count);
     if (dtype == "F32") {
       std::memcpy(out.data(), raw->data(), raw->size());
@@ -215,6 +222,9 @@ public:
     }
     return ArrayRef<float>(out);
   }
+
+  /// Whether a tensor points into the files (else they can go once read).
+  bool pointsIntoFiles() const { return inPlace; }
 
   std::vector<float> &own(size_t count) const {
     model.owned.push_back(std::make_unique<std::vector<float>>(count));
@@ -229,6 +239,7 @@ private:
   std::vector<Shard> shards;
   LlamaModel &model;
   llvm::StringMap<const Shard *> where;
+  mutable bool inPlace = false;
 };
 
 /// HF stores q/k rows permuted for rotate_half RoPE: its row
@@ -531,6 +542,10 @@ llvm::Expected<LlamaModel> mxc::frontend::readSafetensors(
                           " MXFP4 tensors decoded to float" + kKeepHint.str());
   if (llvm::Error e = checkFiniteWeights(model, tensors.firstPath()))
     return std::move(e);
+  // Converted (F16, BF16) or copied tensors do not need the files: unmapped,
+  // their pages leave the process (a 1.1B bf16 checkpoint: 2.2 GB).
+  if (!tensors.pointsIntoFiles())
+    model.mapped.clear();
   return std::move(model);
 }
 

@@ -251,6 +251,8 @@ TEST(HuggingFace, HalfPrecisionShardsLoad) {
       }
     // Norms stayed F32: bit for bit.
     EXPECT_EQ(back->layers[1].ffnNorm, m.layers[1].ffnNorm);
+    // Nothing points into the files: they are no longer mapped.
+    EXPECT_TRUE(back->mapped.empty()) << dtype;
   }
 }
 
