@@ -964,49 +964,41 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
                                            scratch);
   };
   // Layer l's softmax inputs: d = score - row max over the causal keys,
-  // every head. The scores are recordedScore's, from copies of the head's
-  // query and key rows (the record's rows are far apart).
+  // every head. The scores are recordedScore's (float products summed in
+  // double in d order), from copies of the head's query rows and of its key
+  // rows transposed (the record's rows are far apart), so that the keys of a
+  // row sum side by side.
   const int64_t headDim = c.headDim(), group = c.heads / c.kvHeads;
   const double norm = std::sqrt(static_cast<double>(headDim));
   auto accumulateSoftmax = [&](size_t l, const std::vector<float> &record,
                                int64_t n) {
     const CalibrationLayout::Layer &layer = layout.layers[l];
     Softmax &s = softmax[l];
-    std::vector<float> q(n * headDim), k(n * headDim);
+    std::vector<float> q(n * headDim), kt(headDim * n);
     std::vector<double> scores(n);
-    auto copyRows = [&](int64_t offset, std::vector<float> &to) {
-      for (int64_t i = 0; i < n; ++i)
-        std::copy_n(record.data() + i * layout.total + offset, headDim,
-                    to.data() + i * headDim);
-    };
     for (int64_t h = 0; h < c.heads; ++h) {
       if (h % group == 0)
-        copyRows(layer.key + h / group * headDim, k);
-      copyRows(layer.query + h * headDim, q);
+        for (int64_t j = 0; j < n; ++j)
+          for (int64_t d = 0; d < headDim; ++d)
+            kt[d * n + j] =
+                record[j * layout.total + layer.key + h / group * headDim + d];
+      for (int64_t i = 0; i < n; ++i)
+        std::copy_n(record.data() + i * layout.total + layer.query +
+                        h * headDim,
+                    headDim, q.data() + i * headDim);
       for (int64_t i = 0; i < n; ++i) {
-        double m = -INFINITY;
         const float *qi = q.data() + i * headDim;
-        // Four keys at a time: four independent chains of additions, each
-        // score's the same sum in d order.
-        int64_t j = 0;
-        for (; j + 4 <= i + 1; j += 4) {
-          const float *kj = k.data() + j * headDim;
-          double dot[4] = {0, 0, 0, 0};
-          for (int64_t d = 0; d < headDim; ++d)
-            for (int u = 0; u < 4; ++u)
-              dot[u] += qi[d] * kj[u * headDim + d];
-          for (int u = 0; u < 4; ++u)
-            scores[j + u] = dot[u] / norm;
+        std::fill_n(scores.data(), i + 1, 0.0);
+        for (int64_t d = 0; d < headDim; ++d) {
+          const float qd = qi[d], *kd = kt.data() + d * n;
+          for (int64_t j = 0; j <= i; ++j)
+            scores[j] += qd * kd[j];
         }
-        for (; j <= i; ++j) {
-          const float *kj = k.data() + j * headDim;
-          double dot = 0;
-          for (int64_t d = 0; d < headDim; ++d)
-            dot += qi[d] * kj[d];
-          scores[j] = dot / norm;
-        }
-        for (j = 0; j <= i; ++j)
+        double m = -INFINITY;
+        for (int64_t j = 0; j <= i; ++j) {
+          scores[j] /= norm;
           m = std::max(m, scores[j]);
+        }
         for (int64_t j = 0; j <= i; ++j) {
           double d = scores[j] - m;
           s.sum += d;

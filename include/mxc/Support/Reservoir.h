@@ -23,19 +23,10 @@ template <typename T> class Reservoir {
 public:
   Reservoir(size_t size, uint32_t seed) : size(size), rng(seed) {}
 
-  /// Offers the next value of the stream.
+  /// Offers the next value of the stream: one comparison unless it is kept.
   void add(const T &value) {
-    const int64_t index = seen++;
-    if (kept.size() < size) {
-      kept.push_back(value);
-      if (kept.size() == size) {
-        next = index;
-        skip();
-      }
-    } else if (index == next) {
-      kept[std::uniform_int_distribution<size_t>(0, size - 1)(rng)] = value;
-      skip();
-    }
+    if (seen++ == next)
+      keep(value);
   }
 
   /// The sample: every value so far while there were at most `size`.
@@ -44,6 +35,25 @@ public:
   int64_t count() const { return seen; }
 
 private:
+  /// Keeps the value at index seen - 1, which is `next`.
+  void keep(const T &value) {
+    if (size == 0) { // keeps nothing
+      next = INT64_MAX;
+      return;
+    }
+    if (kept.size() < size) {
+      kept.push_back(value);
+      ++next; // every value while filling
+      if (kept.size() == size) {
+        --next;
+        skip();
+      }
+      return;
+    }
+    kept[std::uniform_int_distribution<size_t>(0, size - 1)(rng)] = value;
+    skip();
+  }
+
   /// A uniform number in (0, 1): its logarithm is finite.
   double uniform() {
     return (static_cast<double>(rng() >> 5) + 0.5) / 134217728.0;
