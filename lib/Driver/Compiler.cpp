@@ -999,13 +999,16 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
           scores[j] /= norm;
           m = std::max(m, scores[j]);
         }
+        // The running sums in registers (the sample may move in memory).
+        double sum = s.sum, sumSq = s.sumSq, min = s.min;
         for (int64_t j = 0; j <= i; ++j) {
           double d = scores[j] - m;
-          s.sum += d;
-          s.sumSq += d * d;
-          s.min = std::min(s.min, d);
+          sum += d;
+          sumSq += d * d;
+          min = std::min(min, d);
           s.samples.add(static_cast<float>(d));
         }
+        s.sum = sum, s.sumSq = sumSq, s.min = min;
       }
     }
   };
