@@ -336,7 +336,8 @@ TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
       cpu::attention(p);
       // Per row: the scores' rounding (a dot product of D terms, then the
       // scale) moves each weight exp(s_j - max) by a relative 2 * delta;
-      // sums of up to `keys` terms add their own rounding.
+      // the kernel's exp (within 1 ulp) and sums of up to `keys` terms add
+      // their own rounding.
       const double u = std::ldexp(1.0, -24);
       const int64_t group = c.heads / c.kvHeads;
       for (int64_t h = 0; h < c.heads; ++h)

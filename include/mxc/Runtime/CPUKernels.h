@@ -66,10 +66,12 @@ void matmul(const MatmulProblem &p);
 /// out [H, Sq, Dv], each with its own strides (in floats). Query row i sits at
 /// position Skv - Sq + i and sees keys 0 ..= that position; query head h
 /// reads key/value head h / (H / Hkv). Per row: the scores scale * (q . k_j)
-/// (the dot product in 16 f32 lanes), the softmax with the row max
-/// subtracted (exp from the C library), the weighted sum of the values in
-/// key order, divided by the sum of the weights. Rows are split over the
-/// threads.
+/// in f32 lanes (16 keys side by side from K transposed once per head, for
+/// prefills and heads below 16 dimensions; else each key's dot product over
+/// 16 lanes of the head dimension), the softmax with the row max subtracted
+/// (exp in SIMD lanes: Cephes' expf polynomial, within 1 ulp, 0 below
+/// -87.33), the weighted sum of the values in key order, divided by the sum
+/// of the weights. Rows are split over the threads.
 struct AttentionProblem {
   const float *q = nullptr, *k = nullptr, *v = nullptr;
   float *out = nullptr;
