@@ -47,11 +47,12 @@ run() {
     "$build/bin/mxc-compile" "${args[@]}" 2> "$scratch/timing"
   read -r wall user sys rss < "$scratch/time"
   # --mlir-timing's tree: "wall (share%)  stage" at the top level, the
-  # passes indented below. The shares of the matching stages are summed.
+  # passes indented below; with threads on, a user-time column comes first.
+  # The wall shares of the matching top-level stages are summed.
   share() {
     awk -v pattern="$1" '
-      match($0, /^ +[0-9.]+ \( *[0-9.]+%\)  [^ ]/) && $0 ~ pattern {
-        sub(/^ +[0-9.]+ \( */, ""); sum += $0 + 0 }
+      match($0, /\( *[0-9.]+%\)  [^ ][^%]*$/) && $0 ~ pattern {
+        sub(/%\)  [^ ][^%]*$/, ""); sub(/.*\( */, ""); sum += $0 + 0 }
       END { printf "%.0f %%", sum }' "$scratch/timing"
   }
   local load calibrate quantize lower write
