@@ -959,7 +959,9 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
         in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
       }
     // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
-    thread_local std::vector<double> scratch;
+    // (The k x k scratch is the call's own: kept by the pool's threads it
+    // would outlive calibration.)
+    std::vector<double> scratch;
     mxc::numerics::accumulateHessianPacked(x.data(), n, in.width, 2, in.hessian,
                                            scratch);
   };
