@@ -969,20 +969,23 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   // every head. The scores are recordedScore's (float products summed in
   // double in d order), from copies of the head's query rows and of its key
   // rows transposed (the record's rows are far apart), so that the keys of a
-  // row sum side by side.
+  // row sum side by side in registers.
   const int64_t headDim = c.headDim(), group = c.heads / c.kvHeads;
   const double norm = std::sqrt(static_cast<double>(headDim));
   auto accumulateSoftmax = [&](size_t l, const std::vector<float> &record,
                                int64_t n) {
     const CalibrationLayout::Layer &layer = layout.layers[l];
     Softmax &s = softmax[l];
-    std::vector<float> q(n * headDim), kt(headDim * n);
-    std::vector<double> scores(n);
+    // Keys in blocks of 8: the transposed rows padded to a multiple of 8.
+    constexpr int64_t kKeys = 8;
+    const int64_t stride = (n + kKeys - 1) / kKeys * kKeys;
+    std::vector<float> q(n * headDim), kt(headDim * stride, 0.0f);
+    std::vector<double> scores(stride);
     for (int64_t h = 0; h < c.heads; ++h) {
       if (h % group == 0)
         for (int64_t j = 0; j < n; ++j)
           for (int64_t d = 0; d < headDim; ++d)
-            kt[d * n + j] =
+            kt[d * stride + j] =
                 record[j * layout.total + layer.key + h / group * headDim + d];
       for (int64_t i = 0; i < n; ++i)
         std::copy_n(record.data() + i * layout.total + layer.query +
@@ -990,17 +993,20 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
                     headDim, q.data() + i * headDim);
       for (int64_t i = 0; i < n; ++i) {
         const float *qi = q.data() + i * headDim;
-        std::fill_n(scores.data(), i + 1, 0.0);
-        for (int64_t d = 0; d < headDim; ++d) {
-          const float qd = qi[d], *kd = kt.data() + d * n;
-          for (int64_t j = 0; j <= i; ++j)
-            scores[j] += qd * kd[j];
+        // 8 keys at a time, their sums in registers.
+        for (int64_t j0 = 0; j0 <= i; j0 += kKeys) {
+          double dot[kKeys] = {};
+          for (int64_t d = 0; d < headDim; ++d) {
+            const float qd = qi[d], *kd = kt.data() + d * stride + j0;
+            for (int64_t u = 0; u < kKeys; ++u)
+              dot[u] += qd * kd[u];
+          }
+          for (int64_t u = 0; u < kKeys; ++u)
+            scores[j0 + u] = dot[u] / norm;
         }
         double m = -INFINITY;
-        for (int64_t j = 0; j <= i; ++j) {
-          scores[j] /= norm;
+        for (int64_t j = 0; j <= i; ++j)
           m = std::max(m, scores[j]);
-        }
         // The running sums in registers (the sample may move in memory).
         double sum = s.sum, sumSq = s.sumSq, min = s.min;
         for (int64_t j = 0; j <= i; ++j) {
