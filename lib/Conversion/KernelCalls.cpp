@@ -2,6 +2,7 @@
 
 #include "KernelCalls.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -55,6 +56,13 @@ MemRefType mlir::mxc::anyStrided(Type element, int64_t rank) {
   return MemRefType::get(
       dynamic, element,
       StridedLayoutAttr::get(element.getContext(), d, dynamic));
+}
+
+Value mlir::mxc::widenToF32(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (type.getElementType().isF32())
+    return tensor;
+  return arith::ExtFOp::create(b, loc, type.clone(b.getF32Type()), tensor);
 }
 
 Value mlir::mxc::bufferOfTensor(OpBuilder &b, Location loc, Value tensor) {

@@ -36,6 +36,9 @@ void replaceByKernelResult(OpBuilder &b, Operation *op, Value y);
 /// take (memref descriptors by pointer).
 MemRefType anyStrided(Type element, int64_t rank);
 
+/// The float tensor `tensor` as f32: itself, or its arith.extf.
+Value widenToF32(OpBuilder &b, Location loc, Value tensor);
+
 /// A read-only buffer of `tensor`, cast to anyStrided.
 Value bufferOfTensor(OpBuilder &b, Location loc, Value tensor);
 

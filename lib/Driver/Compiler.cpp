@@ -959,11 +959,8 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
         in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
       }
     // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
-    // (The k x k scratch is the call's own: kept by the pool's threads it
-    // would outlive calibration.)
-    std::vector<double> scratch;
-    mxc::numerics::accumulateHessianPacked(x.data(), n, in.width, 2, in.hessian,
-                                           scratch);
+    mxc::numerics::accumulateHessianPacked(x.data(), n, in.width, 2,
+                                           in.hessian);
   };
   // Layer l's softmax inputs: d = score - row max over the causal keys,
   // every head. The scores are recordedScore's (float products summed in

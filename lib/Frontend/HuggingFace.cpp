@@ -117,10 +117,10 @@ std::string shapeText(ArrayRef<int64_t> shape) {
   return text;
 }
 
-/// The tensors of every shard of a checkpoint, by name.
 /// F32 tensors from this size on are read in place.
 constexpr size_t kInPlaceBytes = 1 << 20;
 
+/// The tensors of every shard of a checkpoint, by name.
 class Tensors {
 public:
   Tensors(std::vector<Shard> shards, LlamaModel &model)

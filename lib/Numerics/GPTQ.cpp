@@ -55,34 +55,37 @@ bool lapack(decltype(dpotrf_) *routine, char columnMajorTriangle, double *a,
 
 } // namespace
 
+/// c = beta c + 2/total X^T X in c's upper triangle (k x k, row-major): one
+/// symmetric rank-k update in double precision.
+static void upperProduct(const float *x, int64_t rows, int64_t k, int64_t total,
+                         double beta, double *c) {
+  std::vector<double> xd(x, x + rows * k);
+  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
+              2.0 / static_cast<double>(total), xd.data(), k, beta, c, k);
+}
+
 void mxc::numerics::accumulateHessian(const float *x, int64_t rows, int64_t k,
                                       int64_t total, std::vector<double> &h) {
   h.resize(k * k, 0.0);
   if (rows == 0)
     return;
-  // H += factor X^T X as one symmetric rank-k update in double precision.
-  std::vector<double> xd(x, x + rows * k);
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
-              2.0 / static_cast<double>(total), xd.data(), k, 1.0, h.data(), k);
+  upperProduct(x, rows, k, total, 1.0, h.data());
   symmetrize(h.data(), k, /*fromUpper=*/true);
 }
 
 void mxc::numerics::accumulateHessianPacked(const float *x, int64_t rows,
                                             int64_t k, int64_t total,
-                                            std::vector<double> &packed,
-                                            std::vector<double> &scratch) {
+                                            std::vector<double> &packed) {
   packed.resize(k * (k + 1) / 2, 0.0);
   if (rows == 0)
     return;
-  scratch.resize(k * k);
-  std::vector<double> xd(x, x + rows * k);
-  cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
-              2.0 / static_cast<double>(total), xd.data(), k, 0.0,
-              scratch.data(), k);
+  // The call's product, then added to the packed triangle.
+  std::vector<double> product(k * k);
+  upperProduct(x, rows, k, total, 0.0, product.data());
   double *to = packed.data();
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = i; j < k; ++j)
-      *to++ += scratch[i * k + j];
+      *to++ += product[i * k + j];
 }
 
 std::vector<float>

@@ -331,11 +331,11 @@ TEST(GPTQ, HessianEqualsDirectSum) {
 TEST(GPTQ, PackedHessianEqualsFullHessian) {
   const int64_t rows = 70, k = 45;
   std::vector<float> x = correlatedInputs(rows, k, 43);
-  std::vector<double> full, packed, scratch;
+  std::vector<double> full, packed;
   for (auto [r0, r1] :
        {std::pair<int64_t, int64_t>{0, 30}, {30, 55}, {55, rows}}) {
     accumulateHessian(x.data() + r0 * k, r1 - r0, k, 2, full);
-    accumulateHessianPacked(x.data() + r0 * k, r1 - r0, k, 2, packed, scratch);
+    accumulateHessianPacked(x.data() + r0 * k, r1 - r0, k, 2, packed);
   }
   EXPECT_EQ(packed.size(), static_cast<size_t>(k * (k + 1) / 2));
   std::vector<float> unpacked = unpackHessian(packed, k, rows);

@@ -28,11 +28,10 @@ void accumulateHessian(const float *x, int64_t rows, int64_t k, int64_t total,
 
 /// accumulateHessian into the upper triangle of H alone, packed by rows
 /// (row i holds columns i..k-1; k (k + 1) / 2 doubles, half the memory):
-/// for statistics kept over many calls. `scratch` (k x k doubles) holds the
-/// call's product before it is added. The values equal accumulateHessian's.
+/// for statistics kept over many calls. The values equal
+/// accumulateHessian's.
 void accumulateHessianPacked(const float *x, int64_t rows, int64_t k,
-                             int64_t total, std::vector<double> &packed,
-                             std::vector<double> &scratch);
+                             int64_t total, std::vector<double> &packed);
 
 /// The k x k row-major symmetric matrix of a packed upper triangle P, in
 /// float: 2 P / total (P summed with total 2 is the plain sum X^T X; this

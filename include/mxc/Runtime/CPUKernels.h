@@ -19,7 +19,8 @@
 // Results equal the generated lowering's within f32 rounding.
 //
 // attention (below) is the kernel of mxc.attention without span table or
-// EXAQ: SIMD over the head dimension, rows split over the threads.
+// EXAQ: SIMD over the keys or the head dimension, rows split over the
+// threads.
 // quantizeDequantize is mxc.dequantize(mxc.quantize x): what MX activations
 // of a matmul are before the matmul kernel reads them.
 //

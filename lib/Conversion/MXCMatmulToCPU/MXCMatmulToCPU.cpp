@@ -75,11 +75,8 @@ struct ConvertMXCMatmulToCPUPass
     if (auto mx = dyn_cast<MXTensorType>(x.getType()))
       x = DequantizeOp::create(b, loc,
                                RankedTensorType::get(mx.getShape(), f32), x);
-    else if (!cast<ShapedType>(x.getType()).getElementType().isF32())
-      x = arith::ExtFOp::create(
-          b, loc,
-          RankedTensorType::get(cast<ShapedType>(x.getType()).getShape(), f32),
-          x);
+    else
+      x = widenToF32(b, loc, x);
     const int64_t mDim = cast<ShapedType>(x.getType()).getShape()[0];
     const int64_t n = cast<ShapedType>(op.getWeight().getType()).getShape()[0];
     SmallVector<Value> dynamicRows;

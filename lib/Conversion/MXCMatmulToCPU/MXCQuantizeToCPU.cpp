@@ -87,11 +87,8 @@ struct ConvertMXCQuantizeToCPUPass
     if (!callee)
       return failure();
 
-    Value x = quantize.getInput();
-    auto inputType = cast<RankedTensorType>(x.getType());
-    auto f32Type = RankedTensorType::get(inputType.getShape(), f32);
-    if (!inputType.getElementType().isF32())
-      x = arith::ExtFOp::create(b, loc, f32Type, x);
+    Value x = widenToF32(b, loc, quantize.getInput());
+    auto f32Type = cast<RankedTensorType>(x.getType());
     SmallVector<Value> dynamicSizes;
     for (int64_t d = 0; d < 2; ++d)
       if (f32Type.isDynamicDim(d))
