@@ -11,6 +11,7 @@
 #include "mxc/Support/Threads.h"
 #include "mxc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -69,12 +70,14 @@ std::unique_ptr<mlir::MLIRContext> mxc::driver::createContext() {
   return std::make_unique<mlir::MLIRContext>(registry);
 }
 
-llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
-                          const CompileOptions &options) {
+/// The model's IR, as `options` asks for it.
+static mlir::OwningOpRef<mlir::ModuleOp>
+buildModel(mlir::MLIRContext &context, const LlamaModel &model,
+           const CompileOptions &options) {
   LlamaBuildOptions build;
   build.statistics = options.statistics;
   build.calibration = options.calibration;
+  build.calibrationLayers = options.calibrationLayers;
   build.attentionTile = options.recipe.tile;
   build.keepCheckpointMX = options.recipe.keepCheckpointMX;
   if (std::optional<double> clip = options.recipe.fixedClip();
@@ -84,34 +87,40 @@ mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
   }
   if (options.progress)
     options.progress("building the model's IR");
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  {
-    mlir::TimingScope timer = options.timing
-                                  ? options.timing->nest("build the model's IR")
-                                  : mlir::TimingScope();
-    module = buildLlamaForward(context, model, build);
-  }
-  return compileModule(context, std::move(module), options);
+  mlir::TimingScope timer = options.timing
+                                ? options.timing->nest("build the model's IR")
+                                : mlir::TimingScope();
+  return buildLlamaForward(context, model, build);
+}
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+mxc::driver::compileModel(mlir::MLIRContext &context, const LlamaModel &model,
+                          const CompileOptions &options) {
+  return compileModule(context, buildModel(context, model, options), options);
 }
 
 static std::string stepsText(size_t done, size_t total, double seconds);
 
-llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-mxc::driver::compileModule(mlir::MLIRContext &context,
-                           mlir::OwningOpRef<mlir::ModuleOp> module,
-                           const CompileOptions &options) {
-  std::string diagnostics;
-  llvm::raw_string_ostream os(diagnostics);
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
-      os << d.getLocation() << ": " << d << "\n";
-    else if (d.getSeverity() == mlir::DiagnosticSeverity::Remark &&
-             options.remark)
-      options.remark(d);
-    return mlir::success();
-  });
-  auto run = [&](mlir::PassManager &pm,
-                 const llvm::Twine &what) -> llvm::Error {
+namespace {
+/// Runs pass pipelines on a module for the driver: each run announced
+/// (options.progress) and timed (options.timing, under the text before a
+/// ':'); errors gathered into the run's llvm::Error, remarks passed on to
+/// options.remark.
+class PassRunner {
+public:
+  PassRunner(mlir::MLIRContext &context, const CompileOptions &options)
+      : options(options), os(diagnostics),
+        handler(&context, [this](mlir::Diagnostic &d) {
+          if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
+            os << d.getLocation() << ": " << d << "\n";
+          else if (d.getSeverity() == mlir::DiagnosticSeverity::Remark &&
+                   this->options.remark)
+            this->options.remark(d);
+          return mlir::success();
+        }) {}
+
+  llvm::Error run(mlir::PassManager &pm, mlir::ModuleOp module,
+                  const llvm::Twine &what) {
     if (options.progress)
       options.progress(what);
     mlir::TimingScope timer;
@@ -120,15 +129,37 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
       timer = options.timing->nest(llvm::StringRef(name).split(':').first);
       pm.enableTiming(timer);
     }
-    if (mlir::failed(pm.run(*module)))
+    if (mlir::failed(pm.run(module)))
       return error("compilation failed (" + what + "):\n" + diagnostics);
     return llvm::Error::success();
+  }
+
+  const CompileOptions &options;
+  std::string diagnostics;
+  llvm::raw_string_ostream os;
+
+private:
+  mlir::ScopedDiagnosticHandler handler;
+};
+} // namespace
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+mxc::driver::compileModule(mlir::MLIRContext &context,
+                           mlir::OwningOpRef<mlir::ModuleOp> module,
+                           const CompileOptions &options) {
+  PassRunner runner(context, options);
+  auto run = [&](mlir::PassManager &pm,
+                 const llvm::Twine &what) -> llvm::Error {
+    return runner.run(pm, *module, what);
   };
+  llvm::raw_string_ostream &os = runner.os;
+  const std::string &diagnostics = runner.diagnostics;
 
   // The recipe's passes (none for a calibration model), then extraPasses.
   mlir::PassManager quantize(&context);
   if (!options.calibration)
-    options.recipe.buildPipeline(quantize, options.report, options.only);
+    options.recipe.buildPipeline(quantize, options.report, options.only,
+                                 options.recipePasses);
   if (!options.extraPasses.empty() &&
       mlir::failed(mlir::parsePassPipeline(options.extraPasses, quantize, os)))
     return error("invalid pass pipeline '" + options.extraPasses +
@@ -478,7 +509,9 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
   if (llvmModule->hasAttr("gpu.container_module"))
     return error("the model is compiled for CUDA: it runs on a GPU "
                  "(mxc-gpu-runner model), not in the CPU JIT");
-  const bool calibration = llvmModule.lookupSymbol("calibrate") != nullptr;
+  const bool layers = llvmModule.lookupSymbol(layerCalibrationName(0));
+  const bool calibration =
+      layers || llvmModule.lookupSymbol("calibrate") != nullptr;
   if (!calibration && (!llvmModule.lookupSymbol("forward") ||
                        !llvmModule.lookupSymbol("decode")))
     return error("the module has neither @calibrate nor @forward and "
@@ -488,11 +521,14 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
   // them) and run on every core at once (the heap would keep them all).
   if (!calibration)
     keepFreedMemory();
-  static const llvm::StringRef kCalibrate[] = {"calibrate"},
-                               kModel[] = {"forward", "decode"};
-  llvm::ArrayRef<llvm::StringRef> entries =
-      calibration ? llvm::ArrayRef<llvm::StringRef>(kCalibrate)
-                  : llvm::ArrayRef<llvm::StringRef>(kModel);
+  std::vector<std::string> entries;
+  if (layers)
+    for (int64_t l = 0; l < config.layers; ++l)
+      entries.push_back(layerCalibrationName(l));
+  else if (calibration)
+    entries = {"calibrate"};
+  else
+    entries = {"forward", "decode"};
   // memref.copy of strided buffers calls memrefCopy from the runner utils.
   llvm::StringRef runnerUtils = MXC_MLIR_C_RUNNER_UTILS;
   llvm::StringMap<void *> found;
@@ -534,8 +570,8 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
             /*RequiresNullTerminator=*/false)))
       return error("cannot link the model's native code: " +
                    llvm::toString(std::move(e)));
-    for (llvm::StringRef name : entries) {
-      auto address = (*jit)->lookup(("_mlir_ciface_" + name).str());
+    for (const std::string &name : entries) {
+      auto address = (*jit)->lookup("_mlir_ciface_" + name);
       if (!address)
         return error("the model's native code lacks the C interface of @" +
                      name + ": " + llvm::toString(address.takeError()));
@@ -575,15 +611,18 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
     model->jit->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
       return modelSymbols(weights, interner);
     });
-    for (llvm::StringRef name : entries) {
-      auto address = model->jit->lookup(("_mlir_ciface_" + name).str());
+    for (const std::string &name : entries) {
+      auto address = model->jit->lookup("_mlir_ciface_" + name);
       if (!address)
         return error("the compiled model lacks the C interface of @" + name +
                      ": " + llvm::toString(address.takeError()));
       found[name] = *address;
     }
   }
-  if (calibration) {
+  if (layers) {
+    for (const std::string &name : entries)
+      model->layerFns.push_back(reinterpret_cast<RowsFn>(found[name]));
+  } else if (calibration) {
     model->forwardFn = reinterpret_cast<ForwardFn>(found["calibrate"]);
   } else {
     model->forwardFn = reinterpret_cast<ForwardFn>(found["forward"]);
@@ -637,7 +676,25 @@ StridedMemRefType<float, 4> cacheMemRef(float *cache,
 }
 } // namespace
 
+std::vector<float> CompiledModel::forwardLayer(int64_t layer,
+                                               llvm::ArrayRef<float> x) {
+  assert(layer < static_cast<int64_t>(layerFns.size()) &&
+         "not a calibration model of layers");
+  const int64_t n = x.size() / config.dim;
+  StridedMemRefType<float, 2> input;
+  input.basePtr = input.data = const_cast<float *>(x.data());
+  input.offset = 0;
+  input.sizes[0] = n;
+  input.sizes[1] = config.dim;
+  input.strides[0] = config.dim;
+  input.strides[1] = 1;
+  StridedMemRefType<float, 2> result;
+  layerFns[layer](&result, &input);
+  return takeRows(result, n, layerCalibrationLayout(config, layer).total);
+}
+
 std::vector<float> CompiledModel::forward(llvm::ArrayRef<int32_t> tokens) {
+  assert(forwardFn && "a calibration model of layers runs forwardLayer");
   StridedMemRefType<int32_t, 1> input = tokensMemRef(tokens);
   StridedMemRefType<float, 2> result;
   forwardFn(&result, &input);
@@ -916,130 +973,112 @@ static std::string stepsText(size_t done, size_t total, double seconds) {
       .str();
 }
 
-LlamaStatistics
-mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
-                       const std::vector<std::vector<int32_t>> &windows,
-                       const Progress &progress) {
-  auto start = std::chrono::steady_clock::now();
-  CalibrationLayout layout = calibrationLayout(c);
+CalibrationAccumulator::CalibrationAccumulator(const LlamaConfig &config,
+                                               CalibrationLayout layout)
+    : c(config), layout(std::move(layout)) {
   // The distinct matmul inputs: per layer the attention input, attention
   // output, FFN input and FFN hidden; then the classifier input.
-  struct Input {
-    int64_t offset, width;
-    std::vector<float> absMax;
-    std::vector<double> hessian; // sum x x^T, its upper triangle packed
+  auto addInput = [&](int64_t offset, int64_t width) {
+    inputs.push_back({offset, width, std::vector<float>(width, 0.0f),
+                      std::vector<double>(width * (width + 1) / 2, 0.0)});
   };
-  std::vector<Input> inputs;
-  for (const CalibrationLayout::Layer &l : layout.layers)
-    for (auto [offset, width] :
-         {std::pair{l.attentionInput, c.dim},
-          std::pair{l.attentionOutput, c.dim}, std::pair{l.ffnInput, c.dim},
-          std::pair{l.ffnHidden, c.hiddenDim}})
-      inputs.push_back({offset, width, std::vector<float>(width, 0.0f),
-                        std::vector<double>(width * (width + 1) / 2, 0.0)});
-  inputs.push_back({layout.classifierInput, c.dim,
-                    std::vector<float>(c.dim, 0.0f),
-                    std::vector<double>(c.dim * (c.dim + 1) / 2, 0.0)});
-  // Per layer: sums of d and d^2, the minimum, a uniform sample of 4096 d.
-  struct Softmax {
-    double sum = 0, sumSq = 0, min = 0;
-    Reservoir<float> samples{4096, 7};
-  };
-  std::vector<Softmax> softmax(c.layers);
-  int64_t rows = 0;
-  // One input's statistics of a window's `record` of n rows: its largest
-  // magnitudes and the upper triangle of its Hessian.
-  auto accumulateInput = [&](Input &in, const std::vector<float> &record,
-                             int64_t n) {
-    std::vector<float> x(n * in.width);
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t j = 0; j < in.width; ++j) {
-        float v = record[r * layout.total + in.offset + j];
-        x[r * in.width + j] = v;
-        in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
-      }
-    // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
-    mxc::numerics::accumulateHessianPacked(x.data(), n, in.width, 2,
-                                           in.hessian);
-  };
-  // Layer l's softmax inputs: d = score - row max over the causal keys,
-  // every head. The scores are recordedScore's (float products summed in
-  // double in d order), from copies of the head's query rows and of its key
-  // rows transposed (the record's rows are far apart), so that the keys of a
-  // row sum side by side in registers.
+  for (const CalibrationLayout::Layer &l : this->layout.layers) {
+    addInput(l.attentionInput, c.dim);
+    addInput(l.attentionOutput, c.dim);
+    addInput(l.ffnInput, c.dim);
+    addInput(l.ffnHidden, c.hiddenDim);
+    softmax.emplace_back();
+  }
+  if (this->layout.classifierInput >= 0)
+    addInput(this->layout.classifierInput, c.dim);
+}
+
+CalibrationAccumulator::~CalibrationAccumulator() = default;
+
+void CalibrationAccumulator::accumulateInput(Input &in,
+                                             llvm::ArrayRef<float> record,
+                                             int64_t n) {
+  std::vector<float> x(n * in.width);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < in.width; ++j) {
+      float v = record[r * layout.total + in.offset + j];
+      x[r * in.width + j] = v;
+      in.absMax[j] = std::max(in.absMax[j], std::fabs(v));
+    }
+  // accumulateHessian's factor is 2/total: total 2 gives the plain sum.
+  mxc::numerics::accumulateHessianPacked(x.data(), n, in.width, 2, in.hessian);
+}
+
+// Layer l's softmax inputs: d = score - row max over the causal keys, every
+// head. The scores are recordedScore's (float products summed in double in d
+// order), from copies of the head's query rows and of its key rows
+// transposed (the record's rows are far apart), so that the keys of a row sum
+// side by side in registers.
+void CalibrationAccumulator::accumulateSoftmax(size_t l,
+                                               llvm::ArrayRef<float> record,
+                                               int64_t n) {
   const int64_t headDim = c.headDim(), group = c.heads / c.kvHeads;
   const double norm = std::sqrt(static_cast<double>(headDim));
-  auto accumulateSoftmax = [&](size_t l, const std::vector<float> &record,
-                               int64_t n) {
-    const CalibrationLayout::Layer &layer = layout.layers[l];
-    Softmax &s = softmax[l];
-    // Keys in blocks of 8: the transposed rows padded to a multiple of 8.
-    constexpr int64_t kKeys = 8;
-    const int64_t stride = (n + kKeys - 1) / kKeys * kKeys;
-    std::vector<float> q(n * headDim), kt(headDim * stride, 0.0f);
-    std::vector<double> scores(stride);
-    for (int64_t h = 0; h < c.heads; ++h) {
-      if (h % group == 0)
-        for (int64_t j = 0; j < n; ++j)
-          for (int64_t d = 0; d < headDim; ++d)
-            kt[d * stride + j] =
-                record[j * layout.total + layer.key + h / group * headDim + d];
-      for (int64_t i = 0; i < n; ++i)
-        std::copy_n(record.data() + i * layout.total + layer.query +
-                        h * headDim,
-                    headDim, q.data() + i * headDim);
-      for (int64_t i = 0; i < n; ++i) {
-        const float *qi = q.data() + i * headDim;
-        // 8 keys at a time, their sums in registers.
-        for (int64_t j0 = 0; j0 <= i; j0 += kKeys) {
-          double dot[kKeys] = {};
-          for (int64_t d = 0; d < headDim; ++d) {
-            const float qd = qi[d], *kd = kt.data() + d * stride + j0;
-            for (int64_t u = 0; u < kKeys; ++u)
-              dot[u] += qd * kd[u];
-          }
+  const CalibrationLayout::Layer &layer = layout.layers[l];
+  Softmax &s = softmax[l];
+  // Keys in blocks of 8: the transposed rows padded to a multiple of 8.
+  constexpr int64_t kKeys = 8;
+  const int64_t stride = (n + kKeys - 1) / kKeys * kKeys;
+  std::vector<float> q(n * headDim), kt(headDim * stride, 0.0f);
+  std::vector<double> scores(stride);
+  for (int64_t h = 0; h < c.heads; ++h) {
+    if (h % group == 0)
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t d = 0; d < headDim; ++d)
+          kt[d * stride + j] =
+              record[j * layout.total + layer.key + h / group * headDim + d];
+    for (int64_t i = 0; i < n; ++i)
+      std::copy_n(record.data() + i * layout.total + layer.query + h * headDim,
+                  headDim, q.data() + i * headDim);
+    for (int64_t i = 0; i < n; ++i) {
+      const float *qi = q.data() + i * headDim;
+      // 8 keys at a time, their sums in registers.
+      for (int64_t j0 = 0; j0 <= i; j0 += kKeys) {
+        double dot[kKeys] = {};
+        for (int64_t d = 0; d < headDim; ++d) {
+          const float qd = qi[d], *kd = kt.data() + d * stride + j0;
           for (int64_t u = 0; u < kKeys; ++u)
-            scores[j0 + u] = dot[u] / norm;
+            dot[u] += qd * kd[u];
         }
-        double m = -INFINITY;
-        for (int64_t j = 0; j <= i; ++j)
-          m = std::max(m, scores[j]);
-        // The running sums in registers (the sample may move in memory).
-        double sum = s.sum, sumSq = s.sumSq, min = s.min;
-        for (int64_t j = 0; j <= i; ++j) {
-          double d = scores[j] - m;
-          sum += d;
-          sumSq += d * d;
-          min = std::min(min, d);
-          s.samples.add(static_cast<float>(d));
-        }
-        s.sum = sum, s.sumSq = sumSq, s.min = min;
+        for (int64_t u = 0; u < kKeys; ++u)
+          scores[j0 + u] = dot[u] / norm;
       }
+      double m = -INFINITY;
+      for (int64_t j = 0; j <= i; ++j)
+        m = std::max(m, scores[j]);
+      // The running sums in registers (the sample may move in memory).
+      double sum = s.sum, sumSq = s.sumSq, min = s.min;
+      for (int64_t j = 0; j <= i; ++j) {
+        double d = scores[j] - m;
+        sum += d;
+        sumSq += d * d;
+        min = std::min(min, d);
+        s.samples.add(static_cast<float>(d));
+      }
+      s.sum = sum, s.sumSq = sumSq, s.min = min;
     }
-  };
-  // The forward passes of up to getThreadCount() windows run in parallel;
-  // then their statistics, each input's and each layer's on its own (the
-  // BLAS single-threaded under them), in window order, so that the result
-  // does not depend on the thread count.
+  }
+}
+
+void CalibrationAccumulator::add(llvm::ArrayRef<float> record, int64_t n) {
+  rows += n;
+  // Each input's and each layer's statistics on their own (the BLAS
+  // single-threaded under them).
   mxc::numerics::SingleThreadedLinalg blas;
-  parallelForInOrder<std::vector<float>>(
-      windows.size(), [&](size_t w) { return calibration.forward(windows[w]); },
-      [&](size_t w, std::vector<float> &&record) {
-        const int64_t n = windows[w].size();
-        rows += n;
-        llvm::parallelFor(0, inputs.size() + softmax.size(), [&](size_t task) {
-          if (task < inputs.size())
-            accumulateInput(inputs[task], record, n);
-          else
-            accumulateSoftmax(task - inputs.size(), record, n);
-        });
-        if (progress)
-          progress("calibration window " +
-                   stepsText(w + 1, windows.size(),
-                             std::chrono::duration<double>(
-                                 std::chrono::steady_clock::now() - start)
-                                 .count()));
-      });
+  llvm::parallelFor(0, inputs.size() + softmax.size(), [&](size_t task) {
+    if (task < inputs.size())
+      accumulateInput(inputs[task], record, n);
+    else
+      accumulateSoftmax(task - inputs.size(), record, n);
+  });
+}
+
+LlamaStatistics CalibrationAccumulator::finish() {
   LlamaStatistics stats;
   // Each input's Hessian once, shared by the matmuls that read it.
   std::vector<std::shared_ptr<const std::vector<float>>> hessians;
@@ -1048,15 +1087,16 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
         mxc::numerics::unpackHessian(in.hessian, in.width, rows)));
     in.hessian = {};
   }
-  auto finish = [&](size_t input) {
+  auto finishInput = [&](size_t input) {
     stats.actAbsMax.push_back(inputs[input].absMax);
     stats.hessian.push_back(hessians[input]);
   };
   // The builder's matmul order: wq, wk, wv, wo, w1, w3, w2 per layer.
-  for (int64_t l = 0; l < c.layers; ++l)
+  for (size_t l = 0; l < layout.layers.size(); ++l)
     for (int which : {0, 0, 0, 1, 2, 2, 3})
-      finish(l * 4 + which);
-  finish(inputs.size() - 1);
+      finishInput(l * 4 + which);
+  if (layout.classifierInput >= 0)
+    finishInput(inputs.size() - 1);
   for (Softmax &s : softmax) {
     const int64_t count = s.samples.count();
     double mean = count ? s.sum / count : 0;
@@ -1065,6 +1105,196 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
                              s.samples.sample()});
   }
   return stats;
+}
+
+LlamaStatistics
+mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
+                       const std::vector<std::vector<int32_t>> &windows,
+                       const Progress &progress) {
+  auto start = std::chrono::steady_clock::now();
+  CalibrationAccumulator statistics(c, calibrationLayout(c));
+  // The forward passes of up to getThreadCount() windows run in parallel;
+  // then their statistics, in window order, so that the result does not
+  // depend on the thread count.
+  parallelForInOrder<std::vector<float>>(
+      windows.size(), [&](size_t w) { return calibration.forward(windows[w]); },
+      [&](size_t w, std::vector<float> &&record) {
+        statistics.add(record, windows[w].size());
+        if (progress)
+          progress("calibration window " +
+                   stepsText(w + 1, windows.size(),
+                             std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count()));
+      });
+  return statistics.finish();
+}
+
+/// The dialect resources that `module`'s attributes refer to.
+static llvm::DenseSet<mlir::DialectResourceBlobManager::BlobEntry *>
+referencedResources(mlir::ModuleOp module) {
+  llvm::DenseSet<mlir::DialectResourceBlobManager::BlobEntry *> found;
+  module->walk([&](mlir::Operation *op) {
+    op->getAttrDictionary().walk([&](mlir::DenseResourceElementsAttr a) {
+      found.insert(a.getRawHandle().getResource());
+    });
+  });
+  return found;
+}
+
+/// Erases the constants that nothing uses (weights a pass replaced), then
+/// frees the data of the resources in `before` that `module` no longer
+/// refers to, and returns those it refers to now. Only for resources that
+/// nothing but `module` refers to (what the driver built for it and what
+/// its passes created).
+static llvm::DenseSet<mlir::DialectResourceBlobManager::BlobEntry *>
+releaseDropped(
+    mlir::ModuleOp module,
+    const llvm::DenseSet<mlir::DialectResourceBlobManager::BlobEntry *>
+        &before) {
+  module->walk([](mlir::arith::ConstantOp constant) {
+    if (constant->use_empty())
+      constant->erase();
+  });
+  llvm::DenseSet<mlir::DialectResourceBlobManager::BlobEntry *> now =
+      referencedResources(module);
+  for (mlir::DialectResourceBlobManager::BlobEntry *entry : before)
+    if (!now.contains(entry))
+      entry->setBlob(mlir::AsmResourceBlob());
+  return now;
+}
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+mxc::driver::compileModelLayerwise(
+    mlir::MLIRContext &context, const LlamaModel &model,
+    const std::vector<std::vector<int32_t>> &windows,
+    const CompileOptions &options) {
+  const LlamaConfig &c = model.config;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      buildModel(context, model, options);
+  const char *calibrateStage =
+      "calibrate, one layer at a time (with the JIT compile)";
+  auto timed = [&](const char *stage) {
+    return options.timing ? options.timing->nest(stage) : mlir::TimingScope();
+  };
+  // Every layer's calibration function, in one module compiled once.
+  std::unique_ptr<CompiledModel> calibration;
+  {
+    mlir::TimingScope timer = timed(calibrateStage);
+    CompileOptions layers;
+    layers.calibration = true;
+    layers.calibrationLayers = true;
+    layers.rowsInnermost = worthVectorizingWindows(c, windows.size(), c.seqLen);
+    layers.progress = options.progress;
+    llvm::Expected<std::unique_ptr<CompiledModel>> compiled =
+        compileAndLoad(context, model, layers);
+    if (!compiled)
+      return compiled.takeError();
+    calibration = std::move(*compiled);
+  }
+  // A layer's float weights are read by its calibration and quantization
+  // only: the pages of a mapped checkpoint (the loader's checks touched
+  // them all) are dropped until then, and again after.
+  auto releaseLayer = [&](const LlamaLayer &layer) {
+    for (llvm::ArrayRef<float> w :
+         {layer.wq, layer.wk, layer.wv, layer.wo, layer.w1, layer.w2, layer.w3})
+      model.releasePages(w);
+  };
+  for (const LlamaLayer &layer : model.layers)
+    releaseLayer(layer);
+  // Each window's residual stream: the embedding rows, then each layer's
+  // float output.
+  std::vector<std::vector<float>> rows(windows.size());
+  for (auto [window, tokens] : llvm::zip_equal(rows, windows)) {
+    window.resize(tokens.size() * c.dim);
+    for (auto [r, token] : llvm::enumerate(tokens))
+      std::copy_n(model.tokenEmbedding.data() + token * c.dim, c.dim,
+                  window.data() + r * c.dim);
+  }
+
+  PassRunner runner(context, options);
+  // The smoothing and weight passes on the matmuls of one scope (a layer,
+  // or the classifier), the rest excluded; then their statistics are
+  // detached, and the data that nothing refers to any more (statistics,
+  // smoothed float weights) is freed.
+  auto quantize = [&](const std::vector<std::string> &names,
+                      const std::vector<std::string> &exclude,
+                      const llvm::Twine &what) -> llvm::Error {
+    auto live = referencedResources(*module);
+    for (Recipe::Passes group :
+         {Recipe::Passes::Smooth, Recipe::Passes::Weights}) {
+      mlir::PassManager pm(&context);
+      options.recipe.buildPipeline(pm, options.report, options.only, group,
+                                   exclude);
+      if (!pm.size())
+        continue;
+      if (llvm::Error e = runner.run(pm, *module, "quantizing: " + what))
+        return e;
+      live = releaseDropped(*module, live);
+    }
+    detachInputStatistics(*module, names);
+    releaseDropped(*module, live);
+    return llvm::Error::success();
+  };
+
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t l = 0; l < c.layers; ++l) {
+    const CalibrationLayout layout = layerCalibrationLayout(c, l);
+    LlamaStatistics stats;
+    {
+      mlir::TimingScope timer = timed(calibrateStage);
+      CalibrationAccumulator statistics(c, layout);
+      // As calibrate(): windows in parallel, statistics in window order.
+      parallelForInOrder<std::vector<float>>(
+          windows.size(),
+          [&](size_t w) { return calibration->forwardLayer(l, rows[w]); },
+          [&](size_t w, std::vector<float> &&record) {
+            const int64_t n = windows[w].size();
+            statistics.add(record, n);
+            for (int64_t r = 0; r < n; ++r)
+              std::copy_n(record.data() + r * layout.total + layout.output,
+                          c.dim, rows[w].data() + r * c.dim);
+          });
+      stats = statistics.finish();
+    }
+    const std::string p = "layers." + std::to_string(l) + ".";
+    // The statistics' order: wq, wk, wv, wo, w1, w3, w2, then the
+    // classifier after the last layer.
+    const std::vector<std::string> names = {
+        p + "wq", p + "wk", p + "wv", p + "wo", p + "w1", p + "w3", p + "w2"};
+    for (auto [first, count] :
+         {std::pair{0, 3}, std::pair{3, 1}, std::pair{4, 2}, std::pair{6, 1}})
+      attachInputStatistics(*module, llvm::ArrayRef(names).slice(first, count),
+                            stats.actAbsMax[first], stats.hessian[first]);
+    attachSoftmaxStatistics(*module, l, stats.softmax.front());
+    std::vector<std::string> others = {"classifier"};
+    for (int64_t o = 0; o < c.layers; ++o)
+      if (o != l)
+        others.push_back("layers." + std::to_string(o) + ".");
+    if (llvm::Error e =
+            quantize(names, others,
+                     "layer " + llvm::Twine(l + 1) + " of " +
+                         llvm::Twine(c.layers) + " (" +
+                         stepsText(l, c.layers,
+                                   std::chrono::duration<double>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count()) +
+                         ")"))
+      return std::move(e);
+    releaseLayer(model.layers[l]);
+    if (l == c.layers - 1) {
+      attachInputStatistics(*module, {"classifier"}, stats.actAbsMax.back(),
+                            stats.hessian.back());
+      if (llvm::Error e = quantize({"classifier"}, {"layers."}, "classifier"))
+        return std::move(e);
+    }
+  }
+  calibration.reset();
+  rows = {};
+
+  CompileOptions rest = options;
+  rest.recipePasses = Recipe::Passes::AfterWeights;
+  return compileModule(context, std::move(module), rest);
 }
 
 namespace {

@@ -308,53 +308,64 @@ std::optional<double> Recipe::fixedClip() const {
 }
 
 void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
-                           llvm::ArrayRef<std::string> only) const {
+                           llvm::ArrayRef<std::string> only, Passes which,
+                           llvm::ArrayRef<std::string> exclude) const {
   using namespace mlir::mxc;
-  if (smooth > 0) {
+  auto adds = [&](Passes group) {
+    return which == Passes::All || which == group;
+  };
+  if (smooth > 0 && adds(Passes::Smooth)) {
     MXCSmoothQuantPassOptions options;
     options.alpha = smooth;
+    options.exclude.assign(exclude.begin(), exclude.end());
     pm.addPass(createMXCSmoothQuantPass(options));
   }
   // One weight pass: its format, the matmuls it quantizes (all but the kept
   // ones, or `only`) and those it leaves.
   auto addWeightPass = [&](num::ElemFormat format,
                            llvm::ArrayRef<std::string> include,
-                           llvm::ArrayRef<std::string> exclude) {
+                           llvm::ArrayRef<std::string> leave) {
+    std::vector<std::string> excluded(leave.begin(), leave.end());
+    excluded.insert(excluded.end(), exclude.begin(), exclude.end());
     // Tuned weights are already the method's result: RTN stores them.
     if (method == WeightMethod::GPTQ && tuneSteps == 0) {
       MXCGPTQPassOptions options;
       options.format = format;
       options.report = report;
       options.only.assign(include.begin(), include.end());
-      options.exclude.assign(exclude.begin(), exclude.end());
+      options.exclude.assign(excluded.begin(), excluded.end());
       pm.addPass(createMXCGPTQPass(options));
     } else {
       MXCRTNPassOptions options;
       options.format = format;
       options.report = report;
       options.only.assign(include.begin(), include.end());
-      options.exclude.assign(exclude.begin(), exclude.end());
+      options.exclude.assign(excluded.begin(), excluded.end());
       pm.addPass(createMXCRTNPass(options));
     }
   };
-  std::vector<std::string> kept;
-  for (const Kept &entry : keep) {
-    kept.push_back(entry.prefix);
-    // A kept matmul in its own format, unless an `only` list leaves it out.
-    bool inOnly = only.empty() || llvm::any_of(only, [&](const std::string &o) {
-                    return llvm::StringRef(entry.prefix).starts_with(o);
-                  });
-    if (weights && entry.format && inOnly)
-      addWeightPass(*entry.format, {entry.prefix}, {});
+  if (adds(Passes::Weights)) {
+    std::vector<std::string> kept;
+    for (const Kept &entry : keep) {
+      kept.push_back(entry.prefix);
+      // A kept matmul in its own format, unless an `only` list leaves it
+      // out.
+      bool inOnly =
+          only.empty() || llvm::any_of(only, [&](const std::string &o) {
+            return llvm::StringRef(entry.prefix).starts_with(o);
+          });
+      if (weights && entry.format && inOnly)
+        addWeightPass(*entry.format, {entry.prefix}, {});
+    }
+    if (weights)
+      addWeightPass(*weights, only, kept);
   }
-  if (weights)
-    addWeightPass(*weights, only, kept);
-  if (activations) {
+  if (activations && adds(Passes::AfterWeights)) {
     MXCQuantizeActivationsPassOptions options;
     options.format = *activations;
     pm.addPass(createMXCQuantizeActivationsPass(options));
   }
-  if (softmaxBits > 0 && clipMode) {
+  if (softmaxBits > 0 && clipMode && adds(Passes::AfterWeights)) {
     MXCSoftmaxClipPassOptions options;
     options.bits = softmaxBits;
     options.mode = *clipMode;

@@ -162,17 +162,30 @@ CompileSession::calibrationModel(bool vectorize) {
 }
 
 llvm::Error CompileSession::calibrate(llvm::StringRef textPath,
-                                      int64_t windowLimit) {
+                                      int64_t windowLimit, Calibration how) {
   llvm::Expected<std::vector<std::vector<int32_t>>> text =
       windows(textPath, windowLimit);
   if (!text)
     return text.takeError();
-  llvm::Expected<CompiledModel *> model = calibrationModel(
-      worthVectorizingWindows(modelConfig, text->size(), modelConfig.seqLen));
+  if (!weights)
+    return error("'" + path +
+                 "' is already compiled: calibration needs the float "
+                 "weights of a checkpoint");
+  calibrationWindows = std::move(*text);
+  stats.reset();
+  layerwise = how == Calibration::LayerByLayer;
+  return layerwise ? llvm::Error::success() : gatherStatistics();
+}
+
+llvm::Error CompileSession::gatherStatistics() {
+  llvm::Expected<CompiledModel *> model =
+      calibrationModel(worthVectorizingWindows(
+          modelConfig, calibrationWindows.size(), modelConfig.seqLen));
   if (!model)
     return model.takeError();
-  stats = mxc::driver::calibrate(**model, modelConfig, *text, progress);
-  calibrationWindows = std::move(*text);
+  stats = mxc::driver::calibrate(**model, modelConfig, calibrationWindows,
+                                 progress);
+  layerwise = false;
   return llvm::Error::success();
 }
 
@@ -206,6 +219,9 @@ CompileSession::tunedModel(const Recipe &recipe) {
     return &tuned->model;
   if (!weights)
     return error("tuning needs the float weights of a checkpoint");
+  if (layerwise)
+    if (llvm::Error e = gatherStatistics())
+      return std::move(e);
   if (calibrationWindows.empty() || !stats)
     return error("recipe: tune needs the calibration text itself "
                  "(--calibrate FILE); statistics from an .mxcal file carry "
@@ -395,6 +411,10 @@ uint64_t CompileSession::modelKey() const {
 
 llvm::Error CompileSession::saveCalibration(llvm::StringRef path,
                                             llvm::StringRef note) const {
+  if (layerwise)
+    return error("calibrated one layer at a time: the statistics of the "
+                 "whole model are never all in memory to save (calibrate "
+                 "the whole model to save them)");
   if (!stats)
     return error("no calibration statistics to save (calibrate first)");
   CalibrationWriter w;
@@ -491,11 +511,12 @@ CompileSession::loadCalibration(llvm::StringRef path) {
                    " do not fit its " + llvm::Twine(in) + " inputs");
   }
   stats = std::move(s);
+  layerwise = false;
   return note;
 }
 
 llvm::Error CompileSession::checkStatistics(const Recipe &recipe) const {
-  if (!recipe.needsCalibration() || stats)
+  if (!recipe.needsCalibration() || stats || layerwise)
     return llvm::Error::success();
   return error("the recipe '" + recipe.str() +
                "' needs calibration statistics (GPTQ, SmoothQuant or a "
@@ -536,6 +557,9 @@ CompileSession::compile(CompileOptions options) {
       return model.takeError();
     return compileModel(*mlirContext, **model, options);
   }
+  if (layerwise && !options.calibration && options.recipe.needsCalibration())
+    return compileModelLayerwise(*mlirContext, *weights, calibrationWindows,
+                                 options);
   return compileModel(*mlirContext, *weights, options);
 }
 

@@ -6,11 +6,13 @@
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <sys/mman.h>
 
 using namespace mxc::frontend;
 using llvm::ArrayRef;
@@ -151,6 +153,24 @@ private:
 };
 
 } // namespace
+
+void LlamaModel::releasePages(llvm::ArrayRef<float> tensor) const {
+  const char *begin = reinterpret_cast<const char *>(tensor.data());
+  const char *end = begin + tensor.size() * sizeof(float);
+  for (const std::unique_ptr<llvm::MemoryBuffer> &file : mapped) {
+    if (file->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap ||
+        begin < file->getBufferStart() || end > file->getBufferEnd())
+      continue;
+    // The whole pages inside the tensor (its neighbours keep theirs).
+    const uintptr_t page = llvm::sys::Process::getPageSizeEstimate();
+    uintptr_t first =
+                  (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page,
+              last = reinterpret_cast<uintptr_t>(end) / page * page;
+    if (first < last)
+      ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+    return;
+  }
+}
 
 int64_t LlamaModel::numParameters() const {
   int64_t n = tokenEmbedding.size() + finalNorm.size();

@@ -20,6 +20,44 @@
 using namespace mlir;
 using namespace ::mxc::frontend;
 
+/// f32 elements of `shape`: dense, or a dense resource when large.
+static ElementsAttr elements(Builder &b, ArrayRef<float> values,
+                             ArrayRef<int64_t> shape, const std::string &name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  if (values.size() <= 1024)
+    return DenseElementsAttr::get(type, values);
+  return DenseResourceElementsAttr::get(
+      type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+}
+
+/// As elements(), but a resource shares the memory of `values` (the
+/// statistics keep it too): no copy of a model's Hessians.
+static ElementsAttr
+sharedElements(Builder &b, std::shared_ptr<const std::vector<float>> values,
+               ArrayRef<int64_t> shape, const std::string &name) {
+  if (values->size() <= 1024)
+    return elements(b, *values, shape, name);
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(values->data()),
+                       values->size() * sizeof(float));
+  return DenseResourceElementsAttr::get(
+      type, name,
+      AsmResourceBlob(
+          bytes, alignof(float),
+          [keep = std::move(values)](void *, size_t, size_t) {},
+          /*dataIsMutable=*/false));
+}
+
+/// The softmax statistics attribute of `s`.
+static mlir::mxc::SoftmaxStatsAttr
+softmaxStatsAttr(MLIRContext &ctx, const LlamaStatistics::Softmax &s) {
+  return mlir::mxc::SoftmaxStatsAttr::get(
+      &ctx, llvm::APFloat(s.mean), llvm::APFloat(s.std), llvm::APFloat(s.min),
+      s.count,
+      s.samples.empty() ? DenseF32ArrayAttr()
+                        : DenseF32ArrayAttr::get(&ctx, s.samples));
+}
+
 namespace {
 
 using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;
@@ -29,11 +67,17 @@ public:
   LlamaBuilder(MLIRContext &ctx, const LlamaModel &model, ModuleOp module,
                const LlamaBuildOptions &options)
       : ctx(ctx), model(model), c(model.config), options(options), b(&ctx),
-        loc(UnknownLoc::get(&ctx)), layout(calibrationLayout(model.config)) {
+        loc(UnknownLoc::get(&ctx)), module(module),
+        layout(calibrationLayout(model.config)) {
     b.setInsertionPointToEnd(module.getBody());
   }
 
   void build() {
+    if (options.calibration && options.calibrationLayers) {
+      for (int64_t l = 0; l < c.layers; ++l)
+        buildLayerCalibration(l);
+      return;
+    }
     Type f32 = b.getF32Type();
     auto tokensType =
         RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
@@ -73,28 +117,8 @@ public:
           b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, layout.total},
           b.getF32Type(), ValueRange{length});
     Value x = embed(tokens);
-    for (auto [l, layer] : llvm::enumerate(model.layers)) {
-      const CalibrationLayout::Layer &at = layout.layers[l];
-      std::string p = "layers." + std::to_string(l) + ".";
-      Value h = rmsnorm(x, layer.attentionNorm, p + "attention_norm");
-      keep(h, at.attentionInput, c.dim);
-      Value q = rope(matmul(h, layer.wq, c.dim, c.dim, p + "wq"), c.dim);
-      Value k =
-          rope(matmul(h, layer.wk, c.kvDim(), c.dim, p + "wk"), c.kvDim());
-      Value v = matmul(h, layer.wv, c.kvDim(), c.dim, p + "wv");
-      keep(q, at.query, c.dim);
-      keep(k, at.key, c.kvDim());
-      Value attended = attention(q, k, v, l);
-      keep(attended, at.attentionOutput, c.dim);
-      x = add(x, matmul(attended, layer.wo, c.dim, c.dim, p + "wo"));
-      h = rmsnorm(x, layer.ffnNorm, p + "ffn_norm");
-      keep(h, at.ffnInput, c.dim);
-      Value gate = matmul(h, layer.w1, c.hiddenDim, c.dim, p + "w1");
-      Value up = matmul(h, layer.w3, c.hiddenDim, c.dim, p + "w3");
-      Value hidden = siluTimes(gate, up);
-      keep(hidden, at.ffnHidden, c.hiddenDim);
-      x = add(x, matmul(hidden, layer.w2, c.dim, c.hiddenDim, p + "w2"));
-    }
+    for (size_t l = 0; l < model.layers.size(); ++l)
+      x = transformerLayer(x, l, layout.layers[l]);
     x = rmsnorm(x, model.finalNorm, "final_norm");
     keep(x, layout.classifierInput, c.dim);
     if (options.calibration) {
@@ -127,7 +151,61 @@ public:
     func::ReturnOp::create(b, loc, result);
   }
 
+  /// @calibrate_layer_<l> (LlamaBuildOptions::calibrationLayers).
+  void buildLayerCalibration(int64_t l) {
+    layout = layerCalibrationLayout(c, l);
+    b.setInsertionPointToEnd(module.getBody());
+    Type f32 = b.getF32Type();
+    auto rowsType = RankedTensorType::get({ShapedType::kDynamic, c.dim}, f32);
+    auto recordType =
+        RankedTensorType::get({ShapedType::kDynamic, layout.total}, f32);
+    auto func =
+        func::FuncOp::create(b, loc, layerCalibrationName(l),
+                             b.getFunctionType({rowsType}, {recordType}));
+    func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Value x = entry->getArgument(0);
+    length = tensor::DimOp::create(b, loc, x, 0);
+    start = arith::ConstantIndexOp::create(b, loc, 0);
+    record = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, layout.total}, f32,
+        ValueRange{length});
+    x = transformerLayer(x, l, layout.layers[0]);
+    keep(x, layout.output, c.dim);
+    if (layout.classifierInput >= 0) {
+      x = rmsnorm(x, model.finalNorm, "final_norm");
+      keep(x, layout.classifierInput, c.dim);
+    }
+    func::ReturnOp::create(b, loc, record);
+  }
+
 private:
+  /// Transformer layer `l` on the residual stream `x`; records its
+  /// activations at `at` when building a calibration function.
+  Value transformerLayer(Value x, size_t l,
+                         const CalibrationLayout::Layer &at) {
+    const LlamaLayer &layer = model.layers[l];
+    std::string p = "layers." + std::to_string(l) + ".";
+    Value h = rmsnorm(x, layer.attentionNorm, p + "attention_norm");
+    keep(h, at.attentionInput, c.dim);
+    Value q = rope(matmul(h, layer.wq, c.dim, c.dim, p + "wq"), c.dim);
+    Value k = rope(matmul(h, layer.wk, c.kvDim(), c.dim, p + "wk"), c.kvDim());
+    Value v = matmul(h, layer.wv, c.kvDim(), c.dim, p + "wv");
+    keep(q, at.query, c.dim);
+    keep(k, at.key, c.kvDim());
+    Value attended = attention(q, k, v, l);
+    keep(attended, at.attentionOutput, c.dim);
+    x = add(x, matmul(attended, layer.wo, c.dim, c.dim, p + "wo"));
+    h = rmsnorm(x, layer.ffnNorm, p + "ffn_norm");
+    keep(h, at.ffnInput, c.dim);
+    Value gate = matmul(h, layer.w1, c.hiddenDim, c.dim, p + "w1");
+    Value up = matmul(h, layer.w3, c.hiddenDim, c.dim, p + "w3");
+    Value hidden = siluTimes(gate, up);
+    keep(hidden, at.ffnHidden, c.hiddenDim);
+    return add(x, matmul(hidden, layer.w2, c.dim, c.hiddenDim, p + "w2"));
+  }
+
   /// A constant pointing at `values` in the model's memory (no copy).
   Value weight(ArrayRef<float> values, ArrayRef<int64_t> shape,
                const std::string &name) {
@@ -260,34 +338,6 @@ private:
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
   }
 
-  /// f32 elements of `shape`: dense, or a dense resource when large.
-  ElementsAttr elements(ArrayRef<float> values, ArrayRef<int64_t> shape,
-                        const std::string &name) {
-    auto type = RankedTensorType::get(shape, b.getF32Type());
-    if (values.size() <= 1024)
-      return DenseElementsAttr::get(type, values);
-    return DenseResourceElementsAttr::get(
-        type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
-  }
-
-  /// As elements(), but a resource shares the memory of `values` (the
-  /// statistics keep it too): no copy of a model's Hessians.
-  ElementsAttr sharedElements(std::shared_ptr<const std::vector<float>> values,
-                              ArrayRef<int64_t> shape,
-                              const std::string &name) {
-    if (values->size() <= 1024)
-      return elements(*values, shape, name);
-    auto type = RankedTensorType::get(shape, b.getF32Type());
-    ArrayRef<char> bytes(reinterpret_cast<const char *>(values->data()),
-                         values->size() * sizeof(float));
-    return DenseResourceElementsAttr::get(
-        type, name,
-        AsmResourceBlob(
-            bytes, alignof(float),
-            [keep = std::move(values)](void *, size_t, size_t) {},
-            /*dataIsMutable=*/false));
-  }
-
   /// y = x W^T with the float weight W [out, in], and its statistics.
   Value matmul(Value x, ArrayRef<float> w, int64_t out, int64_t in,
                const std::string &name) {
@@ -303,11 +353,12 @@ private:
     if (const LlamaStatistics *stats = options.statistics) {
       size_t index = matmulCount;
       if (index < stats->actAbsMax.size()) {
-        absMax = elements(stats->actAbsMax[index], {in}, name + ".act_absmax");
+        absMax =
+            elements(b, stats->actAbsMax[index], {in}, name + ".act_absmax");
         // One resource per distinct Hessian (q, k, v share theirs).
         ElementsAttr &shared = hessians[stats->hessian[index].get()];
         if (!shared)
-          shared = sharedElements(stats->hessian[index], {in, in},
+          shared = sharedElements(b, stats->hessian[index], {in, in},
                                   name + ".hessian");
         hessian = shared;
       }
@@ -413,13 +464,8 @@ private:
                                          b.getF32Type());
     mlir::mxc::SoftmaxStatsAttr softmaxStats;
     if (options.statistics && layerIndex < options.statistics->softmax.size()) {
-      const LlamaStatistics::Softmax &s =
-          options.statistics->softmax[layerIndex];
-      softmaxStats = mlir::mxc::SoftmaxStatsAttr::get(
-          &ctx, llvm::APFloat(s.mean), llvm::APFloat(s.std),
-          llvm::APFloat(s.min), s.count,
-          s.samples.empty() ? DenseF32ArrayAttr()
-                            : DenseF32ArrayAttr::get(&ctx, s.samples));
+      softmaxStats =
+          softmaxStatsAttr(ctx, options.statistics->softmax[layerIndex]);
     }
     Value o =
         mlir::mxc::AttentionOp::create(
@@ -470,6 +516,7 @@ private:
   const LlamaBuildOptions &options;
   OpBuilder b;
   Location loc;
+  ModuleOp module;
   CalibrationLayout layout;
   Block *entry = nullptr;
   Value length;
@@ -495,22 +542,45 @@ std::vector<std::string> matmulNames(const LlamaConfig &c) {
   return names;
 }
 
+/// A layer's columns from `at` on; `at` moves past them.
+static CalibrationLayout::Layer layerColumns(const LlamaConfig &c,
+                                             int64_t &at) {
+  CalibrationLayout::Layer layer;
+  layer.attentionInput = at;
+  layer.query = at += c.dim;
+  layer.key = at += c.dim;
+  layer.attentionOutput = at += c.kvDim();
+  layer.ffnInput = at += c.dim;
+  layer.ffnHidden = at += c.dim;
+  at += c.hiddenDim;
+  return layer;
+}
+
 CalibrationLayout calibrationLayout(const LlamaConfig &c) {
   CalibrationLayout layout;
   int64_t at = 0;
-  for (int64_t l = 0; l < c.layers; ++l) {
-    CalibrationLayout::Layer layer;
-    layer.attentionInput = at;
-    layer.query = at += c.dim;
-    layer.key = at += c.dim;
-    layer.attentionOutput = at += c.kvDim();
-    layer.ffnInput = at += c.dim;
-    layer.ffnHidden = at += c.dim;
-    at += c.hiddenDim;
-    layout.layers.push_back(layer);
-  }
+  for (int64_t l = 0; l < c.layers; ++l)
+    layout.layers.push_back(layerColumns(c, at));
   layout.classifierInput = at;
   layout.total = at + c.dim;
+  return layout;
+}
+
+std::string layerCalibrationName(int64_t layer) {
+  return "calibrate_layer_" + std::to_string(layer);
+}
+
+CalibrationLayout layerCalibrationLayout(const LlamaConfig &c, int64_t layer) {
+  CalibrationLayout layout;
+  int64_t at = 0;
+  layout.layers.push_back(layerColumns(c, at));
+  layout.output = at;
+  at += c.dim;
+  if (layer == c.layers - 1) {
+    layout.classifierInput = at;
+    at += c.dim;
+  }
+  layout.total = at;
   return layout;
 }
 
@@ -528,5 +598,45 @@ OwningOpRef<ModuleOp> buildLlamaForward(MLIRContext &context,
   OwningOpRef<ModuleOp> module = ModuleOp::create(UnknownLoc::get(&context));
   LlamaBuilder(context, model, *module, options).build();
   return module;
+}
+
+void attachInputStatistics(ModuleOp module, ArrayRef<std::string> names,
+                           ArrayRef<float> absMax,
+                           std::shared_ptr<const std::vector<float>> hessian) {
+  Builder b(module.getContext());
+  const int64_t in = absMax.size();
+  ElementsAttr absMaxAttr, hessianAttr;
+  module.walk([&](mlir::mxc::MatmulOp op) {
+    auto name = dyn_cast<NameLoc>(op.getLoc());
+    if (!name || !llvm::is_contained(names, name.getName().getValue()))
+      return;
+    if (!hessianAttr) {
+      absMaxAttr =
+          elements(b, absMax, {in}, name.getName().str() + ".act_absmax");
+      hessianAttr = sharedElements(b, hessian, {in, in},
+                                   name.getName().str() + ".hessian");
+    }
+    op.setActAbsmaxAttr(absMaxAttr);
+    op.setHessianAttr(hessianAttr);
+  });
+}
+
+void attachSoftmaxStatistics(ModuleOp module, int64_t layer,
+                             const LlamaStatistics::Softmax &stats) {
+  int64_t index = 0;
+  module.walk([&](mlir::mxc::AttentionOp op) {
+    if (index++ == layer)
+      op.setStatsAttr(softmaxStatsAttr(*module.getContext(), stats));
+  });
+}
+
+void detachInputStatistics(ModuleOp module, ArrayRef<std::string> names) {
+  module.walk([&](mlir::mxc::MatmulOp op) {
+    auto name = dyn_cast<NameLoc>(op.getLoc());
+    if (!name || !llvm::is_contained(names, name.getName().getValue()))
+      return;
+    op.removeActAbsmaxAttr();
+    op.removeHessianAttr();
+  });
 }
 } // namespace mxc::frontend

@@ -104,8 +104,26 @@ struct MXCSmoothQuantPass
       if (isa<RankedTensorType>(op.getInput().getType()))
         groups[op.getInput()].push_back(op);
     });
-    for (auto &[x, readers] : groups)
+    for (auto &[x, readers] : groups) {
+      auto selected = [&](MatmulOp op) {
+        StringRef name = getMatmulName(op);
+        auto prefixOf = [&](const std::string &p) {
+          return name.starts_with(p);
+        };
+        return (only.empty() || llvm::any_of(only, prefixOf)) &&
+               llvm::none_of(exclude, prefixOf);
+      };
+      int64_t count = llvm::count_if(readers, selected);
+      if (count == 0)
+        continue;
+      if (count < static_cast<int64_t>(readers.size())) {
+        readers.front().emitRemark()
+            << "not smoothed: some matmuls that read this activation are "
+               "left out by only/exclude";
+        continue;
+      }
       smooth(x, readers);
+    }
   }
 
   void smooth(Value x, ArrayRef<MatmulOp> readers) {

@@ -141,6 +141,15 @@ cl::opt<int> calibrationWindows(
     "calibration-windows", cl::cat(category),
     cl::desc("Use at most this many windows of the calibration text (0: all)"),
     cl::init(0));
+cl::opt<bool> layerwise(
+    "layerwise", cl::cat(category),
+    cl::desc("With --calibrate: calibrate and quantize one layer at a time, "
+             "so that only one layer's statistics and smoothed weights are "
+             "in memory; the same model as calibrating the whole model "
+             "first (--layerwise=false). The whole model is calibrated "
+             "anyway for --save-calibration, --report, --report-json, "
+             "--budget and tune="),
+    cl::init(true));
 cl::opt<bool> report("report", cl::cat(category),
                      cl::desc("Print the quality report (on stdout; on "
                               "stderr when the output goes to stdout)"),
@@ -404,7 +413,14 @@ int main(int argc, char **argv) {
   if (!calibrationFile.empty()) {
     mlir::TimingScope timer =
         rootTimer.nest("calibrate (with the float model's JIT compile)");
-    orFail(session->calibrate(calibrationFile, calibrationWindows));
+    // One layer at a time where only this compile uses the statistics.
+    const bool oneLayerAtATime = layerwise && saveCalibration.empty() &&
+                                 !wantReport && !budget.getNumOccurrences() &&
+                                 recipe.tuneSteps == 0;
+    orFail(session->calibrate(calibrationFile, calibrationWindows,
+                              oneLayerAtATime
+                                  ? CompileSession::Calibration::LayerByLayer
+                                  : CompileSession::Calibration::WholeModel));
     if (!saveCalibration.empty()) {
       std::string note = "calibrated on " + calibrationFile;
       if (calibrationWindows > 0)

@@ -13,6 +13,7 @@
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Frontend/LlamaBuilder.h"
 #include "mxc/Frontend/Tokenizer.h"
+#include "mxc/Support/Reservoir.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -63,6 +64,9 @@ struct CompileOptions {
   const frontend::LlamaStatistics *statistics = nullptr;
   /// Build @calibrate instead of @forward/@decode (recipe ignored).
   bool calibration = false;
+  /// With `calibration`: one function per layer
+  /// (LlamaBuildOptions::calibrationLayers).
+  bool calibrationLayers = false;
   /// For whole windows run many times (calibration, perplexity): matmuls
   /// loop over their rows innermost and the JIT compiles for this CPU's
   /// vector registers, so LLVM vectorizes across rows (identical results).
@@ -83,6 +87,9 @@ struct CompileOptions {
   /// Quantize the weights only of matmuls whose name (`layers.3.wq`,
   /// `classifier`) starts with one of these; empty: all.
   std::vector<std::string> only;
+  /// Which of the recipe's passes compileModule runs
+  /// (compileModelLayerwise runs the smoothing and weight passes itself).
+  Recipe::Passes recipePasses = Recipe::Passes::All;
   /// More passes after the recipe's, in pass-pipeline syntax.
   std::string extraPasses;
   Stage stop = Stage::LLVM;
@@ -165,9 +172,9 @@ void attachNativeObject(mlir::ModuleOp llvmModule, llvm::StringRef object,
 bool hasNativeObject(mlir::ModuleOp llvmModule);
 
 /// A model ready to run from its LLVM-dialect module: @forward and @decode,
-/// or @calibrate. The module's native code (attachNativeObject) is linked
-/// when it is there and built for this CPU's architecture; otherwise the
-/// module is JIT-compiled.
+/// or @calibrate, or every layer's @calibrate_layer_<l>. The module's native
+/// code (attachNativeObject) is linked when it is there and built for this
+/// CPU's architecture; otherwise the module is JIT-compiled.
 class CompiledModel {
 public:
   /// `hostVectors`: the JIT optimizes for this CPU's vector registers (the
@@ -179,6 +186,9 @@ public:
 
   /// @forward (or @calibrate): [tokens.size(), width()] row-major.
   std::vector<float> forward(llvm::ArrayRef<int32_t> tokens);
+  /// Layer `layer`'s @calibrate_layer_<l> of the rows `x` ([n, dim]):
+  /// [n, layerCalibrationLayout(config, layer).total].
+  std::vector<float> forwardLayer(int64_t layer, llvm::ArrayRef<float> x);
   /// @decode of `tokens` at the current position, which advances; logits
   /// [tokens.size(), vocab]. Fails past seq_len.
   llvm::Expected<std::vector<float>> decode(llvm::ArrayRef<int32_t> tokens);
@@ -208,8 +218,11 @@ private:
                             StridedMemRefType<int32_t, 1> *, int64_t,
                             StridedMemRefType<float, 4> *,
                             StridedMemRefType<float, 4> *);
+  using RowsFn = void (*)(StridedMemRefType<float, 2> *,
+                          StridedMemRefType<float, 2> *);
   ForwardFn forwardFn = nullptr;
   DecodeFn decodeFn = nullptr;
+  std::vector<RowsFn> layerFns;
   std::unique_ptr<float[]> kCache, vCache;
   int64_t position = 0;
 };
@@ -305,6 +318,45 @@ double recordedScore(llvm::ArrayRef<float> record,
                      const frontend::LlamaConfig &config, int64_t h, int64_t i,
                      int64_t j);
 
+/// Calibration statistics of the records of a calibration function
+/// (@calibrate, or a layer's @calibrate_layer) with columns `layout`: per
+/// matmul input the abs-max per channel and H = 2/N sum x x^T, per layer
+/// the statistics and a sample of the max-subtracted attention scores.
+class CalibrationAccumulator {
+public:
+  CalibrationAccumulator(const frontend::LlamaConfig &config,
+                         frontend::CalibrationLayout layout);
+  ~CalibrationAccumulator();
+  /// Adds the `rows` rows of one window's `record`; its inputs and layers
+  /// in parallel. The same records in the same order give the same
+  /// statistics, whatever the thread count.
+  void add(llvm::ArrayRef<float> record, int64_t rows);
+  /// The statistics of the layout's layers (the builder's matmul order:
+  /// wq, wk, wv, wo, w1, w3, w2 per layer, then the classifier when the
+  /// layout records its input).
+  frontend::LlamaStatistics finish();
+
+private:
+  struct Input {
+    int64_t offset, width;
+    std::vector<float> absMax;
+    std::vector<double> hessian; // sum x x^T, its upper triangle packed
+  };
+  /// Sums of d and d^2, the minimum, a uniform sample of 4096 d.
+  struct Softmax {
+    double sum = 0, sumSq = 0, min = 0;
+    Reservoir<float> samples{4096, 7};
+  };
+  void accumulateInput(Input &in, llvm::ArrayRef<float> record, int64_t n);
+  void accumulateSoftmax(size_t layer, llvm::ArrayRef<float> record, int64_t n);
+
+  frontend::LlamaConfig c;
+  frontend::CalibrationLayout layout;
+  std::vector<Input> inputs;
+  std::vector<Softmax> softmax;
+  int64_t rows = 0;
+};
+
 /// Runs a calibration model over `windows`: per matmul the input abs-max
 /// per channel and H = 2/N sum x x^T, per attention the statistics and a
 /// sample of the max-subtracted scores.
@@ -312,6 +364,20 @@ frontend::LlamaStatistics
 calibrate(CompiledModel &calibration, const frontend::LlamaConfig &config,
           const std::vector<std::vector<int32_t>> &windows,
           const Progress &progress = {});
+
+/// Calibrates on `windows` and quantizes `model` one layer at a time, then
+/// compiles it as compileModel() does. Layer l is calibrated on the float
+/// model's activations (its input is layer l-1's float output, as
+/// calibrate() records it), then the recipe's smoothing and weight passes
+/// run on its matmuls alone; its statistics and smoothed float weights are
+/// freed before the next layer. The result equals calibrate() then
+/// compileModel() with those statistics, while only one layer's statistics
+/// exist at a time. For recipes without tuning (tune=).
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+compileModelLayerwise(mlir::MLIRContext &context,
+                      const frontend::LlamaModel &model,
+                      const std::vector<std::vector<int32_t>> &windows,
+                      const CompileOptions &options);
 
 struct Evaluation {
   double perplexity = 0, meanNLL = 0;

@@ -98,12 +98,19 @@ struct Recipe {
   /// Whether the weights are quantized at all.
   bool quantizesWeights() const { return weights.has_value(); }
 
+  /// Which of the recipe's passes buildPipeline adds: all, or one of the
+  /// groups that run in this order (a driver quantizing one layer at a time
+  /// runs the first two per layer, the last once).
+  enum class Passes { All, Smooth, Weights, AfterWeights };
   /// Adds the recipe's passes (none for float) to `pm`, which runs on the
   /// module of a built model; `report` makes the weight passes report local
   /// errors; a non-empty `only` limits the weight quantization to the
-  /// matmuls with these name prefixes.
+  /// matmuls with these name prefixes; SmoothQuant and the weight passes
+  /// leave alone the matmuls whose names start with one of `exclude`.
   void buildPipeline(mlir::OpPassManager &pm, bool report = false,
-                     llvm::ArrayRef<std::string> only = {}) const;
+                     llvm::ArrayRef<std::string> only = {},
+                     Passes which = Passes::All,
+                     llvm::ArrayRef<std::string> exclude = {}) const;
   /// The canonical "key=value,..." text, which parse() reads back.
   std::string str() const;
 };

@@ -61,10 +61,20 @@ public:
   llvm::Expected<std::vector<std::vector<int32_t>>>
   windows(llvm::StringRef textPath, int64_t limit = 0);
 
+  /// How calibrate() gathers the statistics.
+  enum class Calibration {
+    /// At once, from the whole float model: statistics() has them all.
+    WholeModel,
+    /// In compile(), one layer at a time (compileModelLayerwise: the same
+    /// statistics, only one layer's in memory). Until then statistics() is
+    /// null; what needs them all (tuning, saving them) gathers them first.
+    LayerByLayer,
+  };
   /// Runs the calibration model over `windows` of the text at `textPath`
   /// (the model is compiled once per session) and keeps the statistics for
-  /// compile().
-  llvm::Error calibrate(llvm::StringRef textPath, int64_t windows = 0);
+  /// compile(); or, LayerByLayer, reads the windows for compile().
+  llvm::Error calibrate(llvm::StringRef textPath, int64_t windows = 0,
+                        Calibration how = Calibration::WholeModel);
   /// Writes the statistics of calibrate() to `path` (an .mxcal file),
   /// keyed by the model's weights and tokenizer; `note` says what they were
   /// gathered on.
@@ -145,6 +155,11 @@ private:
   std::unique_ptr<CompiledModel> calibration, floatReference;
   /// The windows calibrate() read (global tuning trains on them).
   std::vector<std::vector<int32_t>> calibrationWindows;
+  /// calibrate(LayerByLayer) deferred the statistics to compile().
+  bool layerwise = false;
+  /// The statistics of the whole model on calibrationWindows, gathered now
+  /// when calibrate() deferred them.
+  llvm::Error gatherStatistics();
   /// The weights of the last tuned recipe (tunedModel()).
   struct Tuned;
   std::unique_ptr<Tuned> tuned;

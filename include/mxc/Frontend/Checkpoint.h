@@ -96,6 +96,11 @@ struct LlamaModel {
 
   /// Number of weights (parameters).
   int64_t numParameters() const;
+  /// Lets the system drop the memory pages of `tensor` that lie in a
+  /// memory-mapped file (read back from the file when touched again), so
+  /// that they stop counting towards the process's memory; does nothing to
+  /// a tensor in owned memory. For a streaming compile, after the last use.
+  void releasePages(llvm::ArrayRef<float> tensor) const;
 };
 
 /// What a note about MXFP4 tensors decoded to float adds: how to keep them.

@@ -42,12 +42,23 @@ struct CalibrationLayout {
     int64_t ffnHidden;       ///< [hidden]: read by w2
   };
   std::vector<Layer> layers;
-  int64_t classifierInput; ///< [dim]
-  int64_t total;
+  int64_t classifierInput = -1; ///< [dim]; -1: not recorded
+  /// A layer's function: the layer's output (the next layer's input), [dim].
+  int64_t output = -1;
+  int64_t total = 0;
 };
 
 /// The layout of `config`'s calibration function.
 CalibrationLayout calibrationLayout(const LlamaConfig &config);
+
+/// The layout of layer `layer`'s calibration function: `layers` holds that
+/// layer's columns, then its output; the last layer records the classifier
+/// input too.
+CalibrationLayout layerCalibrationLayout(const LlamaConfig &config,
+                                         int64_t layer);
+
+/// The name of layer `layer`'s calibration function: calibrate_layer_<l>.
+std::string layerCalibrationName(int64_t layer);
 
 /// The names buildLlamaForward gives the matmuls of a model of `config`, in
 /// order: "layers.<l>.<wq|wk|wv|wo|w1|w3|w2>" per layer, then "classifier".
@@ -61,6 +72,11 @@ struct LlamaBuildOptions {
   /// Build `@calibrate(tokens) -> tensor<?x{total}xf32>` instead, returning
   /// the activations of calibrationLayout.
   bool calibration = false;
+  /// With `calibration`: build instead, for each layer l,
+  /// `@calibrate_layer_<l>(%x: tensor<?x{dim}xf32>) -> tensor<?x{total}xf32>`
+  /// with the columns of layerCalibrationLayout(l): the layer alone, on its
+  /// input rows %x at positions 0, 1, ... (calibration one layer at a time).
+  bool calibrationLayers = false;
   /// Quantize every attention's softmax with EXAQ: `softmaxBits` bits (0:
   /// exact) and clip `softmaxClip` (< 0).
   int softmaxBits = 0;
@@ -101,6 +117,23 @@ llvm::SmallVector<int64_t, 4> kvCacheShape(const LlamaConfig &config);
 mlir::OwningOpRef<mlir::ModuleOp>
 buildLlamaForward(mlir::MLIRContext &context, const LlamaModel &model,
                   const LlamaBuildOptions &options = {});
+
+/// Attaches calibration statistics to a module of buildLlamaForward (built
+/// without them), as buildLlamaForward would have: to each matmul named in
+/// `names` (one input's readers, such as layers.0.wq/wk/wv) `absMax` and
+/// one Hessian resource that shares the memory of `hessian`.
+void attachInputStatistics(mlir::ModuleOp module,
+                           llvm::ArrayRef<std::string> names,
+                           llvm::ArrayRef<float> absMax,
+                           std::shared_ptr<const std::vector<float>> hessian);
+
+/// Attaches layer `layer`'s softmax statistics to its mxc.attention.
+void attachSoftmaxStatistics(mlir::ModuleOp module, int64_t layer,
+                             const LlamaStatistics::Softmax &stats);
+
+/// Removes the input statistics of the matmuls named in `names`.
+void detachInputStatistics(mlir::ModuleOp module,
+                           llvm::ArrayRef<std::string> names);
 
 } // namespace mxc::frontend
 

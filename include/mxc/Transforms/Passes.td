@@ -210,12 +210,22 @@ def MXCSmoothQuantPass : Pass<"mxc-smoothquant"> {
     updated to describe the new activation (`act_absmax / s`, and
     `H_ij / (s_i s_j)` for a `hessian`), so GPTQ after SmoothQuant sees the
     smoothed inputs. Matmuls without statistics, or whose weights are not
-    float constants, are left alone with a remark.
+    float constants, are left alone with a remark. `only` and `exclude`
+    select activations by their readers' names, as the weight passes select
+    matmuls (a driver quantizing one layer at a time uses them); an
+    activation that some selected and some unselected matmuls read is left
+    alone with a remark.
   }];
   let options = [
     Option<"alpha", "alpha", "double", /*default=*/"0.5",
            "Migration strength: 0 keeps the activations, 1 moves their "
-           "whole range into the weights">
+           "whole range into the weights">,
+    ListOption<"only", "only", "std::string",
+               "Smooth only the activations whose readers' names all start "
+               "with one of these prefixes (e.g. layers.3.)">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Leave alone the activations read by a matmul whose name "
+               "starts with one of these prefixes">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
