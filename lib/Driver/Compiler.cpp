@@ -3,6 +3,7 @@
 #include "mxc/Driver/Compiler.h"
 #include "mxc/Conversion/Passes.h"
 #include "mxc/GPU/Passes.h"
+#include "mxc/IR/MXCOps.h"
 #include "mxc/InitAll.h"
 #include "mxc/Numerics/GPTQ.h"
 #include "mxc/Pipelines/Pipelines.h"
@@ -24,6 +25,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -42,6 +44,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <array>
 #include <chrono>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -1193,15 +1196,16 @@ mxc::driver::compileModelLayerwise(
     calibration = std::move(*compiled);
   }
   // A layer's float weights are read by its calibration and quantization
-  // only: the pages of a mapped checkpoint (the loader's checks touched
-  // them all) are dropped until then, and again after.
-  auto releaseLayer = [&](const LlamaLayer &layer) {
-    for (llvm::ArrayRef<float> w :
-         {layer.wq, layer.wk, layer.wv, layer.wo, layer.w1, layer.w2, layer.w3})
-      model.releasePages(w);
+  // only (unless they stay float): the pages of a mapped checkpoint (the
+  // loader's checks touched them all) are dropped until then, and again
+  // after; deferred ones (LoadOptions::deferConversion) are converted then.
+  auto weightsOf = [](const LlamaLayer &layer) {
+    return std::array<llvm::ArrayRef<float>, 7>{
+        layer.wq, layer.wk, layer.wv, layer.wo, layer.w1, layer.w3, layer.w2};
   };
   for (const LlamaLayer &layer : model.layers)
-    releaseLayer(layer);
+    for (llvm::ArrayRef<float> w : weightsOf(layer))
+      model.releasePages(w);
   // Each window's residual stream: the embedding rows, then each layer's
   // float output.
   std::vector<std::vector<float>> rows(windows.size());
@@ -1240,6 +1244,8 @@ mxc::driver::compileModelLayerwise(
   auto start = std::chrono::steady_clock::now();
   for (int64_t l = 0; l < c.layers; ++l) {
     const CalibrationLayout layout = layerCalibrationLayout(c, l);
+    for (llvm::ArrayRef<float> w : weightsOf(model.layers[l]))
+      model.materialize(w);
     LlamaStatistics stats;
     {
       mlir::TimingScope timer = timed(calibrateStage);
@@ -1281,7 +1287,16 @@ mxc::driver::compileModelLayerwise(
                                        .count()) +
                          ")"))
       return std::move(e);
-    releaseLayer(model.layers[l]);
+    // The weights quantized (no float weight left in the module) go.
+    llvm::StringSet<> stillFloat;
+    module->walk([&](mlir::mxc::MatmulOp op) {
+      if (llvm::isa<mlir::RankedTensorType>(op.getWeight().getType()))
+        if (auto name = llvm::dyn_cast<mlir::NameLoc>(op.getLoc()))
+          stillFloat.insert(name.getName().getValue());
+    });
+    for (auto [name, w] : llvm::zip_equal(names, weightsOf(model.layers[l])))
+      if (!stillFloat.contains(name))
+        model.releasePages(w);
     if (l == c.layers - 1) {
       attachInputStatistics(*module, {"classifier"}, stats.actAbsMax.back(),
                             stats.hessian.back());

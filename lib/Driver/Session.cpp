@@ -55,7 +55,7 @@ void CompileSession::note(const llvm::Twine &line) const {
 
 llvm::Expected<std::unique_ptr<CompileSession>>
 CompileSession::open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath,
-                     Progress progress) {
+                     Progress progress, const LoadOptions &load) {
   std::unique_ptr<CompileSession> s(new CompileSession());
   s->path = modelPath.str();
   s->progress = std::move(progress);
@@ -69,7 +69,7 @@ CompileSession::open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath,
     s->modelConfig = s->artifact->config;
     s->tokens = std::move(s->artifact->tokenizer);
   } else {
-    llvm::Expected<LlamaModel> m = loadCheckpoint(modelPath);
+    llvm::Expected<LlamaModel> m = loadCheckpoint(modelPath, load);
     if (!m)
       return m.takeError();
     s->weights = std::make_unique<LlamaModel>(std::move(*m));
@@ -126,6 +126,11 @@ llvm::ArrayRef<std::string> CompileSession::loadNotes() const {
 
 const LlamaModel &CompileSession::checkpoint() const {
   assert(weights && "a compiled model has no checkpoint weights");
+  return allWeights();
+}
+
+const LlamaModel &CompileSession::allWeights() const {
+  weights->materializeAll();
   return *weights;
 }
 
@@ -153,7 +158,7 @@ CompileSession::calibrationModel(bool vectorize) {
     options.rowsInnermost = vectorize;
     options.progress = progress;
     llvm::Expected<std::unique_ptr<CompiledModel>> m =
-        compileAndLoad(*mlirContext, *weights, options);
+        compileAndLoad(*mlirContext, allWeights(), options);
     if (!m)
       return m.takeError();
     calibration = std::move(*m);
@@ -229,7 +234,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
   auto t = std::make_unique<Tuned>();
   t->recipe = recipe.str();
   mxc::tuning::LlamaParameters teacher =
-      mxc::tuning::LlamaParameters::copyOf(*weights);
+      mxc::tuning::LlamaParameters::copyOf(allWeights());
   t->params = teacher;
   // Each matmul's format: its keep= entry's (the first that names it), else
   // the recipe's.
@@ -387,7 +392,7 @@ struct CalibrationReader {
 } // namespace
 
 uint64_t CompileSession::modelKey() const {
-  const LlamaModel &m = *weights;
+  const LlamaModel &m = allWeights();
   llvm::SmallVector<uint64_t> parts;
   auto add = [&](llvm::ArrayRef<float> values) {
     parts.push_back(llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
@@ -560,7 +565,7 @@ CompileSession::compile(CompileOptions options) {
   if (layerwise && !options.calibration && options.recipe.needsCalibration())
     return compileModelLayerwise(*mlirContext, *weights, calibrationWindows,
                                  options);
-  return compileModel(*mlirContext, *weights, options);
+  return compileModel(*mlirContext, allWeights(), options);
 }
 
 llvm::Expected<std::unique_ptr<CompiledModel>>

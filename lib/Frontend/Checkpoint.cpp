@@ -2,6 +2,7 @@
 
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Frontend/GGUF.h"
+#include "mxc/Numerics/Element.h"
 #include "mxc/Support/Output.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -154,22 +155,69 @@ private:
 
 } // namespace
 
+void mxc::frontend::dropPages(const void *begin, size_t bytes) {
+  // The whole pages only: their neighbours keep theirs.
+  const uintptr_t page = llvm::sys::Process::getPageSizeEstimate();
+  const uintptr_t at = reinterpret_cast<uintptr_t>(begin);
+  uintptr_t first = (at + page - 1) / page * page,
+            last = (at + bytes) / page * page;
+  if (first < last)
+    ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
+
 void LlamaModel::releasePages(llvm::ArrayRef<float> tensor) const {
   const char *begin = reinterpret_cast<const char *>(tensor.data());
   const char *end = begin + tensor.size() * sizeof(float);
-  for (const std::unique_ptr<llvm::MemoryBuffer> &file : mapped) {
-    if (file->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap ||
-        begin < file->getBufferStart() || end > file->getBufferEnd())
-      continue;
-    // The whole pages inside the tensor (its neighbours keep theirs).
-    const uintptr_t page = llvm::sys::Process::getPageSizeEstimate();
-    uintptr_t first =
-                  (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page,
-              last = reinterpret_cast<uintptr_t>(end) / page * page;
-    if (first < last)
-      ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+  if (auto it = deferred.find(tensor.data()); it != deferred.end()) {
+    // Reserved memory is page-aligned: all of it goes.
+    dropPages(begin, end - begin);
+    it->second.ready = false;
     return;
   }
+  for (const std::unique_ptr<llvm::MemoryBuffer> &file : mapped)
+    if (file->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap &&
+        begin >= file->getBufferStart() && end <= file->getBufferEnd())
+      return dropPages(begin, end - begin);
+}
+
+LlamaModel::Reserved::~Reserved() {
+  if (data)
+    ::munmap(data, bytes);
+}
+
+void LlamaModel::materialize(llvm::ArrayRef<float> tensor) const {
+  auto it = deferred.find(tensor.data());
+  if (it == deferred.end() || it->second.ready)
+    return;
+  Deferred &d = it->second;
+  float *out = const_cast<float *>(tensor.data());
+  const int64_t rowLength = d.heads ? d.rowLength : tensor.size();
+  const int64_t rows = tensor.size() / rowLength;
+  for (int64_t r = 0; r < rows; ++r) {
+    // HF's q/k row h*hd + j*(hd/2) + i is llama2.c's row h*hd + 2i + j.
+    int64_t to = r;
+    if (d.heads) {
+      int64_t h = r / d.headDim, within = r % d.headDim,
+              j = within / (d.headDim / 2), i = within % (d.headDim / 2);
+      to = h * d.headDim + 2 * i + j;
+    }
+    const char *in = d.source + 2 * r * rowLength;
+    float *row = out + to * rowLength;
+    for (int64_t e = 0; e < rowLength; ++e) {
+      uint16_t bits;
+      std::memcpy(&bits, in + 2 * e, 2);
+      row[e] = d.bf16 ? numerics::decodeBF16(bits) : numerics::decodeF16(bits);
+    }
+  }
+  d.ready = true;
+  // The file's pages of this tensor are read again only if it is released
+  // and materialized again.
+  dropPages(d.source, 2 * tensor.size());
+}
+
+void LlamaModel::materializeAll() const {
+  for (const std::unique_ptr<Reserved> &r : reserved)
+    materialize(llvm::ArrayRef<float>(r->data, r->bytes / sizeof(float)));
 }
 
 int64_t LlamaModel::numParameters() const {
@@ -263,9 +311,10 @@ mxc::frontend::readLlama2c(std::unique_ptr<llvm::MemoryBuffer> buffer,
   return std::move(model);
 }
 
-llvm::Expected<LlamaModel> mxc::frontend::loadCheckpoint(StringRef path) {
+llvm::Expected<LlamaModel>
+mxc::frontend::loadCheckpoint(StringRef path, const LoadOptions &options) {
   if (llvm::sys::fs::is_directory(path))
-    return loadHuggingFace(path);
+    return loadHuggingFace(path, options);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)

@@ -17,6 +17,7 @@
 #include "llvm/Support/Path.h"
 
 #include <cstring>
+#include <sys/mman.h>
 
 using namespace mxc::frontend;
 namespace num = mxc::numerics;
@@ -193,15 +194,18 @@ public:
 
   /// Tensor `name` of `shape` as floats: F32 in place where it is aligned
   /// (the format does not align tensors) and large, else copied; F16 and
-  /// BF16 converted (exactly).
-  llvm::Expected<ArrayRef<float>> floats(StringRef name,
-                                         ArrayRef<int64_t> shape) const {
+  /// BF16 converted (exactly), or with `defer` left for
+  /// LlamaModel::materialize() (their finiteness checked now).
+  llvm::Expected<ArrayRef<float>>
+  floats(StringRef name, ArrayRef<int64_t> shape, bool defer = false) const {
     StringRef dtype;
     llvm::Expected<StringRef> raw =
         bytes(name, shape, {"F32", "F16", "BF16"}, dtype);
     if (!raw)
       return raw.takeError();
     size_t count = raw->size() / dtypeBytes(dtype);
+    if (defer && dtype != "F32")
+      return deferred(name, *raw, dtype == "BF16");
     // Small F32 tensors (norms) are copied: in place they would keep a
     // converted checkpoint's files mapped.
     if (dtype == "F32" && raw->size() >= kInPlaceBytes &&
@@ -224,7 +228,41 @@ public:
   }
 
   /// Whether a tensor points into the files (else they can go once read).
-  bool pointsIntoFiles() const { return inPlace; }
+  bool pointsIntoFiles() const { return inPlace || !model.deferred.empty(); }
+
+  /// F16/BF16 `raw` in reserved memory, converted on materialize().
+  llvm::Expected<ArrayRef<float>> deferred(StringRef name, StringRef raw,
+                                           bool bf16) const {
+    const size_t count = raw.size() / 2;
+    // Non-finite: the exponent all ones.
+    const uint16_t exponent = bf16 ? 0x7F80 : 0x7C00;
+    for (size_t i = 0; i < count; ++i) {
+      uint16_t bits;
+      std::memcpy(&bits, raw.data() + 2 * i, 2);
+      if ((bits & exponent) == exponent)
+        return error(firstPath() + ": tensor " + name + " holds " +
+                     ((bits & ~exponent & 0x7FFF) ? "NaN" : "an infinity") +
+                     " at element " + llvm::Twine(i) +
+                     "; mxc needs finite weights");
+    }
+    // The check read the file's pages: they go until materialize().
+    dropPages(raw.data(), raw.size());
+    auto block = std::make_unique<LlamaModel::Reserved>();
+    block->bytes = count * sizeof(float);
+    void *memory = ::mmap(nullptr, block->bytes, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (memory == MAP_FAILED)
+      return error("cannot reserve " + llvm::Twine(block->bytes >> 20) +
+                   " MiB for tensor '" + name + "'");
+    block->data = static_cast<float *>(memory);
+    LlamaModel::Deferred d;
+    d.source = raw.data();
+    d.bf16 = bf16;
+    model.deferred[block->data] = d;
+    ArrayRef<float> floats(block->data, count);
+    model.reserved.push_back(std::move(block));
+    return floats;
+  }
 
   std::vector<float> &own(size_t count) const {
     model.owned.push_back(std::make_unique<std::vector<float>>(count));
@@ -261,7 +299,8 @@ std::vector<T> unpermuteRows(ArrayRef<T> w, int64_t heads, int64_t headDim,
 
 } // namespace
 
-llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
+llvm::Expected<LlamaModel>
+mxc::frontend::loadHuggingFace(StringRef dir, const LoadOptions &options) {
   llvm::SmallString<256> configPath(dir);
   llvm::sys::path::append(configPath, "config.json");
   auto configBuffer = llvm::MemoryBuffer::getFile(configPath);
@@ -328,7 +367,7 @@ llvm::Expected<LlamaModel> mxc::frontend::loadHuggingFace(StringRef dir) {
     buffers.push_back(std::move(*buffer));
     paths.push_back(std::string(path));
   }
-  return readSafetensors(std::move(buffers), paths, *hf);
+  return readSafetensors(std::move(buffers), paths, *hf, options);
 }
 
 llvm::Expected<HuggingFaceConfig>
@@ -417,7 +456,8 @@ mxc::frontend::readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
 
 llvm::Expected<LlamaModel> mxc::frontend::readSafetensors(
     std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers,
-    ArrayRef<std::string> paths, const HuggingFaceConfig &hf) {
+    ArrayRef<std::string> paths, const HuggingFaceConfig &hf,
+    const LoadOptions &options) {
   assert(buffers.size() == paths.size() && "a path per file");
   LlamaModel model;
   model.config = hf.config;
@@ -438,14 +478,21 @@ llvm::Expected<LlamaModel> mxc::frontend::readSafetensors(
   // A matmul weight `base`.weight of [rows, cols], or its MXFP4 form
   // `base`_blocks + `base`_scales; q/k (`heads` > 0) unpermuted.
   auto matmul = [&](const std::string &base, const std::string &mxName,
-                    int64_t rows, int64_t cols,
-                    int64_t heads) -> llvm::Expected<ArrayRef<float>> {
+                    int64_t rows, int64_t cols, int64_t heads,
+                    bool defer = false) -> llvm::Expected<ArrayRef<float>> {
     std::string blocksName = base + "_blocks", scalesName = base + "_scales";
     if (tensors.has(base + ".weight") || !tensors.has(blocksName)) {
       llvm::Expected<ArrayRef<float>> w =
-          tensors.floats(base + ".weight", {rows, cols});
+          tensors.floats(base + ".weight", {rows, cols}, defer);
       if (!w || heads == 0)
         return w;
+      if (auto d = model.deferred.find(w->data()); d != model.deferred.end()) {
+        // Unpermuted when converted.
+        d->second.heads = heads;
+        d->second.headDim = c.headDim();
+        d->second.rowLength = cols;
+        return w;
+      }
       std::vector<float> &out = tensors.own(w->size());
       out = unpermuteRows(*w, heads, c.headDim(), cols);
       return ArrayRef<float>(out);
@@ -518,7 +565,7 @@ llvm::Expected<LlamaModel> mxc::frontend::readSafetensors(
     };
     for (Item &item : items) {
       auto w = matmul(p + item.name, m + item.mxName, item.rows, item.cols,
-                      item.heads);
+                      item.heads, options.deferConversion);
       if (!w)
         return w.takeError();
       *item.dst = *w;

@@ -25,6 +25,15 @@
 // RUN: mxc-run %t/gptq-whole.mxc --prompt "Once upon a time" --save-logits %t/gptq-whole.logits
 // RUN: cmp %t/gptq-layers.logits %t/gptq-whole.logits
 
+// A bf16 HuggingFace checkpoint: its layers' weights are converted to float
+// one layer at a time too (the rows of q and k unpermuted then).
+// RUN: mxc-example-model %t/hf --format hf-bf16 > /dev/null
+// RUN: mxc-compile %t/hf --recipe w4a8-smooth-gptq --calibrate %mxc_src_root/examples/story.txt --calibration-windows 3 -o %t/hf-layers.mxc
+// RUN: mxc-compile %t/hf --recipe w4a8-smooth-gptq --calibrate %mxc_src_root/examples/story.txt --calibration-windows 3 -o %t/hf-whole.mxc --layerwise=false
+// RUN: mxc-run %t/hf-layers.mxc --prompt "Once upon a time" --save-logits %t/hf-layers.logits
+// RUN: mxc-run %t/hf-whole.mxc --prompt "Once upon a time" --save-logits %t/hf-whole.logits
+// RUN: cmp %t/hf-layers.logits %t/hf-whole.logits
+
 // The mxc IR after the passes: every layer's weights in MX, the statistics
 // gone with their layer, the kept classifier in float.
 // RUN: mxc-compile %t/example/model.bin --recipe "w4-gptq,keep=classifier" --calibrate %mxc_src_root/examples/story.txt --calibration-windows 2 --emit=mxc | FileCheck %s --check-prefix=IR

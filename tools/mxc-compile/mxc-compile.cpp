@@ -401,9 +401,18 @@ int main(int argc, char **argv) {
   mlir::DefaultTimingManager timing;
   mlir::applyDefaultTimingManagerCLOptions(timing);
   mlir::TimingScope rootTimer = timing.getRootScope();
+  // Calibrated and quantized one layer at a time where only this compile
+  // uses the statistics; then the F16/BF16 weights of a HuggingFace
+  // checkpoint are converted one layer at a time too.
+  const bool oneLayerAtATime =
+      layerwise && !calibrationFile.empty() && saveCalibration.empty() &&
+      !wantReport && !budget.getNumOccurrences() && recipe.tuneSteps == 0;
+  LoadOptions load;
+  load.deferConversion =
+      oneLayerAtATime && recipe.needsCalibration() && emit != Emit::GGUF;
   mlir::TimingScope loadTimer = rootTimer.nest("load the checkpoint");
   std::unique_ptr<CompileSession> session =
-      orFail(CompileSession::open(modelPath, tokenizerPath, progress));
+      orFail(CompileSession::open(modelPath, tokenizerPath, progress, load));
   loadTimer.stop();
   for (const std::string &line : session->loadNotes())
     llvm::errs() << "mxc-compile: note: " << modelPath << ": " << line << "\n";
@@ -411,12 +420,9 @@ int main(int argc, char **argv) {
   if (emit == Emit::GGUF && session->isCompiled())
     fail("--emit=gguf needs a checkpoint, not a compiled model");
   if (!calibrationFile.empty()) {
-    mlir::TimingScope timer =
-        rootTimer.nest("calibrate (with the float model's JIT compile)");
-    // One layer at a time where only this compile uses the statistics.
-    const bool oneLayerAtATime = layerwise && saveCalibration.empty() &&
-                                 !wantReport && !budget.getNumOccurrences() &&
-                                 recipe.tuneSteps == 0;
+    mlir::TimingScope timer = rootTimer.nest(
+        oneLayerAtATime ? "read the calibration text"
+                        : "calibrate (with the float model's JIT compile)");
     orFail(session->calibrate(calibrationFile, calibrationWindows,
                               oneLayerAtATime
                                   ? CompileSession::Calibration::LayerByLayer

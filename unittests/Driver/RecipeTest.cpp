@@ -28,10 +28,12 @@ std::string parseError(llvm::StringRef text) {
 
 /// The recipe's pass pipeline, printed by the pass manager.
 std::string pipelineOf(const Recipe &r, bool report = false,
-                       llvm::ArrayRef<std::string> only = {}) {
+                       llvm::ArrayRef<std::string> only = {},
+                       Recipe::Passes which = Recipe::Passes::All,
+                       llvm::ArrayRef<std::string> exclude = {}) {
   mlir::MLIRContext context;
   mlir::PassManager pm(&context, "builtin.module");
-  r.buildPipeline(pm, report, only);
+  r.buildPipeline(pm, report, only, which, exclude);
   std::string text;
   llvm::raw_string_ostream os(text);
   pm.printAsTextualPipeline(os);
@@ -98,7 +100,7 @@ TEST(Recipe, StrRoundTrips) {
 TEST(Recipe, Pipeline) {
   Recipe r = parsed("w4a8-smooth-gptq,softmax-bits=2,softmax-clip=samples");
   std::string p = pipelineOf(r, /*report=*/true, {"layers.1.", "classifier"});
-  EXPECT_EQ(p, "builtin.module(mxc-smoothquant{alpha=5.000000e-01},"
+  EXPECT_EQ(p, "builtin.module(mxc-smoothquant{alpha=5.000000e-01  },"
                "mxc-gptq{block=32 damp=1.000000e-02  format=mxfp4 "
                "only={layers.1.,classifier} report=true},"
                "mxc-quantize-activations{format=mxfp8_e4m3},"
@@ -136,6 +138,23 @@ TEST(Recipe, Pipeline) {
             "builtin.module(mxc-gptq{block=32 damp=1.000000e-02 "
             "exclude={classifier,layers.0.wq} format=mxfp4 "
             "only={layers.1.} report=false})");
+  // One layer at a time (compileModelLayerwise): the groups in turn, the
+  // other scopes excluded from SmoothQuant and from every weight pass.
+  Recipe smoothed = parsed("w4a8-smooth-gptq,keep=layers.0.wq:mxfp8_e4m3");
+  EXPECT_EQ(pipelineOf(smoothed, false, {}, Recipe::Passes::Smooth,
+                       {"classifier", "layers.1."}),
+            "builtin.module(mxc-smoothquant{alpha=5.000000e-01 "
+            "exclude={classifier,layers.1.} })");
+  EXPECT_EQ(pipelineOf(smoothed, false, {}, Recipe::Passes::Weights,
+                       {"classifier", "layers.1."}),
+            "builtin.module(mxc-gptq{block=32 damp=1.000000e-02 "
+            "exclude={classifier,layers.1.} format=mxfp8_e4m3 "
+            "only={layers.0.wq} report=false},"
+            "mxc-gptq{block=32 damp=1.000000e-02 "
+            "exclude={layers.0.wq,classifier,layers.1.} format=mxfp4  "
+            "report=false})");
+  EXPECT_EQ(pipelineOf(smoothed, false, {}, Recipe::Passes::AfterWeights),
+            "builtin.module(mxc-quantize-activations{format=mxfp8_e4m3})");
   // A fixed clip is built into the model, not chosen by a pass.
   EXPECT_EQ(pipelineOf(parsed("softmax-bits=2")), "builtin.module()");
   EXPECT_FALSE(parsed("softmax-bits=2").needsCalibration());

@@ -256,6 +256,68 @@ TEST(HuggingFace, HalfPrecisionShardsLoad) {
   }
 }
 
+// Deferred conversion (a streaming compile): the layers' BF16/F16 matmul
+// weights stay unconverted until materialize(), which gives the eager
+// loader's values (q/k rows unpermuted); released, they are gone until
+// converted again. Everything else loads as before.
+TEST(HuggingFace, DeferredConversionEqualsEagerLoading) {
+  LlamaModel m = randomModel();
+  for (const char *dtype : {"BF16", "F16"}) {
+    std::string dir = freshDir((std::string("deferred-") + dtype).c_str());
+    writeFile(dir + "/config.json", kConfig);
+    writeFile(dir + "/model.safetensors", safetensors(hfTensors(m, dtype)));
+    llvm::Expected<LlamaModel> eager = load(dir);
+    ASSERT_TRUE(static_cast<bool>(eager)) << llvm::toString(eager.takeError());
+    LoadOptions options;
+    options.deferConversion = true;
+    llvm::Expected<LlamaModel> lazy = loadHuggingFace(dir, options);
+    ASSERT_TRUE(static_cast<bool>(lazy)) << llvm::toString(lazy.takeError());
+    // Seven matmul weights per layer; the files stay mapped for them.
+    EXPECT_EQ(lazy->deferred.size(), 7 * m.layers.size()) << dtype;
+    EXPECT_FALSE(lazy->mapped.empty()) << dtype;
+    EXPECT_EQ(lazy->layers[1].ffnNorm, eager->layers[1].ffnNorm);
+    EXPECT_EQ(lazy->classifier, eager->classifier);
+    for (size_t l = 0; l < m.layers.size(); ++l) {
+      const LlamaLayer &a = lazy->layers[l], &b = eager->layers[l];
+      for (auto [got, want] : {std::pair{a.wq, b.wq}, std::pair{a.wk, b.wk},
+                               std::pair{a.wv, b.wv}, std::pair{a.w2, b.w2}}) {
+        lazy->materialize(got);
+        EXPECT_EQ(got, want) << dtype << " layer " << l;
+        lazy->releasePages(got);
+        EXPECT_TRUE(llvm::all_of(got, [](float v) { return v == 0; }))
+            << "released pages read as zeros";
+        lazy->materialize(got);
+        EXPECT_EQ(got, want) << dtype << " layer " << l << ", again";
+      }
+    }
+    lazy->materializeAll();
+    std::vector<int32_t> tokens = {1, 7, 3, 22};
+    EXPECT_EQ(referenceLogits(*lazy, tokens), referenceLogits(*eager, tokens));
+  }
+}
+
+// A non-finite deferred weight is refused at load, as an eager one is.
+TEST(HuggingFace, DeferredConversionRefusesNaN) {
+  LlamaModel m = randomModel();
+  std::vector<SafetensorsTensor> tensors = hfTensors(m, "BF16");
+  for (SafetensorsTensor &t : tensors)
+    if (t.name == "model.layers.1.mlp.down_proj.weight") {
+      t.bytes[2 * 5] = static_cast<char>(0xC0); // element 5: 0x7FC0, NaN
+      t.bytes[2 * 5 + 1] = 0x7F;
+    }
+  std::string dir = freshDir("deferred-nan");
+  writeFile(dir + "/config.json", kConfig);
+  writeFile(dir + "/model.safetensors", safetensors(tensors));
+  LoadOptions options;
+  options.deferConversion = true;
+  llvm::Expected<LlamaModel> lazy = loadHuggingFace(dir, options);
+  ASSERT_FALSE(static_cast<bool>(lazy));
+  EXPECT_NE(llvm::toString(lazy.takeError())
+                .find("tensor model.layers.1.mlp.down_proj.weight holds NaN "
+                      "at element 5; mxc needs finite weights"),
+            std::string::npos);
+}
+
 // gpt-oss style MXFP4 weights: kept bit for bit, decoded for the float side.
 TEST(HuggingFace, MXFP4BlocksAndScalesLoadBitExactly) {
   LlamaModel m = randomModel();

@@ -34,9 +34,12 @@ public:
   /// `tokenizerPath`, else the one a GGUF file carries, else tok<vocab>.bin
   /// or tokenizer.bin next to it.
   /// `progress` receives a line per stage that takes time.
+  /// `load` says how to load a checkpoint: with deferred conversion only
+  /// compileModelLayerwise converts the deferred weights one layer at a
+  /// time; every other use converts them all first.
   static llvm::Expected<std::unique_ptr<CompileSession>>
   open(llvm::StringRef modelPath, llvm::StringRef tokenizerPath = "",
-       Progress progress = {});
+       Progress progress = {}, const frontend::LoadOptions &load = {});
   ~CompileSession();
 
   llvm::StringRef modelPath() const { return path; }
@@ -142,6 +145,8 @@ private:
   CompileSession() = default;
   /// A hash of the weights and tokenizer bytes the statistics depend on.
   uint64_t modelKey() const;
+  /// The checkpoint's weights, every deferred one converted.
+  const frontend::LlamaModel &allWeights() const;
 
   std::string path;
   Progress progress;

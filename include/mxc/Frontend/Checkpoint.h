@@ -17,6 +17,7 @@
 #include "mxc/Numerics/MX.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -98,9 +99,35 @@ struct LlamaModel {
   int64_t numParameters() const;
   /// Lets the system drop the memory pages of `tensor` that lie in a
   /// memory-mapped file (read back from the file when touched again), so
-  /// that they stop counting towards the process's memory; does nothing to
-  /// a tensor in owned memory. For a streaming compile, after the last use.
+  /// that they stop counting towards the process's memory; a deferred
+  /// tensor's are dropped and its values are gone until materialize(); does
+  /// nothing to a tensor in owned memory. For a streaming compile, after
+  /// the last use.
   void releasePages(llvm::ArrayRef<float> tensor) const;
+
+  /// A tensor whose conversion to float waits for materialize()
+  /// (LoadOptions::deferConversion): its floats are reserved, untouched
+  /// memory until then.
+  struct Deferred {
+    const char *source = nullptr; ///< F16 or BF16 in a mapped file
+    bool bf16 = true;
+    /// q/k of a HuggingFace checkpoint: the rows to unpermute (0: none).
+    int64_t heads = 0, headDim = 0, rowLength = 0;
+    bool ready = false;
+  };
+  /// By the tensor's data.
+  mutable llvm::DenseMap<const float *, Deferred> deferred;
+  /// The reserved memory of deferred tensors.
+  struct Reserved {
+    float *data = nullptr;
+    size_t bytes = 0;
+    ~Reserved();
+  };
+  std::vector<std::unique_ptr<Reserved>> reserved;
+  /// Converts `tensor` if it is deferred and not converted (again) yet.
+  void materialize(llvm::ArrayRef<float> tensor) const;
+  /// materialize() of every deferred tensor.
+  void materializeAll() const;
 };
 
 /// What a note about MXFP4 tensors decoded to float adds: how to keep them.
@@ -135,13 +162,27 @@ llvm::Expected<LlamaModel> loadLlama2c(llvm::StringRef path);
 llvm::Expected<LlamaModel>
 readLlama2c(std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::StringRef path);
 
+/// Lets the system drop the whole memory pages inside [begin, begin +
+/// bytes) (madvise DONTNEED): those of a mapped file are read again when
+/// touched, anonymous ones read as zeros.
+void dropPages(const void *begin, size_t bytes);
+
+/// How to load a checkpoint.
+struct LoadOptions {
+  /// Leave the F16/BF16 matmul weights of the transformer layers in the
+  /// mapped files, converted by LlamaModel::materialize() when a streaming
+  /// compile needs them, one layer at a time (HuggingFace checkpoints).
+  bool deferConversion = false;
+};
+
 /// Loads a HuggingFace LlamaForCausalLM directory: config.json, and
 /// model.safetensors or the shards model.safetensors.index.json names.
 /// Tensors are F32, F16 or BF16; a matmul weight `<name>.weight` may instead
 /// be MXFP4 as gpt-oss stores it, `<name>_blocks` (U8 [rows, cols/32, 16],
 /// OCP E2M1 packing) and `<name>_scales` (U8 E8M0 [rows, cols/32]), which
 /// is kept bit for bit in LlamaModel::mxWeights.
-llvm::Expected<LlamaModel> loadHuggingFace(llvm::StringRef directory);
+llvm::Expected<LlamaModel> loadHuggingFace(llvm::StringRef directory,
+                                           const LoadOptions &options = {});
 
 /// What a HuggingFace config.json says about a Llama model.
 struct HuggingFaceConfig {
@@ -163,7 +204,8 @@ readSafetensors(std::unique_ptr<llvm::MemoryBuffer> buffer,
 llvm::Expected<LlamaModel>
 readSafetensors(std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers,
                 llvm::ArrayRef<std::string> paths,
-                const HuggingFaceConfig &config);
+                const HuggingFaceConfig &config,
+                const LoadOptions &options = {});
 
 /// One tensor of a .safetensors file to write.
 struct SafetensorsTensor {
@@ -179,7 +221,8 @@ void writeSafetensors(llvm::raw_ostream &os,
 
 /// Any of the above: a directory is HuggingFace, a file that starts with
 /// "GGUF" is GGUF (GGUF.h), any other file llama2.c.
-llvm::Expected<LlamaModel> loadCheckpoint(llvm::StringRef path);
+llvm::Expected<LlamaModel> loadCheckpoint(llvm::StringRef path,
+                                          const LoadOptions &options = {});
 
 /// Writes a llama2.c checkpoint of a model with seeded random weights (the
 /// project's own example model; shared weights are never copied).
