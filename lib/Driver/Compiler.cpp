@@ -1180,9 +1180,11 @@ mxc::driver::compileModelLayerwise(
   auto timed = [&](const char *stage) {
     return options.timing ? options.timing->nest(stage) : mlir::TimingScope();
   };
-  // Every layer's calibration function, in one module compiled once.
+  // Every layer's calibration function, in one module compiled once
+  // (none without calibration windows).
+  const bool calibrated = !windows.empty();
   std::unique_ptr<CompiledModel> calibration;
-  {
+  if (calibrated) {
     mlir::TimingScope timer = timed(calibrateStage);
     CompileOptions layers;
     layers.calibration = true;
@@ -1247,7 +1249,7 @@ mxc::driver::compileModelLayerwise(
     for (llvm::ArrayRef<float> w : weightsOf(model.layers[l]))
       model.materialize(w);
     LlamaStatistics stats;
-    {
+    if (calibrated) {
       mlir::TimingScope timer = timed(calibrateStage);
       CalibrationAccumulator statistics(c, layout);
       // As calibrate(): windows in parallel, statistics in window order.
@@ -1268,11 +1270,14 @@ mxc::driver::compileModelLayerwise(
     // classifier after the last layer.
     const std::vector<std::string> names = {
         p + "wq", p + "wk", p + "wv", p + "wo", p + "w1", p + "w3", p + "w2"};
-    for (auto [first, count] :
-         {std::pair{0, 3}, std::pair{3, 1}, std::pair{4, 2}, std::pair{6, 1}})
-      attachInputStatistics(*module, llvm::ArrayRef(names).slice(first, count),
-                            stats.actAbsMax[first], stats.hessian[first]);
-    attachSoftmaxStatistics(*module, l, stats.softmax.front());
+    if (calibrated) {
+      for (auto [first, count] :
+           {std::pair{0, 3}, std::pair{3, 1}, std::pair{4, 2}, std::pair{6, 1}})
+        attachInputStatistics(*module,
+                              llvm::ArrayRef(names).slice(first, count),
+                              stats.actAbsMax[first], stats.hessian[first]);
+      attachSoftmaxStatistics(*module, l, stats.softmax.front());
+    }
     std::vector<std::string> others = {"classifier"};
     for (int64_t o = 0; o < c.layers; ++o)
       if (o != l)
@@ -1298,8 +1303,9 @@ mxc::driver::compileModelLayerwise(
       if (!stillFloat.contains(name))
         model.releasePages(w);
     if (l == c.layers - 1) {
-      attachInputStatistics(*module, {"classifier"}, stats.actAbsMax.back(),
-                            stats.hessian.back());
+      if (calibrated)
+        attachInputStatistics(*module, {"classifier"}, stats.actAbsMax.back(),
+                              stats.hessian.back());
       if (llvm::Error e = quantize({"classifier"}, {"layers."}, "classifier"))
         return std::move(e);
     }

@@ -521,7 +521,8 @@ CompileSession::loadCalibration(llvm::StringRef path) {
 }
 
 llvm::Error CompileSession::checkStatistics(const Recipe &recipe) const {
-  if (!recipe.needsCalibration() || stats || layerwise)
+  if (!recipe.needsCalibration() || stats ||
+      (layerwise && !calibrationWindows.empty()))
     return llvm::Error::success();
   return error("the recipe '" + recipe.str() +
                "' needs calibration statistics (GPTQ, SmoothQuant or a "
@@ -562,8 +563,14 @@ CompileSession::compile(CompileOptions options) {
       return model.takeError();
     return compileModel(*mlirContext, **model, options);
   }
-  if (layerwise && !options.calibration && options.recipe.needsCalibration())
-    return compileModelLayerwise(*mlirContext, *weights, calibrationWindows,
+  // One layer at a time: calibrated so (the statistics are gathered there),
+  // or RTN (none needed).
+  if (layerwise && !options.calibration && options.recipe.quantizesWeights() &&
+      (options.recipe.needsCalibration() ? !stats : !options.statistics))
+    return compileModelLayerwise(*mlirContext, *weights,
+                                 options.recipe.needsCalibration()
+                                     ? calibrationWindows
+                                     : std::vector<std::vector<int32_t>>(),
                                  options);
   return compileModel(*mlirContext, allWeights(), options);
 }

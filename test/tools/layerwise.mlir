@@ -1,6 +1,7 @@
 // mxc-compile --calibrate calibrates and quantizes one layer at a time: each
 // layer is calibrated on the float model's activations, smoothed and
-// quantized, and its statistics freed before the next. The compiled model
+// quantized, and its statistics freed before the next (RTN recipes are
+// quantized one layer at a time too). The compiled model
 // equals the one from calibrating the whole model first (--layerwise=false):
 // the same logits, bit for bit, for GPTQ with SmoothQuant, a kept matmul, a
 // matmul in its own format, and softmax clips chosen from the statistics.
@@ -33,6 +34,17 @@
 // RUN: mxc-run %t/hf-layers.mxc --prompt "Once upon a time" --save-logits %t/hf-layers.logits
 // RUN: mxc-run %t/hf-whole.mxc --prompt "Once upon a time" --save-logits %t/hf-whole.logits
 // RUN: cmp %t/hf-layers.logits %t/hf-whole.logits
+
+// RTN needs no statistics: only the weight passes run one layer at a time.
+// RUN: mxc-compile %t/hf --recipe w4 -o %t/rtn-layers.mxc --mlir-timing 2> %t/rtn.timing
+// RUN: mxc-compile %t/hf --recipe w4 -o %t/rtn-whole.mxc --layerwise=false
+// RUN: mxc-run %t/rtn-layers.mxc --prompt "Once upon a time" --save-logits %t/rtn-layers.logits
+// RUN: mxc-run %t/rtn-whole.mxc --prompt "Once upon a time" --save-logits %t/rtn-whole.logits
+// RUN: cmp %t/rtn-layers.logits %t/rtn-whole.logits
+// RUN: FileCheck %s --check-prefix=RTN < %t/rtn.timing
+// RTN-NOT: calibrate
+// RTN: quantizing
+// RTN-NEXT: MXCRTNPass
 
 // The mxc IR after the passes: every layer's weights in MX, the statistics
 // gone with their layer, the kept classifier in float.

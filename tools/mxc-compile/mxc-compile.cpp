@@ -143,12 +143,13 @@ cl::opt<int> calibrationWindows(
     cl::init(0));
 cl::opt<bool> layerwise(
     "layerwise", cl::cat(category),
-    cl::desc("With --calibrate: calibrate and quantize one layer at a time, "
-             "so that only one layer's statistics and smoothed weights are "
-             "in memory; the same model as calibrating the whole model "
-             "first (--layerwise=false). The whole model is calibrated "
-             "anyway for --save-calibration, --report, --report-json, "
-             "--budget and tune="),
+    cl::desc("Calibrate (with --calibrate) and quantize one layer at a time, "
+             "so that only one layer's statistics, float weights (a bf16 "
+             "checkpoint's converted then) and smoothed weights are in "
+             "memory; the same model as calibrating the whole model first "
+             "(--layerwise=false). The whole model is calibrated anyway for "
+             "--save-calibration, --report, --report-json, --budget and "
+             "tune="),
     cl::init(true));
 cl::opt<bool> report("report", cl::cat(category),
                      cl::desc("Print the quality report (on stdout; on "
@@ -405,11 +406,11 @@ int main(int argc, char **argv) {
   // uses the statistics; then the F16/BF16 weights of a HuggingFace
   // checkpoint are converted one layer at a time too.
   const bool oneLayerAtATime =
-      layerwise && !calibrationFile.empty() && saveCalibration.empty() &&
-      !wantReport && !budget.getNumOccurrences() && recipe.tuneSteps == 0;
+      layerwise && recipe.quantizesWeights() && loadCalibration.empty() &&
+      saveCalibration.empty() && !wantReport && !budget.getNumOccurrences() &&
+      recipe.tuneSteps == 0;
   LoadOptions load;
-  load.deferConversion =
-      oneLayerAtATime && recipe.needsCalibration() && emit != Emit::GGUF;
+  load.deferConversion = oneLayerAtATime && emit != Emit::GGUF;
   mlir::TimingScope loadTimer = rootTimer.nest("load the checkpoint");
   std::unique_ptr<CompileSession> session =
       orFail(CompileSession::open(modelPath, tokenizerPath, progress, load));
@@ -434,6 +435,8 @@ int main(int argc, char **argv) {
       orFail(session->saveCalibration(saveCalibration, note));
       progress("wrote " + saveCalibration);
     }
+  } else if (oneLayerAtATime) {
+    session->setLayerByLayer(true);
   } else if (!loadCalibration.empty()) {
     std::string note = orFail(session->loadCalibration(loadCalibration));
     progress("statistics from " + loadCalibration + ": " + note);

@@ -372,7 +372,9 @@ calibrate(CompiledModel &calibration, const frontend::LlamaConfig &config,
 /// run on its matmuls alone; its statistics and smoothed float weights are
 /// freed before the next layer. The result equals calibrate() then
 /// compileModel() with those statistics, while only one layer's statistics
-/// exist at a time. For recipes without tuning (tune=).
+/// exist at a time. Without windows (a recipe that needs no statistics, such
+/// as RTN), only the weight passes run layer by layer. For recipes without
+/// tuning (tune=).
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 compileModelLayerwise(mlir::MLIRContext &context,
                       const frontend::LlamaModel &model,

@@ -73,6 +73,10 @@ public:
     /// null; what needs them all (tuning, saving them) gathers them first.
     LayerByLayer,
   };
+  /// Quantizes one layer at a time in compile() (compileModelLayerwise)
+  /// what needs no statistics: RTN recipes; calibrate(LayerByLayer) turns it
+  /// on too.
+  void setLayerByLayer(bool on) { layerwise = on; }
   /// Runs the calibration model over `windows` of the text at `textPath`
   /// (the model is compiled once per session) and keeps the statistics for
   /// compile(); or, LayerByLayer, reads the windows for compile().
