@@ -122,12 +122,14 @@ public:
           return mlir::success();
         }) {}
 
+  /// `timed`: under options.timing, else not timed here (the caller times
+  /// the run).
   llvm::Error run(mlir::PassManager &pm, mlir::ModuleOp module,
-                  const llvm::Twine &what) {
+                  const llvm::Twine &what, bool timed = true) {
     if (options.progress)
       options.progress(what);
     mlir::TimingScope timer;
-    if (options.timing) {
+    if (options.timing && timed) {
       std::string name = what.str();
       timer = options.timing->nest(llvm::StringRef(name).split(':').first);
       pm.enableTiming(timer);
@@ -1234,7 +1236,13 @@ mxc::driver::compileModelLayerwise(
                                    exclude);
       if (!pm.size())
         continue;
-      if (llvm::Error e = runner.run(pm, *module, "quantizing: " + what))
+      // One timer per group for all layers (each layer's passes are new
+      // instances, which the pass timing would list apart).
+      mlir::TimingScope quantizing = timed("quantizing");
+      mlir::TimingScope timer = quantizing.nest(
+          group == Recipe::Passes::Smooth ? "SmoothQuant" : "weight passes");
+      if (llvm::Error e = runner.run(pm, *module, "quantizing: " + what,
+                                     /*timed=*/false))
         return e;
       live = releaseDropped(*module, live);
     }
