@@ -6,7 +6,8 @@
 # random-weight Llama checkpoints of realistic shapes that this script writes
 # with a fixed seed (mxc-example-model): 6.3M and 85M parameters (llama2.c,
 # float32), and with MXC_BENCH_1B=1 a ~1.1B one (dim 2048, 22 layers, bf16
-# HuggingFace safetensors).
+# HuggingFace safetensors). mxc-compile calibrates and quantizes one layer at
+# a time (--layerwise); one row shows the whole-model calibration beside it.
 #   bash benchmarks/compile.sh [build-dir]
 # Environment: MXC_BENCH_DIR (scratch space, default /tmp/mxc-bench),
 # MXC_BENCH_THREADS (--threads, default 0: every core), MXC_BENCH_1B=1.
@@ -35,10 +36,10 @@ shape m85 768 2048 12 12 llama2c
 
 echo "| model | weights | recipe | windows | wall s | CPU s | peak MiB | peak / weights | load | calibrate | quantize | lower | write |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-# model-path label weights-bytes recipe windows
+# model-path label weights-bytes recipe windows [mxc-compile flags...]
 run() {
   local args=("$1" --recipe "$4" --threads "$threads" --quiet
-    --mlir-timing -o "$scratch/out.mxc")
+    --mlir-timing -o "$scratch/out.mxc" "${@:6}")
   if [ "$5" != "-" ]; then
     args+=(--calibrate "$calib")
     [ "$5" != all ] && args+=(--calibration-windows "$5")
@@ -57,13 +58,14 @@ run() {
   }
   local load calibrate quantize lower write
   load=$(share "load the checkpoint|build the model")
-  calibrate=$(share "calibrate")
+  calibrate=$(share "calibrate|read the calibration text")
   quantize=$(share "quantizing")
   lower=$(share "lowering")
   write=$(share "write the output")
   awk -v m="$2" -v wb="$3" -v r="$4" -v w="$5" -v wall="$wall" -v user="$user" \
     -v sys="$sys" -v rss="$rss" -v l="$load" -v c="$calibrate" \
-    -v q="$quantize" -v lo="$lower" -v wr="$write" 'BEGIN {
+    -v q="$quantize" -v lo="$lower" -v wr="$write" -v flags="${*:6}" 'BEGIN {
+      if (flags != "") r = r " " flags
       printf "| %s | %.0f MiB | %s | %s | %.1f | %.1f | %.0f | %.2fx | %s | %s | %s | %s | %s |\n",
         m, wb / 1048576, r, w, wall, user + sys, rss / 1024,
         rss * 1024 / wb, l, c, q, lo, wr }'
@@ -82,6 +84,9 @@ for m in m6 m85; do
   run "$path" "$m" "$(bytes "$path")" w4 -
   run "$path" "$m" "$(bytes "$path")" w4a8-smooth-gptq 16
 done
+# The whole model calibrated first, as before the layer-by-layer compile.
+path=$scratch/m85/model.bin
+run "$path" m85 "$(bytes "$path")" w4a8-smooth-gptq 16 --layerwise=false
 if [ "${MXC_BENCH_1B:-0}" = 1 ]; then
   path=$scratch/m1b
   run "$path" 1B-bf16 "$(bytes "$path/model.safetensors")" w4 -

@@ -16,7 +16,8 @@
 // RUN: FileCheck %s --check-prefix=WHOLE < %t/whole.timing
 // LAYERS: calibrate, one layer at a time
 // LAYERS: quantizing
-// LAYERS-NEXT: MXCSmoothQuantPass
+// LAYERS-NEXT: SmoothQuant
+// LAYERS-NEXT: weight passes
 // WHOLE: calibrate (with the float model's JIT compile)
 
 // GPTQ alone, and the kept matmul stays float in both.
@@ -44,7 +45,7 @@
 // RUN: FileCheck %s --check-prefix=RTN < %t/rtn.timing
 // RTN-NOT: calibrate
 // RTN: quantizing
-// RTN-NEXT: MXCRTNPass
+// RTN-NEXT: weight passes
 
 // The mxc IR after the passes: every layer's weights in MX, the statistics
 // gone with their layer, the kept classifier in float.
