@@ -1310,6 +1310,11 @@ mxc::driver::compileModelLayerwise(
     for (auto [name, w] : llvm::zip_equal(names, weightsOf(model.layers[l])))
       if (!stillFloat.contains(name))
         model.releasePages(w);
+#ifdef __GLIBC__
+    // What the layer freed goes back to the system, not only to the heap
+    // (the threads' arenas keep it otherwise).
+    malloc_trim(0);
+#endif
     if (l == c.layers - 1) {
       if (calibrated)
         attachInputStatistics(*module, {"classifier"}, stats.actAbsMax.back(),
