@@ -174,10 +174,16 @@ void LlamaModel::releasePages(llvm::ArrayRef<float> tensor) const {
     it->second.ready = false;
     return;
   }
-  for (const std::unique_ptr<llvm::MemoryBuffer> &file : mapped)
-    if (file->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap &&
-        begin >= file->getBufferStart() && end <= file->getBufferEnd())
-      return dropPages(begin, end - begin);
+  if (inMappedFile(begin, end - begin))
+    dropPages(begin, end - begin);
+}
+
+bool LlamaModel::inMappedFile(const void *begin, size_t bytes) const {
+  const char *first = static_cast<const char *>(begin), *end = first + bytes;
+  return llvm::any_of(mapped, [&](const auto &file) {
+    return file->getBufferKind() == llvm::MemoryBuffer::MemoryBuffer_MMap &&
+           first >= file->getBufferStart() && end <= file->getBufferEnd();
+  });
 }
 
 LlamaModel::Reserved::~Reserved() {
@@ -212,7 +218,8 @@ void LlamaModel::materialize(llvm::ArrayRef<float> tensor) const {
   d.ready = true;
   // The file's pages of this tensor are read again only if it is released
   // and materialized again.
-  dropPages(d.source, 2 * tensor.size());
+  if (d.sourceMapped)
+    dropPages(d.source, 2 * tensor.size());
 }
 
 void LlamaModel::materializeAll() const {

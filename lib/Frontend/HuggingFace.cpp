@@ -245,8 +245,13 @@ public:
                      " at element " + llvm::Twine(i) +
                      "; mxc needs finite weights");
     }
+    LlamaModel::Deferred d;
+    d.source = raw.data();
+    d.sourceMapped = model.inMappedFile(raw.data(), raw.size());
+    d.bf16 = bf16;
     // The check read the file's pages: they go until materialize().
-    dropPages(raw.data(), raw.size());
+    if (d.sourceMapped)
+      dropPages(raw.data(), raw.size());
     auto block = std::make_unique<LlamaModel::Reserved>();
     block->bytes = count * sizeof(float);
     void *memory = ::mmap(nullptr, block->bytes, PROT_READ | PROT_WRITE,
@@ -255,9 +260,6 @@ public:
       return error("cannot reserve " + llvm::Twine(block->bytes >> 20) +
                    " MiB for tensor '" + name + "'");
     block->data = static_cast<float *>(memory);
-    LlamaModel::Deferred d;
-    d.source = raw.data();
-    d.bf16 = bf16;
     model.deferred[block->data] = d;
     ArrayRef<float> floats(block->data, count);
     model.reserved.push_back(std::move(block));

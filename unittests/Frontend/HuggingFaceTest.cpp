@@ -296,6 +296,36 @@ TEST(HuggingFace, DeferredConversionEqualsEagerLoading) {
   }
 }
 
+// From a buffer in memory (not a mapped file) deferral still converts on
+// demand, and never drops the buffer's pages (which would zero them).
+TEST(HuggingFace, DeferredConversionFromMemory) {
+  LlamaModel m = randomModel();
+  llvm::Expected<HuggingFaceConfig> hf =
+      parseHuggingFaceConfig(kConfig, "config.json");
+  ASSERT_TRUE(static_cast<bool>(hf)) << llvm::toString(hf.takeError());
+  std::string bytes = safetensors(hfTensors(m, "BF16"));
+  auto read = [&](bool defer) {
+    std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers;
+    buffers.push_back(llvm::MemoryBuffer::getMemBufferCopy(bytes));
+    LoadOptions options;
+    options.deferConversion = defer;
+    return readSafetensors(std::move(buffers), {"m.safetensors"}, *hf, options);
+  };
+  llvm::Expected<LlamaModel> eager = read(false), lazy = read(true);
+  ASSERT_TRUE(static_cast<bool>(eager)) << llvm::toString(eager.takeError());
+  ASSERT_TRUE(static_cast<bool>(lazy)) << llvm::toString(lazy.takeError());
+  ASSERT_FALSE(lazy->deferred.empty());
+  for (int pass = 0; pass < 2; ++pass)
+    for (size_t l = 0; l < m.layers.size(); ++l) {
+      lazy->materialize(lazy->layers[l].w1);
+      lazy->materialize(lazy->layers[l].wk);
+      EXPECT_EQ(lazy->layers[l].w1, eager->layers[l].w1);
+      EXPECT_EQ(lazy->layers[l].wk, eager->layers[l].wk);
+      lazy->releasePages(lazy->layers[l].w1);
+      lazy->releasePages(lazy->layers[l].wk);
+    }
+}
+
 // A non-finite deferred weight is refused at load, as an eager one is.
 TEST(HuggingFace, DeferredConversionRefusesNaN) {
   LlamaModel m = randomModel();

@@ -109,7 +109,10 @@ struct LlamaModel {
   /// (LoadOptions::deferConversion): its floats are reserved, untouched
   /// memory until then.
   struct Deferred {
-    const char *source = nullptr; ///< F16 or BF16 in a mapped file
+    const char *source = nullptr; ///< F16 or BF16 in a loaded file
+    /// Whether `source` lies in a memory-mapped file (whose pages can be
+    /// dropped and read again), not in a buffer read into memory.
+    bool sourceMapped = false;
     bool bf16 = true;
     /// q/k of a HuggingFace checkpoint: the rows to unpermute (0: none).
     int64_t heads = 0, headDim = 0, rowLength = 0;
@@ -128,6 +131,9 @@ struct LlamaModel {
   void materialize(llvm::ArrayRef<float> tensor) const;
   /// materialize() of every deferred tensor.
   void materializeAll() const;
+  /// Whether [begin, begin + bytes) lies in a memory-mapped file of
+  /// `mapped`.
+  bool inMappedFile(const void *begin, size_t bytes) const;
 };
 
 /// What a note about MXFP4 tensors decoded to float adds: how to keep them.
