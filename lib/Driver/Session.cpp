@@ -274,7 +274,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
       std::vector<double> h(stats->hessian[i]->begin(),
                             stats->hessian[i]->end());
       if (!num::gptqQuantize(tensor->values->data(), tensor->rows, tensor->cols,
-                             h, options, q, reason))
+                             std::move(h), options, q, reason))
         return error("GPTQ of " + name + " failed: " + reason);
       for (auto [out, v] : llvm::zip_equal(*tensor->values, q.dequantized))
         out = static_cast<float>(v);

@@ -101,7 +101,7 @@ mxc::numerics::unpackHessian(const std::vector<double> &packed, int64_t k,
 }
 
 bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
-                                 const std::vector<double> &hIn,
+                                 std::vector<double> hIn,
                                  const GPTQOptions &options,
                                  QuantizedWeight &result, std::string &reason) {
   const int64_t block = options.blockSize;
@@ -115,7 +115,7 @@ bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
     return false;
   }
   std::vector<double> weight(w, w + n * k);
-  std::vector<double> u = hIn;
+  std::vector<double> u = std::move(hIn);
 
   // Dead inputs (never active in calibration): fix H, zero the weights.
   double diagonalSum = 0;

@@ -38,6 +38,21 @@ mlir::mxc::readFloatElements(ElementsAttr attr) {
   return std::nullopt;
 }
 
+std::optional<std::vector<double>>
+mlir::mxc::readDoubleElements(ElementsAttr attr) {
+  if (auto resource = dyn_cast_if_present<DenseF32ResourceElementsAttr>(attr)) {
+    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+    if (!data || static_cast<int64_t>(data->size()) !=
+                     cast<ShapedType>(attr.getType()).getNumElements())
+      return std::nullopt;
+    return std::vector<double>(data->begin(), data->end());
+  }
+  std::optional<std::vector<float>> values = readFloatElements(attr);
+  if (!values)
+    return std::nullopt;
+  return std::vector<double>(values->begin(), values->end());
+}
+
 std::optional<std::vector<float>> mlir::mxc::readFloatConstant(Value value) {
   auto constant = value.getDefiningOp<arith::ConstantOp>();
   if (!constant)

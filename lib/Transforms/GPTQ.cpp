@@ -80,18 +80,17 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
               const num::GPTQOptions &options, bool &failedAny) {
     const num::ElemFormat f = format;
     const num::FormatInfo &info = num::getFormatInfo(f);
-    std::optional<std::vector<float>> h =
-        readFloatElements(op.getHessianAttr());
+    std::optional<std::vector<double>> h =
+        readDoubleElements(op.getHessianAttr());
     if (!h) {
       op.emitRemark() << "weight left in float: no 'hessian' statistic "
                          "for GPTQ (calibrate, or use mxc-rtn)";
       ++numLeftFloat;
       return std::nullopt;
     }
-    std::vector<double> hessian(h->begin(), h->end());
     num::QuantizedWeight q;
     std::string reason;
-    if (!num::gptqQuantize(w.data(), n, k, hessian, options, q, reason)) {
+    if (!num::gptqQuantize(w.data(), n, k, std::move(*h), options, q, reason)) {
       op.emitError() << "GPTQ failed: " << reason;
       failedAny = true;
       return std::nullopt;

@@ -50,12 +50,13 @@ struct GPTQOptions {
   RoundingMode rounding = RoundingMode::NearestEven;
 };
 
-/// GPTQ for MX formats: `w` is [n, k] row-major, `h` the k x k Hessian.
-/// Fails, with a reason, if the damped Hessian is not positive definite or
-/// the options are invalid.
-bool gptqQuantize(const float *w, int64_t n, int64_t k,
-                  const std::vector<double> &h, const GPTQOptions &options,
-                  QuantizedWeight &result, std::string &reason);
+/// GPTQ for MX formats: `w` is [n, k] row-major, `h` the k x k Hessian
+/// (its storage becomes GPTQ's working matrix: move it in when the caller
+/// is done with it). Fails, with a reason, if the damped Hessian is not
+/// positive definite or the options are invalid.
+bool gptqQuantize(const float *w, int64_t n, int64_t k, std::vector<double> h,
+                  const GPTQOptions &options, QuantizedWeight &result,
+                  std::string &reason);
 
 /// Mean squared output error on the calibration rows, from the Hessian:
 /// mean over rows x and outputs of (x . (w_i - w^_i))^2

@@ -30,6 +30,9 @@ constexpr int64_t kResourceThreshold = 1024;
 /// The values of a float elements attribute (dense or dense_resource; f16,
 /// bf16 or f32) as floats, or nothing if it is not one.
 std::optional<std::vector<float>> readFloatElements(ElementsAttr attr);
+/// As readFloatElements, widened to double (without an f32 copy of a
+/// resource's data).
+std::optional<std::vector<double>> readDoubleElements(ElementsAttr attr);
 
 /// The values of the float constant `value` is defined by, if it is one.
 std::optional<std::vector<float>> readFloatConstant(Value value);
