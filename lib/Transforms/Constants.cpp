@@ -12,15 +12,24 @@
 using namespace mlir;
 using namespace mlir::mxc;
 
+/// The f32 data of a resource that fills its type; none for a resource
+/// without its blob or whose blob is short.
+static std::optional<ArrayRef<float>>
+resourceFloats(DenseF32ResourceElementsAttr resource) {
+  std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+  if (!data || static_cast<int64_t>(data->size()) !=
+                   cast<ShapedType>(resource.getType()).getNumElements())
+    return std::nullopt;
+  return data;
+}
+
 std::optional<std::vector<float>>
 mlir::mxc::readFloatElements(ElementsAttr attr) {
   if (!attr || !isa<FloatType>(attr.getElementType()))
     return std::nullopt;
   if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
-    // A resource without its blob, or whose blob does not fill its type.
-    if (!data || static_cast<int64_t>(data->size()) !=
-                     cast<ShapedType>(attr.getType()).getNumElements())
+    std::optional<ArrayRef<float>> data = resourceFloats(resource);
+    if (!data)
       return std::nullopt;
     return std::vector<float>(data->begin(), data->end());
   }
@@ -41,9 +50,8 @@ mlir::mxc::readFloatElements(ElementsAttr attr) {
 std::optional<std::vector<double>>
 mlir::mxc::readDoubleElements(ElementsAttr attr) {
   if (auto resource = dyn_cast_if_present<DenseF32ResourceElementsAttr>(attr)) {
-    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
-    if (!data || static_cast<int64_t>(data->size()) !=
-                     cast<ShapedType>(attr.getType()).getNumElements())
+    std::optional<ArrayRef<float>> data = resourceFloats(resource);
+    if (!data)
       return std::nullopt;
     return std::vector<double>(data->begin(), data->end());
   }
