@@ -1014,21 +1014,102 @@ void CalibrationAccumulator::accumulateInput(Input &in,
   mxc::numerics::accumulateHessianPacked(x.data(), n, in.width, 2, in.hessian);
 }
 
+namespace {
+/// One head's rows of a window for summarizeSoftmax: the scores of query
+/// rows `q` (n x headDim) with the keys `kt` (headDim x stride, transposed)
+/// over the causal keys, each row's maximum into `rowMax`, and the sums of
+/// d = score - row max into `out`. The keys in blocks of 8, their sums in
+/// registers; each product rounded to float and summed in double, in d order,
+/// as recordedScore does (no fused multiply-add: the same sums on every
+/// CPU).
+struct HeadRows {
+  const float *q, *kt;
+  int64_t n, headDim, stride;
+  double norm;
+  double *scores, *rowMax;
+};
+static constexpr int64_t kSoftmaxKeys = 8;
+
+[[gnu::always_inline]] inline void
+summarizeHeadRowsBody(const HeadRows &a,
+                      CalibrationAccumulator::Summary::Layer &out) {
+#pragma clang fp contract(off)
+  for (int64_t i = 0; i < a.n; ++i) {
+    const float *qi = a.q + i * a.headDim;
+    for (int64_t j0 = 0; j0 <= i; j0 += kSoftmaxKeys) {
+      double dot[kSoftmaxKeys] = {};
+      for (int64_t d = 0; d < a.headDim; ++d) {
+        const float qd = qi[d], *kd = a.kt + d * a.stride + j0;
+        for (int64_t u = 0; u < kSoftmaxKeys; ++u)
+          dot[u] += static_cast<double>(qd * kd[u]);
+      }
+      for (int64_t u = 0; u < kSoftmaxKeys; ++u)
+        a.scores[j0 + u] = dot[u];
+    }
+    // Divided in a loop of its own, which vectorizes.
+    double m = -INFINITY;
+    for (int64_t j = 0; j <= i; ++j)
+      a.scores[j] /= a.norm;
+    for (int64_t j = 0; j <= i; ++j)
+      m = std::max(m, a.scores[j]);
+    a.rowMax[i] = m;
+    // The row's sums in four independent parts (no chain of dependent
+    // additions).
+    double sum[4] = {}, sumSq[4] = {},
+           min[4] = {out.min, out.min, out.min, out.min};
+    int64_t j = 0;
+    for (; j + 4 <= i + 1; j += 4)
+      for (int64_t u = 0; u < 4; ++u) {
+        double d = a.scores[j + u] - m;
+        sum[u] += d;
+        sumSq[u] += d * d;
+        min[u] = std::min(min[u], d);
+      }
+    for (; j <= i; ++j) {
+      double d = a.scores[j] - m;
+      sum[0] += d;
+      sumSq[0] += d * d;
+      min[0] = std::min(min[0], d);
+    }
+    out.sum += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+    out.sumSq += (sumSq[0] + sumSq[1]) + (sumSq[2] + sumSq[3]);
+    out.min = std::min(std::min(min[0], min[1]), std::min(min[2], min[3]));
+  }
+}
+
+#if defined(__x86_64__) && defined(__clang__)
+[[gnu::target("avx2")]] void
+summarizeHeadRowsAVX2(const HeadRows &a,
+                      CalibrationAccumulator::Summary::Layer &out) {
+  summarizeHeadRowsBody(a, out);
+}
+#endif
+
+void summarizeHeadRows(const HeadRows &a,
+                       CalibrationAccumulator::Summary::Layer &out) {
+#if defined(__x86_64__) && defined(__clang__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2)
+    return summarizeHeadRowsAVX2(a, out);
+#endif
+  summarizeHeadRowsBody(a, out);
+}
+} // namespace
+
 // Layer l's softmax inputs: d = score - row max over the causal keys, every
-// head. The scores are recordedScore's (float products summed in double in d
-// order), from copies of the head's query rows and of its key rows
-// transposed (the record's rows are far apart), so that the keys of a row sum
-// side by side in registers.
-void CalibrationAccumulator::accumulateSoftmax(size_t l,
-                                               llvm::ArrayRef<float> record,
-                                               int64_t n) {
+// head: the window's sums of d and d^2 and its minimum, and each row's
+// maximum (from which add() recomputes the few d it keeps). The scores are
+// recordedScore's, from copies of the head's query rows and of its key rows
+// transposed (the record's rows are far apart).
+CalibrationAccumulator::Summary::Layer
+CalibrationAccumulator::summarizeSoftmax(size_t l, llvm::ArrayRef<float> record,
+                                         int64_t n) const {
   const int64_t headDim = c.headDim(), group = c.heads / c.kvHeads;
-  const double norm = std::sqrt(static_cast<double>(headDim));
   const CalibrationLayout::Layer &layer = layout.layers[l];
-  Softmax &s = softmax[l];
-  // Keys in blocks of 8: the transposed rows padded to a multiple of 8.
-  constexpr int64_t kKeys = 8;
-  const int64_t stride = (n + kKeys - 1) / kKeys * kKeys;
+  Summary::Layer out;
+  out.rowMax.resize(c.heads * n);
+  // The transposed rows padded to a multiple of the key block.
+  const int64_t stride = (n + kSoftmaxKeys - 1) / kSoftmaxKeys * kSoftmaxKeys;
   std::vector<float> q(n * headDim), kt(headDim * stride, 0.0f);
   std::vector<double> scores(stride);
   for (int64_t h = 0; h < c.heads; ++h) {
@@ -1040,47 +1121,62 @@ void CalibrationAccumulator::accumulateSoftmax(size_t l,
     for (int64_t i = 0; i < n; ++i)
       std::copy_n(record.data() + i * layout.total + layer.query + h * headDim,
                   headDim, q.data() + i * headDim);
-    for (int64_t i = 0; i < n; ++i) {
-      const float *qi = q.data() + i * headDim;
-      // 8 keys at a time, their sums in registers.
-      for (int64_t j0 = 0; j0 <= i; j0 += kKeys) {
-        double dot[kKeys] = {};
-        for (int64_t d = 0; d < headDim; ++d) {
-          const float qd = qi[d], *kd = kt.data() + d * stride + j0;
-          for (int64_t u = 0; u < kKeys; ++u)
-            dot[u] += qd * kd[u];
-        }
-        for (int64_t u = 0; u < kKeys; ++u)
-          scores[j0 + u] = dot[u] / norm;
-      }
-      double m = -INFINITY;
-      for (int64_t j = 0; j <= i; ++j)
-        m = std::max(m, scores[j]);
-      // The running sums in registers (the sample may move in memory).
-      double sum = s.sum, sumSq = s.sumSq, min = s.min;
-      for (int64_t j = 0; j <= i; ++j) {
-        double d = scores[j] - m;
-        sum += d;
-        sumSq += d * d;
-        min = std::min(min, d);
-        s.samples.add(static_cast<float>(d));
-      }
-      s.sum = sum, s.sumSq = sumSq, s.min = min;
-    }
+    summarizeHeadRows({q.data(), kt.data(), n, headDim, stride,
+                       std::sqrt(static_cast<double>(headDim)), scores.data(),
+                       out.rowMax.data() + h * n},
+                      out);
   }
+  return out;
 }
 
-void CalibrationAccumulator::add(llvm::ArrayRef<float> record, int64_t n) {
-  rows += n;
-  // Each input's and each layer's statistics on their own (the BLAS
-  // single-threaded under them).
-  mxc::numerics::SingleThreadedLinalg blas;
-  llvm::parallelFor(0, inputs.size() + softmax.size(), [&](size_t task) {
-    if (task < inputs.size())
-      accumulateInput(inputs[task], record, n);
-    else
-      accumulateSoftmax(task - inputs.size(), record, n);
+// The window's d in the stream's order (head, query row, key): the sample
+// keeps a few of them, recomputed from the record.
+void CalibrationAccumulator::accumulateSoftmax(size_t l,
+                                               llvm::ArrayRef<float> record,
+                                               int64_t n,
+                                               const Summary::Layer &summary) {
+  Softmax &s = softmax[l];
+  s.sum += summary.sum;
+  s.sumSq += summary.sumSq;
+  s.min = std::min(s.min, summary.min);
+  const int64_t perHead = n * (n + 1) / 2;
+  s.samples.addMany(c.heads * perHead, [&](int64_t index) {
+    const int64_t h = index / perHead, k = index % perHead;
+    // Row i holds keys 0..i: it starts at i (i + 1) / 2.
+    int64_t i = static_cast<int64_t>((std::sqrt(8.0 * k + 1) - 1) / 2);
+    while (i * (i + 1) / 2 > k)
+      --i;
+    while ((i + 1) * (i + 2) / 2 <= k)
+      ++i;
+    const int64_t j = k - i * (i + 1) / 2;
+    return static_cast<float>(
+        recordedScore(record, layout, layout.layers[l], c, h, i, j) -
+        summary.rowMax[h * n + i]);
   });
+}
+
+CalibrationAccumulator::Summary
+CalibrationAccumulator::summarize(llvm::ArrayRef<float> record,
+                                  int64_t n) const {
+  Summary summary;
+  for (size_t l = 0; l < softmax.size(); ++l)
+    summary.layers.push_back(summarizeSoftmax(l, record, n));
+  return summary;
+}
+
+void CalibrationAccumulator::add(llvm::ArrayRef<float> record, int64_t n,
+                                 Summary summary) {
+  rows += n;
+  // Each input's statistics on their own (the BLAS single-threaded under
+  // them); then the layers' attention statistics, in layer order.
+  {
+    mxc::numerics::SingleThreadedLinalg blas;
+    llvm::parallelFor(0, inputs.size(), [&](size_t input) {
+      accumulateInput(inputs[input], record, n);
+    });
+  }
+  for (size_t l = 0; l < softmax.size(); ++l)
+    accumulateSoftmax(l, record, n, summary.layers[l]);
 }
 
 LlamaStatistics CalibrationAccumulator::finish() {
@@ -1112,6 +1208,21 @@ LlamaStatistics CalibrationAccumulator::finish() {
   return stats;
 }
 
+namespace {
+/// A window's calibration record and its summary, both computed in
+/// parallel with other windows'.
+struct Recorded {
+  std::vector<float> record;
+  CalibrationAccumulator::Summary summary;
+  static Recorded of(const CalibrationAccumulator &statistics,
+                     std::vector<float> record, int64_t rows) {
+    CalibrationAccumulator::Summary summary =
+        statistics.summarize(record, rows);
+    return {std::move(record), std::move(summary)};
+  }
+};
+} // namespace
+
 LlamaStatistics
 mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
                        const std::vector<std::vector<int32_t>> &windows,
@@ -1121,10 +1232,14 @@ mxc::driver::calibrate(CompiledModel &calibration, const LlamaConfig &c,
   // The forward passes of up to getThreadCount() windows run in parallel;
   // then their statistics, in window order, so that the result does not
   // depend on the thread count.
-  parallelForInOrder<std::vector<float>>(
-      windows.size(), [&](size_t w) { return calibration.forward(windows[w]); },
-      [&](size_t w, std::vector<float> &&record) {
-        statistics.add(record, windows[w].size());
+  parallelForInOrder<Recorded>(
+      windows.size(),
+      [&](size_t w) {
+        return Recorded::of(statistics, calibration.forward(windows[w]),
+                            windows[w].size());
+      },
+      [&](size_t w, Recorded &&r) {
+        statistics.add(r.record, windows[w].size(), std::move(r.summary));
         if (progress)
           progress("calibration window " +
                    stepsText(w + 1, windows.size(),
@@ -1261,12 +1376,17 @@ mxc::driver::compileModelLayerwise(
       mlir::TimingScope timer = timed(calibrateStage);
       CalibrationAccumulator statistics(c, layout);
       // As calibrate(): windows in parallel, statistics in window order.
-      parallelForInOrder<std::vector<float>>(
+      parallelForInOrder<Recorded>(
           windows.size(),
-          [&](size_t w) { return calibration->forwardLayer(l, rows[w]); },
-          [&](size_t w, std::vector<float> &&record) {
+          [&](size_t w) {
+            return Recorded::of(statistics,
+                                calibration->forwardLayer(l, rows[w]),
+                                windows[w].size());
+          },
+          [&](size_t w, Recorded &&recorded) {
             const int64_t n = windows[w].size();
-            statistics.add(record, n);
+            const std::vector<float> &record = recorded.record;
+            statistics.add(record, n, std::move(recorded.summary));
             for (int64_t r = 0; r < n; ++r)
               std::copy_n(record.data() + r * layout.total + layout.output,
                           c.dim, rows[w].data() + r * c.dim);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 using mxc::Reservoir;
@@ -45,6 +46,33 @@ TEST(Reservoir, EveryPartOfTheStreamEquallyLikely) {
   // The last tenth gets its share too (a sampler that stops replacing would
   // keep the first values only).
   EXPECT_GT(perTenth[9], 0.8 * expected);
+}
+
+// addMany gives add()'s sample, in chunks of any size (including 0 and
+// chunks that end inside the filling phase), and asks for the kept values
+// only.
+TEST(Reservoir, AddManyEqualsAdd) {
+  const int64_t n = 50000;
+  for (int64_t size : {0, 1, 16, 4096}) {
+    Reservoir<int64_t> one(size, 3), many(size, 3);
+    for (int64_t i = 0; i < n; ++i)
+      one.add(i * 7);
+    int64_t offered = 0, asked = 0;
+    for (int64_t chunk = 0; offered < n; chunk = (chunk * 5 + 3) % 997) {
+      const int64_t count = std::min(chunk, n - offered);
+      many.addMany(count, [&](int64_t i) {
+        EXPECT_LT(i, count);
+        ++asked;
+        return (offered + i) * 7;
+      });
+      offered += count;
+    }
+    EXPECT_EQ(many.sample(), one.sample()) << size;
+    EXPECT_EQ(many.count(), n);
+    // Far fewer values asked for than offered once the sample is full.
+    if (size && size < 4096)
+      EXPECT_LT(asked, n / 10) << size;
+  }
 }
 
 } // namespace

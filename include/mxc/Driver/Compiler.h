@@ -327,10 +327,24 @@ public:
   CalibrationAccumulator(const frontend::LlamaConfig &config,
                          frontend::CalibrationLayout layout);
   ~CalibrationAccumulator();
-  /// Adds the `rows` rows of one window's `record`; its inputs and layers
-  /// in parallel. The same records in the same order give the same
-  /// statistics, whatever the thread count.
-  void add(llvm::ArrayRef<float> record, int64_t rows);
+  /// What a window's record contributes to the attention statistics,
+  /// computed from the record alone (summarize() is const: windows may be
+  /// summarized in parallel).
+  struct Summary {
+    struct Layer {
+      double sum = 0, sumSq = 0, min = 0;
+      std::vector<double> rowMax; // of the scores, per head and query row
+    };
+    std::vector<Layer> layers;
+  };
+  Summary summarize(llvm::ArrayRef<float> record, int64_t rows) const;
+  /// Adds the `rows` rows of one window's `record`, `summary` its
+  /// summarize(); its inputs in parallel. The same records in the same
+  /// order give the same statistics, whatever the thread count.
+  void add(llvm::ArrayRef<float> record, int64_t rows, Summary summary);
+  void add(llvm::ArrayRef<float> record, int64_t rows) {
+    add(record, rows, summarize(record, rows));
+  }
   /// The statistics of the layout's layers (the builder's matmul order:
   /// wq, wk, wv, wo, w1, w3, w2 per layer, then the classifier when the
   /// layout records its input).
@@ -348,7 +362,10 @@ private:
     Reservoir<float> samples{4096, 7};
   };
   void accumulateInput(Input &in, llvm::ArrayRef<float> record, int64_t n);
-  void accumulateSoftmax(size_t layer, llvm::ArrayRef<float> record, int64_t n);
+  Summary::Layer summarizeSoftmax(size_t layer, llvm::ArrayRef<float> record,
+                                  int64_t n) const;
+  void accumulateSoftmax(size_t layer, llvm::ArrayRef<float> record, int64_t n,
+                         const Summary::Layer &summary);
 
   frontend::LlamaConfig c;
   frontend::CalibrationLayout layout;

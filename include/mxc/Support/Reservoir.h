@@ -29,6 +29,18 @@ public:
       keep(value);
   }
 
+  /// Offers the next `n` values of the stream, the i-th of them
+  /// `value(i)`: the same sample as `n` calls of add(), with `value` called
+  /// only for the values kept (so that they need not all exist at once).
+  template <typename F> void addMany(int64_t n, F value) {
+    const int64_t first = seen, end = seen + n;
+    while (next < end) {
+      seen = next + 1;
+      keep(value(next - first));
+    }
+    seen = end;
+  }
+
   /// The sample: every value so far while there were at most `size`.
   const std::vector<T> &sample() const { return kept; }
   /// How many values were offered.
