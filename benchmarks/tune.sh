@@ -49,3 +49,7 @@ run "w4a8,softmax-bits=2"
 run "w4a8,softmax-bits=2,tune=$steps"
 run "w4,keep=classifier:mxfp6_e2m3"
 run "w4,keep=classifier:mxfp6_e2m3,tune=$steps"
+run w4-smooth-gptq
+run "w4-smooth-gptq,tune=$steps"
+run w4a8-smooth-gptq-sm2
+run "w4a8-smooth-gptq-sm2,tune=$steps"

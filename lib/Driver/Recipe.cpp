@@ -283,9 +283,6 @@ llvm::Error Recipe::validate() const {
       return error("tune-lr must be in (0, 1], not " +
                    formatDouble(tuneLearningRate));
     // What the tuner's forward pass does not model yet.
-    if (smooth > 0)
-      return error("tune cannot be combined with smooth yet: the tuner's "
-                   "forward pass has no SmoothQuant");
     if (softmaxBits > 0 && clipMode)
       return error("tune cannot be combined with a softmax clip chosen from "
                    "statistics yet: give a fixed softmax-clip");
@@ -314,7 +311,8 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
   auto adds = [&](Passes group) {
     return which == Passes::All || which == group;
   };
-  if (smooth > 0 && adds(Passes::Smooth)) {
+  // A tuned model's weights are smoothed already (before tuning).
+  if (smooth > 0 && tuneSteps == 0 && adds(Passes::Smooth)) {
     MXCSmoothQuantPassOptions options;
     options.alpha = smooth;
     options.exclude.assign(exclude.begin(), exclude.end());

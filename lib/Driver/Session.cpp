@@ -218,6 +218,66 @@ static std::pair<double, double> localError(llvm::ArrayRef<float> w,
           num::weightSQNR(w.data(), rounded, n, k)};
 }
 
+/// SmoothQuant with `alpha` on float parameters, as mxc-smoothquant applies
+/// it to the IR (numerics::smoothQuantScales from the readers' statistics
+/// and weights): per activation, the weight columns of the matmuls that read
+/// it times s, and the gain of the norm that produces it divided by s (for
+/// the inputs of wo and w2, which no norm produces, a fixed input scale
+/// 1/s). `hessians` (per matmul, builder order) become the statistics of
+/// the smoothed inputs, H_ij / (s_i s_j), as the pass stores them.
+static void smoothParameters(mxc::tuning::LlamaParameters &p,
+                             const LlamaStatistics &stats, double alpha,
+                             std::vector<std::vector<float>> &hessians) {
+  const LlamaConfig &c = p.config;
+  // One activation: the matmuls reading it (their indices in the builder's
+  // order, weights and output rows), its width, and where 1/s goes.
+  auto smooth = [&](std::vector<int64_t> readers,
+                    std::vector<std::pair<std::vector<float> *, int64_t>> ws,
+                    int64_t k, std::vector<float> *gain,
+                    std::vector<float> *inputScale) {
+    std::vector<float> absMax(k, 0.0f);
+    for (int64_t i : readers)
+      for (int64_t j = 0; j < k; ++j)
+        absMax[j] = std::max(absMax[j], stats.actAbsMax[i][j]);
+    std::vector<std::pair<const float *, int64_t>> views;
+    for (auto [w, rows] : ws)
+      views.push_back({w->data(), rows});
+    std::vector<double> s = num::smoothQuantScales(absMax, views, k, alpha);
+    for (auto [w, rows] : ws)
+      for (size_t i = 0; i < w->size(); ++i)
+        (*w)[i] = static_cast<float>((*w)[i] * s[i % k]);
+    if (gain) {
+      for (int64_t j = 0; j < k; ++j)
+        (*gain)[j] = static_cast<float>((*gain)[j] / s[j]);
+    } else {
+      inputScale->resize(k);
+      for (int64_t j = 0; j < k; ++j)
+        (*inputScale)[j] = static_cast<float>(1.0 / s[j]);
+    }
+    for (int64_t r : readers) {
+      std::vector<float> &h = hessians[r];
+      if (h.empty())
+        continue;
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < k; ++j)
+          h[i * k + j] = static_cast<float>(h[i * k + j] / (s[i] * s[j]));
+    }
+  };
+  for (int64_t l = 0; l < c.layers; ++l) {
+    mxc::tuning::LlamaParameters::Layer &L = p.layers[l];
+    const int64_t m = 7 * l; // wq, wk, wv, wo, w1, w3, w2
+    smooth({m, m + 1, m + 2},
+           {{&L.wq, c.dim}, {&L.wk, c.kvDim()}, {&L.wv, c.kvDim()}}, c.dim,
+           &L.attentionNorm, nullptr);
+    smooth({m + 3}, {{&L.wo, c.dim}}, c.dim, nullptr, &L.woInputScale);
+    smooth({m + 4, m + 5}, {{&L.w1, c.hiddenDim}, {&L.w3, c.hiddenDim}}, c.dim,
+           &L.ffnNorm, nullptr);
+    smooth({m + 6}, {{&L.w2, c.dim}}, c.hiddenDim, nullptr, &L.w2InputScale);
+  }
+  smooth({7 * c.layers}, {{&p.classifier, c.vocab}}, c.dim, &p.finalNorm,
+         nullptr);
+}
+
 llvm::Expected<const LlamaModel *>
 CompileSession::tunedModel(const Recipe &recipe) {
   if (tuned && tuned->recipe == recipe.str())
@@ -236,6 +296,19 @@ CompileSession::tunedModel(const Recipe &recipe) {
   mxc::tuning::LlamaParameters teacher =
       mxc::tuning::LlamaParameters::copyOf(allWeights());
   t->params = teacher;
+  // Each matmul's Hessian, for GPTQ and the local errors.
+  std::vector<std::vector<float>> hessians;
+  for (const auto &h : stats->hessian)
+    hessians.push_back(h ? *h : std::vector<float>());
+  // Smoothed first: tuning starts from the smoothed float weights (and
+  // GPTQ on them), and the compiled model applies the same factors.
+  if (recipe.smooth > 0) {
+    note("SmoothQuant: the float weights tuning starts from");
+    smoothParameters(t->params, *stats, recipe.smooth, hessians);
+  }
+  // The float weights the local errors compare with (smoothed where the
+  // recipe smooths: the same outputs on the smoothed inputs).
+  mxc::tuning::LlamaParameters reference = t->params;
   // Each matmul's format: its keep= entry's (the first that names it), else
   // the recipe's.
   mxc::tuning::Quantizers quantizers;
@@ -271,8 +344,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
       options.format = format->second;
       num::QuantizedWeight q;
       std::string reason;
-      std::vector<double> h(stats->hessian[i]->begin(),
-                            stats->hessian[i]->end());
+      std::vector<double> h(hessians[i].begin(), hessians[i].end());
       if (!num::gptqQuantize(tensor->values->data(), tensor->rows, tensor->cols,
                              std::move(h), options, q, reason))
         return error("GPTQ of " + name + " failed: " + reason);
@@ -314,7 +386,8 @@ CompileSession::tunedModel(const Recipe &recipe) {
   s.seconds = result.seconds;
   s.evaluations = result.evaluations;
   mxc::tuning::QuantizedView endView(t->params, quantizers);
-  std::vector<mxc::tuning::LlamaParameters::Tensor> floats = teacher.tensors();
+  std::vector<mxc::tuning::LlamaParameters::Tensor> floats =
+      reference.tensors();
   tensors = t->params.tensors();
   size_t quantized = 0;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -323,7 +396,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
     auto f = llvm::find_if(floats, [&](auto &x) { return x.name == names[i]; });
     auto l =
         llvm::find_if(tensors, [&](auto &x) { return x.name == names[i]; });
-    std::vector<double> h(stats->hessian[i]->begin(), stats->hessian[i]->end());
+    std::vector<double> h(hessians[i].begin(), hessians[i].end());
     const std::vector<float> &after = endView.weights(names[i], *l->values);
     auto [relBefore, sqnrBefore] = localError(
         *f->values,

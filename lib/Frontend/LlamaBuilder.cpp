@@ -196,6 +196,8 @@ private:
     keep(k, at.key, c.kvDim());
     Value attended = attention(q, k, v, l);
     keep(attended, at.attentionOutput, c.dim);
+    attended = scaleChannels(attended, layer.woInputScale, c.dim,
+                             p + "wo_input_scale");
     x = add(x, matmul(attended, layer.wo, c.dim, c.dim, p + "wo"));
     h = rmsnorm(x, layer.ffnNorm, p + "ffn_norm");
     keep(h, at.ffnInput, c.dim);
@@ -203,6 +205,8 @@ private:
     Value up = matmul(h, layer.w3, c.hiddenDim, c.dim, p + "w3");
     Value hidden = siluTimes(gate, up);
     keep(hidden, at.ffnHidden, c.hiddenDim);
+    hidden = scaleChannels(hidden, layer.w2InputScale, c.hiddenDim,
+                           p + "w2_input_scale");
     return add(x, matmul(hidden, layer.w2, c.dim, c.hiddenDim, p + "w2"));
   }
 
@@ -487,6 +491,19 @@ private:
             ->getResult(0);
     return tensor::CollapseShapeOp::create(
         b, loc, back, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  }
+
+  /// x [length, n] times `factors` [n] per channel; x itself when there
+  /// are none.
+  Value scaleChannels(Value x, ArrayRef<float> factors, int64_t n,
+                      const std::string &name) {
+    if (factors.empty())
+      return x;
+    Value f = weight(factors, {n}, name);
+    return generic(n, {x, f}, {id2(), column()},
+                   [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     return arith::MulFOp::create(nb, l, args[0], args[1]);
+                   });
   }
 
   Value add(Value x, Value y) {

@@ -85,6 +85,18 @@ void rope(float *v, int64_t t, int64_t n, const LlamaConfig &c, bool inverse) {
     }
 }
 
+/// x[i, j] *= factors[j] for the rows of x ([t, k]) when there are factors:
+/// the forward's fixed input scale of a matmul (in f32, as the compiled
+/// model multiplies), and its backward.
+void scaleChannels(float *x, const std::vector<float> &factors, int64_t t,
+                   int64_t k) {
+  if (factors.empty())
+    return;
+  for (int64_t i = 0; i < t; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      x[i * k + j] *= factors[j];
+}
+
 /// The MX rounding of the rows of x ([t, k]) in `format` (blocks of 32).
 void roundRows(const float *x, float *y, int64_t t, int64_t k,
                numerics::ElemFormat format) {
@@ -189,6 +201,7 @@ public:
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.f, P,
                     T, &C.v[g * hd], KV, 0.f, &o[h * hd], D);
       }
+      scaleChannels(o.data(), L.woInputScale, T, D);
       input(name(l, "wo"), o.data(), C.oq, T, D);
       y.resize(T * D);
       matmul(C.oq.data(), w(name(l, "wo"), L.wo).data(), y.data(), T, D, D);
@@ -206,6 +219,7 @@ public:
         double a = C.a[i];
         hidden[i] = static_cast<float>(a / (1 + std::exp(-a)) * C.b[i]);
       }
+      scaleChannels(hidden.data(), L.w2InputScale, T, F);
       input(name(l, "w2"), hidden.data(), C.hq, T, F);
       matmul(C.hq.data(), w(name(l, "w2"), L.w2).data(), y.data(), T, D, F);
       for (int64_t i = 0; i < T * D; ++i)
@@ -241,6 +255,7 @@ public:
       std::vector<float> dh(T * F), da(T * F), db(T * F);
       matmulBackward(C.hq.data(), w(name(l, "w2"), L.w2).data(), dx.data(),
                      dh.data(), false, G.w2.data(), T, D, F);
+      scaleChannels(dh.data(), L.w2InputScale, T, F);
       for (int64_t i = 0; i < T * F; ++i) {
         double a = C.a[i], sig = 1 / (1 + std::exp(-a));
         db[i] = static_cast<float>(dh[i] * a * sig);
@@ -257,6 +272,7 @@ public:
       std::vector<float> dout(T * D);
       matmulBackward(C.oq.data(), w(name(l, "wo"), L.wo).data(), dx.data(),
                      dout.data(), false, G.wo.data(), T, D, D);
+      scaleChannels(dout.data(), L.woInputScale, T, D);
       // Per head: dV_g += P^T dO_h; dP = dO_h v_g^T; dS = P (dP - rowsum(P
       // dP)) / sqrt(hd); dq_h = dS k_g; dk_g += dS^T q_h.
       std::vector<float> dq(T * D, 0.f), dk(T * KV, 0.f), dv(T * KV, 0.f);
@@ -328,7 +344,8 @@ LlamaParameters LlamaParameters::copyOf(const frontend::LlamaModel &model) {
   for (const frontend::LlamaLayer &l : model.layers)
     p.layers.push_back({copy(l.attentionNorm), copy(l.wq), copy(l.wk),
                         copy(l.wv), copy(l.wo), copy(l.ffnNorm), copy(l.w1),
-                        copy(l.w2), copy(l.w3)});
+                        copy(l.w2), copy(l.w3), copy(l.woInputScale),
+                        copy(l.w2InputScale)});
   p.finalNorm = copy(model.finalNorm);
   p.classifier = copy(model.classifier);
   return p;
@@ -380,8 +397,8 @@ frontend::LlamaModel LlamaParameters::view() const {
   m.config = config;
   m.tokenEmbedding = embedding;
   for (const Layer &l : layers)
-    m.layers.push_back(
-        {l.attentionNorm, l.wq, l.wk, l.wv, l.wo, l.ffnNorm, l.w1, l.w2, l.w3});
+    m.layers.push_back({l.attentionNorm, l.wq, l.wk, l.wv, l.wo, l.ffnNorm,
+                        l.w1, l.w2, l.w3, l.woInputScale, l.w2InputScale});
   m.finalNorm = finalNorm;
   m.classifier = classifier;
   return m;

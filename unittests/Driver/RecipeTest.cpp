@@ -210,9 +210,8 @@ TEST(Recipe, Errors) {
             std::string::npos);
   EXPECT_NE(parseError("tune=5").find("tune needs quantized weights"),
             std::string::npos);
-  EXPECT_NE(parseError("w4-smooth-gptq,tune=5")
-                .find("tune cannot be combined with smooth yet"),
-            std::string::npos);
+  // Smoothed models tune (the tuner smooths first).
+  EXPECT_EQ(parseError("w4a8-smooth-gptq-sm2,tune=5"), "");
   EXPECT_NE(parseError("w4,softmax-bits=2,softmax-clip=pooled,tune=5")
                 .find("tune cannot be combined with a softmax clip chosen "
                       "from statistics yet"),

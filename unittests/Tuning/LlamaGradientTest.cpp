@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -23,7 +24,7 @@ namespace {
 /// A tiny Llama (2 layers, 2 heads sharing 1 KV head, RoPE) with seeded
 /// random weights; `cols32` makes every matmul input 32 wide (for MX
 /// blocks).
-LlamaParameters tinyModel(bool cols32 = false) {
+LlamaParameters tinyModel(bool cols32 = false, bool inputScales = false) {
   LlamaParameters p;
   frontend::LlamaConfig &c = p.config;
   c.dim = cols32 ? 32 : 8;
@@ -53,6 +54,10 @@ LlamaParameters tinyModel(bool cols32 = false) {
     fill(l.w1, c.hiddenDim * c.dim);
     fill(l.w2, c.dim * c.hiddenDim);
     fill(l.w3, c.hiddenDim * c.dim);
+    if (inputScales) {
+      fill(l.woInputScale, c.dim, 1);
+      fill(l.w2InputScale, c.hiddenDim, 1);
+    }
   }
   fill(p.finalNorm, c.dim, 1);
   fill(p.classifier, c.vocab * c.dim);
@@ -76,8 +81,7 @@ std::vector<double> randomTeacher(int64_t t, int64_t v) {
 
 const std::vector<int32_t> kTokens = {1, 4, 9, 2, 7, 3};
 
-TEST(LlamaGradient, MatchesFiniteDifferences) {
-  LlamaParameters p = tinyModel();
+void checkFiniteDifferences(LlamaParameters p) {
   Quantizers none;
   std::vector<double> teacher = randomTeacher(kTokens.size(), p.config.vocab);
   LlamaParameters g = p.zerosLike();
@@ -118,6 +122,53 @@ TEST(LlamaGradient, MatchesFiniteDifferences) {
     EXPECT_GT(std::abs(grad[picks.back()]), 1e-5) << tensors[t].name;
   }
   EXPECT_EQ(checked, 6 * 20); // 2 layers x 9 tensors, final norm, classifier
+}
+
+TEST(LlamaGradient, MatchesFiniteDifferences) {
+  checkFiniteDifferences(tinyModel());
+}
+
+// With fixed factors on the inputs of wo and w2 (a smoothed model).
+TEST(LlamaGradient, MatchesFiniteDifferencesWithInputScales) {
+  checkFiniteDifferences(tinyModel(false, true));
+}
+
+// A factor on a matmul's input is the same model as that factor on the
+// weight's columns: W (f * x) = (W diag(f)) x.
+TEST(LlamaGradient, InputScaleEqualsScaledWeightColumns) {
+  LlamaParameters scaled = tinyModel(false, true), folded = scaled;
+  const frontend::LlamaConfig &c = folded.config;
+  for (LlamaParameters::Layer &l : folded.layers) {
+    for (size_t i = 0; i < l.wo.size(); ++i)
+      l.wo[i] *= l.woInputScale[i % c.dim];
+    for (size_t i = 0; i < l.w2.size(); ++i)
+      l.w2[i] *= l.w2InputScale[i % c.hiddenDim];
+    l.woInputScale.clear();
+    l.w2InputScale.clear();
+  }
+  Quantizers none;
+  std::vector<double> a = logProbabilities(scaled, QuantizedView(scaled, none),
+                                           kTokens),
+                      b = logProbabilities(folded, QuantizedView(folded, none),
+                                           kTokens);
+  ASSERT_EQ(a.size(), b.size());
+  double largest = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(a[i], b[i], 1e-4) << i;
+    largest = std::max(largest, std::abs(a[i] - b[i]));
+  }
+  // The factors are not all ones: dropping them changes the model.
+  LlamaParameters dropped = scaled;
+  for (LlamaParameters::Layer &l : dropped.layers) {
+    l.woInputScale.clear();
+    l.w2InputScale.clear();
+  }
+  std::vector<double> d =
+      logProbabilities(dropped, QuantizedView(dropped, none), kTokens);
+  double moved = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    moved = std::max(moved, std::abs(a[i] - d[i]));
+  EXPECT_GT(moved, 100 * largest + 1e-3);
 }
 
 // Straight through: the gradient with rounded weights (and inputs) is the

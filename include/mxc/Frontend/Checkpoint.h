@@ -73,6 +73,10 @@ std::vector<float> llama3RopeFactors(int64_t headDim, double theta,
 struct LlamaLayer {
   llvm::ArrayRef<float> attentionNorm, wq, wk, wv, wo;
   llvm::ArrayRef<float> ffnNorm, w1, w2, w3;
+  /// Per-channel factors on the inputs of wo ([dim]) and w2 ([hidden]),
+  /// applied before the matmul (SmoothQuant's 1/s where no norm gain
+  /// absorbs it: a model tuned after smoothing); empty: none.
+  llvm::ArrayRef<float> woInputScale = {}, w2InputScale = {};
 };
 
 /// A loaded model. The arrays point into `mapped` (or `owned`).

@@ -34,6 +34,9 @@ struct LlamaParameters {
   std::vector<float> embedding; ///< [vocab, dim]
   struct Layer {
     std::vector<float> attentionNorm, wq, wk, wv, wo, ffnNorm, w1, w2, w3;
+    /// Fixed per-channel factors on the inputs of wo and w2 (empty: none;
+    /// frontend::LlamaLayer's): not tuned, not in tensors().
+    std::vector<float> woInputScale = {}, w2InputScale = {};
   };
   std::vector<Layer> layers;
   std::vector<float> finalNorm;  ///< [dim]
