@@ -244,24 +244,14 @@ static void smoothParameters(mxc::tuning::LlamaParameters &p,
       views.push_back({w->data(), rows});
     std::vector<double> s = num::smoothQuantScales(absMax, views, k, alpha);
     for (auto [w, rows] : ws)
-      for (size_t i = 0; i < w->size(); ++i)
-        (*w)[i] = static_cast<float>((*w)[i] * s[i % k]);
-    if (gain) {
-      for (int64_t j = 0; j < k; ++j)
-        (*gain)[j] = static_cast<float>((*gain)[j] / s[j]);
-    } else {
-      inputScale->resize(k);
-      for (int64_t j = 0; j < k; ++j)
-        (*inputScale)[j] = static_cast<float>(1.0 / s[j]);
-    }
-    for (int64_t r : readers) {
-      std::vector<float> &h = hessians[r];
-      if (h.empty())
-        continue;
-      for (int64_t i = 0; i < k; ++i)
-        for (int64_t j = 0; j < k; ++j)
-          h[i * k + j] = static_cast<float>(h[i * k + j] / (s[i] * s[j]));
-    }
+      num::smoothWeightColumns(w->data(), rows, s);
+    if (gain)
+      num::divideBySmoothScales(gain->data(), s);
+    else
+      *inputScale = num::smoothInputFactors(s);
+    for (int64_t r : readers)
+      if (!hessians[r].empty())
+        num::smoothHessian(hessians[r].data(), s);
   };
   for (int64_t l = 0; l < c.layers; ++l) {
     mxc::tuning::LlamaParameters::Layer &L = p.layers[l];

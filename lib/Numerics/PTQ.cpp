@@ -27,6 +27,34 @@ std::vector<double> mxc::numerics::smoothQuantScales(
   return s;
 }
 
+void mxc::numerics::smoothWeightColumns(float *w, int64_t n,
+                                        const std::vector<double> &s) {
+  const int64_t k = s.size();
+  for (int64_t i = 0; i < n * k; ++i)
+    w[i] = static_cast<float>(w[i] * s[i % k]);
+}
+
+void mxc::numerics::divideBySmoothScales(float *v,
+                                         const std::vector<double> &s) {
+  for (size_t j = 0; j < s.size(); ++j)
+    v[j] = static_cast<float>(v[j] / s[j]);
+}
+
+std::vector<float>
+mxc::numerics::smoothInputFactors(const std::vector<double> &s) {
+  std::vector<float> f(s.size());
+  for (size_t j = 0; j < s.size(); ++j)
+    f[j] = static_cast<float>(1.0 / s[j]);
+  return f;
+}
+
+void mxc::numerics::smoothHessian(float *h, const std::vector<double> &s) {
+  const int64_t k = s.size();
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      h[i * k + j] = static_cast<float>(h[i * k + j] / (s[i] * s[j]));
+}
+
 QuantizedWeight mxc::numerics::rtnQuantize(const float *w, int64_t n, int64_t k,
                                            ElemFormat format, int64_t blockSize,
                                            RoundingMode rounding) {

@@ -56,9 +56,7 @@ Value insertScale(OpBuilder &b, Location loc, Value x,
                   const std::vector<double> &s) {
   auto type = cast<RankedTensorType>(x.getType());
   const int64_t rank = type.getRank(), k = type.getShape().back();
-  std::vector<float> inverse(k);
-  for (int64_t j = 0; j < k; ++j)
-    inverse[j] = static_cast<float>(1.0 / s[j]);
+  std::vector<float> inverse = num::smoothInputFactors(s);
   Value factors =
       createFloatConstant(b, loc, RankedTensorType::get({k}, b.getF32Type()),
                           inverse, "mxc_smooth_scale");
@@ -156,8 +154,7 @@ struct MXCSmoothQuantPass
     // Weights: W[:, j] * s_j.
     for (auto [index, w] : llvm::enumerate(weights)) {
       MatmulOp op = readers[index];
-      for (size_t i = 0; i < w.size(); ++i)
-        w[i] = static_cast<float>(w[i] * s[i % k]);
+      num::smoothWeightColumns(w.data(), w.size() / k, s);
       OpBuilder b(op);
       op.getWeightMutable().assign(createFloatConstant(
           b, op.getLoc(), cast<RankedTensorType>(op.getWeight().getType()), w,
@@ -171,8 +168,7 @@ struct MXCSmoothQuantPass
     if (gain) {
       OpOperand *operand = producer.getDpsInputOperand(*gain);
       std::vector<float> g = *readFloatConstant(operand->get());
-      for (int64_t j = 0; j < k; ++j)
-        g[j] = static_cast<float>(g[j] / s[j]);
+      num::divideBySmoothScales(g.data(), s);
       OpBuilder b(producer);
       operand->set(
           createFloatConstant(b, producer.getLoc(),
@@ -195,8 +191,7 @@ struct MXCSmoothQuantPass
     llvm::DenseMap<Attribute, ElementsAttr> smoothedHessians;
     for (MatmulOp op : readers) {
       std::vector<float> a = *readFloatElements(op.getActAbsmaxAttr());
-      for (int64_t j = 0; j < k; ++j)
-        a[j] = static_cast<float>(a[j] / s[j]);
+      num::divideBySmoothScales(a.data(), s);
       auto f32 = Float32Type::get(op.getContext());
       op.setActAbsmaxAttr(createFloatElements(RankedTensorType::get({k}, f32),
                                               a, "mxc_act_absmax"));
@@ -206,10 +201,7 @@ struct MXCSmoothQuantPass
       if (!smoothed)
         if (std::optional<std::vector<float>> h =
                 readFloatElements(op.getHessianAttr())) {
-          for (int64_t i = 0; i < k; ++i)
-            for (int64_t j = 0; j < k; ++j)
-              (*h)[i * k + j] =
-                  static_cast<float>((*h)[i * k + j] / (s[i] * s[j]));
+          num::smoothHessian(h->data(), s);
           smoothed = createFloatElements(RankedTensorType::get({k, k}, f32), *h,
                                          "mxc_hessian");
         }

@@ -90,6 +90,57 @@ TEST(SmoothQuant, PreservesProductAndFlattensOutliers) {
   EXPECT_LT(spread(after), spread(before) / 2);
 }
 
+// The rewrites that apply s: the smoothed weight times the smoothed input
+// (x times the factors 1/s) is the product of before; the smoothed Hessian
+// is that of x / s computed directly; the gain and the factors are s's
+// divisions rounded to f32.
+TEST(SmoothQuant, RewritesKeepTheProductAndTheHessian) {
+  const int64_t rows = 64, k = 16, n = 8;
+  std::vector<float> x = correlatedInputs(rows, k, 4);
+  std::vector<float> w = randomMatrix(n, k, 5);
+  std::vector<float> absMax(k, 0);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      absMax[j] = std::max(absMax[j], std::fabs(x[i * k + j]));
+  std::vector<double> s = smoothQuantScales(absMax, {{w.data(), n}}, k);
+  std::vector<float> ws = w;
+  smoothWeightColumns(ws.data(), n, s);
+  std::vector<float> f = smoothInputFactors(s);
+  std::vector<float> gain(k, 1.5f);
+  divideBySmoothScales(gain.data(), s);
+  for (int64_t j = 0; j < k; ++j) {
+    EXPECT_EQ(f[j], static_cast<float>(1.0 / s[j]));
+    EXPECT_EQ(gain[j], static_cast<float>(1.5 / s[j]));
+  }
+  for (int64_t i = 0; i < 8; ++i)
+    for (int64_t o = 0; o < n; ++o) {
+      double before = 0, after = 0, mag = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        before += static_cast<double>(x[i * k + j]) * w[o * k + j];
+        after += static_cast<double>(x[i * k + j] * f[j]) * ws[o * k + j];
+        mag += std::fabs(static_cast<double>(x[i * k + j]) * w[o * k + j]);
+      }
+      EXPECT_NEAR(after, before, 1e-6 * mag);
+    }
+  std::vector<float> h(k * k, 0.0f);
+  for (int64_t a = 0; a < k; ++a)
+    for (int64_t b = 0; b < k; ++b) {
+      double sum = 0;
+      for (int64_t i = 0; i < rows; ++i)
+        sum += static_cast<double>(x[i * k + a]) * x[i * k + b];
+      h[a * k + b] = static_cast<float>(sum);
+    }
+  smoothHessian(h.data(), s);
+  for (int64_t a = 0; a < k; ++a)
+    for (int64_t b = 0; b < k; ++b) {
+      double direct = 0;
+      for (int64_t i = 0; i < rows; ++i)
+        direct += (x[i * k + a] / s[a]) * (x[i * k + b] / s[b]);
+      EXPECT_NEAR(h[a * k + b], direct, 1e-5 * (std::fabs(direct) + 1e-3))
+          << a << ", " << b;
+    }
+}
+
 TEST(GPTQ, OutputMSEFromHessianMatchesDirect) {
   const int64_t rows = 200, k = 40, n = 6;
   std::vector<float> x = correlatedInputs(rows, k, 5);

@@ -31,6 +31,17 @@ smoothQuantScales(const std::vector<float> &activationAbsMax,
                   const std::vector<std::pair<const float *, int64_t>> &weights,
                   int64_t k, double alpha = 0.5);
 
+/// SmoothQuant's rewrites for the scales `s` of k channels, in f32 as the
+/// compiled model stores them (mxc-smoothquant and the tuner both apply
+/// them): a reader's weight [n, k] times s per column; a per-channel vector
+/// that describes the input (a norm's gain, act_absmax) divided by s; the
+/// factors 1/s on an input no gain absorbs; the input's Hessian [k, k] as
+/// that of x / s, H_ij / (s_i s_j).
+void smoothWeightColumns(float *w, int64_t n, const std::vector<double> &s);
+void divideBySmoothScales(float *v, const std::vector<double> &s);
+std::vector<float> smoothInputFactors(const std::vector<double> &s);
+void smoothHessian(float *h, const std::vector<double> &s);
+
 /// The result of quantizing a weight.
 struct QuantizedWeight {
   MXTensor tensor;
