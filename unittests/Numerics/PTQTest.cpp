@@ -40,6 +40,25 @@ std::vector<float> correlatedInputs(int64_t rows, int64_t k, unsigned seed) {
   return x;
 }
 
+/// Correlated inputs x [rows, k] (seed `xSeed`), a weight w [n, k], the
+/// per-channel max |x| and w's SmoothQuant scales.
+struct SmoothedProblem {
+  std::vector<float> x, w, absMax;
+  std::vector<double> s;
+};
+SmoothedProblem smoothedProblem(int64_t rows, int64_t k, int64_t n,
+                                uint32_t xSeed, uint32_t wSeed) {
+  SmoothedProblem p{correlatedInputs(rows, k, xSeed),
+                    randomMatrix(n, k, wSeed),
+                    std::vector<float>(k, 0),
+                    {}};
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      p.absMax[j] = std::max(p.absMax[j], std::fabs(p.x[i * k + j]));
+  p.s = smoothQuantScales(p.absMax, {{p.w.data(), n}}, k);
+  return p;
+}
+
 TEST(SmoothQuant, HandExample) {
   // Activation maxima [4, 1]; weight column maxima [1, 16] over two layers.
   std::vector<float> act = {4, 1};
@@ -60,13 +79,7 @@ TEST(SmoothQuant, HandExample) {
 
 TEST(SmoothQuant, PreservesProductAndFlattensOutliers) {
   const int64_t rows = 256, k = 64, n = 32;
-  std::vector<float> x = correlatedInputs(rows, k, 3);
-  std::vector<float> w = randomMatrix(n, k, 9);
-  std::vector<float> absMax(k, 0);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < k; ++j)
-      absMax[j] = std::max(absMax[j], std::fabs(x[i * k + j]));
-  std::vector<double> s = smoothQuantScales(absMax, {{w.data(), n}}, k);
+  auto [x, w, absMax, s] = smoothedProblem(rows, k, n, 3, 9);
 
   // (x / s) (W s)^T = x W^T up to rounding.
   for (int64_t i = 0; i < 8; ++i)
@@ -96,13 +109,7 @@ TEST(SmoothQuant, PreservesProductAndFlattensOutliers) {
 // divisions rounded to f32.
 TEST(SmoothQuant, RewritesKeepTheProductAndTheHessian) {
   const int64_t rows = 64, k = 16, n = 8;
-  std::vector<float> x = correlatedInputs(rows, k, 4);
-  std::vector<float> w = randomMatrix(n, k, 5);
-  std::vector<float> absMax(k, 0);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < k; ++j)
-      absMax[j] = std::max(absMax[j], std::fabs(x[i * k + j]));
-  std::vector<double> s = smoothQuantScales(absMax, {{w.data(), n}}, k);
+  auto [x, w, absMax, s] = smoothedProblem(rows, k, n, 4, 5);
   std::vector<float> ws = w;
   smoothWeightColumns(ws.data(), n, s);
   std::vector<float> f = smoothInputFactors(s);
