@@ -34,7 +34,7 @@ int64_t mxc::cpu::bufferLength(const MatmulProblem &p) {
 int64_t mxc::cpu::packedLength(const MatmulProblem &p) {
   if (p.m >= kGemmRows) // m rounded up to a tile
     return (p.m + kMaxGemmTileRows) * p.xCols;
-  return p.m * bufferLength(p);
+  return p.m * bufferLength(p) + 1;
 }
 
 namespace {

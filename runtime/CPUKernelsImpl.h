@@ -47,9 +47,10 @@ constexpr int64_t kGemmRows = 16;
 /// of a GEMM tile (x is transposed into tiles of them).
 constexpr int64_t kMaxTileColumns = 8, kMaxGemmTileRows = 48;
 
-/// The floats of the packed activations of p: rows of bufferLength floats,
-/// or for a GEMM (kGemmRows rows or more) x transposed in tiles of up to
-/// kMaxGemmTileRows rows.
+/// The floats of the packed activations of p: rows of bufferLength floats
+/// and one float for the variant's note on how it packed them, or for a GEMM
+/// (kGemmRows rows or more) x transposed in tiles of up to kMaxGemmTileRows
+/// rows.
 int64_t packedLength(const MatmulProblem &p);
 
 /// The reduction length every buffer holds: numBlocks * block rounded up to
@@ -80,8 +81,8 @@ inline int64_t attentionScratchLength(const AttentionProblem &p) {
 #define MXC_DECLARE_VARIANT(ISA)                                               \
   namespace ISA {                                                              \
   /* x as the variant reads it (packedLength(p) floats): rows of               \
-     bufferLength floats in the order the decoded weight uses, zero padded;    \
-     for a GEMM, transposed tiles. */                                          \
+     bufferLength floats in the order the decoded weight uses, zero padded,    \
+     then a note for columns; for a GEMM, transposed tiles. */                 \
   void packActivations(const MatmulProblem &p, float *xk);                     \
   /* Output columns [n0, n1); scratch of kMaxTileColumns + 1                   \
      buffer lengths. */                                                        \

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <random>
 
@@ -53,13 +54,16 @@ struct KernelRun {
 };
 
 /// Runs the kernel on random operands of `shape` with weight `format` (an f32
-/// weight: give block = k).
-KernelRun runKernel(std::optional<num::ElemFormat> format, Shape s,
-                    unsigned seed) {
+/// weight: give block = k), x changed by `edit` if given.
+KernelRun
+runKernel(std::optional<num::ElemFormat> format, Shape s, unsigned seed,
+          const std::function<void(std::vector<float> &)> &edit = {}) {
   std::mt19937 rng(seed);
   // The weight first: then the first rows of x do not depend on s.m.
   std::vector<float> w = randomValues(s.n * s.k, rng);
   KernelRun run{randomValues(s.m * s.k, rng), {w.begin(), w.end()}, {}};
+  if (edit)
+    edit(run.x);
   cpu::MatmulProblem p;
   p.x = run.x.data();
   p.m = s.m;
@@ -88,11 +92,12 @@ KernelRun runKernel(std::optional<num::ElemFormat> format, Shape s,
   return run;
 }
 
-/// Runs the kernel on random operands of `shape` with weight `format` and
-/// checks every output; returns the outputs.
-std::vector<float> check(std::optional<num::ElemFormat> format, Shape s,
-                         unsigned seed = 1) {
-  const KernelRun run = runKernel(format, s, seed);
+/// Runs the kernel on random operands of `shape` with weight `format` (x
+/// changed by `edit` if given) and checks every output; returns the outputs.
+std::vector<float>
+check(std::optional<num::ElemFormat> format, Shape s, unsigned seed = 1,
+      const std::function<void(std::vector<float> &)> &edit = {}) {
+  const KernelRun run = runKernel(format, s, seed, edit);
   const std::vector<float> &x = run.x, &out = run.out;
   const std::vector<double> &weight = run.weight;
   const int64_t length = (s.k + s.block - 1) / s.block * s.block + 16;
@@ -221,6 +226,27 @@ TEST_P(CPUKernels, RowsAloneEqualRowsTogether) {
               << num::getFormatInfo(f).name << " K " << k << " rows " << rows
               << " element " << i;
       }
+    }
+}
+
+// The AVX2 MXFP4 GEMV reads x times 2^-24 unless some nonzero |x| is below
+// 2^-102 (the scaling would round it); then x as it is, each decoded integer
+// shifted down instead. The two give the same bits: rows with and without a
+// row of tiny elements (about 2^-120, within the f32 bound itself) after them.
+TEST_P(CPUKernels, TinyActivationsGiveTheSameBits) {
+  for (int64_t k : {172, 512})
+    for (int64_t rows : {1, 5}) {
+      const Shape s = {rows + 1, 13, k, 32};
+      std::vector<float> plain = check(num::ElemFormat::E2M1, s, 3);
+      std::vector<float> tiny =
+          check(num::ElemFormat::E2M1, s, 3, [&](std::vector<float> &x) {
+            for (int64_t i = rows * k; i < (rows + 1) * k; ++i)
+              x[i] *= 0x1p-120f;
+          });
+      for (int64_t i = 0; i < rows * 13; ++i)
+        ASSERT_EQ(llvm::bit_cast<uint32_t>(plain[i]),
+                  llvm::bit_cast<uint32_t>(tiny[i]))
+            << "K " << k << " rows " << rows << " element " << i;
     }
 }
 
