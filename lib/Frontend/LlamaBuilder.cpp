@@ -99,6 +99,7 @@ public:
     b.setInsertionPointToStart(entry);
     Value tokens = entry->getArgument(0);
     length = tensor::DimOp::create(b, loc, tokens, 0);
+    ropeCosines = ropeSines = nullptr;
     if (decode) {
       // The caches are updated in place: one writable tensor view of each,
       // threaded through the layers and materialized back at the end.
@@ -168,6 +169,7 @@ public:
     Value x = entry->getArgument(0);
     length = tensor::DimOp::create(b, loc, x, 0);
     start = arith::ConstantIndexOp::create(b, loc, 0);
+    ropeCosines = ropeSines = nullptr;
     record = tensor::EmptyOp::create(
         b, loc, ArrayRef<int64_t>{ShapedType::kDynamic, layout.total}, f32,
         ValueRange{length});
@@ -377,44 +379,75 @@ private:
 
   /// llama2.c RoPE on [length, n]: row s sits at position pos = start + s;
   /// dims (2i, 2i+1) rotate by pos * freq_i, freq the config's frequency of
-  /// the pair (theta^(-(i mod head_dim)/head_dim) without factors).
+  /// the pair (theta^(-(i mod head_dim)/head_dim) without factors). The
+  /// cosines and sines come from ropeTables.
   Value rope(Value x, int64_t n) {
-    std::vector<float> freq(n);
-    for (int64_t i = 0; i < n; ++i)
-      freq[i] = static_cast<float>(c.ropeFrequency((i % c.headDim()) / 2));
-    auto freqType = RankedTensorType::get({n}, b.getF32Type());
+    const auto [cosineTable, sineTable] = ropeTables();
+    Value cosines = cosineTable, sines = sineTable;
+    const int64_t pairs = c.headDim() / 2;
+    return generic(n, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+      Value s = linalg::IndexOp::create(nb, l, 0);
+      Value d = linalg::IndexOp::create(nb, l, 1);
+      Value one = arith::ConstantIndexOp::create(nb, l, 1);
+      // The pair's index within its head: (d / 2) mod (head_dim / 2).
+      Value pair =
+          arith::RemUIOp::create(nb, l, arith::ShRUIOp::create(nb, l, d, one),
+                                 arith::ConstantIndexOp::create(nb, l, pairs));
+      Value cosine =
+          tensor::ExtractOp::create(nb, l, cosines, ValueRange{s, pair});
+      Value sine = tensor::ExtractOp::create(nb, l, sines, ValueRange{s, pair});
+      Value odd = arith::CmpIOp::create(
+          nb, l, arith::CmpIPredicate::ne, arith::AndIOp::create(nb, l, d, one),
+          arith::ConstantIndexOp::create(nb, l, 0));
+      Value partnerIndex = arith::XOrIOp::create(nb, l, d, one);
+      Value self = tensor::ExtractOp::create(nb, l, x, ValueRange{s, d});
+      Value partner =
+          tensor::ExtractOp::create(nb, l, x, ValueRange{s, partnerIndex});
+      // even: v0 c - v1 s (self = v0); odd: v0 s + v1 c (self = v1).
+      Value sinTerm = arith::MulFOp::create(nb, l, partner, sine);
+      Value cosTerm = arith::MulFOp::create(nb, l, self, cosine);
+      return arith::SelectOp::create(
+                 nb, l, odd, arith::AddFOp::create(nb, l, sinTerm, cosTerm),
+                 arith::SubFOp::create(nb, l, cosTerm, sinTerm))
+          .getResult();
+    });
+  }
+
+  /// cos and sin of pos * freq_i for the window's rows and the head's pairs
+  /// i ([length, head_dim / 2] each), built once per function at its first
+  /// RoPE: every layer's queries and keys rotate by the same angles, so
+  /// each angle's cosine and sine are computed once instead of for every
+  /// element of q and k in every layer (2 * layers * (dim + kv_dim) calls of
+  /// each per token, the largest serial cost of a prefill after the
+  /// matmuls).
+  std::pair<Value, Value> ropeTables() {
+    if (ropeCosines)
+      return {ropeCosines, ropeSines};
+    const int64_t pairs = c.headDim() / 2;
+    std::vector<float> freq(pairs);
+    for (int64_t i = 0; i < pairs; ++i)
+      freq[i] = static_cast<float>(c.ropeFrequency(i));
+    auto freqType = RankedTensorType::get({pairs}, b.getF32Type());
     Value freqs = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(freqType, ArrayRef<float>(freq)));
-    return generic(
-        n, {freqs}, {column()},
-        [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value s = linalg::IndexOp::create(nb, l, 0);
-          Value d = linalg::IndexOp::create(nb, l, 1);
-          Value pos = arith::UIToFPOp::create(
-              nb, l, nb.getF32Type(),
-              arith::IndexCastUIOp::create(
-                  nb, l, nb.getI64Type(),
-                  arith::AddIOp::create(nb, l, s, start)));
-          Value angle = arith::MulFOp::create(nb, l, pos, args[0]);
-          Value cosine = math::CosOp::create(nb, l, angle);
-          Value sine = math::SinOp::create(nb, l, angle);
-          Value one = arith::ConstantIndexOp::create(nb, l, 1);
-          Value odd =
-              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
-                                    arith::AndIOp::create(nb, l, d, one),
-                                    arith::ConstantIndexOp::create(nb, l, 0));
-          Value partnerIndex = arith::XOrIOp::create(nb, l, d, one);
-          Value self = tensor::ExtractOp::create(nb, l, x, ValueRange{s, d});
-          Value partner =
-              tensor::ExtractOp::create(nb, l, x, ValueRange{s, partnerIndex});
-          // even: v0 c - v1 s (self = v0); odd: v0 s + v1 c (self = v1).
-          Value sinTerm = arith::MulFOp::create(nb, l, partner, sine);
-          Value cosTerm = arith::MulFOp::create(nb, l, self, cosine);
-          return arith::SelectOp::create(
-                     nb, l, odd, arith::AddFOp::create(nb, l, sinTerm, cosTerm),
-                     arith::SubFOp::create(nb, l, cosTerm, sinTerm))
-              .getResult();
-        });
+    auto table = [&](bool cosine) {
+      return generic(pairs, {freqs}, {column()},
+                     [&](OpBuilder &nb, Location l, ValueRange args) {
+                       Value s = linalg::IndexOp::create(nb, l, 0);
+                       Value pos = arith::UIToFPOp::create(
+                           nb, l, nb.getF32Type(),
+                           arith::IndexCastUIOp::create(
+                               nb, l, nb.getI64Type(),
+                               arith::AddIOp::create(nb, l, s, start)));
+                       Value angle = arith::MulFOp::create(nb, l, pos, args[0]);
+                       if (cosine)
+                         return math::CosOp::create(nb, l, angle).getResult();
+                       return math::SinOp::create(nb, l, angle).getResult();
+                     });
+    };
+    ropeCosines = table(true);
+    ropeSines = table(false);
+    return {ropeCosines, ropeSines};
   }
 
   /// [length, heads * hd] -> [heads, length, hd].
@@ -539,6 +572,8 @@ private:
   Value length;
   /// The position of the first token: 0, or @decode's argument.
   Value start;
+  /// The function's RoPE tables (ropeTables), once built.
+  Value ropeCosines, ropeSines;
   /// @decode: the key and value caches as tensors, updated per layer.
   Value caches[2];
   Value record;

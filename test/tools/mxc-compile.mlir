@@ -22,6 +22,15 @@
 // EMIT-MXC: mxc.matmul {{.*}}, !mxc.mx<64x64xf4E2M1FN> -> tensor<?x64xf32>
 // EMIT-MXC: func.func @forward(%{{.*}}: tensor<?xi32>) -> tensor<?x259xf32>
 // EMIT-MXC: call @decode
+// RoPE's cosines and sines: one table of each per function, for both layers'
+// queries and keys.
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --emit=mxc | FileCheck %s --check-prefix=ROPE
+// ROPE: func.func @decode
+// ROPE: math.cos
+// ROPE-NOT: math.cos
+// ROPE: math.sin
+// ROPE-NOT: math.{{cos|sin}}
+// ROPE: func.func @forward
 // Textual stages elide large resources (the weights) unless asked.
 // RUN: mxc-compile %t/example/model.bin --recipe w4 --emit=mxc | FileCheck %s --check-prefix=ELIDED
 // ELIDED: dense_resource<mxc_weight_data
