@@ -41,7 +41,7 @@ namespace {
 
 struct Variant {
   const char *name;
-  void (*packActivations)(const MatmulProblem &, float *);
+  void (*packActivations)(const MatmulProblem &, float *, int64_t, int64_t);
   void (*columns)(const MatmulProblem &, const Tables &, const float *, int64_t,
                   int64_t, float *);
   void (*attentionRows)(const AttentionProblem &, int64_t, int64_t, float *);
@@ -269,7 +269,6 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   thread_local std::vector<float> xk;
   xk.resize(static_cast<size_t>(packedLength(p)));
   float *packed = xk.data();
-  v.packActivations(p, packed);
 
   // Columns go to the threads in units of a GEMM column tile or of 4.
   const unsigned threads = threadCount();
@@ -279,6 +278,17 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
       threads > 1 && p.m * p.n * length >= kParallelWork && !onLLVMPoolThread()
           ? std::min<int64_t>(groups, 4 * static_cast<int64_t>(threads))
           : 1;
+  // A GEMM's activations are packed (transposed) on the threads as well, one
+  // share of the row tiles each.
+  const int64_t packParts =
+      chunks > 1 && p.m >= kGemmRows ? static_cast<int64_t>(threads) : 1;
+  auto pack = [&](int64_t part) {
+    v.packActivations(p, packed, part, packParts);
+  };
+  if (packParts == 1 || !pool(threads).run(packParts, pack))
+    for (int64_t part = 0; part < packParts; ++part)
+      pack(part);
+
   auto run = [&](int64_t chunk) {
     thread_local std::vector<float> scratch;
     scratch.resize(static_cast<size_t>((kMaxTileColumns + 1) * length));

@@ -82,8 +82,11 @@ inline int64_t attentionScratchLength(const AttentionProblem &p) {
   namespace ISA {                                                              \
   /* x as the variant reads it (packedLength(p) floats): rows of               \
      bufferLength floats in the order the decoded weight uses, zero padded,    \
-     then a note for columns; for a GEMM, transposed tiles. */                 \
-  void packActivations(const MatmulProblem &p, float *xk);                     \
+     then a note for columns; for a GEMM, transposed tiles. Part `part` of     \
+     `parts` (the parts may run on different threads): for a GEMM a share of   \
+     the tiles, else everything in part 0. */                                  \
+  void packActivations(const MatmulProblem &p, float *xk, int64_t part,        \
+                       int64_t parts);                                         \
   /* Output columns [n0, n1); scratch of kMaxTileColumns + 1                   \
      buffer lengths. */                                                        \
   void columns(const MatmulProblem &p, const Tables &t, const float *xk,       \
