@@ -1,7 +1,7 @@
 //===- cpu-kernel.cpp - The CPU matmul kernel alone -----------------------===//
 //
 //   mxc-bench-cpu-kernel [--threads N] [--rows M] [--isa avx512|avx2|generic]
-//                        [--format f32|mxfp4|...] [--copies C]
+//                        [--format f32|mxfp4|...] [--copies C] [--act mxint8]
 //
 // Times mxc's CPU matmul kernel (CPUKernels.h) on the matmul shapes of a
 // Llama with dim 768 and hidden 2048 (the 85M model of benchmarks/cpu.sh:
@@ -11,7 +11,8 @@
 // the time of one pass over the 7 matmuls of a layer, the weight bytes read per
 // second (decode, rows = 1) and the multiply-adds per second. A tool to
 // tune the kernel with; the model-level comparison with llama.cpp is
-// benchmarks/cpu.sh.
+// benchmarks/cpu.sh. --act mxint8: the activations are MXINT8 values, marked
+// so (what a recipe with activations=mxint8 gives the kernel).
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,6 +57,7 @@ int main(int argc, char **argv) {
   int64_t rows = 1;
   std::string only;
   int64_t copies = 12;
+  bool mxint8 = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc)
@@ -66,15 +68,19 @@ int main(int argc, char **argv) {
       copies = std::max(1l, std::strtol(argv[++i], nullptr, 10));
     else if (a == "--format" && i + 1 < argc)
       only = argv[++i];
+    else if (a == "--act" && i + 1 < argc &&
+             std::string(argv[i + 1]) == "mxint8")
+      mxint8 = (++i, true);
     else if (a == "--isa" && i + 1 < argc) {
       if (!cpu::useKernelISA(argv[++i])) {
         std::fprintf(stderr, "this CPU does not run %s\n", argv[i]);
         return 1;
       }
     } else {
-      std::fprintf(
-          stderr, "usage: mxc-bench-cpu-kernel [--threads N] [--rows M] "
-                  "[--isa avx512|avx2|generic] [--format NAME] [--copies C]\n");
+      std::fprintf(stderr,
+                   "usage: mxc-bench-cpu-kernel [--threads N] [--rows M] "
+                   "[--isa avx512|avx2|generic] [--format NAME] [--copies C] "
+                   "[--act mxint8]\n");
       return 1;
     }
   }
@@ -85,9 +91,18 @@ int main(int argc, char **argv) {
   std::vector<float> x(rows * hidden), out(rows * hidden);
   for (float &v : x)
     v = normal(rng);
+  if (mxint8) {
+    // Blocks of 32 along each row (rows start at multiples of 32).
+    const std::vector<double> values = num::dequantize(
+        num::quantize(num::ElemFormat::Int8, 32, 1,
+                      static_cast<int64_t>(x.size()), x.data()));
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = static_cast<float>(values[i]);
+  }
 
-  std::printf("kernel %s, %u thread(s), %lld row(s)\n", cpu::kernelISA(),
-              threads, static_cast<long long>(rows));
+  std::printf("kernel %s, %u thread(s), %lld row(s)%s\n", cpu::kernelISA(),
+              threads, static_cast<long long>(rows),
+              mxint8 ? ", MXINT8 activations" : "");
   std::printf(
       "| weights | ms / layer | weight GB/s | GMAC/s |\n|---|---|---|---|\n");
   std::vector<std::optional<num::ElemFormat>> formats = {std::nullopt};
@@ -137,6 +152,8 @@ int main(int argc, char **argv) {
         }
         p.out = out.data();
         p.outStride = m.n;
+        if (mxint8)
+          p.xFormat = static_cast<int32_t>(num::ElemFormat::Int8);
         cpu::matmul(p);
       }
     };

@@ -7,7 +7,10 @@
 # script writes with a fixed seed (mxc-example-model): 6.3M (dim 288, 6
 # layers, hidden 768) and 85M (dim 768, 12 layers, hidden 2048), vocab 512.
 # Weights: float (llama.cpp: the F32 GGUF mxc exports) and MXFP4 RTN
-# (llama.cpp: the GGUF MXFP4 mxc exports, the same codes bit for bit);
+# (llama.cpp: the GGUF MXFP4 mxc exports, the same codes bit for bit), the
+# latter also with MXINT8 activations (w4,activations=mxint8: mxc's decode
+# then multiplies 8-bit integers, as llama.cpp does with the activations it
+# quantizes to 8 bits itself; beside the same llama.cpp MXFP4 run);
 # MXFP8, MXINT8 and w4a8 on mxc alone (llama.cpp has no such types).
 # The peer is node-llama-cpp 3.21.1's prebuilt llama.cpp CPU backend
 # (peer/llama-speed.mjs). Both run at 1 and 2 threads (mxc-run --threads),
@@ -117,6 +120,7 @@ for m in m6 m85; do
   [ "$m" = m85 ] && steps=16
   bench "$scratch/$m/model.bin" "$m" float float "$steps"
   bench "$scratch/$m/model.bin" "$m" w4 w4 "$steps"
+  bench "$scratch/$m/model.bin" "$m" w4,activations=mxint8 w4 "$steps"
 done
 for recipe in w8 wint8 w4a8; do
   bench "$scratch/m6/model.bin" m6 "$recipe" - 64

@@ -401,14 +401,17 @@ MatmulProblem problem(StridedMemRefType<float, 2> *x, int64_t n, int64_t k,
 extern "C" {
 
 /// x [M, K'] f32 (K' <= numBlocks * block), data [N, numBlocks * blockBytes]
-/// and scales [N, numBlocks] bytes, out [M, N] f32.
-void _mlir_ciface_mxc_cpu_matmul_mx(StridedMemRefType<float, 2> *x,
-                                    StridedMemRefType<int8_t, 2> *data,
-                                    StridedMemRefType<int8_t, 2> *scales,
-                                    StridedMemRefType<float, 2> *out,
-                                    int32_t format, int64_t block) {
-  if (format < 0 || format >= static_cast<int32_t>(num::kAllElemFormats.size()))
+/// and scales [N, numBlocks] bytes, out [M, N] f32; xFormat: MatmulProblem's.
+static void matmulMX(StridedMemRefType<float, 2> *x,
+                     StridedMemRefType<int8_t, 2> *data,
+                     StridedMemRefType<int8_t, 2> *scales,
+                     StridedMemRefType<float, 2> *out, int32_t format,
+                     int64_t block, int32_t xFormat) {
+  const auto formats = static_cast<int32_t>(num::kAllElemFormats.size());
+  if (format < 0 || format >= formats)
     fail("unknown element format");
+  if (xFormat < kWeightF32 || xFormat >= formats)
+    fail("unknown activation format");
   if (data->strides[1] != 1 || scales->strides[1] != 1)
     fail("the weight's rows are not contiguous");
   const int64_t bits =
@@ -424,7 +427,26 @@ void _mlir_ciface_mxc_cpu_matmul_mx(StridedMemRefType<float, 2> *x,
   p.dataStride = data->strides[0];
   p.scales = reinterpret_cast<const uint8_t *>(scales->data + scales->offset);
   p.scaleStride = scales->strides[0];
+  p.xFormat = xFormat;
   matmul(p);
+}
+
+/// An MX weight and f32 activations (any values).
+void _mlir_ciface_mxc_cpu_matmul_mx(StridedMemRefType<float, 2> *x,
+                                    StridedMemRefType<int8_t, 2> *data,
+                                    StridedMemRefType<int8_t, 2> *scales,
+                                    StridedMemRefType<float, 2> *out,
+                                    int32_t format, int64_t block) {
+  matmulMX(x, data, scales, out, format, block, kWeightF32);
+}
+
+/// An MX weight and activations that are MX values of format xFormat in
+/// blocks of 32 (dequantized to f32).
+void _mlir_ciface_mxc_cpu_matmul_mx_activations(
+    StridedMemRefType<float, 2> *x, StridedMemRefType<int8_t, 2> *data,
+    StridedMemRefType<int8_t, 2> *scales, StridedMemRefType<float, 2> *out,
+    int32_t format, int64_t block, int32_t xFormat) {
+  matmulMX(x, data, scales, out, format, block, xFormat);
 }
 
 /// x [M, K] f32, weight [N, K] f32, out [M, N] f32.
@@ -510,6 +532,8 @@ const KernelSymbol *mxc::cpu::kernelSymbols() {
   static const KernelSymbol symbols[] = {
       {"_mlir_ciface_mxc_cpu_matmul_mx",
        reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_mx)},
+      {"_mlir_ciface_mxc_cpu_matmul_mx_activations",
+       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_mx_activations)},
       {"_mlir_ciface_mxc_cpu_matmul_f32",
        reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_f32)},
       {"_mlir_ciface_mxc_cpu_attention",

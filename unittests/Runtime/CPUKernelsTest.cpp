@@ -25,6 +25,7 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <string>
 
 using namespace mxc;
 namespace num = mxc::numerics;
@@ -54,10 +55,12 @@ struct KernelRun {
 };
 
 /// Runs the kernel on random operands of `shape` with weight `format` (an f32
-/// weight: give block = k), x changed by `edit` if given.
-KernelRun
-runKernel(std::optional<num::ElemFormat> format, Shape s, unsigned seed,
-          const std::function<void(std::vector<float> &)> &edit = {}) {
+/// weight: give block = k), x changed by `edit` if given and marked as
+/// values of xFormat.
+KernelRun runKernel(std::optional<num::ElemFormat> format, Shape s,
+                    unsigned seed,
+                    const std::function<void(std::vector<float> &)> &edit = {},
+                    int32_t xFormat = cpu::kWeightF32) {
   std::mt19937 rng(seed);
   // The weight first: then the first rows of x do not depend on s.m.
   std::vector<float> w = randomValues(s.n * s.k, rng);
@@ -88,6 +91,7 @@ runKernel(std::optional<num::ElemFormat> format, Shape s, unsigned seed,
   run.out.assign(s.m * s.n, -1.0f);
   p.out = run.out.data();
   p.outStride = s.n;
+  p.xFormat = xFormat;
   cpu::matmul(p);
   return run;
 }
@@ -96,8 +100,9 @@ runKernel(std::optional<num::ElemFormat> format, Shape s, unsigned seed,
 /// changed by `edit` if given) and checks every output; returns the outputs.
 std::vector<float>
 check(std::optional<num::ElemFormat> format, Shape s, unsigned seed = 1,
-      const std::function<void(std::vector<float> &)> &edit = {}) {
-  const KernelRun run = runKernel(format, s, seed, edit);
+      const std::function<void(std::vector<float> &)> &edit = {},
+      int32_t xFormat = cpu::kWeightF32) {
+  const KernelRun run = runKernel(format, s, seed, edit, xFormat);
   const std::vector<float> &x = run.x, &out = run.out;
   const std::vector<double> &weight = run.weight;
   const int64_t length = (s.k + s.block - 1) / s.block * s.block + 16;
@@ -248,6 +253,46 @@ TEST_P(CPUKernels, TinyActivationsGiveTheSameBits) {
                   llvm::bit_cast<uint32_t>(tiny[i]))
             << "K " << k << " rows " << rows << " element " << i;
     }
+}
+
+/// x replaced by the library's MXINT8 quantize-dequantize of its rows
+/// (blocks of 32 along k): what the kernel gets for MXINT8 activations.
+void toMXInt8(std::vector<float> &x, int64_t k) {
+  const int64_t rows = static_cast<int64_t>(x.size()) / k;
+  const std::vector<double> values = num::dequantize(
+      num::quantize(num::ElemFormat::Int8, 32, rows, k, x.data()));
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(values[i]);
+}
+
+// MXINT8 activations times an MXFP4 weight (the AVX2 GEMV multiplies their
+// integers): within the f32 bound for 1 to 15 rows, a partial last block,
+// and a row's result the same bits alone and with others.
+TEST_P(CPUKernels, MXInt8ActivationsWithinTheF32Bound) {
+  const int32_t int8 = static_cast<int32_t>(num::ElemFormat::Int8);
+  for (int64_t k : {172, 512, 768})
+    for (int64_t m : {1, 2, 3, 5, 15}) {
+      const Shape s = {m, 13, k, 32};
+      auto edit = [&](std::vector<float> &x) { toMXInt8(x, k); };
+      std::vector<float> all = check(num::ElemFormat::E2M1, s, 9, edit, int8);
+      std::vector<float> one =
+          check(num::ElemFormat::E2M1, {1, 13, k, 32}, 9, edit, int8);
+      for (int64_t j = 0; j < 13; ++j)
+        ASSERT_EQ(llvm::bit_cast<uint32_t>(one[j]),
+                  llvm::bit_cast<uint32_t>(all[j]))
+            << "K " << k << " rows " << m << " column " << j;
+    }
+}
+
+// Marked MXINT8 but not MXINT8 values (any f32): where the integers are used
+// (AVX2, below 16 rows) every output is NaN, not a wrong number.
+TEST_P(CPUKernels, NotMXInt8ActivationsGiveNaN) {
+  const Shape s = {2, 9, 96, 32};
+  const KernelRun run = runKernel(num::ElemFormat::E2M1, s, 4, {},
+                                  static_cast<int32_t>(num::ElemFormat::Int8));
+  const bool integers = std::string(cpu::kernelISA()) != "generic";
+  for (float v : run.out)
+    EXPECT_EQ(std::isnan(v), integers) << v << " on " << cpu::kernelISA();
 }
 
 // Big enough to split over the pool: two threads give each output bit for

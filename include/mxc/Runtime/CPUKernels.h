@@ -10,7 +10,8 @@
 //     f32 value `table[code] * scale` as the generated lowering;
 //   - below 16 rows (decode), uses each decoded column at once for 1..15
 //     rows, summing in 16 f32 lanes reduced at the end (a row's result does
-//     not depend on the rows that come with it);
+//     not depend on the rows that come with it); MXINT8 activations times an
+//     MXFP4 weight in 8-bit integer dot products where the CPU has AVX2;
 //   - from 16 rows on (prefill), runs as a GEMM whose outputs are
 //     multiply-add chains in k order (fused where the CPU has FMA);
 //   - splits the columns over its own thread pool (sized by mxc's --threads)
@@ -57,6 +58,13 @@ struct MatmulProblem {
   int64_t wStride = 0;
   float *out = nullptr;
   int64_t outStride = 0;
+  /// What x's values are: kWeightF32 (any f32), or an ElemFormat when they
+  /// are MX values of that format in blocks of 32 along k (an mxc.dequantize
+  /// of activations quantized with that format). With MXINT8 values and an
+  /// MXFP4 weight the GEMV (below 16 rows) takes each block's 8-bit integers
+  /// back from x and multiplies them with the FP4 codes in integer
+  /// arithmetic (exact per 4 products), times the two scales.
+  int32_t xFormat = kWeightF32;
 };
 
 /// Runs `p` (the variant for this CPU, threaded when worthwhile).

@@ -2,7 +2,9 @@
 //
 // On the CPU path the model's matmuls run mxc's CPU matmul kernel
 // (mxc/Runtime/CPUKernels.h) instead of the generic loop nest: each becomes a
-// call of @mxc_cpu_matmul_mx or @mxc_cpu_matmul_f32 on buffers.
+// call of @mxc_cpu_matmul_mx (@mxc_cpu_matmul_mx_activations for MX
+// activations in blocks of 32, with their format) or @mxc_cpu_matmul_f32 on
+// buffers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +30,7 @@ using namespace mlir::mxc;
 namespace {
 
 constexpr StringLiteral kMXCallee = "mxc_cpu_matmul_mx",
+                        kMXActivationsCallee = "mxc_cpu_matmul_mx_activations",
                         kF32Callee = "mxc_cpu_matmul_f32";
 
 struct ConvertMXCMatmulToCPUPass
@@ -70,13 +73,18 @@ struct ConvertMXCMatmulToCPUPass
     Location loc = op.getLoc();
     Type f32 = b.getF32Type();
 
-    // x as f32.
+    // x as f32, and what its values are: MX values of a format in blocks of
+    // 32 along k (the kernel's xFormat), or any f32.
     Value x = op.getInput();
-    if (auto mx = dyn_cast<MXTensorType>(x.getType()))
+    int64_t xFormat = -1;
+    if (auto mx = dyn_cast<MXTensorType>(x.getType())) {
+      if (mx.getBlockSize() == 32)
+        xFormat = static_cast<int64_t>(mx.getFormat());
       x = DequantizeOp::create(b, loc,
                                RankedTensorType::get(mx.getShape(), f32), x);
-    else
+    } else {
       x = widenToF32(b, loc, x);
+    }
     const int64_t mDim = cast<ShapedType>(x.getType()).getShape()[0];
     const int64_t n = cast<ShapedType>(op.getWeight().getType()).getShape()[0];
     SmallVector<Value> dynamicRows;
@@ -88,27 +96,34 @@ struct ConvertMXCMatmulToCPUPass
 
     Type i8 = b.getI8Type();
     if (auto weightType = dyn_cast<MXTensorType>(op.getWeight().getType())) {
+      // MX activations in blocks of 32 go to the kernel entry that takes
+      // their format; others to the one for any f32.
+      const bool mxActivations = xFormat >= 0;
+      SmallVector<Type> argTypes = {anyStrided(f32, 2), anyStrided(i8, 2),
+                                    anyStrided(i8, 2),  anyStrided(f32, 2),
+                                    b.getI32Type(),     b.getI64Type()};
+      if (mxActivations)
+        argTypes.push_back(b.getI32Type());
       func::FuncOp callee =
-          declare(module, kMXCallee,
-                  b.getFunctionType({anyStrided(f32, 2), anyStrided(i8, 2),
-                                     anyStrided(i8, 2), anyStrided(f32, 2),
-                                     b.getI32Type(), b.getI64Type()},
-                                    {}));
+          declare(module, mxActivations ? kMXActivationsCallee : kMXCallee,
+                  b.getFunctionType(argTypes, {}));
       if (!callee)
         return failure();
       auto [data, scales] = buildWeightStorage(b, loc, op.getWeight());
       auto scaleBytes =
           RankedTensorType::get(weightType.getScalesType().getShape(), i8);
       scales = arith::BitcastOp::create(b, loc, scaleBytes, scales);
-      func::CallOp::create(
-          b, loc, callee,
-          ValueRange{
-              bufferOfTensor(b, loc, x), bufferOfTensor(b, loc, data),
-              bufferOfTensor(b, loc, scales), yAny,
-              arith::ConstantIntOp::create(
-                  b, loc, static_cast<int64_t>(weightType.getFormat()), 32),
-              arith::ConstantIntOp::create(b, loc, weightType.getBlockSize(),
-                                           64)});
+      SmallVector<Value> args = {
+          bufferOfTensor(b, loc, x),
+          bufferOfTensor(b, loc, data),
+          bufferOfTensor(b, loc, scales),
+          yAny,
+          arith::ConstantIntOp::create(
+              b, loc, static_cast<int64_t>(weightType.getFormat()), 32),
+          arith::ConstantIntOp::create(b, loc, weightType.getBlockSize(), 64)};
+      if (mxActivations)
+        args.push_back(arith::ConstantIntOp::create(b, loc, xFormat, 32));
+      func::CallOp::create(b, loc, callee, args);
     } else {
       func::FuncOp callee =
           declare(module, kF32Callee,

@@ -34,7 +34,8 @@ func.func @mx_weight(%x: tensor<?x48xf32>, %d: tensor<8x32xi8>, %s: tensor<8x2xf
 
 // MX activations are dequantized first; a weight that is not an
 // mxc.assemble gives its storage through mxc.disassemble; MXINT8 is format 5,
-// blocks of 16 pass as they are.
+// blocks of 16 pass as they are; activations in blocks of 16 are any f32 to
+// the kernel.
 // CHECK-LABEL: func.func @mx_input
 // CHECK: %[[XF:.+]] = mxc.dequantize %{{.+}} : !mxc.mx<2x64xf8E4M3FN, block = 16> -> tensor<2x64xf32>
 // CHECK: mxc.disassemble %{{.+}} : !mxc.mx<4x64xi8, block = 16>
@@ -44,6 +45,21 @@ func.func @mx_weight(%x: tensor<?x48xf32>, %d: tensor<8x32xi8>, %s: tensor<8x2xf
 // CHECK: call @mxc_cpu_matmul_mx(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FORMAT]], %[[BLOCK]])
 func.func @mx_input(%x: !mxc.mx<2x64xf8E4M3FN, block = 16>, %w: !mxc.mx<4x64xi8, block = 16>) -> tensor<2x4xf32> {
   %y = mxc.matmul %x, %w : !mxc.mx<2x64xf8E4M3FN, block = 16>, !mxc.mx<4x64xi8, block = 16> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// MX activations in blocks of 32 go to the entry that takes their format
+// (5: MXINT8): the kernel multiplies their integers with an MXFP4 weight's.
+// CHECK-LABEL: func.func @mxint8_input
+// CHECK: %[[FORMAT:.+]] = arith.constant 4 : i32
+// CHECK: %[[BLOCK:.+]] = arith.constant 32 : i64
+// CHECK: %[[XFORMAT:.+]] = arith.constant 5 : i32
+// CHECK: call @mxc_cpu_matmul_mx_activations(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %[[FORMAT]], %[[BLOCK]], %[[XFORMAT]])
+// CHECK: func.func private @mxc_cpu_matmul_mx_activations({{.*}}, i32, i64, i32) attributes {llvm.emit_c_interface}
+func.func @mxint8_input(%x: !mxc.mx<2x64xi8>, %w: !mxc.mx<4x64xf4E2M1FN>) -> tensor<2x4xf32> {
+  %y = mxc.matmul %x, %w : !mxc.mx<2x64xi8>, !mxc.mx<4x64xf4E2M1FN> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
 

@@ -42,6 +42,19 @@
 // RUN: mxc-testgen matmul --weight=mxint8 --act=mxint8 --m 9 --n 13 --check=%t.int8.out | FileCheck %s --check-prefix=INT8
 // INT8: weight=mxint8 act=mxint8: all 117 of 117 values within tolerance
 
+// MXINT8 activations times MXFP4 (the GEMV in 8-bit integers where the CPU
+// has AVX2): decode rows and a prefill.
+// RUN: mxc-testgen matmul --weight=mxfp4 --act=mxint8 --m 3 --n 13 > %t.fp4i8.mlir
+// RUN: mxc-opt %t.fp4i8.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels > %t.fp4i8.out
+// RUN: mxc-testgen matmul --weight=mxfp4 --act=mxint8 --m 3 --n 13 --check=%t.fp4i8.out | FileCheck %s --check-prefix=FP4I8
+// FP4I8: weight=mxfp4 act=mxint8: all 39 of 39 values within tolerance
+// RUN: mxc-testgen matmul --weight=mxfp4 --act=mxint8 --m 17 --n 13 > %t.fp4i8p.mlir
+// RUN: mxc-opt %t.fp4i8p.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels > %t.fp4i8p.out
+// RUN: mxc-testgen matmul --weight=mxfp4 --act=mxint8 --m 17 --n 13 --check=%t.fp4i8p.out | FileCheck %s --check-prefix=FP4I8P
+// FP4I8P: weight=mxfp4 act=mxint8: all 221 of 221 values within tolerance
+// RUN: mxc-opt %t.fp4i8.mlir --mxc-lower-to-llvm=matmul-kernels=true | FileCheck %s --check-prefix=CALL-ACT
+// CALL-ACT: llvm.call @_mlir_ciface_mxc_cpu_matmul_mx_activations(
+
 // The kernel is really called: the lowered module declares it.
 // RUN: mxc-opt %t.fp4.mlir --mxc-lower-to-llvm=matmul-kernels=true | FileCheck %s --check-prefix=CALL
 // CALL: llvm.call @_mlir_ciface_mxc_cpu_matmul_mx(
