@@ -7,7 +7,9 @@
 //   - decodes each weight column once per call, in SIMD registers where the
 //     CPU has them (MXFP4: a 16-entry table lookup on nibbles, vpermps;
 //     MXFP8/MXFP6: bit arithmetic; MXINT8: integer conversion), to the same
-//     f32 value `table[code] * scale` as the generated lowering;
+//     f32 value `table[code] * scale` as the generated lowering (with AVX2,
+//     MXFP4 GEMVs take the doubled values from a byte lookup instead and
+//     apply the scale to each block's sum);
 //   - below 16 rows (decode), uses each decoded column at once for 1..15
 //     rows, summing in 16 f32 lanes reduced at the end (a row's result does
 //     not depend on the rows that come with it); MXINT8 activations times an
