@@ -69,9 +69,10 @@ int main(int argc, char **argv) {
     else if (a == "--format" && i + 1 < argc)
       only = argv[++i];
     else if (a == "--act" && i + 1 < argc &&
-             std::string(argv[i + 1]) == "mxint8")
-      mxint8 = (++i, true);
-    else if (a == "--isa" && i + 1 < argc) {
+             std::string(argv[i + 1]) == "mxint8") {
+      mxint8 = true;
+      ++i;
+    } else if (a == "--isa" && i + 1 < argc) {
       if (!cpu::useKernelISA(argv[++i])) {
         std::fprintf(stderr, "this CPU does not run %s\n", argv[i]);
         return 1;
