@@ -37,6 +37,13 @@ int64_t mxc::cpu::packedLength(const MatmulProblem &p) {
   return p.m * bufferLength(p) + 1;
 }
 
+int64_t mxc::cpu::columnsScratchLength(const MatmulProblem &p) {
+  const int64_t length = bufferLength(p);
+  if (p.m >= kGemmRows) // The AVX2 GEMM's decoded columns and panel.
+    return kGemmPanelColumns * (length + kGemmDepth);
+  return (kMaxTileColumns + 1) * length;
+}
+
 namespace {
 
 struct Variant {
@@ -272,7 +279,7 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
 
   // Columns go to the threads in units of a GEMM column tile or of 4.
   const unsigned threads = threadCount();
-  const int64_t unit = p.m >= kGemmRows ? kMaxTileColumns : 4;
+  const int64_t unit = p.m >= kGemmRows ? kGemmPanelColumns : 4;
   const int64_t groups = (p.n + unit - 1) / unit;
   const int64_t chunks =
       threads > 1 && p.m * p.n * length >= kParallelWork && !onLLVMPoolThread()
@@ -291,7 +298,7 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
 
   auto run = [&](int64_t chunk) {
     thread_local std::vector<float> scratch;
-    scratch.resize(static_cast<size_t>((kMaxTileColumns + 1) * length));
+    scratch.resize(static_cast<size_t>(columnsScratchLength(p)));
     const int64_t n0 = groups * chunk / chunks * unit,
                   n1 = std::min(p.n, groups * (chunk + 1) / chunks * unit);
     v.columns(p, t, packed, n0, n1, scratch.data());

@@ -47,6 +47,15 @@ constexpr int64_t kGemmRows = 16;
 /// of a GEMM tile (x is transposed into tiles of them).
 constexpr int64_t kMaxTileColumns = 8, kMaxGemmTileRows = 48;
 
+/// The AVX2 GEMM's panel: kGemmPanelColumns weight columns decoded, then
+/// kGemmDepth k at a time transposed to [k][column] for its tiles. The GEMM
+/// columns go to the threads in multiples of kGemmPanelColumns (every
+/// variant's GEMM tile width divides it).
+constexpr int64_t kGemmPanelColumns = 16, kGemmDepth = 256;
+
+/// The floats of the scratch buffer `columns` needs for p.
+int64_t columnsScratchLength(const MatmulProblem &p);
+
 /// The floats of the packed activations of p: rows of bufferLength floats
 /// and one float for the variant's note on how it packed them, or for a GEMM
 /// (kGemmRows rows or more) x transposed in tiles of up to kMaxGemmTileRows

@@ -34,6 +34,8 @@ namespace {
 
 struct Shape {
   int64_t m, n, k, block;
+  /// x in memory as [K, M] (its k strided), not [M, K].
+  bool xTransposed = false;
 };
 
 std::vector<float> randomValues(int64_t count, std::mt19937 &rng) {
@@ -72,6 +74,16 @@ KernelRun runKernel(std::optional<num::ElemFormat> format, Shape s,
   p.m = s.m;
   p.xCols = s.k;
   p.xRowStride = s.k;
+  std::vector<float> xT;
+  if (s.xTransposed) {
+    xT.resize(run.x.size());
+    for (int64_t i = 0; i < s.m; ++i)
+      for (int64_t k = 0; k < s.k; ++k)
+        xT[k * s.m + i] = run.x[i * s.k + k];
+    p.x = xT.data();
+    p.xRowStride = 1;
+    p.xColStride = s.m;
+  }
   p.n = s.n;
   p.k = s.k;
   p.block = s.block;
@@ -314,7 +326,8 @@ TEST_P(CPUKernels, TwoThreadsEqualOne) {
 // chains in k order: fused (std::fma) where the variant has FMA, a product
 // then a sum otherwise, on the library's dequantized weight in f32 (each
 // element table[code] * scale, exact). Bit for bit, for every format and f32,
-// a partial last block, 48-row tiles and a remainder, and two threads.
+// a partial last block, 48-row tiles and a remainder, reductions longer than
+// the AVX2 GEMM's 256-k depth steps, x with its k strided, and two threads.
 TEST_P(CPUKernels, GemmSumsInKOrder) {
   const bool fused = std::string(cpu::kernelISA()) != "generic";
   std::vector<std::optional<num::ElemFormat>> formats = {std::nullopt};
@@ -322,7 +335,8 @@ TEST_P(CPUKernels, GemmSumsInKOrder) {
     formats.push_back(f);
   for (unsigned threads : {1u, 2u})
     for (std::optional<num::ElemFormat> format : formats)
-      for (Shape s : {Shape{16, 9, 172, 32}, Shape{53, 70, 96, 32}}) {
+      for (Shape s : {Shape{16, 9, 172, 32}, Shape{53, 70, 96, 32},
+                      Shape{40, 33, 600, 32}, Shape{23, 17, 300, 32, true}}) {
         llvm::parallel::strategy = llvm::hardware_concurrency(threads);
         if (!format)
           s.block = s.k;
