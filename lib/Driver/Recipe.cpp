@@ -170,6 +170,13 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
         r.method = WeightMethod::GPTQ;
       else
         return error("method must be rtn or gptq, not '" + value + "'");
+    } else if (key == "scales") {
+      if (value == "spec")
+        r.scales = num::ScaleChoice::Spec;
+      else if (value == "mse")
+        r.scales = num::ScaleChoice::LeastSquares;
+      else
+        return error("scales must be spec or mse, not '" + value + "'");
     } else if (key == "smooth") {
       e = number(r.smooth);
     } else if (key == "softmax-bits") {
@@ -223,9 +230,9 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
                      "'");
     } else {
       return error("unknown key '" + key +
-                   "' (weights, method, smooth, activations, softmax-bits, "
-                   "softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, "
-                   "tune-what)");
+                   "' (weights, method, scales, smooth, activations, "
+                   "softmax-bits, softmax-clip, tile, keep, checkpoint-mx, "
+                   "tune, tune-lr, tune-what)");
     }
     if (e)
       return std::move(e);
@@ -250,6 +257,9 @@ llvm::Error Recipe::validate() const {
   if (!(smooth >= 0 && smooth <= 1))
     return error(llvm::formatv(
         "smooth (SmoothQuant alpha) must be in [0, 1], not {0}", smooth));
+  if (scales != num::ScaleChoice::Spec && !weights)
+    return error("scales=mse without quantized weights (weights=...) does "
+                 "nothing");
   if (smooth > 0 && !weights)
     return error("smooth without quantized weights or activations does "
                  "nothing");
@@ -329,6 +339,7 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
     if (method == WeightMethod::GPTQ && tuneSteps == 0) {
       MXCGPTQPassOptions options;
       options.format = format;
+      options.scales = scales;
       options.report = report;
       options.only.assign(include.begin(), include.end());
       options.exclude.assign(excluded.begin(), excluded.end());
@@ -336,6 +347,7 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
     } else {
       MXCRTNPassOptions options;
       options.format = format;
+      options.scales = scales;
       options.report = report;
       options.only.assign(include.begin(), include.end());
       options.exclude.assign(excluded.begin(), excluded.end());
@@ -381,6 +393,8 @@ std::string Recipe::str() const {
           clipMode ? clipModeName(*clipMode).str() : formatDouble(softmaxClip),
           tile)
           .str();
+  if (scales == num::ScaleChoice::LeastSquares)
+    text += ",scales=mse";
   if (keepCheckpointMX)
     text += ",checkpoint-mx=keep";
   if (!keep.empty()) {

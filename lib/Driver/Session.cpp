@@ -302,6 +302,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
   // Each matmul's format: its keep= entry's (the first that names it), else
   // the recipe's.
   mxc::tuning::Quantizers quantizers;
+  quantizers.weightScales = recipe.scales;
   quantizers.activations = recipe.activations;
   if (recipe.softmaxBits > 0)
     quantizers.softmax = num::ExaqQuantizer{
@@ -332,6 +333,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
         continue;
       num::GPTQOptions options;
       options.format = format->second;
+      options.scales = recipe.scales;
       num::QuantizedWeight q;
       std::string reason;
       std::vector<double> h(hessians[i].begin(), hessians[i].end());

@@ -167,8 +167,9 @@ bool mxc::numerics::gptqQuantize(const float *w, int64_t n, int64_t k,
         // The block's shared exponent comes from the error-updated weights.
         for (int64_t c = 0; c < width; ++c)
           values[c] = static_cast<float>(weight[r * k + c1 + c]);
-        uint8_t scale = quantizeBlock(options.format, values.data(), width,
-                                      codes.data(), options.rounding);
+        uint8_t scale =
+            quantizeBlock(options.format, values.data(), width, codes.data(),
+                          options.rounding, options.scales);
         t.scales[r * t.layout.blocksPerRow() + blockIndex] = scale;
         std::fill(codes.begin() + width, codes.end(), 0);
         packCodes(options.format, codes.data(), block,

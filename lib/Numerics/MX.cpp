@@ -17,7 +17,7 @@ int mxc::numerics::sharedExponent(ElemFormat format, double amax) {
 
 uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
                                      size_t n, uint8_t *codes,
-                                     RoundingMode mode) {
+                                     RoundingMode mode, ScaleChoice choice) {
   double amax = 0;
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) {
@@ -26,12 +26,35 @@ uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
     }
     amax = std::max(amax, std::fabs(static_cast<double>(x[i])));
   }
-  int exponent = sharedExponent(format, amax);
+  const int exponent = sharedExponent(format, amax);
   // Division by a power of two is exact in double for every float input.
   const ElementEncoder &encoder = getElementEncoder(format, mode);
-  const double inverse = std::ldexp(1.0, -exponent);
-  for (size_t i = 0; i < n; ++i)
-    codes[i] = encoder.encode(static_cast<double>(x[i]) * inverse);
+  auto encode = [&](int e, uint8_t *out) {
+    const double inverse = std::ldexp(1.0, -e);
+    for (size_t i = 0; i < n; ++i)
+      out[i] = encoder.encode(static_cast<double>(x[i]) * inverse);
+  };
+  encode(exponent, codes);
+  if (choice == ScaleChoice::Spec || exponent >= kE8M0MaxExponent || amax == 0)
+    return encodeE8M0(exponent);
+  // The squared error of codes c at exponent e (each term exact in double
+  // up to the sum's rounding).
+  auto squaredError = [&](int e, const uint8_t *c) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double d = x[i] - std::ldexp(decodeElement(format, c[i]), e);
+      sum += d * d;
+    }
+    return sum;
+  };
+  uint8_t small[64];
+  std::vector<uint8_t> large(n > 64 ? n : 0);
+  uint8_t *above = n > 64 ? large.data() : small;
+  encode(exponent + 1, above);
+  if (squaredError(exponent + 1, above) < squaredError(exponent, codes)) {
+    std::copy(above, above + n, codes);
+    return encodeE8M0(exponent + 1);
+  }
   return encodeE8M0(exponent);
 }
 
@@ -94,15 +117,15 @@ uint8_t MXTensor::code(int64_t row, int64_t col) const {
 
 MXTensor mxc::numerics::quantize(ElemFormat format, int64_t blockSize,
                                  int64_t rows, int64_t cols, const float *x,
-                                 RoundingMode mode) {
+                                 RoundingMode mode, ScaleChoice choice) {
   MXTensor t = MXTensor::allocate(MXLayout{format, blockSize, rows, cols});
-  quantizeRows(x, 0, rows, t, mode);
+  quantizeRows(x, 0, rows, t, mode, choice);
   return t;
 }
 
 void mxc::numerics::quantizeRows(const float *x, int64_t rowBegin,
-                                 int64_t rowEnd, MXTensor &t,
-                                 RoundingMode mode) {
+                                 int64_t rowEnd, MXTensor &t, RoundingMode mode,
+                                 ScaleChoice choice) {
   const MXLayout &layout = t.layout;
   const int64_t blockSize = layout.blockSize, cols = layout.cols;
   std::vector<uint8_t> codes(blockSize);
@@ -110,8 +133,9 @@ void mxc::numerics::quantizeRows(const float *x, int64_t rowBegin,
     for (int64_t b = 0; b < layout.blocksPerRow(); ++b) {
       int64_t n = layout.elementsInBlock(b);
       std::fill(codes.begin(), codes.end(), 0); // Padding codes are +0.
-      t.scales[r * layout.blocksPerRow() + b] = quantizeBlock(
-          layout.format, x + r * cols + b * blockSize, n, codes.data(), mode);
+      t.scales[r * layout.blocksPerRow() + b] =
+          quantizeBlock(layout.format, x + r * cols + b * blockSize, n,
+                        codes.data(), mode, choice);
       packCodes(layout.format, codes.data(), blockSize,
                 t.data.data() + r * layout.rowBytes() +
                     b * layout.blockBytes());

@@ -57,8 +57,10 @@ void mxc::numerics::smoothHessian(float *h, const std::vector<double> &s) {
 
 QuantizedWeight mxc::numerics::rtnQuantize(const float *w, int64_t n, int64_t k,
                                            ElemFormat format, int64_t blockSize,
-                                           RoundingMode rounding) {
-  QuantizedWeight result{quantize(format, blockSize, n, k, w, rounding), {}};
+                                           RoundingMode rounding,
+                                           ScaleChoice scales) {
+  QuantizedWeight result{quantize(format, blockSize, n, k, w, rounding, scales),
+                         {}};
   result.dequantized = dequantize(result.tensor);
   return result;
 }

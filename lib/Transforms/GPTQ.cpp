@@ -40,6 +40,7 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
     options.format = f;
     options.blockSize = block;
     options.percdamp = damp;
+    options.scales = scales;
     // Lazy batches of about 128 columns, whole blocks.
     options.lazyBatch = std::max<int64_t>(block, 128 / block * block);
     bool failedAny = false;
@@ -96,7 +97,9 @@ struct MXCGPTQPass : mlir::mxc::impl::MXCGPTQPassBase<MXCGPTQPass> {
       return std::nullopt;
     }
     if (report) {
-      num::QuantizedWeight rtn = num::rtnQuantize(w.data(), n, k, f, block);
+      num::QuantizedWeight rtn =
+          num::rtnQuantize(w.data(), n, k, f, block,
+                           num::RoundingMode::NearestEven, options.scales);
       reportLocalError(op, "gptq", info.name, w, q, &rtn, n, k);
     }
     return q;

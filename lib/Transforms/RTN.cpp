@@ -42,7 +42,8 @@ struct MXCRTNPass : mlir::mxc::impl::MXCRTNPassBase<MXCRTNPass> {
           const int64_t chunk = 64;
           llvm::parallelFor(0, (n + chunk - 1) / chunk, [&](size_t c) {
             num::quantizeRows(w.data(), c * chunk,
-                              std::min<int64_t>(n, (c + 1) * chunk), t);
+                              std::min<int64_t>(n, (c + 1) * chunk), t,
+                              num::RoundingMode::NearestEven, scales);
           });
           if (report) {
             q.dequantized = num::dequantize(t);

@@ -99,8 +99,10 @@ void scaleChannels(float *x, const std::vector<float> &factors, int64_t t,
 
 /// The MX rounding of the rows of x ([t, k]) in `format` (blocks of 32).
 void roundRows(const float *x, float *y, int64_t t, int64_t k,
-               numerics::ElemFormat format) {
-  numerics::MXTensor q = numerics::quantize(format, 32, t, k, x);
+               numerics::ElemFormat format,
+               numerics::ScaleChoice scales = numerics::ScaleChoice::Spec) {
+  numerics::MXTensor q = numerics::quantize(
+      format, 32, t, k, x, numerics::RoundingMode::NearestEven, scales);
   std::vector<double> d = numerics::dequantize(q);
   for (int64_t i = 0; i < t * k; ++i)
     y[i] = static_cast<float>(d[i]);
@@ -413,7 +415,8 @@ QuantizedView::QuantizedView(LlamaParameters &params,
       continue;
     std::vector<float> &out = rounded[t.name];
     out.resize(t.values->size());
-    roundRows(t.values->data(), out.data(), t.rows, t.cols, it->second);
+    roundRows(t.values->data(), out.data(), t.rows, t.cols, it->second,
+              q.weightScales);
   }
 }
 

@@ -65,7 +65,9 @@ cl::opt<std::string> outputPath(
 // cl::desc keeps a StringRef: the text must outlive the option.
 const std::string recipeHelp =
     "PRESET[,key=value...] or key=value,...; keys weights, method "
-    "(rtn|gptq), smooth (SmoothQuant alpha), activations, softmax-bits, "
+    "(rtn|gptq), scales (spec|mse: each weight block's shared exponent the "
+    "OCP spec's, or the spec's or one more, whichever is closer), smooth "
+    "(SmoothQuant alpha), activations, softmax-bits, "
     "softmax-clip, tile, keep (mixed precision: "
     "keep=classifier;layers.0.:mxfp8_e4m3 keeps matmuls in float or in a "
     "format of their own), tune (steps of global tuning toward the float "

@@ -72,13 +72,14 @@ TEST(Recipe, PresetsAndOverrides) {
 }
 
 TEST(Recipe, StrRoundTrips) {
-  for (const char *text : {"float", "w6a8-smooth-gptq-sm2",
-                           "w4,softmax-bits=3,softmax-clip=pooled",
-                           "weights=mxfp6_e3m2,method=gptq,smooth=0.25,tile=16",
-                           "w4,smooth=0.1,softmax-bits=2,softmax-clip=-3.3",
-                           "w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq",
-                           "w4-keep", "w4-gptq,checkpoint-mx=keep",
-                           "w4a8,tune=20,tune-lr=0.005,tune-what=both"}) {
+  for (const char *text :
+       {"float", "w6a8-smooth-gptq-sm2",
+        "w4,softmax-bits=3,softmax-clip=pooled",
+        "weights=mxfp6_e3m2,method=gptq,smooth=0.25,tile=16",
+        "w4,smooth=0.1,softmax-bits=2,softmax-clip=-3.3",
+        "w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq", "w4-keep",
+        "w4-gptq,checkpoint-mx=keep",
+        "w4a8,tune=20,tune-lr=0.005,tune-what=both", "w4-gptq,scales=mse"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
     EXPECT_EQ(back.str(), r.str()) << text;
@@ -102,7 +103,7 @@ TEST(Recipe, Pipeline) {
   std::string p = pipelineOf(r, /*report=*/true, {"layers.1.", "classifier"});
   EXPECT_EQ(p, "builtin.module(mxc-smoothquant{alpha=5.000000e-01  },"
                "mxc-gptq{block=32 damp=1.000000e-02  format=mxfp4 "
-               "only={layers.1.,classifier} report=true},"
+               "only={layers.1.,classifier} report=true scales=spec},"
                "mxc-quantize-activations{format=mxfp8_e4m3},"
                "mxc-softmax-clip{bits=2 mode=samples})");
   // The printed pipeline is one the pass registry reads back as it is.
@@ -124,20 +125,20 @@ TEST(Recipe, Pipeline) {
   EXPECT_FALSE(kept.keep[1].format.has_value());
   EXPECT_EQ(pipelineOf(kept),
             "builtin.module(mxc-rtn{block=32 exclude={classifier,layers.0.} "
-            "format=mxfp4  report=false})");
+            "format=mxfp4  report=false scales=spec})");
   // ... or in a format of their own, before the other weights.
   Recipe mixed = parsed("w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq");
   EXPECT_EQ(pipelineOf(mixed),
             "builtin.module(mxc-gptq{block=32 damp=1.000000e-02  "
-            "format=mxfp8_e4m3 only={classifier} report=false},"
+            "format=mxfp8_e4m3 only={classifier} report=false scales=spec},"
             "mxc-gptq{block=32 damp=1.000000e-02 "
             "exclude={classifier,layers.0.wq} format=mxfp4  "
-            "report=false})");
+            "report=false scales=spec})");
   // A per-layer study of layers.1. leaves the kept classifier alone.
   EXPECT_EQ(pipelineOf(mixed, false, {"layers.1."}),
             "builtin.module(mxc-gptq{block=32 damp=1.000000e-02 "
             "exclude={classifier,layers.0.wq} format=mxfp4 "
-            "only={layers.1.} report=false})");
+            "only={layers.1.} report=false scales=spec})");
   // One layer at a time (compileModelLayerwise): the groups in turn, the
   // other scopes excluded from SmoothQuant and from every weight pass.
   Recipe smoothed = parsed("w4a8-smooth-gptq,keep=layers.0.wq:mxfp8_e4m3");
@@ -149,12 +150,22 @@ TEST(Recipe, Pipeline) {
                        {"classifier", "layers.1."}),
             "builtin.module(mxc-gptq{block=32 damp=1.000000e-02 "
             "exclude={classifier,layers.1.} format=mxfp8_e4m3 "
-            "only={layers.0.wq} report=false},"
+            "only={layers.0.wq} report=false scales=spec},"
             "mxc-gptq{block=32 damp=1.000000e-02 "
             "exclude={layers.0.wq,classifier,layers.1.} format=mxfp4  "
-            "report=false})");
+            "report=false scales=spec})");
   EXPECT_EQ(pipelineOf(smoothed, false, {}, Recipe::Passes::AfterWeights),
             "builtin.module(mxc-quantize-activations{format=mxfp8_e4m3})");
+  // scales=mse reaches the weight pass, GPTQ's or RTN's.
+  EXPECT_EQ(pipelineOf(parsed("w4-gptq,scales=mse")),
+            "builtin.module(mxc-gptq{block=32 damp=1.000000e-02  "
+            "format=mxfp4  report=false scales=mse})");
+  EXPECT_EQ(pipelineOf(parsed("w4,scales=mse")),
+            "builtin.module(mxc-rtn{block=32  format=mxfp4  report=false "
+            "scales=mse})");
+  EXPECT_EQ(parsed("w4,scales=mse").str(),
+            "weights=mxfp4,method=rtn,smooth=0,activations=none,"
+            "softmax-bits=0,softmax-clip=-8,tile=64,scales=mse");
   // A fixed clip is built into the model, not chosen by a pass.
   EXPECT_EQ(pipelineOf(parsed("softmax-bits=2")), "builtin.module()");
   EXPECT_FALSE(parsed("softmax-bits=2").needsCalibration());
@@ -178,6 +189,10 @@ TEST(Recipe, Errors) {
       parseError("activations=mxfp8_e4m3").find("needs quantized weights"),
       std::string::npos);
   EXPECT_NE(parseError("w4,method=awq").find("method must be rtn or gptq"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,scales=max").find("scales must be spec or mse"),
+            std::string::npos);
+  EXPECT_NE(parseError("float,scales=mse").find("does nothing"),
             std::string::npos);
   // Non-finite numbers are no recipe values.
   EXPECT_NE(parseError("w4,smooth=nan").find("needs a finite number"),
@@ -235,7 +250,7 @@ TEST(Recipe, Tuning) {
   EXPECT_TRUE(r.needsCalibration());
   EXPECT_TRUE(parsed("w4,tune=1").needsCalibration());
   EXPECT_EQ(pipelineOf(r), "builtin.module(mxc-rtn{block=32  format=mxfp4  "
-                           "report=false})");
+                           "report=false scales=spec})");
   EXPECT_EQ(r.str(), "weights=mxfp4,method=gptq,smooth=0,activations=none,"
                      "softmax-bits=0,softmax-clip=-8,tile=64,tune=10,"
                      "tune-lr=0.001");

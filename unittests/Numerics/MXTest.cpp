@@ -92,13 +92,14 @@ TEST(SharedExponent, FloorLog2MinusEmaxClamped) {
   EXPECT_EQ(sharedExponent(ElemFormat::E5M2, 0x1p127), 112);
 }
 
-/// Brute-force OCP MX conversion of one block, in float64.
+/// Brute-force OCP MX conversion of one block, in float64; with `offset`,
+/// at that many binades above the spec's shared exponent.
 std::vector<double> referenceBlock(ElemFormat f, const float *x, size_t n,
-                                   bool away) {
+                                   bool away, int offset = 0) {
   double amax = 0;
   for (size_t i = 0; i < n; ++i)
     amax = std::max(amax, std::fabs(static_cast<double>(x[i])));
-  int e = oracle::sharedExponent(getFormatInfo(f).emax, amax);
+  int e = oracle::sharedExponent(getFormatInfo(f).emax, amax) + offset;
   std::vector<double> out(n);
   for (size_t i = 0; i < n; ++i) {
     double scaled = static_cast<double>(x[i]) / std::exp2(e);
@@ -172,6 +173,65 @@ TEST_P(BlockTest, MatchesBruteForceReference) {
       }
     }
   }
+}
+
+// ScaleChoice::LeastSquares: of the spec's exponent and the one above, the
+// one whose block decodes closer (sum of squared errors, float64 brute force
+// here); ties keep the spec's. Random corner-case blocks, every format.
+TEST_P(BlockTest, LeastSquaresScaleIsTheBetterOfTwo) {
+  auto [f, mode] = GetParam();
+  bool away = mode == RoundingMode::NearestAway;
+  std::mt19937 rng(11 + static_cast<int>(f));
+  const size_t n = 32;
+  int above = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<float> x = cornerValues(f, rng, n);
+    std::vector<uint8_t> codes(n);
+    const uint8_t scale = quantizeBlock(f, x.data(), n, codes.data(), mode,
+                                        ScaleChoice::LeastSquares);
+    std::vector<double> got(n);
+    dequantizeBlock(f, scale, codes.data(), n, got.data());
+    auto squaredError = [&](const std::vector<double> &y) {
+      double sum = 0;
+      for (size_t i = 0; i < n; ++i)
+        sum += (x[i] - y[i]) * (x[i] - y[i]);
+      return sum;
+    };
+    const std::vector<double> spec = referenceBlock(f, x.data(), n, away),
+                              up = referenceBlock(f, x.data(), n, away, 1);
+    const bool upWins = squaredError(up) < squaredError(spec);
+    above += upWins;
+    const std::vector<double> &expected = upWins ? up : spec;
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_TRUE(got[i] == expected[i] &&
+                  std::signbit(got[i]) == std::signbit(expected[i]))
+          << "trial " << trial << " element " << i << ": x = " << x[i]
+          << ", expected " << expected[i] << ", got " << got[i];
+  }
+  // The corner values include blocks of each kind (MXINT8 clips at most
+  // 2^-6 of a binade: one up never wins there).
+  if (f != ElemFormat::Int8)
+    EXPECT_GT(above, 0);
+  EXPECT_LT(above, 400);
+}
+
+// An E2M1 block whose maximum the spec's exponent clips (7.5 to 6: squared
+// error 2.25) is closer one binade up: 7.5 / 2 rounds to 4, i.e. 8 (0.25),
+// and 2, 4, -3 stay exact. The block of E2M1ClipsBlockMax keeps the spec's
+// exponent (7 to 6 costs 1; one up, 0.5 / 2 ties to 0: 1.25).
+TEST(MXGolden, LeastSquaresScaleGoesUpWhenCloser) {
+  std::vector<float> x = {7.5f, 2, 4, -3};
+  std::vector<uint8_t> codes(4);
+  EXPECT_EQ(quantizeBlock(ElemFormat::E2M1, x.data(), 4, codes.data(),
+                          RoundingMode::NearestEven, ScaleChoice::LeastSquares),
+            kE8M0Bias + 1);
+  MXTensor t = quantize(ElemFormat::E2M1, 4, 1, 4, x.data(),
+                        RoundingMode::NearestEven, ScaleChoice::LeastSquares);
+  EXPECT_EQ(dequantize(t), (std::vector<double>{8, 2, 4, -3}));
+  std::vector<float> y = {7, 1, 0.5, -2};
+  t = quantize(ElemFormat::E2M1, 4, 1, 4, y.data(), RoundingMode::NearestEven,
+               ScaleChoice::LeastSquares);
+  EXPECT_EQ(dequantize(t), (std::vector<double>{6, 1, 0.5, -2}));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -168,25 +168,32 @@ TEST(GPTQ, OutputMSEFromHessianMatchesDirect) {
               1e-9 * direct);
 }
 
-// With H = I nothing propagates: GPTQ is RTN, byte for byte.
+// With H = I nothing propagates: GPTQ is RTN, byte for byte, with either
+// scale choice (and least-squares scales differ from the spec's somewhere).
 TEST(GPTQ, IdentityHessianEqualsRTN) {
   const int64_t n = 12, k = 172;
   std::vector<float> w = randomMatrix(n, k, 13);
   std::vector<double> identity(k * k, 0.0);
   for (int64_t j = 0; j < k; ++j)
     identity[j * k + j] = 1.0;
-  for (ElemFormat f : kAllElemFormats) {
-    GPTQOptions options;
-    options.format = f;
-    QuantizedWeight gptq;
-    std::string reason;
-    ASSERT_TRUE(gptqQuantize(w.data(), n, k, identity, options, gptq, reason))
-        << reason;
-    QuantizedWeight rtn = rtnQuantize(w.data(), n, k, f, 32);
-    EXPECT_EQ(gptq.tensor.data, rtn.tensor.data) << getFormatInfo(f).name;
-    EXPECT_EQ(gptq.tensor.scales, rtn.tensor.scales) << getFormatInfo(f).name;
-    EXPECT_EQ(gptq.dequantized, rtn.dequantized);
-  }
+  for (ScaleChoice scales : {ScaleChoice::Spec, ScaleChoice::LeastSquares})
+    for (ElemFormat f : kAllElemFormats) {
+      GPTQOptions options;
+      options.format = f;
+      options.scales = scales;
+      QuantizedWeight gptq;
+      std::string reason;
+      ASSERT_TRUE(gptqQuantize(w.data(), n, k, identity, options, gptq, reason))
+          << reason;
+      QuantizedWeight rtn =
+          rtnQuantize(w.data(), n, k, f, 32, RoundingMode::NearestEven, scales);
+      EXPECT_EQ(gptq.tensor.data, rtn.tensor.data) << getFormatInfo(f).name;
+      EXPECT_EQ(gptq.tensor.scales, rtn.tensor.scales) << getFormatInfo(f).name;
+      EXPECT_EQ(gptq.dequantized, rtn.dequantized);
+      if (scales == ScaleChoice::LeastSquares && f == ElemFormat::E2M1)
+        EXPECT_NE(rtn.tensor.scales,
+                  rtnQuantize(w.data(), n, k, f, 32).tensor.scales);
+    }
 }
 
 // A non-finite weight makes its own block NaN (scale 0xFF) and nothing

@@ -171,6 +171,38 @@ TEST(LlamaGradient, InputScaleEqualsScaledWeightColumns) {
   EXPECT_GT(moved, 100 * largest + 1e-3);
 }
 
+// The weights the forward multiplies by are the library's RTN of the latent
+// ones, with the recipe's scale choice (scales=mse: least squares).
+TEST(LlamaGradient, ViewRoundsWithTheScaleChoice) {
+  LlamaParameters p = tinyModel(/*cols32=*/true);
+  Quantizers spec, mse;
+  for (const LlamaParameters::Tensor &t : p.tensors())
+    if (t.isMatmul)
+      spec.weights[t.name] = mse.weights[t.name] = numerics::ElemFormat::E2M1;
+  mse.weightScales = numerics::ScaleChoice::LeastSquares;
+  QuantizedView specView(p, spec), mseView(p, mse);
+  bool differ = false;
+  for (const LlamaParameters::Tensor &t : p.tensors()) {
+    if (!t.isMatmul)
+      continue;
+    for (auto [view, choice] :
+         {std::pair{&specView, numerics::ScaleChoice::Spec},
+          std::pair{&mseView, numerics::ScaleChoice::LeastSquares}}) {
+      std::vector<double> expected = numerics::dequantize(numerics::quantize(
+          numerics::ElemFormat::E2M1, 32, t.rows, t.cols, t.values->data(),
+          numerics::RoundingMode::NearestEven, choice));
+      const std::vector<float> &got = view->weights(t.name, *t.values);
+      ASSERT_EQ(got.size(), expected.size());
+      for (size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(got[i], static_cast<float>(expected[i]))
+            << t.name << " " << i;
+    }
+    differ |= specView.weights(t.name, *t.values) !=
+              mseView.weights(t.name, *t.values);
+  }
+  EXPECT_TRUE(differ);
+}
+
 // Straight through: the gradient with rounded weights (and inputs) is the
 // float model's gradient at the rounded weights, applied to the latent ones.
 TEST(LlamaGradient, StraightThroughTheQuantizers) {

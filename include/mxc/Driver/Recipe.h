@@ -13,6 +13,7 @@
 
 #include "mxc/Analysis/SoftmaxClip.h"
 #include "mxc/Numerics/Formats.h"
+#include "mxc/Numerics/MX.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -40,6 +41,10 @@ struct Recipe {
   /// MX format of the matmul weights; none keeps them in float.
   std::optional<numerics::ElemFormat> weights;
   WeightMethod method = WeightMethod::RTN;
+  /// How the weight blocks choose their shared exponents (scales=spec|mse):
+  /// the OCP spec's, or the spec's or one more, whichever is closer
+  /// (numerics::ScaleChoice::LeastSquares).
+  numerics::ScaleChoice scales = numerics::ScaleChoice::Spec;
   /// SmoothQuant migration strength alpha in [0, 1]; 0 is off.
   double smooth = 0;
   /// MX format of the matmul inputs (needs MX weights); none keeps them
@@ -80,8 +85,9 @@ struct Recipe {
   enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Weights;
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
-  /// weights, method, smooth, activations, softmax-bits, softmax-clip, tile,
-  /// keep, checkpoint-mx, tune, tune-lr, tune-what. Validates the result.
+  /// weights, method, scales, smooth, activations, softmax-bits,
+  /// softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, tune-what.
+  /// Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.
   static llvm::ArrayRef<Preset> presets();

@@ -48,6 +48,8 @@ struct GPTQOptions {
   /// Columns per lazy batch; a multiple of blockSize.
   int64_t lazyBatch = 128;
   RoundingMode rounding = RoundingMode::NearestEven;
+  /// Each block's shared exponent, from the error-updated weights.
+  ScaleChoice scales = ScaleChoice::Spec;
 };
 
 /// GPTQ for MX formats: `w` is [n, k] row-major, `h` the k x k Hessian

@@ -39,11 +39,27 @@ namespace mxc::numerics {
 /// >= 0): floor(log2(amax)) - emax_elem, clamped to [-127, 127].
 int sharedExponent(ElemFormat format, double amax);
 
+/// How a block's shared exponent is chosen. Any exponent gives a valid MX
+/// block; the OCP spec's conversion takes the first.
+enum class ScaleChoice {
+  /// sharedExponent(amax): the largest magnitude lands in the element
+  /// format's top binade (for E2M1 in [4, 8), rounded or clipped to <= 6).
+  Spec,
+  /// The spec's exponent or one more, whichever decodes to the smaller sum
+  /// of squared errors over the block (ties: the spec's). One more clips
+  /// nothing: it wins for blocks whose largest elements the spec's exponent
+  /// clips or rounds far (an E2M1 block with amax in (6, 8) x 2^e loses up
+  /// to 2^(e+1) on it). Lowering it instead never won on the shared model.
+  /// For weights, quantized once; activations keep the spec's.
+  LeastSquares,
+};
+
 /// Quantizes the `n` values at `x` as one MX block: writes `n` element codes
 /// (unpacked, one per byte) to `codes` and returns the E8M0 scale byte.
 uint8_t quantizeBlock(ElemFormat format, const float *x, size_t n,
                       uint8_t *codes,
-                      RoundingMode mode = RoundingMode::NearestEven);
+                      RoundingMode mode = RoundingMode::NearestEven,
+                      ScaleChoice choice = ScaleChoice::Spec);
 
 /// Decodes `n` unpacked element codes sharing scale byte `scale` into `out`.
 /// The products are exact in double.
@@ -105,13 +121,15 @@ struct MXTensor {
 /// Quantizes the row-major `rows` x `cols` values at `x`.
 MXTensor quantize(ElemFormat format, int64_t blockSize, int64_t rows,
                   int64_t cols, const float *x,
-                  RoundingMode mode = RoundingMode::NearestEven);
+                  RoundingMode mode = RoundingMode::NearestEven,
+                  ScaleChoice choice = ScaleChoice::Spec);
 
 /// What quantize() does for the rows [rowBegin, rowEnd) of `x`
 /// ([t.layout.rows, t.layout.cols]), into `t`, whose data and scales are
 /// already sized by its layout: callers split the rows over threads.
 void quantizeRows(const float *x, int64_t rowBegin, int64_t rowEnd, MXTensor &t,
-                  RoundingMode mode = RoundingMode::NearestEven);
+                  RoundingMode mode = RoundingMode::NearestEven,
+                  ScaleChoice choice = ScaleChoice::Spec);
 
 /// Dequantizes `t` into rows x cols row-major doubles (exact).
 std::vector<double> dequantize(const MXTensor &t);

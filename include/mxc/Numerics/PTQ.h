@@ -52,7 +52,8 @@ struct QuantizedWeight {
 /// Round-to-nearest MX quantization of `w` ([n, k]).
 QuantizedWeight rtnQuantize(const float *w, int64_t n, int64_t k,
                             ElemFormat format, int64_t blockSize,
-                            RoundingMode rounding = RoundingMode::NearestEven);
+                            RoundingMode rounding = RoundingMode::NearestEven,
+                            ScaleChoice scales = ScaleChoice::Spec);
 
 /// Weight SQNR in dB: 10 log10(|W|^2 / |W - W^|^2).
 double weightSQNR(const float *w, const std::vector<double> &wHat, int64_t n,

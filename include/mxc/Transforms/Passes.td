@@ -130,6 +130,15 @@ def MXCRTNPass : Pass<"mxc-rtn"> {
            [{::mlir::mxc::elemFormatValues()}]>,
     Option<"block", "block", "int64_t", /*default=*/"32",
            "Elements per MX block">,
+    Option<"scales", "scales", "::mxc::numerics::ScaleChoice",
+           /*default=*/"::mxc::numerics::ScaleChoice::Spec",
+           "How each block's shared exponent is chosen",
+           [{::llvm::cl::values(
+             clEnumValN(::mxc::numerics::ScaleChoice::Spec, "spec",
+                        "the OCP spec's: floor(log2(amax)) - emax"),
+             clEnumValN(::mxc::numerics::ScaleChoice::LeastSquares, "mse",
+                        "the spec's or one more, whichever gives the block "
+                        "the smaller squared error"))}]>,
     Option<"report", "report", "bool", /*default=*/"false",
            "Remark the local error of every quantized matmul">,
     ListOption<"only", "only", "std::string",
@@ -170,6 +179,15 @@ def MXCGPTQPass : Pass<"mxc-gptq"> {
            [{::mlir::mxc::elemFormatValues()}]>,
     Option<"block", "block", "int64_t", /*default=*/"32",
            "Elements per MX block">,
+    Option<"scales", "scales", "::mxc::numerics::ScaleChoice",
+           /*default=*/"::mxc::numerics::ScaleChoice::Spec",
+           "How each block's shared exponent is chosen",
+           [{::llvm::cl::values(
+             clEnumValN(::mxc::numerics::ScaleChoice::Spec, "spec",
+                        "the OCP spec's: floor(log2(amax)) - emax"),
+             clEnumValN(::mxc::numerics::ScaleChoice::LeastSquares, "mse",
+                        "the spec's or one more, whichever gives the block "
+                        "the smaller squared error"))}]>,
     Option<"damp", "damp", "double", /*default=*/"0.01",
            "Damping, as a fraction of the mean of diag(H)">,
     Option<"report", "report", "bool", /*default=*/"false",

@@ -16,6 +16,7 @@
 
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Numerics/Exaq.h"
+#include "mxc/Numerics/MX.h"
 #include "mxc/Numerics/Formats.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -71,6 +72,9 @@ struct Quantizers {
   /// Per matmul name, the MX format its weights are rounded to (RTN, blocks
   /// of 32 along the input dim); a matmul not named stays float.
   llvm::StringMap<numerics::ElemFormat> weights;
+  /// How the weights' blocks choose their shared exponents (activations
+  /// keep the spec's).
+  numerics::ScaleChoice weightScales = numerics::ScaleChoice::Spec;
   /// The MX format every matmul with an MX weight rounds its input rows to.
   std::optional<numerics::ElemFormat> activations;
   /// The EXAQ softmax of every attention (numerics::exaqSoftmaxRow, bit for
