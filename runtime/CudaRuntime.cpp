@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
+#include <map>
 #include <mutex>
 #include <type_traits>
 
@@ -60,22 +62,63 @@ struct Driver {
   MXC_CUDA_FUNCTIONS(MXC_DECLARE)
 #undef MXC_DECLARE
 
+  /// Optional (a stand-in may lack it): the CUresult's enum name.
+  CUresult (*cuGetErrorName)(CUresult, const char **) = nullptr;
+
   std::string failure; // empty once loaded and initialized
+  std::string path;    // the libcuda.so.1 loaded
   CUdevice device = 0;
   Handle context = nullptr;
 };
+
+/// "CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)", or as much
+/// of it as the driver tells.
+std::string describe(const Driver &d, CUresult result) {
+  const char *name = nullptr, *message = nullptr;
+  if (d.cuGetErrorName)
+    d.cuGetErrorName(result, &name);
+  if (d.cuGetErrorString)
+    d.cuGetErrorString(result, &message);
+  std::string text = name ? name : "CUresult " + std::to_string(result);
+  if (message)
+    text += std::string(" (") + message + ")";
+  return text;
+}
+
+/// Where libcuda.so.1 is looked for: the dynamic linker's search
+/// (LD_LIBRARY_PATH, the linker cache), then the usual places of a driver
+/// installed outside them (NVIDIA's container runtime, distributions).
+constexpr const char *kDriverPaths[] = {
+    "libcuda.so.1", "/usr/local/nvidia/lib64/libcuda.so.1",
+    "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "/usr/lib64/libcuda.so.1"};
 
 Driver &driver() {
   static Driver d;
   static std::once_flag once;
   std::call_once(once, [] {
-    void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    void *lib = nullptr;
+    std::string first;
+    for (const char *path : kDriverPaths) {
+      lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+      if (lib)
+        break;
+      if (first.empty()) {
+        const char *why = dlerror();
+        first = why ? why : path;
+      }
+    }
     if (!lib) {
-      const char *why = dlerror();
-      d.failure = std::string("no CUDA driver found (") +
-                  (why ? why : "libcuda.so.1") + ")";
+      d.failure = "no CUDA driver found (" + first +
+                  "; also not in /usr/local/nvidia/lib64, "
+                  "/usr/lib/x86_64-linux-gnu, /usr/lib64)";
       return;
     }
+    struct link_map *map = nullptr;
+    d.path = dlinfo(lib, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name
+                 ? map->l_name
+                 : "libcuda.so.1";
+    d.cuGetErrorName = reinterpret_cast<decltype(d.cuGetErrorName)>(
+        dlsym(lib, "cuGetErrorName"));
 #define MXC_RESOLVE(name, type)                                                \
   d.name = reinterpret_cast<std::add_pointer_t<type>>(dlsym(lib, #name));      \
   if (!d.name) {                                                               \
@@ -85,8 +128,16 @@ Driver &driver() {
     MXC_CUDA_FUNCTIONS(MXC_RESOLVE)
 #undef MXC_RESOLVE
     int count = 0;
-    if (d.cuInit(0) != 0 || d.cuDeviceGetCount(&count) != 0 || count == 0) {
-      d.failure = "no CUDA device";
+    if (CUresult r = d.cuInit(0)) {
+      d.failure = "no CUDA device: cuInit failed: " + describe(d, r);
+      return;
+    }
+    if (CUresult r = d.cuDeviceGetCount(&count)) {
+      d.failure = "no CUDA device: cuDeviceGetCount failed: " + describe(d, r);
+      return;
+    }
+    if (count == 0) {
+      d.failure = "no CUDA device (the driver counts none)";
       return;
     }
     if (d.cuDeviceGet(&d.device, 0) != 0 ||
@@ -114,11 +165,55 @@ Driver &ready() {
 void check(CUresult result, const char *call) {
   if (result == 0)
     return;
-  const char *message = nullptr;
-  if (driver().cuGetErrorString)
-    driver().cuGetErrorString(result, &message);
-  die(std::string(call) +
-      " failed: " + (message ? message : "error " + std::to_string(result)));
+  die(std::string(call) + " failed: " + describe(driver(), result));
+}
+
+/// MXC_CUDA_SYNC=1: every launch is followed by a synchronization, and a
+/// failure names the kernel (a fault is otherwise reported by whichever
+/// later call meets it).
+bool syncEachLaunch() {
+  static const bool on = [] {
+    const char *v = std::getenv("MXC_CUDA_SYNC");
+    return v && *v && std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
+
+/// Kernel names by function handle, for MXC_CUDA_SYNC's messages.
+struct KernelNames {
+  std::mutex mutex;
+  std::map<Handle, std::string> names;
+};
+KernelNames &kernelNames() {
+  static KernelNames k;
+  return k;
+}
+void nameKernel(Handle f, const char *name) {
+  if (!syncEachLaunch())
+    return;
+  KernelNames &k = kernelNames();
+  std::lock_guard<std::mutex> lock(k.mutex);
+  k.names[f] = name;
+}
+
+/// After a launch of `f` on `stream`: with MXC_CUDA_SYNC, waits for it and
+/// exits naming the kernel if it failed.
+void afterLaunch(Handle f, Handle stream) {
+  if (!syncEachLaunch())
+    return;
+  CUresult result = ready().cuStreamSynchronize(stream);
+  if (result == 0)
+    return;
+  std::string name = "?";
+  {
+    KernelNames &k = kernelNames();
+    std::lock_guard<std::mutex> lock(k.mutex);
+    auto it = k.names.find(f);
+    if (it != k.names.end())
+      name = it->second;
+  }
+  die("kernel " + name +
+      " failed (MXC_CUDA_SYNC): " + describe(driver(), result));
 }
 
 #define MXC_CHECK(call) check(ready().call, #call)
@@ -152,6 +247,8 @@ bool tryInitialize(std::string &why) {
   why = driver().failure;
   return why.empty();
 }
+
+std::string driverPath() { return driver().path; }
 
 std::string deviceName() {
   char name[256] = {0};
@@ -208,6 +305,7 @@ void *Module::function(const std::string &name) const {
   Handle f = nullptr;
   if (ready().cuModuleGetFunction(&f, handle, name.c_str()) != 0)
     die("the GPU module has no kernel '" + name + "'");
+  nameKernel(f, name.c_str());
   return f;
 }
 
@@ -241,6 +339,7 @@ void launch(void *function, unsigned gridX, unsigned blockX,
             Arguments &arguments, unsigned sharedBytes, unsigned gridY) {
   MXC_CHECK(cuLaunchKernel(function, gridX, gridY, 1, blockX, 1, 1, sharedBytes,
                            nullptr, arguments.pointers(), nullptr));
+  afterLaunch(function, nullptr);
 }
 
 Timer::Timer() {
@@ -294,6 +393,7 @@ void mgpuModuleUnload(void *module) {
 void *mgpuModuleGetFunction(void *module, const char *name) {
   Handle f = nullptr;
   MXC_CHECK(cuModuleGetFunction(&f, module, name));
+  nameKernel(f, name);
   return f;
 }
 
@@ -303,6 +403,7 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t /*paramsCount*/) {
   MXC_CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
                            blockZ, smem, stream, params, extra));
+  afterLaunch(function, stream);
 }
 
 void *mgpuStreamCreate() {

@@ -29,6 +29,10 @@ namespace mxc::cuda {
 /// instead of exiting, so callers can skip cleanly. (Every other call loads
 /// the driver too, and exits 1 with the reason if there is none.)
 bool tryInitialize(std::string &why);
+/// The libcuda.so.1 that was loaded (empty if none): looked up by the
+/// dynamic linker (LD_LIBRARY_PATH, its cache), then in
+/// /usr/local/nvidia/lib64, /usr/lib/x86_64-linux-gnu and /usr/lib64.
+std::string driverPath();
 
 std::string deviceName();
 /// Compute capability as major * 10 + minor (90 for H100).

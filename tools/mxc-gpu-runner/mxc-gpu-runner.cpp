@@ -532,8 +532,10 @@ int main(int argc, char **argv) {
   std::printf("device: %s (compute capability %d.%d)\n",
               cuda::deviceName().c_str(), cuda::computeCapability() / 10,
               cuda::computeCapability() % 10);
-  if (command == "probe")
+  if (command == "probe") {
+    std::printf("driver: %s\n", cuda::driverPath().c_str());
     return 0;
+  }
   cuda::Module module(kernelImage());
   if (command == "bench")
     return bench(module);

@@ -17,6 +17,12 @@
 // model compiled for CUDA runs its host side here: loading, every kernel
 // name, every launch's geometry, and the balance of its buffers.
 //
+// Failures, for the runtime's error messages: MXC_FAKE_CUDA_NO_DEVICE=1
+// makes cuInit fail with CUDA_ERROR_NO_DEVICE; MXC_FAKE_CUDA_FAULT=PREFIX
+// makes each launch of a kernel whose name starts with PREFIX fault
+// (nothing runs), and every later synchronization or copy to the host
+// returns CUDA_ERROR_ILLEGAL_ADDRESS, as a sticky error of a real context.
+//
 //===----------------------------------------------------------------------===//
 
 #include "mxc/GPU/LaunchGeometry.h"
@@ -198,13 +204,26 @@ double now() {
       .count();
 }
 
+/// The sticky error of a faulted launch (MXC_FAKE_CUDA_FAULT).
+int faulted = 0;
+
 } // namespace
 
 extern "C" {
 using CUresult = int;
 using Ptr = unsigned long long;
 
-CUresult cuInit(unsigned) { return 0; }
+CUresult cuInit(unsigned) {
+  return std::getenv("MXC_FAKE_CUDA_NO_DEVICE") ? 100 : 0;
+}
+CUresult cuGetErrorName(CUresult r, const char **s) {
+  *s = r == 100   ? "CUDA_ERROR_NO_DEVICE"
+       : r == 400 ? "CUDA_ERROR_INVALID_HANDLE"
+       : r == 500 ? "CUDA_ERROR_NOT_FOUND"
+       : r == 700 ? "CUDA_ERROR_ILLEGAL_ADDRESS"
+                  : "CUDA_ERROR_UNKNOWN";
+  return 0;
+}
 CUresult cuGetErrorString(CUresult, const char **s) {
   *s = "fake CUDA error";
   return 0;
@@ -257,6 +276,11 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned, void *,
                         void **params, void **) {
   const std::string &name = static_cast<Function *>(f)->name;
+  if (const char *fault = std::getenv("MXC_FAKE_CUDA_FAULT");
+      fault && *fault && name.rfind(fault, 0) == 0) {
+    faulted = 700;
+    return 0;
+  }
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
   else if (name.rfind("mx_softmax_", 0) == 0)
@@ -293,6 +317,8 @@ CUresult cuMemcpyHtoD_v2(Ptr to, const void *from, size_t n) {
   return 0;
 }
 CUresult cuMemcpyDtoH_v2(void *to, Ptr from, size_t n) {
+  if (faulted)
+    return faulted;
   std::memcpy(to, reinterpret_cast<void *>(from), n);
   return 0;
 }
@@ -326,7 +352,7 @@ CUresult cuStreamCreate(void **s, unsigned) {
   return 0;
 }
 CUresult cuStreamDestroy_v2(void *) { return 0; }
-CUresult cuStreamSynchronize(void *) { return 0; }
+CUresult cuStreamSynchronize(void *) { return faulted; }
 CUresult cuStreamWaitEvent(void *, void *, unsigned) { return 0; }
 CUresult cuEventCreate(void **e, unsigned) {
   *e = new double(0);
@@ -340,7 +366,7 @@ CUresult cuEventRecord(void *e, void *) {
   *static_cast<double *>(e) = now();
   return 0;
 }
-CUresult cuEventSynchronize(void *) { return 0; }
+CUresult cuEventSynchronize(void *) { return faulted; }
 CUresult cuEventElapsedTime(float *ms, void *begin, void *end) {
   *ms = static_cast<float>(*static_cast<double *>(end) -
                            *static_cast<double *>(begin));
