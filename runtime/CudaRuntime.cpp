@@ -2,6 +2,7 @@
 
 #include "CudaRuntime.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <type_traits>
+#include <unordered_map>
 
 namespace {
 
@@ -83,6 +85,16 @@ std::string describe(const Driver &d, CUresult result) {
   if (message)
     text += std::string(" (") + message + ")";
   return text;
+}
+
+/// mxc::cuda::counters(), counted where the calls are made.
+struct AtomicCounters {
+  std::atomic<int64_t> launches{0}, synchronizations{0}, allocations{0},
+      copies{0};
+};
+AtomicCounters &counted() {
+  static AtomicCounters c;
+  return c;
 }
 
 /// Where libcuda.so.1 is looked for: the dynamic linker's search
@@ -202,6 +214,7 @@ void afterLaunch(Handle f, Handle stream) {
   if (!syncEachLaunch())
     return;
   CUresult result = ready().cuStreamSynchronize(stream);
+  ++counted().synchronizations;
   if (result == 0)
     return;
   std::string name = "?";
@@ -219,6 +232,49 @@ void afterLaunch(Handle f, Handle stream) {
 #define MXC_CHECK(call) check(ready().call, #call)
 
 CUdeviceptr ptr(const void *p) { return reinterpret_cast<CUdeviceptr>(p); }
+
+/// The buffers of compiled models' host code (_mlir_memref_to_llvm_alloc),
+/// kept when freed and handed out again for the same size: a model asks for
+/// the same buffers at every token, and a managed allocation costs a driver
+/// call and first-touch page faults each time. All of a model's launches are
+/// on one stream (StreamPool), so a buffer reused by a later launch is
+/// ordered after the earlier launches that used it. Freed to the driver at
+/// exit.
+class BufferCache {
+public:
+  void *take(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = idle.find(bytes);
+    if (it == idle.end())
+      return nullptr;
+    void *p = it->second;
+    idle.erase(it);
+    return p;
+  }
+  void record(void *p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex);
+    sizes[p] = bytes;
+  }
+  /// Keeps p for reuse; false if it is not one of the cache's buffers.
+  bool give(void *p) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = sizes.find(p);
+    if (it == sizes.end())
+      return false;
+    idle.emplace(it->second, p);
+    return true;
+  }
+  ~BufferCache();
+
+private:
+  std::mutex mutex;
+  std::multimap<size_t, void *> idle;
+  std::unordered_map<void *, size_t> sizes;
+};
+BufferCache &bufferCache() {
+  static BufferCache cache;
+  return cache;
+}
 
 /// Streams that host code has destroyed, handed out again by
 /// mgpuStreamCreate: gpu-to-llvm's host code creates and destroys a stream
@@ -250,6 +306,12 @@ bool tryInitialize(std::string &why) {
 
 std::string driverPath() { return driver().path; }
 
+Counters counters() {
+  AtomicCounters &c = counted();
+  return {c.launches.load(), c.synchronizations.load(), c.allocations.load(),
+          c.copies.load()};
+}
+
 std::string deviceName() {
   char name[256] = {0};
   MXC_CHECK(cuDeviceGetName(name, sizeof(name) - 1, ready().device));
@@ -268,6 +330,7 @@ int64_t l2CacheBytes() { return attribute(kL2CacheSize); }
 void *allocate(size_t bytes) {
   CUdeviceptr p = 0;
   MXC_CHECK(cuMemAlloc_v2(&p, bytes ? bytes : 1));
+  ++counted().allocations;
   return reinterpret_cast<void *>(p);
 }
 
@@ -278,14 +341,17 @@ void release(void *device) {
 
 void copyToDevice(void *device, const void *host, size_t bytes) {
   MXC_CHECK(cuMemcpyHtoD_v2(ptr(device), host, bytes));
+  ++counted().copies;
 }
 
 void copyToHost(void *host, const void *device, size_t bytes) {
   MXC_CHECK(cuMemcpyDtoH_v2(host, ptr(device), bytes));
+  ++counted().copies;
 }
 
 void copyDeviceToDevice(void *to, const void *from, size_t bytes) {
   MXC_CHECK(cuMemcpyDtoD_v2(ptr(to), ptr(from), bytes));
+  ++counted().copies;
 }
 
 void fill(void *device, uint32_t value, size_t words) {
@@ -339,6 +405,7 @@ void launch(void *function, unsigned gridX, unsigned blockX,
             Arguments &arguments, unsigned sharedBytes, unsigned gridY) {
   MXC_CHECK(cuLaunchKernel(function, gridX, gridY, 1, blockX, 1, 1, sharedBytes,
                            nullptr, arguments.pointers(), nullptr));
+  ++counted().launches;
   afterLaunch(function, nullptr);
 }
 
@@ -403,6 +470,7 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       void **params, void **extra, size_t /*paramsCount*/) {
   MXC_CHECK(cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
                            blockZ, smem, stream, params, extra));
+  ++counted().launches;
   afterLaunch(function, stream);
 }
 
@@ -431,6 +499,7 @@ void mgpuStreamDestroy(void *stream) {
 
 void mgpuStreamSynchronize(void *stream) {
   MXC_CHECK(cuStreamSynchronize(stream));
+  ++counted().synchronizations;
 }
 
 void mgpuStreamWaitEvent(void *stream, void *event) {
@@ -459,6 +528,7 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
     MXC_CHECK(cuMemAllocManaged(&p, bytes, /*CU_MEM_ATTACH_GLOBAL=*/1));
   else
     MXC_CHECK(cuMemAlloc_v2(&p, bytes));
+  ++counted().allocations;
   return reinterpret_cast<void *>(p);
 }
 
@@ -469,6 +539,7 @@ void mgpuMemFree(void *p, void * /*stream*/) {
 
 void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {
   MXC_CHECK(cuMemcpyAsync(ptr(dst), ptr(src), bytes, stream));
+  ++counted().copies;
 }
 
 void mgpuMemset32(void *dst, unsigned value, size_t count, void *stream) {
@@ -496,7 +567,14 @@ void mgpuSetDefaultDevice(int32_t device) {
 // host only passes the buffers on and reads the results after the launches
 // have finished; gpu-to-llvm synchronizes each launch).
 void *_mlir_memref_to_llvm_alloc(size_t bytes) {
-  return mgpuMemAlloc(bytes ? bytes : 1, nullptr, /*hostShared=*/true);
+  // Whole 256-byte units, so that buffers of nearby sizes share the cache.
+  const size_t size = (bytes + 255) / 256 * 256 + (bytes == 0) * 256;
+  BufferCache &cache = bufferCache();
+  if (void *p = cache.take(size))
+    return p;
+  void *p = mgpuMemAlloc(size, nullptr, /*hostShared=*/true);
+  cache.record(p, size);
+  return p;
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
@@ -507,6 +585,19 @@ void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
   return _mlir_memref_to_llvm_alloc(bytes);
 }
 
-void _mlir_memref_to_llvm_free(void *p) { mgpuMemFree(p, nullptr); }
+void _mlir_memref_to_llvm_free(void *p) {
+  if (p && !bufferCache().give(p))
+    mgpuMemFree(p, nullptr);
+}
 
 } // extern "C"
+
+BufferCache::~BufferCache() {
+  // At exit the driver may be shut down already (CUDA_ERROR_DEINITIALIZED):
+  // the memory is gone with it then.
+  Driver &d = driver();
+  if (!d.failure.empty() || !d.cuMemFree_v2)
+    return;
+  for (auto &[bytes, p] : idle)
+    d.cuMemFree_v2(ptr(p));
+}

@@ -34,6 +34,14 @@ bool tryInitialize(std::string &why);
 /// /usr/local/nvidia/lib64, /usr/lib/x86_64-linux-gnu and /usr/lib64.
 std::string driverPath();
 
+/// What the runtime has asked of the driver so far: kernel launches,
+/// stream synchronizations, device allocations (cuMemAlloc, managed or
+/// not) and copies. Tools print their differences per step.
+struct Counters {
+  int64_t launches = 0, synchronizations = 0, allocations = 0, copies = 0;
+};
+Counters counters();
+
 std::string deviceName();
 /// Compute capability as major * 10 + minor (90 for H100).
 int computeCapability();

@@ -211,10 +211,25 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
   const std::vector<int32_t> &tokens = reference.tokens;
   std::vector<float> prefill = model.run(tokens, 0, /*decode=*/false);
   std::vector<float> decoded;
+  // What the decode steps after the first ask of the driver (the first one
+  // meets buffers of new sizes).
+  mxc::cuda::Counters before;
   for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i == 1 && !cpu)
+      before = mxc::cuda::counters();
     std::vector<float> row =
         model.run({tokens[i]}, static_cast<int64_t>(i), /*decode=*/true);
     decoded.insert(decoded.end(), row.begin(), row.end());
+  }
+  if (!cpu && tokens.size() > 1) {
+    const mxc::cuda::Counters after = mxc::cuda::counters();
+    const double steps = static_cast<double>(tokens.size() - 1);
+    std::printf("per decoded token (steps 2 to %zu): %.1f launches, %.1f "
+                "synchronizations, %.1f device allocations, %.1f copies\n",
+                tokens.size(), (after.launches - before.launches) / steps,
+                (after.synchronizations - before.synchronizations) / steps,
+                (after.allocations - before.allocations) / steps,
+                (after.copies - before.copies) / steps);
   }
   bool ok = true;
   for (auto [name, got] :
