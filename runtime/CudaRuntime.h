@@ -42,6 +42,10 @@ struct Counters {
 };
 Counters counters();
 
+/// Waits for everything queued on the device. A compiled model's host code
+/// does not wait for its launches: call this before reading its results.
+void synchronize();
+
 std::string deviceName();
 /// Compute capability as major * 10 + minor (90 for H100).
 int computeCapability();

@@ -137,6 +137,10 @@ public:
       decodeFn(&result, &input, start, &k, &v);
     else
       forwardFn(&result, &input);
+    // The launches are queued, not waited for: once per step, before the
+    // logits are read.
+    if (!memory.cpu)
+      mxc::cuda::synchronize();
     const float *data =
         static_cast<const float *>(result.aligned) + result.offset;
     std::vector<float> logits(data, data + tokens.size() * vocab());

@@ -353,6 +353,7 @@ CUresult cuStreamCreate(void **s, unsigned) {
 }
 CUresult cuStreamDestroy_v2(void *) { return 0; }
 CUresult cuStreamSynchronize(void *) { return faulted; }
+CUresult cuCtxSynchronize() { return faulted; }
 CUresult cuStreamWaitEvent(void *, void *, unsigned) { return 0; }
 CUresult cuEventCreate(void **e, unsigned) {
   *e = new double(0);
