@@ -1,7 +1,9 @@
 // The shared stories260K model compiled for CUDA (w4a8-smooth-gptq-sm2, as
 // in the GPU bundle), its host side run against the fake libcuda in audit
 // mode: every kernel found, every launch within the hardware limits, every
-// buffer freed, one stream. (Its logits need a GPU: mxc-gpu-runner model.)
+// buffer freed, one stream; per decoded token after the first, one
+// synchronization and no device allocation or copy. (Its logits need a
+// GPU: mxc-gpu-runner model.)
 // REQUIRES: shared-models, ptxas
 
 // RUN: rm -rf %t && mkdir -p %t
@@ -11,3 +13,4 @@
 // RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/float.ref 2>&1 | FileCheck %s
 // CHECK-DAG: device: fake CUDA device (CPU)
 // CHECK-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed; 1 streams created
+// CHECK-DAG: per decoded token (steps 2 to {{[0-9]+}}): {{[1-9][0-9.]*}} launches, 1.0 synchronizations, 0.0 device allocations, 0.0 copies
