@@ -16,8 +16,8 @@
 
 #include "mxc/Frontend/Checkpoint.h"
 #include "mxc/Numerics/Exaq.h"
-#include "mxc/Numerics/MX.h"
 #include "mxc/Numerics/Formats.h"
+#include "mxc/Numerics/MX.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
