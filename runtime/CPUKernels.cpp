@@ -277,7 +277,8 @@ void mxc::cpu::matmul(const MatmulProblem &p) {
   xk.resize(static_cast<size_t>(packedLength(p)));
   float *packed = xk.data();
 
-  // Columns go to the threads in units of a GEMM column tile or of 4.
+  // Columns go to the threads in units of a GEMM panel (kGemmPanelColumns)
+  // or of 4.
   const unsigned threads = threadCount();
   const int64_t unit = p.m >= kGemmRows ? kGemmPanelColumns : 4;
   const int64_t groups = (p.n + unit - 1) / unit;
