@@ -13,6 +13,11 @@
 #include <type_traits>
 #include <unordered_map>
 
+extern "C" {
+void *mgpuStreamCreate();
+void mgpuStreamDestroy(void *stream);
+}
+
 namespace {
 
 // The few driver types and constants used, so that no CUDA header is needed.
@@ -45,6 +50,7 @@ struct Driver {
   X(cuMemAllocManaged, CUresult(CUdeviceptr *, size_t, unsigned))              \
   X(cuMemFree_v2, CUresult(CUdeviceptr))                                       \
   X(cuMemcpyHtoD_v2, CUresult(CUdeviceptr, const void *, size_t))              \
+  X(cuMemcpyHtoDAsync_v2, CUresult(CUdeviceptr, const void *, size_t, Handle)) \
   X(cuMemcpyDtoH_v2, CUresult(void *, CUdeviceptr, size_t))                    \
   X(cuMemcpyDtoD_v2, CUresult(CUdeviceptr, CUdeviceptr, size_t))               \
   X(cuMemcpyAsync, CUresult(CUdeviceptr, CUdeviceptr, size_t, Handle))         \
@@ -235,12 +241,12 @@ void afterLaunch(Handle f, Handle stream) {
 CUdeviceptr ptr(const void *p) { return reinterpret_cast<CUdeviceptr>(p); }
 
 /// The buffers of compiled models' host code (_mlir_memref_to_llvm_alloc),
-/// kept when freed and handed out again for the same size: a model asks for
-/// the same buffers at every token, and a managed allocation costs a driver
-/// call and first-touch page faults each time. All of a model's launches are
-/// on one stream (StreamPool), so a buffer reused by a later launch is
-/// ordered after the earlier launches that used it. Freed to the driver at
-/// exit.
+/// device memory kept when freed and handed out again for the same size: a
+/// model asks for the same buffers at every token, and an allocation costs
+/// a driver call (and a synchronization of the device) each time. All of a
+/// model's launches are on one stream (StreamPool), so a buffer reused by a
+/// later launch is ordered after the earlier launches that used it. Freed to
+/// the driver at exit.
 class BufferCache {
 public:
   void *take(size_t bytes) {
@@ -275,6 +281,67 @@ private:
 BufferCache &bufferCache() {
   static BufferCache cache;
   return cache;
+}
+
+/// The loaded object (shared library) that holds `p`, or null.
+const void *objectOf(const void *p) {
+  Dl_info info;
+  return dladdr(p, &info) ? info.dli_fbase : nullptr;
+}
+
+/// The device copies of compiled models' constant buffers (weights, tables:
+/// their memref.globals, which stay in the host object instead of the
+/// cubin), by host address. Uploaded at their first use
+/// (mxc_cuda_device_constant) and kept until the module of the object that
+/// holds them is unloaded, or exit.
+class ConstantTable {
+public:
+  void *find(const void *host) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = copies.find(host);
+    return it == copies.end() ? nullptr : it->second.device;
+  }
+  void add(const void *host, void *device) {
+    std::lock_guard<std::mutex> lock(mutex);
+    copies[host] = {device, objectOf(host)};
+  }
+  /// Takes out the copies of constants held by `object`.
+  std::vector<void *> takeObject(const void *object) {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::vector<void *> taken;
+    for (auto it = copies.begin(); it != copies.end();)
+      if (object && it->second.object == object) {
+        taken.push_back(it->second.device);
+        it = copies.erase(it);
+      } else {
+        ++it;
+      }
+    return taken;
+  }
+  ~ConstantTable();
+
+private:
+  struct Copy {
+    void *device;
+    const void *object;
+  };
+  std::mutex mutex;
+  std::unordered_map<const void *, Copy> copies;
+};
+ConstantTable &constantTable() {
+  static ConstantTable table;
+  return table;
+}
+
+/// The loaded object each module's image came from (mgpuModuleLoad), so
+/// that unloading the module frees that object's constants.
+struct ModuleObjects {
+  std::mutex mutex;
+  std::unordered_map<Handle, const void *> objects;
+};
+ModuleObjects &moduleObjects() {
+  static ModuleObjects m;
+  return m;
 }
 
 /// Streams that host code has destroyed, handed out again by
@@ -348,6 +415,13 @@ void release(void *device) {
 void copyToDevice(void *device, const void *host, size_t bytes) {
   MXC_CHECK(cuMemcpyHtoD_v2(ptr(device), host, bytes));
   ++counted().copies;
+}
+
+void copyToDeviceOrdered(void *device, const void *host, size_t bytes) {
+  Handle stream = mgpuStreamCreate(); // the stream of the models' launches
+  MXC_CHECK(cuMemcpyHtoDAsync_v2(ptr(device), host, bytes, stream));
+  ++counted().copies;
+  mgpuStreamDestroy(stream);
 }
 
 void copyToHost(void *host, const void *device, size_t bytes) {
@@ -446,6 +520,9 @@ extern "C" {
 void *mgpuModuleLoad(void *data, size_t /*size*/) {
   Handle module = nullptr;
   MXC_CHECK(cuModuleLoadData(&module, data));
+  ModuleObjects &m = moduleObjects();
+  std::lock_guard<std::mutex> lock(m.mutex);
+  m.objects[module] = objectOf(data);
   return module;
 }
 
@@ -461,6 +538,23 @@ void mgpuModuleUnload(void *module) {
   CUresult result = ready().cuModuleUnload(module);
   if (result != kDeinitialized)
     check(result, "cuModuleUnload(module)");
+  // The constants of the object the module came from go with it: another
+  // object loaded later may hold different constants at the same addresses.
+  const void *object = nullptr;
+  {
+    ModuleObjects &m = moduleObjects();
+    std::lock_guard<std::mutex> lock(m.mutex);
+    auto it = m.objects.find(module);
+    if (it != m.objects.end()) {
+      object = it->second;
+      m.objects.erase(it);
+    }
+  }
+  for (void *device : constantTable().takeObject(object)) {
+    result = ready().cuMemFree_v2(ptr(device));
+    if (result != kDeinitialized)
+      check(result, "cuMemFree_v2(constant)");
+  }
 }
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
@@ -576,25 +670,25 @@ void mgpuSetDefaultDevice(int32_t device) {
 }
 
 // The allocation functions that finalize-memref-to-llvm calls with
-// use-generic-functions: every buffer of a model compiled for CUDA is
-// managed memory, which its kernels and its host code can both reach (the
-// host only passes the buffers on and reads the results after the launches
-// have finished; gpu-to-llvm synchronizes each launch).
+// use-generic-functions: every buffer of a model compiled for CUDA is device
+// memory. Its host code only passes the buffers on (mxc-gpu-check-host);
+// whoever calls the model copies its inputs in and its results out
+// (mxc::cuda::copyToDeviceOrdered, synchronize, copyToHost).
 void *_mlir_memref_to_llvm_alloc(size_t bytes) {
   // Whole 256-byte units, so that buffers of nearby sizes share the cache.
   const size_t size = (bytes + 255) / 256 * 256 + (bytes == 0) * 256;
   BufferCache &cache = bufferCache();
   if (void *p = cache.take(size))
     return p;
-  void *p = mgpuMemAlloc(size, nullptr, /*hostShared=*/true);
+  void *p = mgpuMemAlloc(size, nullptr, /*hostShared=*/false);
   cache.record(p, size);
   return p;
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes) {
-  // cuMemAllocManaged aligns to at least 256 bytes.
+  // cuMemAlloc aligns to at least 256 bytes.
   if (alignment > 256 || (alignment & (alignment - 1)))
-    die("mxc-cuda: managed memory cannot be aligned to " +
+    die("mxc-cuda: device memory cannot be aligned to " +
         std::to_string(alignment) + " bytes");
   return _mlir_memref_to_llvm_alloc(bytes);
 }
@@ -604,14 +698,38 @@ void _mlir_memref_to_llvm_free(void *p) {
     mgpuMemFree(p, nullptr);
 }
 
+void *mxc_cuda_device_constant(const void *host, int64_t bytes) {
+  ConstantTable &table = constantTable();
+  if (void *device = table.find(host))
+    return device;
+  void *device = mgpuMemAlloc(bytes > 0 ? bytes : 1, nullptr,
+                              /*hostShared=*/false);
+  if (bytes > 0)
+    mxc::cuda::copyToDevice(device, host, bytes);
+  // A copy from pageable memory may still be in flight when it returns, and
+  // the model's stream does not wait for the null stream: wait here, once
+  // per constant.
+  mxc::cuda::synchronize();
+  table.add(host, device);
+  return device;
+}
+
 } // extern "C"
 
+// At exit the driver may be shut down already (CUDA_ERROR_DEINITIALIZED):
+// the memory is gone with it then, so failures are ignored.
 BufferCache::~BufferCache() {
-  // At exit the driver may be shut down already (CUDA_ERROR_DEINITIALIZED):
-  // the memory is gone with it then.
   Driver &d = driver();
   if (!d.failure.empty() || !d.cuMemFree_v2)
     return;
   for (auto &[bytes, p] : idle)
     d.cuMemFree_v2(ptr(p));
+}
+
+ConstantTable::~ConstantTable() {
+  Driver &d = driver();
+  if (!d.failure.empty() || !d.cuMemFree_v2)
+    return;
+  for (auto &[host, copy] : copies)
+    d.cuMemFree_v2(ptr(copy.device));
 }

@@ -46,6 +46,13 @@ Counters counters();
 /// does not wait for its launches: call this before reading its results.
 void synchronize();
 
+// A compiled model (mxc-compile --target=cuda) calls the C functions
+//   _mlir_memref_to_llvm_alloc/_free: its buffers, device memory (cached);
+//   mxc_cuda_device_constant(host, bytes): the device copy of one of its
+//     constant buffers (weights), uploaded at first use;
+//   mgpu*: modules, launches, streams.
+// Its callers pass device memory in and copy results out.
+
 std::string deviceName();
 /// Compute capability as major * 10 + minor (90 for H100).
 int computeCapability();
@@ -57,6 +64,10 @@ int64_t l2CacheBytes();
 void *allocate(size_t bytes);
 void release(void *device);
 void copyToDevice(void *device, const void *host, size_t bytes);
+/// A copy queued on the stream of compiled models' launches, so that the
+/// launches queued after it see it (copyToDevice is on the null stream,
+/// which that stream does not wait for). `host` may be reused on return.
+void copyToDeviceOrdered(void *device, const void *host, size_t bytes);
 void copyToHost(void *host, const void *device, size_t bytes);
 void copyDeviceToDevice(void *to, const void *from, size_t bytes);
 void fill(void *device, uint32_t value, size_t words);

@@ -42,7 +42,8 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   kernels.target = GemvTarget::CUDA;
   kernels.chip = options.chip;
   pm.addPass(createMXCGPUMXKernelsPass(kernels));
-  // One device module holding every kernel and the weights they read.
+  // One device module holding every kernel and the small tables they read;
+  // the weights stay in the host object (mxc-gpu-device-constants).
   pm.addNestedPass<func::FuncOp>(createMXCGPUSinkGlobalsPass());
   pm.addPass(createGpuKernelOutliningPass());
   MXCGPUMergeModulesPassOptions merge;
@@ -62,8 +63,8 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   binary.toolkit = options.toolkit.getValue();
   buildGPUToBinaryPipeline(pm, binary);
 
-  // The host: allocation (managed memory, from mxc's runtime), launches,
-  // deallocation.
+  // The host: allocation (device memory, from mxc's runtime), the device
+  // copies of the weights, launches, deallocation.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -73,6 +74,7 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createMXCGPUDeviceConstantsPass());
   pm.addPass(createCanonicalizerPass());
 }
 
@@ -111,8 +113,8 @@ void mlir::mxc::registerGPUPipelines() {
   PassPipelineRegistration<CUDAPipelineOptions>(
       "mxc-gpu-to-cuda",
       "Compile the gpu.launch form of mxc-linalg-to-gpu for CUDA: outline "
-      "the kernels into one gpu.module with the weights they read, NVVM, a "
-      "binary from the CUDA toolkit, and host code in the LLVM dialect that "
-      "calls mxc's runtime (mgpu*, and managed memory for every buffer)",
+      "the kernels into one gpu.module, NVVM, a binary from the CUDA "
+      "toolkit, and host code in the LLVM dialect that calls mxc's runtime "
+      "(mgpu*, device memory for every buffer, the weights' device copies)",
       buildGPUToCUDAPipeline);
 }

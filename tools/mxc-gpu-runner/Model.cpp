@@ -10,10 +10,12 @@
 // (@decode) against them, then times the prefill of seq_len tokens and the
 // decode of seq_len tokens one by one.
 //
-// The model's undefined mgpu* and _mlir_memref_to_llvm_alloc/_free resolve
-// to this executable's runtime (it exports its symbols). On the GPU, the
-// tokens and the KV caches are managed memory from the same allocator as the
-// model's own buffers.
+// The model's undefined mgpu*, mxc_cuda_device_constant and
+// _mlir_memref_to_llvm_alloc/_free resolve to this executable's runtime (it
+// exports its symbols). On the GPU, the tokens and the KV caches are device
+// memory from the same allocator as the model's own buffers: the tokens are
+// copied in on the model's stream, the logits copied out after one
+// synchronization per step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -82,7 +84,7 @@ bool readReference(const char *path, Reference &r, std::string &why) {
   return true;
 }
 
-/// Buffers the model reads: managed memory on the GPU, malloc on the CPU.
+/// Buffers the model reads: device memory on the GPU, malloc on the CPU.
 struct Memory {
   bool cpu;
   void *allocate(size_t bytes) const {
@@ -90,6 +92,21 @@ struct Memory {
   }
   void release(void *p) const {
     cpu ? std::free(p) : _mlir_memref_to_llvm_free(p);
+  }
+  void write(void *to, const void *from, size_t bytes) const {
+    if (cpu)
+      std::memcpy(to, from, bytes);
+    else
+      mxc::cuda::copyToDeviceOrdered(to, from, bytes);
+  }
+  /// Waits for the model's launches, then reads.
+  void read(void *to, const void *from, size_t bytes) const {
+    if (cpu) {
+      std::memcpy(to, from, bytes);
+      return;
+    }
+    mxc::cuda::synchronize();
+    mxc::cuda::copyToHost(to, from, bytes);
   }
 };
 
@@ -139,11 +156,10 @@ public:
       forwardFn(&result, &input);
     // The launches are queued, not waited for: once per step, before the
     // logits are read.
-    if (!memory.cpu)
-      mxc::cuda::synchronize();
-    const float *data =
-        static_cast<const float *>(result.aligned) + result.offset;
-    std::vector<float> logits(data, data + tokens.size() * vocab());
+    std::vector<float> logits(tokens.size() * vocab());
+    memory.read(logits.data(),
+                static_cast<const float *>(result.aligned) + result.offset,
+                logits.size() * sizeof(float));
     memory.release(result.allocated);
     return logits;
   }
@@ -155,7 +171,7 @@ private:
       tokenCapacity = tokens.size();
       tokenBuffer = memory.allocate(tokenCapacity * sizeof(int32_t));
     }
-    std::memcpy(tokenBuffer, tokens.data(), tokens.size() * sizeof(int32_t));
+    memory.write(tokenBuffer, tokens.data(), tokens.size() * sizeof(int32_t));
     Descriptor<1> d;
     d.allocated = d.aligned = tokenBuffer;
     d.sizes[0] = static_cast<int64_t>(tokens.size());

@@ -120,18 +120,41 @@ def MXCGPULaunchToLoopsPass
 
 def MXCGPUSinkGlobalsPass
     : Pass<"mxc-gpu-sink-globals", "::mlir::func::FuncOp"> {
-  let summary = "Move the weights a gpu.launch reads into it";
+  let summary = "Move the small constant tables a gpu.launch reads into it";
   let description = [{
     Clones into each `gpu.launch` body (upstream's
-    `sinkOperationsIntoLaunchOp`) the `memref.get_global`s its body uses,
-    directly or through pure views (`memref.collapse_shape`, `memref.view`,
-    `memref.subview`, ...), chain and all, so that `gpu-kernel-outlining`
-    copies the global (a weight) into the kernel's `gpu.module`: the weights
-    then live in the device binary instead of host memory. The index
-    computations `gpu-launch-sink-index-computations` would sink (constants,
-    `memref.dim`, `arith.select`/`cmpi`) go in too, so that kernels see
-    constant bounds instead of parameters.
+    `sinkOperationsIntoLaunchOp`) the `memref.get_global`s of at most
+    `max-bytes` bytes that its body uses, directly or through pure views
+    (`memref.collapse_shape`, `memref.view`, `memref.subview`, ...), chain
+    and all, so that `gpu-kernel-outlining` copies the global into the
+    kernel's `gpu.module`. Larger globals (the weights) stay on the host as
+    launch operands: `mxc-gpu-device-constants` gives the host code their
+    device copies, which mxc's runtime uploads once, so that the device
+    binary's size does not grow with the model. The index computations
+    `gpu-launch-sink-index-computations` would sink (constants, `memref.dim`,
+    `arith.select`/`cmpi`) go in too, so that kernels see constant bounds
+    instead of parameters.
   }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"4096",
+           "Largest global, in bytes, that goes into the device binary">,
+  ];
+}
+
+def MXCGPUDeviceConstantsPass
+    : Pass<"mxc-gpu-device-constants", "::mlir::ModuleOp"> {
+  let summary = "Host code passes kernels the device copies of its constants";
+  let description = [{
+    On host code lowered to the LLVM dialect (after `gpu-to-llvm`): every
+    `llvm.mlir.addressof` of a constant global with an elements initializer
+    (a lowered `memref.global`, a weight) in a function body becomes a call
+    `mxc_cuda_device_constant(address, bytes)`, which returns the device
+    copy that mxc's runtime uploads at the first call and keeps. The host
+    code never touches a buffer (`mxc-gpu-check-host`), so such an address
+    is only ever passed to a kernel. The weights stay in the host object's
+    read-only data, not in the device binary.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def MXCGPUMergeModulesPass
@@ -154,9 +177,10 @@ def MXCGPUCheckLaunchArgsPass
   let summary = "Check that launches pass only buffers the GPU can reach";
   let description = [{
     After outlining: every memref operand of a `gpu.launch_func` must be a
-    function argument (the caller provides device-reachable memory), a
-    `memref.alloc` (managed memory in mxc's runtime) or a view of one. A
-    `memref.get_global` (host memory: a weight left on the host) or a
+    function argument (the caller provides device memory), a `memref.alloc`
+    (device memory in mxc's runtime), a `memref.get_global` of a constant
+    global (uploaded by the runtime: `mxc-gpu-device-constants`) or a view
+    of one. A mutable global (host memory the kernels would write) or a
     `memref.alloca` (the host stack) is an error naming the operand.
   }];
 }

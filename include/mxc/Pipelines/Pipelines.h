@@ -130,10 +130,11 @@ struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
 };
 
 /// `mxc-gpu-to-cuda`: the gpu.launch form -> one gpu.module with every
-/// kernel and the weights they read (mxc-gpu-sink-globals, outlining,
+/// kernel and the small tables they read (mxc-gpu-sink-globals, outlining,
 /// mxc-gpu-merge-modules) -> NVVM -> a binary, and the host code in the LLVM
-/// dialect calling mxc's runtime: mgpu*, and _mlir_memref_to_llvm_alloc /
-/// _free, which allocate managed memory.
+/// dialect calling mxc's runtime: mgpu*, _mlir_memref_to_llvm_alloc / _free
+/// (device memory) and mxc_cuda_device_constant (the weights, which stay in
+/// the host object, uploaded once: mxc-gpu-device-constants).
 void buildGPUToCUDAPipeline(OpPassManager &pm,
                             const CUDAPipelineOptions &options);
 

@@ -18,8 +18,9 @@ using namespace mlir::mxc;
 namespace {
 
 /// Every buffer a launch passes must be one the device can reach: a
-/// function argument (the caller's), an allocation (managed memory), or a
-/// view of one; not a host global or the host stack.
+/// function argument (the caller's), an allocation (device memory), a
+/// constant global (uploaded by the runtime), or a view of one; not a
+/// mutable host global or the host stack.
 struct MXCGPUCheckLaunchArgsPass
     : mlir::mxc::impl::MXCGPUCheckLaunchArgsPassBase<
           MXCGPUCheckLaunchArgsPass> {
@@ -36,6 +37,12 @@ struct MXCGPUCheckLaunchArgsPass
         Operation *def = root.getDefiningOp();
         if (!def || isa<memref::AllocOp>(def))
           continue;
+        if (auto get = dyn_cast<memref::GetGlobalOp>(def)) {
+          auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+              get, get.getNameAttr());
+          if (global && global.getConstant())
+            continue;
+        }
         launch.emitError() << "mxc-gpu-check-launch-args: kernel operand #" << i
                            << " comes from '" << def->getName()
                            << "', memory the GPU cannot reach";

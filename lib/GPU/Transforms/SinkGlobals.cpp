@@ -1,7 +1,8 @@
 //===- SinkGlobals.cpp - mxc-gpu-sink-globals -----------------------------===//
 //
-// Before outlining: the weights a kernel reads go into its launch, so that
-// outlining puts them in the device module.
+// Before outlining: the small constant tables a kernel reads go into its
+// launch, so that outlining puts them in the device module; the weights stay
+// launch operands (mxc-gpu-device-constants).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,22 +22,38 @@ using namespace mlir::mxc;
 
 namespace {
 
-/// What goes into a launch with the ops that use it: a global (a weight),
-/// a pure view of something that goes in, and the index computations that
-/// upstream's gpu-launch-sink-index-computations sinks (constants, dims), so
-/// that a kernel sees its bounds and strides as constants, not parameters.
-bool isSinkingBeneficiary(Operation *op) {
-  if (isa<memref::GetGlobalOp, arith::ConstantOp, memref::DimOp,
-          arith::SelectOp, arith::CmpIOp>(op))
-    return true;
-  return isa<ViewLikeOpInterface>(op) && isPure(op);
+/// The bytes of a statically shaped memref, or -1.
+int64_t bytesOf(MemRefType type) {
+  if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return -1;
+  return type.getNumElements() *
+         llvm::divideCeil(type.getElementTypeBitWidth(), 8);
 }
 
 struct MXCGPUSinkGlobalsPass
     : mlir::mxc::impl::MXCGPUSinkGlobalsPassBase<MXCGPUSinkGlobalsPass> {
+  using Base::Base;
+
+  /// What goes into a launch with the ops that use it: a global of at most
+  /// max-bytes, a pure view of something that goes in, and the index
+  /// computations that upstream's gpu-launch-sink-index-computations sinks
+  /// (constants, dims), so that a kernel sees its bounds and strides as
+  /// constants, not parameters.
+  bool isSinkingBeneficiary(Operation *op) const {
+    if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+      int64_t bytes = bytesOf(global.getType());
+      return bytes >= 0 && bytes <= maxBytes;
+    }
+    if (isa<arith::ConstantOp, memref::DimOp, arith::SelectOp, arith::CmpIOp>(
+            op))
+      return true;
+    return isa<ViewLikeOpInterface>(op) && isPure(op);
+  }
+
   void runOnOperation() override {
-    WalkResult result = getOperation().walk([](gpu::LaunchOp launch) {
-      return failed(sinkOperationsIntoLaunchOp(launch, isSinkingBeneficiary))
+    auto sinks = [this](Operation *op) { return isSinkingBeneficiary(op); };
+    WalkResult result = getOperation().walk([&](gpu::LaunchOp launch) {
+      return failed(sinkOperationsIntoLaunchOp(launch, sinks))
                  ? WalkResult::interrupt()
                  : WalkResult::advance();
     });

@@ -7,18 +7,24 @@
 
 // RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example > /dev/null
 
-// The host code: no weights left on the host (no global at all), every
-// kernel in @mxc_model, buffers from the runtime's allocator (managed
-// memory).
-// RUN: mxc-compile %t/example/model.bin --target=cuda --emit=llvm | FileCheck %s --check-prefix=LLVM --implicit-check-not=llvm.mlir.global
+// The host code: every kernel in @mxc_model, buffers from the runtime's
+// allocator (device memory), the weights in the host object's read-only
+// data (not in the cubin), passed to the kernels as the device copies the
+// runtime uploads at their first use. wq is 64 x 64 floats: 16384 bytes.
+// RUN: mxc-compile %t/example/model.bin --target=cuda --emit=llvm | FileCheck %s --check-prefix=LLVM
+// LLVM: llvm.func @mxc_cuda_device_constant(!llvm.ptr, i64) -> !llvm.ptr
 // LLVM: llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+// LLVM: llvm.mlir.global private constant @[[WQ:__constant_64x64xf32[_0-9]*]](dense_resource<layers.0.wq> : tensor<64x64xf32>)
 // LLVM: llvm.func @decode(
+// LLVM-DAG: %[[WQADDR:.+]] = llvm.mlir.addressof @[[WQ]] : !llvm.ptr
+// LLVM-DAG: %[[BYTES:.+]] = llvm.mlir.constant(16384 : i64) : i64
+// LLVM: %[[WQDEV:.+]] = llvm.call @mxc_cuda_device_constant(%[[WQADDR]], %[[BYTES]])
 // LLVM: llvm.call @_mlir_memref_to_llvm_alloc
 // LLVM: gpu.launch_func @mxc_model::@decode_kernel blocks in
 // LLVM: llvm.func @_mlir_ciface_decode(
 // LLVM: gpu.binary @mxc_model  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, properties = {{.*}}, bin = "\7FELF
 
-// The kernels and the weights they read are in the device module.
+// The weights stay host globals until the host code is lowered.
 // RUN: mxc-compile %t/example/model.bin --target=cuda --chip=sm_80 --cuda-toolkit=%cuda_toolkit --emit=gpu | FileCheck %s --check-prefix=LAUNCH
 // LAUNCH: func.func @decode(
 // LAUNCH: memref.get_global
@@ -55,18 +61,20 @@
 // The CUDA object's host side without a GPU, on the CPU stand-in for
 // libcuda (test/lib/FakeCuda) in audit mode, which counts the model's
 // kernels instead of running them: the module loads, every kernel is found,
-// every launch is within the hardware limits, every buffer is freed, and the
-// runtime reuses one stream for all launches (the logits, never computed,
-// differ).
+// every launch is within the hardware limits, the host code never touches
+// device memory (the stand-in's is unreadable to the host), every buffer and
+// every weight's device copy is freed, and the runtime reuses one stream for
+// all launches (the logits, never computed, differ).
 // RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref 2>&1 | FileCheck %s --check-prefix=FAKE
 // FAKE-DAG: device: fake CUDA device (CPU)
 // FAKE-DAG: prefill logits of 4 tokens DIFFER from the reference
 // FAKE-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed; 1 streams created
 // The model's buffers come from the runtime's cache after the first decode
-// step, and its launches are not waited for one by one: per decoded token
-// no device allocation and one synchronization (the runner's, before it
-// reads the logits).
-// FAKE-DAG: per decoded token (steps 2 to 4): {{[1-9][0-9.]*}} launches, 1.0 synchronizations, 0.0 device allocations, 0.0 copies
+// step, the weights were uploaded at the first, and its launches are not
+// waited for one by one: per decoded token no device allocation, one
+// synchronization (the runner's, before it reads the logits) and two copies
+// (the token in, the logits out).
+// FAKE-DAG: per decoded token (steps 2 to 4): {{[1-9][0-9.]*}} launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
 
 // The runner's model code without a GPU: the GPU path as CPU loops, linked
 // the same way.

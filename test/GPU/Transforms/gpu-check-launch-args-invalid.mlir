@@ -1,5 +1,7 @@
-// mxc-gpu-check-launch-args: a kernel may get the caller's buffers, managed
-// allocations and views of them, but not host globals or the host stack.
+// mxc-gpu-check-launch-args: a kernel may get the caller's buffers, device
+// allocations, constant globals (the runtime uploads them:
+// mxc-gpu-device-constants) and views of them, but not mutable host globals
+// or the host stack.
 
 // RUN: mxc-opt %s --split-input-file --verify-diagnostics --mxc-gpu-check-launch-args
 
@@ -25,6 +27,24 @@ module attributes {gpu.container_module} {
 
 module attributes {gpu.container_module} {
   memref.global "private" constant @w : memref<4xf32> = dense<1.0>
+  gpu.module @m {
+    gpu.func @k(%a: memref<?xf32>) kernel {
+      gpu.return
+    }
+  }
+  func.func @constant_global() {
+    %c1 = arith.constant 1 : index
+    %w = memref.get_global @w : memref<4xf32>
+    %a = memref.cast %w : memref<4xf32> to memref<?xf32>
+    gpu.launch_func @m::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%a : memref<?xf32>)
+    return
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  memref.global "private" @w : memref<4xf32> = dense<1.0>
   gpu.module @m {
     gpu.func @k(%a: memref<?xf32>) kernel {
       gpu.return

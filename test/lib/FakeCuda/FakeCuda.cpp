@@ -17,6 +17,12 @@
 // model compiled for CUDA runs its host side here: loading, every kernel
 // name, every launch's geometry, and the balance of its buffers.
 //
+// Device memory (cuMemAlloc) is host memory the host cannot touch: it is
+// mapped without access except while the fake copies to or from it, sets it
+// or runs a kernel, so host code that reads or writes a device buffer
+// crashes here as it would with a GPU. Managed memory (cuMemAllocManaged)
+// stays readable.
+//
 // Failures, for the runtime's error messages: MXC_FAKE_CUDA_NO_DEVICE=1
 // makes cuInit fail with CUDA_ERROR_NO_DEVICE; MXC_FAKE_CUDA_FAULT=PREFIX
 // makes each launch of a kernel whose name starts with PREFIX fault
@@ -36,8 +42,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <string_view>
+#include <sys/mman.h>
 #include <vector>
 
 namespace num = mxc::numerics;
@@ -207,6 +215,53 @@ double now() {
 /// The sticky error of a faulted launch (MXC_FAKE_CUDA_FAULT).
 int faulted = 0;
 
+/// Device allocations: start address → mapped length. Mapped PROT_NONE
+/// while the host runs. Never destroyed: the runtime frees its buffers from
+/// its own static destructors, which may run after this library's.
+std::map<uintptr_t, size_t> &deviceMemory() {
+  static auto *m = new std::map<uintptr_t, size_t>;
+  return *m;
+}
+
+void protect(uintptr_t start, size_t length, int access) {
+  if (mprotect(reinterpret_cast<void *>(start), length, access) != 0) {
+    std::perror("fake CUDA: mprotect");
+    std::abort();
+  }
+}
+
+/// Opens the device memory to the fake while it is in scope: the allocation
+/// holding `p`, or with no argument all of it (a kernel may reach any).
+class Reach {
+public:
+  Reach() {
+    for (auto &[start, length] : deviceMemory())
+      open(start, length);
+  }
+  explicit Reach(const void *p) {
+    auto &m = deviceMemory();
+    auto it = m.upper_bound(reinterpret_cast<uintptr_t>(p));
+    if (it != m.begin() && reinterpret_cast<uintptr_t>(p) <
+                               std::prev(it)->first + std::prev(it)->second) {
+      --it;
+      open(it->first, it->second);
+    }
+  }
+  ~Reach() {
+    for (auto &[start, length] : opened)
+      protect(start, length, PROT_NONE);
+  }
+  Reach(const Reach &) = delete;
+  Reach &operator=(const Reach &) = delete;
+
+private:
+  void open(uintptr_t start, size_t length) {
+    protect(start, length, PROT_READ | PROT_WRITE);
+    opened.emplace_back(start, length);
+  }
+  std::vector<std::pair<uintptr_t, size_t>> opened;
+};
+
 } // namespace
 
 extern "C" {
@@ -281,6 +336,7 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
     faulted = 700;
     return 0;
   }
+  Reach reach;
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
   else if (name.rfind("mx_softmax_", 0) == 0)
@@ -298,38 +354,61 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   return 0;
 }
 CUresult cuMemAlloc_v2(Ptr *p, size_t bytes) {
+  const size_t length = (bytes + 4095) / 4096 * 4096 + (bytes == 0) * 4096;
+  void *m =
+      mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return 2; // CUDA_ERROR_OUT_OF_MEMORY
+  deviceMemory()[reinterpret_cast<uintptr_t>(m)] = length;
+  *p = reinterpret_cast<Ptr>(m);
+  ++audit.allocations;
+  ++audit.live;
+  return 0;
+}
+CUresult cuMemAllocManaged(Ptr *p, size_t bytes, unsigned) {
   *p =
       reinterpret_cast<Ptr>(std::aligned_alloc(256, (bytes + 255) / 256 * 256));
   ++audit.allocations;
   ++audit.live;
   return 0;
 }
-CUresult cuMemAllocManaged(Ptr *p, size_t bytes, unsigned) {
-  return cuMemAlloc_v2(p, bytes);
-}
 CUresult cuMemFree_v2(Ptr p) {
-  std::free(reinterpret_cast<void *>(p));
+  auto &m = deviceMemory();
+  if (auto it = m.find(p); it != m.end()) {
+    munmap(reinterpret_cast<void *>(it->first), it->second);
+    m.erase(it);
+  } else {
+    std::free(reinterpret_cast<void *>(p));
+  }
   --audit.live;
   return 0;
 }
 CUresult cuMemcpyHtoD_v2(Ptr to, const void *from, size_t n) {
+  Reach reach(reinterpret_cast<void *>(to));
   std::memcpy(reinterpret_cast<void *>(to), from, n);
   return 0;
+}
+CUresult cuMemcpyHtoDAsync_v2(Ptr to, const void *from, size_t n, void *) {
+  return cuMemcpyHtoD_v2(to, from, n);
 }
 CUresult cuMemcpyDtoH_v2(void *to, Ptr from, size_t n) {
   if (faulted)
     return faulted;
+  Reach reach(reinterpret_cast<void *>(from));
   std::memcpy(to, reinterpret_cast<void *>(from), n);
   return 0;
 }
 CUresult cuMemcpyDtoD_v2(Ptr to, Ptr from, size_t n) {
-  std::memcpy(reinterpret_cast<void *>(to), reinterpret_cast<void *>(from), n);
+  Reach reachTo(reinterpret_cast<void *>(to)),
+      reachFrom(reinterpret_cast<void *>(from));
+  std::memmove(reinterpret_cast<void *>(to), reinterpret_cast<void *>(from), n);
   return 0;
 }
 CUresult cuMemcpyAsync(Ptr to, Ptr from, size_t n, void *) {
   return cuMemcpyDtoD_v2(to, from, n);
 }
 CUresult cuMemsetD32_v2(Ptr p, unsigned v, size_t n) {
+  Reach reach(reinterpret_cast<void *>(p));
   auto *u = reinterpret_cast<uint32_t *>(p);
   for (size_t i = 0; i < n; ++i)
     u[i] = v;
@@ -339,6 +418,7 @@ CUresult cuMemsetD32Async(Ptr p, unsigned v, size_t n, void *) {
   return cuMemsetD32_v2(p, v, n);
 }
 CUresult cuMemsetD16Async(Ptr p, unsigned short v, size_t n, void *) {
+  Reach reach(reinterpret_cast<void *>(p));
   auto *u = reinterpret_cast<uint16_t *>(p);
   for (size_t i = 0; i < n; ++i)
     u[i] = v;
