@@ -97,7 +97,7 @@ std::string describe(const Driver &d, CUresult result) {
 /// mxc::cuda::counters(), counted where the calls are made.
 struct AtomicCounters {
   std::atomic<int64_t> launches{0}, synchronizations{0}, allocations{0},
-      copies{0};
+      copies{0}, constants{0}, constantBytes{0};
 };
 AtomicCounters &counted() {
   static AtomicCounters c;
@@ -382,7 +382,7 @@ void synchronize() {
 Counters counters() {
   AtomicCounters &c = counted();
   return {c.launches.load(), c.synchronizations.load(), c.allocations.load(),
-          c.copies.load()};
+          c.copies.load(),   c.constants.load(),        c.constantBytes.load()};
 }
 
 std::string deviceName() {
@@ -711,6 +711,8 @@ void *mxc_cuda_device_constant(const void *host, int64_t bytes) {
   // per constant.
   mxc::cuda::synchronize();
   table.add(host, device);
+  ++counted().constants;
+  counted().constantBytes += bytes;
   return device;
 }
 

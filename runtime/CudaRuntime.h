@@ -36,9 +36,12 @@ std::string driverPath();
 
 /// What the runtime has asked of the driver so far: kernel launches,
 /// stream synchronizations, device allocations (cuMemAlloc, managed or
-/// not) and copies. Tools print their differences per step.
+/// not) and copies; and the constants (weights) of compiled models uploaded
+/// (mxc_cuda_device_constant), with their bytes. Tools print their
+/// differences per step.
 struct Counters {
   int64_t launches = 0, synchronizations = 0, allocations = 0, copies = 0;
+  int64_t constants = 0, constantBytes = 0;
 };
 Counters counters();
 

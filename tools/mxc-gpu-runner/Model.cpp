@@ -241,6 +241,12 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
         model.run({tokens[i]}, static_cast<int64_t>(i), /*decode=*/true);
     decoded.insert(decoded.end(), row.begin(), row.end());
   }
+  if (!cpu) {
+    const mxc::cuda::Counters c = mxc::cuda::counters();
+    std::printf("weights: %lld constants, %.1f MB, uploaded to device memory "
+                "once\n",
+                static_cast<long long>(c.constants), c.constantBytes / 1e6);
+  }
   if (!cpu && tokens.size() > 1) {
     const mxc::cuda::Counters after = mxc::cuda::counters();
     const double steps = static_cast<double>(tokens.size() - 1);

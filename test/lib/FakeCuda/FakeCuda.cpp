@@ -77,10 +77,14 @@ size_t imageSize(const void *image) {
   return std::strlen(static_cast<const char *>(image));
 }
 
+/// Opens the device allocation holding `p` to the running fake kernel.
+void reachForKernel(const void *p);
+
 template <typename T> T *pointer(void **params, int &at) {
   T *aligned = *static_cast<T **>(params[at + 1]);
   int64_t offset = *static_cast<int64_t *>(params[at + 2]);
   at += 5;
+  reachForKernel(aligned);
   return aligned + offset;
 }
 int64_t index(void **params, int &at) {
@@ -231,14 +235,13 @@ void protect(uintptr_t start, size_t length, int access) {
 }
 
 /// Opens the device memory to the fake while it is in scope: the allocation
-/// holding `p`, or with no argument all of it (a kernel may reach any).
+/// holding `p`, or, with no argument, those a kernel's parameters name
+/// (reachForKernel).
 class Reach {
 public:
-  Reach() {
-    for (auto &[start, length] : deviceMemory())
-      open(start, length);
-  }
-  explicit Reach(const void *p) {
+  Reach() = default;
+  explicit Reach(const void *p) { add(p); }
+  void add(const void *p) {
     auto &m = deviceMemory();
     auto it = m.upper_bound(reinterpret_cast<uintptr_t>(p));
     if (it != m.begin() && reinterpret_cast<uintptr_t>(p) <
@@ -261,6 +264,14 @@ private:
   }
   std::vector<std::pair<uintptr_t, size_t>> opened;
 };
+
+/// The running fake kernel's reach, if one runs.
+Reach *kernelReach = nullptr;
+
+void reachForKernel(const void *p) {
+  if (kernelReach)
+    kernelReach->add(p);
+}
 
 } // namespace
 
@@ -337,6 +348,10 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
     return 0;
   }
   Reach reach;
+  kernelReach = &reach;
+  struct Done {
+    ~Done() { kernelReach = nullptr; }
+  } done;
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
   else if (name.rfind("mx_softmax_", 0) == 0)
