@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Builds the GPU bundle in build/gpu-bundle: mxc-gpu-runner (the kernels for
 # sm_80 and sm_90 and the numerics library inside; it needs only libc,
-# libstdc++ and libcuda), run.sh, the PyTorch baselines and, when the shared
+# libstdc++ and libcuda), the sm_90 kernels as a cubin of their own (for
+# cuobjdump), run.sh, the PyTorch baselines and, when the shared
 # stories260K model is there (../shared), that model compiled for CUDA
 # (sm_90) with two recipes, each with the CPU path's logits to check against,
 # and the checkpoint itself for the PyTorch peer.
-# On the GPU machine: bash build/gpu-bundle/run.sh
+# On the GPU machine: bash build/gpu-bundle/run.sh [RESULTS_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --build build --target mxc-gpu-runner mxc-compile mxc-run
+cmake --build build --target mxc-gpu-runner mxc-compile mxc-run mxc-kernels
 rm -rf build/gpu-bundle
 mkdir -p build/gpu-bundle/models
 cp build/bin/mxc-gpu-runner benchmarks/gpu/run.sh benchmarks/gpu/torch_baseline.py \
   benchmarks/gpu/torch_model.py build/gpu-bundle/
+build/bin/mxc-kernels --chip=sm_90 --format=bin -o build/gpu-bundle/kernels-sm90.cubin
 model=../shared/models/stories260K/stories260K.bin
 calibration=../shared/data/tinystories_calib.txt
 prompt="Once upon a time, there was a little girl named Lily."
