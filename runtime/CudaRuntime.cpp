@@ -69,10 +69,22 @@ struct Driver {
   X(cuEventElapsedTime, CUresult(float *, Handle, Handle))
 #define MXC_DECLARE(name, type) std::add_pointer_t<type> name = nullptr;
   MXC_CUDA_FUNCTIONS(MXC_DECLARE)
-#undef MXC_DECLARE
 
   /// Optional (a stand-in may lack it): the CUresult's enum name.
   CUresult (*cuGetErrorName)(CUresult, const char **) = nullptr;
+  /// Optional: CUDA graphs (StepGraph), from CUDA 12.0 drivers on.
+#define MXC_CUDA_GRAPH_FUNCTIONS(X)                                            \
+  X(cuStreamBeginCapture_v2, CUresult(Handle, int))                            \
+  X(cuStreamEndCapture, CUresult(Handle, Handle *))                            \
+  X(cuGraphInstantiateWithFlags,                                               \
+    CUresult(Handle *, Handle, unsigned long long))                            \
+  X(cuGraphExecUpdate_v2, CUresult(Handle, Handle, void *))                    \
+  X(cuGraphLaunch, CUresult(Handle, Handle))                                   \
+  X(cuGraphDestroy, CUresult(Handle))                                          \
+  X(cuGraphExecDestroy, CUresult(Handle))
+  MXC_CUDA_GRAPH_FUNCTIONS(MXC_DECLARE)
+#undef MXC_DECLARE
+  bool hasGraphs = false;
 
   std::string failure; // empty once loaded and initialized
   std::string path;    // the libcuda.so.1 loaded
@@ -97,7 +109,7 @@ std::string describe(const Driver &d, CUresult result) {
 /// mxc::cuda::counters(), counted where the calls are made.
 struct AtomicCounters {
   std::atomic<int64_t> launches{0}, synchronizations{0}, allocations{0},
-      copies{0}, constants{0}, constantBytes{0};
+      copies{0}, constants{0}, constantBytes{0}, graphLaunches{0};
 };
 AtomicCounters &counted() {
   static AtomicCounters c;
@@ -146,6 +158,13 @@ Driver &driver() {
   }
     MXC_CUDA_FUNCTIONS(MXC_RESOLVE)
 #undef MXC_RESOLVE
+#define MXC_RESOLVE_OPTIONAL(name, type)                                       \
+  d.name = reinterpret_cast<std::add_pointer_t<type>>(dlsym(lib, #name));
+    MXC_CUDA_GRAPH_FUNCTIONS(MXC_RESOLVE_OPTIONAL)
+#undef MXC_RESOLVE_OPTIONAL
+    d.hasGraphs = d.cuStreamBeginCapture_v2 && d.cuStreamEndCapture &&
+                  d.cuGraphInstantiateWithFlags && d.cuGraphExecUpdate_v2 &&
+                  d.cuGraphLaunch && d.cuGraphDestroy && d.cuGraphExecDestroy;
     int count = 0;
     if (CUresult r = d.cuInit(0)) {
       d.failure = "no CUDA device: cuInit failed: " + describe(d, r);
@@ -197,6 +216,9 @@ bool syncEachLaunch() {
   }();
   return on;
 }
+
+/// Whether a StepGraph is capturing the models' stream.
+std::atomic<bool> capturing{false};
 
 /// Kernel names by function handle, for MXC_CUDA_SYNC's messages.
 struct KernelNames {
@@ -381,8 +403,15 @@ void synchronize() {
 
 Counters counters() {
   AtomicCounters &c = counted();
-  return {c.launches.load(), c.synchronizations.load(), c.allocations.load(),
-          c.copies.load(),   c.constants.load(),        c.constantBytes.load()};
+  Counters out;
+  out.launches = c.launches;
+  out.synchronizations = c.synchronizations;
+  out.allocations = c.allocations;
+  out.copies = c.copies;
+  out.constants = c.constants;
+  out.constantBytes = c.constantBytes;
+  out.graphLaunches = c.graphLaunches;
+  return out;
 }
 
 std::string deviceName() {
@@ -487,6 +516,49 @@ void launch(void *function, unsigned gridX, unsigned blockX,
                            nullptr, arguments.pointers(), nullptr));
   ++counted().launches;
   afterLaunch(function, nullptr);
+}
+
+bool graphsAvailable() { return ready().hasGraphs && !syncEachLaunch(); }
+
+StepGraph::~StepGraph() {
+  Driver &d = driver();
+  if (exec && d.failure.empty() && d.cuGraphExecDestroy)
+    d.cuGraphExecDestroy(exec); // at exit the driver may be gone: ignored
+}
+
+bool StepGraph::begin() {
+  if (!graphsAvailable())
+    return false;
+  constexpr int kCaptureModeRelaxed = 2; // CU_STREAM_CAPTURE_MODE_RELAXED
+  stream = mgpuStreamCreate();
+  MXC_CHECK(cuStreamBeginCapture_v2(stream, kCaptureModeRelaxed));
+  capturing = true;
+  // Back to the pool: the host code's mgpuStreamCreate takes it again.
+  mgpuStreamDestroy(stream);
+  return true;
+}
+
+void StepGraph::end() {
+  Handle graph = nullptr;
+  MXC_CHECK(cuStreamEndCapture(stream, &graph));
+  capturing = false;
+  if (exec) {
+    // The same kernels with this step's parameters update the instantiated
+    // graph; anything else (CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE) makes a
+    // new one. (CUgraphExecUpdateResultInfo: 24 bytes.)
+    unsigned char info[64] = {};
+    if (ready().cuGraphExecUpdate_v2(exec, graph, info) != 0) {
+      MXC_CHECK(cuGraphExecDestroy(exec));
+      exec = nullptr;
+    }
+  }
+  if (!exec) {
+    MXC_CHECK(cuGraphInstantiateWithFlags(&exec, graph, 0));
+    ++instantiated;
+  }
+  MXC_CHECK(cuGraphDestroy(graph));
+  MXC_CHECK(cuGraphLaunch(exec, stream));
+  ++counted().graphLaunches;
 }
 
 Timer::Timer() {
@@ -702,6 +774,9 @@ void *mxc_cuda_device_constant(const void *host, int64_t bytes) {
   ConstantTable &table = constantTable();
   if (void *device = table.find(host))
     return device;
+  if (capturing)
+    die("a model's weight is first used inside a captured step "
+        "(mxc::cuda::StepGraph): run one step without a graph first");
   void *device = mgpuMemAlloc(bytes > 0 ? bytes : 1, nullptr,
                               /*hostShared=*/false);
   if (bytes > 0)

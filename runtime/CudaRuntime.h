@@ -42,6 +42,8 @@ std::string driverPath();
 struct Counters {
   int64_t launches = 0, synchronizations = 0, allocations = 0, copies = 0;
   int64_t constants = 0, constantBytes = 0;
+  /// StepGraph launches (their kernels count in `launches` as captured).
+  int64_t graphLaunches = 0;
 };
 Counters counters();
 
@@ -55,6 +57,37 @@ void synchronize();
 //     constant buffers (weights), uploaded at first use;
 //   mgpu*: modules, launches, streams.
 // Its callers pass device memory in and copy results out.
+
+/// Whether StepGraph can run: the driver has CUDA graphs (12.0 and newer)
+/// and MXC_CUDA_SYNC is off.
+bool graphsAvailable();
+
+/// One step of a compiled model as a CUDA graph. begin() starts capturing
+/// the stream of the models' launches; the model's host code then runs as
+/// usual, its launches recorded instead of submitted one by one; end()
+/// stops, brings the instantiated graph up to date with what was captured
+/// (cuGraphExecUpdate: the same kernels with this step's parameters, such
+/// as the position; a step of another shape is instantiated anew) and
+/// launches it. What a graph saves is the submission of each kernel and the
+/// gaps between them. begin() returns false (run the step as usual) where
+/// graphsAvailable() is false. Inputs are copied before begin(), results
+/// read after end() and synchronize(). A step must not upload a weight for
+/// the first time: run one step without a graph first.
+class StepGraph {
+public:
+  StepGraph() = default;
+  ~StepGraph();
+  StepGraph(const StepGraph &) = delete;
+  StepGraph &operator=(const StepGraph &) = delete;
+  bool begin();
+  void end();
+  /// Graphs instantiated so far (1 when every step updated the first).
+  int64_t instantiations() const { return instantiated; }
+
+private:
+  void *stream = nullptr, *exec = nullptr;
+  int64_t instantiated = 0;
+};
 
 std::string deviceName();
 /// Compute capability as major * 10 + minor (90 for H100).

@@ -1,6 +1,7 @@
 //===- Model.cpp - mxc-gpu-runner model: a compiled model, checked, timed -===//
 //
-//   mxc-gpu-runner model MODEL.so REFERENCE [--cpu] [--tolerance T]
+//   mxc-gpu-runner model MODEL.so REFERENCE [--cpu] [--no-graph]
+//                        [--tolerance T]
 //
 // MODEL.so is an object from `mxc-compile --target=cuda` (or, with --cpu,
 // `--target=cuda-on-cpu --emit=obj`) linked as a shared library; REFERENCE
@@ -8,7 +9,9 @@
 // prompt's tokens and the CPU path's prefill logits. The runner checks the
 // prefill (@forward) and the KV-cached decode of one token at a time
 // (@decode) against them, then times the prefill of seq_len tokens and the
-// decode of seq_len tokens one by one.
+// decode of seq_len tokens one by one. On a GPU, every decode step after the
+// first runs as a CUDA graph (mxc::cuda::StepGraph; --no-graph: launch by
+// launch), and the decode is timed both ways.
 //
 // The model's undefined mgpu*, mxc_cuda_device_constant and
 // _mlir_memref_to_llvm_alloc/_free resolve to this executable's runtime (it
@@ -145,15 +148,19 @@ public:
     memory.release(tokenBuffer);
   }
 
-  /// Logits [tokens.size(), vocab]: the prefill, or @decode at `start`.
+  /// Logits [tokens.size(), vocab]: the prefill, or @decode at `start`,
+  /// as one CUDA graph if `graph` is given and graphs are available.
   std::vector<float> run(const std::vector<int32_t> &tokens, int64_t start,
-                         bool decode) {
+                         bool decode, mxc::cuda::StepGraph *graph = nullptr) {
     Descriptor<1> input = tokensDescriptor(tokens);
     Descriptor<2> result;
+    const bool captured = graph && graph->begin();
     if (decode)
       decodeFn(&result, &input, start, &k, &v);
     else
       forwardFn(&result, &input);
+    if (captured)
+      graph->end();
     // The launches are queued, not waited for: once per step, before the
     // logits are read.
     std::vector<float> logits(tokens.size() * vocab());
@@ -205,7 +212,8 @@ double seconds(std::chrono::steady_clock::time_point since) {
 
 /// Checks and times the loaded model.
 int runLoaded(void *library, const char *modelPath, double loadSeconds,
-              const Reference &reference, bool cpu, double tolerance) {
+              const Reference &reference, bool cpu, double tolerance,
+              bool graphs) {
   LoadedModel model(library, Memory{cpu});
   if (!model.valid()) {
     std::fprintf(stderr,
@@ -227,18 +235,21 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
   }
   model.allocateCaches();
 
-  // Correctness: prefill, then decode one token at a time.
+  // Correctness: prefill, then decode one token at a time; the steps after
+  // the first (which meets buffers of new sizes) as CUDA graphs.
+  graphs = graphs && !cpu && mxc::cuda::graphsAvailable();
+  mxc::cuda::StepGraph graph;
+  mxc::cuda::StepGraph *stepGraph = graphs ? &graph : nullptr;
   const std::vector<int32_t> &tokens = reference.tokens;
   std::vector<float> prefill = model.run(tokens, 0, /*decode=*/false);
   std::vector<float> decoded;
-  // What the decode steps after the first ask of the driver (the first one
-  // meets buffers of new sizes).
   mxc::cuda::Counters before;
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (i == 1 && !cpu)
       before = mxc::cuda::counters();
     std::vector<float> row =
-        model.run({tokens[i]}, static_cast<int64_t>(i), /*decode=*/true);
+        model.run({tokens[i]}, static_cast<int64_t>(i), /*decode=*/true,
+                  i > 0 ? stepGraph : nullptr);
     decoded.insert(decoded.end(), row.begin(), row.end());
   }
   if (!cpu) {
@@ -250,12 +261,24 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
   if (!cpu && tokens.size() > 1) {
     const mxc::cuda::Counters after = mxc::cuda::counters();
     const double steps = static_cast<double>(tokens.size() - 1);
-    std::printf("per decoded token (steps 2 to %zu): %.1f launches, %.1f "
-                "synchronizations, %.1f device allocations, %.1f copies\n",
+    std::printf("per decoded token (steps 2 to %zu): %.1f kernels, %.1f "
+                "graph launches, %.1f synchronizations, %.1f device "
+                "allocations, %.1f copies\n",
                 tokens.size(), (after.launches - before.launches) / steps,
+                (after.graphLaunches - before.graphLaunches) / steps,
                 (after.synchronizations - before.synchronizations) / steps,
                 (after.allocations - before.allocations) / steps,
                 (after.copies - before.copies) / steps);
+    if (graphs)
+      std::printf("decode steps 2 to %zu as CUDA graphs: %lld instantiated, "
+                  "the rest updated\n",
+                  tokens.size(),
+                  static_cast<long long>(graph.instantiations()));
+    else
+      std::printf("decode steps as CUDA graphs: no (%s)\n",
+                  mxc::cuda::graphsAvailable()
+                      ? "--no-graph"
+                      : "the driver lacks graphs, or MXC_CUDA_SYNC is set");
   }
   bool ok = true;
   for (auto [name, got] :
@@ -281,18 +304,38 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
   for (int r = 0; r < prefills; ++r)
     model.run(context, 0, /*decode=*/false);
   double prefillSeconds = seconds(start) / prefills;
-  start = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < context.size(); ++i)
-    model.run({context[i]}, static_cast<int64_t>(i), /*decode=*/true);
-  double decodeSeconds = seconds(start);
+  // Decode timed with and without graphs, alternately, 3 times each: the
+  // median of each.
+  auto timeDecode = [&](mxc::cuda::StepGraph *g) {
+    auto begin = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < context.size(); ++i)
+      model.run({context[i]}, static_cast<int64_t>(i), /*decode=*/true,
+                i > 0 ? g : nullptr);
+    return context.size() / seconds(begin);
+  };
+  std::vector<double> plain, withGraphs;
+  for (int r = 0; r < 3; ++r) {
+    plain.push_back(timeDecode(nullptr));
+    if (graphs)
+      withGraphs.push_back(timeDecode(&graph));
+  }
+  auto median = [](std::vector<double> v) {
+    if (v.empty())
+      return std::string("-");
+    std::sort(v.begin(), v.end());
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.1f", v[v.size() / 2]);
+    return std::string(text);
+  };
   std::printf("\n| model | load s | prefill %lld tokens, ms | prefill "
-              "tokens/s | decode %lld tokens one by one, tokens/s |\n"
-              "|---|---:|---:|---:|---:|\n"
-              "| %s | %.3f | %.3f | %.0f | %.1f |\n",
+              "tokens/s | decode %lld tokens one by one, tokens/s | the same, "
+              "CUDA graphs |\n"
+              "|---|---:|---:|---:|---:|---:|\n"
+              "| %s | %.3f | %.3f | %.0f | %s | %s |\n",
               static_cast<long long>(model.seqLen()),
               static_cast<long long>(model.seqLen()), modelPath, loadSeconds,
               prefillSeconds * 1e3, model.seqLen() / prefillSeconds,
-              model.seqLen() / decodeSeconds);
+              median(plain).c_str(), median(withGraphs).c_str());
   return 0;
 }
 
@@ -301,15 +344,17 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
 int runModel(int argc, char **argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: mxc-gpu-runner model MODEL.so REFERENCE "
-                         "[--cpu] [--tolerance T]\n");
+                         "[--cpu] [--no-graph] [--tolerance T]\n");
     return 2;
   }
   const char *modelPath = argv[2], *referencePath = argv[3];
-  bool cpu = false;
+  bool cpu = false, graphs = true;
   double tolerance = 2e-3;
   for (int i = 4; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--cpu"))
       cpu = true;
+    else if (!std::strcmp(argv[i], "--no-graph"))
+      graphs = false;
     else if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc)
       tolerance = std::atof(argv[++i]);
     else {
@@ -341,8 +386,8 @@ int runModel(int argc, char **argv) {
     return 1;
   }
   double loadSeconds = seconds(loadStart);
-  int status =
-      runLoaded(library, modelPath, loadSeconds, reference, cpu, tolerance);
+  int status = runLoaded(library, modelPath, loadSeconds, reference, cpu,
+                         tolerance, graphs);
   // Unloading runs the model's destructor (its kernels' module) while the
   // driver is still up.
   dlclose(library);

@@ -528,11 +528,14 @@ int main(int argc, char **argv) {
                  "library\n"
                  "  bench  print the benchmark tables\n"
                  "  probe  print the device, or why there is none\n"
-                 "  model MODEL.so REFERENCE [--cpu] [--tolerance T]\n"
+                 "  model MODEL.so REFERENCE [--cpu] [--no-graph] "
+                 "[--tolerance T]\n"
                  "         check a model from mxc-compile --target=cuda "
                  "against\n"
                  "         mxc-run --save-logits, and time its prefill and "
-                 "decode\n");
+                 "decode\n"
+                 "         (decode steps as CUDA graphs and launch by "
+                 "launch)\n");
     return help ? 0 : 2;
   }
   std::string why;

@@ -15,11 +15,11 @@
 // RUN: mxc-run %t/model.bin --recipe w4 --prompt "Once upon" --save-logits %t/w4.ref
 // RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref 2>&1 | FileCheck %s
 // CHECK-DAG: device: fake CUDA device (CPU)
-// CHECK-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed; 1 streams created
+// CHECK-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed; 1 streams created; {{[1-9][0-9]*}} graph launches of 1 graphs instantiated
 // The weights in device memory: 12 layers of 4 * 768^2 + 3 * 768 * 2048
 // weights and a 512 x 768 classifier in MXFP4 (4.25 bits a weight:
 // 45.33 MB), the 512 x 768 float embedding table (1.57 MB); the norms'
 // gains (3 KB each) are in the cubin.
 // CHECK-DAG: weights: {{[0-9]+}} constants, 46.9 MB, uploaded to device memory once
-// CHECK-DAG: per decoded token (steps 2 to {{[0-9]+}}): {{[1-9][0-9.]*}} launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
+// CHECK-DAG: per decoded token (steps 2 to {{[0-9]+}}): {{[1-9][0-9.]*}} kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
 // RUN: rm -rf %t

@@ -68,13 +68,27 @@
 // RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref 2>&1 | FileCheck %s --check-prefix=FAKE
 // FAKE-DAG: device: fake CUDA device (CPU)
 // FAKE-DAG: prefill logits of 4 tokens DIFFER from the reference
-// FAKE-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed; 1 streams created
+// FAKE-DAG: fake CUDA audit: {{[1-9][0-9]*}} launches of kernels it cannot run, 0 outside the launch limits; {{[1-9][0-9]*}} device allocations, 0 not freed; 1 streams created; {{[1-9][0-9]*}} graph launches of 1 graphs instantiated
 // The model's buffers come from the runtime's cache after the first decode
 // step, the weights were uploaded at the first, and its launches are not
 // waited for one by one: per decoded token no device allocation, one
 // synchronization (the runner's, before it reads the logits) and two copies
-// (the token in, the logits out).
-// FAKE-DAG: per decoded token (steps 2 to 4): {{[1-9][0-9.]*}} launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
+// (the token in, the logits out). The steps after the first are captured as
+// CUDA graphs (the stand-in refuses a synchronization or a copy from
+// pageable memory inside a capture, as the driver does): one graph
+// instantiated, updated at each later step, launched once per token.
+// FAKE-DAG: per decoded token (steps 2 to 4): [[KERNELS:[1-9][0-9.]*]] kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
+// FAKE-DAG: decode steps 2 to 4 as CUDA graphs: 1 instantiated, the rest updated
+// The same kernels launch by launch with --no-graph, and with MXC_CUDA_SYNC,
+// which waits after each launch and at each of the host code's own stream
+// synchronizations (2 x 79, and the runner's), so no graph.
+// RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref --no-graph 2>&1 | FileCheck %s --check-prefix=NOGRAPH
+// NOGRAPH-DAG: per decoded token (steps 2 to 4): 79.0 kernels, 0.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
+// NOGRAPH-DAG: decode steps as CUDA graphs: no (--no-graph)
+// NOGRAPH-DAG: 1 streams created; 0 graph launches of 0 graphs instantiated
+// RUN: env MXC_FAKE_CUDA_AUDIT=1 MXC_CUDA_SYNC=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref 2>&1 | FileCheck %s --check-prefix=SYNC
+// SYNC-DAG: per decoded token (steps 2 to 4): 79.0 kernels, 0.0 graph launches, 159.0 synchronizations
+// SYNC-DAG: decode steps as CUDA graphs: no (the driver lacks graphs, or MXC_CUDA_SYNC is set)
 
 // The runner's model code without a GPU: the GPU path as CPU loops, linked
 // the same way.

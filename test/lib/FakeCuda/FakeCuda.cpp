@@ -23,6 +23,12 @@
 // crashes here as it would with a GPU. Managed memory (cuMemAllocManaged)
 // stays readable.
 //
+// CUDA graphs: stream capture records the launches of kernels the fake
+// cannot run (audit mode), checks and counts them at each graph launch, and
+// refuses what a real capture refuses (synchronization, copies from
+// pageable memory, the fake's own kernels); an update succeeds when the
+// same kernels are captured in the same order.
+//
 // Failures, for the runtime's error messages: MXC_FAKE_CUDA_NO_DEVICE=1
 // makes cuInit fail with CUDA_ERROR_NO_DEVICE; MXC_FAKE_CUDA_FAULT=PREFIX
 // makes each launch of a kernel whose name starts with PREFIX fault
@@ -198,14 +204,17 @@ void attention(const std::string &name, unsigned gx, void **params) {
 /// balance of device allocations, reported at exit.
 struct Audit {
   bool enabled = std::getenv("MXC_FAKE_CUDA_AUDIT") != nullptr;
-  long launches = 0, outOfLimits = 0, allocations = 0, live = 0, streams = 0;
+  long launches = 0, outOfLimits = 0, allocations = 0, live = 0, streams = 0,
+       graphLaunches = 0, graphs = 0;
   ~Audit() {
     if (enabled)
       std::fprintf(stderr,
                    "fake CUDA audit: %ld launches of kernels it cannot run, "
                    "%ld outside the launch limits; %ld device allocations, "
-                   "%ld not freed; %ld streams created\n",
-                   launches, outOfLimits, allocations, live, streams);
+                   "%ld not freed; %ld streams created; %ld graph launches "
+                   "of %ld graphs instantiated\n",
+                   launches, outOfLimits, allocations, live, streams,
+                   graphLaunches, graphs);
   }
 };
 Audit audit;
@@ -218,6 +227,29 @@ double now() {
 
 /// The sticky error of a faulted launch (MXC_FAKE_CUDA_FAULT).
 int faulted = 0;
+
+/// A captured launch of a kernel the fake cannot run (audit mode).
+struct Node {
+  std::string name;
+  unsigned gx, gy, gz, bx, by, bz;
+};
+using Graph = std::vector<Node>;
+/// The graph being captured: stream capture records audit launches instead
+/// of counting them, and refuses what a real capture refuses (copies from
+/// pageable memory, synchronization).
+Graph *captured = nullptr;
+constexpr int kCaptureUnsupported =
+    900; // CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED
+
+/// Counts an audit launch and checks it against the hardware limits.
+void auditLaunch(const Node &n) {
+  ++audit.launches;
+  uint64_t threads = uint64_t(n.bx) * n.by * n.bz;
+  if (n.gx == 0 || n.gy == 0 || n.gz == 0 || n.gx > 0x7fffffffu ||
+      n.gy > 65535 || n.gz > 65535 || threads == 0 || threads > 1024 ||
+      n.bz > 64)
+    ++audit.outOfLimits;
+}
 
 /// Device allocations: start address → mapped length. Mapped PROT_NONE
 /// while the host runs. Never destroyed: the runtime frees its buffers from
@@ -347,6 +379,13 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
     faulted = 700;
     return 0;
   }
+  if (captured) {
+    // The fake runs its own kernels only outside graphs.
+    if (!audit.enabled || name.rfind("mx_", 0) == 0)
+      return kCaptureUnsupported;
+    captured->push_back({name, gx, gy, gz, bx, by, bz});
+    return 0;
+  }
   Reach reach;
   kernelReach = &reach;
   struct Done {
@@ -358,13 +397,9 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
     softmax(name, gx, params);
   else if (name.rfind("mx_attention_decode_", 0) == 0)
     attention(name, gx, params);
-  else if (audit.enabled) {
-    ++audit.launches;
-    uint64_t threads = uint64_t(bx) * by * bz;
-    if (gx == 0 || gy == 0 || gz == 0 || gx > 0x7fffffffu || gy > 65535 ||
-        gz > 65535 || threads == 0 || threads > 1024 || bz > 64)
-      ++audit.outOfLimits;
-  } else if (name != "noop") // test/GPU's host-code kernel does nothing
+  else if (audit.enabled)
+    auditLaunch({name, gx, gy, gz, bx, by, bz});
+  else if (name != "noop") // test/GPU's host-code kernel does nothing
     return 400;
   return 0;
 }
@@ -404,6 +439,8 @@ CUresult cuMemcpyHtoD_v2(Ptr to, const void *from, size_t n) {
   return 0;
 }
 CUresult cuMemcpyHtoDAsync_v2(Ptr to, const void *from, size_t n, void *) {
+  if (captured)
+    return kCaptureUnsupported; // pageable memory
   return cuMemcpyHtoD_v2(to, from, n);
 }
 CUresult cuMemcpyDtoH_v2(void *to, Ptr from, size_t n) {
@@ -447,8 +484,68 @@ CUresult cuStreamCreate(void **s, unsigned) {
   return 0;
 }
 CUresult cuStreamDestroy_v2(void *) { return 0; }
-CUresult cuStreamSynchronize(void *) { return faulted; }
-CUresult cuCtxSynchronize() { return faulted; }
+CUresult cuStreamSynchronize(void *) {
+  return captured ? kCaptureUnsupported : faulted;
+}
+CUresult cuCtxSynchronize() { return captured ? kCaptureUnsupported : faulted; }
+CUresult cuStreamBeginCapture_v2(void *, int) {
+  if (captured)
+    return kCaptureUnsupported;
+  captured = new Graph;
+  return 0;
+}
+CUresult cuStreamEndCapture(void *, void **graph) {
+  if (!captured)
+    return 1; // CUDA_ERROR_INVALID_VALUE
+  *graph = captured;
+  captured = nullptr;
+  return 0;
+}
+CUresult cuGraphInstantiateWithFlags(void **exec, void *graph,
+                                     unsigned long long) {
+  *exec = new Graph(*static_cast<Graph *>(graph));
+  ++audit.graphs;
+  return 0;
+}
+/// Updates `exec` if `graph` launches the same kernels in the same order
+/// (their grids and parameters may differ), as cuGraphExecUpdate does.
+CUresult cuGraphExecUpdate_v2(void *exec, void *graph, void *info) {
+  auto &to = *static_cast<Graph *>(exec);
+  const auto &from = *static_cast<Graph *>(graph);
+  bool same = to.size() == from.size();
+  for (size_t i = 0; same && i < to.size(); ++i)
+    same = to[i].name == from[i].name;
+  if (!same) {
+    const int kTopologyChanged =
+        2; // CU_GRAPH_EXEC_UPDATE_ERROR_TOPOLOGY_CHANGED
+    std::memcpy(info, &kTopologyChanged, sizeof(int));
+    return 910; // CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE
+  }
+  to = from;
+  return 0;
+}
+CUresult cuGraphLaunch(void *exec, void *) {
+  if (captured)
+    return kCaptureUnsupported;
+  for (const Node &n : *static_cast<Graph *>(exec)) {
+    if (const char *fault = std::getenv("MXC_FAKE_CUDA_FAULT");
+        fault && *fault && n.name.rfind(fault, 0) == 0) {
+      faulted = 700;
+      return 0;
+    }
+    auditLaunch(n);
+  }
+  ++audit.graphLaunches;
+  return 0;
+}
+CUresult cuGraphDestroy(void *graph) {
+  delete static_cast<Graph *>(graph);
+  return 0;
+}
+CUresult cuGraphExecDestroy(void *exec) {
+  delete static_cast<Graph *>(exec);
+  return 0;
+}
 CUresult cuStreamWaitEvent(void *, void *, unsigned) { return 0; }
 CUresult cuEventCreate(void **e, unsigned) {
   *e = new double(0);
