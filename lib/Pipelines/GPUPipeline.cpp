@@ -9,6 +9,7 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -17,6 +18,10 @@ using namespace mlir;
 
 void mlir::mxc::buildLinalgToGPUPipeline(OpPassManager &pm,
                                          const GPUPipelineOptions &options) {
+  // Element-wise chains (a norm's scaling, SiLU times up, residual adds)
+  // into one linalg.generic each, so into one launch.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
   buildBufferizePipeline(pm, /*deallocate=*/true);
   OpPassManager &func = pm.nest<func::FuncOp>();
   MXCGPUMapLoopsPassOptions map;
