@@ -106,7 +106,8 @@ void mlir::mxc::registerGPUPipelines() {
       buildGPUToBinaryPipeline);
   PassPipelineRegistration<GPUPipelineOptions>(
       "mxc-linalg-to-gpu",
-      "A model's GPU path from linalg on tensors: bufferize, map loops onto "
+      "A model's GPU path from linalg on tensors: fuse element-wise ops, "
+      "bufferize, map loops onto "
       "blocks and threads (mxc-gpu-map-loops), gpu.launch, and check that the "
       "host touches no buffer",
       buildLinalgToGPUPipeline);

@@ -138,7 +138,8 @@ struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
 void buildGPUToCUDAPipeline(OpPassManager &pm,
                             const CUDAPipelineOptions &options);
 
-/// `mxc-linalg-to-gpu`: linalg on tensors -> buffers -> scf.parallel mapped
+/// `mxc-linalg-to-gpu`: linalg on tensors -> element-wise fusion (upstream's
+/// linalg-fuse-elementwise-ops) -> buffers -> scf.parallel mapped
 /// onto blocks and threads -> gpu.launch; the host keeps allocation,
 /// launches and deallocation only (checked).
 void buildLinalgToGPUPipeline(OpPassManager &pm,
