@@ -6,6 +6,8 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -25,6 +27,23 @@ func::FuncOp mlir::mxc::declareKernelFunction(ModuleOp module, StringRef name,
   auto callee = func::FuncOp::create(b, module.getLoc(), name, type);
   callee.setPrivate();
   return callee;
+}
+
+Value mlir::mxc::buildScaleBytes(OpBuilder &b, Location loc, Value scales) {
+  auto type = cast<RankedTensorType>(scales.getType());
+  auto bytesType = RankedTensorType::get(type.getShape(), b.getI8Type());
+  if (auto constant = scales.getDefiningOp<arith::ConstantOp>()) {
+    if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+      return arith::ConstantOp::create(b, loc, bytesType,
+                                       dense.bitcast(b.getI8Type()));
+    // A resource holds raw bytes: the same blob, seen as i8.
+    if (auto resource =
+            dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+      return arith::ConstantOp::create(
+          b, loc, bytesType,
+          DenseResourceElementsAttr::get(bytesType, resource.getRawHandle()));
+  }
+  return arith::BitcastOp::create(b, loc, bytesType, scales);
 }
 
 std::pair<Value, Value>

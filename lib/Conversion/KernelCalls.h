@@ -22,6 +22,11 @@ func::FuncOp declareKernelFunction(ModuleOp module, StringRef name,
                                    FunctionType type, StringRef pass,
                                    StringRef what);
 
+/// E8M0 scales as the bytes a kernel reads: a constant (a weight's scales)
+/// becomes a constant of i8 at compile time, anything else an arith.bitcast
+/// (a loop over the scales at run time).
+Value buildScaleBytes(OpBuilder &b, Location loc, Value scales);
+
 /// The packed storage (data, scales) of the MX value `weight`: the operands
 /// of its mxc.assemble, else an mxc.disassemble built at `b`.
 std::pair<Value, Value> buildWeightStorage(OpBuilder &b, Location loc,

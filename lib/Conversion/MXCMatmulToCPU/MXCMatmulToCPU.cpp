@@ -110,9 +110,7 @@ struct ConvertMXCMatmulToCPUPass
       if (!callee)
         return failure();
       auto [data, scales] = buildWeightStorage(b, loc, op.getWeight());
-      auto scaleBytes =
-          RankedTensorType::get(weightType.getScalesType().getShape(), i8);
-      scales = arith::BitcastOp::create(b, loc, scaleBytes, scales);
+      scales = buildScaleBytes(b, loc, scales);
       SmallVector<Value> args = {
           bufferOfTensor(b, loc, x),
           bufferOfTensor(b, loc, data),

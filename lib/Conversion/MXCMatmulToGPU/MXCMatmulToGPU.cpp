@@ -91,8 +91,9 @@ struct ConvertMXCMatmulToGPUPass
     const int64_t paddedK = weightType.getNumBlocksPerRow() * 32;
     Type f32 = b.getF32Type();
 
-    // x as f32 [M, K'] (K' = K rounded up to blocks), zero padded, in a
-    // buffer of its own: the kernel reads it with 16-byte vector loads.
+    // x as f32 [M, K'] (K' = K rounded up to blocks), zero padded into a
+    // buffer of its own where K' > K, contiguous (identity layout): the
+    // kernel reads it with 16-byte vector loads.
     Value x = op.getInput();
     if (auto mx = dyn_cast<MXTensorType>(x.getType()))
       x = DequantizeOp::create(b, loc,
@@ -104,11 +105,11 @@ struct ConvertMXCMatmulToGPUPass
       dynamicRows.push_back(rows);
     auto xType = RankedTensorType::get({mDim, paddedK}, f32);
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+    // Without padding, x is read where it is, unless its buffer is not
+    // contiguous (bufferization copies it then, for the identity layout
+    // below): a copy kernel fewer per matmul.
     if (paddedK != k)
       x = tensor::createPadHighOp(xType, x, zero, /*nofold=*/false, loc, b);
-    else
-      x = bufferization::AllocTensorOp::create(b, loc, xType, ValueRange{},
-                                               /*copy=*/x);
     Value xBuffer = bufferization::ToBufferOp::create(
         b, loc, MemRefType::get(xType.getShape(), f32), x, /*readOnly=*/true);
 
@@ -129,10 +130,7 @@ struct ConvertMXCMatmulToGPUPass
     words = memref::CastOp::create(
         b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()), words);
     RankedTensorType scalesType = weightType.getScalesType();
-    auto scaleBytesType =
-        RankedTensorType::get(scalesType.getShape(), b.getI8Type());
-    Value scaleBytes =
-        arith::BitcastOp::create(b, loc, scaleBytesType, scalesTensor);
+    Value scaleBytes = buildScaleBytes(b, loc, scalesTensor);
     Value scales = flatten(
         b, loc,
         bufferization::ToBufferOp::create(

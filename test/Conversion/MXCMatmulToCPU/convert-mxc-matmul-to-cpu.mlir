@@ -32,6 +32,36 @@ func.func @mx_weight(%x: tensor<?x48xf32>, %d: tensor<8x32xi8>, %s: tensor<8x2xf
 
 // -----
 
+// A weight's constant scales become bytes at compile time, not a bitcast
+// that runs at every call: a dense constant bitcast, a resource (large
+// weights) the same blob seen as i8.
+// CHECK-LABEL: func.func @constant_scales
+// CHECK-NOT: arith.bitcast
+// CHECK-DAG: %[[S1:.+]] = arith.constant dense<{{\[}}[127, 126], [125, 124]]> : tensor<2x2xi8>
+// CHECK-DAG: %[[S2:.+]] = arith.constant dense_resource<scales> : tensor<2x2xi8>
+// CHECK-DAG: bufferization.to_buffer %[[S1]] read_only
+// CHECK-DAG: bufferization.to_buffer %[[S2]] read_only
+// CHECK: return
+func.func @constant_scales(%x: tensor<?x64xf32>, %d: tensor<2x32xi8>) -> (tensor<?x2xf32>, tensor<?x2xf32>) {
+  %s1 = arith.constant dense<[[1.0, 0.5], [0.25, 0.125]]> : tensor<2x2xf8E8M0FNU>
+  %s2 = arith.constant dense_resource<scales> : tensor<2x2xf8E8M0FNU>
+  %w1 = mxc.assemble %d, %s1 : tensor<2x32xi8>, tensor<2x2xf8E8M0FNU> -> !mxc.mx<2x64xf4E2M1FN>
+  %w2 = mxc.assemble %d, %s2 : tensor<2x32xi8>, tensor<2x2xf8E8M0FNU> -> !mxc.mx<2x64xf4E2M1FN>
+  %y1 = mxc.matmul %x, %w1 : tensor<?x64xf32>, !mxc.mx<2x64xf4E2M1FN> -> tensor<?x2xf32>
+  %y2 = mxc.matmul %x, %w2 : tensor<?x64xf32>, !mxc.mx<2x64xf4E2M1FN> -> tensor<?x2xf32>
+  return %y1, %y2 : tensor<?x2xf32>, tensor<?x2xf32>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      scales: "0x010000007F7E7D7C"
+    }
+  }
+#-}
+
+// -----
+
 // MX activations are dequantized first; a weight that is not an
 // mxc.assemble gives its storage through mxc.disassemble; MXINT8 is format 5,
 // blocks of 16 pass as they are; activations in blocks of 16 are any f32 to
