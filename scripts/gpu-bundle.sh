@@ -5,7 +5,8 @@
 # cuobjdump), run.sh, the PyTorch baselines and, when the shared
 # stories260K model is there (../shared), that model compiled for CUDA
 # (sm_90) with two recipes, each with the CPU path's logits to check against,
-# and the checkpoint itself for the PyTorch peer.
+# and the checkpoint itself for the PyTorch peer; and a 43M random-weight
+# model in MXFP4 with its logits.
 # On the GPU machine: bash build/gpu-bundle/run.sh [RESULTS_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +35,20 @@ if [[ -f $model ]]; then
       --prompt "$prompt" --save-logits "$out.ref"
   done
 fi
+# A random-weight model of realistic width (dim 768, FFN 2048, 12 heads, 6
+# layers: 43M parameters, MXFP4: a 26 MB object), the 85M benchmark shape
+# with half its layers so that the bundle stays well under what one call to
+# the GPU machine carries (64 MiB). No PyTorch peer: its checkpoint would not
+# fit.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+build/bin/mxc-example-model "$scratch" --seed 7 --dim 768 --hidden-dim 2048 \
+  --layers 6 --heads 12 --kv-heads 12 --vocab 512 --seq-len 256 > /dev/null
+out=build/gpu-bundle/models/random-43M-w4
+build/bin/mxc-compile "$scratch/model.bin" --recipe w4 --target=cuda \
+  --chip=sm_90 --quiet -o "$out.o"
+/usr/lib/llvm-22/bin/ld.lld -shared -o "$out.so" "$out.o"
+rm "$out.o"
+build/bin/mxc-run "$scratch/model.bin" --recipe w4 --prompt "$prompt" \
+  --save-logits "$out.ref"
 du -sh build/gpu-bundle
