@@ -777,6 +777,12 @@ void *mxc_cuda_device_constant(const void *host, int64_t bytes) {
   if (capturing)
     die("a model's weight is first used inside a captured step "
         "(mxc::cuda::StepGraph): run one step without a graph first");
+  // One upload at a time, so that two threads asking for the same constant
+  // upload it once.
+  static std::mutex uploading;
+  std::lock_guard<std::mutex> lock(uploading);
+  if (void *device = table.find(host))
+    return device;
   void *device = mgpuMemAlloc(bytes > 0 ? bytes : 1, nullptr,
                               /*hostShared=*/false);
   if (bytes > 0)
