@@ -319,6 +319,8 @@ CUresult cuGetErrorName(CUresult r, const char **s) {
        : r == 400 ? "CUDA_ERROR_INVALID_HANDLE"
        : r == 500 ? "CUDA_ERROR_NOT_FOUND"
        : r == 700 ? "CUDA_ERROR_ILLEGAL_ADDRESS"
+       : r == 900 ? "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"
+       : r == 910 ? "CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE"
                   : "CUDA_ERROR_UNKNOWN";
   return 0;
 }
