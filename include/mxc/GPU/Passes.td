@@ -127,8 +127,9 @@ def MXCGPUSinkGlobalsPass
     `max-bytes` bytes that its body uses, directly or through pure views
     (`memref.collapse_shape`, `memref.view`, `memref.subview`, ...), chain
     and all, so that `gpu-kernel-outlining` copies the global into the
-    kernel's `gpu.module`. Larger globals (the weights) stay on the host as
-    launch operands: `mxc-gpu-device-constants` gives the host code their
+    kernel's `gpu.module`, and every mutable global (a counter the kernels
+    write), whatever its size. Larger constant globals (the weights) stay on
+    the host as launch operands: `mxc-gpu-device-constants` gives the host code their
     device copies, which mxc's runtime uploads once, so that the device
     binary's size does not grow with the model. The index computations
     `gpu-launch-sink-index-computations` would sink (constants, `memref.dim`,

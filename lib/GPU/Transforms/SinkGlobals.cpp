@@ -9,6 +9,7 @@
 #include "mxc/GPU/Passes.h"
 
 #include "mlir/Dialect/GPU/Utils/GPUUtils.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -40,8 +41,14 @@ struct MXCGPUSinkGlobalsPass
   /// (constants, dims), so that a kernel sees its bounds and strides as
   /// constants, not parameters.
   bool isSinkingBeneficiary(Operation *op) const {
-    if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
-      int64_t bytes = bytesOf(global.getType());
+    if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
+      // A mutable global (a counter the kernels write) goes into the device
+      // module whatever its size: only constants are uploaded.
+      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          get, get.getNameAttr());
+      if (global && !global.getConstant())
+        return true;
+      int64_t bytes = bytesOf(get.getType());
       return bytes >= 0 && bytes <= maxBytes;
     }
     if (isa<arith::ConstantOp, memref::DimOp, arith::SelectOp, arith::CmpIOp>(

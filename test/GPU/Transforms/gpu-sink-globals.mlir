@@ -25,6 +25,13 @@
 // SINK-NOT: memref.get_global
 // SINK: memref.load %[[BIG]]
 
+// A mutable global goes in whatever its size.
+// SINK-LABEL: func.func @counters
+// SINK: gpu.launch
+// SINK: %[[COUNTS:.+]] = memref.get_global @counts : memref<4096xi32>
+// SINK: memref.store %{{.+}}, %[[COUNTS]]
+// SINK-NEXT: gpu.terminator
+
 // SMALL-LABEL: func.func @two_launches
 // SMALL: %[[W:.+]] = memref.get_global @w : memref<4x8xf32>
 // SMALL: gpu.launch
@@ -76,6 +83,19 @@ func.func @big_global(%out: memref<32xf32>) {
   gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1) threads(%tx, %ty, %tz) in (%a = %c32, %b = %c1, %c = %c1) {
     %v = memref.load %big[%tx] : memref<2048xf32>
     memref.store %v, %out[%tx] : memref<32xf32>
+    gpu.terminator
+  }
+  return
+}
+
+memref.global "private" @counts : memref<4096xi32> = dense<0>
+func.func @counters() {
+  %c1 = arith.constant 1 : index
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1 : i32
+  %counts = memref.get_global @counts : memref<4096xi32>
+  gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1) threads(%tx, %ty, %tz) in (%a = %c1, %b = %c1, %c = %c1) {
+    memref.store %one, %counts[%c0] : memref<4096xi32>
     gpu.terminator
   }
   return
