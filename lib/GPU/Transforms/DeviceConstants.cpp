@@ -52,7 +52,7 @@ struct MXCGPUDeviceConstantsPass
     auto i64 = builder.getI64Type();
     FailureOr<LLVM::LLVMFuncOp> callee = LLVM::lookupOrCreateFn(
         builder, module, kDeviceConstant, {ptr, i64}, ptr);
-    if (failed(callee))
+    if (failed(callee)) // declared with another type (reported there)
       return signalPassFailure();
     DataLayout layout(module);
     for (LLVM::AddressOfOp address : addresses) {
@@ -63,7 +63,11 @@ struct MXCGPUDeviceConstantsPass
                                             builder.getI64IntegerAttr(bytes));
       auto call = LLVM::CallOp::create(builder, address.getLoc(), *callee,
                                        ValueRange{address, size});
-      address.getResult().replaceAllUsesExcept(call.getResult(), call);
+      address.getResult().replaceUsesWithIf(
+          call.getResult(), [](OpOperand &use) {
+            auto user = dyn_cast<LLVM::CallOp>(use.getOwner());
+            return !user || user.getCallee() != kDeviceConstant;
+          });
     }
   }
 };
