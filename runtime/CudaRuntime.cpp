@@ -16,6 +16,7 @@
 extern "C" {
 void *mgpuStreamCreate();
 void mgpuStreamDestroy(void *stream);
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared);
 }
 
 namespace {
@@ -318,15 +319,8 @@ const void *objectOf(const void *p) {
 /// holds them is unloaded, or exit.
 class ConstantTable {
 public:
-  void *find(const void *host) {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = copies.find(host);
-    return it == copies.end() ? nullptr : it->second.device;
-  }
-  void add(const void *host, void *device) {
-    std::lock_guard<std::mutex> lock(mutex);
-    copies[host] = {device, objectOf(host)};
-  }
+  /// The device copy of the `bytes` at `host`, uploaded at the first call.
+  void *get(const void *host, int64_t bytes);
   /// Takes out the copies of constants held by `object`.
   std::vector<void *> takeObject(const void *object) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -771,30 +765,7 @@ void _mlir_memref_to_llvm_free(void *p) {
 }
 
 void *mxc_cuda_device_constant(const void *host, int64_t bytes) {
-  ConstantTable &table = constantTable();
-  if (void *device = table.find(host))
-    return device;
-  if (capturing)
-    die("a model's weight is first used inside a captured step "
-        "(mxc::cuda::StepGraph): run one step without a graph first");
-  // One upload at a time, so that two threads asking for the same constant
-  // upload it once.
-  static std::mutex uploading;
-  std::lock_guard<std::mutex> lock(uploading);
-  if (void *device = table.find(host))
-    return device;
-  void *device = mgpuMemAlloc(bytes > 0 ? bytes : 1, nullptr,
-                              /*hostShared=*/false);
-  if (bytes > 0)
-    mxc::cuda::copyToDevice(device, host, bytes);
-  // A copy from pageable memory may still be in flight when it returns, and
-  // the model's stream does not wait for the null stream: wait here, once
-  // per constant.
-  mxc::cuda::synchronize();
-  table.add(host, device);
-  ++counted().constants;
-  counted().constantBytes += bytes;
-  return device;
+  return constantTable().get(host, bytes);
 }
 
 } // extern "C"
@@ -807,6 +778,25 @@ BufferCache::~BufferCache() {
     return;
   for (auto &[bytes, p] : idle)
     d.cuMemFree_v2(ptr(p));
+}
+
+void *ConstantTable::get(const void *host, int64_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = copies.find(host);
+  if (it != copies.end())
+    return it->second.device;
+  if (capturing)
+    die("a model's weight is first used inside a captured step "
+        "(mxc::cuda::StepGraph): run one step without a graph first");
+  void *device = mgpuMemAlloc(bytes > 0 ? bytes : 1, nullptr,
+                              /*hostShared=*/false);
+  // Queued on the models' stream, ahead of the launches that read it.
+  if (bytes > 0)
+    mxc::cuda::copyToDeviceOrdered(device, host, bytes);
+  copies[host] = {device, objectOf(host)};
+  ++counted().constants;
+  counted().constantBytes += bytes;
+  return device;
 }
 
 ConstantTable::~ConstantTable() {

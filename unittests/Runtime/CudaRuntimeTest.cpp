@@ -97,6 +97,8 @@ TEST_F(CudaRuntime, DeviceConstantIsUploadedOnceWithItsBytes) {
   EXPECT_EQ(after.constantBytes - before.constantBytes,
             static_cast<int64_t>(sizeof(weights)));
   EXPECT_EQ(after.allocations - before.allocations, 1);
+  // The upload is queued on the models' stream: wait before reading back.
+  cuda::synchronize();
   std::vector<float> back(64, -1.0f);
   cuda::copyToHost(back.data(), first, sizeof(weights));
   for (int i = 0; i < 64; ++i)
