@@ -18,8 +18,8 @@ using namespace mlir;
 
 void mlir::mxc::buildLinalgToGPUPipeline(OpPassManager &pm,
                                          const GPUPipelineOptions &options) {
-  // Element-wise chains (a norm's scaling, SiLU times up, residual adds)
-  // into one linalg.generic each, so into one launch.
+  // Element-wise chains into one linalg.generic each, so into one launch:
+  // a norm's normalization and gain, RoPE's rotations.
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   buildBufferizePipeline(pm, /*deallocate=*/true);

@@ -241,6 +241,16 @@ Graph *captured = nullptr;
 constexpr int kCaptureUnsupported =
     900; // CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED
 
+/// Whether a launch of `name` faults (MXC_FAKE_CUDA_FAULT): it then sets
+/// the sticky error and runs nothing.
+bool faults(const std::string &name) {
+  const char *fault = std::getenv("MXC_FAKE_CUDA_FAULT");
+  if (!fault || !*fault || name.rfind(fault, 0) != 0)
+    return false;
+  faulted = 700;
+  return true;
+}
+
 /// Counts an audit launch and checks it against the hardware limits.
 void auditLaunch(const Node &n) {
   ++audit.launches;
@@ -376,11 +386,8 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned, void *,
                         void **params, void **) {
   const std::string &name = static_cast<Function *>(f)->name;
-  if (const char *fault = std::getenv("MXC_FAKE_CUDA_FAULT");
-      fault && *fault && name.rfind(fault, 0) == 0) {
-    faulted = 700;
+  if (faults(name))
     return 0;
-  }
   if (captured) {
     // The fake runs its own kernels only outside graphs.
     if (!audit.enabled || name.rfind("mx_", 0) == 0)
@@ -530,11 +537,8 @@ CUresult cuGraphLaunch(void *exec, void *) {
   if (captured)
     return kCaptureUnsupported;
   for (const Node &n : *static_cast<Graph *>(exec)) {
-    if (const char *fault = std::getenv("MXC_FAKE_CUDA_FAULT");
-        fault && *fault && n.name.rfind(fault, 0) == 0) {
-      faulted = 700;
+    if (faults(n.name))
       return 0;
-    }
     auditLaunch(n);
   }
   ++audit.graphLaunches;
