@@ -1,6 +1,6 @@
 // A random-weight model of realistic size (85M parameters: dim 768, FFN
 // 2048, 12 layers, 12 heads, vocabulary 512), MXFP4, compiled for CUDA. Its
-// 45 MB of weights stay in the host object (a cubin holding them is not
+// 47 MB of weights stay in the host object (a cubin holding them is not
 // needed) and go to device memory once. Its host side runs against the fake
 // libcuda in audit mode: every kernel found, every launch within the
 // hardware limits, the host never touching device memory, every buffer and
