@@ -478,9 +478,9 @@ void *Module::function(const std::string &name) const {
   return f;
 }
 
-Arguments &Arguments::memref(void *device, int64_t size) {
+Arguments &Arguments::memref(void *device, int64_t size, int64_t offset) {
   uint64_t p = reinterpret_cast<uint64_t>(device);
-  for (uint64_t v : {p, p, uint64_t(0), uint64_t(size), uint64_t(1)})
+  for (uint64_t v : {p, p, uint64_t(offset), uint64_t(size), uint64_t(1)})
     storage.push_back(v);
   return *this;
 }

@@ -127,7 +127,9 @@ private:
 /// an int64; an f32 a float.
 class Arguments {
 public:
-  Arguments &memref(void *device, int64_t size);
+  /// A memref<?xT> (offset 0) or memref<?xT, strided<[1], offset: ?>> of
+  /// `size` elements from element `offset` of `device`.
+  Arguments &memref(void *device, int64_t size, int64_t offset = 0);
   Arguments &index(int64_t value);
   Arguments &f32(float value);
   /// The pointers cuLaunchKernel takes.

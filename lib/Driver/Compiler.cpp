@@ -211,9 +211,12 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
   lowering.attentionKernels = lowering.matmulKernels;
   {
     mlir::PassManager pm(&context);
-    // On the GPU path the MX matmuls become calls of mxc's GEMV kernel.
-    if (options.target != Target::CPU)
+    // On the GPU path the MX matmuls become calls of mxc's GEMV kernel, and
+    // plain attentions calls of its attention kernel.
+    if (options.target != Target::CPU) {
       pm.addPass(mlir::mxc::createConvertMXCMatmulToGPUPass());
+      pm.addPass(mlir::mxc::createConvertMXCAttentionToGPUPass());
+    }
     mlir::mxc::buildMXCToLinalgPipeline(pm, lowering);
     if (llvm::Error e = run(pm, "lowering mxc to linalg"))
       return std::move(e);

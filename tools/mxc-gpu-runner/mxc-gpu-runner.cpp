@@ -278,20 +278,32 @@ int testSoftmax(const cuda::Module &module) {
   return failures;
 }
 
+/// Attention operands in the kernel's layout: q and out [heads, queries,
+/// d]; key j of KV head g at k[offset + g * stride + j * d ...] (a layer of
+/// a KV cache of `stride / d` keys), likewise v.
 struct AttentionCase {
-  int64_t heads, kvHeads, d, keys;
+  int64_t heads, kvHeads, d, keys, queries, stride, offset;
   std::vector<float> q, k, v;
   std::vector<int32_t> tiles; // kept tiles, ascending
+
+  float key(int64_t g, int64_t j, int64_t e) const {
+    return k[offset + g * stride + j * d + e];
+  }
+  float value(int64_t g, int64_t j, int64_t e) const {
+    return v[offset + g * stride + j * d + e];
+  }
 };
 
 AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
                             int64_t keys, double maskedFraction,
-                            std::mt19937 &rng) {
-  AttentionCase c{heads, kvHeads, d, keys, {}, {}, {}, {}};
+                            std::mt19937 &rng, int64_t queries = 1,
+                            int64_t spareKeys = 0, int64_t offset = 0) {
+  AttentionCase c{heads,  kvHeads, d,  keys, queries, (keys + spareKeys) * d,
+                  offset, {},      {}, {},   {}};
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  c.q.resize(heads * d);
-  c.k.resize(kvHeads * keys * d);
-  c.v.resize(kvHeads * keys * d);
+  c.q.resize(heads * queries * d);
+  c.k.resize(offset + kvHeads * c.stride);
+  c.v.resize(offset + kvHeads * c.stride);
   for (auto *x : {&c.q, &c.k, &c.v})
     for (float &e : *x)
       e = normal(rng);
@@ -310,40 +322,54 @@ Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
                        bool sparse, const Buffer<float> &q,
                        const Buffer<float> &k, const Buffer<float> &v,
                        const Buffer<int32_t> &tiles, Buffer<float> &out) {
-  const int64_t allTiles = (c.keys + kAttentionTile - 1) / kAttentionTile;
   Launch l{module.function(std::string("mx_attention_decode_") +
                            (sparse ? "sparse" : "dense") + "_d" +
                            std::to_string(c.d)),
            static_cast<unsigned>(c.heads),
-           1,
+           static_cast<unsigned>(c.queries),
            kAttentionThreads,
            {}};
   l.args.memref(q.device, q.count)
-      .memref(k.device, k.count)
-      .memref(v.device, v.count)
-      .memref(out.device, out.count)
-      .memref(tiles.device, tiles.count)
-      .index(sparse ? static_cast<int64_t>(c.tiles.size()) : allTiles)
-      .index(c.keys)
+      .memref(k.device, k.count - c.offset, c.offset)
+      .memref(v.device, v.count - c.offset, c.offset)
+      .memref(out.device, out.count);
+  if (sparse)
+    l.args.memref(tiles.device, tiles.count)
+        .index(static_cast<int64_t>(c.tiles.size()));
+  l.args.index(c.keys)
       .index(c.heads)
       .index(c.kvHeads)
+      .index(c.stride)
+      .index(c.stride)
+      .index(c.queries)
       .f32(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.d))));
   return l;
 }
 
-/// Decode attention (dense: every key; sparse: the keys of the kept tiles)
-/// against float64, within 2e-5 * max|v| (f32 sums, ex2.approx).
+/// Attention (dense: every key; sparse: the keys of the kept tiles; query
+/// row i sees the keys up to keys - queries + i) against float64, within
+/// 2e-5 * max|v| (f32 sums, ex2.approx). Decode (one query row) and prefill
+/// rows, head dimensions below and above one per lane, a layer's slice of a
+/// KV cache (spare keys, an offset).
 int testAttention(const cuda::Module &module) {
   std::mt19937 rng(9);
   int failures = 0, cases = 0;
-  for (int64_t d : {64, 128})
-    for (int64_t keys : {1, 100, 1000, 4096})
+  struct Shape {
+    int64_t d, queries, spareKeys, offset;
+  };
+  for (Shape shape :
+       {Shape{64, 1, 0, 0}, Shape{128, 1, 0, 0}, Shape{8, 1, 7, 8},
+        Shape{16, 3, 0, 0}, Shape{64, 5, 64, 4 * 64 * 80}})
+    for (int64_t keys : {5, 100, 1000, 4096})
       for (double masked : {0.0, 0.5, 1.0})
         for (bool sparse : {false, true}) {
           if (!sparse && masked > 0)
             continue;
-          AttentionCase c = attentionCase(8, 2, d, keys, masked, rng);
-          Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * d);
+          const int64_t d = shape.d;
+          AttentionCase c =
+              attentionCase(8, 2, d, keys, masked, rng, shape.queries,
+                            shape.spareKeys, shape.offset);
+          Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.queries * d);
           std::vector<int32_t> tileList = c.tiles;
           if (tileList.empty())
             tileList.push_back(0); // a valid buffer; num_tiles is 0
@@ -351,42 +377,54 @@ int testAttention(const cuda::Module &module) {
           attentionLaunch(module, c, sparse, q, k, v, tiles, out)();
           std::vector<float> got = out.read();
           const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-          std::vector<int64_t> visible;
-          for (int32_t t : c.tiles)
-            for (int64_t j = t * kAttentionTile;
-                 j < std::min<int64_t>(keys, (t + 1) * kAttentionTile); ++j)
-              visible.push_back(j);
           bool ok = true;
           double maxV = 0;
           for (float e : c.v)
             maxV = std::max(maxV, static_cast<double>(std::fabs(e)));
-          for (int64_t h = 0; h < c.heads; ++h) {
-            int64_t g = h / (c.heads / c.kvHeads);
-            std::vector<double> score;
-            double m = -INFINITY;
-            for (int64_t j : visible) {
-              double dot = 0;
-              for (int64_t e = 0; e < d; ++e)
-                dot += double(c.q[h * d + e]) * c.k[(g * keys + j) * d + e];
-              score.push_back(dot * scale);
-              m = std::max(m, score.back());
+          for (int64_t i = 0; i < c.queries; ++i) {
+            const int64_t rowKeys = keys - c.queries + i + 1;
+            std::vector<int64_t> visible;
+            for (int32_t t : c.tiles)
+              for (int64_t j = t * kAttentionTile;
+                   j < std::min<int64_t>(rowKeys, (t + 1) * kAttentionTile);
+                   ++j)
+                visible.push_back(j);
+            if (!sparse) {
+              visible.clear();
+              for (int64_t j = 0; j < rowKeys; ++j)
+                visible.push_back(j);
             }
-            double sum = 0;
-            for (double &x : score)
-              sum += (x = std::exp(x - m));
-            for (int64_t e = 0; e < d; ++e) {
-              double want = 0;
-              for (size_t i = 0; i < visible.size(); ++i)
-                want += score[i] / sum * c.v[(g * keys + visible[i]) * d + e];
-              ok &= std::fabs(got[h * d + e] - want) <= 2e-5 * maxV;
+            for (int64_t h = 0; h < c.heads; ++h) {
+              int64_t g = h / (c.heads / c.kvHeads);
+              const float *qRow = &c.q[(h * c.queries + i) * d];
+              std::vector<double> score;
+              double m = -INFINITY;
+              for (int64_t j : visible) {
+                double dot = 0;
+                for (int64_t e = 0; e < d; ++e)
+                  dot += double(qRow[e]) * c.key(g, j, e);
+                score.push_back(dot * scale);
+                m = std::max(m, score.back());
+              }
+              double sum = 0;
+              for (double &x : score)
+                sum += (x = std::exp(x - m));
+              for (int64_t e = 0; e < d; ++e) {
+                double want = 0;
+                for (size_t n = 0; n < visible.size(); ++n)
+                  want += score[n] / sum * c.value(g, visible[n], e);
+                ok &= std::fabs(got[(h * c.queries + i) * d + e] - want) <=
+                      2e-5 * maxV;
+              }
             }
           }
           ++cases;
           if (!ok) {
             ++failures;
-            std::printf("FAIL attention %s d=%lld keys=%lld masked=%.0f%%\n",
+            std::printf("FAIL attention %s d=%lld queries=%lld keys=%lld "
+                        "masked=%.0f%%\n",
                         sparse ? "sparse" : "dense", (long long)d,
-                        (long long)keys, 100 * masked);
+                        (long long)c.queries, (long long)keys, 100 * masked);
           }
         }
   std::printf("attention: %d of %d cases within 2e-5 * max|v| of float64\n",

@@ -123,6 +123,39 @@ def ConvertMXCMatmulToGPUPass
   ];
 }
 
+def ConvertMXCAttentionToGPUPass
+    : Pass<"convert-mxc-attention-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Make each plain causal mxc.attention a call of mxc's GPU "
+                "attention kernel";
+  let description = [{
+    On the GPU path, before the mxc lowerings: each `mxc.attention` with f32
+    operands and result, without a span table, tile mask or `quantized`
+    softmax, and with a static head dimension D that the kernel takes (4, 8,
+    16, or a multiple of 32 up to 128; the same for keys and values) becomes
+    a call of `@mxc_attention_d<D>`, declared with the kernel's signature
+    (mxc/GPU/KernelABI.h): `(q, k, v, out, keys, heads, kv_heads, k_stride,
+    v_stride, queries, scale)`.
+
+    * q is read contiguous (`bufferization.to_buffer` with the identity
+      layout, flattened); the result is a fresh buffer, returned with
+      `bufferization.to_tensor`.
+    * Keys and values are read where they are: a buffer whose rows of D
+      elements are contiguous, with any distance between KV heads (a
+      layer's slice of a KV cache `[layers, kv_heads, max_keys, D]`), passed
+      as a 1-D view from its first element (`memref.reinterpret_cast` of the
+      base buffer at its offset) and that distance.
+
+    `mxc-gpu-mx-kernels` later gives the function its body: the kernel,
+    launched with one block per (head, query row), or the same attention as
+    CPU loops. Other attentions are left to the generic lowering.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def ConvertMXCMatmulToCPUPass
     : Pass<"convert-mxc-matmul-to-cpu", "::mlir::ModuleOp"> {
   let summary = "Make each MX- or f32-weight mxc.matmul a call of mxc's CPU "

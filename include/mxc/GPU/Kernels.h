@@ -13,6 +13,7 @@
 #ifndef MXC_GPU_KERNELS_H
 #define MXC_GPU_KERNELS_H
 
+#include "mxc/GPU/KernelABI.h"
 #include "mxc/GPU/LaunchGeometry.h"
 #include "mxc/Numerics/Formats.h"
 
@@ -105,8 +106,8 @@ std::string softmaxKernelName(const SoftmaxOptions &options);
                                           const SoftmaxOptions &options);
 
 struct AttentionDecodeOptions {
-  /// Head dimension D: a multiple of 32, at most 128 (beyond, the per-lane
-  /// state spills).
+  /// Head dimension D: 4, 8, 16, or a multiple of 32 up to 128 (beyond, the
+  /// per-lane state spills); isAttentionHeadDimSupported (KernelABI.h).
   int64_t headDim = 128;
   /// Walk only the listed KV tiles (span-sparse) instead of all of them.
   bool sparse = false;
@@ -115,23 +116,30 @@ struct AttentionDecodeOptions {
 /// The kernel's name: "mx_attention_decode_{dense|sparse}_d<D>".
 std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
 
-/// Adds to `module` the decode attention of one query per head:
-///   gpu.func @<name>(%q: memref<?xf32>, %k: memref<?xf32>,
-///     %v: memref<?xf32>, %out: memref<?xf32>, %tiles: memref<?xi32>,
-///     %num_tiles: index, %keys: index, %heads: index, %kv_heads: index,
-///     %scale: f32) kernel
-/// with q and out [heads, D], k and v [kv_heads, keys, D] (row-major); query
-/// head h reads KV head h / (heads / kv_heads) and sees every key of the
-/// walked tiles below `keys`. The dense kernel walks tiles 0 .. num_tiles-1
-/// and ignores %tiles; the sparse one walks the num_tiles tile indices in
-/// %tiles (a KV-tile mask's kept tiles: whole tiles, as the span table's
-/// mask gives for runs aligned to kAttentionTile keys), so that masked tiles
-/// cost nothing. One block of kAttentionThreads threads per head; each warp
-/// takes every 4th walked tile: a lane scores two keys of the tile against
-/// q (held in shared memory, pre-scaled), the warp updates its running max
-/// and sum (online softmax) and accumulates p * v with each lane owning
-/// D / 32 output dimensions (one vector load per key); the four warps'
-/// states combine through shared memory. No key visible: zeros.
+/// Adds to `module` the attention of one query row per block:
+///   gpu.func @<name>(%q: memref<?xf32>, %k: memref<?xf32, strided<[1],
+///     offset: ?>>, %v: (as %k), %out: memref<?xf32>,
+///     [%tiles: memref<?xi32>, %num_tiles: index,] (sparse only)
+///     %keys: index, %heads: index, %kv_heads: index, %k_stride: index,
+///     %v_stride: index, %queries: index, %scale: f32) kernel
+/// (the dense form's arguments are attentionCalleeType's, KernelABI.h).
+/// q and out are [heads, queries, D] (row-major); key j of KV head g is
+/// k[g * k_stride + j * D ...] (likewise v with v_stride), so a layer's
+/// slice of a KV cache [kv_heads, max_keys, D] is read where it is. Query
+/// head h reads KV head h / (heads / kv_heads). The grid is (heads,
+/// queries): block (h, i) computes query row i of head h, which sits at
+/// position keys - queries + i and sees the keys up to it (causal; decode
+/// has queries = 1 and sees every key). The dense kernel walks the tiles of
+/// those keys; the sparse one walks the num_tiles tile indices in %tiles (a
+/// KV-tile mask's kept tiles: whole tiles, as the span table's mask gives
+/// for runs aligned to kAttentionTile keys) for every row, so that masked
+/// tiles cost nothing. kAttentionThreads threads per block; each warp takes
+/// every 4th walked tile: a lane scores two keys of the tile against q (held
+/// in shared memory, pre-scaled), the warp updates its running max and sum
+/// (online softmax) and accumulates p * v with each lane owning D / 32
+/// output dimensions (one vector load per key; below D = 32, 32 / D lanes
+/// share a dimension and split the tile's keys); the four warps' states
+/// combine through shared memory. No key visible: zeros.
 ::mlir::gpu::GPUFuncOp
 buildAttentionDecodeKernel(OpBuilder &b, ::mlir::gpu::GPUModuleOp module,
                            const AttentionDecodeOptions &options);

@@ -2,7 +2,7 @@
 //
 // On the GPU path the model's MX matmuls run mxc's GEMV kernel instead of a
 // generic loop nest: each becomes a call of @mxc_gemv_<format>_b<batch> on
-// buffers in the kernel's ABI (mxc/GPU/GemvABI.h), which mxc-gpu-mx-kernels
+// buffers in the kernel's ABI (mxc/GPU/KernelABI.h), which mxc-gpu-mx-kernels
 // later gives a body.
 //
 //===----------------------------------------------------------------------===//
@@ -10,7 +10,7 @@
 #include "../KernelCalls.h"
 #include "mxc/Conversion/MXCodegen.h"
 #include "mxc/Conversion/Passes.h"
-#include "mxc/GPU/GemvABI.h"
+#include "mxc/GPU/KernelABI.h"
 #include "mxc/IR/MXCOps.h"
 #include "mxc/IR/MXCTypes.h"
 

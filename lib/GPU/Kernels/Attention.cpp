@@ -1,6 +1,7 @@
 //===- Attention.cpp - The dense and span-sparse decode attention kernels -===//
 
 #include "KernelBuilder.h"
+#include "mxc/GPU/KernelABI.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -10,6 +11,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <algorithm>
+#include <cassert>
 #include <cmath>
 
 using namespace mlir;
@@ -26,9 +29,14 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
 ::mlir::gpu::GPUFuncOp mlir::mxc::kernels::buildAttentionDecodeKernel(
     OpBuilder &builder, ::mlir::gpu::GPUModuleOp module,
     const AttentionDecodeOptions &o) {
+  assert(isAttentionHeadDimSupported(o.headDim) && "unsupported head dim");
   ImplicitLocOpBuilder b(module.getLoc(), builder);
   KernelBuilder k{b};
-  const int64_t d = o.headDim, warps = kAttentionThreads / 32, perLane = d / 32,
+  // A lane owns perLane output dimensions; below D = 32, `groups` lanes
+  // share one and take every groups-th key of a tile each.
+  const int64_t d = o.headDim, warps = kAttentionThreads / 32,
+                perLane = std::max<int64_t>(1, d / 32),
+                groups = std::max<int64_t>(1, 32 / d),
                 keysPerLane = kAttentionTile / 32;
   auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
       b.getContext(), ::mlir::gpu::AddressSpace::Workgroup);
@@ -37,29 +45,44 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
                            workgroup);
   };
   Type index = b.getIndexType();
+  SmallVector<Type> inputs(attentionCalleeType(b.getContext()).getInputs());
+  if (o.sparse)
+    inputs.insert(inputs.begin() + 4, {dynamic(b.getI32Type()), index});
   auto func = createKernel(
-      b, module, attentionDecodeKernelName(o),
-      {dynamic(k.f32()), dynamic(k.f32()), dynamic(k.f32()), dynamic(k.f32()),
-       dynamic(b.getI32Type()), index, index, index, index, k.f32()},
-      kAttentionThreads,
+      b, module, attentionDecodeKernelName(o), inputs, kAttentionThreads,
       {shared(d), shared(warps), shared(warps), shared(warps * d)});
+  const unsigned scalars = o.sparse ? 6 : 4;
   Value q = func.getArgument(0), kc = func.getArgument(1),
         vc = func.getArgument(2), out = func.getArgument(3),
-        tiles = func.getArgument(4), numTiles = func.getArgument(5),
-        keys = func.getArgument(6), heads = func.getArgument(7),
-        kvHeads = func.getArgument(8), scale = func.getArgument(9);
+        tiles = o.sparse ? func.getArgument(4) : Value(),
+        keys = func.getArgument(scalars), heads = func.getArgument(scalars + 1),
+        kvHeads = func.getArgument(scalars + 2),
+        kStride = func.getArgument(scalars + 3),
+        vStride = func.getArgument(scalars + 4),
+        queries = func.getArgument(scalars + 5),
+        scale = func.getArgument(scalars + 6);
   Value qShared = func.getWorkgroupAttributions()[0],
         mShared = func.getWorkgroupAttributions()[1],
         lShared = func.getWorkgroupAttributions()[2],
         accShared = func.getWorkgroupAttributions()[3];
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
   Value h = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x);
+  Value row = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::y);
   Value lane = arith::RemUIOp::create(b, tid, k.cidx(32));
   Value warp = arith::DivUIOp::create(b, tid, k.cidx(32));
   Value g =
       arith::DivUIOp::create(b, h, arith::DivUIOp::create(b, heads, kvHeads));
   Value dIdx = k.cidx(d);
-  Value kvBase = k.mul(k.mul(g, keys), dIdx); // element offset of head g
+  // Query row `row` sits at position keys - queries + row: it sees the keys
+  // below rowKeys (causal).
+  Value rowKeys =
+      k.add(arith::SubIOp::create(b, keys, queries), k.add(row, k.cidx(1)));
+  Value numTiles =
+      o.sparse ? func.getArgument(5)
+               : arith::CeilDivUIOp::create(b, rowKeys, k.cidx(kAttentionTile))
+                     .getResult();
+  Value kBase = k.mul(g, kStride), vBase = k.mul(g, vStride);
+  Value qRow = k.mul(k.add(k.mul(h, queries), row), dIdx);
   auto lessThan = [&](Value x, Value y) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y)
         .getResult();
@@ -72,14 +95,13 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
     return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x, ninf)
         .getResult();
   };
-
   // q * scale into shared memory.
   {
     auto loop = scf::ForOp::create(b, tid, dIdx, k.cidx(kAttentionThreads));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value v = memref::LoadOp::create(
-        b, q, ValueRange{k.add(k.mul(h, dIdx), loop.getInductionVar())});
+        b, q, ValueRange{k.add(qRow, loop.getInductionVar())});
     memref::StoreOp::create(b, k.mulf(v, scale), qShared,
                             ValueRange{loop.getInductionVar()});
   }
@@ -99,18 +121,18 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
                                 .getResult()
                           : t;
     Value first = k.mul(tile, k.cidx(kAttentionTile));
-    Value last = arith::SubIOp::create(b, keys, k.cidx(1));
+    Value last = arith::SubIOp::create(b, rowKeys, k.cidx(1));
     // Scores of the lane's keys first + lane + 32 i (-inf past the end).
     SmallVector<Value> scores, valid;
     for (int64_t i = 0; i < keysPerLane; ++i) {
       Value key = k.add(first, k.add(lane, k.cidx(32 * i)));
-      Value ok = lessThan(key, keys);
-      Value row =
-          k.add(kvBase, k.mul(arith::MinUIOp::create(b, key, last), dIdx));
+      Value ok = lessThan(key, rowKeys);
+      Value at =
+          k.add(kBase, k.mul(arith::MinUIOp::create(b, key, last), dIdx));
       Value dot = zero;
       for (int64_t c = 0; c < d; c += 4) {
         Value kv = vector::LoadOp::create(b, VectorType::get({4}, k.f32()), kc,
-                                          ValueRange{k.add(row, k.cidx(c))},
+                                          ValueRange{k.add(at, k.cidx(c))},
                                           false, llvm::MaybeAlign(16));
         for (int e = 0; e < 4; ++e)
           dot = k.fma(
@@ -149,15 +171,23 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
     SmallVector<Value> acc;
     for (int64_t i = 0; i < perLane; ++i)
       acc.push_back(k.mulf(state[2 + i], alpha));
-    // acc += p_j * v[key j, lane's dims] for every key j of the tile: a
-    // loop (not unrolled here), so that ptxas keeps the loads in registers.
-    Value dims = k.mul(lane, k.cidx(perLane));
+    // acc += p_j * v[key j, lane's dims] for the lane's keys j of the tile
+    // (all of them, or every groups-th below D = 32): a loop (not unrolled
+    // here), so that ptxas keeps the loads in registers.
+    Value dims = k.mul(lane, k.cidx(perLane)), keyGroup = lane;
+    if (groups > 1) {
+      dims = arith::RemUIOp::create(b, lane, dIdx);
+      keyGroup = arith::DivUIOp::create(b, lane, dIdx);
+    }
     for (int64_t half = 0; half < keysPerLane; ++half) {
       auto keyLoop =
-          scf::ForOp::create(b, k.cidx(0), k.cidx(32), k.cidx(1), acc);
+          scf::ForOp::create(b, k.cidx(0), k.cidx(32 / groups), k.cidx(1), acc);
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(keyLoop.getBody());
+      // Key j * groups + keyGroup of this half of the tile.
       Value j = keyLoop.getInductionVar();
+      if (groups > 1)
+        j = k.add(k.mul(j, k.cidx(groups)), keyGroup);
       Value pj =
           ::mlir::gpu::ShuffleOp::create(
               b, p[half], arith::IndexCastOp::create(b, b.getI32Type(), j),
@@ -165,10 +195,10 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
               .getShuffleResult();
       Value key = arith::MinUIOp::create(
           b, k.add(first, k.add(j, k.cidx(32 * half))), last);
-      Value at = k.add(kvBase, k.add(k.mul(key, dIdx), dims));
-      Value vv = vector::LoadOp::create(b, VectorType::get({perLane}, k.f32()),
-                                        vc, ValueRange{at}, false,
-                                        llvm::MaybeAlign(4 * perLane));
+      Value at = k.add(vBase, k.add(k.mul(key, dIdx), dims));
+      Value vv = vector::LoadOp::create(
+          b, VectorType::get({perLane}, k.f32()), vc, ValueRange{at}, false,
+          llvm::MaybeAlign(4 * (perLane & -perLane)));
       SmallVector<Value> updated;
       for (int64_t i = 0; i < perLane; ++i)
         updated.push_back(k.fma(pj, vector::ExtractOp::create(b, vv, i),
@@ -191,11 +221,26 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
     memref::StoreOp::create(b, loop.getResult(0), mShared, ValueRange{warp});
     memref::StoreOp::create(b, loop.getResult(1), lShared, ValueRange{warp});
   }
-  for (int64_t i = 0; i < perLane; ++i)
-    memref::StoreOp::create(
-        b, loop.getResult(2 + i), accShared,
-        ValueRange{k.add(k.mul(warp, dIdx),
-                         k.add(k.mul(lane, k.cidx(perLane)), k.cidx(i)))});
+  {
+    // Below D = 32 the lanes of one dimension add up their keys' shares
+    // (lanes d apart), and the first D lanes store.
+    SmallVector<Value> acc(std::next(loop.getResults().begin(), 2),
+                           loop.getResults().end());
+    for (int64_t offset = d; offset < 32 && groups > 1; offset *= 2)
+      acc[0] = k.addf(
+          acc[0], ::mlir::gpu::ShuffleOp::create(b, acc[0], offset, 32,
+                                                 ::mlir::gpu::ShuffleMode::XOR)
+                      .getShuffleResult());
+    auto ifOwner =
+        scf::IfOp::create(b, lessThan(lane, k.cidx(32 / groups)), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOwner.thenBlock());
+    for (int64_t i = 0; i < perLane; ++i)
+      memref::StoreOp::create(
+          b, acc[i], accShared,
+          ValueRange{k.add(k.mul(warp, dIdx),
+                           k.add(k.mul(lane, k.cidx(perLane)), k.cidx(i)))});
+  }
   ::mlir::gpu::BarrierOp::create(b);
   {
     auto ifDim = scf::IfOp::create(b, lessThan(tid, dIdx), false);
@@ -221,8 +266,7 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
     Value result =
         select(arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, lAll, zero),
                arith::DivFOp::create(b, o, lAll), zero);
-    memref::StoreOp::create(b, result, out,
-                            ValueRange{k.add(k.mul(h, dIdx), tid)});
+    memref::StoreOp::create(b, result, out, ValueRange{k.add(qRow, tid)});
   }
   ::mlir::gpu::ReturnOp::create(b);
   return func;

@@ -59,9 +59,10 @@ struct MXCGPUKernelsPass
       }
 
     for (int64_t d : attentionHeadDims)
-      if (d <= 0 || d % 32 || d > 128) {
+      if (!isAttentionHeadDimSupported(d)) {
         module.emitError() << "mxc-gpu-kernels: attention head dimension "
-                              "must be a multiple of 32 up to 128, not "
+                              "must be 4, 8, 16 or a multiple of 32 up to "
+                              "128, not "
                            << d;
         return signalPassFailure();
       }

@@ -2,12 +2,15 @@
 //
 // The bodies of the GEMV calls convert-mxc-matmul-to-gpu made: the kernel,
 // launched with its geometry (CUDA), or the same GEMV as CPU loops around
-// the kernel's block decoder (CPU).
+// the kernel's block decoder (CPU); and of the attention calls
+// convert-mxc-attention-to-gpu made: launches of the attention kernel
+// (CUDA), or the attention as CPU loops (CPU).
 //
 //===----------------------------------------------------------------------===//
 
+#include "../Kernels/KernelBuilder.h"
 #include "mxc/Conversion/MXCodegen.h"
-#include "mxc/GPU/GemvABI.h"
+#include "mxc/GPU/KernelABI.h"
 #include "mxc/GPU/Kernels.h"
 #include "mxc/GPU/Passes.h"
 #include "mxc/IR/MXCOps.h"
@@ -16,6 +19,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
 
 #include <cmath>
@@ -100,6 +104,88 @@ void buildCPUBody(func::FuncOp func, num::ElemFormat format) {
   func::ReturnOp::create(b, loc);
 }
 
+/// The attention of the kernel's documented semantics (Kernels.h) as CPU
+/// loops over the same buffers: for every query row i and head h, the keys
+/// up to the row's position in order, with a running max and sum (online
+/// softmax) and the weighted values in a stack buffer of D.
+void buildAttentionCPUBody(func::FuncOp func, int64_t d) {
+  Block *entry = func.addEntryBlock();
+  ImplicitLocOpBuilder b(func.getLoc(), OpBuilder::atBlockBegin(entry));
+  kernels::KernelBuilder k{b};
+  Value q = entry->getArgument(0), kc = entry->getArgument(1),
+        vc = entry->getArgument(2), out = entry->getArgument(3),
+        keys = entry->getArgument(4), heads = entry->getArgument(5),
+        kvHeads = entry->getArgument(6), kStride = entry->getArgument(7),
+        vStride = entry->getArgument(8), queries = entry->getArgument(9),
+        scale = entry->getArgument(10);
+  Value zero = k.cidx(0), one = k.cidx(1), dIdx = k.cidx(d);
+  Value f0 = k.cf32(0.0);
+  Value acc = memref::AllocaOp::create(b, MemRefType::get({d}, k.f32()));
+  Value group = arith::DivUIOp::create(b, heads, kvHeads);
+  // A loop over [0, n) with `init`, its body from `body`.
+  auto forLoop = [&](Value n, ValueRange init,
+                     function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto loop = scf::ForOp::create(b, zero, n, one, init);
+    // Without iteration arguments the loop comes with its scf.yield.
+    if (!loop.getBody()->empty())
+      loop.getBody()->back().erase();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    scf::YieldOp::create(
+        b, body(loop.getInductionVar(), loop.getRegionIterArgs()));
+    return loop.getResults();
+  };
+  forLoop(queries, {}, [&](Value i, ValueRange) {
+    Value rowKeys =
+        k.add(arith::SubIOp::create(b, keys, queries), k.add(i, one));
+    forLoop(heads, {}, [&](Value h, ValueRange) {
+      Value g = arith::DivUIOp::create(b, h, group);
+      Value qRow = k.mul(k.add(k.mul(h, queries), i), dIdx);
+      Value kBase = k.mul(g, kStride), vBase = k.mul(g, vStride);
+      forLoop(dIdx, {}, [&](Value e, ValueRange) {
+        memref::StoreOp::create(b, f0, acc, e);
+        return SmallVector<Value>{};
+      });
+      ValueRange state =
+          forLoop(rowKeys, {k.cf32(-INFINITY), f0}, [&](Value j, ValueRange s) {
+            Value kRow = k.add(kBase, k.mul(j, dIdx)),
+                  vRow = k.add(vBase, k.mul(j, dIdx));
+            Value dot = forLoop(dIdx, {f0}, [&](Value e, ValueRange sum) {
+              return SmallVector<Value>{
+                  k.fma(memref::LoadOp::create(b, q, k.add(qRow, e)),
+                        memref::LoadOp::create(b, kc, k.add(kRow, e)), sum[0])};
+            })[0];
+            Value score = k.mulf(dot, scale);
+            Value m = arith::MaximumFOp::create(b, s[0], score);
+            Value alpha =
+                math::ExpOp::create(b, arith::SubFOp::create(b, s[0], m));
+            Value p =
+                math::ExpOp::create(b, arith::SubFOp::create(b, score, m));
+            forLoop(dIdx, {}, [&](Value e, ValueRange) {
+              Value a = k.mulf(memref::LoadOp::create(b, acc, e), alpha);
+              memref::StoreOp::create(
+                  b, k.fma(p, memref::LoadOp::create(b, vc, k.add(vRow, e)), a),
+                  acc, e);
+              return SmallVector<Value>{};
+            });
+            return SmallVector<Value>{m, k.fma(s[1], alpha, p)};
+          });
+      Value l = state[1];
+      Value seen = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, l, f0);
+      forLoop(dIdx, {}, [&](Value e, ValueRange) {
+        Value o =
+            arith::DivFOp::create(b, memref::LoadOp::create(b, acc, e), l);
+        memref::StoreOp::create(b, arith::SelectOp::create(b, seen, o, f0), out,
+                                k.add(qRow, e));
+        return SmallVector<Value>{};
+      });
+      return SmallVector<Value>{};
+    });
+    return SmallVector<Value>{};
+  });
+  func::ReturnOp::create(b);
+}
+
 struct MXCGPUMXKernelsPass
     : mlir::mxc::impl::MXCGPUMXKernelsPassBase<MXCGPUMXKernelsPass> {
   using MXCGPUMXKernelsPassBase::MXCGPUMXKernelsPassBase;
@@ -114,9 +200,17 @@ struct MXCGPUMXKernelsPass
     }
     SmallVector<func::FuncOp> callees;
     for (auto func : module.getOps<func::FuncOp>())
-      if (func.isDeclaration() && func.getName().starts_with(kGemvCalleePrefix))
+      if (func.isDeclaration() &&
+          (func.getName().starts_with(kGemvCalleePrefix) ||
+           func.getName().starts_with(kAttentionCalleePrefix)))
         callees.push_back(func);
     for (func::FuncOp callee : callees) {
+      if (std::optional<int64_t> d =
+              parseAttentionCalleeName(callee.getName())) {
+        if (failed(buildAttention(module, callee, *d)))
+          return signalPassFailure();
+        continue;
+      }
       auto gemv = parseGemvCalleeName(callee.getName());
       if (!gemv || callee.getFunctionType() != gemvCalleeType(&getContext())) {
         callee.emitError() << "mxc-gpu-mx-kernels: not a GEMV mxc knows";
@@ -131,6 +225,57 @@ struct MXCGPUMXKernelsPass
       buildKernelBody(module, callee, {format, batch, *smVersion >= 89});
       launchCalls(module, callee, batch);
     }
+  }
+
+  /// An attention callee: CPU loops (CPU), or each call a launch of the
+  /// kernel, one block per (head, query row), from the gpu.module
+  /// @mxc_attention (CUDA; mxc-gpu-merge-modules merges it with the
+  /// outlined kernels).
+  LogicalResult buildAttention(ModuleOp module, func::FuncOp callee,
+                               int64_t d) {
+    if (!isAttentionHeadDimSupported(d) ||
+        callee.getFunctionType() != attentionCalleeType(&getContext()))
+      return callee.emitError()
+             << "mxc-gpu-mx-kernels: not an attention mxc knows";
+    callee.setPrivate();
+    if (target == GemvTarget::CPU) {
+      buildAttentionCPUBody(callee, d);
+      return success();
+    }
+    auto kernelModule = module.lookupSymbol<gpu::GPUModuleOp>("mxc_attention");
+    if (!kernelModule) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      kernelModule =
+          gpu::GPUModuleOp::create(b, module.getLoc(), "mxc_attention");
+      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                      UnitAttr::get(&getContext()));
+    }
+    OpBuilder b = OpBuilder::atBlockEnd(kernelModule.getBody());
+    gpu::GPUFuncOp kernel =
+        kernels::buildAttentionDecodeKernel(b, kernelModule, {d, false});
+    SmallVector<func::CallOp> calls;
+    if (std::optional<SymbolTable::UseRange> uses =
+            callee.getSymbolUses(module))
+      for (const SymbolTable::SymbolUse &use : *uses)
+        if (auto call = dyn_cast<func::CallOp>(use.getUser()))
+          calls.push_back(call);
+    for (func::CallOp call : calls) {
+      OpBuilder at(call);
+      Location loc = call.getLoc();
+      Value one = arith::ConstantIndexOp::create(at, loc, 1);
+      Value threads =
+          arith::ConstantIndexOp::create(at, loc, kernels::kAttentionThreads);
+      // Grid (heads, queries).
+      gpu::LaunchFuncOp::create(
+          at, loc, kernel, {call.getOperand(5), call.getOperand(9), one},
+          {threads, one, one}, Value(), call.getOperands());
+      call.erase();
+    }
+    if (!callee.symbolKnownUseEmpty(module))
+      return callee.emitError()
+             << "mxc-gpu-mx-kernels: the attention is used other than by calls";
+    callee.erase();
+    return success();
   }
 
   /// The kernel's body, moved into `callee` (a device function once

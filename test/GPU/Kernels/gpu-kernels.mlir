@@ -17,17 +17,26 @@
 // CHECK-NOT: math.exp
 // CHECK: gpu.return
 
-// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxint8 attention-head-dims=64" | FileCheck %s --check-prefix=ATT
-// ATT: gpu.func @mx_attention_decode_dense_d64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32) workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
-// The dense kernel never reads the tile list.
-// ATT-NOT: memref.load %arg4
-// ATT: gpu.func @mx_attention_decode_sparse_d64(
+// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxint8 attention-head-dims=64,8" | FileCheck %s --check-prefix=ATT
+// The dense kernel: q, k, v, out, keys, heads, kv_heads, k_stride, v_stride,
+// queries, scale; k and v start at an offset (a KV cache's layer). Block
+// (head, query row).
+// ATT: gpu.func @mx_attention_decode_dense_d64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32) workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// ATT: gpu.block_id  y
+// ATT-NOT: memref<?xi32>
+// The sparse kernel walks the tile list.
+// ATT: gpu.func @mx_attention_decode_sparse_d64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: index,
 // ATT: scf.for %[[T:.*]] = %{{.*}} to %arg5
 // ATT: memref.load %arg4[%[[T]]] : memref<?xi32>
 // ATT: gpu.shuffle idx
+// Below D = 32, four lanes share a dimension of d8 and add up their keys'
+// shares (lanes 8 and 16 apart).
+// ATT: gpu.func @mx_attention_decode_dense_d8(
+// ATT: gpu.shuffle xor %{{.*}}, %c8_i32, %c32_i32
+// ATT: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32
 
 // RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=256" 2>&1 | FileCheck %s --check-prefix=HEADDIM
-// HEADDIM: error: mxc-gpu-kernels: attention head dimension must be a multiple of 32 up to 128, not 256
+// HEADDIM: error: mxc-gpu-kernels: attention head dimension must be 4, 8, 16 or a multiple of 32 up to 128, not 256
 // RUN: not mxc-opt %s --mxc-gpu-kernels="chip=gfx90a" 2>&1 | FileCheck %s --check-prefix=CHIP
 // CHIP: error: mxc-gpu-kernels: chip must be sm_XY, not 'gfx90a'
 // RUN: not mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp5" 2>&1 | FileCheck %s --check-prefix=FORMAT

@@ -49,9 +49,10 @@
 // the warps.
 // RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxint8 --attention-head-dims=128 | FileCheck %s --check-prefix=ATT
 // ATT-LABEL: .entry mx_attention_decode_dense_d128(
-// q, k, v, out, tiles (memrefs), num_tiles, keys, heads, kv_heads, scale.
-// ATT: .param .u64 mx_attention_decode_dense_d128_param_28,
-// ATT-NEXT: .param .f32 mx_attention_decode_dense_d128_param_29{{$}}
+// q, k, v, out (memrefs of 5 parameters), keys, heads, kv_heads, k_stride,
+// v_stride, queries, scale.
+// ATT: .param .u64 mx_attention_decode_dense_d128_param_25,
+// ATT-NEXT: .param .f32 mx_attention_decode_dense_d128_param_26{{$}}
 // ATT-NEXT: )
 // ATT-NOT: .local
 // ATT: ld.global.v4.b32

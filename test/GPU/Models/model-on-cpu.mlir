@@ -27,12 +27,16 @@
 // RUN: FileCheck %s --check-prefix=TEXT < %t/gpu-text.txt
 // TEXT: {{^}}Hi!
 
-// --emit=gpu: the host only allocates, launches and frees; the attention's
-// (row, head) tasks are a kernel too.
+// --emit=gpu: the host only allocates, launches and frees; the attention
+// is a call of mxc's attention kernel (convert-mxc-attention-to-gpu), on
+// the KV cache's layer read in place (layer 1 starts 2 * 256 * 16 elements
+// in, KV heads 256 * 16 apart).
 // RUN: mxc-compile %t/example/model.bin --target=cuda-on-cpu --emit=gpu | FileCheck %s --check-prefix=KERNELS
 // KERNELS: func.func @decode(
 // KERNELS: gpu.launch blocks
-// KERNELS: memref.alloca() {{.*}}: memref<{{[0-9]+}}xf32>
+// KERNELS: call @mxc_attention_d16(
+// KERNELS: memref.reinterpret_cast %{{.+}} to offset: [8192]
+// KERNELS: call @mxc_attention_d16({{.*}}, %c4096, %c4096,
 // KERNELS-NOT: linalg.
 // KERNELS-NOT: scf.forall
 // KERNELS: func.func @forward(

@@ -157,8 +157,9 @@ void softmax(const std::string &name, unsigned gx, void **params) {
   }
 }
 
-/// mx_attention_decode_{dense,sparse}_d<D>: one head per block.
-void attention(const std::string &name, unsigned gx, void **params) {
+/// mx_attention_decode_{dense,sparse}_d<D>: block (head, query row).
+void attention(const std::string &name, unsigned gx, unsigned gy,
+               void **params) {
   bool sparse = name.find("sparse") != std::string::npos;
   int64_t d = std::stoll(name.substr(name.rfind("_d") + 2));
   int at = 0;
@@ -166,38 +167,47 @@ void attention(const std::string &name, unsigned gx, void **params) {
   auto *k = pointer<float>(params, at);
   auto *v = pointer<float>(params, at);
   auto *out = pointer<float>(params, at);
-  auto *tiles = pointer<int32_t>(params, at);
-  int64_t numTiles = index(params, at), keys = index(params, at),
-          heads = index(params, at), kvHeads = index(params, at);
-  double scale = f32(params, at);
-  for (int64_t h = 0; h < std::min<int64_t>(heads, gx); ++h) {
-    int64_t g = h / (heads / kvHeads);
-    std::vector<int64_t> visible;
-    for (int64_t t = 0; t < numTiles; ++t) {
-      int64_t tile = sparse ? tiles[t] : t;
-      const int64_t t0 = tile * mxc::gpu::kAttentionTile;
-      for (int64_t j = t0; j < std::min(keys, t0 + mxc::gpu::kAttentionTile);
-           ++j)
-        visible.push_back(j);
-    }
-    std::vector<double> p;
-    double m = -INFINITY, sum = 0;
-    for (int64_t j : visible) {
-      double dot = 0;
-      for (int64_t e = 0; e < d; ++e)
-        dot += double(q[h * d + e]) * k[(g * keys + j) * d + e];
-      p.push_back(dot * scale);
-      m = std::max(m, p.back());
-    }
-    for (double &x : p)
-      sum += (x = std::exp(x - m));
-    for (int64_t e = 0; e < d; ++e) {
-      double o = 0;
-      for (size_t i = 0; i < visible.size(); ++i)
-        o += p[i] / sum * v[(g * keys + visible[i]) * d + e];
-      out[h * d + e] = static_cast<float>(o);
-    }
+  int32_t *tiles = nullptr;
+  int64_t numTiles = 0;
+  if (sparse) {
+    tiles = pointer<int32_t>(params, at);
+    numTiles = index(params, at);
   }
+  int64_t keys = index(params, at), heads = index(params, at),
+          kvHeads = index(params, at), kStride = index(params, at),
+          vStride = index(params, at), queries = index(params, at);
+  double scale = f32(params, at);
+  for (int64_t i = 0; i < std::min<int64_t>(queries, gy); ++i)
+    for (int64_t h = 0; h < std::min<int64_t>(heads, gx); ++h) {
+      const int64_t g = h / (heads / kvHeads), rowKeys = keys - queries + i + 1;
+      std::vector<int64_t> visible;
+      for (int64_t t = 0; sparse && t < numTiles; ++t) {
+        const int64_t t0 = tiles[t] * mxc::gpu::kAttentionTile;
+        for (int64_t j = t0;
+             j < std::min(rowKeys, t0 + mxc::gpu::kAttentionTile); ++j)
+          visible.push_back(j);
+      }
+      for (int64_t j = 0; !sparse && j < rowKeys; ++j)
+        visible.push_back(j);
+      const float *qRow = q + (h * queries + i) * d;
+      std::vector<double> p;
+      double m = -INFINITY, sum = 0;
+      for (int64_t j : visible) {
+        double dot = 0;
+        for (int64_t e = 0; e < d; ++e)
+          dot += double(qRow[e]) * k[g * kStride + j * d + e];
+        p.push_back(dot * scale);
+        m = std::max(m, p.back());
+      }
+      for (double &x : p)
+        sum += (x = std::exp(x - m));
+      for (int64_t e = 0; e < d; ++e) {
+        double o = 0;
+        for (size_t n = 0; n < visible.size(); ++n)
+          o += p[n] / sum * v[g * vStride + visible[n] * d + e];
+        out[(h * queries + i) * d + e] = static_cast<float>(o);
+      }
+    }
 }
 
 /// MXC_FAKE_CUDA_AUDIT: launches of kernels the fake cannot run, and the
@@ -389,8 +399,10 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   if (faults(name))
     return 0;
   if (captured) {
-    // The fake runs its own kernels only outside graphs.
-    if (!audit.enabled || name.rfind("mx_", 0) == 0)
+    // The fake runs its own kernels only outside graphs; in audit mode a
+    // graph records them like a model's own (a model compiled for CUDA
+    // launches the attention kernel), unrun.
+    if (!audit.enabled)
       return kCaptureUnsupported;
     captured->push_back({name, gx, gy, gz, bx, by, bz});
     return 0;
@@ -405,7 +417,7 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   else if (name.rfind("mx_softmax_", 0) == 0)
     softmax(name, gx, params);
   else if (name.rfind("mx_attention_decode_", 0) == 0)
-    attention(name, gx, params);
+    attention(name, gx, gy, params);
   else if (audit.enabled)
     auditLaunch({name, gx, gy, gz, bx, by, bz});
   else if (name != "noop") // test/GPU's host-code kernel does nothing

@@ -1,0 +1,99 @@
+// convert-mxc-attention-to-gpu: a plain causal attention becomes a call of
+// the attention kernel's function on buffers; the keys and values are read
+// where they are (a layer's slice of the KV cache: its offset and the
+// distance between KV heads); mxc-gpu-mx-kernels launches the kernel with
+// one block per (head, query row) (CUDA) or gives the function CPU loops
+// (CPU; attention-on-cpu.mlir runs them).
+
+// RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu | FileCheck %s
+// RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize | FileCheck %s --check-prefix=BUF
+// RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CUDA
+// RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-gpu-mx-kernels="target=cpu" | FileCheck %s --check-prefix=CPU
+
+// CHECK-LABEL: func.func @layer1
+// CHECK-SAME: (%[[Q:.+]]: tensor<4x?x16xf32>, %{{.+}}: memref<2x2x256x16xf32>, %{{.+}}: memref<2x2x256x16xf32>, %[[KEYS:.+]]: index)
+// CHECK: %[[K:.+]] = tensor.extract_slice
+// CHECK: %[[HEADS:.+]] = tensor.dim %[[Q]], %c0
+// CHECK: %[[ROWS:.+]] = tensor.dim %[[Q]], %c1
+// CHECK: %[[KVHEADS:.+]] = tensor.dim %[[K]], %c0
+// CHECK: %[[NKEYS:.+]] = tensor.dim %[[K]], %c1
+// CHECK: %[[OUT:.+]] = memref.alloc(%[[ROWS]]) : memref<4x?x16xf32>
+// CHECK: %[[KB:.+]] = bufferization.to_buffer %[[K]] read_only : tensor<2x?x16xf32> to memref<2x?x16xf32, strided<[?, 16, 1], offset: ?>>
+// CHECK: %[[BASE:.+]], %[[OFF:.+]], %{{.+}}:3, %[[STRIDES:.+]]:3 = memref.extract_strided_metadata %[[KB]]
+// CHECK: %[[KVIEW:.+]] = memref.reinterpret_cast %[[BASE]] to offset: [%[[OFF]]], sizes: [%{{.+}}], strides: [1] : memref<f32> to memref<?xf32, strided<[1], offset: ?>>
+// CHECK: %[[VSTRIDES:.+]]:3 = memref.extract_strided_metadata
+// CHECK: %[[VVIEW:.+]] = memref.reinterpret_cast
+// CHECK: %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only : tensor<4x?x16xf32> to memref<4x?x16xf32>
+// CHECK: %[[QFLAT:.+]] = memref.collapse_shape %[[QB]] {{\[}}[0, 1, 2]]
+// CHECK: %[[OFLAT:.+]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1, 2]]
+// CHECK: call @mxc_attention_d16(%[[QFLAT]], %[[KVIEW]], %[[VVIEW]], %[[OFLAT]], %[[NKEYS]], %[[HEADS]], %[[KVHEADS]], %[[STRIDES]]#0, %{{.+}}#0, %[[ROWS]], %cst)
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: func.func private @mxc_attention_d16(memref<?xf32>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>, index, index, index, index, index, index, f32)
+
+// Bufferized, the cache's layer 1 is read in place: offset 2 * 256 * 16,
+// 256 * 16 elements between KV heads, no copy.
+// BUF-LABEL: func.func @layer1
+// BUF-NOT: memref.copy
+// BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [%{{.+}}], strides: [1]
+// BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [%{{.+}}], strides: [1]
+// BUF-NOT: memref.copy
+// BUF: call @mxc_attention_d16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %arg3, %c4, %c2, %c4096, %c4096, %{{.+}}, %cst)
+
+// CUDA: module attributes {gpu.container_module}
+// CUDA-LABEL: func.func @layer1
+// CUDA: %[[ROWS:.+]] = memref.dim %arg0, %c1
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16 blocks in (%c4, %[[ROWS]], %[[ONE:.+]]) threads in (%c128, %[[ONE]], %[[ONE]])
+// CUDA-NOT: func.func private @mxc_attention_d16
+// CUDA: gpu.module @mxc_attention
+// CUDA: gpu.func @mx_attention_decode_dense_d16(
+
+// CPU-LABEL: func.func @layer1
+// CPU: call @mxc_attention_d16(
+// CPU: func.func private @mxc_attention_d16(
+// CPU: memref.alloca() : memref<16xf32>
+// CPU: math.exp
+func.func @layer1(%q: tensor<4x?x16xf32>, %kcache: memref<2x2x256x16xf32>, %vcache: memref<2x2x256x16xf32>, %keys: index) -> tensor<4x?x16xf32> {
+  %kc = bufferization.to_tensor %kcache restrict writable : memref<2x2x256x16xf32> to tensor<2x2x256x16xf32>
+  %vc = bufferization.to_tensor %vcache restrict writable : memref<2x2x256x16xf32> to tensor<2x2x256x16xf32>
+  %k = tensor.extract_slice %kc[1, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<2x2x256x16xf32> to tensor<2x?x16xf32>
+  %v = tensor.extract_slice %vc[1, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<2x2x256x16xf32> to tensor<2x?x16xf32>
+  %o = mxc.attention %q, %k, %v : tensor<4x?x16xf32>, tensor<2x?x16xf32>, tensor<2x?x16xf32> -> tensor<4x?x16xf32>
+  return %o : tensor<4x?x16xf32>
+}
+
+// -----
+
+// Keys whose rows are not contiguous (every other element of a wider
+// tensor), or not known to be (a function's argument), are copied.
+// CHECK-LABEL: func.func @strided_rows
+// CHECK: bufferization.to_buffer %{{.+}} read_only : tensor<2x5x8xf32> to memref<2x5x8xf32>
+// CHECK: bufferization.to_buffer %{{.+}} read_only : tensor<2x5x8xf32> to memref<2x5x8xf32>
+// BUF-LABEL: func.func @strided_rows
+// BUF: memref.copy
+// BUF: call @mxc_attention_d8(
+func.func @strided_rows(%q: tensor<2x1x8xf32>, %kw: tensor<2x5x16xf32>, %v: tensor<2x5x8xf32>) -> tensor<2x1x8xf32> {
+  %k = tensor.extract_slice %kw[0, 0, 0] [2, 5, 8] [1, 1, 2] : tensor<2x5x16xf32> to tensor<2x5x8xf32>
+  %o = mxc.attention %q, %k, %v : tensor<2x1x8xf32>, tensor<2x5x8xf32>, tensor<2x5x8xf32> -> tensor<2x1x8xf32>
+  return %o : tensor<2x1x8xf32>
+}
+
+// -----
+
+// What the kernel does not compute stays mxc.attention: a head dimension it
+// does not take, different key and value dimensions, an EXAQ softmax, a
+// span table, bf16 operands.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-COUNT-5: mxc.attention
+// CHECK-NOT: call @mxc_attention
+func.func @left_alone(%q20: tensor<2x1x20xf32>, %k20: tensor<2x5x20xf32>,
+                      %q: tensor<2x1x16xf32>, %k: tensor<2x5x16xf32>,
+                      %v8: tensor<2x5x8xf32>, %spans: tensor<1x1x2xi32>,
+                      %qb: tensor<2x1x16xbf16>, %kb: tensor<2x5x16xbf16>)
+    -> (tensor<2x1x20xf32>, tensor<2x1x8xf32>, tensor<2x1x16xf32>, tensor<2x1x16xf32>, tensor<2x1x16xbf16>) {
+  %a = mxc.attention %q20, %k20, %k20 : tensor<2x1x20xf32>, tensor<2x5x20xf32>, tensor<2x5x20xf32> -> tensor<2x1x20xf32>
+  %b = mxc.attention %q, %k, %v8 : tensor<2x1x16xf32>, tensor<2x5x16xf32>, tensor<2x5x8xf32> -> tensor<2x1x8xf32>
+  %c = mxc.attention %q, %k, %k quantized <bits = 2, clip = -6.0> : tensor<2x1x16xf32>, tensor<2x5x16xf32>, tensor<2x5x16xf32> -> tensor<2x1x16xf32>
+  %d = mxc.attention %q, %k, %k spans(%spans : tensor<1x1x2xi32>) : tensor<2x1x16xf32>, tensor<2x5x16xf32>, tensor<2x5x16xf32> -> tensor<2x1x16xf32>
+  %e = mxc.attention %qb, %kb, %kb : tensor<2x1x16xbf16>, tensor<2x5x16xbf16>, tensor<2x5x16xbf16> -> tensor<2x1x16xbf16>
+  return %a, %b, %c, %d, %e : tensor<2x1x20xf32>, tensor<2x1x8xf32>, tensor<2x1x16xf32>, tensor<2x1x16xf32>, tensor<2x1x16xbf16>
+}
