@@ -258,10 +258,24 @@ int testSoftmax(const cuda::Module &module) {
         std::vector<uint32_t> wantCounts;
         for (int64_t r = 0; r < rows; ++r) {
           num::exaqSoftmaxRow(q, &x[r * n], n, want.data(), &wantCounts);
-          ok &= std::memcmp(&got[r * n], want.data(), n * sizeof(float)) == 0;
+          for (int64_t c = 0; c < n; ++c)
+            if (std::memcmp(&got[r * n + c], &want[c], sizeof(float)) != 0) {
+              if (ok)
+                std::printf("  row %lld column %lld: %.9g, the library %.9g\n",
+                            (long long)r, (long long)c, got[r * n + c],
+                            want[c]);
+              ok = false;
+            }
           for (int c = 0; c < q.levels(); ++c)
-            ok &= gotCounts[r * q.levels() + c] ==
-                  static_cast<int32_t>(wantCounts[c]);
+            if (gotCounts[r * q.levels() + c] !=
+                static_cast<int32_t>(wantCounts[c])) {
+              if (ok)
+                std::printf("  row %lld: %d values of code %d, the library "
+                            "%u\n",
+                            (long long)r, gotCounts[r * q.levels() + c], c,
+                            wantCounts[c]);
+              ok = false;
+            }
         }
       }
       if (!ok) {

@@ -7,12 +7,15 @@
 // the payload of the resulting gpu.binary: PTX text (isa), a cubin (bin,
 // assembled by the toolkit's ptxas) or a fatbin. With --embed, writes a C++
 // source defining `const unsigned char NAME[]` and `NAME_size` instead, for
-// the GPU runner to link.
+// the GPU runner to link. --format=cpu writes the same kernels (built as for
+// sm_80) as LLVM IR for this CPU, each thread's body a function that the
+// emulator in test/lib/FakeCuda runs (mxc-gpu-emulate).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mxc/GPU/Passes.h"
 #include "mxc/InitAll.h"
+#include "mxc/Pipelines/Pipelines.h"
 #include "mxc/Support/Output.h"
 #include "mxc/Support/Version.h"
 
@@ -25,6 +28,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -38,7 +44,9 @@ cl::opt<std::string> chip("chip", cl::cat(category),
                           cl::desc("Target chip (sm_80, sm_90, ...)"),
                           cl::init("sm_90"));
 cl::opt<std::string> format("format", cl::cat(category),
-                            cl::desc("isa (PTX), bin (cubin) or fatbin"),
+                            cl::desc("isa (PTX), bin (cubin), fatbin, or cpu "
+                                     "(LLVM IR of the kernels for the CPU "
+                                     "emulator, built as for sm_80)"),
                             cl::init("isa"));
 cl::opt<std::string> toolkit("toolkit", cl::cat(category),
                              cl::desc("CUDA toolkit root"),
@@ -96,16 +104,41 @@ int main(int argc, char **argv) {
     kernels += " softmax-bits=" + list(softmaxBits);
   if (!attentionHeadDims.empty())
     kernels += " attention-head-dims=" + list(attentionHeadDims);
-  std::string pipeline = "mxc-gpu-kernels{" + kernels +
-                         "},mxc-gpu-to-binary{format=" + format +
-                         " toolkit=" + toolkit + "}";
+  const bool cpu = format == "cpu";
+  if (cpu) // No native FP8 conversion (an NVVM op) below sm_89.
+    kernels.replace(0, kernels.find(' ') == std::string::npos
+                           ? kernels.size()
+                           : kernels.find(' '),
+                    "chip=sm_80");
+  std::string pipeline =
+      "mxc-gpu-kernels{" + kernels + "}," +
+      (cpu ? std::string("mxc-gpu-emulate")
+           : "mxc-gpu-to-binary{format=" + format + " toolkit=" + toolkit +
+                 "}");
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, llvm::errs())))
     return 1;
+  if (cpu) {
+    mlir::mxc::CPUPipelineOptions lowering;
+    lowering.cInterface = false;
+    mlir::mxc::buildLoopsToLLVMPipeline(pm, lowering);
+    pm.addPass(mlir::mxc::createMXCGPUEmulateEntriesPass());
+  }
   if (mlir::failed(pm.run(*module)))
     return 1;
 
   std::string payload;
+  if (cpu) {
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> ir = mlir::translateModuleToLLVMIR(
+        *module, llvmContext, "mxc_emulated_kernels");
+    if (!ir) {
+      llvm::errs() << "mxc-kernels: translation to LLVM IR failed\n";
+      return 1;
+    }
+    llvm::raw_string_ostream os(payload);
+    ir->print(os, nullptr);
+  }
   module->walk([&](mlir::gpu::BinaryOp binary) {
     for (mlir::Attribute object : binary.getObjects())
       payload += llvm::cast<mlir::gpu::ObjectAttr>(object).getObject().str();

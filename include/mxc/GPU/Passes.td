@@ -118,6 +118,53 @@ def MXCGPULaunchToLoopsPass
   ];
 }
 
+def MXCGPUEmulatePass : Pass<"mxc-gpu-emulate", "::mlir::ModuleOp"> {
+  let summary = "Make each GPU kernel a CPU function that one thread of a "
+                "block runs, for a CPU emulator of the whole block";
+  let description = [{
+    For testing kernels without a GPU: each `gpu.func` kernel of the
+    module's `gpu.module`s becomes `func.func @mxc_emu_<name>(<its
+    arguments>, %block_x: index, %block_y: index, %thread: index)`, the body
+    of one thread:
+
+    * `gpu.thread_id x`, `gpu.block_id x`/`y` are the new arguments (y and z
+      thread ids, z block ids: 0); `gpu.block_dim x` is the kernel's known
+      block size;
+    * workgroup buffers are `memref.global`s (one block runs at a time);
+    * `gpu.barrier` calls `@mxc_emu_barrier()`, and `gpu.shuffle` (f32 or
+      i32; its validity unused) calls `@mxc_emu_shuffle(value bits: i32,
+      offset: i32, width: i32, mode: i32) -> i32` (mode 0 xor, 1 up, 2 down,
+      3 idx): the emulator (test/lib/FakeCuda) runs the block's threads as
+      fibers and returns from these calls only when the whole block (a
+      barrier) or warp (a shuffle) has reached them, so a kernel's warp- and
+      block-level cooperation runs as on a GPU, with the kernel's own code.
+
+    The `gpu.module`s are erased. A kernel with other GPU or NVVM ops (build
+    the kernels for sm_80: no native FP8 conversion), private attributions,
+    or a used shuffle validity is an error. After the CPU lowering,
+    `mxc-gpu-emulate-entries` adds the emulator's entry points.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def MXCGPUEmulateEntriesPass
+    : Pass<"mxc-gpu-emulate-entries", "::mlir::ModuleOp"> {
+  let summary = "Add the emulator's entry point of each emulated kernel";
+  let description = [{
+    After `mxc-gpu-emulate` and the lowering to the LLVM dialect: for each
+    `llvm.func @mxc_emu_<name>` with a body, adds
+    `llvm.func @mxc_emu_entry_<name>(%params: !llvm.ptr, %block_x: i64,
+    %block_y: i64, %thread: i64)` that loads each kernel parameter from the
+    array of pointers `%params` (`cuLaunchKernel`'s `kernelParams`: one per
+    parameter of the LLVM lowering, a memref's descriptor fields expanded)
+    and calls the kernel's thread body.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def MXCGPUSinkGlobalsPass
     : Pass<"mxc-gpu-sink-globals", "::mlir::func::FuncOp"> {
   let summary = "Move the small constant tables a gpu.launch reads into it";

@@ -76,6 +76,16 @@ struct KernelBuilder {
               .getShuffleResult());
     return v;
   }
+  /// Warp max ignoring NaN (maxnumf), as std::max(m, x) from m = -inf does.
+  Value warpMaxNum(Value v) {
+    for (int offset = 16; offset >= 1; offset /= 2)
+      v = arith::MaxNumFOp::create(
+          b, v,
+          ::mlir::gpu::ShuffleOp::create(b, v, offset, 32,
+                                         ::mlir::gpu::ShuffleMode::XOR)
+              .getShuffleResult());
+    return v;
+  }
 };
 
 /// A 1-D dynamically sized memref of `element`.

@@ -71,9 +71,24 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
           scf::YieldOp::create(b, next);
         return loop;
       };
-  // Block-wide reduction of one f32 per thread through shared memory.
-  auto blockReduce = [&](Value v, bool max) {
-    v = max ? k.warpMax(v) : k.warpSum(v);
+  // Block-wide reduction of one f32 per thread through shared memory: a
+  // max (NaN-propagating, or ignoring NaN: maxnumf) or a sum.
+  enum class Reduce { Max, MaxNum, Sum };
+  auto combine = [&](Reduce kind, Value x, Value y) -> Value {
+    switch (kind) {
+    case Reduce::Max:
+      return arith::MaximumFOp::create(b, x, y);
+    case Reduce::MaxNum:
+      return arith::MaxNumFOp::create(b, x, y);
+    case Reduce::Sum:
+      return k.addf(x, y);
+    }
+    llvm_unreachable("unknown reduction");
+  };
+  auto blockReduce = [&](Value v, Reduce kind) {
+    v = kind == Reduce::Max      ? k.warpMax(v)
+        : kind == Reduce::MaxNum ? k.warpMaxNum(v)
+                                 : k.warpSum(v);
     {
       auto ifLane = scf::IfOp::create(b, isLane0, false);
       OpBuilder::InsertionGuard guard(b);
@@ -82,22 +97,25 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
     }
     ::mlir::gpu::BarrierOp::create(b);
     Value r = memref::LoadOp::create(b, partials, ValueRange{k.cidx(0)});
-    for (int64_t i = 1; i < warps; ++i) {
-      Value p = memref::LoadOp::create(b, partials, ValueRange{k.cidx(i)});
-      r = max ? arith::MaximumFOp::create(b, r, p).getResult() : k.addf(r, p);
-    }
+    for (int64_t i = 1; i < warps; ++i)
+      r = combine(kind, r,
+                  memref::LoadOp::create(b, partials, ValueRange{k.cidx(i)}));
     ::mlir::gpu::BarrierOp::create(b);
     return r;
   };
 
   Value ninf = k.cf32(-INFINITY);
+  // The row max. EXAQ ignores NaN in it, as the library does (its codes and
+  // counts of a row with a NaN are those of the other values; its outputs
+  // are NaN).
+  const Reduce maxKind = o.bits ? Reduce::MaxNum : Reduce::Max;
   Value rowMax = blockReduce(
       overRow({ninf},
               [&](Value, Value v, ValueRange acc) -> SmallVector<Value> {
-                return {arith::MaximumFOp::create(b, acc[0], v)};
+                return {combine(maxKind, acc[0], v)};
               })
           .getResult(0),
-      /*max=*/true);
+      maxKind);
 
   if (o.bits == 0) {
     // exp(x - max); 0 for a masked (-inf) x.
@@ -113,7 +131,7 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
                   return {k.addf(acc[0], expShifted(v))};
                 })
             .getResult(0),
-        /*max=*/false);
+        Reduce::Sum);
     // A fully masked row (sum 0) gives zeros, not NaN.
     Value inverse = arith::SelectOp::create(
         b,
@@ -147,8 +165,20 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
     memref::StoreOp::create(b, k.c32(0), counts, ValueRange{tid});
   }
   ::mlir::gpu::BarrierOp::create(b);
-  Value isNaNRow =
-      arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, rowMax, rowMax);
+  // 1 where the row has a NaN: a max of per-thread flags.
+  Value isNaNRow = arith::CmpFOp::create(
+      b, arith::CmpFPredicate::OGT,
+      blockReduce(
+          overRow({k.cf32(0.0)},
+                  [&](Value, Value v, ValueRange acc) -> SmallVector<Value> {
+                    Value nan = arith::CmpFOp::create(
+                        b, arith::CmpFPredicate::UNO, v, v);
+                    return {arith::SelectOp::create(b, nan, k.cf32(1.0),
+                                                    acc[0])};
+                  })
+              .getResult(0),
+          Reduce::Max),
+      k.cf32(0.0));
   // The code of x - max as numerics::ExaqQuantizer::code; -1 when masked.
   auto codeOf = [&](Value v) {
     Value q = buildExaqCode(b, b.getLoc(), arith::SubFOp::create(b, v, rowMax),

@@ -37,6 +37,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Emulator.h"
 #include "mxc/GPU/LaunchGeometry.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
@@ -215,8 +216,13 @@ void attention(const std::string &name, unsigned gx, unsigned gy,
 struct Audit {
   bool enabled = std::getenv("MXC_FAKE_CUDA_AUDIT") != nullptr;
   long launches = 0, outOfLimits = 0, allocations = 0, live = 0, streams = 0,
-       graphLaunches = 0, graphs = 0;
+       graphLaunches = 0, graphs = 0, emulated = 0;
   ~Audit() {
+    if (emulated)
+      std::fprintf(stderr,
+                   "fake CUDA emulator: %ld launches of mxc's kernels "
+                   "emulated (their own code, thread by thread)\n",
+                   emulated);
     if (enabled)
       std::fprintf(stderr,
                    "fake CUDA audit: %ld launches of kernels it cannot run, "
@@ -301,6 +307,12 @@ public:
       --it;
       open(it->first, it->second);
     }
+  }
+  /// Every device allocation (an emulated kernel's parameters are not
+  /// decoded).
+  void addAll() {
+    for (auto &[start, length] : deviceMemory())
+      open(start, length);
   }
   ~Reach() {
     for (auto &[start, length] : opened)
@@ -412,6 +424,20 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   struct Done {
     ~Done() { kernelReach = nullptr; }
   } done;
+  // MXC_FAKE_CUDA_EMULATE=1: mxc's kernels themselves, emulated.
+  static const bool emulating = [] {
+    const char *e = std::getenv("MXC_FAKE_CUDA_EMULATE");
+    return e && *e && *e != '0';
+  }();
+  if (fake::EmulatedKernel kernel =
+          emulating ? fake::findEmulated(name) : nullptr) {
+    reach.addAll();
+    ++audit.emulated;
+    if (gz != 1 || by != 1 || bz != 1 ||
+        !fake::emulate(kernel, params, gx, gy, bx))
+      return 719; // CUDA_ERROR_LAUNCH_FAILED
+    return 0;
+  }
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
   else if (name.rfind("mx_softmax_", 0) == 0)
