@@ -12,7 +12,14 @@
 // interleave only at those points: a data race the GPU could expose does not
 // show). Stuck threads (a barrier some thread never reaches) are an error.
 //
+// A thread starts on its own stack through makecontext/swapcontext; after
+// that, switches are _setjmp/_longjmp, which (unlike swapcontext) make no
+// system call: an attention kernel switches millions of times.
+//
 //===----------------------------------------------------------------------===//
+
+// _longjmp between stacks: not the checked variant.
+#undef _FORTIFY_SOURCE
 
 #include "Emulator.h"
 
@@ -21,6 +28,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <memory>
+#include <setjmp.h>
 #include <ucontext.h>
 #include <vector>
 
@@ -29,7 +37,9 @@ namespace {
 enum class State { Ready, AtBarrier, AtShuffle, Done };
 
 struct Thread {
-  ucontext_t context;
+  ucontext_t context; // where it starts
+  jmp_buf resume;     // where it goes on, once started
+  bool started = false;
   State state = State::Ready;
   // A pending shuffle: the lane's value, source parameter and mode; the
   // value it receives.
@@ -44,7 +54,7 @@ struct Block {
   int64_t x = 0, y = 0;
   std::vector<Thread> threads;
   std::vector<std::unique_ptr<char[]>> stacks;
-  ucontext_t scheduler;
+  jmp_buf scheduler;
   unsigned current = 0;
 };
 
@@ -55,7 +65,7 @@ void threadMain() {
   const unsigned t = block.current;
   block.entry(block.params, block.x, block.y, t);
   block.threads[t].state = State::Done;
-  // Returns to block.scheduler (uc_link).
+  _longjmp(block.scheduler, 1);
 }
 
 /// Leaves the running thread at `state` for the scheduler.
@@ -63,7 +73,21 @@ void yield(State state) {
   Block &block = *running;
   Thread &thread = block.threads[block.current];
   thread.state = state;
-  swapcontext(&thread.context, &block.scheduler);
+  if (_setjmp(thread.resume) == 0)
+    _longjmp(block.scheduler, 1);
+}
+
+/// Runs thread `t` of `block` until it yields or returns.
+void resume(Block &block, unsigned t) {
+  block.current = t;
+  Thread &thread = block.threads[t];
+  if (_setjmp(block.scheduler) != 0)
+    return;
+  if (thread.started)
+    _longjmp(thread.resume, 1);
+  thread.started = true;
+  ucontext_t here; // never resumed: the thread comes back by _longjmp
+  swapcontext(&here, &thread.context);
 }
 
 /// The source lane of a shuffle, or `lane` itself when out of range.
@@ -139,7 +163,7 @@ bool fake::emulate(EmulatedKernel entry, void **params, unsigned gridX,
         getcontext(&thread.context);
         thread.context.uc_stack.ss_sp = block.stacks[t].get();
         thread.context.uc_stack.ss_size = kStackBytes;
-        thread.context.uc_link = &block.scheduler;
+        thread.context.uc_link = nullptr;
         makecontext(&thread.context, threadMain, 0);
       }
       unsigned live = threads;
@@ -148,8 +172,7 @@ bool fake::emulate(EmulatedKernel entry, void **params, unsigned gridX,
         bool ran = false;
         for (unsigned t = 0; t < threads; ++t)
           if (block.threads[t].state == State::Ready) {
-            block.current = t;
-            swapcontext(&block.scheduler, &block.threads[t].context);
+            resume(block, t);
             ran = true;
           }
         live = 0;

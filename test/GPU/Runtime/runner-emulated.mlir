@@ -1,0 +1,21 @@
+// mxc's GPU kernels themselves, without a GPU: the CPU stand-in for
+// libcuda (test/lib/FakeCuda) with MXC_FAKE_CUDA_EMULATE=1 runs the
+// kernels that mxc-kernels --format=cpu compiled for this CPU
+// (mxc-gpu-emulate: each thread's body a function), each block's threads as
+// fibers that meet at barriers and warp shuffles as on a GPU. So
+// mxc-gpu-runner test checks the kernels' own code here, where
+// runner-fake.mlir checks the runner's side against the fake's
+// reimplementation with the numerics library: every GEMV format and batch,
+// the exact and EXAQ softmax bit for bit (counts too), the attention at
+// d = 8, 16, 64 and 128, decode and causal chunks, a KV cache's strides.
+// What it cannot show: PTX code generation, timing, and data races (the
+// fibers interleave only at barriers and shuffles).
+// REQUIRES: ptxas
+// UNSUPPORTED: sanitized
+
+// RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner test 2>&1 | FileCheck %s
+// CHECK-DAG: fake CUDA emulator: {{[1-9][0-9]*}} launches of mxc's kernels emulated
+// CHECK-DAG: gemv: 90 of 90 cases within the f32 accumulation bound
+// CHECK-DAG: softmax: 24 of 24 cases exact
+// CHECK-DAG: attention: 80 of 80 cases within 2e-5 * max|v| of float64
+// CHECK-DAG: all passed
