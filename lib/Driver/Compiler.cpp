@@ -243,6 +243,7 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
       mlir::mxc::CUDAPipelineOptions cuda;
       cuda.chip = options.chip;
       cuda.toolkit = options.cudaToolkit;
+      cuda.emulation = options.emulatedKernels;
       mlir::mxc::buildGPUToCUDAPipeline(last, cuda);
       if (llvm::Error e = run(last, "compiling the kernels for CUDA " +
                                         options.chip + " (ptxas)"))

@@ -57,6 +57,11 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createMXCGPUCheckLaunchArgsPass());
+  if (options.emulation) {
+    MXCGPUEmulatePassOptions emulate;
+    emulate.keep = true;
+    pm.addPass(createMXCGPUEmulatePass(emulate));
+  }
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   // PTX 8.0 (CUDA 12.0) knows every chip up to sm_90.
@@ -80,6 +85,8 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createMXCGPUDeviceConstantsPass());
+  if (options.emulation)
+    pm.addPass(createMXCGPUEmulateEntriesPass());
   pm.addPass(createCanonicalizerPass());
 }
 

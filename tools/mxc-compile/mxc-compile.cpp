@@ -120,6 +120,12 @@ cl::opt<std::string>
     cudaToolkit("cuda-toolkit", cl::cat(category),
                 cl::desc("--target=cuda: the CUDA toolkit (ptxas, libdevice)"),
                 cl::init("/usr/local/cuda"));
+cl::opt<bool> emulatedKernels(
+    "emulated-kernels", cl::cat(category),
+    cl::desc("--target=cuda: also compile the kernels for this CPU, so that "
+             "the CPU stand-in for libcuda in mxc's tests "
+             "(MXC_FAKE_CUDA_EMULATE=1) can run the model without a GPU"),
+    cl::init(false));
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::cat(category),
     cl::desc("Tokenizer: llama2.c .bin or HuggingFace tokenizer.json "
@@ -305,6 +311,7 @@ int compileMLIRFile(const Recipe &recipe) {
   options.target = target;
   options.chip = chip;
   options.cudaToolkit = cudaToolkit;
+  options.emulatedKernels = emulatedKernels;
   options.progress = progress;
   options.matmulKernels = false;
   options.stop = emit == Emit::MXC      ? Stage::MXC
@@ -474,6 +481,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.chip = chip;
   options.cudaToolkit = cudaToolkit;
+  options.emulatedKernels = emulatedKernels;
   QualityReport quality;
   const Stage emitStage = emit == Emit::MXC || emit == Emit::GGUF ? Stage::MXC
                           : emit == Emit::Linalg ? Stage::Linalg

@@ -210,10 +210,10 @@ double seconds(std::chrono::steady_clock::time_point since) {
       .count();
 }
 
-/// Checks and times the loaded model.
+/// Checks and (unless `timing` is off) times the loaded model.
 int runLoaded(void *library, const char *modelPath, double loadSeconds,
               const Reference &reference, bool cpu, double tolerance,
-              bool graphs) {
+              bool graphs, bool timing) {
   LoadedModel model(library, Memory{cpu});
   if (!model.valid()) {
     std::fprintf(stderr,
@@ -293,6 +293,8 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
   }
   if (!ok)
     return 1;
+  if (!timing)
+    return 0;
 
   // Timing: the prompt's tokens repeated to seq_len.
   std::vector<int32_t> context(model.seqLen());
@@ -344,17 +346,20 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
 int runModel(int argc, char **argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: mxc-gpu-runner model MODEL.so REFERENCE "
-                         "[--cpu] [--no-graph] [--tolerance T]\n");
+                         "[--cpu] [--no-graph] [--check-only] "
+                         "[--tolerance T]\n");
     return 2;
   }
   const char *modelPath = argv[2], *referencePath = argv[3];
-  bool cpu = false, graphs = true;
+  bool cpu = false, graphs = true, timing = true;
   double tolerance = 2e-3;
   for (int i = 4; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--cpu"))
       cpu = true;
     else if (!std::strcmp(argv[i], "--no-graph"))
       graphs = false;
+    else if (!std::strcmp(argv[i], "--check-only"))
+      timing = false;
     else if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc)
       tolerance = std::atof(argv[++i]);
     else {
@@ -387,7 +392,7 @@ int runModel(int argc, char **argv) {
   }
   double loadSeconds = seconds(loadStart);
   int status = runLoaded(library, modelPath, loadSeconds, reference, cpu,
-                         tolerance, graphs);
+                         tolerance, graphs, timing);
   // Unloading runs the model's destructor (its kernels' module) while the
   // driver is still up.
   dlclose(library);

@@ -581,13 +581,13 @@ int main(int argc, char **argv) {
                  "  bench  print the benchmark tables\n"
                  "  probe  print the device, or why there is none\n"
                  "  model MODEL.so REFERENCE [--cpu] [--no-graph] "
-                 "[--tolerance T]\n"
+                 "[--check-only] [--tolerance T]\n"
                  "         check a model from mxc-compile --target=cuda "
                  "against\n"
                  "         mxc-run --save-logits, and time its prefill and "
                  "decode\n"
                  "         (decode steps as CUDA graphs and launch by "
-                 "launch)\n");
+                 "launch; --check-only: no timing)\n");
     return help ? 0 : 2;
   }
   std::string why;

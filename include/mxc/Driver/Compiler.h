@@ -97,6 +97,9 @@ struct CompileOptions {
   /// Target::CUDA: the chip and the toolkit whose ptxas builds the binary.
   std::string chip = "sm_90";
   std::string cudaToolkit = "/usr/local/cuda";
+  /// Target::CUDA: also the kernels for this CPU, which the CPU stand-in for
+  /// libcuda's emulator runs (tests without a GPU).
+  bool emulatedKernels = false;
   /// Called with the module at each stage it passes (MXC: after the recipe's
   /// passes; Linalg; LLVM), up to `stop`.
   std::function<void(Stage, mlir::ModuleOp)> onStage;

@@ -124,12 +124,13 @@ def MXCGPUEmulatePass : Pass<"mxc-gpu-emulate", "::mlir::ModuleOp"> {
   let description = [{
     For testing kernels without a GPU: each `gpu.func` kernel of the
     module's `gpu.module`s becomes `func.func @mxc_emu_<name>(<its
-    arguments>, %block_x: index, %block_y: index, %thread: index)`, the body
-    of one thread:
+    arguments>, %block_x, %block_y, %grid_x, %grid_y, %thread_x,
+    %block_dim_x: index)`, the body of one thread:
 
-    * `gpu.thread_id x`, `gpu.block_id x`/`y` are the new arguments (y and z
-      thread ids, z block ids: 0); `gpu.block_dim x` is the kernel's known
-      block size;
+    * `gpu.thread_id`, `gpu.block_id`, `gpu.grid_dim`, `gpu.block_dim` are
+      the new arguments (a one-dimensional block in a grid of at most two
+      dimensions: the others are 0 or 1); `gpu.lane_id` is the thread modulo
+      32;
     * workgroup buffers are `memref.global`s (one block runs at a time);
     * `gpu.barrier` calls `@mxc_emu_barrier()`, and `gpu.shuffle` (f32 or
       i32; its validity unused) calls `@mxc_emu_shuffle(value bits: i32,
@@ -139,7 +140,11 @@ def MXCGPUEmulatePass : Pass<"mxc-gpu-emulate", "::mlir::ModuleOp"> {
       barrier) or warp (a shuffle) has reached them, so a kernel's warp- and
       block-level cooperation runs as on a GPU, with the kernel's own code.
 
-    The `gpu.module`s are erased. A kernel with other GPU or NVVM ops (build
+    The globals the kernels read are the host module's of the same name
+    (from which outlining copied them), else copies. The `gpu.module`s are
+    erased, unless `keep` is set (a model compiled for CUDA that also
+    carries its kernels for the emulator). A kernel with other GPU or NVVM
+    ops (build
     the kernels for sm_80: no native FP8 conversion), private attributions,
     or a used shuffle validity is an error. After the CPU lowering,
     `mxc-gpu-emulate-entries` adds the emulator's entry points.
@@ -147,6 +152,11 @@ def MXCGPUEmulatePass : Pass<"mxc-gpu-emulate", "::mlir::ModuleOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect"
+  ];
+  let options = [
+    Option<"keep", "keep", "bool", /*default=*/"false",
+           "Keep the gpu.modules (and their kernels) next to the emulated "
+           "functions">
   ];
 }
 
@@ -156,11 +166,13 @@ def MXCGPUEmulateEntriesPass
   let description = [{
     After `mxc-gpu-emulate` and the lowering to the LLVM dialect: for each
     `llvm.func @mxc_emu_<name>` with a body, adds
-    `llvm.func @mxc_emu_entry_<name>(%params: !llvm.ptr, %block_x: i64,
-    %block_y: i64, %thread: i64)` that loads each kernel parameter from the
-    array of pointers `%params` (`cuLaunchKernel`'s `kernelParams`: one per
+    `llvm.func @mxc_emu_entry_<name>(%params: !llvm.ptr, %block_x,
+    %block_y, %grid_x, %grid_y, %thread_x, %block_dim_x: i64)` that loads
+    each kernel parameter from the array of pointers `%params` (`cuLaunchKernel`'s `kernelParams`: one per
     parameter of the LLVM lowering, a memref's descriptor fields expanded)
-    and calls the kernel's thread body.
+    and calls the kernel's thread body; and `@mxc_emu_param_sizes_<name>`,
+    an i32 array of the parameters' count and their sizes in bytes (what a
+    graph captures).
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

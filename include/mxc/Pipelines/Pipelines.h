@@ -127,6 +127,12 @@ struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
   PassOptions::Option<std::string> toolkit{
       *this, "toolkit", llvm::cl::desc("CUDA toolkit root (ptxas, libdevice)"),
       llvm::cl::init("/usr/local/cuda")};
+  PassOptions::Option<bool> emulation{
+      *this, "emulation",
+      llvm::cl::desc("Also compile the kernels for this CPU, as functions "
+                     "that the CPU stand-in for libcuda's emulator runs "
+                     "(mxc-gpu-emulate{keep}; tests without a GPU)"),
+      llvm::cl::init(false)};
 };
 
 /// `mxc-gpu-to-cuda`: the gpu.launch form -> one gpu.module with every

@@ -9,6 +9,8 @@
 #include "mxc/GPU/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::mxc {
@@ -22,9 +24,19 @@ using namespace mlir::mxc;
 
 namespace {
 
+/// The thread's position after a kernel's arguments: block x and y, grid x
+/// and y, thread x, block size x.
+constexpr unsigned kNumIds = 6;
+
 constexpr StringLiteral kPrefix = "mxc_emu_", kEntryPrefix = "mxc_emu_entry_",
-                        kBarrier = "mxc_emu_barrier",
-                        kShuffle = "mxc_emu_shuffle";
+                        kDevicePrefix = "mxc_emu_fn_",
+                        kSizesPrefix = "mxc_emu_param_sizes_",
+                        kBarrier = "mxc_emu_fn_barrier",
+                        kShuffle = "mxc_emu_fn_shuffle",
+                        kBarrierHook = "mxc_emu_barrier_hook",
+                        kShuffleHook = "mxc_emu_shuffle_hook",
+                        kSetHooks = "mxc_emu_set_hooks",
+                        kKernelAttr = "mxc.emulated_kernel";
 
 /// The emulator's shuffle modes (test/lib/FakeCuda).
 int32_t shuffleMode(gpu::ShuffleMode mode) {
@@ -43,64 +55,157 @@ int32_t shuffleMode(gpu::ShuffleMode mode) {
 
 struct MXCGPUEmulatePass
     : mlir::mxc::impl::MXCGPUEmulatePassBase<MXCGPUEmulatePass> {
+  using MXCGPUEmulatePassBase::MXCGPUEmulatePassBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Location loc = module.getLoc();
-    MLIRContext *ctx = &getContext();
-    Type i32 = b.getI32Type();
-    auto barrier = func::FuncOp::create(b, loc, kBarrier,
-                                        b.getFunctionType({}, {}));
-    auto shuffle = func::FuncOp::create(
-        b, loc, kShuffle, b.getFunctionType({i32, i32, i32, i32}, {i32}));
-    barrier.setPrivate();
-    shuffle.setPrivate();
-    for (gpu::GPUModuleOp gpuModule : gpuModules)
-      for (auto kernel :
-           llvm::make_early_inc_range(gpuModule.getOps<gpu::GPUFuncOp>()))
-        if (kernel.isKernel() && failed(emulate(module, kernel)))
+    buildHooks(b, loc);
+    SymbolTable symbols(module);
+    for (gpu::GPUModuleOp gpuModule : gpuModules) {
+      // The globals the kernels read (tables, counters): the host module's
+      // of the same name (where outlining copied them from), else a copy.
+      for (auto global : gpuModule.getOps<memref::GlobalOp>()) {
+        if (auto existing =
+                symbols.lookup<memref::GlobalOp>(global.getName())) {
+          if (existing.getType() != global.getType()) {
+            global.emitError() << "mxc-gpu-emulate: the host module's '"
+                               << global.getName() << "' is another global";
+            return signalPassFailure();
+          }
+          continue;
+        }
+        symbols.insert(global->clone());
+      }
+      // Device functions (a kernel's callee, such as the GEMV's body) take
+      // their caller's thread position too.
+      for (auto device : gpuModule.getOps<func::FuncOp>())
+        deviceFunctions.insert(device.getSymNameAttr());
+      for (auto device :
+           llvm::make_early_inc_range(gpuModule.getOps<func::FuncOp>()))
+        if (!device.isDeclaration() &&
+            failed(emulate(module, device,
+                           (kDevicePrefix + device.getName()).str(),
+                           device.getArgumentTypes(), device.getBody(), {})))
           return signalPassFailure();
+      for (auto kernel :
+           llvm::make_early_inc_range(gpuModule.getOps<gpu::GPUFuncOp>())) {
+        if (!kernel.isKernel())
+          continue;
+        if (kernel.getNumPrivateAttributions() != 0) {
+          kernel.emitError()
+              << "mxc-gpu-emulate: private attributions are not emulated";
+          return signalPassFailure();
+        }
+        SmallVector<Type> shared;
+        for (BlockArgument a : kernel.getWorkgroupAttributions())
+          shared.push_back(a.getType());
+        if (failed(emulate(module, kernel, (kPrefix + kernel.getName()).str(),
+                           kernel.getArgumentTypes(), kernel.getBody(),
+                           shared)))
+          return signalPassFailure();
+        if (!keep)
+          kernel.erase();
+      }
+    }
+    if (keep)
+      return;
     for (gpu::GPUModuleOp gpuModule : gpuModules)
       gpuModule.erase();
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
-    (void)ctx;
   }
 
-  LogicalResult emulate(ModuleOp module, gpu::GPUFuncOp kernel) {
-    Location loc = kernel.getLoc();
-    std::string name = (kPrefix + kernel.getName()).str();
-    if (kernel.getNumPrivateAttributions() != 0)
-      return kernel.emitError()
-             << "mxc-gpu-emulate: private attributions are not emulated";
-    std::optional<DenseI32ArrayAttr> known = kernel.getKnownBlockSizeAttr()
-                                                 ? std::optional(
-                                                       kernel.getKnownBlockSizeAttr())
-                                                 : std::nullopt;
+  /// The emulator's barrier and shuffle, called through pointers that the
+  /// emulator sets with @mxc_emu_set_hooks (found in the object with the
+  /// kernels: the model's own, not linked against the emulator).
+  void buildHooks(OpBuilder &b, Location loc) {
+    MLIRContext *ctx = b.getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    Type i32 = b.getI32Type();
+    for (StringRef hook : {kBarrierHook, kShuffleHook}) {
+      auto global =
+          LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                 LLVM::Linkage::Internal, hook, Attribute());
+      OpBuilder init(ctx);
+      init.setInsertionPointToStart(
+          &global.getInitializerRegion().emplaceBlock());
+      LLVM::ReturnOp::create(init, loc,
+                             LLVM::ZeroOp::create(init, loc, ptr).getResult());
+    }
+    auto setter = func::FuncOp::create(b, loc, kSetHooks,
+                                       b.getFunctionType({ptr, ptr}, {}));
+    {
+      OpBuilder body = OpBuilder::atBlockBegin(setter.addEntryBlock());
+      const StringLiteral hooks[] = {kBarrierHook, kShuffleHook};
+      for (auto [i, hook] : llvm::enumerate(hooks))
+        LLVM::StoreOp::create(
+            body, loc, setter.getArgument(i),
+            LLVM::AddressOfOp::create(body, loc, ptr, hook).getResult());
+      func::ReturnOp::create(body, loc);
+    }
+    // The calls the kernels make: through the hooks.
+    auto indirect = [&](StringRef name, StringRef hook, TypeRange inputs,
+                        TypeRange results) {
+      auto func = func::FuncOp::create(b, loc, name,
+                                       b.getFunctionType(inputs, results));
+      func.setPrivate();
+      OpBuilder body = OpBuilder::atBlockBegin(func.addEntryBlock());
+      Value callee = LLVM::LoadOp::create(
+          body, loc, ptr,
+          LLVM::AddressOfOp::create(body, loc, ptr, hook).getResult());
+      SmallVector<Value> operands = {callee};
+      operands.append(func.getArguments().begin(), func.getArguments().end());
+      auto type = LLVM::LLVMFunctionType::get(
+          results.empty() ? LLVM::LLVMVoidType::get(ctx) : results.front(),
+          SmallVector<Type>(inputs));
+      auto call = LLVM::CallOp::create(body, loc, type, operands);
+      func::ReturnOp::create(body, loc, call.getResults());
+    };
+    indirect(kBarrier, kBarrierHook, {}, {});
+    indirect(kShuffle, kShuffleHook, {i32, i32, i32, i32}, {i32});
+  }
+
+  /// The thread body `name`(`arguments`, ids) from `body` (a kernel's, with
+  /// `shared` workgroup buffers after its arguments, or a device
+  /// function's), cloned when keeping the GPU modules, else moved.
+  LogicalResult emulate(ModuleOp module, Operation *op, const std::string &name,
+                        ArrayRef<Type> arguments, Region &region,
+                        ArrayRef<Type> sharedTypes) {
+    Location loc = op->getLoc();
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Type index = b.getIndexType();
-    SmallVector<Type> inputs(kernel.getArgumentTypes());
-    inputs.append({index, index, index});
+    SmallVector<Type> inputs(arguments);
+    inputs.append(kNumIds, index);
     auto func =
         func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
+    if (!sharedTypes.empty() || isa<gpu::GPUFuncOp>(op))
+      func->setAttr(kKernelAttr, b.getUnitAttr());
     // Workgroup buffers: globals without a memory space.
-    SmallVector<Value> shared;
-    for (auto [i, attribution] :
-         llvm::enumerate(kernel.getWorkgroupAttributions())) {
-      auto type = cast<MemRefType>(attribution.getType());
-      auto plain = MemRefType::get(type.getShape(), type.getElementType());
+    for (auto [i, type] : llvm::enumerate(sharedTypes)) {
+      auto memref = cast<MemRefType>(type);
+      auto plain = MemRefType::get(memref.getShape(), memref.getElementType());
       memref::GlobalOp::create(b, loc, name + "_shared" + std::to_string(i),
                                b.getStringAttr("private"), plain, Attribute(),
                                /*constant=*/false, IntegerAttr());
     }
-    func.getBody().takeBody(kernel.getBody());
+    if (keep) {
+      IRMapping mapping;
+      region.cloneInto(&func.getBody(), mapping);
+    } else {
+      func.getBody().takeBody(region);
+    }
     Block &entry = func.getBody().front();
-    const unsigned numInputs = kernel.getNumArguments();
-    Value blockX = entry.addArgument(index, loc),
-          blockY = entry.addArgument(index, loc),
-          thread = entry.addArgument(index, loc);
+    const unsigned numInputs = arguments.size();
+    // blockX, blockY, gridX, gridY, threadX, blockDimX.
+    SmallVector<Value> ids;
+    for (unsigned i = 0; i < kNumIds; ++i)
+      ids.push_back(entry.addArgument(index, loc));
+    Value blockX = ids[0], blockY = ids[1], gridX = ids[2], gridY = ids[3],
+          thread = ids[4], blockDimX = ids[5];
     OpBuilder body = OpBuilder::atBlockBegin(&entry);
-    const unsigned numShared = entry.getNumArguments() - 3 - numInputs;
+    const unsigned numShared = entry.getNumArguments() - kNumIds - numInputs;
     for (unsigned i = 0; i < numShared; ++i) {
       BlockArgument arg = entry.getArgument(numInputs + i);
       auto type = cast<MemRefType>(arg.getType());
@@ -110,25 +215,31 @@ struct MXCGPUEmulatePass
       arg.replaceAllUsesWith(global);
     }
     entry.eraseArguments(numInputs, numShared);
-    Value zero = arith::ConstantIndexOp::create(body, loc, 0);
+    Value zero = arith::ConstantIndexOp::create(body, loc, 0),
+          one = arith::ConstantIndexOp::create(body, loc, 1);
 
     WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
       OpBuilder at(op);
       if (auto id = dyn_cast<gpu::ThreadIdOp>(op)) {
         id.replaceAllUsesWith(id.getDimension() == gpu::Dimension::x ? thread
-                                                                      : zero);
+                                                                     : zero);
       } else if (auto id = dyn_cast<gpu::BlockIdOp>(op)) {
-        id.replaceAllUsesWith(id.getDimension() == gpu::Dimension::x ? blockX
-                              : id.getDimension() == gpu::Dimension::y
-                                  ? blockY
-                                  : zero);
+        id.replaceAllUsesWith(id.getDimension() == gpu::Dimension::x   ? blockX
+                              : id.getDimension() == gpu::Dimension::y ? blockY
+                                                                       : zero);
       } else if (auto dim = dyn_cast<gpu::BlockDimOp>(op)) {
-        if (!known)
-          return op->emitError()
-                 << "mxc-gpu-emulate: a block size without a known one";
-        int64_t size = (*known)[static_cast<unsigned>(dim.getDimension())];
         dim.replaceAllUsesWith(
-            arith::ConstantIndexOp::create(at, op->getLoc(), size).getResult());
+            dim.getDimension() == gpu::Dimension::x ? blockDimX : one);
+      } else if (auto dim = dyn_cast<gpu::GridDimOp>(op)) {
+        dim.replaceAllUsesWith(dim.getDimension() == gpu::Dimension::x   ? gridX
+                               : dim.getDimension() == gpu::Dimension::y ? gridY
+                                                                         : one);
+      } else if (auto lane = dyn_cast<gpu::LaneIdOp>(op)) {
+        lane.replaceAllUsesWith(
+            arith::RemUIOp::create(
+                at, op->getLoc(), thread,
+                arith::ConstantIndexOp::create(at, op->getLoc(), 32))
+                .getResult());
       } else if (isa<gpu::BarrierOp>(op)) {
         func::CallOp::create(at, op->getLoc(), barrier(module), ValueRange{});
       } else if (auto shfl = dyn_cast<gpu::ShuffleOp>(op)) {
@@ -145,18 +256,27 @@ struct MXCGPUEmulatePass
         Value mode = arith::ConstantIntOp::create(at, op->getLoc(), i32,
                                                   shuffleMode(shfl.getMode()));
         Value result =
-            func::CallOp::create(at, op->getLoc(), shuffleFunc(module),
-                                 ValueRange{bits, shfl.getOffset(),
-                                            shfl.getWidth(), mode})
+            func::CallOp::create(
+                at, op->getLoc(), shuffleFunc(module),
+                ValueRange{bits, shfl.getOffset(), shfl.getWidth(), mode})
                 .getResult(0);
         if (type.isF32())
           result = arith::BitcastOp::create(at, op->getLoc(), type, result);
         shfl.getShuffleResult().replaceAllUsesWith(result);
       } else if (isa<gpu::ReturnOp>(op)) {
         func::ReturnOp::create(at, op->getLoc());
+      } else if (auto call = dyn_cast<func::CallOp>(op)) {
+        if (!deviceFunctions.contains(call.getCalleeAttr().getAttr()))
+          return WalkResult::advance();
+        SmallVector<Value> operands(call.getOperands());
+        operands.append(ids);
+        auto emulated = func::CallOp::create(
+            at, op->getLoc(), (kDevicePrefix + call.getCallee()).str(),
+            call.getResultTypes(), operands);
+        call.replaceAllUsesWith(emulated.getResults());
       } else if (isa<gpu::GPUDialect, NVVM::NVVMDialect>(op->getDialect())) {
-        return op->emitError() << "mxc-gpu-emulate: '" << op->getName()
-                               << "' is not emulated";
+        return op->emitError()
+               << "mxc-gpu-emulate: '" << op->getName() << "' is not emulated";
       } else {
         return WalkResult::advance();
       }
@@ -165,9 +285,13 @@ struct MXCGPUEmulatePass
     });
     if (walk.wasInterrupted())
       return failure();
-    kernel.erase();
+    if (!keep && isa<func::FuncOp>(op))
+      op->erase();
     return success();
   }
+
+  /// The device functions of the GPU modules.
+  DenseSet<StringAttr> deviceFunctions;
 
   static func::FuncOp barrier(ModuleOp module) {
     return module.lookupSymbol<func::FuncOp>(kBarrier);
@@ -183,42 +307,58 @@ struct MXCGPUEmulateEntriesPass
     ModuleOp module = getOperation();
     SmallVector<LLVM::LLVMFuncOp> kernels;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>())
-      if (func.getName().starts_with(kPrefix) && !func.isExternal() &&
-          !func.getName().starts_with(kEntryPrefix))
+      if (func->hasAttr(kKernelAttr))
         kernels.push_back(func);
     MLIRContext *ctx = &getContext();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
+    DataLayout layout(module);
     for (LLVM::LLVMFuncOp kernel : kernels) {
       OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
       Location loc = kernel.getLoc();
       LLVM::LLVMFunctionType type = kernel.getFunctionType();
       const unsigned params = type.getNumParams();
-      if (params < 3) {
+      if (params < kNumIds) {
         kernel.emitError() << "mxc-gpu-emulate-entries: not an emulated "
                               "kernel (no block and thread indices)";
         return signalPassFailure();
       }
       std::string name =
           (kEntryPrefix + kernel.getName().drop_front(kPrefix.size())).str();
+      SmallVector<Type> entryInputs = {ptr};
+      entryInputs.append(kNumIds, i64);
       auto entry = LLVM::LLVMFuncOp::create(
           b, loc, name,
           LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                      {ptr, i64, i64, i64}));
+                                      entryInputs));
       Block *block = entry.addEntryBlock(b);
       b.setInsertionPointToStart(block);
       SmallVector<Value> args;
-      for (unsigned i = 0; i + 3 < params; ++i) {
-        Value slot = LLVM::GEPOp::create(b, loc, ptr, ptr,
-                                         block->getArgument(0),
-                                         ArrayRef<LLVM::GEPArg>{int32_t(i)});
+      for (unsigned i = 0; i + kNumIds < params; ++i) {
+        Value slot =
+            LLVM::GEPOp::create(b, loc, ptr, ptr, block->getArgument(0),
+                                ArrayRef<LLVM::GEPArg>{int32_t(i)});
         Value at = LLVM::LoadOp::create(b, loc, ptr, slot);
         args.push_back(LLVM::LoadOp::create(b, loc, type.getParamType(i), at));
       }
-      for (unsigned i = 1; i <= 3; ++i)
+      for (unsigned i = 1; i <= kNumIds; ++i)
         args.push_back(block->getArgument(i));
       LLVM::CallOp::create(b, loc, kernel, args);
       LLVM::ReturnOp::create(b, loc, ValueRange{});
+
+      // Its parameters' count and sizes in bytes: what a CUDA graph copies
+      // at capture (the emulator, as the driver).
+      SmallVector<int32_t> sizes = {static_cast<int32_t>(params - kNumIds)};
+      for (unsigned i = 0; i + kNumIds < params; ++i)
+        sizes.push_back(static_cast<int32_t>(
+            layout.getTypeSize(type.getParamType(i)).getFixedValue()));
+      b.setInsertionPointToEnd(module.getBody());
+      auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 32),
+                                                sizes.size());
+      LLVM::GlobalOp::create(
+          b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::External,
+          (kSizesPrefix + kernel.getName().drop_front(kPrefix.size())).str(),
+          b.getI32TensorAttr(sizes));
     }
   }
 };

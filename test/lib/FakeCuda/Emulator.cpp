@@ -51,7 +51,7 @@ constexpr size_t kStackBytes = 256 * 1024;
 struct Block {
   fake::EmulatedKernel entry = nullptr;
   void **params = nullptr;
-  int64_t x = 0, y = 0;
+  int64_t x = 0, y = 0, gridX = 0, gridY = 0;
   std::vector<Thread> threads;
   std::vector<std::unique_ptr<char[]>> stacks;
   jmp_buf scheduler;
@@ -63,7 +63,8 @@ Block *running = nullptr;
 void threadMain() {
   Block &block = *running;
   const unsigned t = block.current;
-  block.entry(block.params, block.x, block.y, t);
+  block.entry(block.params, block.x, block.y, block.gridX, block.gridY, t,
+              static_cast<int64_t>(block.threads.size()));
   block.threads[t].state = State::Done;
   _longjmp(block.scheduler, 1);
 }
@@ -115,12 +116,10 @@ unsigned sourceLane(const Thread &t, unsigned lane) {
   return static_cast<unsigned>(src);
 }
 
-} // namespace
+void barrier() { yield(State::AtBarrier); }
 
-extern "C" void mxc_emu_barrier() { yield(State::AtBarrier); }
-
-extern "C" uint32_t mxc_emu_shuffle(uint32_t value, uint32_t offset,
-                                    uint32_t width, uint32_t mode) {
+uint32_t shuffle(uint32_t value, uint32_t offset, uint32_t width,
+                 uint32_t mode) {
   Thread &thread = running->threads[running->current];
   thread.value = value;
   thread.offset = offset;
@@ -130,17 +129,44 @@ extern "C" uint32_t mxc_emu_shuffle(uint32_t value, uint32_t offset,
   return running->threads[running->current].received;
 }
 
-fake::EmulatedKernel fake::findEmulated(const std::string &name) {
-  static void *self = [] {
-    Dl_info info;
-    if (!dladdr(reinterpret_cast<void *>(&mxc_emu_barrier), &info))
-      return static_cast<void *>(nullptr);
-    return dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-  }();
-  if (!self)
+/// The handle of the loaded object holding `address`, or null.
+void *objectOf(const void *address) {
+  Dl_info info;
+  if (!address || !dladdr(address, &info) || !info.dli_fname)
     return nullptr;
-  return reinterpret_cast<EmulatedKernel>(
-      dlsym(self, ("mxc_emu_entry_" + name).c_str()));
+  return dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+}
+
+/// The object with the runner's emulated kernels: this library.
+void *self() {
+  static void *handle = objectOf(reinterpret_cast<void *>(&barrier));
+  return handle;
+}
+
+} // namespace
+
+fake::Emulated fake::findEmulated(const std::string &name, const void *image) {
+  for (void *object : {objectOf(image), self()}) {
+    if (!object)
+      continue;
+    Emulated found;
+    found.entry = reinterpret_cast<EmulatedKernel>(
+        dlsym(object, ("mxc_emu_entry_" + name).c_str()));
+    found.paramSizes = static_cast<const int32_t *>(
+        dlsym(object, ("mxc_emu_param_sizes_" + name).c_str()));
+    // The kernels call the emulator's barrier and shuffle through pointers
+    // of their object (mxc-gpu-emulate).
+    using SetHooks = void (*)(void *, void *);
+    if (auto set =
+            reinterpret_cast<SetHooks>(dlsym(object, "mxc_emu_set_hooks")))
+      set(reinterpret_cast<void *>(&barrier),
+          reinterpret_cast<void *>(&shuffle));
+    if (object != self())
+      dlclose(object); // the NOLOAD reference; the object stays loaded
+    if (found)
+      return found;
+  }
+  return {};
 }
 
 bool fake::emulate(EmulatedKernel entry, void **params, unsigned gridX,
@@ -151,6 +177,8 @@ bool fake::emulate(EmulatedKernel entry, void **params, unsigned gridX,
   block.threads.resize(threads);
   for (unsigned t = 0; t < threads; ++t)
     block.stacks.emplace_back(new char[kStackBytes]);
+  block.gridX = gridX;
+  block.gridY = gridY;
   running = &block;
   bool ok = true;
   for (unsigned by = 0; by < gridY && ok; ++by)

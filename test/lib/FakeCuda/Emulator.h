@@ -15,10 +15,21 @@ namespace fake {
 
 /// mxc_emu_entry_<kernel> (mxc-gpu-emulate-entries): one thread of a block.
 using EmulatedKernel = void (*)(void **params, int64_t blockX, int64_t blockY,
-                                int64_t thread);
+                                int64_t gridX, int64_t gridY, int64_t thread,
+                                int64_t blockDimX);
 
-/// The emulated form of kernel `name` in this library, or null.
-EmulatedKernel findEmulated(const std::string &name);
+/// An emulated kernel: its entry, and its parameters' count and sizes in
+/// bytes ([count, size...]: mxc_emu_param_sizes_<kernel>).
+struct Emulated {
+  EmulatedKernel entry = nullptr;
+  const int32_t *paramSizes = nullptr;
+  explicit operator bool() const { return entry && paramSizes; }
+};
+
+/// The emulated form of kernel `name` in the object that holds `image` (a
+/// model compiled with its kernels for the emulator), else in this library
+/// (the runner's kernels), or none.
+Emulated findEmulated(const std::string &name, const void *image);
 
 /// Runs `entry` over the grid (gridX, gridY) of blocks of `threads` threads
 /// with cuLaunchKernel's `params`; false (after a message) when a block's

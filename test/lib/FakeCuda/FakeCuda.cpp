@@ -65,6 +65,7 @@ struct Module {
 };
 struct Function {
   std::string name;
+  const void *image; // of its module
 };
 
 /// The bytes an image covers: a cubin's ELF extent, or PTX up to its NUL.
@@ -244,10 +245,13 @@ double now() {
 /// The sticky error of a faulted launch (MXC_FAKE_CUDA_FAULT).
 int faulted = 0;
 
-/// A captured launch of a kernel the fake cannot run (audit mode).
+/// A captured launch: of a kernel the fake cannot run (audit mode), or of
+/// an emulated kernel, with a copy of its parameters, as the driver makes.
 struct Node {
   std::string name;
   unsigned gx, gy, gz, bx, by, bz;
+  fake::Emulated emulated = {};
+  std::vector<std::vector<char>> params = {};
 };
 using Graph = std::vector<Node>;
 /// The graph being captured: stream capture records audit launches instead
@@ -337,6 +341,30 @@ void reachForKernel(const void *p) {
     kernelReach->add(p);
 }
 
+/// MXC_FAKE_CUDA_EMULATE=1: mxc's kernels themselves, emulated, where the
+/// image's object (or this library) has their CPU form.
+bool emulating() {
+  static const bool on = [] {
+    const char *e = std::getenv("MXC_FAKE_CUDA_EMULATE");
+    return e && *e && *e != '0';
+  }();
+  return on;
+}
+
+/// Runs an emulated kernel with every device allocation open to it (its
+/// parameters are not decoded).
+int runEmulated(const fake::Emulated &kernel, void **params, unsigned gx,
+                unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                unsigned bz) {
+  Reach reach;
+  reach.addAll();
+  ++audit.emulated;
+  if (gz != 1 || by != 1 || bz != 1 ||
+      !fake::emulate(kernel.entry, params, gx, gy, bx))
+    return 719; // CUDA_ERROR_LAUNCH_FAILED
+  return 0;
+}
+
 } // namespace
 
 extern "C" {
@@ -401,7 +429,7 @@ CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
                            : ".entry " + std::string(name) + "(";
   if (image.find(needle) == std::string_view::npos)
     return 500; // CUDA_ERROR_NOT_FOUND
-  *f = new Function{name};
+  *f = new Function{name, static_cast<Module *>(module)->image};
   return 0;
 }
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
@@ -411,6 +439,20 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   if (faults(name))
     return 0;
   if (captured) {
+    // An emulated kernel is recorded with a copy of its parameters, and runs
+    // at each launch of the graph.
+    if (fake::Emulated kernel =
+            emulating()
+                ? fake::findEmulated(name, static_cast<Function *>(f)->image)
+                : fake::Emulated{}) {
+      Node node{name, gx, gy, gz, bx, by, bz, kernel};
+      for (int32_t i = 0; i < kernel.paramSizes[0]; ++i) {
+        const char *p = static_cast<const char *>(params[i]);
+        node.params.emplace_back(p, p + kernel.paramSizes[i + 1]);
+      }
+      captured->push_back(std::move(node));
+      return 0;
+    }
     // The fake runs its own kernels only outside graphs; in audit mode a
     // graph records them like a model's own (a model compiled for CUDA
     // launches the attention kernel), unrun.
@@ -425,19 +467,11 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
     ~Done() { kernelReach = nullptr; }
   } done;
   // MXC_FAKE_CUDA_EMULATE=1: mxc's kernels themselves, emulated.
-  static const bool emulating = [] {
-    const char *e = std::getenv("MXC_FAKE_CUDA_EMULATE");
-    return e && *e && *e != '0';
-  }();
-  if (fake::EmulatedKernel kernel =
-          emulating ? fake::findEmulated(name) : nullptr) {
-    reach.addAll();
-    ++audit.emulated;
-    if (gz != 1 || by != 1 || bz != 1 ||
-        !fake::emulate(kernel, params, gx, gy, bx))
-      return 719; // CUDA_ERROR_LAUNCH_FAILED
-    return 0;
-  }
+  if (fake::Emulated kernel =
+          emulating()
+              ? fake::findEmulated(name, static_cast<Function *>(f)->image)
+              : fake::Emulated{})
+    return runEmulated(kernel, params, gx, gy, gz, bx, by, bz);
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
   else if (name.rfind("mx_softmax_", 0) == 0)
@@ -574,9 +608,18 @@ CUresult cuGraphExecUpdate_v2(void *exec, void *graph, void *info) {
 CUresult cuGraphLaunch(void *exec, void *) {
   if (captured)
     return kCaptureUnsupported;
-  for (const Node &n : *static_cast<Graph *>(exec)) {
+  for (Node &n : *static_cast<Graph *>(exec)) {
     if (faults(n.name))
       return 0;
+    if (n.emulated) {
+      std::vector<void *> params;
+      for (std::vector<char> &p : n.params)
+        params.push_back(p.data());
+      if (int r = runEmulated(n.emulated, params.data(), n.gx, n.gy, n.gz, n.bx,
+                              n.by, n.bz))
+        return r;
+      continue;
+    }
     auditLaunch(n);
   }
   ++audit.graphLaunches;
