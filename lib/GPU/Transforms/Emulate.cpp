@@ -10,8 +10,8 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/DataLayoutInterfaces.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
 
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCGPUEMULATEPASS
@@ -353,8 +353,8 @@ struct MXCGPUEmulateEntriesPass
         sizes.push_back(static_cast<int32_t>(
             layout.getTypeSize(type.getParamType(i)).getFixedValue()));
       b.setInsertionPointToEnd(module.getBody());
-      auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(ctx, 32),
-                                                sizes.size());
+      auto arrayType =
+          LLVM::LLVMArrayType::get(IntegerType::get(ctx, 32), sizes.size());
       LLVM::GlobalOp::create(
           b, loc, arrayType, /*isConstant=*/true, LLVM::Linkage::External,
           (kSizesPrefix + kernel.getName().drop_front(kPrefix.size())).str(),
