@@ -84,6 +84,16 @@ Value mlir::mxc::widenToF32(OpBuilder &b, Location loc, Value tensor) {
   return arith::ExtFOp::create(b, loc, type.clone(b.getF32Type()), tensor);
 }
 
+bool mlir::mxc::isPlainF32Attention(AttentionOp op) {
+  if (op.getSpans() || op.getTileMask() || op.getQuantAttr())
+    return false;
+  return llvm::all_of(op->getOperandTypes(),
+                      [](Type t) {
+                        return cast<ShapedType>(t).getElementType().isF32();
+                      }) &&
+         op.getResult().getType().getElementType().isF32();
+}
+
 Value mlir::mxc::bufferOfTensor(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
   const int64_t d = ShapedType::kDynamic;

@@ -44,6 +44,11 @@ MemRefType anyStrided(Type element, int64_t rank);
 /// The float tensor `tensor` as f32: itself, or its arith.extf.
 Value widenToF32(OpBuilder &b, Location loc, Value tensor);
 
+/// Whether `op` is a plain causal attention: f32 operands and result, no
+/// span table, tile mask or quantized softmax (what mxc's CPU and GPU
+/// attention kernels compute).
+bool isPlainF32Attention(AttentionOp op);
+
 /// A read-only buffer of `tensor`, cast to anyStrided.
 Value bufferOfTensor(OpBuilder &b, Location loc, Value tensor);
 

@@ -37,24 +37,12 @@ struct ConvertMXCAttentionToCPUPass
     ModuleOp module = getOperation();
     SmallVector<AttentionOp> attentions;
     module.walk([&](AttentionOp op) {
-      if (isSupported(op))
+      if (isPlainF32Attention(op))
         attentions.push_back(op);
     });
     for (AttentionOp op : attentions)
       if (failed(rewrite(op, module)))
         return signalPassFailure();
-  }
-
-  /// What the kernel computes: f32 operands and result, no span table, tile
-  /// mask or quantized softmax.
-  static bool isSupported(AttentionOp op) {
-    if (op.getSpans() || op.getTileMask() || op.getQuantAttr())
-      return false;
-    return llvm::all_of(op->getOperandTypes(),
-                        [](Type t) {
-                          return cast<ShapedType>(t).getElementType().isF32();
-                        }) &&
-           op.getResult().getType().getElementType().isF32();
   }
 
   LogicalResult rewrite(AttentionOp op, ModuleOp module) {

@@ -48,17 +48,10 @@ struct ConvertMXCAttentionToGPUPass
         return signalPassFailure();
   }
 
-  /// What the kernel computes: f32 operands and result, no span table, tile
-  /// mask or quantized softmax, a static head dimension the kernel takes,
-  /// equal for keys and values.
+  /// What the kernel computes: a plain f32 attention with a static head
+  /// dimension the kernel takes, equal for keys and values.
   static bool isSupported(AttentionOp op) {
-    if (op.getSpans() || op.getTileMask() || op.getQuantAttr())
-      return false;
-    if (!llvm::all_of(op->getOperandTypes(),
-                      [](Type t) {
-                        return cast<ShapedType>(t).getElementType().isF32();
-                      }) ||
-        !op.getResult().getType().getElementType().isF32())
+    if (!isPlainF32Attention(op))
       return false;
     const int64_t d = op.getQuery().getType().getShape()[2],
                   dv = op.getValue().getType().getShape()[2];

@@ -60,30 +60,18 @@ struct KernelBuilder {
   }
 
   /// Warp sum by butterfly shuffles.
-  Value warpSum(Value v) {
-    for (int offset = 16; offset >= 1; offset /= 2)
-      v = addf(v, ::mlir::gpu::ShuffleOp::create(b, v, offset, 32,
-                                                 ::mlir::gpu::ShuffleMode::XOR)
-                      .getShuffleResult());
-    return v;
-  }
-  Value warpMax(Value v) {
-    for (int offset = 16; offset >= 1; offset /= 2)
-      v = arith::MaximumFOp::create(
-          b, v,
-          ::mlir::gpu::ShuffleOp::create(b, v, offset, 32,
-                                         ::mlir::gpu::ShuffleMode::XOR)
-              .getShuffleResult());
-    return v;
-  }
+  Value warpSum(Value v) { return warpReduce<arith::AddFOp>(v); }
+  /// Warp max (NaN-propagating: maximumf).
+  Value warpMax(Value v) { return warpReduce<arith::MaximumFOp>(v); }
   /// Warp max ignoring NaN (maxnumf), as std::max(m, x) from m = -inf does.
-  Value warpMaxNum(Value v) {
+  Value warpMaxNum(Value v) { return warpReduce<arith::MaxNumFOp>(v); }
+  /// Warp reduction with the binary op `Op` by butterfly shuffles.
+  template <typename Op> Value warpReduce(Value v) {
     for (int offset = 16; offset >= 1; offset /= 2)
-      v = arith::MaxNumFOp::create(
-          b, v,
-          ::mlir::gpu::ShuffleOp::create(b, v, offset, 32,
-                                         ::mlir::gpu::ShuffleMode::XOR)
-              .getShuffleResult());
+      v = Op::create(b, v,
+                     ::mlir::gpu::ShuffleOp::create(
+                         b, v, offset, 32, ::mlir::gpu::ShuffleMode::XOR)
+                         .getShuffleResult());
     return v;
   }
 };

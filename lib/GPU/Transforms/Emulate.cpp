@@ -220,20 +220,19 @@ struct MXCGPUEmulatePass
 
     WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
       OpBuilder at(op);
+      // The value of dimension x, y, or z (one block dimension, a grid of
+      // two).
+      auto pick = [](gpu::Dimension d, Value x, Value y, Value z) {
+        return d == gpu::Dimension::x ? x : d == gpu::Dimension::y ? y : z;
+      };
       if (auto id = dyn_cast<gpu::ThreadIdOp>(op)) {
-        id.replaceAllUsesWith(id.getDimension() == gpu::Dimension::x ? thread
-                                                                     : zero);
+        id.replaceAllUsesWith(pick(id.getDimension(), thread, zero, zero));
       } else if (auto id = dyn_cast<gpu::BlockIdOp>(op)) {
-        id.replaceAllUsesWith(id.getDimension() == gpu::Dimension::x   ? blockX
-                              : id.getDimension() == gpu::Dimension::y ? blockY
-                                                                       : zero);
+        id.replaceAllUsesWith(pick(id.getDimension(), blockX, blockY, zero));
       } else if (auto dim = dyn_cast<gpu::BlockDimOp>(op)) {
-        dim.replaceAllUsesWith(
-            dim.getDimension() == gpu::Dimension::x ? blockDimX : one);
+        dim.replaceAllUsesWith(pick(dim.getDimension(), blockDimX, one, one));
       } else if (auto dim = dyn_cast<gpu::GridDimOp>(op)) {
-        dim.replaceAllUsesWith(dim.getDimension() == gpu::Dimension::x   ? gridX
-                               : dim.getDimension() == gpu::Dimension::y ? gridY
-                                                                         : one);
+        dim.replaceAllUsesWith(pick(dim.getDimension(), gridX, gridY, one));
       } else if (auto lane = dyn_cast<gpu::LaneIdOp>(op)) {
         lane.replaceAllUsesWith(
             arith::RemUIOp::create(
