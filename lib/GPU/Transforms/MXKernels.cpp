@@ -186,6 +186,16 @@ void buildAttentionCPUBody(func::FuncOp func, int64_t d) {
   func::ReturnOp::create(b);
 }
 
+/// The calls of `callee` in `module`.
+SmallVector<func::CallOp> callsOf(ModuleOp module, func::FuncOp callee) {
+  SmallVector<func::CallOp> calls;
+  if (std::optional<SymbolTable::UseRange> uses = callee.getSymbolUses(module))
+    for (const SymbolTable::SymbolUse &use : *uses)
+      if (auto call = dyn_cast<func::CallOp>(use.getUser()))
+        calls.push_back(call);
+  return calls;
+}
+
 struct MXCGPUMXKernelsPass
     : mlir::mxc::impl::MXCGPUMXKernelsPassBase<MXCGPUMXKernelsPass> {
   using MXCGPUMXKernelsPassBase::MXCGPUMXKernelsPassBase;
@@ -253,13 +263,7 @@ struct MXCGPUMXKernelsPass
     OpBuilder b = OpBuilder::atBlockEnd(kernelModule.getBody());
     gpu::GPUFuncOp kernel =
         kernels::buildAttentionDecodeKernel(b, kernelModule, {d, false});
-    SmallVector<func::CallOp> calls;
-    if (std::optional<SymbolTable::UseRange> uses =
-            callee.getSymbolUses(module))
-      for (const SymbolTable::SymbolUse &use : *uses)
-        if (auto call = dyn_cast<func::CallOp>(use.getUser()))
-          calls.push_back(call);
-    for (func::CallOp call : calls) {
+    for (func::CallOp call : callsOf(module, callee)) {
       OpBuilder at(call);
       Location loc = call.getLoc();
       Value one = arith::ConstantIndexOp::create(at, loc, 1);
@@ -296,14 +300,7 @@ struct MXCGPUMXKernelsPass
 
   /// Each call becomes a launch of the kernel's geometry that calls it.
   void launchCalls(ModuleOp module, func::FuncOp callee, int64_t batch) {
-    std::optional<SymbolTable::UseRange> uses = callee.getSymbolUses(module);
-    if (!uses)
-      return;
-    SmallVector<func::CallOp> calls;
-    for (const SymbolTable::SymbolUse &use : *uses)
-      if (auto call = dyn_cast<func::CallOp>(use.getUser()))
-        calls.push_back(call);
-    for (func::CallOp call : calls) {
+    for (func::CallOp call : callsOf(module, callee)) {
       OpBuilder b(call);
       Location loc = call.getLoc();
       Value m = call.getOperand(4), n = call.getOperand(5);
