@@ -151,7 +151,7 @@ def MXCGPUEmulatePass : Pass<"mxc-gpu-emulate", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
-    "::mlir::memref::MemRefDialect"
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect"
   ];
   let options = [
     Option<"keep", "keep", "bool", /*default=*/"false",

@@ -88,7 +88,7 @@ struct MXCGPUEmulatePass
         if (!device.isDeclaration() &&
             failed(emulate(module, device,
                            (kDevicePrefix + device.getName()).str(),
-                           device.getArgumentTypes(), device.getBody(), {})))
+                           device.getFunctionType(), device.getBody(), {})))
           return signalPassFailure();
       for (auto kernel :
            llvm::make_early_inc_range(gpuModule.getOps<gpu::GPUFuncOp>())) {
@@ -103,8 +103,7 @@ struct MXCGPUEmulatePass
         for (BlockArgument a : kernel.getWorkgroupAttributions())
           shared.push_back(a.getType());
         if (failed(emulate(module, kernel, (kPrefix + kernel.getName()).str(),
-                           kernel.getArgumentTypes(), kernel.getBody(),
-                           shared)))
+                           kernel.getFunctionType(), kernel.getBody(), shared)))
           return signalPassFailure();
         if (!keep)
           kernel.erase();
@@ -167,19 +166,21 @@ struct MXCGPUEmulatePass
     indirect(kShuffle, kShuffleHook, {i32, i32, i32, i32}, {i32});
   }
 
-  /// The thread body `name`(`arguments`, ids) from `body` (a kernel's, with
-  /// `shared` workgroup buffers after its arguments, or a device
-  /// function's), cloned when keeping the GPU modules, else moved.
+  /// The thread body `name`(arguments of `type`, ids) -> its results, from
+  /// `body` (a kernel's, with `shared` workgroup buffers after its
+  /// arguments, or a device function's), cloned when keeping the GPU
+  /// modules, else moved.
   LogicalResult emulate(ModuleOp module, Operation *op, const std::string &name,
-                        ArrayRef<Type> arguments, Region &region,
+                        FunctionType type, Region &region,
                         ArrayRef<Type> sharedTypes) {
     Location loc = op->getLoc();
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Type index = b.getIndexType();
+    ArrayRef<Type> arguments = type.getInputs();
     SmallVector<Type> inputs(arguments);
     inputs.append(kNumIds, index);
-    auto func =
-        func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, {}));
+    auto func = func::FuncOp::create(
+        b, loc, name, b.getFunctionType(inputs, type.getResults()));
     if (!sharedTypes.empty() || isa<gpu::GPUFuncOp>(op))
       func->setAttr(kKernelAttr, b.getUnitAttr());
     // Workgroup buffers: globals without a memory space.

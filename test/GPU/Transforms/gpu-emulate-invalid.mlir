@@ -1,0 +1,44 @@
+// mxc-gpu-emulate refuses what its emulator would not run as on a GPU, with
+// one error each.
+
+// RUN: mxc-opt %s --split-input-file --verify-diagnostics --mxc-gpu-emulate
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{mxc-gpu-emulate: private attributions are not emulated}}
+    gpu.func @private_buffer() private(%p : memref<4xf32, #gpu.address_space<private>>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @validity(%out: memref<?xi1>) kernel {
+      %c1 = arith.constant 1 : i32
+      %c32 = arith.constant 32 : i32
+      %x = arith.constant 1.0 : f32
+      // expected-error @below {{mxc-gpu-emulate: a shuffle's validity is not emulated}}
+      %r, %ok = gpu.shuffle down %x, %c1, %c32 : f32
+      %c0 = arith.constant 0 : index
+      memref.store %ok, %out[%c0] : memref<?xi1>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @cluster(%out: memref<?xindex>) kernel {
+      // expected-error @below {{mxc-gpu-emulate: 'gpu.cluster_id' is not emulated}}
+      %c = gpu.cluster_id x
+      %c0 = arith.constant 0 : index
+      memref.store %c, %out[%c0] : memref<?xindex>
+      gpu.return
+    }
+  }
+}
