@@ -7,7 +7,15 @@
 // offset, size, stride; an index an int64; an f32 a float) and honours the
 // grid, so that mxc-gpu-runner's host side (module loading, kernel names,
 // parameter packing, grids, copies, its comparisons) runs end to end on a
-// machine without a GPU. It proves nothing about the GPU code itself.
+// machine without a GPU. That proves nothing about the GPU code itself.
+//
+// With MXC_FAKE_CUDA_EMULATE=1 it runs the GPU code itself where it has it
+// compiled for this CPU (mxc-gpu-emulate): the runner's kernels, built into
+// this library, and a model's, in the object that holds the model's cubin
+// (mxc-compile --emulated-kernels). Emulator.cpp runs each block's threads
+// as fibers that meet at barriers and shuffles; every device allocation is
+// open to an emulated kernel. A captured emulated launch keeps a copy of
+// its parameters and runs at each launch of the graph.
 //
 // With MXC_FAKE_CUDA_AUDIT=1 in the environment it also accepts kernels it
 // cannot run (a compiled model's own): it checks each launch against the
@@ -24,10 +32,11 @@
 // stays readable.
 //
 // CUDA graphs: stream capture records the launches of kernels the fake
-// cannot run (audit mode), checks and counts them at each graph launch, and
-// refuses what a real capture refuses (synchronization, copies from
-// pageable memory, the fake's own kernels); an update succeeds when the
-// same kernels are captured in the same order.
+// cannot run (audit mode) and of emulated kernels, checks and counts (or
+// runs) them at each graph launch, and refuses what a real capture refuses
+// (synchronization, copies from pageable memory, the fake's reimplemented
+// kernels); an update succeeds when the same kernels are captured in the
+// same order.
 //
 // Failures, for the runtime's error messages: MXC_FAKE_CUDA_NO_DEVICE=1
 // makes cuInit fail with CUDA_ERROR_NO_DEVICE; MXC_FAKE_CUDA_FAULT=PREFIX
