@@ -15,7 +15,11 @@ rm -rf build/gpu-bundle
 mkdir -p build/gpu-bundle/models
 cp build/bin/mxc-gpu-runner benchmarks/gpu/run.sh benchmarks/gpu/torch_baseline.py \
   benchmarks/gpu/torch_model.py build/gpu-bundle/
-build/bin/mxc-kernels --chip=sm_90 --format=bin -o build/gpu-bundle/kernels-sm90.cubin
+# The kernels for the SASS dump: every GEMV, the exact and a 2-bit EXAQ
+# softmax, the attention at the shared model's, the 85M's and a large head
+# dimension.
+build/bin/mxc-kernels --chip=sm_90 --format=bin --softmax-bits=0,2 \
+  --attention-head-dims=8,64,128 -o build/gpu-bundle/kernels-sm90.cubin
 model=../shared/models/stories260K/stories260K.bin
 calibration=../shared/data/tinystories_calib.txt
 prompt="Once upon a time, there was a little girl named Lily."

@@ -19,8 +19,10 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
     * `mx_softmax_exact` and `mx_softmax_exaq<bits>` for every entry of
       `softmax-bits` (0 is the exact kernel);
     * `mx_attention_decode_{dense,sparse}_d<D>` for every head dimension in
-      `attention-head-dims`: decode attention over all KV tiles, and over a
-      list of kept tiles (span-sparse).
+      `attention-head-dims`: attention of one query row per block (decode,
+      or a causal row of a prefill) over all its KV tiles, and over a list
+      of kept tiles (span-sparse); keys and values at any distance between
+      KV heads (a KV cache's layer).
 
     FP8 E4M3 uses the native conversion from sm_89 on, integer bit operations
     below. Lower the result with `mxc-gpu-to-binary`.
@@ -43,8 +45,9 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
                "Softmax kernels: 0 for exact, 1 to 8 for EXAQ (default: "
                "none)">,
     ListOption<"attentionHeadDims", "attention-head-dims", "int64_t",
-               "Decode attention kernels (dense and sparse) for these head "
-               "dimensions, multiples of 32 up to 128 (default: none)">
+               "Attention kernels (dense and sparse) for these head "
+               "dimensions: 4, 8, 16 or multiples of 32 up to 128 (default: "
+               "none)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
