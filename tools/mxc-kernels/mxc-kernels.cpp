@@ -29,9 +29,9 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -106,15 +106,14 @@ int main(int argc, char **argv) {
     kernels += " attention-head-dims=" + list(attentionHeadDims);
   const bool cpu = format == "cpu";
   if (cpu) // No native FP8 conversion (an NVVM op) below sm_89.
-    kernels.replace(0, kernels.find(' ') == std::string::npos
-                           ? kernels.size()
-                           : kernels.find(' '),
+    kernels.replace(0,
+                    kernels.find(' ') == std::string::npos ? kernels.size()
+                                                           : kernels.find(' '),
                     "chip=sm_80");
-  std::string pipeline =
-      "mxc-gpu-kernels{" + kernels + "}," +
-      (cpu ? std::string("mxc-gpu-emulate")
-           : "mxc-gpu-to-binary{format=" + format + " toolkit=" + toolkit +
-                 "}");
+  std::string pipeline = "mxc-gpu-kernels{" + kernels + "}," +
+                         (cpu ? std::string("mxc-gpu-emulate")
+                              : "mxc-gpu-to-binary{format=" + format +
+                                    " toolkit=" + toolkit + "}");
   mlir::PassManager pm(&context);
   if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, llvm::errs())))
     return 1;

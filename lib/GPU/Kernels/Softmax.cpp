@@ -173,8 +173,8 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
                   [&](Value, Value v, ValueRange acc) -> SmallVector<Value> {
                     Value nan = arith::CmpFOp::create(
                         b, arith::CmpFPredicate::UNO, v, v);
-                    return {arith::SelectOp::create(b, nan, k.cf32(1.0),
-                                                    acc[0])};
+                    return {
+                        arith::SelectOp::create(b, nan, k.cf32(1.0), acc[0])};
                   })
               .getResult(0),
           Reduce::Max),
