@@ -9,8 +9,8 @@
 // launched), the GEMV and attention kernels and the generated ones; the
 // logits are checked against the CPU path's (mxc-run --save-logits). What
 // it cannot show: PTX code generation (ptxas builds the cubin from the
-// same IR), timing, and data races (threads interleave only at barriers
-// and shuffles).
+// same IR), timing, misaligned vector loads (the CPU tolerates them), and
+// data races (threads interleave only at barriers and shuffles).
 // REQUIRES: ptxas
 // UNSUPPORTED: sanitized
 

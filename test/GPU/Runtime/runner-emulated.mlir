@@ -8,8 +8,9 @@
 // reimplementation with the numerics library: every GEMV format and batch,
 // the exact and EXAQ softmax bit for bit (counts too), the attention at
 // d = 8, 16, 64 and 128, decode and causal chunks, a KV cache's strides.
-// What it cannot show: PTX code generation, timing, and data races (the
-// fibers interleave only at barriers and shuffles).
+// What it cannot show: PTX code generation, timing, misaligned vector loads
+// (the CPU tolerates them), and data races (the fibers interleave only at
+// barriers and shuffles).
 // REQUIRES: ptxas
 // UNSUPPORTED: sanitized
 
