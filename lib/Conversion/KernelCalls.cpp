@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/Sequence.h"
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -92,6 +93,19 @@ bool mlir::mxc::isPlainF32Attention(AttentionOp op) {
                         return cast<ShapedType>(t).getElementType().isF32();
                       }) &&
          op.getResult().getType().getElementType().isF32();
+}
+
+Value mlir::mxc::flattenToDynamic(OpBuilder &b, Location loc, Value buffer) {
+  ReassociationIndices all = llvm::to_vector<2>(
+      llvm::seq<int64_t>(0, cast<MemRefType>(buffer.getType()).getRank()));
+  Value flat = memref::CollapseShapeOp::create(
+      b, loc, buffer, SmallVector<ReassociationIndices>{all});
+  auto type = cast<MemRefType>(flat.getType());
+  if (!type.hasStaticShape())
+    return flat;
+  return memref::CastOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, type.getElementType()),
+      flat);
 }
 
 Value mlir::mxc::bufferOfTensor(OpBuilder &b, Location loc, Value tensor) {

@@ -49,6 +49,10 @@ Value widenToF32(OpBuilder &b, Location loc, Value tensor);
 /// attention kernels compute).
 bool isPlainF32Attention(AttentionOp op);
 
+/// The identity-layout buffer `buffer` as 1-D (memref.collapse_shape), cast
+/// to a dynamic size: how kernels take their arrays (memref<?xT>).
+Value flattenToDynamic(OpBuilder &b, Location loc, Value buffer);
+
 /// A read-only buffer of `tensor`, cast to anyStrided.
 Value bufferOfTensor(OpBuilder &b, Location loc, Value tensor);
 

@@ -21,6 +21,10 @@
 
 namespace mlir::mxc {
 
+/// The names of the kernels' CPU forms for the emulator (mxc-gpu-emulate)
+/// start with this: code that is not the host's.
+constexpr llvm::StringLiteral kEmulatedPrefix = "mxc_emu_";
+
 /// Where mxc-gpu-mx-kernels puts a GEMV: a kernel launch, or CPU loops.
 enum class GemvTarget { CUDA, CPU };
 

@@ -66,24 +66,14 @@ struct ConvertMXCAttentionToGPUPass
     Value buffer = bufferization::ToBufferOp::create(
         b, loc, MemRefType::get(type.getShape(), type.getElementType()), tensor,
         /*readOnly=*/true);
-    return flatten(b, loc, buffer);
-  }
-
-  static Value flatten(OpBuilder &b, Location loc, Value buffer) {
-    Value flat = memref::CollapseShapeOp::create(
-        b, loc, buffer, SmallVector<ReassociationIndices>{{0, 1, 2}});
-    auto type = cast<MemRefType>(flat.getType());
-    if (!type.hasStaticShape())
-      return flat;
-    return memref::CastOp::create(
-        b, loc, MemRefType::get({ShapedType::kDynamic}, type.getElementType()),
-        flat);
+    return flattenToDynamic(b, loc, buffer);
   }
 
   /// Whether bufferization gives `tensor` [..., S, D] a buffer whose rows
   /// of D elements are contiguous (strides [..., D, 1]), following what it
-  /// does: a slice of whole rows is a view of its source's rows; an insert
-  /// and a destination-style op write into their destination; an empty
+  /// does: a slice of whole rows is a view of its source's rows; a
+  /// destination-style op (an insert_slice, a linalg op) writes into its
+  /// destination; an empty
   /// tensor and a copy made for a conflict are new buffers of the identity
   /// layout; a buffer of a memref type has the strides of its type. Anything
   /// else (a loop's or a call's result, a function argument) is not known.
@@ -99,10 +89,6 @@ struct ConvertMXCAttentionToGPUPass
             dropped.test(rank - 2))
           return false;
         tensor = slice.getSource();
-        continue;
-      }
-      if (auto insert = tensor.getDefiningOp<tensor::InsertSliceOp>()) {
-        tensor = insert.getDest();
         continue;
       }
       if (auto dps = tensor.getDefiningOp<DestinationStyleOpInterface>()) {
@@ -186,8 +172,8 @@ struct ConvertMXCAttentionToGPUPass
     func::CallOp::create(
         b, loc, callee,
         ValueRange{contiguous(b, loc, op.getQuery()), k, v,
-                   flatten(b, loc, out), keys, heads, kvHeads, kStride, vStride,
-                   queries,
+                   flattenToDynamic(b, loc, out), keys, heads, kvHeads, kStride,
+                   vStride, queries,
                    arith::ConstantOp::create(
                        b, loc, b.getF32FloatAttr(op.getScaleValue()))});
     replaceByKernelResult(b, op, out);

@@ -36,18 +36,6 @@ namespace {
 /// prefill.
 constexpr int64_t kDecodeBatch = 1, kPrefillBatch = 8;
 
-/// A 2-D identity-layout buffer as 1-D, cast to a dynamic size.
-Value flatten(OpBuilder &b, Location loc, Value buffer) {
-  Value flat = memref::CollapseShapeOp::create(
-      b, loc, buffer, SmallVector<ReassociationIndices>{{0, 1}});
-  auto type = cast<MemRefType>(flat.getType());
-  if (!type.hasStaticShape())
-    return flat;
-  return memref::CastOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic}, type.getElementType()),
-      flat);
-}
-
 struct ConvertMXCMatmulToGPUPass
     : mlir::mxc::impl::ConvertMXCMatmulToGPUPassBase<
           ConvertMXCMatmulToGPUPass> {
@@ -131,7 +119,7 @@ struct ConvertMXCMatmulToGPUPass
         b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI32Type()), words);
     RankedTensorType scalesType = weightType.getScalesType();
     Value scaleBytes = buildScaleBytes(b, loc, scalesTensor);
-    Value scales = flatten(
+    Value scales = flattenToDynamic(
         b, loc,
         bufferization::ToBufferOp::create(
             b, loc, MemRefType::get(scalesType.getShape(), b.getI8Type()),
@@ -143,8 +131,8 @@ struct ConvertMXCMatmulToGPUPass
     SmallVector<Value> operands = {
         words,
         scales,
-        flatten(b, loc, xBuffer),
-        flatten(b, loc, y),
+        flattenToDynamic(b, loc, xBuffer),
+        flattenToDynamic(b, loc, y),
         rows,
         arith::ConstantIndexOp::create(b, loc, n),
         arith::ConstantIndexOp::create(b, loc, paddedK)};

@@ -34,7 +34,7 @@ struct MXCGPUDeviceConstantsPass
       // The kernels' CPU forms for the emulator (mxc-gpu-emulate) read the
       // host's tables where they are.
       auto parent = address->getParentOfType<LLVM::LLVMFuncOp>();
-      if (parent && parent.getName().starts_with("mxc_emu_"))
+      if (parent && parent.getName().starts_with(kEmulatedPrefix))
         return;
       auto global = symbols.lookup<LLVM::GlobalOp>(address.getGlobalName());
       if (!global || !global.getConstant() ||

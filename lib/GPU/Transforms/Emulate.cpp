@@ -28,7 +28,8 @@ namespace {
 /// and y, thread x, block size x.
 constexpr unsigned kNumIds = 6;
 
-constexpr StringLiteral kPrefix = "mxc_emu_", kEntryPrefix = "mxc_emu_entry_",
+constexpr StringLiteral kPrefix = kEmulatedPrefix,
+                        kEntryPrefix = "mxc_emu_entry_",
                         kDevicePrefix = "mxc_emu_fn_",
                         kSizesPrefix = "mxc_emu_param_sizes_",
                         kBarrier = "mxc_emu_fn_barrier",
@@ -59,6 +60,7 @@ struct MXCGPUEmulatePass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    deviceFunctions.clear();
     SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Location loc = module.getLoc();
@@ -290,7 +292,7 @@ struct MXCGPUEmulatePass
     return success();
   }
 
-  /// The device functions of the GPU modules.
+  /// The device functions of the GPU modules (of the module being run on).
   DenseSet<StringAttr> deviceFunctions;
 
   static func::FuncOp barrier(ModuleOp module) {

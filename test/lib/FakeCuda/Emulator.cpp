@@ -23,9 +23,8 @@
 
 #include "Emulator.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <dlfcn.h>
 #include <memory>
 #include <setjmp.h>

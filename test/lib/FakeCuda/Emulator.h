@@ -28,7 +28,9 @@ struct Emulated {
 
 /// The emulated form of kernel `name` in the object that holds `image` (a
 /// model compiled with its kernels for the emulator), else in this library
-/// (the runner's kernels), or none.
+/// (the runner's kernels), or none; points that object's barrier and
+/// shuffle hooks at the emulator. For cuModuleGetFunction: a launch uses
+/// what it found.
 Emulated findEmulated(const std::string &name, const void *image);
 
 /// Runs `entry` over the grid (gridX, gridY) of blocks of `threads` threads

@@ -74,7 +74,9 @@ struct Module {
 };
 struct Function {
   std::string name;
-  const void *image; // of its module
+  /// Its CPU form for the emulator (MXC_FAKE_CUDA_EMULATE=1), if any:
+  /// looked up once, when the function is.
+  fake::Emulated emulated;
 };
 
 /// The bytes an image covers: a cubin's ELF extent, or PTX up to its NUL.
@@ -438,26 +440,25 @@ CUresult cuModuleGetFunction(void **f, void *module, const char *name) {
                            : ".entry " + std::string(name) + "(";
   if (image.find(needle) == std::string_view::npos)
     return 500; // CUDA_ERROR_NOT_FOUND
-  *f = new Function{name, static_cast<Module *>(module)->image};
+  *f = new Function{name, emulating() ? fake::findEmulated(name, m->image)
+                                      : fake::Emulated{}};
   return 0;
 }
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned, void *,
                         void **params, void **) {
   const std::string &name = static_cast<Function *>(f)->name;
+  const fake::Emulated &emulated = static_cast<Function *>(f)->emulated;
   if (faults(name))
     return 0;
   if (captured) {
     // An emulated kernel is recorded with a copy of its parameters, and runs
     // at each launch of the graph.
-    if (fake::Emulated kernel =
-            emulating()
-                ? fake::findEmulated(name, static_cast<Function *>(f)->image)
-                : fake::Emulated{}) {
-      Node node{name, gx, gy, gz, bx, by, bz, kernel};
-      for (int32_t i = 0; i < kernel.paramSizes[0]; ++i) {
+    if (emulated) {
+      Node node{name, gx, gy, gz, bx, by, bz, emulated};
+      for (int32_t i = 0; i < emulated.paramSizes[0]; ++i) {
         const char *p = static_cast<const char *>(params[i]);
-        node.params.emplace_back(p, p + kernel.paramSizes[i + 1]);
+        node.params.emplace_back(p, p + emulated.paramSizes[i + 1]);
       }
       captured->push_back(std::move(node));
       return 0;
@@ -476,11 +477,8 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
     ~Done() { kernelReach = nullptr; }
   } done;
   // MXC_FAKE_CUDA_EMULATE=1: mxc's kernels themselves, emulated.
-  if (fake::Emulated kernel =
-          emulating()
-              ? fake::findEmulated(name, static_cast<Function *>(f)->image)
-              : fake::Emulated{})
-    return runEmulated(kernel, params, gx, gy, gz, bx, by, bz);
+  if (emulated)
+    return runEmulated(emulated, params, gx, gy, gz, bx, by, bz);
   if (name.rfind("mx_gemv_", 0) == 0)
     gemv(name, gx, gy, params);
   else if (name.rfind("mx_softmax_", 0) == 0)
