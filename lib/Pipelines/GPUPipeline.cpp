@@ -7,6 +7,7 @@
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -19,10 +20,20 @@ using namespace mlir;
 void mlir::mxc::buildLinalgToGPUPipeline(OpPassManager &pm,
                                          const GPUPipelineOptions &options) {
   // Element-wise chains into one linalg.generic each, so into one launch:
-  // a norm's normalization and gain, RoPE's rotations.
+  // a norm's normalization and gain, RoPE's rotations and the transpose to
+  // the attention's head-major layout after them.
+  pm.addNestedPass<func::FuncOp>(createMXCGPUGeneralizeTransposesPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  // An op whose result is inserted into a slice (the KV cache) writes the
+  // slice itself. After the fusion, which resets unread outputs to
+  // tensor.empty.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   buildBufferizePipeline(pm, /*deallocate=*/true);
+  // The insertion of a slice into itself is then a copy of a view onto
+  // the same view: CSE makes the two views one, the canonicalizer drops it.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   OpPassManager &func = pm.nest<func::FuncOp>();
   MXCGPUMapLoopsPassOptions map;
   map.threads = options.threads;

@@ -57,6 +57,23 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def MXCGPUGeneralizeTransposesPass
+    : Pass<"mxc-gpu-generalize-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Turn each linalg.transpose into the linalg.generic it names";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` fuses `linalg.generic` ops
+    only. On the GPU path every op left unfused is a kernel of its own, so a
+    transpose (the attention's head-major layout of q, k and v) would be a
+    copy kernel. As a generic with a permuted input map it fuses into the
+    op that produces its input: RoPE then writes the rotated rows in the
+    layout the attention reads, and with `eliminate-empty-tensors` directly
+    into the KV cache. Other named ops (fills, matmuls) are left alone: an
+    element-wise producer fused into a reduction's generic would be
+    recomputed for every reduced element.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def MXCGPUMapLoopsPass : Pass<"mxc-gpu-map-loops", "::mlir::func::FuncOp"> {
   let summary = "Turn bufferized linalg into scf.parallel loops mapped onto "
                 "GPU blocks and threads";
@@ -70,8 +87,14 @@ def MXCGPUMapLoopsPass : Pass<"mxc-gpu-map-loops", "::mlir::func::FuncOp"> {
     2. `memref.copy` becomes `linalg.copy` at the top level and a loop nest
        inside a task;
     3. `scf.forall` becomes `scf.parallel`;
-    4. linalg ops become parallel loops at the top level (reductions are
-       sequential loops inside) and sequential loops inside a task;
+    4. linalg ops become parallel loops at the top level and sequential
+       loops inside a task. A top-level reduction (parallel dimensions, then
+       reduced ones, the output indexed by the parallel ones) is a parallel
+       loop over its output elements whose thread carries the accumulator
+       in a register through a sequential loop and stores it once, in the
+       order the CPU path sums (the same bits); a `linalg.fill` of the
+       fresh output buffer just before it is the accumulator's start
+       instead of a kernel of its own;
     5. each top-level `scf.parallel` is collapsed to one dimension and tiled
        by `threads`, the tile loop mapped to blocks and its body to threads;
        parallel loops nested deeper run sequentially in their thread.

@@ -8,6 +8,7 @@
 
 #include "mxc/GPU/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
@@ -15,6 +16,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <numeric>
@@ -53,6 +55,126 @@ void copyAsLoops(RewriterBase &rewriter, memref::CopyOp copy) {
                        memref::StoreOp::create(b, l, v, target, ivs);
                      });
   rewriter.eraseOp(copy);
+}
+
+/// The output buffer's initial value, when a linalg.fill of a fresh buffer
+/// just before `op` gives it and nothing else touches the buffer between
+/// them: the fill then need not be a kernel of its own.
+linalg::FillOp foldableFill(linalg::GenericOp op) {
+  Value out = op.getDpsInits()[0];
+  if (!out.getDefiningOp<memref::AllocOp>())
+    return {};
+  linalg::FillOp fill;
+  for (Operation *user : out.getUsers()) {
+    if (user == op.getOperation() || isa<memref::DeallocOp>(user))
+      continue;
+    if (user->getBlock() != op->getBlock())
+      return {};
+    if (user->isBeforeInBlock(op)) {
+      auto candidate = dyn_cast<linalg::FillOp>(user);
+      if (!candidate || fill)
+        return {};
+      fill = candidate;
+    }
+  }
+  return fill;
+}
+
+/// A top-level reduction (parallel dimensions, then reduction dimensions,
+/// one output indexed by the parallel dimensions alone): a parallel loop
+/// over the output elements whose thread carries the accumulator in a
+/// register through its sequential loop over the reduced dimensions, and
+/// stores it once. linalg's own loops would load and store the output
+/// element at every reduced element: global memory, and on a GPU a round
+/// trip per element. The order of the reduction is the same (ascending),
+/// so the result is the CPU path's bit for bit. A fill of the output just
+/// before it becomes the accumulator's start value.
+LogicalResult reductionInRegisters(RewriterBase &rewriter,
+                                   linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return failure();
+  unsigned numParallel = op.getNumParallelLoops();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < iterators.size(); ++d)
+    if ((d < numParallel) != linalg::isParallelIterator(iterators[d]))
+      return failure();
+  OpOperand *init = op.getDpsInitOperand(0);
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  if (!outMap.isProjectedPermutation() || outMap.getNumResults() != numParallel)
+    return failure();
+  for (AffineExpr e : outMap.getResults())
+    if (cast<AffineDimExpr>(e).getPosition() >= numParallel)
+      return failure();
+
+  Location loc = op.getLoc();
+  SmallVector<Range, 4> ranges =
+      cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
+  auto value = [&](OpFoldResult r) {
+    return getValueOrCreateConstantIndexOp(rewriter, loc, r);
+  };
+  SmallVector<Value> lower, upper, steps;
+  for (Range r : ranges) {
+    lower.push_back(value(r.offset));
+    upper.push_back(value(r.size));
+    steps.push_back(value(r.stride));
+  }
+  linalg::FillOp fill = foldableFill(op);
+  Value out = init->get();
+  auto indices = [&](OpBuilder &b, AffineMap map, ValueRange ivs) {
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e))
+        result.push_back(ivs[dim.getPosition()]);
+      else
+        result.push_back(affine::AffineApplyOp::create(
+            b, loc, AffineMap::get(map.getNumDims(), 0, e), ivs));
+    }
+    return result;
+  };
+  auto parallel = scf::ParallelOp::create(
+      rewriter, loc, ArrayRef(lower).take_front(numParallel),
+      ArrayRef(upper).take_front(numParallel),
+      ArrayRef(steps).take_front(numParallel));
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(parallel.getBody());
+  SmallVector<Value> ivs(parallel.getInductionVars());
+  Value start = fill ? fill.getInputs()[0]
+                     : memref::LoadOp::create(rewriter, loc, out,
+                                              indices(rewriter, outMap, ivs))
+                           .getResult();
+  Block *body = op.getBlock();
+  scf::LoopNest nest = scf::buildLoopNest(
+      rewriter, loc, ArrayRef(lower).drop_front(numParallel),
+      ArrayRef(upper).drop_front(numParallel),
+      ArrayRef(steps).drop_front(numParallel), ValueRange{start},
+      [&](OpBuilder &b, Location l, ValueRange inner, ValueRange acc) {
+        SmallVector<Value> all(ivs);
+        llvm::append_range(all, inner);
+        IRMapping map;
+        for (OpOperand *in : op.getDpsInputOperands()) {
+          Value arg = body->getArgument(in->getOperandNumber());
+          Value v = in->get();
+          if (isa<MemRefType>(v.getType()))
+            v = memref::LoadOp::create(
+                b, l, v, indices(b, op.getMatchingIndexingMap(in), all));
+          map.map(arg, v);
+        }
+        map.map(body->getArgument(init->getOperandNumber()), acc[0]);
+        for (Operation &inner : body->without_terminator()) {
+          if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+            map.map(index.getResult(), all[index.getDim()]);
+            continue;
+          }
+          b.clone(inner, map);
+        }
+        return scf::ValueVector{
+            map.lookupOrDefault(body->getTerminator()->getOperand(0))};
+      });
+  memref::StoreOp::create(rewriter, loc, nest.results[0], out,
+                          indices(rewriter, outMap, ivs));
+  if (fill)
+    rewriter.eraseOp(fill);
+  return success();
 }
 
 struct MXCGPUMapLoopsPass
@@ -133,6 +255,18 @@ struct MXCGPUMapLoopsPass
 
     // 4. linalg: parallel loops at the top level, sequential ones inside a
     //    task (the thread runs them).
+    //    Top-level reductions first, so that they may take over the fill
+    //    before them.
+    SmallVector<linalg::GenericOp> reductions;
+    func.walk([&](linalg::GenericOp op) {
+      if (!insideTask(op))
+        reductions.push_back(op);
+    });
+    for (linalg::GenericOp op : reductions) {
+      rewriter.setInsertionPoint(op);
+      if (succeeded(reductionInRegisters(rewriter, op)))
+        rewriter.eraseOp(op);
+    }
     SmallVector<linalg::LinalgOp> linalgOps;
     func.walk([&](linalg::LinalgOp op) { linalgOps.push_back(op); });
     for (linalg::LinalgOp op : linalgOps) {

@@ -104,3 +104,109 @@ func.func @copy(%a: memref<8x?xf32>, %b: memref<8x?xf32>) {
   memref.copy %a, %b : memref<8x?xf32> to memref<8x?xf32>
   return
 }
+
+// -----
+
+// A row reduction (a norm's sum of squares): each thread carries its row's
+// sum in a register through the reduced dimension and stores it once; the
+// fill of the fresh buffer just before it is its start value, not a kernel.
+// CHECK-LABEL: func.func @sum_of_squares
+// CHECK-SAME: (%[[X:.+]]: memref<?x64xf32>, %[[Y:.+]]: memref<?xf32>)
+// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[SUM:.+]] = memref.alloc
+// CHECK: scf.parallel
+// CHECK:   scf.parallel
+// CHECK:     scf.if
+// CHECK-NOT:   memref.load %[[SUM]]
+// CHECK:       %[[R:.+]] = scf.for %[[K:[^ ]+]] = %{{[^ ]+}} to %c64{{[_0-9]*}} step %{{[^ ]+}} iter_args(%[[ACC:.+]] = %[[ZERO]]) -> (f32) {
+// CHECK:         %[[V:.+]] = memref.load %[[X]][%{{.+}}, %[[K]]]
+// CHECK:         %[[SQ:.+]] = arith.mulf %[[V]], %[[V]]
+// CHECK:         %[[NEXT:.+]] = arith.addf %[[ACC]], %[[SQ]]
+// CHECK:         scf.yield %[[NEXT]]
+// CHECK:       memref.store %[[R]], %[[SUM]][
+// The consumer is a kernel of its own, after it.
+// CHECK: scf.parallel
+// CHECK:   memref.load %[[SUM]]
+// LAUNCH-LABEL: func.func @sum_of_squares
+// LAUNCH-COUNT-2: gpu.launch
+// LAUNCH-NOT: gpu.launch
+// LAUNCH: return
+func.func @sum_of_squares(%x: memref<?x64xf32>, %y: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = memref.dim %x, %c0 : memref<?x64xf32>
+  %sum = memref.alloc(%rows) : memref<?xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<?xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<?x64xf32>) outs(%sum : memref<?xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %sq = arith.mulf %in, %in : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%sum : memref<?xf32>) outs(%y : memref<?xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = math.sqrt %in : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %sum : memref<?xf32>
+  return
+}
+
+// -----
+
+// Without a fill before it, the output's value is the start, loaded once.
+// The reduced dimension's index (linalg.index 2) is its loop's; the output
+// is indexed by the parallel dimensions in another order.
+// CHECK-LABEL: func.func @weighted_sum_transposed
+// CHECK-SAME: (%[[X:.+]]: memref<4x8x16xf32>, %[[OUT:.+]]: memref<8x4xf32>)
+// CHECK: scf.parallel
+// CHECK:   scf.parallel
+// CHECK:     scf.if
+// CHECK:       %[[I:.+]] = arith.remsi
+// CHECK:       %[[J:.+]] = arith.divsi
+// CHECK:       %[[START:.+]] = memref.load %[[OUT]][%[[I]], %[[J]]]
+// CHECK:       %[[R:.+]] = scf.for %[[K:[^ ]+]] = %{{[^ ]+}} to %c16{{[_0-9]*}} step %{{[^ ]+}} iter_args(%[[ACC:.+]] = %[[START]]) -> (f32) {
+// CHECK:         memref.load %[[X]][%[[J]], %[[I]], %[[K]]]
+// CHECK:         arith.index_cast %[[K]]
+// CHECK:         arith.addf %[[ACC]]
+// CHECK:       memref.store %[[R]], %[[OUT]][%[[I]], %[[J]]]
+func.func @weighted_sum_transposed(%x: memref<4x8x16xf32>, %out: memref<8x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d1, d0)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : memref<4x8x16xf32>) outs(%out : memref<8x4xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %k = linalg.index 2 : index
+    %ki = arith.index_cast %k : index to i32
+    %kf = arith.sitofp %ki : i32 to f32
+    %w = arith.mulf %in, %kf : f32
+    %s = arith.addf %acc, %w : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A fill whose buffer is read before the reduction stays a kernel, and the
+// reduction starts from the buffer's value.
+// CHECK-LABEL: func.func @fill_read_first
+// CHECK: %[[SUM:.+]] = memref.alloc
+// CHECK: scf.parallel
+// CHECK:   memref.store %{{.+}}, %[[SUM]]
+// CHECK: scf.parallel
+// CHECK:   memref.load %[[SUM]]
+// CHECK: scf.parallel
+// CHECK:   %[[START:.+]] = memref.load %[[SUM]]
+// CHECK:   scf.for {{.+}} iter_args(%{{.+}} = %[[START]])
+func.func @fill_read_first(%x: memref<8x64xf32>, %y: memref<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %sum = memref.alloc() : memref<8xf32>
+  linalg.fill ins(%zero : f32) outs(%sum : memref<8xf32>)
+  memref.copy %sum, %y : memref<8xf32> to memref<8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : memref<8x64xf32>) outs(%sum : memref<8xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %sum, %y : memref<8xf32> to memref<8xf32>
+  memref.dealloc %sum : memref<8xf32>
+  return
+}
