@@ -297,6 +297,9 @@ int testSoftmax(const cuda::Module &module) {
 /// a KV cache of `stride / d` keys), likewise v.
 struct AttentionCase {
   int64_t heads, kvHeads, d, keys, queries, stride, offset;
+  /// Of the keys, how many the kernel takes from its key-offset buffer
+  /// (a decode step's position) instead of its `keys` argument.
+  int64_t keyOffset = 0;
   std::vector<float> q, k, v;
   std::vector<int32_t> tiles; // kept tiles, ascending
 
@@ -312,8 +315,8 @@ AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
                             int64_t keys, double maskedFraction,
                             std::mt19937 &rng, int64_t queries = 1,
                             int64_t spareKeys = 0, int64_t offset = 0) {
-  AttentionCase c{heads,  kvHeads, d,  keys, queries, (keys + spareKeys) * d,
-                  offset, {},      {}, {},   {}};
+  AttentionCase c{heads, kvHeads, d, keys, queries, (keys + spareKeys) * d,
+                  offset};
   std::normal_distribution<float> normal(0.0f, 1.0f);
   c.q.resize(heads * queries * d);
   c.k.resize(offset + kvHeads * c.stride);
@@ -335,7 +338,8 @@ AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
 Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
                        bool sparse, const Buffer<float> &q,
                        const Buffer<float> &k, const Buffer<float> &v,
-                       const Buffer<int32_t> &tiles, Buffer<float> &out) {
+                       const Buffer<int32_t> &tiles, Buffer<float> &out,
+                       const Buffer<int64_t> &keyOffset) {
   Launch l{module.function(std::string("mx_attention_decode_") +
                            (sparse ? "sparse" : "dense") + "_d" +
                            std::to_string(c.d)),
@@ -350,13 +354,14 @@ Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
   if (sparse)
     l.args.memref(tiles.device, tiles.count)
         .index(static_cast<int64_t>(c.tiles.size()));
-  l.args.index(c.keys)
+  l.args.index(c.keys - c.keyOffset)
       .index(c.heads)
       .index(c.kvHeads)
       .index(c.stride)
       .index(c.stride)
       .index(c.queries)
-      .f32(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.d))));
+      .f32(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.d))))
+      .memref(keyOffset.device, 1);
   return l;
 }
 
@@ -388,7 +393,12 @@ int testAttention(const cuda::Module &module) {
           if (tileList.empty())
             tileList.push_back(0); // a valid buffer; num_tiles is 0
           Buffer<int32_t> tiles(tileList);
-          attentionLaunch(module, c, sparse, q, k, v, tiles, out)();
+          // Half the cases take the first query row's position from the
+          // key-offset buffer, as a decode step does.
+          if (keys % 2 == 0)
+            c.keyOffset = keys - c.queries;
+          Buffer<int64_t> keyOffset(std::vector<int64_t>{c.keyOffset});
+          attentionLaunch(module, c, sparse, q, k, v, tiles, out, keyOffset)();
           std::vector<float> got = out.read();
           const double scale = 1.0 / std::sqrt(static_cast<double>(d));
           bool ok = true;
@@ -548,8 +558,11 @@ int bench(const cuda::Module &module) {
       AttentionCase c = attentionCase(32, 8, 128, keys, masked, rng);
       Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.d);
       Buffer<int32_t> tiles(c.tiles);
-      Launch denseRun = attentionLaunch(module, c, false, q, k, v, tiles, out),
-             sparseRun = attentionLaunch(module, c, true, q, k, v, tiles, out);
+      Buffer<int64_t> keyOffset(std::vector<int64_t>{0});
+      Launch denseRun = attentionLaunch(module, c, false, q, k, v, tiles, out,
+                                        keyOffset),
+             sparseRun = attentionLaunch(module, c, true, q, k, v, tiles, out,
+                                         keyOffset);
       double dense = medianMs(20, flush, flushBytes / 4, denseRun);
       double sparse = medianMs(20, flush, flushBytes / 4, sparseRun);
       std::printf("| %lld | %.0f%% | %.1f | %.1f | %.2fx |\n", (long long)keys,

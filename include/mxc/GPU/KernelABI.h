@@ -100,16 +100,27 @@ inline MemRefType attentionKVType(MLIRContext *ctx) {
       StridedLayoutAttr::get(ctx, ShapedType::kDynamic, {1}));
 }
 
+/// The attention's key offset: one i64 in memory (device memory on a GPU),
+/// added to `keys`. A decode step's position enters through it, so that
+/// the step's kernel parameters do not depend on the position and a
+/// captured CUDA graph replays at any position (mxc-gpu-device-position);
+/// elsewhere it holds 0.
+inline MemRefType attentionKeyOffsetType(MLIRContext *ctx) {
+  return MemRefType::get({1}, IntegerType::get(ctx, 64));
+}
+
 /// The attention callee's type, the dense decode attention kernel's
 /// arguments: (q: memref<?xf32>, k, v: attentionKVType, out: memref<?xf32>,
-/// keys, heads, kv_heads, k_stride, v_stride, queries: index, scale: f32).
+/// keys, heads, kv_heads, k_stride, v_stride, queries: index, scale: f32,
+/// key_offset: attentionKeyOffsetType). The keys are keys + key_offset[0].
 inline FunctionType attentionCalleeType(MLIRContext *ctx) {
   Type index = IndexType::get(ctx), f32 = Float32Type::get(ctx);
   Type flat = MemRefType::get({ShapedType::kDynamic}, f32),
        kv = attentionKVType(ctx);
-  return FunctionType::get(
-      ctx, {flat, kv, kv, flat, index, index, index, index, index, index, f32},
-      {});
+  return FunctionType::get(ctx,
+                           {flat, kv, kv, flat, index, index, index, index,
+                            index, index, f32, attentionKeyOffsetType(ctx)},
+                           {});
 }
 
 } // namespace mlir::mxc

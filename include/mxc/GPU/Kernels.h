@@ -121,8 +121,11 @@ std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
 ///     offset: ?>>, %v: (as %k), %out: memref<?xf32>,
 ///     [%tiles: memref<?xi32>, %num_tiles: index,] (sparse only)
 ///     %keys: index, %heads: index, %kv_heads: index, %k_stride: index,
-///     %v_stride: index, %queries: index, %scale: f32) kernel
+///     %v_stride: index, %queries: index, %scale: f32,
+///     %key_offset: memref<1xi64>) kernel
 /// (the dense form's arguments are attentionCalleeType's, KernelABI.h).
+/// The kernel reads keys + key_offset[0] as its keys (a decode step's
+/// position from device memory).
 /// q and out are [heads, queries, D] (row-major); key j of KV head g is
 /// k[g * k_stride + j * D ...] (likewise v with v_stride), so a layer's
 /// slice of a KV cache [kv_heads, max_keys, D] is read where it is. Query

@@ -128,22 +128,35 @@ struct ConvertMXCAttentionToGPUPass
     Value buffer = bufferization::ToBufferOp::create(b, loc, rows, tensor,
                                                      /*readOnly=*/true);
     auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
-    Value heads = memref::DimOp::create(b, loc, buffer, 0),
-          keys = memref::DimOp::create(b, loc, buffer, 1);
+    Value heads = memref::DimOp::create(b, loc, buffer, 0);
     Value stride = metadata.getStrides()[0];
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    // (heads - 1) * stride + keys * D elements from the first.
-    Value size = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, arith::SubIOp::create(b, loc, heads, one),
-                              stride),
-        arith::MulIOp::create(b, loc, keys,
-                              arith::ConstantIndexOp::create(b, loc, d)));
+    // heads * stride elements from the first: each KV head's rows up to the
+    // next head's, whatever the number of keys, so that the view (a kernel
+    // parameter) does not change with a decode step's position.
+    Value size = arith::MulIOp::create(b, loc, heads, stride);
     Value view = memref::ReinterpretCastOp::create(
         b, loc, attentionKVType(b.getContext()), metadata.getBaseBuffer(),
         OpFoldResult(metadata.getOffset()), ArrayRef<OpFoldResult>{size},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
     return {view, stride};
+  }
+
+  /// The key offset of an attention whose keys are all in `keys`: a
+  /// constant 0 (mxc-gpu-device-position passes a decode step's position
+  /// instead).
+  static Value noKeyOffset(OpBuilder &b, Location loc, ModuleOp module) {
+    constexpr llvm::StringLiteral name = "mxc_attention_no_key_offset";
+    MemRefType type = attentionKeyOffsetType(b.getContext());
+    if (!module.lookupSymbol(name)) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(module.getBody());
+      auto zeros = DenseElementsAttr::get(
+          RankedTensorType::get({1}, b.getI64Type()), b.getI64IntegerAttr(0));
+      memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"), type,
+                               zeros, /*constant=*/true,
+                               /*alignment=*/IntegerAttr());
+    }
+    return memref::GetGlobalOp::create(b, loc, type, name);
   }
 
   LogicalResult rewrite(AttentionOp op, ModuleOp module) {
@@ -175,7 +188,8 @@ struct ConvertMXCAttentionToGPUPass
                    flattenToDynamic(b, loc, out), keys, heads, kvHeads, kStride,
                    vStride, queries,
                    arith::ConstantOp::create(
-                       b, loc, b.getF32FloatAttr(op.getScaleValue()))});
+                       b, loc, b.getF32FloatAttr(op.getScaleValue())),
+                   noKeyOffset(b, loc, module)});
     replaceByKernelResult(b, op, out);
     return success();
   }

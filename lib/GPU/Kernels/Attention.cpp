@@ -60,7 +60,8 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
         kStride = func.getArgument(scalars + 3),
         vStride = func.getArgument(scalars + 4),
         queries = func.getArgument(scalars + 5),
-        scale = func.getArgument(scalars + 6);
+        scale = func.getArgument(scalars + 6),
+        keyOffset = func.getArgument(scalars + 7);
   Value qShared = func.getWorkgroupAttributions()[0],
         mShared = func.getWorkgroupAttributions()[1],
         lShared = func.getWorkgroupAttributions()[2],
@@ -73,6 +74,9 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
   Value g =
       arith::DivUIOp::create(b, h, arith::DivUIOp::create(b, heads, kvHeads));
   Value dIdx = k.cidx(d);
+  keys = k.add(keys,
+               arith::IndexCastOp::create(
+                   b, index, memref::LoadOp::create(b, keyOffset, k.cidx(0))));
   // Query row `row` sits at position keys - queries + row: it sees the keys
   // below rowKeys (causal).
   Value rowKeys =

@@ -117,8 +117,11 @@ void buildAttentionCPUBody(func::FuncOp func, int64_t d) {
         keys = entry->getArgument(4), heads = entry->getArgument(5),
         kvHeads = entry->getArgument(6), kStride = entry->getArgument(7),
         vStride = entry->getArgument(8), queries = entry->getArgument(9),
-        scale = entry->getArgument(10);
+        scale = entry->getArgument(10), keyOffset = entry->getArgument(11);
   Value zero = k.cidx(0), one = k.cidx(1), dIdx = k.cidx(d);
+  keys = k.add(keys, arith::IndexCastOp::create(
+                         b, b.getIndexType(),
+                         memref::LoadOp::create(b, keyOffset, zero)));
   Value f0 = k.cf32(0.0);
   Value acc = memref::AllocaOp::create(b, MemRefType::get({d}, k.f32()));
   Value group = arith::DivUIOp::create(b, heads, kvHeads);

@@ -10,6 +10,7 @@
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CUDA
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-gpu-mx-kernels="target=cpu" | FileCheck %s --check-prefix=CPU
 
+// CHECK: memref.global "private" constant @mxc_attention_no_key_offset : memref<1xi64> = dense<0>
 // CHECK-LABEL: func.func @layer1
 // CHECK-SAME: (%[[Q:.+]]: tensor<4x?x16xf32>, %{{.+}}: memref<2x2x256x16xf32>, %{{.+}}: memref<2x2x256x16xf32>, %[[KEYS:.+]]: index)
 // CHECK: %[[K:.+]] = tensor.extract_slice
@@ -20,24 +21,27 @@
 // CHECK: %[[OUT:.+]] = memref.alloc(%[[ROWS]]) : memref<4x?x16xf32>
 // CHECK: %[[KB:.+]] = bufferization.to_buffer %[[K]] read_only : tensor<2x?x16xf32> to memref<2x?x16xf32, strided<[?, 16, 1], offset: ?>>
 // CHECK: %[[BASE:.+]], %[[OFF:.+]], %{{.+}}:3, %[[STRIDES:.+]]:3 = memref.extract_strided_metadata %[[KB]]
-// CHECK: %[[KVIEW:.+]] = memref.reinterpret_cast %[[BASE]] to offset: [%[[OFF]]], sizes: [%{{.+}}], strides: [1] : memref<f32> to memref<?xf32, strided<[1], offset: ?>>
+// The view reaches to the last KV head's next one, whatever the keys.
+// CHECK: %[[KSIZE:.+]] = arith.muli %{{.+}}, %[[STRIDES]]#0
+// CHECK: %[[KVIEW:.+]] = memref.reinterpret_cast %[[BASE]] to offset: [%[[OFF]]], sizes: [%[[KSIZE]]], strides: [1] : memref<f32> to memref<?xf32, strided<[1], offset: ?>>
 // CHECK: %[[VSTRIDES:.+]]:3 = memref.extract_strided_metadata
 // CHECK: %[[VVIEW:.+]] = memref.reinterpret_cast
 // CHECK: %[[QB:.+]] = bufferization.to_buffer %[[Q]] read_only : tensor<4x?x16xf32> to memref<4x?x16xf32>
 // CHECK: %[[QFLAT:.+]] = memref.collapse_shape %[[QB]] {{\[}}[0, 1, 2]]
 // CHECK: %[[OFLAT:.+]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1, 2]]
-// CHECK: call @mxc_attention_d16(%[[QFLAT]], %[[KVIEW]], %[[VVIEW]], %[[OFLAT]], %[[NKEYS]], %[[HEADS]], %[[KVHEADS]], %[[STRIDES]]#0, %{{.+}}#0, %[[ROWS]], %cst)
+// CHECK: %[[NOOFFSET:.+]] = memref.get_global @mxc_attention_no_key_offset : memref<1xi64>
+// CHECK: call @mxc_attention_d16(%[[QFLAT]], %[[KVIEW]], %[[VVIEW]], %[[OFLAT]], %[[NKEYS]], %[[HEADS]], %[[KVHEADS]], %[[STRIDES]]#0, %{{.+}}#0, %[[ROWS]], %cst, %[[NOOFFSET]])
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
-// CHECK: func.func private @mxc_attention_d16(memref<?xf32>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>, index, index, index, index, index, index, f32)
+// CHECK: func.func private @mxc_attention_d16(memref<?xf32>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>, index, index, index, index, index, index, f32, memref<1xi64>)
 
 // Bufferized, the cache's layer 1 is read in place: offset 2 * 256 * 16,
 // 256 * 16 elements between KV heads, no copy.
 // BUF-LABEL: func.func @layer1
 // BUF-NOT: memref.copy
-// BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [%{{.+}}], strides: [1]
-// BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [%{{.+}}], strides: [1]
+// BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [8192], strides: [1]
+// BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [8192], strides: [1]
 // BUF-NOT: memref.copy
-// BUF: call @mxc_attention_d16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %arg3, %c4, %c2, %c4096, %c4096, %{{.+}}, %cst)
+// BUF: call @mxc_attention_d16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %arg3, %c4, %c2, %c4096, %c4096, %{{.+}}, %cst, %{{.+}})
 
 // CUDA: module attributes {gpu.container_module}
 // CUDA-LABEL: func.func @layer1

@@ -22,7 +22,7 @@ func.func private @mxc_gemv_mxfp4_b1(memref<?xi32>, memref<?xi8>, memref<?xf32>,
 // -----
 
 // expected-error @below {{mxc-gpu-mx-kernels: not an attention mxc knows}}
-func.func private @mxc_attention_d20(memref<?xf32>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>, index, index, index, index, index, index, f32)
+func.func private @mxc_attention_d20(memref<?xf32>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>, index, index, index, index, index, index, f32, memref<1xi64>)
 
 // -----
 

@@ -190,6 +190,7 @@ void attention(const std::string &name, unsigned gx, unsigned gy,
           kvHeads = index(params, at), kStride = index(params, at),
           vStride = index(params, at), queries = index(params, at);
   double scale = f32(params, at);
+  keys += *pointer<int64_t>(params, at);
   for (int64_t i = 0; i < std::min<int64_t>(queries, gy); ++i)
     for (int64_t h = 0; h < std::min<int64_t>(heads, gx); ++h) {
       const int64_t g = h / (heads / kvHeads), rowKeys = keys - queries + i + 1;
