@@ -42,7 +42,8 @@ std::string driverPath();
 struct Counters {
   int64_t launches = 0, synchronizations = 0, allocations = 0, copies = 0;
   int64_t constants = 0, constantBytes = 0;
-  /// StepGraph launches (their kernels count in `launches` as captured).
+  /// StepGraph launches (their kernels count in `launches`: as captured,
+  /// and again at each replay).
   int64_t graphLaunches = 0;
 };
 Counters counters();
@@ -73,6 +74,14 @@ bool graphsAvailable();
 /// graphsAvailable() is false. Inputs are copied before begin(), results
 /// read after end() and synchronize(). A step must not upload a weight for
 /// the first time: run one step without a graph first.
+///
+/// A step whose kernels' parameters do not change from one step to the
+/// next (the position in device memory: mxc-gpu-device-position, and the
+/// same buffers) need not run its host code again: replay() launches the
+/// instantiated graph as it was captured. The caller then writes the
+/// inputs where the captured step read them, keeps the buffer the step
+/// returned (the graph writes the results there again), and allocates
+/// nothing a replay could be using meanwhile.
 class StepGraph {
 public:
   StepGraph() = default;
@@ -81,12 +90,21 @@ public:
   StepGraph &operator=(const StepGraph &) = delete;
   bool begin();
   void end();
+  /// Whether a graph is instantiated, so that replay() can run.
+  bool captured() const { return exec != nullptr; }
+  /// Launches the instantiated graph again, unchanged.
+  void replay();
   /// Graphs instantiated so far (1 when every step updated the first).
   int64_t instantiations() const { return instantiated; }
+  /// Steps run by replay().
+  int64_t replays() const { return replayed; }
 
 private:
   void *stream = nullptr, *exec = nullptr;
-  int64_t instantiated = 0;
+  int64_t instantiated = 0, replayed = 0;
+  /// Kernels in the graph (launched while capturing), and the count when
+  /// the capture began.
+  int64_t kernels = 0, launchesAtBegin = 0;
 };
 
 std::string deviceName();

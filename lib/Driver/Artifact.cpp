@@ -94,6 +94,18 @@ llvm::Error mxc::driver::writeObject(mlir::ModuleOp module,
                                  mlir::LLVM::Linkage::External,
                                  "mxc_model_config",
                                  b.getI64TensorAttr(values));
+    // How @decode takes its position: 0, an integer; 1, a memref<1xi64> in
+    // device memory (mxc-gpu-device-position), whose descriptor's address
+    // the C interface takes in its place.
+    auto decode =
+        copy->lookupSymbol<mlir::LLVM::LLVMFuncOp>("_mlir_ciface_decode");
+    const bool onDevice =
+        decode && decode.getNumArguments() > 2 &&
+        mlir::isa<mlir::LLVM::LLVMPointerType>(decode.getArgumentTypes()[2]);
+    mlir::LLVM::GlobalOp::create(
+        b, copy->getLoc(), b.getI64Type(), /*isConstant=*/true,
+        mlir::LLVM::Linkage::External, "mxc_decode_position_on_device",
+        b.getI64IntegerAttr(onDevice));
   }
   // Not optimized further: the CUDA host code only launches kernels.
   llvm::Expected<std::string> object =

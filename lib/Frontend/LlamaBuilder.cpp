@@ -95,6 +95,10 @@ public:
         b.getFunctionType(inputs,
                           {options.calibration ? recordType : logitsType}));
     func->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    // The position of the first token: on the GPU path it moves into device
+    // memory (mxc-gpu-device-position).
+    if (decode)
+      func.setArgAttr(1, mlir::mxc::kPositionArgAttr, b.getUnitAttr());
     entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
     Value tokens = entry->getArgument(0);

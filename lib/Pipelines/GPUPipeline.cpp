@@ -61,6 +61,8 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   // One device module holding every kernel and the small tables they read;
   // the weights stay in the host object (mxc-gpu-device-constants).
   pm.addNestedPass<func::FuncOp>(createMXCGPUSinkGlobalsPass());
+  // A decode step's position in device memory: its graph then replays.
+  pm.addPass(createMXCGPUDevicePositionPass());
   pm.addPass(createGpuKernelOutliningPass());
   MXCGPUMergeModulesPassOptions merge;
   merge.moduleName = "mxc_model";

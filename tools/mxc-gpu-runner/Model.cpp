@@ -57,6 +57,10 @@ template <int N> struct Descriptor {
 using ForwardFn = void (*)(Descriptor<2> *, Descriptor<1> *);
 using DecodeFn = void (*)(Descriptor<2> *, Descriptor<1> *, int64_t,
                           Descriptor<4> *, Descriptor<4> *);
+/// @decode with its position in device memory (mxc-gpu-device-position).
+using DecodeOnDeviceFn = void (*)(Descriptor<2> *, Descriptor<1> *,
+                                  Descriptor<1> *, Descriptor<4> *,
+                                  Descriptor<4> *);
 
 struct Reference {
   std::vector<int32_t> tokens;
@@ -120,14 +124,22 @@ public:
                             dlsym(library, "mxc_model_config"))),
         forwardFn(reinterpret_cast<ForwardFn>(
             dlsym(library, "_mlir_ciface_forward"))),
-        decodeFn(
-            reinterpret_cast<DecodeFn>(dlsym(library, "_mlir_ciface_decode"))) {
+        decodeSymbol(dlsym(library, "_mlir_ciface_decode")) {
+    auto *onDevice = static_cast<const int64_t *>(
+        dlsym(library, "mxc_decode_position_on_device"));
+    positionOnDevice = onDevice && *onDevice && !memory.cpu;
   }
 
-  bool valid() const { return config && forwardFn && decodeFn; }
+  bool valid() const { return config && forwardFn && decodeSymbol; }
   int64_t vocab() const { return config[5]; }
   int64_t seqLen() const { return config[6]; }
 
+  /// Whether a decode step's CUDA graph replays as captured: its position
+  /// is read from device memory.
+  bool replaysGraphs() const { return positionOnDevice; }
+
+  /// The KV caches, and the buffers every step reads its inputs from: one
+  /// of seq_len tokens (no step has more), the position.
   void allocateCaches() {
     // [layers, kv_heads, seq_len, head_dim]
     int64_t shape[4] = {config[2], config[4], config[6], config[0] / config[3]};
@@ -141,11 +153,19 @@ public:
       cache->allocated = cache->aligned =
           memory.allocate(stride * sizeof(float));
     }
+    tokenCapacity = seqLen();
+    tokenBuffer = memory.allocate(tokenCapacity * sizeof(int32_t));
+    if (positionOnDevice) {
+      position.allocated = position.aligned = memory.allocate(sizeof(int64_t));
+      position.sizes[0] = position.strides[0] = 1;
+    }
   }
   ~LoadedModel() {
     memory.release(k.allocated);
     memory.release(v.allocated);
     memory.release(tokenBuffer);
+    memory.release(position.allocated);
+    memory.release(replayResult.allocated);
   }
 
   /// Logits [tokens.size(), vocab]: the prefill, or @decode at `start`,
@@ -153,21 +173,44 @@ public:
   std::vector<float> run(const std::vector<int32_t> &tokens, int64_t start,
                          bool decode, mxc::cuda::StepGraph *graph = nullptr) {
     Descriptor<1> input = tokensDescriptor(tokens);
+    if (decode && positionOnDevice)
+      memory.write(position.aligned, &start, sizeof(start));
+    // A one-token step with the position in device memory: the graph
+    // captured at an earlier step replays unchanged, reading this step's
+    // token and position where that step read them, and writing the logits
+    // into the buffer that step returned.
+    const bool replay = decode && positionOnDevice && graph &&
+                        graph->captured() && tokens.size() == 1 &&
+                        replayResult.allocated;
     Descriptor<2> result;
-    const bool captured = graph && graph->begin();
-    if (decode)
-      decodeFn(&result, &input, start, &k, &v);
-    else
-      forwardFn(&result, &input);
-    if (captured)
-      graph->end();
+    if (replay) {
+      graph->replay();
+      result = replayResult;
+    } else {
+      const bool captured = graph && graph->begin();
+      if (!decode)
+        forwardFn(&result, &input);
+      else if (positionOnDevice)
+        reinterpret_cast<DecodeOnDeviceFn>(decodeSymbol)(&result, &input,
+                                                         &position, &k, &v);
+      else
+        reinterpret_cast<DecodeFn>(decodeSymbol)(&result, &input, start, &k,
+                                                 &v);
+      if (captured)
+        graph->end();
+      if (captured && positionOnDevice && tokens.size() == 1) {
+        memory.release(replayResult.allocated);
+        replayResult = result;
+      }
+    }
     // The launches are queued, not waited for: once per step, before the
     // logits are read.
     std::vector<float> logits(tokens.size() * vocab());
     memory.read(logits.data(),
                 static_cast<const float *>(result.aligned) + result.offset,
                 logits.size() * sizeof(float));
-    memory.release(result.allocated);
+    if (result.allocated != replayResult.allocated)
+      memory.release(result.allocated);
     return logits;
   }
 
@@ -189,10 +232,16 @@ private:
   Memory memory;
   const int64_t *config;
   ForwardFn forwardFn;
-  DecodeFn decodeFn;
+  /// _mlir_ciface_decode: a DecodeFn, or a DecodeOnDeviceFn where
+  /// positionOnDevice.
+  void *decodeSymbol;
   Descriptor<4> k, v;
   void *tokenBuffer = nullptr;
   size_t tokenCapacity = 0;
+  bool positionOnDevice = false;
+  Descriptor<1> position;
+  /// The logits buffer of the captured step, which its replays write.
+  Descriptor<2> replayResult;
 };
 
 double worstDifference(const std::vector<float> &got,
@@ -269,7 +318,13 @@ int runLoaded(void *library, const char *modelPath, double loadSeconds,
                 (after.synchronizations - before.synchronizations) / steps,
                 (after.allocations - before.allocations) / steps,
                 (after.copies - before.copies) / steps);
-    if (graphs)
+    if (graphs && model.replaysGraphs())
+      std::printf("decode steps 2 to %zu as CUDA graphs: %lld instantiated, "
+                  "%lld replayed as captured (the position in device "
+                  "memory)\n",
+                  tokens.size(), static_cast<long long>(graph.instantiations()),
+                  static_cast<long long>(graph.replays()));
+    else if (graphs)
       std::printf("decode steps 2 to %zu as CUDA graphs: %lld instantiated, "
                   "the rest updated\n",
                   tokens.size(),

@@ -315,8 +315,8 @@ AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
                             int64_t keys, double maskedFraction,
                             std::mt19937 &rng, int64_t queries = 1,
                             int64_t spareKeys = 0, int64_t offset = 0) {
-  AttentionCase c{heads, kvHeads, d, keys, queries, (keys + spareKeys) * d,
-                  offset};
+  AttentionCase c{heads,  kvHeads, d,  keys, queries, (keys + spareKeys) * d,
+                  offset, 0,       {}, {},   {},      {}};
   std::normal_distribution<float> normal(0.0f, 1.0f);
   c.q.resize(heads * queries * d);
   c.k.resize(offset + kvHeads * c.stride);

@@ -38,8 +38,12 @@ llvm::Error writeBytecode(mlir::ModuleOp module, llvm::StringRef path);
 /// compiled for CUDA. It defines the C interface of @decode and @forward
 /// (`_mlir_ciface_decode`, `_mlir_ciface_forward`, memref descriptors) and
 /// `int64_t mxc_model_config[7]` = {dim, hidden_dim, layers, heads,
-/// kv_heads, vocab, seq_len}, and needs mxc's CUDA runtime (mgpu* and
-/// _mlir_memref_to_llvm_alloc/_free) from whatever it is linked with.
+/// kv_heads, vocab, seq_len} and `int64_t mxc_decode_position_on_device`,
+/// 1 when @decode takes its position as a memref<1xi64> in device memory
+/// (mxc-gpu-device-position; its C interface then takes a descriptor's
+/// address there), 0 when it takes an integer, and needs mxc's CUDA runtime
+/// (mgpu* and _mlir_memref_to_llvm_alloc/_free) from whatever it is linked
+/// with.
 llvm::Error writeObject(mlir::ModuleOp module,
                         const frontend::LlamaConfig &config,
                         llvm::StringRef path);

@@ -227,6 +227,34 @@ def MXCGPUSinkGlobalsPass
   ];
 }
 
+def MXCGPUDevicePositionPass
+    : Pass<"mxc-gpu-device-position", "::mlir::ModuleOp"> {
+  let summary = "Pass a decode step's position to the kernels through device "
+                "memory";
+  let description = [{
+    The argument marked `mxc.position` (the index of a decode step's first
+    token) becomes a `memref<1xi64>` at the same place, which the caller
+    fills in device memory before the step. Each `gpu.launch` that uses the
+    position reads it from the buffer at its start; an attention launch
+    whose keys are `position + n` (mxc's dense attention kernel, with no key
+    offset yet) takes n as its keys and the buffer as its key offset. No
+    kernel parameter then depends on the position, so a CUDA graph captured
+    at one step replays unchanged at every later one. A call of the
+    function (`@forward` calls `@decode` at position 0) passes a buffer of
+    its own, written by a one-thread launch.
+
+    Runs after `mxc-gpu-mx-kernels` and `mxc-gpu-sink-globals` (which moves
+    the views of the KV cache at the position into the launches), before
+    outlining. If the host uses the position any other way, the function is
+    left as it is (its steps' graphs are then captured and updated, not
+    replayed).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def MXCGPUDeviceConstantsPass
     : Pass<"mxc-gpu-device-constants", "::mlir::ModuleOp"> {
   let summary = "Host code passes kernels the device copies of its constants";

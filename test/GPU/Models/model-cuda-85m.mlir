@@ -5,7 +5,8 @@
 // libcuda in audit mode: every kernel found, every launch within the
 // hardware limits, the host never touching device memory, every buffer and
 // weight freed; per decoded token after the first, one synchronization, no
-// device allocation, two copies (the token in, the logits out).
+// device allocation, three copies (the token and the position in, the
+// logits out); the steps after the second replay its CUDA graph as captured.
 // REQUIRES: ptxas
 
 // RUN: rm -rf %t && mkdir -p %t
@@ -21,5 +22,6 @@
 // 45.33 MB), the 512 x 768 float embedding table (1.57 MB); the norms'
 // gains (3 KB each) are in the cubin.
 // CHECK-DAG: weights: {{[0-9]+}} constants, 46.9 MB, uploaded to device memory once
-// CHECK-DAG: per decoded token (steps 2 to {{[0-9]+}}): {{[1-9][0-9.]*}} kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
+// CHECK-DAG: per decoded token (steps 2 to {{[0-9]+}}): {{[1-9][0-9.]*}} kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 3.0 copies
+// CHECK-DAG: decode steps 2 to {{[0-9]+}} as CUDA graphs: 1 instantiated, {{[1-9][0-9]*}} replayed as captured (the position in device memory)
 // RUN: rm -rf %t

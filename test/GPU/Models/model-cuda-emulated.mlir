@@ -5,8 +5,8 @@
 // them, every block's threads as fibers that meet at barriers and warp
 // shuffles as on a GPU. So the whole CUDA path runs here: the host code
 // (device memory, the weights' device copies, launches on one stream, the
-// decode steps as CUDA graphs, captured with their parameters, updated and
-// launched), the GEMV and attention kernels and the generated ones; the
+// decode steps as CUDA graphs, captured with their parameters and replayed
+// with the position in device memory), the GEMV and attention kernels and the generated ones; the
 // logits are checked against the CPU path's (mxc-run --save-logits). What
 // it cannot show: PTX code generation (ptxas builds the cubin from the
 // same IR), timing, misaligned vector loads (the CPU tolerates them), and
@@ -27,8 +27,8 @@
 // RUN: mxc-run %t/example/model.bin --recipe w4 --prompt "Hi!" --save-logits %t/w4.ref
 // RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner model %t/w4.so %t/w4.ref --check-only 2>&1 | FileCheck %s --check-prefix=W4
 // W4-DAG: fake CUDA emulator: {{[1-9][0-9]*}} launches of mxc's kernels emulated
-// W4-DAG: per decoded token (steps 2 to 4): 48.0 kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
-// W4-DAG: decode steps 2 to 4 as CUDA graphs: 1 instantiated, the rest updated
+// W4-DAG: per decoded token (steps 2 to 4): 48.0 kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 3.0 copies
+// W4-DAG: decode steps 2 to 4 as CUDA graphs: 1 instantiated, 2 replayed as captured (the position in device memory)
 // W4-DAG: prefill logits of 4 tokens match the reference
 // W4-DAG: decode logits of 4 tokens match the reference
 // RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner model %t/w4.so %t/w4.ref --check-only --no-graph 2>&1 | FileCheck %s --check-prefix=NOGRAPH

@@ -72,13 +72,16 @@
 // The model's buffers come from the runtime's cache after the first decode
 // step, the weights were uploaded at the first, and its launches are not
 // waited for one by one: per decoded token no device allocation, one
-// synchronization (the runner's, before it reads the logits) and two copies
-// (the token in, the logits out). The steps after the first are captured as
-// CUDA graphs (the stand-in refuses a synchronization or a copy from
-// pageable memory inside a capture, as the driver does): one graph
-// instantiated, updated at each later step, launched once per token.
-// FAKE-DAG: per decoded token (steps 2 to 4): [[KERNELS:[1-9][0-9.]*]] kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
-// FAKE-DAG: decode steps 2 to 4 as CUDA graphs: 1 instantiated, the rest updated
+// synchronization (the runner's, before it reads the logits) and three
+// copies (the token and the position in, the logits out). The second step
+// is captured as a CUDA graph (the stand-in refuses a synchronization or a
+// copy from pageable memory inside a capture, as the driver does); the
+// position is in device memory (mxc-gpu-device-position), so no kernel
+// parameter changes and the later steps replay that graph as captured,
+// without running the host code: one graph launch per token, and its
+// kernels count as launched.
+// FAKE-DAG: per decoded token (steps 2 to 4): [[KERNELS:[1-9][0-9.]*]] kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 3.0 copies
+// FAKE-DAG: decode steps 2 to 4 as CUDA graphs: 1 instantiated, 2 replayed as captured (the position in device memory)
 // The same kernels launch by launch with --no-graph, and with MXC_CUDA_SYNC,
 // which waits after each launch and at each of the host code's own stream
 // synchronizations (2 x 48, and the runner's), so no graph. 48 kernels: 15
@@ -91,7 +94,7 @@
 // and each norm's sum of squares starts from its fill's value instead of a
 // fill kernel (6 a layer, and the final norm's fill: -13).
 // RUN: env MXC_FAKE_CUDA_AUDIT=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref --no-graph 2>&1 | FileCheck %s --check-prefix=NOGRAPH
-// NOGRAPH-DAG: per decoded token (steps 2 to 4): 48.0 kernels, 0.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 2.0 copies
+// NOGRAPH-DAG: per decoded token (steps 2 to 4): 48.0 kernels, 0.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 3.0 copies
 // NOGRAPH-DAG: decode steps as CUDA graphs: no (--no-graph)
 // NOGRAPH-DAG: 1 streams created; 0 graph launches of 0 graphs instantiated
 // RUN: env MXC_FAKE_CUDA_AUDIT=1 MXC_CUDA_SYNC=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/model.so %t/w4.ref 2>&1 | FileCheck %s --check-prefix=SYNC
