@@ -18,7 +18,7 @@
 // --emit prints each stage: mxc IR after the recipe (the two entry points,
 // MXFP4 weights), upstream ops only, the LLVM dialect, LLVM IR.
 // RUN: mxc-compile %t/example/model.bin --recipe w4 --emit=mxc | FileCheck %s --check-prefix=EMIT-MXC
-// EMIT-MXC: func.func @decode(%{{.*}}: tensor<?xi32>, %{{.*}}: index, %{{.*}}: memref<2x2x256x16xf32>, %{{.*}}: memref<2x2x256x16xf32>) -> tensor<?x259xf32>
+// EMIT-MXC: func.func @decode(%{{.*}}: tensor<?xi32>, %{{.*}}: index {mxc.position}, %{{.*}}: memref<2x2x256x16xf32>, %{{.*}}: memref<2x2x256x16xf32>) -> tensor<?x259xf32>
 // EMIT-MXC: mxc.matmul {{.*}}, !mxc.mx<64x64xf4E2M1FN> -> tensor<?x64xf32>
 // EMIT-MXC: func.func @forward(%{{.*}}: tensor<?xi32>) -> tensor<?x259xf32>
 // EMIT-MXC: call @decode
