@@ -112,14 +112,19 @@ inline MemRefType attentionKeyOffsetType(MLIRContext *ctx) {
 /// The attention callee's type, the dense decode attention kernel's
 /// arguments: (q: memref<?xf32>, k, v: attentionKVType, out: memref<?xf32>,
 /// keys, heads, kv_heads, k_stride, v_stride, queries: index, scale: f32,
-/// key_offset: attentionKeyOffsetType). The keys are keys + key_offset[0].
+/// key_offset: attentionKeyOffsetType, out_head_stride, out_row_stride:
+/// index). The keys are keys + key_offset[0]; output row i of head h starts
+/// at out[h * out_head_stride + i * out_row_stride] (queries * D and D:
+/// [heads, queries, D] as q; D and heads * D: [queries, heads, D], the
+/// layout the output projection reads).
 inline FunctionType attentionCalleeType(MLIRContext *ctx) {
   Type index = IndexType::get(ctx), f32 = Float32Type::get(ctx);
   Type flat = MemRefType::get({ShapedType::kDynamic}, f32),
        kv = attentionKVType(ctx);
   return FunctionType::get(ctx,
                            {flat, kv, kv, flat, index, index, index, index,
-                            index, index, f32, attentionKeyOffsetType(ctx)},
+                            index, index, f32, attentionKeyOffsetType(ctx),
+                            index, index},
                            {});
 }
 

@@ -122,14 +122,16 @@ std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
 ///     [%tiles: memref<?xi32>, %num_tiles: index,] (sparse only)
 ///     %keys: index, %heads: index, %kv_heads: index, %k_stride: index,
 ///     %v_stride: index, %queries: index, %scale: f32,
-///     %key_offset: memref<1xi64>) kernel
+///     %key_offset: memref<1xi64>, %out_head_stride: index,
+///     %out_row_stride: index) kernel
 /// (the dense form's arguments are attentionCalleeType's, KernelABI.h).
 /// The kernel reads keys + key_offset[0] as its keys (a decode step's
-/// position from device memory).
-/// q and out are [heads, queries, D] (row-major); key j of KV head g is
-/// k[g * k_stride + j * D ...] (likewise v with v_stride), so a layer's
-/// slice of a KV cache [kv_heads, max_keys, D] is read where it is. Query
-/// head h reads KV head h / (heads / kv_heads). The grid is (heads,
+/// position from device memory), and writes output row i of head h at
+/// out[h * out_head_stride + i * out_row_stride ...].
+/// q is [heads, queries, D] (row-major), out as its strides say; key j of KV
+/// head g is k[g * k_stride + j * D ...] (likewise v with v_stride), so a
+/// layer's slice of a KV cache [kv_heads, max_keys, D] is read where it is.
+/// Query head h reads KV head h / (heads / kv_heads). The grid is (heads,
 /// queries): block (h, i) computes query row i of head h, which sits at
 /// position keys - queries + i and sees the keys up to it (causal; decode
 /// has queries = 1 and sees every key). The dense kernel walks the tiles of

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
@@ -168,7 +169,17 @@ struct ConvertMXCAttentionToGPUPass
         "convert-mxc-attention-to-gpu", "the attention kernel's function");
     if (!callee)
       return failure();
-    RankedTensorType resultType = op.getResult().getType();
+    // The output projection reads the result as [queries, heads, D]: the
+    // kernel writes that layout itself when a transpose to it is the
+    // result's only use, instead of a transpose kernel after it.
+    linalg::TransposeOp toRows;
+    if (op->hasOneUse())
+      if (auto t = dyn_cast<linalg::TransposeOp>(*op->user_begin()))
+        if (t.getPermutation() == ArrayRef<int64_t>{1, 0, 2})
+          toRows = t;
+    RankedTensorType resultType =
+        toRows ? cast<RankedTensorType>(toRows->getResult(0).getType())
+               : op.getResult().getType();
     Value heads = tensor::DimOp::create(b, loc, op.getQuery(), 0),
           queries = tensor::DimOp::create(b, loc, op.getQuery(), 1),
           kvHeads = tensor::DimOp::create(b, loc, op.getKey(), 0),
@@ -176,10 +187,15 @@ struct ConvertMXCAttentionToGPUPass
     SmallVector<Value> dynamicSizes;
     for (auto [i, size] : llvm::enumerate(resultType.getShape()))
       if (ShapedType::isDynamic(size))
-        dynamicSizes.push_back(i == 0 ? heads : queries);
+        dynamicSizes.push_back((i == 0) == !toRows ? heads : queries);
     Value out = memref::AllocOp::create(
         b, loc, MemRefType::get(resultType.getShape(), b.getF32Type()),
         dynamicSizes);
+    Value dIdx = arith::ConstantIndexOp::create(b, loc, d);
+    Value outHeadStride =
+        toRows ? dIdx : arith::MulIOp::create(b, loc, queries, dIdx);
+    Value outRowStride =
+        toRows ? arith::MulIOp::create(b, loc, heads, dIdx) : dIdx;
     auto [k, kStride] = keysOrValues(b, loc, op.getKey());
     auto [v, vStride] = keysOrValues(b, loc, op.getValue());
     func::CallOp::create(
@@ -189,8 +205,13 @@ struct ConvertMXCAttentionToGPUPass
                    vStride, queries,
                    arith::ConstantOp::create(
                        b, loc, b.getF32FloatAttr(op.getScaleValue())),
-                   noKeyOffset(b, loc, module)});
-    replaceByKernelResult(b, op, out);
+                   noKeyOffset(b, loc, module), outHeadStride, outRowStride});
+    if (toRows) {
+      replaceByKernelResult(b, toRows, out);
+      op.erase();
+    } else {
+      replaceByKernelResult(b, op, out);
+    }
     return success();
   }
 };

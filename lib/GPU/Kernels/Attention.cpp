@@ -61,7 +61,9 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
         vStride = func.getArgument(scalars + 4),
         queries = func.getArgument(scalars + 5),
         scale = func.getArgument(scalars + 6),
-        keyOffset = func.getArgument(scalars + 7);
+        keyOffset = func.getArgument(scalars + 7),
+        outHeadStride = func.getArgument(scalars + 8),
+        outRowStride = func.getArgument(scalars + 9);
   Value qShared = func.getWorkgroupAttributions()[0],
         mShared = func.getWorkgroupAttributions()[1],
         lShared = func.getWorkgroupAttributions()[2],
@@ -270,7 +272,8 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
     Value result =
         select(arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, lAll, zero),
                arith::DivFOp::create(b, o, lAll), zero);
-    memref::StoreOp::create(b, result, out, ValueRange{k.add(qRow, tid)});
+    Value outRow = k.add(k.mul(h, outHeadStride), k.mul(row, outRowStride));
+    memref::StoreOp::create(b, result, out, ValueRange{k.add(outRow, tid)});
   }
   ::mlir::gpu::ReturnOp::create(b);
   return func;

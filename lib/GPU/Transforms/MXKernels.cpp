@@ -117,7 +117,9 @@ void buildAttentionCPUBody(func::FuncOp func, int64_t d) {
         keys = entry->getArgument(4), heads = entry->getArgument(5),
         kvHeads = entry->getArgument(6), kStride = entry->getArgument(7),
         vStride = entry->getArgument(8), queries = entry->getArgument(9),
-        scale = entry->getArgument(10), keyOffset = entry->getArgument(11);
+        scale = entry->getArgument(10), keyOffset = entry->getArgument(11),
+        outHeadStride = entry->getArgument(12),
+        outRowStride = entry->getArgument(13);
   Value zero = k.cidx(0), one = k.cidx(1), dIdx = k.cidx(d);
   keys = k.add(keys, arith::IndexCastOp::create(
                          b, b.getIndexType(),
@@ -144,6 +146,7 @@ void buildAttentionCPUBody(func::FuncOp func, int64_t d) {
     forLoop(heads, {}, [&](Value h, ValueRange) {
       Value g = arith::DivUIOp::create(b, h, group);
       Value qRow = k.mul(k.add(k.mul(h, queries), i), dIdx);
+      Value outRow = k.add(k.mul(h, outHeadStride), k.mul(i, outRowStride));
       Value kBase = k.mul(g, kStride), vBase = k.mul(g, vStride);
       forLoop(dIdx, {}, [&](Value e, ValueRange) {
         memref::StoreOp::create(b, f0, acc, e);
@@ -179,7 +182,7 @@ void buildAttentionCPUBody(func::FuncOp func, int64_t d) {
         Value o =
             arith::DivFOp::create(b, memref::LoadOp::create(b, acc, e), l);
         memref::StoreOp::create(b, arith::SelectOp::create(b, seen, o, f0), out,
-                                k.add(qRow, e));
+                                k.add(outRow, e));
         return SmallVector<Value>{};
       });
       return SmallVector<Value>{};

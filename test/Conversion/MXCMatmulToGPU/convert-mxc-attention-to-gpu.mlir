@@ -19,6 +19,8 @@
 // CHECK: %[[KVHEADS:.+]] = tensor.dim %[[K]], %c0
 // CHECK: %[[NKEYS:.+]] = tensor.dim %[[K]], %c1
 // CHECK: %[[OUT:.+]] = memref.alloc(%[[ROWS]]) : memref<4x?x16xf32>
+// CHECK: %[[D:.+]] = arith.constant 16 : index
+// CHECK: %[[OUTHEADS:.+]] = arith.muli %[[ROWS]], %[[D]] : index
 // CHECK: %[[KB:.+]] = bufferization.to_buffer %[[K]] read_only : tensor<2x?x16xf32> to memref<2x?x16xf32, strided<[?, 16, 1], offset: ?>>
 // CHECK: %[[BASE:.+]], %[[OFF:.+]], %{{.+}}:3, %[[STRIDES:.+]]:3 = memref.extract_strided_metadata %[[KB]]
 // The view reaches to the last KV head's next one, whatever the keys.
@@ -30,9 +32,11 @@
 // CHECK: %[[QFLAT:.+]] = memref.collapse_shape %[[QB]] {{\[}}[0, 1, 2]]
 // CHECK: %[[OFLAT:.+]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1, 2]]
 // CHECK: %[[NOOFFSET:.+]] = memref.get_global @mxc_attention_no_key_offset : memref<1xi64>
-// CHECK: call @mxc_attention_d16(%[[QFLAT]], %[[KVIEW]], %[[VVIEW]], %[[OFLAT]], %[[NKEYS]], %[[HEADS]], %[[KVHEADS]], %[[STRIDES]]#0, %{{.+}}#0, %[[ROWS]], %cst, %[[NOOFFSET]])
+// The output as q, [heads, rows, D]: rows * 16 between heads, 16 between
+// rows.
+// CHECK: call @mxc_attention_d16(%[[QFLAT]], %[[KVIEW]], %[[VVIEW]], %[[OFLAT]], %[[NKEYS]], %[[HEADS]], %[[KVHEADS]], %[[STRIDES]]#0, %{{.+}}#0, %[[ROWS]], %cst, %[[NOOFFSET]], %[[OUTHEADS]], %[[D]])
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable
-// CHECK: func.func private @mxc_attention_d16(memref<?xf32>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>, index, index, index, index, index, index, f32, memref<1xi64>)
+// CHECK: func.func private @mxc_attention_d16(memref<?xf32>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32, strided<[1], offset: ?>>, memref<?xf32>, index, index, index, index, index, index, f32, memref<1xi64>, index, index)
 
 // Bufferized, the cache's layer 1 is read in place: offset 2 * 256 * 16,
 // 256 * 16 elements between KV heads, no copy.
@@ -41,7 +45,7 @@
 // BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [8192], strides: [1]
 // BUF: memref.reinterpret_cast %{{.+}} to offset: [8192], sizes: [8192], strides: [1]
 // BUF-NOT: memref.copy
-// BUF: call @mxc_attention_d16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %arg3, %c4, %c2, %c4096, %c4096, %{{.+}}, %cst, %{{.+}})
+// BUF: call @mxc_attention_d16(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %arg3, %c4, %c2, %c4096, %c4096, %{{.+}}, %cst, %{{.+}}, %{{.+}}, %c16)
 
 // CUDA: module attributes {gpu.container_module}
 // CUDA-LABEL: func.func @layer1
@@ -63,6 +67,38 @@ func.func @layer1(%q: tensor<4x?x16xf32>, %kcache: memref<2x2x256x16xf32>, %vcac
   %v = tensor.extract_slice %vc[1, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<2x2x256x16xf32> to tensor<2x?x16xf32>
   %o = mxc.attention %q, %k, %v : tensor<4x?x16xf32>, tensor<2x?x16xf32>, tensor<2x?x16xf32> -> tensor<4x?x16xf32>
   return %o : tensor<4x?x16xf32>
+}
+
+// -----
+
+// Where the result's only use is the transpose to [rows, heads, D] (what
+// the output projection reads), the kernel writes that layout: 16 between
+// heads, 4 * 16 between rows; no transpose is left.
+// CHECK-LABEL: func.func @rows_first
+// CHECK-SAME: (%[[Q:.+]]: tensor<4x?x16xf32>
+// CHECK: %[[HEADS:.+]] = tensor.dim %[[Q]], %c0
+// CHECK: %[[ROWS:.+]] = tensor.dim %[[Q]], %c1
+// CHECK: %[[OUT:.+]] = memref.alloc(%[[ROWS]]) : memref<?x4x16xf32>
+// CHECK: %[[D:.+]] = arith.constant 16 : index
+// CHECK: %[[ROWSTRIDE:.+]] = arith.muli %[[HEADS]], %[[D]] : index
+// CHECK: call @mxc_attention_d16({{.+}}, %[[D]], %[[ROWSTRIDE]])
+// CHECK: %[[T:.+]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x4x16xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return %[[T]]
+// BUF-LABEL: func.func @rows_first
+// BUF: call @mxc_attention_d16({{.+}}, %c16, %c64)
+// BUF-NOT: linalg.transpose
+func.func @rows_first(%q: tensor<4x?x16xf32>, %kcache: memref<2x2x256x16xf32>, %vcache: memref<2x2x256x16xf32>, %keys: index) -> tensor<?x4x16xf32> {
+  %c1 = arith.constant 1 : index
+  %kc = bufferization.to_tensor %kcache restrict writable : memref<2x2x256x16xf32> to tensor<2x2x256x16xf32>
+  %vc = bufferization.to_tensor %vcache restrict writable : memref<2x2x256x16xf32> to tensor<2x2x256x16xf32>
+  %k = tensor.extract_slice %kc[1, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<2x2x256x16xf32> to tensor<2x?x16xf32>
+  %v = tensor.extract_slice %vc[1, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<2x2x256x16xf32> to tensor<2x?x16xf32>
+  %o = mxc.attention %q, %k, %v : tensor<4x?x16xf32>, tensor<2x?x16xf32>, tensor<2x?x16xf32> -> tensor<4x?x16xf32>
+  %rows = tensor.dim %q, %c1 : tensor<4x?x16xf32>
+  %e = tensor.empty(%rows) : tensor<?x4x16xf32>
+  %t = linalg.transpose ins(%o : tensor<4x?x16xf32>) outs(%e : tensor<?x4x16xf32>) permutation = [1, 0, 2]
+  return %t : tensor<?x4x16xf32>
 }
 
 // -----

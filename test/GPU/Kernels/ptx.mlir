@@ -50,14 +50,17 @@
 // RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxint8 --attention-head-dims=128 | FileCheck %s --check-prefix=ATT
 // ATT-LABEL: .entry mx_attention_decode_dense_d128(
 // q, k, v, out (memrefs of 5 parameters), keys, heads, kv_heads, k_stride,
-// v_stride, queries, scale, key_offset (a memref of 5).
+// v_stride, queries, scale, key_offset (a memref of 5), out_head_stride,
+// out_row_stride.
 // ATT: .param .u64 mx_attention_decode_dense_d128_param_25,
 // ATT-NEXT: .param .f32 mx_attention_decode_dense_d128_param_26,
 // ATT-NEXT: .param .u64 .ptr .align 1 mx_attention_decode_dense_d128_param_27,
 // ATT-NEXT: .param .u64 .ptr .align 1 mx_attention_decode_dense_d128_param_28,
 // ATT-NEXT: .param .u64 mx_attention_decode_dense_d128_param_29,
 // ATT-NEXT: .param .u64 mx_attention_decode_dense_d128_param_30,
-// ATT-NEXT: .param .u64 mx_attention_decode_dense_d128_param_31{{$}}
+// ATT-NEXT: .param .u64 mx_attention_decode_dense_d128_param_31,
+// ATT-NEXT: .param .u64 mx_attention_decode_dense_d128_param_32,
+// ATT-NEXT: .param .u64 mx_attention_decode_dense_d128_param_33{{$}}
 // ATT-NEXT: )
 // ATT-NOT: .local
 // ATT: ld.global.v4.b32

@@ -191,6 +191,7 @@ void attention(const std::string &name, unsigned gx, unsigned gy,
           vStride = index(params, at), queries = index(params, at);
   double scale = f32(params, at);
   keys += *pointer<int64_t>(params, at);
+  int64_t outHeadStride = index(params, at), outRowStride = index(params, at);
   for (int64_t i = 0; i < std::min<int64_t>(queries, gy); ++i)
     for (int64_t h = 0; h < std::min<int64_t>(heads, gx); ++h) {
       const int64_t g = h / (heads / kvHeads), rowKeys = keys - queries + i + 1;
@@ -219,7 +220,7 @@ void attention(const std::string &name, unsigned gx, unsigned gy,
         double o = 0;
         for (size_t n = 0; n < visible.size(); ++n)
           o += p[n] / sum * v[g * vStride + visible[n] * d + e];
-        out[(h * queries + i) * d + e] = static_cast<float>(o);
+        out[h * outHeadStride + i * outRowStride + e] = static_cast<float>(o);
       }
     }
 }
