@@ -30,6 +30,7 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -124,11 +125,13 @@ struct Launch {
   void operator()() { cuda::launch(function, gridX, block, args, 0, gridY); }
 };
 
-/// y [m, n] = x [m, k] * W^T with the kernel of `batch` rows per tile.
+/// y [m, n] = x [m, k] * W^T (+ residual [m, n] if given) with the kernel
+/// of `batch` rows per tile.
 Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
                   const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
                   const Buffer<float> &x, Buffer<float> &y, int64_t m,
-                  int64_t n, int64_t k) {
+                  int64_t n, int64_t k,
+                  const Buffer<float> *residual = nullptr) {
   Launch l{
       module.function(gemvName(f, batch)),
       static_cast<unsigned>((n + kGemvWarpsPerBlock - 1) / kGemvWarpsPerBlock),
@@ -141,7 +144,10 @@ Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
       .memref(y.device, y.count)
       .index(m)
       .index(n)
-      .index(k);
+      .index(k)
+      .memref(residual ? residual->device : y.device,
+              residual ? residual->count : y.count)
+      .index(residual ? 1 : 0);
   return l;
 }
 
@@ -163,9 +169,18 @@ int testGemv(const cuda::Module &module) {
         std::vector<float> x(m * k);
         for (float &v : x)
           v = normal(rng);
+        // The K = 1024 shapes add a residual, as the model's output
+        // projections do.
+        std::vector<float> residual;
+        if (k == 1024)
+          for (int64_t i = 0; i < m * n; ++i)
+            residual.push_back(normal(rng));
         Buffer<uint8_t> w(g.data), s(g.scales);
         Buffer<float> xd(x), y(m * n);
-        gemvLaunch(module, f, batch, w, s, xd, y, m, n, k)();
+        std::unique_ptr<Buffer<float>> rd;
+        if (!residual.empty())
+          rd = std::make_unique<Buffer<float>>(residual);
+        gemvLaunch(module, f, batch, w, s, xd, y, m, n, k, rd.get())();
         std::vector<float> got = y.read();
         double worst = 0;
         bool ok = true;
@@ -178,11 +193,16 @@ int testGemv(const cuda::Module &module) {
               magnitude += std::fabs(p);
             }
             float v = got[b * n + r];
+            // The residual, added to the f32 sum: one more rounding.
+            double bound = (k + 2) * std::ldexp(magnitude, -24) + 1e-37;
+            if (!residual.empty()) {
+              sum += residual[b * n + r];
+              bound += std::ldexp(std::fabs(sum), -24);
+            }
             if (std::isnan(sum)) {
               ok &= std::isnan(v);
               continue;
             }
-            double bound = (k + 2) * std::ldexp(magnitude, -24) + 1e-37;
             double error = std::fabs(v - sum);
             // NaN (an element the kernel did not write) counts as infinite.
             worst =

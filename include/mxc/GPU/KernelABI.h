@@ -54,7 +54,10 @@ parseGemvCalleeName(llvm::StringRef name) {
 }
 
 /// The callee's type, the GEMV kernel's arguments: (words: memref<?xi32>,
-/// scales: memref<?xi8>, x: memref<?xf32>, y: memref<?xf32>, m, n, k).
+/// scales: memref<?xi8>, x: memref<?xf32>, y: memref<?xf32>, m, n, k,
+/// residual: memref<?xf32>, add_residual: index). y = x W^T, plus residual
+/// (an [m, n] buffer: a transformer's residual stream) where add_residual
+/// is not 0; otherwise residual is not read (any buffer, y itself).
 inline FunctionType gemvCalleeType(MLIRContext *ctx) {
   Type index = IndexType::get(ctx);
   auto dynamic = [](Type t) {
@@ -64,7 +67,7 @@ inline FunctionType gemvCalleeType(MLIRContext *ctx) {
       ctx,
       {dynamic(IntegerType::get(ctx, 32)), dynamic(IntegerType::get(ctx, 8)),
        dynamic(Float32Type::get(ctx)), dynamic(Float32Type::get(ctx)), index,
-       index, index},
+       index, index, dynamic(Float32Type::get(ctx)), index},
       {});
 }
 

@@ -47,10 +47,12 @@ std::optional<int> chipVersion(llvm::StringRef chip);
 std::string gemvKernelName(const GemvOptions &options);
 
 /// Adds to `module` the MX GEMV / row-tiled GEMM
-///   y[r, n] = sum_k x[r, k] * W[n, k]     (r < M, n < N, k < K)
+///   y[r, n] = sum_k x[r, k] * W[n, k] (+ residual[r, n])  (r < M, n < N)
 /// as gpu.func @<gemvKernelName>(%w: memref<?xi32>, %scales: memref<?xi8>,
-///   %x: memref<?xf32>, %y: memref<?xf32>, %m: index, %n: index, %k: index)
-/// kernel, where W is MX (`format`, blocks of 32 along k; K a multiple of
+///   %x: memref<?xf32>, %y: memref<?xf32>, %m: index, %n: index, %k: index,
+///   %residual: memref<?xf32>, %add_residual: index) kernel (the arguments
+/// of gemvCalleeType, KernelABI.h; the residual is read only where
+/// %add_residual is not 0), where W is MX (`format`, blocks of 32 along k; K a multiple of
 /// 32): %w is its packed storage row after row (K * bits / 32 words per
 /// row), %scales its E8M0 bytes [N, K/32], %x is [M, K] and %y [M, N]
 /// row-major. Launch with blocks of 32 * kGemvWarpsPerBlock threads, grid
@@ -64,7 +66,8 @@ std::string gemvKernelName(const GemvOptions &options);
 /// pattern, which is exact up to a power of two applied to the block's
 /// sum; FP8 E4M3 with the native conversion when `nativeFP8`), applies the
 /// block's E8M0 scale to the block's partial sums and accumulates in f32;
-/// the warp reduces with shuffles and lane 0 writes y.
+/// the warp reduces with shuffles and lane 0 writes y (its sum, or the
+/// residual plus its sum).
 ::mlir::gpu::GPUFuncOp buildGemvKernel(OpBuilder &b,
                                        ::mlir::gpu::GPUModuleOp module,
                                        const GemvOptions &options);

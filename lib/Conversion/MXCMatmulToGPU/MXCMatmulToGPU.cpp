@@ -16,9 +16,11 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::mxc {
@@ -36,6 +38,35 @@ namespace {
 /// prefill.
 constexpr int64_t kDecodeBatch = 1, kPrefillBatch = 8;
 
+/// The tensor `result` is added to, if its only use is an element-wise add
+/// of two [M, N] tensors (a transformer's residual connection) whose other
+/// operand is available where `result` is computed.
+Value residualOf(Value result, Operation *at, DominanceInfo &dominance) {
+  if (!result.hasOneUse())
+    return {};
+  auto add = dyn_cast<linalg::GenericOp>(*result.user_begin());
+  if (!add || add.getNumDpsInputs() != 2 || add.getNumDpsInits() != 1 ||
+      add.getNumReductionLoops() != 0 || add->getNumResults() != 1 ||
+      add->getResult(0).getType() != result.getType() ||
+      !llvm::all_of(add.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return {};
+  Block *body = add.getBlock();
+  auto sum =
+      body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!sum || &body->front() != sum.getOperation() ||
+      !llvm::is_contained(sum->getOperands(), body->getArgument(0)) ||
+      !llvm::is_contained(sum->getOperands(), body->getArgument(1)) ||
+      sum.getLhs() == sum.getRhs())
+    return {};
+  Value other = add.getDpsInputs()[0] == result ? add.getDpsInputs()[1]
+                                                : add.getDpsInputs()[0];
+  if (other == result || other.getType() != result.getType() ||
+      !dominance.properlyDominates(other, at))
+    return {};
+  return other;
+}
+
 struct ConvertMXCMatmulToGPUPass
     : mlir::mxc::impl::ConvertMXCMatmulToGPUPassBase<
           ConvertMXCMatmulToGPUPass> {
@@ -44,8 +75,9 @@ struct ConvertMXCMatmulToGPUPass
     ModuleOp module = getOperation();
     SmallVector<MatmulOp> matmuls;
     module.walk([&](MatmulOp op) { matmuls.push_back(op); });
+    DominanceInfo dominance(module);
     for (MatmulOp op : matmuls)
-      if (failed(rewrite(op, module)))
+      if (failed(rewrite(op, module, dominance)))
         return signalPassFailure();
   }
 
@@ -57,7 +89,8 @@ struct ConvertMXCMatmulToGPUPass
                                  "the GEMV kernel's function");
   }
 
-  LogicalResult rewrite(MatmulOp op, ModuleOp module) {
+  LogicalResult rewrite(MatmulOp op, ModuleOp module,
+                        DominanceInfo &dominance) {
     auto weightType = dyn_cast<MXTensorType>(op.getWeight().getType());
     auto inputType = cast<ShapedType>(op.getInput().getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
@@ -125,17 +158,26 @@ struct ConvertMXCMatmulToGPUPass
             b, loc, MemRefType::get(scalesType.getShape(), b.getI8Type()),
             scaleBytes, /*readOnly=*/true));
 
-    // y [M, N], written by the call.
+    // y [M, N], written by the call; the residual added after the matmul
+    // is added by the kernel (one kernel fewer).
     auto yType = MemRefType::get({mDim, n}, f32);
     Value y = memref::AllocOp::create(b, loc, yType, dynamicRows);
+    Value residual = residualOf(op.getResult(), op, dominance);
+    Value yFlat = flattenToDynamic(b, loc, y);
     SmallVector<Value> operands = {
         words,
         scales,
         flattenToDynamic(b, loc, xBuffer),
-        flattenToDynamic(b, loc, y),
+        yFlat,
         rows,
         arith::ConstantIndexOp::create(b, loc, n),
-        arith::ConstantIndexOp::create(b, loc, paddedK)};
+        arith::ConstantIndexOp::create(b, loc, paddedK),
+        residual
+            ? flattenToDynamic(b, loc,
+                               bufferization::ToBufferOp::create(
+                                   b, loc, yType, residual, /*readOnly=*/true))
+            : yFlat,
+        arith::ConstantIndexOp::create(b, loc, residual ? 1 : 0)};
     Value decode =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rows,
                               arith::ConstantIndexOp::create(b, loc, 1));
@@ -147,7 +189,12 @@ struct ConvertMXCMatmulToGPUPass
       b.setInsertionPointToStart(block);
       func::CallOp::create(b, loc, callee, operands);
     }
-    replaceByKernelResult(b, op, y);
+    if (residual) {
+      replaceByKernelResult(b, *op->user_begin(), y);
+      op.erase();
+    } else {
+      replaceByKernelResult(b, op, y);
+    }
     return success();
   }
 };

@@ -3,6 +3,7 @@
 
 #include "KernelBuilder.h"
 #include "mxc/Conversion/MXCodegen.h"
+#include "mxc/GPU/KernelABI.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -136,13 +137,14 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   KernelBuilder k{b};
   auto func = createKernel(
       b, module, gemvKernelName(o),
-      {dynamic(b.getI32Type()), dynamic(b.getI8Type()), dynamic(k.f32()),
-       dynamic(k.f32()), b.getIndexType(), b.getIndexType(), b.getIndexType()},
+      llvm::to_vector(gemvCalleeType(b.getContext()).getInputs()),
       32 * kGemvWarpsPerBlock);
   Value w = func.getArgument(0), scales = func.getArgument(1),
         x = func.getArgument(2), y = func.getArgument(3),
         m = func.getArgument(4), n = func.getArgument(5),
-        kdim = func.getArgument(6);
+        kdim = func.getArgument(6), residual = func.getArgument(7),
+        addResidual = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
+                                            func.getArgument(8), k.cidx(0));
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
   Value bid = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x);
   // Rows tile * batch + r of x (block y is the row tile); rows past m read
@@ -219,8 +221,18 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
         b, arith::AndIOp::create(b, isLeader, rowValid[r]), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifLeader.thenBlock());
-    memref::StoreOp::create(b, sum, y,
-                            ValueRange{k.add(k.mul(xRows[r], n), row)});
+    Value at = k.add(k.mul(xRows[r], n), row);
+    auto withResidual = scf::IfOp::create(b, k.f32(), addResidual, true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(withResidual.thenBlock());
+      scf::YieldOp::create(
+          b, ValueRange{arith::AddFOp::create(
+                 b, memref::LoadOp::create(b, residual, ValueRange{at}), sum)});
+      b.setInsertionPointToStart(withResidual.elseBlock());
+      scf::YieldOp::create(b, ValueRange{sum});
+    }
+    memref::StoreOp::create(b, withResidual.getResult(0), y, ValueRange{at});
   }
   b.setInsertionPointAfter(ifRow);
   ::mlir::gpu::ReturnOp::create(b);

@@ -45,7 +45,8 @@ void buildCPUBody(func::FuncOp func, num::ElemFormat format) {
   Value words = entry->getArgument(0), scales = entry->getArgument(1),
         x = entry->getArgument(2), y = entry->getArgument(3),
         m = entry->getArgument(4), n = entry->getArgument(5),
-        k = entry->getArgument(6);
+        k = entry->getArgument(6), residual = entry->getArgument(7),
+        addResidual = entry->getArgument(8);
   const int64_t bits = num::getFormatInfo(format).bits;
   auto cidx = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
@@ -98,8 +99,16 @@ void buildCPUBody(func::FuncOp func, num::ElemFormat format) {
         blockLoop.getRegionIterArgs()[0]);
     scf::YieldOp::create(b, loc, next);
   }
-  memref::StoreOp::create(b, loc, blockLoop.getResult(0), y,
-                          add(mul(r, n), col));
+  // The residual (when asked for) plus the sum, as the add after a matmul
+  // rounds it. Without one, `residual` is y itself: loaded, not used.
+  Value at = add(mul(r, n), col);
+  Value sum = blockLoop.getResult(0);
+  Value withResidual = arith::AddFOp::create(
+      b, loc, memref::LoadOp::create(b, loc, residual, at), sum);
+  Value asked = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                      addResidual, zero);
+  memref::StoreOp::create(
+      b, loc, arith::SelectOp::create(b, loc, asked, withResidual, sum), y, at);
   b.setInsertionPointAfter(rowLoop);
   func::ReturnOp::create(b, loc);
 }

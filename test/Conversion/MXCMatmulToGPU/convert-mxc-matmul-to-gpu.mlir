@@ -21,14 +21,16 @@
 // CHECK: %[[WORDS:.+]] = memref.cast %[[VIEW]] : memref<64xi32> to memref<?xi32>
 // CHECK: arith.bitcast %{{.+}} : tensor<8x2xf8E8M0FNU> to tensor<8x2xi8>
 // CHECK: %[[Y:.+]] = memref.alloc(%[[ROWS]]) : memref<?x8xf32>
+// CHECK: %[[YFLAT:.+]] = memref.collapse_shape %[[Y]]
+// No residual: y in its place, add_residual 0.
 // CHECK: %[[ONE:.+]] = arith.cmpi eq, %[[ROWS]], %c1
 // CHECK: scf.if %[[ONE]] {
-// CHECK:   func.call @mxc_gemv_mxfp4_b1(%[[WORDS]], %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %c8, %c64)
+// CHECK:   func.call @mxc_gemv_mxfp4_b1(%[[WORDS]], %{{.+}}, %{{.+}}, %[[YFLAT]], %[[ROWS]], %c8, %c64, %[[YFLAT]], %c0{{.*}})
 // CHECK: } else {
-// CHECK:   func.call @mxc_gemv_mxfp4_b8(%[[WORDS]], %{{.+}}, %{{.+}}, %{{.+}}, %[[ROWS]], %c8, %c64)
+// CHECK:   func.call @mxc_gemv_mxfp4_b8(%[[WORDS]], %{{.+}}, %{{.+}}, %[[YFLAT]], %[[ROWS]], %c8, %c64, %[[YFLAT]], %c0{{.*}})
 // CHECK: %[[R:.+]] = bufferization.to_tensor %[[Y]] restrict writable : memref<?x8xf32> to tensor<?x8xf32>
 // CHECK: return %[[R]]
-// CHECK: func.func private @mxc_gemv_mxfp4_b1(memref<?xi32>, memref<?xi8>, memref<?xf32>, memref<?xf32>, index, index, index)
+// CHECK: func.func private @mxc_gemv_mxfp4_b1(memref<?xi32>, memref<?xi8>, memref<?xf32>, memref<?xf32>, index, index, index, memref<?xf32>, index)
 // CHECK: func.func private @mxc_gemv_mxfp4_b8(
 
 // CUDA-LABEL: func.func @f32_input
@@ -82,6 +84,66 @@ func.func @mx_input(%x: tensor<2x64xf32>, %w: tensor<4x64xf32>) -> tensor<2x4xf3
   %wq = mxc.quantize %w : tensor<4x64xf32> -> !mxc.mx<4x64xi8>
   %y = mxc.matmul %xq, %wq : !mxc.mx<2x64xf8E4M3FN>, !mxc.mx<4x64xi8> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// The residual connection after a matmul (an element-wise add of the
+// result and a tensor available before it) is the kernel's: add_residual
+// 1, the residual's buffer, and the add's result is the kernel's. On the
+// CPU the residual plus the sum, selected.
+// CHECK-LABEL: func.func @residual
+// CHECK-SAME: (%[[X:.+]]: tensor<1x64xf32>, %{{.+}}: tensor<8x64xf32>, %[[H:.+]]: tensor<1x8xf32>)
+// CHECK: %[[Y:.+]] = memref.alloc() : memref<1x8xf32>
+// CHECK: %[[HB:.+]] = bufferization.to_buffer %[[H]] read_only : tensor<1x8xf32> to memref<1x8xf32>
+// CHECK: %[[HC:.+]] = memref.collapse_shape %[[HB]]
+// CHECK: %[[HFLAT:.+]] = memref.cast %[[HC]]
+// CHECK: %[[ADD:.+]] = arith.constant 1 : index
+// CHECK: call @mxc_gemv_mxfp4_b1({{.+}}, %c8, %c64, %[[HFLAT]], %[[ADD]])
+// CHECK: %[[R:.+]] = bufferization.to_tensor %[[Y]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]
+// CPU: func.func private @mxc_gemv_mxfp4_b1(
+// CPU: %[[SUM:.+]] = scf.for
+// CPU: %[[PLUS:.+]] = arith.addf %{{.+}}, %[[SUM]]
+// CPU: %[[ASKED:.+]] = arith.cmpi ne
+// CPU: arith.select %[[ASKED]], %[[PLUS]], %[[SUM]]
+func.func @residual(%x: tensor<1x64xf32>, %w: tensor<8x64xf32>, %h: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  %wq = mxc.quantize %w : tensor<8x64xf32> -> !mxc.mx<8x64xf4E2M1FN>
+  %y = mxc.matmul %x, %wq : tensor<1x64xf32>, !mxc.mx<8x64xf4E2M1FN> -> tensor<1x8xf32>
+  %e = tensor.empty() : tensor<1x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%h, %y : tensor<1x8xf32>, tensor<1x8xf32>) outs(%e : tensor<1x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8xf32>
+  return %r : tensor<1x8xf32>
+}
+
+// -----
+
+// An add whose other operand comes after the matmul, or a product instead
+// of a sum, stays a generic of its own.
+// CHECK-LABEL: func.func @not_residual
+// CHECK-COUNT-2: %{{.+}}, %c0{{.*}})
+// CHECK-COUNT-2: linalg.generic
+func.func @not_residual(%x: tensor<1x64xf32>, %w: tensor<8x64xf32>, %h: tensor<1x8xf32>) -> (tensor<1x8xf32>, tensor<1x8xf32>) {
+  %wq = mxc.quantize %w : tensor<8x64xf32> -> !mxc.mx<8x64xf4E2M1FN>
+  %y = mxc.matmul %x, %wq : tensor<1x64xf32>, !mxc.mx<8x64xf4E2M1FN> -> tensor<1x8xf32>
+  %later = arith.negf %h : tensor<1x8xf32>
+  %e = tensor.empty() : tensor<1x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%later, %y : tensor<1x8xf32>, tensor<1x8xf32>) outs(%e : tensor<1x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8xf32>
+  %y2 = mxc.matmul %x, %wq : tensor<1x64xf32>, !mxc.mx<8x64xf4E2M1FN> -> tensor<1x8xf32>
+  %r2 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%h, %y2 : tensor<1x8xf32>, tensor<1x8xf32>) outs(%e : tensor<1x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.mulf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8xf32>
+  return %r, %r2 : tensor<1x8xf32>, tensor<1x8xf32>
 }
 
 // -----

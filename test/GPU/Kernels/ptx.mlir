@@ -7,9 +7,10 @@
 // SM90-NOT: .local
 // SM90-LABEL: .entry mx_gemv_mxfp8_e4m3_b1(
 // The ABI mxc-gpu-runner packs: 4 memrefs as (pointer, pointer, offset,
-// size, stride), then m, n, k: 23 parameters.
+// size, stride), then m, n, k, the residual's memref and add_residual: 29
+// parameters.
 // SM90: .param .u64 .ptr .align 1 mx_gemv_mxfp8_e4m3_b1_param_0,
-// SM90: .param .u64 mx_gemv_mxfp8_e4m3_b1_param_22{{$}}
+// SM90: .param .u64 mx_gemv_mxfp8_e4m3_b1_param_28{{$}}
 // SM90-NEXT: )
 // Two 16-byte loads hold the block's 32 E4M3 codes; sm_90 converts them
 // natively, two at a time.

@@ -125,6 +125,8 @@ void gemv(const std::string &name, unsigned gx, unsigned gy, void **params) {
   auto *x = pointer<float>(params, at);
   auto *y = pointer<float>(params, at);
   int64_t m = index(params, at), n = index(params, at), k = index(params, at);
+  auto *residual = pointer<float>(params, at);
+  const bool addResidual = index(params, at) != 0;
   num::MXTensor t;
   t.layout = {*num::parseElemFormat(format), 32, n, k};
   t.data.assign(w, w + t.layout.dataBytes());
@@ -137,7 +139,8 @@ void gemv(const std::string &name, unsigned gx, unsigned gy, void **params) {
       double sum = 0;
       for (int64_t i = 0; i < k; ++i)
         sum += double(x[r * k + i]) * wd[c * k + i];
-      y[r * n + c] = static_cast<float>(sum);
+      y[r * n + c] =
+          static_cast<float>(sum) + (addResidual ? residual[r * n + c] : 0.0f);
     }
 }
 
