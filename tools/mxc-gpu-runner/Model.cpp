@@ -11,14 +11,18 @@
 // (@decode) against them, then times the prefill of seq_len tokens and the
 // decode of seq_len tokens one by one. On a GPU, every decode step after the
 // first runs as a CUDA graph (mxc::cuda::StepGraph; --no-graph: launch by
-// launch), and the decode is timed both ways.
+// launch), and the decode is timed both ways. Where the model reads its
+// position from device memory (mxc_decode_position_on_device), the second
+// step is captured once and every later one replays that graph as it is:
+// the runner writes the token and the position to the buffers the graph
+// reads and takes the logits from the buffer the captured step returned.
 //
 // The model's undefined mgpu*, mxc_cuda_device_constant and
 // _mlir_memref_to_llvm_alloc/_free resolve to this executable's runtime (it
 // exports its symbols). On the GPU, the tokens and the KV caches are device
-// memory from the same allocator as the model's own buffers: the tokens are
-// copied in on the model's stream, the logits copied out after one
-// synchronization per step.
+// memory from the same allocator as the model's own buffers: the tokens and
+// the position are copied in on the model's stream, the logits copied out
+// after one synchronization per step.
 //
 //===----------------------------------------------------------------------===//
 

@@ -631,7 +631,9 @@ int main(int argc, char **argv) {
                  "against\n"
                  "         mxc-run --save-logits, and time its prefill and "
                  "decode\n"
-                 "         (decode steps as CUDA graphs and launch by "
+                 "         (decode steps as CUDA graphs, replayed as "
+                 "captured where the\n"
+                 "         position is in device memory, and launch by "
                  "launch; --check-only: no timing)\n");
     return help ? 0 : 2;
   }

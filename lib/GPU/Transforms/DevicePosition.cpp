@@ -37,6 +37,7 @@ constexpr unsigned kKeysOperand = 4, kKeyOffsetOperand = 11;
 /// Whether `launch` launches mxc's dense attention kernel.
 bool isAttentionLaunch(gpu::LaunchFuncOp launch) {
   FunctionType type = attentionCalleeType(launch.getContext());
+  // kernels::attentionDecodeKernelName of the dense kernel.
   return launch.getKernelName().getValue().starts_with(
              "mx_attention_decode_dense_d") &&
          llvm::equal(launch.getKernelOperands().getTypes(), type.getInputs());
@@ -157,8 +158,8 @@ struct MXCGPUDevicePositionPass
   /// Where each use of the position goes, if all can: a kernel's use reads
   /// the buffer; the attention's keys `position + n` become n, with the
   /// buffer as the key offset. Any other use stays on the host, and then
-  /// so does the position (the function is left as it is).
-  /// Whether the position moved (a failure is an error).
+  /// so does the position (the function keeps its index argument). Returns
+  /// whether the position moved; a failure is an error.
   FailureOr<bool> moveToDevice(func::FuncOp func, unsigned index) {
     BlockArgument position = func.getArgument(index);
     if (!position.getType().isIndex())
