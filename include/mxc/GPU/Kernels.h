@@ -52,9 +52,9 @@ std::string gemvKernelName(const GemvOptions &options);
 ///   %x: memref<?xf32>, %y: memref<?xf32>, %m: index, %n: index, %k: index,
 ///   %residual: memref<?xf32>, %add_residual: index) kernel (the arguments
 /// of gemvCalleeType, KernelABI.h; the residual is read only where
-/// %add_residual is not 0), where W is MX (`format`, blocks of 32 along k; K a multiple of
-/// 32): %w is its packed storage row after row (K * bits / 32 words per
-/// row), %scales its E8M0 bytes [N, K/32], %x is [M, K] and %y [M, N]
+/// %add_residual is not 0), where W is MX (`format`, blocks of 32 along k; K a
+/// multiple of 32): %w is its packed storage row after row (K * bits / 32 words
+/// per row), %scales its E8M0 bytes [N, K/32], %x is [M, K] and %y [M, N]
 /// row-major. Launch with blocks of 32 * kGemvWarpsPerBlock threads, grid
 /// (ceil(N / kGemvWarpsPerBlock), ceil(M / batch)): warp w of block (i, t)
 /// computes output column n = i * kGemvWarpsPerBlock + w for the `batch`

@@ -135,10 +135,10 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   const int64_t bits = num::getFormatInfo(o.format).bits;
   ImplicitLocOpBuilder b(module.getLoc(), builder);
   KernelBuilder k{b};
-  auto func = createKernel(
-      b, module, gemvKernelName(o),
-      llvm::to_vector(gemvCalleeType(b.getContext()).getInputs()),
-      32 * kGemvWarpsPerBlock);
+  auto func =
+      createKernel(b, module, gemvKernelName(o),
+                   llvm::to_vector(gemvCalleeType(b.getContext()).getInputs()),
+                   32 * kGemvWarpsPerBlock);
   Value w = func.getArgument(0), scales = func.getArgument(1),
         x = func.getArgument(2), y = func.getArgument(3),
         m = func.getArgument(4), n = func.getArgument(5),
