@@ -17,7 +17,6 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Iterators.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::mxc {
@@ -194,9 +193,7 @@ struct MXCGPUDevicePositionPass
       if (!add || !llvm::all_of(add->getUses(), [](OpOperand &u) {
             auto launch = dyn_cast<gpu::LaunchFuncOp>(u.getOwner());
             return launch && isAttentionLaunch(launch) &&
-                   u.getOperandNumber() ==
-                       launch.getNumOperands() -
-                           launch.getKernelOperands().size() + kKeysOperand &&
+                   &u == &launch.getKernelOperandsMutable()[kKeysOperand] &&
                    isNoKeyOffset(launch.getKernelOperands()[kKeyOffsetOperand]);
           }))
         return false; // stays on the host
@@ -206,16 +203,13 @@ struct MXCGPUDevicePositionPass
       keys.push_back({add, other});
     }
 
-    // The buffer replaces the index argument, at the same place.
-    MLIRContext *ctx = &getContext();
-    auto type = MemRefType::get({1}, IntegerType::get(ctx, 64));
-    if (failed(func.insertArgument(
-            index + 1, type,
-            DictionaryAttr::get(
-                ctx, {NamedAttribute(StringAttr::get(ctx, kPositionArgAttr),
-                                     UnitAttr::get(ctx))}),
-            func.getLoc())))
+    // The buffer (the attention's key offset type) replaces the index
+    // argument, at the same place.
+    if (failed(func.insertArgument(index + 1,
+                                   attentionKeyOffsetType(&getContext()), {},
+                                   func.getLoc())))
       return failure();
+    func.setArgAttr(index + 1, kPositionArgAttr, UnitAttr::get(&getContext()));
     Value buffer = func.getArgument(index + 1);
     // In each kernel, the position is read once, at the start.
     llvm::DenseMap<Operation *, Value> readIn;
@@ -238,9 +232,7 @@ struct MXCGPUDevicePositionPass
     for (auto [add, other] : keys) {
       for (OpOperand &u : llvm::make_early_inc_range(add->getUses())) {
         auto launch = cast<gpu::LaunchFuncOp>(u.getOwner());
-        unsigned first =
-            launch.getNumOperands() - launch.getKernelOperands().size();
-        launch->setOperand(first + kKeyOffsetOperand, buffer);
+        launch.getKernelOperandsMutable()[kKeyOffsetOperand].set(buffer);
         u.set(other);
       }
       add.erase();

@@ -99,16 +99,23 @@ void buildCPUBody(func::FuncOp func, num::ElemFormat format) {
         blockLoop.getRegionIterArgs()[0]);
     scf::YieldOp::create(b, loc, next);
   }
-  // The residual (when asked for) plus the sum, as the add after a matmul
-  // rounds it. Without one, `residual` is y itself: loaded, not used.
+  // The residual plus the sum where asked for, as the add after a matmul
+  // rounds it; the residual is not read otherwise (as in the kernel).
   Value at = add(mul(r, n), col);
   Value sum = blockLoop.getResult(0);
-  Value withResidual = arith::AddFOp::create(
-      b, loc, memref::LoadOp::create(b, loc, residual, at), sum);
   Value asked = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                       addResidual, zero);
-  memref::StoreOp::create(
-      b, loc, arith::SelectOp::create(b, loc, asked, withResidual, sum), y, at);
+  auto withResidual = scf::IfOp::create(b, loc, b.getF32Type(), asked, true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(withResidual.thenBlock());
+    Value plus = arith::AddFOp::create(
+        b, loc, memref::LoadOp::create(b, loc, residual, at), sum);
+    scf::YieldOp::create(b, loc, plus);
+    b.setInsertionPointToStart(withResidual.elseBlock());
+    scf::YieldOp::create(b, loc, sum);
+  }
+  memref::StoreOp::create(b, loc, withResidual.getResult(0), y, at);
   b.setInsertionPointAfter(rowLoop);
   func::ReturnOp::create(b, loc);
 }

@@ -91,7 +91,7 @@ func.func @mx_input(%x: tensor<2x64xf32>, %w: tensor<4x64xf32>) -> tensor<2x4xf3
 // The residual connection after a matmul (an element-wise add of the
 // result and a tensor available before it) is the kernel's: add_residual
 // 1, the residual's buffer, and the add's result is the kernel's. On the
-// CPU the residual plus the sum, selected.
+// CPU the residual plus the sum where asked for, the sum otherwise.
 // CHECK-LABEL: func.func @residual
 // CHECK-SAME: (%[[X:.+]]: tensor<1x64xf32>, %{{.+}}: tensor<8x64xf32>, %[[H:.+]]: tensor<1x8xf32>)
 // CHECK: %[[Y:.+]] = memref.alloc() : memref<1x8xf32>
@@ -105,9 +105,13 @@ func.func @mx_input(%x: tensor<2x64xf32>, %w: tensor<4x64xf32>) -> tensor<2x4xf3
 // CHECK: return %[[R]]
 // CPU: func.func private @mxc_gemv_mxfp4_b1(
 // CPU: %[[SUM:.+]] = scf.for
-// CPU: %[[PLUS:.+]] = arith.addf %{{.+}}, %[[SUM]]
 // CPU: %[[ASKED:.+]] = arith.cmpi ne
-// CPU: arith.select %[[ASKED]], %[[PLUS]], %[[SUM]]
+// CPU: %[[OUT:.+]] = scf.if %[[ASKED]] -> (f32) {
+// CPU:   %[[PLUS:.+]] = arith.addf %{{.+}}, %[[SUM]]
+// CPU:   scf.yield %[[PLUS]]
+// CPU: } else {
+// CPU:   scf.yield %[[SUM]]
+// CPU: memref.store %[[OUT]]
 func.func @residual(%x: tensor<1x64xf32>, %w: tensor<8x64xf32>, %h: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %wq = mxc.quantize %w : tensor<8x64xf32> -> !mxc.mx<8x64xf4E2M1FN>
   %y = mxc.matmul %x, %wq : tensor<1x64xf32>, !mxc.mx<8x64xf4E2M1FN> -> tensor<1x8xf32>
