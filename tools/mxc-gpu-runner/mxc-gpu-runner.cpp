@@ -322,6 +322,8 @@ struct AttentionCase {
   int64_t keyOffset = 0;
   /// The output as [queries, heads, D] instead of [heads, queries, D].
   bool rowsFirst = false;
+  /// Query heads per block (the kernel "_q<G>" for G > 1; GQA).
+  int64_t groupHeads = 1;
 
   /// Where output row i of head h starts.
   int64_t outRow(int64_t h, int64_t i) const {
@@ -343,8 +345,8 @@ AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
                             std::mt19937 &rng, int64_t queries = 1,
                             int64_t spareKeys = 0, int64_t offset = 0) {
   AttentionCase c{heads,  kvHeads, d,     keys, queries, (keys + spareKeys) * d,
-                  offset, 0,       false, {},   {},      {},
-                  {}};
+                  offset, 0,       false, 1,    {},      {},
+                  {},     {}};
   std::normal_distribution<float> normal(0.0f, 1.0f);
   c.q.resize(heads * queries * d);
   c.k.resize(offset + kvHeads * c.stride);
@@ -368,10 +370,11 @@ Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
                        const Buffer<float> &k, const Buffer<float> &v,
                        const Buffer<int32_t> &tiles, Buffer<float> &out,
                        const Buffer<int64_t> &keyOffset) {
-  Launch l{module.function(std::string("mx_attention_decode_") +
-                           (sparse ? "sparse" : "dense") + "_d" +
-                           std::to_string(c.d)),
-           static_cast<unsigned>(c.heads),
+  Launch l{module.function(
+               std::string("mx_attention_decode_") +
+               (sparse ? "sparse" : "dense") + "_d" + std::to_string(c.d) +
+               (c.groupHeads > 1 ? "_q" + std::to_string(c.groupHeads) : "")),
+           static_cast<unsigned>(c.heads / c.groupHeads),
            static_cast<unsigned>(c.queries),
            kAttentionThreads,
            {}};
@@ -399,10 +402,11 @@ Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
 /// row i sees the keys up to keys - queries + i) against float64, within
 /// 2e-5 * max|v| (f32 sums, ex2.approx). Decode (one query row) and prefill
 /// rows, head dimensions below and above one per lane, a layer's slice of a
-/// KV cache (spare keys, an offset).
+/// KV cache (spare keys, an offset); every other case with the kernel whose
+/// blocks compute the 4 query heads of a KV head.
 int testAttention(const cuda::Module &module) {
   std::mt19937 rng(9);
-  int failures = 0, cases = 0;
+  int failures = 0, cases = 0, grouped = 0;
   struct Shape {
     int64_t d, queries, spareKeys, offset;
   };
@@ -430,6 +434,10 @@ int testAttention(const cuda::Module &module) {
           // And half write [queries, heads, D], as the model's output
           // projection reads it.
           c.rowsFirst = keys % 10 == 0;
+          if (cases % 2) {
+            c.groupHeads = 4;
+            ++grouped;
+          }
           Buffer<int64_t> keyOffset(std::vector<int64_t>{c.keyOffset});
           attentionLaunch(module, c, sparse, q, k, v, tiles, out, keyOffset)();
           std::vector<float> got = out.read();
@@ -478,13 +486,15 @@ int testAttention(const cuda::Module &module) {
           if (!ok) {
             ++failures;
             std::printf("FAIL attention %s d=%lld queries=%lld keys=%lld "
-                        "masked=%.0f%%\n",
+                        "masked=%.0f%% query heads a block=%lld\n",
                         sparse ? "sparse" : "dense", (long long)d,
-                        (long long)c.queries, (long long)keys, 100 * masked);
+                        (long long)c.queries, (long long)keys, 100 * masked,
+                        (long long)c.groupHeads);
           }
         }
-  std::printf("attention: %d of %d cases within 2e-5 * max|v| of float64\n",
-              cases - failures, cases);
+  std::printf("attention: %d of %d cases within 2e-5 * max|v| of float64 "
+              "(%d of them 4 query heads a block)\n",
+              cases - failures, cases, grouped);
   return failures;
 }
 
@@ -600,6 +610,27 @@ int bench(const cuda::Module &module) {
       std::printf("| %lld | %.0f%% | %.1f | %.1f | %.2fx |\n", (long long)keys,
                   100 * masked, dense * 1e3, sparse * 1e3, dense / sparse);
     }
+  std::printf("\n## Decode attention with GQA: one block per query head, or "
+              "per KV head (its 4 query heads; keys and values read once)"
+              "\n\n32 heads over 8 KV heads, d 128, dense, median of 20."
+              "\n\n| keys | a block per query head (us) | a block per KV "
+              "head (us) | speed-up |\n|------|-----------------------------"
+              "|----------------------------|----------|\n");
+  for (int64_t keys : {1024, 4096, 16384}) {
+    AttentionCase c = attentionCase(32, 8, 128, keys, 0.0, rng);
+    Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.d);
+    Buffer<int32_t> tiles(c.tiles);
+    Buffer<int64_t> keyOffset(std::vector<int64_t>{0});
+    Launch perHead =
+        attentionLaunch(module, c, false, q, k, v, tiles, out, keyOffset);
+    c.groupHeads = 4;
+    Launch perKVHead =
+        attentionLaunch(module, c, false, q, k, v, tiles, out, keyOffset);
+    double one = medianMs(20, flush, flushBytes / 4, perHead);
+    double four = medianMs(20, flush, flushBytes / 4, perKVHead);
+    std::printf("| %lld | %.1f | %.1f | %.2fx |\n", (long long)keys, one * 1e3,
+                four * 1e3, one / four);
+  }
   cuda::release(flush);
   return 0;
 }

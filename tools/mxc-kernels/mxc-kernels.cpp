@@ -62,6 +62,10 @@ cl::list<int64_t>
 cl::list<int64_t> attentionHeadDims(
     "attention-head-dims", cl::cat(category), cl::CommaSeparated,
     cl::desc("Decode attention kernels for these head dimensions"));
+cl::list<int64_t> attentionGroupHeads(
+    "attention-group-heads", cl::cat(category), cl::CommaSeparated,
+    cl::desc("Query heads per block of the attention kernels, 1 to 8 "
+             "(default: 1)"));
 cl::opt<std::string> output("o", cl::cat(category), cl::desc("Output file"),
                             cl::init("-"));
 cl::opt<std::string>
@@ -104,6 +108,8 @@ int main(int argc, char **argv) {
     kernels += " softmax-bits=" + list(softmaxBits);
   if (!attentionHeadDims.empty())
     kernels += " attention-head-dims=" + list(attentionHeadDims);
+  if (!attentionGroupHeads.empty())
+    kernels += " attention-group-heads=" + list(attentionGroupHeads);
   const bool cpu = format == "cpu";
   if (cpu) // No native FP8 conversion (an NVVM op) below sm_89.
     kernels.replace(0,

@@ -28,6 +28,7 @@ namespace mlir::mxc::kernels {
 using ::mxc::gpu::kAttentionThreads;
 using ::mxc::gpu::kAttentionTile;
 using ::mxc::gpu::kGemvWarpsPerBlock;
+using ::mxc::gpu::kMaxAttentionGroupHeads;
 using ::mxc::gpu::kSoftmaxThreads;
 
 struct GemvOptions {
@@ -114,9 +115,15 @@ struct AttentionDecodeOptions {
   int64_t headDim = 128;
   /// Walk only the listed KV tiles (span-sparse) instead of all of them.
   bool sparse = false;
+  /// Query heads a block computes (1 to kMaxAttentionGroupHeads,
+  /// LaunchGeometry.h):
+  /// consecutive heads of one KV head, whose keys and values the block then
+  /// reads once for all of them (GQA). It must divide heads / kv_heads.
+  int64_t groupHeads = 1;
 };
 
-/// The kernel's name: "mx_attention_decode_{dense|sparse}_d<D>".
+/// The kernel's name: "mx_attention_decode_{dense|sparse}_d<D>", with
+/// "_q<G>" appended where a block computes G > 1 query heads.
 std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
 
 /// Adds to `module` the attention of one query row per block:
@@ -134,10 +141,13 @@ std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
 /// q is [heads, queries, D] (row-major), out as its strides say; key j of KV
 /// head g is k[g * k_stride + j * D ...] (likewise v with v_stride), so a
 /// layer's slice of a KV cache [kv_heads, max_keys, D] is read where it is.
-/// Query head h reads KV head h / (heads / kv_heads). The grid is (heads,
-/// queries): block (h, i) computes query row i of head h, which sits at
-/// position keys - queries + i and sees the keys up to it (causal; decode
-/// has queries = 1 and sees every key). The dense kernel walks the tiles of
+/// Query head h reads KV head h / (heads / kv_heads). The grid is (heads / G,
+/// queries) for G = options.groupHeads: block (b, i) computes query row i of
+/// heads bG .. bG + G - 1, which sits at position keys - queries + i and sees
+/// the keys up to it (causal; decode has queries = 1 and sees every key).
+/// The G heads share their KV head, and each key and value the block loads
+/// serves all G; each head's arithmetic is the same, in the same order, for
+/// every G (the same bits). The dense kernel walks the tiles of
 /// those keys; the sparse one walks the num_tiles tile indices in %tiles (a
 /// KV-tile mask's kept tiles: whole tiles, as the span table's mask gives
 /// for runs aligned to kAttentionTile keys) for every row, so that masked

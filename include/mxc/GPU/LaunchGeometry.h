@@ -17,10 +17,27 @@ namespace mxc::gpu {
 constexpr int64_t kGemvWarpsPerBlock = 4;
 /// Softmax: threads per block, one block per row.
 constexpr int64_t kSoftmaxThreads = 256;
-/// Decode attention: threads per block (one block per head) and keys per
-/// KV tile.
+/// Decode attention: threads per block (one block per group of query heads)
+/// and keys per KV tile.
 constexpr int64_t kAttentionThreads = 128;
 constexpr int64_t kAttentionTile = 64;
+/// At most this many query heads share a block (and its reads of their KV
+/// head): each adds its running state to every lane's registers.
+constexpr int64_t kMaxAttentionGroupHeads = 8;
+
+/// The query heads a block computes for `heads` query heads over `kvHeads`
+/// KV heads: the largest divisor of heads / kvHeads up to
+/// kMaxAttentionGroupHeads (1 without GQA, or where kvHeads does not divide
+/// heads).
+inline int64_t attentionGroupHeads(int64_t heads, int64_t kvHeads) {
+  if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0)
+    return 1;
+  const int64_t shared = heads / kvHeads;
+  for (int64_t g = kMaxAttentionGroupHeads; g > 1; --g)
+    if (shared % g == 0)
+      return g;
+  return 1;
+}
 
 } // namespace mxc::gpu
 

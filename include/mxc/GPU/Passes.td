@@ -18,11 +18,13 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
       f32 accumulation, one warp per row);
     * `mx_softmax_exact` and `mx_softmax_exaq<bits>` for every entry of
       `softmax-bits` (0 is the exact kernel);
-    * `mx_attention_decode_{dense,sparse}_d<D>` for every head dimension in
-      `attention-head-dims`: attention of one query row per block (decode,
-      or a causal row of a prefill) over all its KV tiles, and over a list
-      of kept tiles (span-sparse); keys and values at any distance between
-      KV heads (a KV cache's layer).
+    * `mx_attention_decode_{dense,sparse}_d<D>[_q<G>]` for every head
+      dimension in `attention-head-dims` and every G in
+      `attention-group-heads`: attention of one query row of G query heads
+      per block (decode, or a causal row of a prefill) over all its KV
+      tiles, and over a list of kept tiles (span-sparse); keys and values at
+      any distance between KV heads (a KV cache's layer). The G heads share
+      their KV head (GQA) and the block reads it once for all of them.
 
     FP8 E4M3 uses the native conversion from sm_89 on, integer bit operations
     below. Lower the result with `mxc-gpu-to-binary`.
@@ -47,7 +49,10 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
     ListOption<"attentionHeadDims", "attention-head-dims", "int64_t",
                "Attention kernels (dense and sparse) for these head "
                "dimensions: 4, 8, 16 or multiples of 32 up to 128 (default: "
-               "none)">
+               "none)">,
+    ListOption<"attentionGroupHeads", "attention-group-heads", "int64_t",
+               "Query heads per block of the attention kernels, 1 to 8 "
+               "(default: 1)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
@@ -330,7 +335,8 @@ def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+    "::mlir::NVVM::NVVMDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

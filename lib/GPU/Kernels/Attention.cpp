@@ -22,19 +22,26 @@ namespace num = ::mxc::numerics;
 
 std::string
 mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
-  return std::string("mx_attention_decode_") + (o.sparse ? "sparse" : "dense") +
-         "_d" + std::to_string(o.headDim);
+  std::string name = std::string("mx_attention_decode_") +
+                     (o.sparse ? "sparse" : "dense") + "_d" +
+                     std::to_string(o.headDim);
+  if (o.groupHeads > 1)
+    name += "_q" + std::to_string(o.groupHeads);
+  return name;
 }
 
 ::mlir::gpu::GPUFuncOp mlir::mxc::kernels::buildAttentionDecodeKernel(
     OpBuilder &builder, ::mlir::gpu::GPUModuleOp module,
     const AttentionDecodeOptions &o) {
   assert(isAttentionHeadDimSupported(o.headDim) && "unsupported head dim");
+  assert(o.groupHeads >= 1 && o.groupHeads <= kMaxAttentionGroupHeads &&
+         "unsupported group of query heads");
   ImplicitLocOpBuilder b(module.getLoc(), builder);
   KernelBuilder k{b};
   // A lane owns perLane output dimensions; below D = 32, `groups` lanes
-  // share one and take every groups-th key of a tile each.
-  const int64_t d = o.headDim, warps = kAttentionThreads / 32,
+  // share one and take every groups-th key of a tile each. The block
+  // computes G query heads; every per-head value below is a vector of G.
+  const int64_t d = o.headDim, G = o.groupHeads, warps = kAttentionThreads / 32,
                 perLane = std::max<int64_t>(1, d / 32),
                 groups = std::max<int64_t>(1, 32 / d),
                 keysPerLane = kAttentionTile / 32;
@@ -48,9 +55,10 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
   SmallVector<Type> inputs(attentionCalleeType(b.getContext()).getInputs());
   if (o.sparse)
     inputs.insert(inputs.begin() + 4, {dynamic(b.getI32Type()), index});
-  auto func = createKernel(
-      b, module, attentionDecodeKernelName(o), inputs, kAttentionThreads,
-      {shared(d), shared(warps), shared(warps), shared(warps * d)});
+  auto func = createKernel(b, module, attentionDecodeKernelName(o), inputs,
+                           kAttentionThreads,
+                           {shared(G * d), shared(warps * G), shared(warps * G),
+                            shared(warps * G * d)});
   const unsigned scalars = o.sparse ? 6 : 4;
   Value q = func.getArgument(0), kc = func.getArgument(1),
         vc = func.getArgument(2), out = func.getArgument(3),
@@ -69,7 +77,9 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
         lShared = func.getWorkgroupAttributions()[2],
         accShared = func.getWorkgroupAttributions()[3];
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
-  Value h = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x);
+  // The block's first query head.
+  Value h = k.mul(::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x),
+                  k.cidx(G));
   Value row = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::y);
   Value lane = arith::RemUIOp::create(b, tid, k.cidx(32));
   Value warp = arith::DivUIOp::create(b, tid, k.cidx(32));
@@ -88,7 +98,6 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
                : arith::CeilDivUIOp::create(b, rowKeys, k.cidx(kAttentionTile))
                      .getResult();
   Value kBase = k.mul(g, kStride), vBase = k.mul(g, vStride);
-  Value qRow = k.mul(k.add(k.mul(h, queries), row), dIdx);
   auto lessThan = [&](Value x, Value y) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y)
         .getResult();
@@ -101,25 +110,42 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
     return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x, ninf)
         .getResult();
   };
-  // q * scale into shared memory.
+  // q * scale of the G heads into shared memory, head j at j * D.
   {
-    auto loop = scf::ForOp::create(b, tid, dIdx, k.cidx(kAttentionThreads));
+    auto loop =
+        scf::ForOp::create(b, tid, k.cidx(G * d), k.cidx(kAttentionThreads));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
+    Value e = loop.getInductionVar();
+    Value j = arith::DivUIOp::create(b, e, dIdx);
+    Value qRow = k.mul(k.add(k.mul(k.add(h, j), queries), row), dIdx);
     Value v = memref::LoadOp::create(
-        b, q, ValueRange{k.add(qRow, loop.getInductionVar())});
-    memref::StoreOp::create(b, k.mulf(v, scale), qShared,
-                            ValueRange{loop.getInductionVar()});
+        b, q,
+        ValueRange{
+            k.add(qRow, arith::RemUIOp::create(b, e, dIdx).getResult())});
+    memref::StoreOp::create(b, k.mulf(v, scale), qShared, ValueRange{e});
   }
   ::mlir::gpu::BarrierOp::create(b);
 
-  // Each warp walks tiles warp, warp + 4, ...: state (m, l, acc[perLane]).
-  SmallVector<Value> init = {ninf, zero};
-  init.append(perLane, zero);
+  // Each warp walks tiles warp, warp + 4, ...: state (m, l, acc[perLane])
+  // per head, head j's at j * stateSize.
+  const int64_t stateSize = 2 + perLane;
+  SmallVector<Value> init;
+  for (int64_t j = 0; j < G; ++j) {
+    init.append({ninf, zero});
+    init.append(perLane, zero);
+  }
   auto loop = scf::ForOp::create(b, warp, numTiles, k.cidx(warps), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
+    // Where the block computes several heads, a warp barrier opens each
+    // tile: LLVM treats it as touching memory, so it keeps the reads of the
+    // heads' q from shared memory in the loop (broadcasts) instead of
+    // hoisting G * D values into registers, which spilled hundreds of bytes
+    // (ptxas -v; a single head's q stays in registers).
+    if (G > 1)
+      NVVM::SyncWarpOp::create(b, k.c32(-1));
     Value t = loop.getInductionVar();
     Value tile = o.sparse ? arith::IndexCastOp::create(
                                 b, index,
@@ -128,58 +154,68 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
                           : t;
     Value first = k.mul(tile, k.cidx(kAttentionTile));
     Value last = arith::SubIOp::create(b, rowKeys, k.cidx(1));
-    // Scores of the lane's keys first + lane + 32 i (-inf past the end).
-    SmallVector<Value> scores, valid;
+    // Scores of the lane's keys first + lane + 32 i (-inf past the end)
+    // against each head: scores[j][i]. A key is loaded once for all heads.
+    SmallVector<SmallVector<Value>> scores(G);
+    SmallVector<Value> valid;
     for (int64_t i = 0; i < keysPerLane; ++i) {
       Value key = k.add(first, k.add(lane, k.cidx(32 * i)));
       Value ok = lessThan(key, rowKeys);
       Value at =
           k.add(kBase, k.mul(arith::MinUIOp::create(b, key, last), dIdx));
-      Value dot = zero;
+      SmallVector<Value> dots(G, zero);
       for (int64_t c = 0; c < d; c += 4) {
         Value kv = vector::LoadOp::create(b, VectorType::get({4}, k.f32()), kc,
                                           ValueRange{k.add(at, k.cidx(c))},
                                           false, llvm::MaybeAlign(16));
+        SmallVector<Value> kElems;
         for (int e = 0; e < 4; ++e)
-          dot = k.fma(
-              vector::ExtractOp::create(b, kv, e),
-              memref::LoadOp::create(b, qShared, ValueRange{k.cidx(c + e)}),
-              dot);
+          kElems.push_back(vector::ExtractOp::create(b, kv, e));
+        for (int64_t j = 0; j < G; ++j)
+          for (int e = 0; e < 4; ++e)
+            dots[j] = k.fma(kElems[e],
+                            memref::LoadOp::create(
+                                b, qShared, ValueRange{k.cidx(j * d + c + e)}),
+                            dots[j]);
       }
-      scores.push_back(select(ok, dot, ninf));
+      for (int64_t j = 0; j < G; ++j)
+        scores[j].push_back(select(ok, dots[j], ninf));
       valid.push_back(ok);
     }
-    Value tileMax = scores[0];
-    for (int64_t i = 1; i < keysPerLane; ++i)
-      tileMax = arith::MaximumFOp::create(b, tileMax, scores[i]);
-    tileMax = k.warpMax(tileMax);
     ValueRange state = loop.getRegionIterArgs();
-    Value m = state[0];
-    Value mNew = arith::MaximumFOp::create(b, m, tileMax);
-    Value empty = isNegInf(mNew);
-    Value alpha =
-        select(empty, k.cf32(1.0),
-               math::ExpOp::create(b, arith::SubFOp::create(b, m, mNew)));
-    SmallVector<Value> p;
-    Value pSum = zero;
-    for (int64_t i = 0; i < keysPerLane; ++i) {
-      Value e =
-          math::ExpOp::create(b, arith::SubFOp::create(b, scores[i], mNew));
-      p.push_back(
-          select(arith::AndIOp::create(
-                     b, valid[i],
-                     arith::XOrIOp::create(
-                         b, empty, arith::ConstantIntOp::create(b, 1, 1))),
-                 e, zero));
-      pSum = k.addf(pSum, p.back());
+    SmallVector<Value> mNew(G), l(G), acc;
+    SmallVector<SmallVector<Value>> p(G);
+    for (int64_t j = 0; j < G; ++j) {
+      Value tileMax = scores[j][0];
+      for (int64_t i = 1; i < keysPerLane; ++i)
+        tileMax = arith::MaximumFOp::create(b, tileMax, scores[j][i]);
+      tileMax = k.warpMax(tileMax);
+      Value m = state[j * stateSize];
+      mNew[j] = arith::MaximumFOp::create(b, m, tileMax);
+      Value empty = isNegInf(mNew[j]);
+      Value alpha =
+          select(empty, k.cf32(1.0),
+                 math::ExpOp::create(b, arith::SubFOp::create(b, m, mNew[j])));
+      Value pSum = zero;
+      for (int64_t i = 0; i < keysPerLane; ++i) {
+        Value e = math::ExpOp::create(
+            b, arith::SubFOp::create(b, scores[j][i], mNew[j]));
+        p[j].push_back(
+            select(arith::AndIOp::create(
+                       b, valid[i],
+                       arith::XOrIOp::create(
+                           b, empty, arith::ConstantIntOp::create(b, 1, 1))),
+                   e, zero));
+        pSum = k.addf(pSum, p[j].back());
+      }
+      l[j] = k.fma(state[j * stateSize + 1], alpha, k.warpSum(pSum));
+      for (int64_t i = 0; i < perLane; ++i)
+        acc.push_back(k.mulf(state[j * stateSize + 2 + i], alpha));
     }
-    Value l = k.fma(state[1], alpha, k.warpSum(pSum));
-    SmallVector<Value> acc;
-    for (int64_t i = 0; i < perLane; ++i)
-      acc.push_back(k.mulf(state[2 + i], alpha));
     // acc += p_j * v[key j, lane's dims] for the lane's keys j of the tile
-    // (all of them, or every groups-th below D = 32): a loop (not unrolled
-    // here), so that ptxas keeps the loads in registers.
+    // (all of them, or every groups-th below D = 32), for every head from
+    // one load of the value: a loop (not unrolled here), so that ptxas keeps
+    // the loads in registers.
     Value dims = k.mul(lane, k.cidx(perLane)), keyGroup = lane;
     if (groups > 1) {
       dims = arith::RemUIOp::create(b, lane, dIdx);
@@ -194,11 +230,7 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
       Value j = keyLoop.getInductionVar();
       if (groups > 1)
         j = k.add(k.mul(j, k.cidx(groups)), keyGroup);
-      Value pj =
-          ::mlir::gpu::ShuffleOp::create(
-              b, p[half], arith::IndexCastOp::create(b, b.getI32Type(), j),
-              k.c32(32), ::mlir::gpu::ShuffleMode::IDX)
-              .getShuffleResult();
+      Value source = arith::IndexCastOp::create(b, b.getI32Type(), j);
       Value key = arith::MinUIOp::create(
           b, k.add(first, k.add(j, k.cidx(32 * half))), last);
       Value at = k.add(vBase, k.add(k.mul(key, dIdx), dims));
@@ -206,74 +238,103 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
           b, VectorType::get({perLane}, k.f32()), vc, ValueRange{at}, false,
           llvm::MaybeAlign(4 * (perLane & -perLane)));
       SmallVector<Value> updated;
-      for (int64_t i = 0; i < perLane; ++i)
-        updated.push_back(k.fma(pj, vector::ExtractOp::create(b, vv, i),
-                                keyLoop.getRegionIterArgs()[i]));
+      for (int64_t head = 0; head < G; ++head) {
+        Value pj =
+            ::mlir::gpu::ShuffleOp::create(b, p[head][half], source, k.c32(32),
+                                           ::mlir::gpu::ShuffleMode::IDX)
+                .getShuffleResult();
+        for (int64_t i = 0; i < perLane; ++i)
+          updated.push_back(
+              k.fma(pj, vector::ExtractOp::create(b, vv, i),
+                    keyLoop.getRegionIterArgs()[head * perLane + i]));
+      }
       scf::YieldOp::create(b, updated);
       b.setInsertionPointAfter(keyLoop);
       acc.assign(keyLoop.getResults().begin(), keyLoop.getResults().end());
     }
-    SmallVector<Value> next = {mNew, l};
-    next.append(acc);
+    SmallVector<Value> next;
+    for (int64_t j = 0; j < G; ++j) {
+      next.append({mNew[j], l[j]});
+      next.append(acc.begin() + j * perLane, acc.begin() + (j + 1) * perLane);
+    }
     scf::YieldOp::create(b, next);
   }
-  // Each warp's state to shared memory; then combine per output dimension.
+  // Each warp's state to shared memory (head j of warp w at w * G + j); then
+  // combine per head and output dimension.
+  auto slot = [&](int64_t j) {
+    return k.add(k.mul(warp, k.cidx(G)), k.cidx(j));
+  };
   {
     auto ifLane = scf::IfOp::create(
         b, arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.cidx(0)),
         false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifLane.thenBlock());
-    memref::StoreOp::create(b, loop.getResult(0), mShared, ValueRange{warp});
-    memref::StoreOp::create(b, loop.getResult(1), lShared, ValueRange{warp});
+    for (int64_t j = 0; j < G; ++j) {
+      memref::StoreOp::create(b, loop.getResult(j * stateSize), mShared,
+                              ValueRange{slot(j)});
+      memref::StoreOp::create(b, loop.getResult(j * stateSize + 1), lShared,
+                              ValueRange{slot(j)});
+    }
   }
   {
     // Below D = 32 the lanes of one dimension add up their keys' shares
     // (lanes d apart), and the first D lanes store.
-    SmallVector<Value> acc(std::next(loop.getResults().begin(), 2),
-                           loop.getResults().end());
-    for (int64_t offset = d; offset < 32 && groups > 1; offset *= 2)
-      acc[0] = k.addf(
-          acc[0], ::mlir::gpu::ShuffleOp::create(b, acc[0], offset, 32,
-                                                 ::mlir::gpu::ShuffleMode::XOR)
-                      .getShuffleResult());
+    SmallVector<SmallVector<Value>> acc(G);
+    for (int64_t j = 0; j < G; ++j) {
+      for (int64_t i = 0; i < perLane; ++i)
+        acc[j].push_back(loop.getResult(j * stateSize + 2 + i));
+      for (int64_t offset = d; offset < 32 && groups > 1; offset *= 2)
+        acc[j][0] =
+            k.addf(acc[j][0],
+                   ::mlir::gpu::ShuffleOp::create(b, acc[j][0], offset, 32,
+                                                  ::mlir::gpu::ShuffleMode::XOR)
+                       .getShuffleResult());
+    }
     auto ifOwner =
         scf::IfOp::create(b, lessThan(lane, k.cidx(32 / groups)), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOwner.thenBlock());
-    for (int64_t i = 0; i < perLane; ++i)
-      memref::StoreOp::create(
-          b, acc[i], accShared,
-          ValueRange{k.add(k.mul(warp, dIdx),
-                           k.add(k.mul(lane, k.cidx(perLane)), k.cidx(i)))});
+    for (int64_t j = 0; j < G; ++j)
+      for (int64_t i = 0; i < perLane; ++i)
+        memref::StoreOp::create(
+            b, acc[j][i], accShared,
+            ValueRange{k.add(k.mul(slot(j), dIdx),
+                             k.add(k.mul(lane, k.cidx(perLane)), k.cidx(i)))});
   }
   ::mlir::gpu::BarrierOp::create(b);
   {
     auto ifDim = scf::IfOp::create(b, lessThan(tid, dIdx), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifDim.thenBlock());
-    SmallVector<Value> ms;
-    Value mAll = ninf;
-    for (int64_t w = 0; w < warps; ++w) {
-      ms.push_back(memref::LoadOp::create(b, mShared, ValueRange{k.cidx(w)}));
-      mAll = arith::MaximumFOp::create(b, mAll, ms.back());
+    for (int64_t j = 0; j < G; ++j) {
+      SmallVector<Value> ms;
+      Value mAll = ninf;
+      for (int64_t w = 0; w < warps; ++w) {
+        ms.push_back(
+            memref::LoadOp::create(b, mShared, ValueRange{k.cidx(w * G + j)}));
+        mAll = arith::MaximumFOp::create(b, mAll, ms.back());
+      }
+      Value lAll = zero, o = zero;
+      for (int64_t w = 0; w < warps; ++w) {
+        Value f = select(
+            isNegInf(ms[w]), zero,
+            math::ExpOp::create(b, arith::SubFOp::create(b, ms[w], mAll)));
+        lAll = k.fma(
+            memref::LoadOp::create(b, lShared, ValueRange{k.cidx(w * G + j)}),
+            f, lAll);
+        o = k.fma(
+            memref::LoadOp::create(
+                b, accShared, ValueRange{k.add(k.cidx((w * G + j) * d), tid)}),
+            f, o);
+      }
+      Value result = select(
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, lAll, zero),
+          arith::DivFOp::create(b, o, lAll), zero);
+      Value outRow = k.add(k.mul(k.add(h, k.cidx(j)), outHeadStride),
+                           k.mul(row, outRowStride));
+      memref::StoreOp::create(b, result, out, ValueRange{k.add(outRow, tid)});
     }
-    Value lAll = zero, o = zero;
-    for (int64_t w = 0; w < warps; ++w) {
-      Value f =
-          select(isNegInf(ms[w]), zero,
-                 math::ExpOp::create(b, arith::SubFOp::create(b, ms[w], mAll)));
-      lAll = k.fma(memref::LoadOp::create(b, lShared, ValueRange{k.cidx(w)}), f,
-                   lAll);
-      o = k.fma(memref::LoadOp::create(b, accShared,
-                                       ValueRange{k.add(k.cidx(w * d), tid)}),
-                f, o);
-    }
-    Value result =
-        select(arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, lAll, zero),
-               arith::DivFOp::create(b, o, lAll), zero);
-    Value outRow = k.add(k.mul(h, outHeadStride), k.mul(row, outRowStride));
-    memref::StoreOp::create(b, result, out, ValueRange{k.add(outRow, tid)});
   }
   ::mlir::gpu::ReturnOp::create(b);
   return func;

@@ -9,6 +9,7 @@
 #include "mxc/GPU/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
@@ -265,6 +266,22 @@ struct MXCGPUEmulatePass
         if (type.isF32())
           result = arith::BitcastOp::create(at, op->getLoc(), type, result);
         shfl.getShuffleResult().replaceAllUsesWith(result);
+      } else if (auto sync = dyn_cast<NVVM::SyncWarpOp>(op)) {
+        // A warp barrier of the whole warp: the lanes meet as at a shuffle,
+        // of which this is one whose result nobody reads.
+        std::optional<int64_t> mask = getConstantIntValue(sync.getMask());
+        if (!mask || static_cast<uint32_t>(*mask) != 0xffffffffu)
+          return op->emitError() << "mxc-gpu-emulate: a warp barrier of part "
+                                    "of a warp is not emulated";
+        Type i32 = at.getI32Type();
+        auto c32 = [&](int32_t v) {
+          return arith::ConstantIntOp::create(at, op->getLoc(), i32, v)
+              .getResult();
+        };
+        func::CallOp::create(
+            at, op->getLoc(), shuffleFunc(module),
+            ValueRange{c32(0), c32(0), c32(32),
+                       c32(shuffleMode(gpu::ShuffleMode::IDX))});
       } else if (isa<gpu::ReturnOp>(op)) {
         func::ReturnOp::create(at, op->getLoc());
       } else if (auto call = dyn_cast<func::CallOp>(op)) {

@@ -67,6 +67,18 @@ struct MXCGPUKernelsPass
         return signalPassFailure();
       }
 
+    SmallVector<int64_t> groups(attentionGroupHeads.begin(),
+                                attentionGroupHeads.end());
+    if (groups.empty())
+      groups.push_back(1);
+    for (int64_t g : groups)
+      if (g < 1 || g > kernels::kMaxAttentionGroupHeads) {
+        module.emitError() << "mxc-gpu-kernels: attention group heads must "
+                              "be 1 to "
+                           << kernels::kMaxAttentionGroupHeads << ", not " << g;
+        return signalPassFailure();
+      }
+
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
@@ -82,8 +94,9 @@ struct MXCGPUKernelsPass
     for (int64_t bits : softmaxBits)
       kernels::buildSoftmaxKernel(b, gpuModule, {static_cast<int>(bits)});
     for (int64_t d : attentionHeadDims)
-      for (bool sparse : {false, true})
-        kernels::buildAttentionDecodeKernel(b, gpuModule, {d, sparse});
+      for (int64_t g : groups)
+        for (bool sparse : {false, true})
+          kernels::buildAttentionDecodeKernel(b, gpuModule, {d, sparse, g});
   }
 };
 

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -260,9 +261,11 @@ struct MXCGPUMXKernelsPass
   }
 
   /// An attention callee: CPU loops (CPU), or each call a launch of the
-  /// kernel, one block per (head, query row), from the gpu.module
-  /// @mxc_attention (CUDA; mxc-gpu-merge-modules merges it with the
-  /// outlined kernels).
+  /// kernel, one block per (group of query heads, query row), from the
+  /// gpu.module @mxc_attention (CUDA; mxc-gpu-merge-modules merges it with
+  /// the outlined kernels). Where the call's heads and KV heads are
+  /// constants, a block computes attentionGroupHeads of them (GQA: the
+  /// heads of one KV head read its keys and values once); else one.
   LogicalResult buildAttention(ModuleOp module, func::FuncOp callee,
                                int64_t d) {
     if (!isAttentionHeadDimSupported(d) ||
@@ -282,18 +285,33 @@ struct MXCGPUMXKernelsPass
       module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                       UnitAttr::get(&getContext()));
     }
-    OpBuilder b = OpBuilder::atBlockEnd(kernelModule.getBody());
-    gpu::GPUFuncOp kernel =
-        kernels::buildAttentionDecodeKernel(b, kernelModule, {d, false});
     for (func::CallOp call : callsOf(module, callee)) {
       OpBuilder at(call);
       Location loc = call.getLoc();
+      Value heads = call.getOperand(5);
+      std::optional<int64_t> constantHeads = getConstantIntValue(heads),
+                             kvHeads = getConstantIntValue(call.getOperand(6));
+      kernels::AttentionDecodeOptions options{d, false};
+      if (constantHeads && kvHeads)
+        options.groupHeads =
+            ::mxc::gpu::attentionGroupHeads(*constantHeads, *kvHeads);
+      auto kernel = kernelModule.lookupSymbol<gpu::GPUFuncOp>(
+          kernels::attentionDecodeKernelName(options));
+      if (!kernel) {
+        OpBuilder b = OpBuilder::atBlockEnd(kernelModule.getBody());
+        kernel = kernels::buildAttentionDecodeKernel(b, kernelModule, options);
+      }
       Value one = arith::ConstantIndexOp::create(at, loc, 1);
       Value threads =
           arith::ConstantIndexOp::create(at, loc, kernels::kAttentionThreads);
-      // Grid (heads, queries).
+      // Grid (heads / G, queries).
+      Value blocks = options.groupHeads == 1
+                         ? heads
+                         : arith::ConstantIndexOp::create(
+                               at, loc, *constantHeads / options.groupHeads)
+                               .getResult();
       gpu::LaunchFuncOp::create(
-          at, loc, kernel, {call.getOperand(5), call.getOperand(9), one},
+          at, loc, kernel, {blocks, call.getOperand(9), one},
           {threads, one, one}, Value(), call.getOperands());
       call.erase();
     }

@@ -2,8 +2,8 @@
 // the attention kernel's function on buffers; the keys and values are read
 // where they are (a layer's slice of the KV cache: its offset and the
 // distance between KV heads); mxc-gpu-mx-kernels launches the kernel with
-// one block per (head, query row) (CUDA) or gives the function CPU loops
-// (CPU; attention-on-cpu.mlir runs them).
+// one block per (group of query heads, query row) (CUDA) or gives the
+// function CPU loops (CPU; attention-on-cpu.mlir runs them).
 
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu | FileCheck %s
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize | FileCheck %s --check-prefix=BUF
@@ -50,10 +50,13 @@
 // CUDA: module attributes {gpu.container_module}
 // CUDA-LABEL: func.func @layer1
 // CUDA: %[[ROWS:.+]] = memref.dim %arg0, %c1
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16 blocks in (%c4, %[[ROWS]], %[[ONE:.+]]) threads in (%c128, %[[ONE]], %[[ONE]])
+// 4 heads over 2 KV heads: a block computes the 2 query heads of a KV head
+// (GQA), 2 blocks a query row.
+// CUDA: %[[GROUPS:.+]] = arith.constant 2 : index
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks in (%[[GROUPS]], %[[ROWS]], %[[ONE:.+]]) threads in (%c128, %[[ONE]], %[[ONE]]) args({{.+}}, %c4 : index, %c2 : index,
 // CUDA-NOT: func.func private @mxc_attention_d16
 // CUDA: gpu.module @mxc_attention
-// CUDA: gpu.func @mx_attention_decode_dense_d16(
+// CUDA: gpu.func @mx_attention_decode_dense_d16_q2(
 
 // CPU-LABEL: func.func @layer1
 // CPU: call @mxc_attention_d16(
@@ -111,6 +114,9 @@ func.func @rows_first(%q: tensor<4x?x16xf32>, %kcache: memref<2x2x256x16xf32>, %
 // BUF-LABEL: func.func @strided_rows
 // BUF: memref.copy
 // BUF: call @mxc_attention_d8(
+// Without GQA (2 heads over 2 KV heads), a block per query head.
+// CUDA-LABEL: func.func @strided_rows
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d8 blocks in (%c2, %c1, %{{.+}}) threads in (%c128, {{.+}} args({{.+}}, %c2 : index, %c2 : index,
 func.func @strided_rows(%q: tensor<2x1x8xf32>, %kw: tensor<2x5x16xf32>, %v: tensor<2x5x8xf32>) -> tensor<2x1x8xf32> {
   %k = tensor.extract_slice %kw[0, 0, 0] [2, 5, 8] [1, 1, 2] : tensor<2x5x16xf32> to tensor<2x5x8xf32>
   %o = mxc.attention %q, %k, %v : tensor<2x1x8xf32>, tensor<2x5x8xf32>, tensor<2x5x8xf32> -> tensor<2x1x8xf32>

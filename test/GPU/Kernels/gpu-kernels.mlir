@@ -35,6 +35,31 @@
 // ATT: gpu.shuffle xor %{{.*}}, %c8_i32, %c32_i32
 // ATT: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32
 
+// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxint8 attention-head-dims=64 attention-group-heads=4" | FileCheck %s --check-prefix=GQA
+// Blocks of 4 query heads of one KV head: their q scaled into shared memory
+// (4 x 64), the four warps' states per head (16), their accumulators
+// (4 x 4 x 64); block x is the group, its first head 4 x.
+// GQA: gpu.func @mx_attention_decode_dense_d64_q4({{.*}}) workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<1024xf32, #gpu.address_space<workgroup>>) kernel
+// GQA: %[[BX:.+]] = gpu.block_id  x
+// GQA: arith.muli %[[BX]], %c4
+// GQA: scf.for %{{.+}} = %thread_id_x to %c256 step %c128
+// GQA: gpu.barrier
+// The tile loop carries (m, l, acc[2]) for each of the 4 heads, and opens
+// with a warp barrier, so that q stays in shared memory.
+// GQA: scf.for {{.+}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// GQA-NEXT: arith.constant -1 : i32
+// GQA-NEXT: nvvm.bar.warp.sync
+// One load of each chunk of a key for the 4 heads' dot products.
+// GQA: %[[KV:.+]] = vector.load %arg1
+// GQA: %[[K0:.+]] = vector.extract %[[KV]][0]
+// GQA-NOT: vector.load
+// GQA-COUNT-4: math.fma %[[K0]], %{{.+}}, %{{.+}} : f32
+// GQA-NOT: vector.load
+// GQA: %[[KV2:.+]] = vector.load %arg1
+// GQA: gpu.func @mx_attention_decode_sparse_d64_q4(
+
+// RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=64 attention-group-heads=9" 2>&1 | FileCheck %s --check-prefix=GROUP
+// GROUP: error: mxc-gpu-kernels: attention group heads must be 1 to 8, not 9
 // RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=256" 2>&1 | FileCheck %s --check-prefix=HEADDIM
 // HEADDIM: error: mxc-gpu-kernels: attention head dimension must be 4, 8, 16 or a multiple of 32 up to 128, not 256
 // RUN: not mxc-opt %s --mxc-gpu-kernels="chip=gfx90a" 2>&1 | FileCheck %s --check-prefix=CHIP

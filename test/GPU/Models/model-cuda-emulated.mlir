@@ -20,9 +20,9 @@
 // RUN: mxc-compile %t/example/model.bin --recipe w4 --target=cuda --emulated-kernels --cuda-toolkit=%cuda_toolkit -o %t/w4.o
 // RUN: ld.lld -shared -o %t/w4.so %t/w4.o
 // RUN: llvm-nm %t/w4.o | FileCheck %s --check-prefix=SYMBOLS
-// SYMBOLS-DAG: T mxc_emu_entry_mx_attention_decode_dense_d16
+// SYMBOLS-DAG: T mxc_emu_entry_mx_attention_decode_dense_d16_q2{{$}}
 // SYMBOLS-DAG: T mxc_emu_entry_decode_kernel
-// SYMBOLS-DAG: R mxc_emu_param_sizes_mx_attention_decode_dense_d16
+// SYMBOLS-DAG: R mxc_emu_param_sizes_mx_attention_decode_dense_d16_q2{{$}}
 // SYMBOLS-DAG: T mxc_emu_set_hooks
 // RUN: mxc-run %t/example/model.bin --recipe w4 --prompt "Hi!" --save-logits %t/w4.ref
 // RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner model %t/w4.so %t/w4.ref --check-only 2>&1 | FileCheck %s --check-prefix=W4

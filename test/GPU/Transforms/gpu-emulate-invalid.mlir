@@ -42,3 +42,16 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @half_warp() kernel {
+      %half = arith.constant 65535 : i32
+      // expected-error @below {{mxc-gpu-emulate: a warp barrier of part of a warp is not emulated}}
+      nvvm.bar.warp.sync %half : i32
+      gpu.return
+    }
+  }
+}

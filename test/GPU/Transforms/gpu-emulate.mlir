@@ -29,6 +29,10 @@
 // CHECK: memref.store %{{.*}}, %[[SHARED]]
 // CHECK: call @mxc_emu_fn_barrier()
 // CHECK: call @mxc_emu_fn_shuffle(%{{.*}}, %c1_i32, %c32_i32, %c0_i32)
+// A warp barrier: the warp's lanes meet at a shuffle (idx, mode 3) whose
+// result nobody reads.
+// CHECK: call @mxc_emu_fn_shuffle(%{{.*}}, %{{.*}}, %c32_i32{{.*}}, %c3_i32{{.*}}) : (i32, i32, i32, i32) -> i32
+// CHECK-NOT: nvvm.bar.warp.sync
 // CHECK: call @mxc_emu_fn_helper(%{{.*}}, %[[BX]], %[[BY]], %[[GX]], %[[GY]], %[[TX]], %[[NX]])
 // thread x + block y + block size x + grid x + lane
 // CHECK: %[[A:.*]] = arith.addi %[[TX]], %[[BY]]
@@ -74,6 +78,8 @@ module attributes {gpu.container_module} {
       gpu.barrier
       %w = memref.load %s[%c0] : memref<8xf32, #gpu.address_space<workgroup>>
       %x, %ok = gpu.shuffle xor %w, %c1, %c32 : f32
+      %all = arith.constant -1 : i32
+      nvvm.bar.warp.sync %all : i32
       %y = func.call @helper(%x) : (f32) -> f32
       %i = arith.addi %t, %b : index
       %j = arith.addi %i, %n : index

@@ -173,11 +173,15 @@ void softmax(const std::string &name, unsigned gx, void **params) {
   }
 }
 
-/// mx_attention_decode_{dense,sparse}_d<D>: block (head, query row).
+/// mx_attention_decode_{dense,sparse}_d<D>[_q<G>]: block (G query heads,
+/// query row).
 void attention(const std::string &name, unsigned gx, unsigned gy,
                void **params) {
   bool sparse = name.find("sparse") != std::string::npos;
   int64_t d = std::stoll(name.substr(name.rfind("_d") + 2));
+  size_t group = name.rfind("_q");
+  int64_t groupHeads =
+      group == std::string::npos ? 1 : std::stoll(name.substr(group + 2));
   int at = 0;
   auto *q = pointer<float>(params, at);
   auto *k = pointer<float>(params, at);
@@ -196,7 +200,7 @@ void attention(const std::string &name, unsigned gx, unsigned gy,
   keys += *pointer<int64_t>(params, at);
   int64_t outHeadStride = index(params, at), outRowStride = index(params, at);
   for (int64_t i = 0; i < std::min<int64_t>(queries, gy); ++i)
-    for (int64_t h = 0; h < std::min<int64_t>(heads, gx); ++h) {
+    for (int64_t h = 0; h < std::min<int64_t>(heads, gx * groupHeads); ++h) {
       const int64_t g = h / (heads / kvHeads), rowKeys = keys - queries + i + 1;
       std::vector<int64_t> visible;
       for (int64_t t = 0; sparse && t < numTiles; ++t) {
