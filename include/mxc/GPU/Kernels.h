@@ -98,13 +98,18 @@ std::string softmaxKernelName(const SoftmaxOptions &options);
 /// over rows of n values of %x ([rows, n], row-major), one block of
 /// kSoftmaxThreads threads per row. The exact kernel computes the row max,
 /// then sum(exp(x - max)), then exp(x - max) / sum. The EXAQ kernel computes
-/// the row max, the code of every x - max (numerics::ExaqQuantizer::code
-/// with the given clip and 1/step), per-row code counts in shared memory
-/// (also written to %counts, [rows, 2^bits]), the sum as one dot product of
-/// the counts with the 2^bits-entry LUT %table (numerics exponentTable, read
-/// into shared memory), and y = LUT[code] / sum: the exponentials of the
-/// accumulation phase become 2^bits multiply-adds, bit-exact with
-/// numerics::exaqSoftmaxRow.
+/// the row max (and whether the row has a NaN) in one pass, the code of
+/// every x - max (numerics::ExaqQuantizer::code with the given clip and
+/// 1/step), per-row code counts (also written to %counts, [rows, 2^bits]),
+/// the sum as one dot product of the counts with the 2^bits-entry LUT
+/// %table (numerics exponentTable, read into shared memory), the row's
+/// output per code LUT[q] / sum once, and y = that output of x's code: the
+/// exponentials of the accumulation phase become 2^bits multiply-adds, the
+/// divisions 2^bits a row, bit-exact with numerics::exaqSoftmaxRow. Up to
+/// kSoftmaxBallotLevels codes (bits <= 4), each warp counts in registers
+/// with a ballot and a popcount per code (no atomics, no contention on the
+/// code most values have); above, shared-memory atomics.
+constexpr int64_t kSoftmaxBallotLevels = 16;
 ::mlir::gpu::GPUFuncOp buildSoftmaxKernel(OpBuilder &b,
                                           ::mlir::gpu::GPUModuleOp module,
                                           const SoftmaxOptions &options);

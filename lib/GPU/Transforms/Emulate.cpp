@@ -54,6 +54,9 @@ int32_t shuffleMode(gpu::ShuffleMode mode) {
   }
   llvm_unreachable("unknown shuffle mode");
 }
+/// The emulator's "shuffle" that is a ballot: each lane receives the bits of
+/// the lanes whose value is not 0.
+constexpr int32_t kBallotMode = 4;
 
 struct MXCGPUEmulatePass
     : mlir::mxc::impl::MXCGPUEmulatePassBase<MXCGPUEmulatePass> {
@@ -282,6 +285,26 @@ struct MXCGPUEmulatePass
             at, op->getLoc(), shuffleFunc(module),
             ValueRange{c32(0), c32(0), c32(32),
                        c32(shuffleMode(gpu::ShuffleMode::IDX))});
+      } else if (auto vote = dyn_cast<NVVM::VoteSyncOp>(op)) {
+        // A ballot of the whole warp: the lanes meet as at a shuffle, and
+        // each receives the bits of the lanes whose predicate holds.
+        std::optional<int64_t> mask = getConstantIntValue(vote.getMask());
+        if (vote.getKind() != NVVM::VoteSyncKind::ballot || !mask ||
+            static_cast<uint32_t>(*mask) != 0xffffffffu)
+          return op->emitError() << "mxc-gpu-emulate: only a ballot of the "
+                                    "whole warp is emulated";
+        Type i32 = at.getI32Type();
+        auto c32 = [&](int32_t v) {
+          return arith::ConstantIntOp::create(at, op->getLoc(), i32, v)
+              .getResult();
+        };
+        Value bit =
+            arith::ExtUIOp::create(at, op->getLoc(), i32, vote.getPred());
+        vote.getRes().replaceAllUsesWith(
+            func::CallOp::create(
+                at, op->getLoc(), shuffleFunc(module),
+                ValueRange{bit, c32(0), c32(32), c32(kBallotMode)})
+                .getResult(0));
       } else if (isa<gpu::ReturnOp>(op)) {
         func::ReturnOp::create(at, op->getLoc());
       } else if (auto call = dyn_cast<func::CallOp>(op)) {

@@ -11,11 +11,33 @@
 // CHECK: gpu.shuffle xor
 // CHECK: gpu.func @mx_softmax_exact(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK: math.exp
-// CHECK: gpu.func @mx_softmax_exaq2(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xi32, #gpu.address_space<workgroup>>) kernel
+// The EXAQ kernel's shared memory: the warps' partials, the LUT, the
+// counts, the output per code, each warp's counts (8 x 4).
+// CHECK: gpu.func @mx_softmax_exaq2(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xi32, #gpu.address_space<workgroup>>, %[[OUTS:.*]] : memref<4xf32, #gpu.address_space<workgroup>>, %[[WARPS:.*]] : memref<32xi32, #gpu.address_space<workgroup>>) kernel
+// One pass for the max and the NaN flag.
+// CHECK: scf.for {{.+}} -> (f32, f32)
+// CHECK: arith.maxnumf
 // CHECK-NOT: math.exp
-// CHECK: memref.atomic_rmw addi
+// Per code, a ballot and its popcount added to a count in a register.
+// CHECK: scf.for {{.+}} -> (i32, i32, i32, i32)
+// CHECK-COUNT-4: nvvm.vote.sync  ballot
+// CHECK-NOT: memref.atomic_rmw
+// CHECK: memref.store %{{.+}}, %[[WARPS]]
+// CHECK-NOT: memref.atomic_rmw
 // CHECK-NOT: math.exp
+// The output per code: one division each.
+// CHECK: arith.divf
+// CHECK: memref.store %{{.+}}, %[[OUTS]]
+// CHECK-NOT: arith.divf
+// CHECK: memref.load %[[OUTS]]
+// CHECK-NOT: {{math.exp|arith.divf|memref.atomic_rmw}}
 // CHECK: gpu.return
+
+// Above 4 bits (16 codes), shared-memory atomics count.
+// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4 softmax-bits=8" | FileCheck %s --check-prefix=BITS8
+// BITS8: gpu.func @mx_softmax_exaq8({{.+}} workgroup({{.+}}, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>) kernel
+// BITS8-NOT: nvvm.vote.sync
+// BITS8: memref.atomic_rmw addi
 
 // RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxint8 attention-head-dims=64,8" | FileCheck %s --check-prefix=ATT
 // The dense kernel: q, k, v, out, keys, heads, kv_heads, k_stride, v_stride,

@@ -38,12 +38,17 @@
 // SM90-NEXT: .param .f32 mx_softmax_exaq2_param_12,
 // SM90: .param .u64 mx_softmax_exaq2_param_22{{$}}
 // SM90-NEXT: )
-// The accumulation phase is a shared-memory histogram: no exponentials.
+// The accumulation phase counts codes: no exponentials. A ballot and a
+// popcount per code (4 of 2 bits), no atomics; then one division (a code's
+// output, by the first 4 threads), not one per value.
 // SM90-NOT: ex2
-// SM90: atom.shared.add.u32
-// SM90-NOT: ex2
+// SM90-NOT: atom
+// SM90-COUNT-4: vote.sync.ballot.b32
+// SM90-NOT: atom
+// SM90: popc.b32
+// SM90-NOT: atom
 // SM90: div.rn.f32
-// SM90-NOT: ex2
+// SM90-NOT: {{ex2|div.rn|atom}}
 
 // Decode attention: 16-byte loads of K rows and V, shuffles for the warp
 // max/sum and to broadcast each key's weight, a barrier before combining

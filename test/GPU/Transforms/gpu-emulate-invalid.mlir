@@ -55,3 +55,19 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @any(%out: memref<?xi1>) kernel {
+      %all = arith.constant -1 : i32
+      %p = arith.constant true
+      // expected-error @below {{mxc-gpu-emulate: only a ballot of the whole warp is emulated}}
+      %r = nvvm.vote.sync any %all, %p -> i1
+      %c0 = arith.constant 0 : index
+      memref.store %r, %out[%c0] : memref<?xi1>
+      gpu.return
+    }
+  }
+}

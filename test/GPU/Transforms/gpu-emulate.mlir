@@ -33,6 +33,10 @@
 // result nobody reads.
 // CHECK: call @mxc_emu_fn_shuffle(%{{.*}}, %{{.*}}, %c32_i32{{.*}}, %c3_i32{{.*}}) : (i32, i32, i32, i32) -> i32
 // CHECK-NOT: nvvm.bar.warp.sync
+// A ballot: the predicate as 0 or 1 to a meeting in mode 4.
+// CHECK: %[[BIT:.*]] = arith.extui %{{.*}} : i1 to i32
+// CHECK: call @mxc_emu_fn_shuffle(%[[BIT]], %{{.*}}, %c32_i32{{.*}}, %c4_i32) : (i32, i32, i32, i32) -> i32
+// CHECK-NOT: nvvm.vote.sync
 // CHECK: call @mxc_emu_fn_helper(%{{.*}}, %[[BX]], %[[BY]], %[[GX]], %[[GY]], %[[TX]], %[[NX]])
 // thread x + block y + block size x + grid x + lane
 // CHECK: %[[A:.*]] = arith.addi %[[TX]], %[[BY]]
@@ -80,6 +84,8 @@ module attributes {gpu.container_module} {
       %x, %ok = gpu.shuffle xor %w, %c1, %c32 : f32
       %all = arith.constant -1 : i32
       nvvm.bar.warp.sync %all : i32
+      %odd = arith.cmpi ne, %c1, %c32 : i32
+      %votes = nvvm.vote.sync ballot %all, %odd -> i32
       %y = func.call @helper(%x) : (f32) -> f32
       %i = arith.addi %t, %b : index
       %j = arith.addi %i, %n : index

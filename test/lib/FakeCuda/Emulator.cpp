@@ -7,7 +7,8 @@
 // reaches a barrier or a warp shuffle, or returns; a barrier lets its
 // threads go on once every live thread of the block has reached one, a
 // shuffle once every live lane of its warp has, each lane then reading the
-// value its source lane gave. So the kernels' own code runs here, their
+// value its source lane gave (or, for a ballot, the bits of the lanes whose
+// value is not 0). So the kernels' own code runs here, their
 // cooperation as on a GPU (memory is sequentially consistent, and threads
 // interleave only at those points: a data race the GPU could expose does not
 // show). Stuck threads (a barrier some thread never reaches) are an error.
@@ -34,6 +35,9 @@
 namespace {
 
 enum class State { Ready, AtBarrier, AtShuffle, Done };
+/// The shuffle mode of a ballot (mxc-gpu-emulate's kBallotMode); 0 to 3 are
+/// xor, up, down and idx.
+constexpr uint32_t kBallotMode = 4;
 
 struct Thread {
   ucontext_t context; // where it starts
@@ -229,11 +233,22 @@ bool fake::emulate(EmulatedKernel entry, void **params, unsigned gridX,
           }
           if (!all || !any)
             continue;
+          // A ballot (mode 4, mxc-gpu-emulate): the bits of the lanes at it
+          // whose value is not 0.
+          uint32_t ballot = 0;
+          for (unsigned t = first; t < end; ++t)
+            if (block.threads[t].state == State::AtShuffle &&
+                block.threads[t].mode == kBallotMode &&
+                block.threads[t].value != 0)
+              ballot |= 1u << (t - first);
           for (unsigned t = first; t < end; ++t) {
             Thread &thread = block.threads[t];
             if (thread.state == State::AtShuffle)
               thread.received =
-                  block.threads[first + sourceLane(thread, t - first)].value;
+                  thread.mode == kBallotMode
+                      ? ballot
+                      : block.threads[first + sourceLane(thread, t - first)]
+                            .value;
           }
           for (unsigned t = first; t < end; ++t)
             if (block.threads[t].state == State::AtShuffle)
