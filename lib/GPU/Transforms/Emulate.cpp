@@ -272,39 +272,23 @@ struct MXCGPUEmulatePass
       } else if (auto sync = dyn_cast<NVVM::SyncWarpOp>(op)) {
         // A warp barrier of the whole warp: the lanes meet as at a shuffle,
         // of which this is one whose result nobody reads.
-        std::optional<int64_t> mask = getConstantIntValue(sync.getMask());
-        if (!mask || static_cast<uint32_t>(*mask) != 0xffffffffu)
+        if (!isWholeWarp(sync.getMask()))
           return op->emitError() << "mxc-gpu-emulate: a warp barrier of part "
                                     "of a warp is not emulated";
-        Type i32 = at.getI32Type();
-        auto c32 = [&](int32_t v) {
-          return arith::ConstantIntOp::create(at, op->getLoc(), i32, v)
-              .getResult();
-        };
-        func::CallOp::create(
-            at, op->getLoc(), shuffleFunc(module),
-            ValueRange{c32(0), c32(0), c32(32),
-                       c32(shuffleMode(gpu::ShuffleMode::IDX))});
+        meet(at, op->getLoc(), module, /*value=*/nullptr,
+             shuffleMode(gpu::ShuffleMode::IDX));
       } else if (auto vote = dyn_cast<NVVM::VoteSyncOp>(op)) {
         // A ballot of the whole warp: the lanes meet as at a shuffle, and
         // each receives the bits of the lanes whose predicate holds.
-        std::optional<int64_t> mask = getConstantIntValue(vote.getMask());
-        if (vote.getKind() != NVVM::VoteSyncKind::ballot || !mask ||
-            static_cast<uint32_t>(*mask) != 0xffffffffu)
+        if (vote.getKind() != NVVM::VoteSyncKind::ballot ||
+            !isWholeWarp(vote.getMask()))
           return op->emitError() << "mxc-gpu-emulate: only a ballot of the "
                                     "whole warp is emulated";
-        Type i32 = at.getI32Type();
-        auto c32 = [&](int32_t v) {
-          return arith::ConstantIntOp::create(at, op->getLoc(), i32, v)
-              .getResult();
-        };
-        Value bit =
-            arith::ExtUIOp::create(at, op->getLoc(), i32, vote.getPred());
         vote.getRes().replaceAllUsesWith(
-            func::CallOp::create(
-                at, op->getLoc(), shuffleFunc(module),
-                ValueRange{bit, c32(0), c32(32), c32(kBallotMode)})
-                .getResult(0));
+            meet(at, op->getLoc(), module,
+                 arith::ExtUIOp::create(at, op->getLoc(), at.getI32Type(),
+                                        vote.getPred()),
+                 kBallotMode));
       } else if (isa<gpu::ReturnOp>(op)) {
         func::ReturnOp::create(at, op->getLoc());
       } else if (auto call = dyn_cast<func::CallOp>(op)) {
@@ -338,6 +322,26 @@ struct MXCGPUEmulatePass
   static func::FuncOp barrier(ModuleOp module) {
     return module.lookupSymbol<func::FuncOp>(kBarrier);
   }
+  /// Whether a warp-level operation's member mask is the whole warp.
+  static bool isWholeWarp(Value mask) {
+    std::optional<int64_t> bits = getConstantIntValue(mask);
+    return bits && static_cast<uint32_t>(*bits) == 0xffffffffu;
+  }
+
+  /// A call of the emulator's shuffle in `mode` on `value` (i32; 0 without
+  /// one) from lane 0 over the warp: the warp's lanes meet there.
+  static Value meet(OpBuilder &at, Location loc, ModuleOp module, Value value,
+                    int32_t mode) {
+    auto c32 = [&](int32_t v) {
+      return arith::ConstantIntOp::create(at, loc, at.getI32Type(), v)
+          .getResult();
+    };
+    return func::CallOp::create(
+               at, loc, shuffleFunc(module),
+               ValueRange{value ? value : c32(0), c32(0), c32(32), c32(mode)})
+        .getResult(0);
+  }
+
   static func::FuncOp shuffleFunc(ModuleOp module) {
     return module.lookupSymbol<func::FuncOp>(kShuffle);
   }
