@@ -27,6 +27,7 @@ namespace mlir::mxc::kernels {
 
 using ::mxc::gpu::kAttentionThreads;
 using ::mxc::gpu::kAttentionTile;
+using ::mxc::gpu::kGemvBlocksInFlight;
 using ::mxc::gpu::kGemvWarpsPerBlock;
 using ::mxc::gpu::kMaxAttentionGroupHeads;
 using ::mxc::gpu::kSoftmaxThreads;
@@ -61,7 +62,9 @@ std::string gemvKernelName(const GemvOptions &options);
 /// computes output column n = i * kGemvWarpsPerBlock + w for the `batch`
 /// rows of tile t (decode: M <= 16, one tile; prefill: many tiles, the
 /// weight read once per tile). Its lane l walks blocks l, l + 32, ... of
-/// the weight row, loads each block's packed codes once with 8- or 16-byte
+/// the weight row, kGemvBlocksInFlight at a time while the row has them
+/// (their codes all loaded before the first is decoded), loads each block's
+/// packed codes once with 8- or 16-byte
 /// vector loads, decodes them in registers from the 32-bit words (FP4 and
 /// FP6 by placing sign, exponent and mantissa bits into an f16 bit
 /// pattern, which is exact up to a power of two applied to the block's

@@ -15,6 +15,9 @@ namespace mxc::gpu {
 
 /// GEMV: warps per block, one output row (column of y) per warp.
 constexpr int64_t kGemvWarpsPerBlock = 4;
+/// GEMV: MX blocks whose codes a lane loads before decoding any (loads in
+/// flight per lane), where the row has that many for it.
+constexpr int64_t kGemvBlocksInFlight = 4;
 /// Softmax: threads per block, one block per row.
 constexpr int64_t kSoftmaxThreads = 256;
 /// Decode attention: threads per block (one block per group of query heads)

@@ -170,15 +170,15 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   Value rowWords = k.mul(blocks, k.cidx(bits));
   Value wordBase = k.mul(row, rowWords);
   Value scaleBase = k.mul(row, blocks);
-  SmallVector<Value> init(o.batch, k.cf32(0.0));
-  auto loop = scf::ForOp::create(b, lane, blocks, c32, init);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value j = loop.getInductionVar();
-    // The block's packed codes: 16-byte loads (8-byte for FP6's 24 bytes).
-    Value at = k.add(wordBase, k.mul(j, k.cidx(bits)));
+  // Block j's packed codes (16-byte loads; 8-byte for FP6's 24 bytes) and
+  // its scale byte: the loads from DRAM.
+  struct BlockLoads {
     SmallVector<Value> words;
+    Value scale;
+  };
+  auto loadBlock = [&](Value j) {
+    BlockLoads loads;
+    Value at = k.add(wordBase, k.mul(j, k.cidx(bits)));
     const int64_t width = bits == 6 ? 2 : 4;
     for (int64_t i = 0; i < bits; i += width) {
       auto type = VectorType::get({width}, b.getI32Type());
@@ -186,13 +186,18 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
           vector::LoadOp::create(b, type, w, ValueRange{k.add(at, k.cidx(i))},
                                  false, llvm::MaybeAlign(4 * width));
       for (int64_t e = 0; e < width; ++e)
-        words.push_back(vector::ExtractOp::create(b, vec, e));
+        loads.words.push_back(vector::ExtractOp::create(b, vec, e));
     }
+    loads.scale =
+        memref::LoadOp::create(b, scales, ValueRange{k.add(scaleBase, j)});
+    return loads;
+  };
+  // The block's contribution to each row's sum: decoded in registers,
+  // dotted with x, scaled.
+  auto accumulateBlock = [&](Value j, const BlockLoads &loads, ValueRange acc) {
     int factorLog2 = 0;
-    SmallVector<Value> values = decodeBlock(k, o, words, factorLog2);
-    Value scale = buildScaleValue(
-        b, b.getLoc(),
-        memref::LoadOp::create(b, scales, ValueRange{k.add(scaleBase, j)}));
+    SmallVector<Value> values = decodeBlock(k, o, loads.words, factorLog2);
+    Value scale = buildScaleValue(b, b.getLoc(), loads.scale);
     Value unfactor = k.cf32(std::ldexp(1.0, -factorLog2));
     SmallVector<Value> next;
     for (int64_t r = 0; r < o.batch; ++r) {
@@ -208,10 +213,47 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
           partial = k.fma(values[4 * q + e],
                           vector::ExtractOp::create(b, xv, e), partial);
       }
-      next.push_back(
-          k.fma(k.mulf(partial, unfactor), scale, loop.getRegionIterArgs()[r]));
+      next.push_back(k.fma(k.mulf(partial, unfactor), scale, acc[r]));
     }
-    scf::YieldOp::create(b, next);
+    return next;
+  };
+  // Lane l takes blocks l, l + 32, ...: kGemvBlocksInFlight of them per
+  // step, their codes loaded before any is decoded (several loads in
+  // flight per lane), then the rest one at a time. The lane adds its blocks
+  // in the same order either way (the same bits as one at a time).
+  const int64_t unroll = kGemvBlocksInFlight;
+  Value span = k.cidx(32 * (unroll - 1));
+  // Steps start below max(blocks, span) - span: all their blocks exist.
+  Value limit =
+      arith::SubIOp::create(b, arith::MaxUIOp::create(b, blocks, span), span);
+  SmallVector<Value> init(o.batch, k.cf32(0.0));
+  auto steps = scf::ForOp::create(b, lane, limit, k.cidx(32 * unroll), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(steps.getBody());
+    Value j = steps.getInductionVar();
+    SmallVector<BlockLoads> loads;
+    for (int64_t u = 0; u < unroll; ++u)
+      loads.push_back(loadBlock(k.add(j, k.cidx(32 * u))));
+    SmallVector<Value> acc(steps.getRegionIterArgs());
+    for (int64_t u = 0; u < unroll; ++u)
+      acc = accumulateBlock(k.add(j, k.cidx(32 * u)), loads[u], acc);
+    scf::YieldOp::create(b, acc);
+  }
+  // The first block the steps left: lane + 32 * unroll * (their count).
+  Value stepCount = arith::SelectOp::create(
+      b, arith::CmpIOp::create(b, arith::CmpIPredicate::ult, lane, limit),
+      arith::CeilDivUIOp::create(b, arith::SubIOp::create(b, limit, lane),
+                                 k.cidx(32 * unroll)),
+      k.cidx(0));
+  Value rest = k.add(lane, k.mul(stepCount, k.cidx(32 * unroll)));
+  auto loop = scf::ForOp::create(b, rest, blocks, c32, steps.getResults());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value j = loop.getInductionVar();
+    scf::YieldOp::create(
+        b, accumulateBlock(j, loadBlock(j), loop.getRegionIterArgs()));
   }
   Value isLeader =
       arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.cidx(0));

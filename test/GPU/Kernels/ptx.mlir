@@ -24,6 +24,15 @@
 // SM90-COUNT-3: ld.global.v2.b32
 // SM90: cvt.f32.f16
 // SM90-LABEL: .entry mx_gemv_mxfp4_b1(
+// Four blocks' codes (16 bytes each) loaded before the first is decoded:
+// four loads in flight per lane.
+// SM90-NOT: cvt.f32.f16
+// SM90: ld.global.v4.b32
+// SM90-NOT: cvt.f32.f16
+// SM90: ld.global.v4.b32
+// SM90-NOT: cvt.f32.f16
+// SM90: ld.global.v4.b32
+// SM90-NOT: cvt.f32.f16
 // SM90: ld.global.v4.b32
 // SM90-NOT: e4m3x2
 // SM90: cvt.f32.f16
