@@ -3,6 +3,7 @@
 #include "mxc/Numerics/Exaq.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -24,38 +25,71 @@ std::vector<float> ExaqQuantizer::exponentTable() const {
   return table;
 }
 
-void mxc::numerics::exaqSoftmaxRow(const ExaqQuantizer &quantizer,
-                                   const float *x, size_t n, float *y,
-                                   std::vector<uint32_t> *counts) {
-  float m = -std::numeric_limits<float>::infinity();
+namespace {
+/// The parts of an EXAQ softmax row both forms write from: the codes (-1
+/// masked), their counts, the sum, whether the row has a NaN.
+struct ExaqRow {
+  std::vector<int> codes;
+  std::vector<uint32_t> count;
+  std::vector<float> table;
+  float sum = 0.0f;
   bool hasNaN = false;
+};
+
+ExaqRow exaqRow(const ExaqQuantizer &quantizer, const float *x, size_t n) {
+  ExaqRow row;
+  float m = -std::numeric_limits<float>::infinity();
   for (size_t i = 0; i < n; ++i) {
-    hasNaN |= std::isnan(x[i]);
+    row.hasNaN |= std::isnan(x[i]);
     m = std::max(m, x[i]);
   }
   const int levels = quantizer.levels();
-  std::vector<uint32_t> count(levels, 0);
-  std::vector<int> codes(n, -1);
+  row.count.assign(levels, 0);
+  row.codes.assign(n, -1);
   for (size_t i = 0; i < n; ++i) {
     if (x[i] == -std::numeric_limits<float>::infinity())
       continue; // Masked: contributes nothing.
-    codes[i] = quantizer.code(x[i] - m);
-    ++count[codes[i]];
+    row.codes[i] = quantizer.code(x[i] - m);
+    ++row.count[row.codes[i]];
   }
-  std::vector<float> table = quantizer.exponentTable();
-  float sum = 0.0f;
+  row.table = quantizer.exponentTable();
   for (int q = 0; q < levels; ++q)
-    sum += static_cast<float>(count[q]) * table[q];
+    row.sum += static_cast<float>(row.count[q]) * row.table[q];
+  return row;
+}
+} // namespace
+
+void mxc::numerics::exaqSoftmaxRow(const ExaqQuantizer &quantizer,
+                                   const float *x, size_t n, float *y,
+                                   std::vector<uint32_t> *counts) {
+  ExaqRow row = exaqRow(quantizer, x, n);
   for (size_t i = 0; i < n; ++i) {
-    if (hasNaN)
+    if (row.hasNaN)
       y[i] = std::numeric_limits<float>::quiet_NaN();
-    else if (codes[i] < 0 || sum == 0.0f)
+    else if (row.codes[i] < 0 || row.sum == 0.0f)
       y[i] = 0.0f;
     else
-      y[i] = table[codes[i]] / sum;
+      y[i] = row.table[row.codes[i]] / row.sum;
   }
   if (counts)
-    *counts = std::move(count);
+    *counts = std::move(row.count);
+}
+
+void mxc::numerics::exaqSoftmaxRowCodes(const ExaqQuantizer &quantizer,
+                                        const float *x, size_t n, int8_t *codes,
+                                        float *rowTable,
+                                        std::vector<uint32_t> *counts) {
+  assert(quantizer.bits <= 7 && "codes are int8 with -1 for masked");
+  ExaqRow row = exaqRow(quantizer, x, n);
+  for (int q = 0; q < quantizer.levels(); ++q)
+    rowTable[q] = row.hasNaN        ? std::numeric_limits<float>::quiet_NaN()
+                  : row.sum == 0.0f ? 0.0f
+                                    : row.table[q] / row.sum;
+  for (size_t i = 0; i < n; ++i)
+    codes[i] = static_cast<int8_t>(row.hasNaN ? std::max(row.codes[i], 0)
+                                              : row.codes[i]);
+  if (counts)
+    *counts = std::move(row.count);
 }
 
 void mxc::numerics::softmaxRowF64(const float *x, size_t n, double *y) {

@@ -57,9 +57,13 @@ constexpr uint32_t kUnwritten = 0x7fc00000u;
 template <typename T> struct Buffer {
   void *device = nullptr;
   size_t count = 0;
-  explicit Buffer(size_t n) : device(cuda::allocate(n * sizeof(T))), count(n) {
-    static_assert(sizeof(T) == 4, "outputs are 32-bit elements");
-    cuda::fill(device, kUnwritten, n);
+  explicit Buffer(size_t n)
+      : device(cuda::allocate((n * sizeof(T) + 3) / 4 * 4)), count(n) {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 1,
+                  "outputs are 32-bit elements or bytes");
+    // Bytes (EXAQ codes) unwritten are 0x7f, which no code is.
+    cuda::fill(device, sizeof(T) == 4 ? kUnwritten : 0x7f7f7f7fu,
+               (n * sizeof(T) + 3) / 4);
   }
   explicit Buffer(const std::vector<T> &host)
       : device(cuda::allocate(host.size() * sizeof(T))), count(host.size()) {
@@ -230,7 +234,7 @@ int testGemv(const cuda::Module &module) {
 int testSoftmax(const cuda::Module &module) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 3.0f);
-  int failures = 0, cases = 0;
+  int failures = 0, cases = 0, compact = 0;
   for (int64_t n : {1, 100, 1000, 4096}) {
     const int64_t rows = 64;
     std::vector<float> x(rows * n);
@@ -306,11 +310,56 @@ int testSoftmax(const cuda::Module &module) {
                     bits ? ("exaq" + std::to_string(bits)).c_str() : "exact",
                     (long long)n);
       }
+      if (bits < 1 || bits > 4)
+        continue;
+      // The compact form of up to 4 bits: the codes and each row's output
+      // per code, bit for bit numerics::exaqSoftmaxRowCodes's.
+      ++cases;
+      ++compact;
+      num::ExaqQuantizer q{bits, bits == 1 ? -3.0 : -8.0};
+      std::vector<float> table = q.exponentTable();
+      Buffer<float> lut(table);
+      Buffer<int8_t> codes(rows * n);
+      Buffer<int32_t> counts(rows * q.levels());
+      Buffer<float> rowTable(rows * q.levels());
+      cuda::Arguments args;
+      args.memref(xd.device, x.size())
+          .memref(codes.device, codes.count)
+          .index(n)
+          .f32(q.clipF32())
+          .f32(q.inverseStepF32())
+          .memref(lut.device, table.size())
+          .memref(counts.device, counts.count)
+          .memref(rowTable.device, rowTable.count);
+      cuda::launch(
+          module.function("mx_softmax_exaq" + std::to_string(bits) + "_codes"),
+          rows, kSoftmaxThreads, args);
+      std::vector<int8_t> gotCodes = codes.read();
+      std::vector<int32_t> gotCounts = counts.read();
+      std::vector<float> gotTable = rowTable.read();
+      std::vector<int8_t> wantCodes(n);
+      std::vector<float> wantTable(q.levels());
+      std::vector<uint32_t> wantCounts;
+      ok = true;
+      for (int64_t r = 0; r < rows; ++r) {
+        num::exaqSoftmaxRowCodes(q, &x[r * n], n, wantCodes.data(),
+                                 wantTable.data(), &wantCounts);
+        ok &= std::memcmp(&gotCodes[r * n], wantCodes.data(), n) == 0 &&
+              std::memcmp(&gotTable[r * q.levels()], wantTable.data(),
+                          sizeof(float) * q.levels()) == 0;
+        for (int c = 0; c < q.levels(); ++c)
+          ok &= gotCounts[r * q.levels() + c] ==
+                static_cast<int32_t>(wantCounts[c]);
+      }
+      if (!ok) {
+        ++failures;
+        std::printf("FAIL softmax exaq%d codes n=%lld\n", bits, (long long)n);
+      }
     }
   }
   std::printf("softmax: %d of %d cases exact (EXAQ: bit for bit with the "
-              "library, counts too)\n",
-              cases - failures, cases);
+              "library, counts too; %d of them the compact form)\n",
+              cases - failures, cases, compact);
   return failures;
 }
 
@@ -558,7 +607,9 @@ int bench(const cuda::Module &module) {
                   formatName(f), (long long)n, (long long)k, ms * 1e3, gbs,
                   100.0 * gbs / copyGBs);
     }
-  std::printf("\n## Softmax, 4096 rows x 4096 (f32; median of 20)\n\n"
+  std::printf("\n## Softmax, 4096 rows x 4096 (f32 in; f32 out, or the "
+              "compact form: i8 codes and each row's output per code; "
+              "median of 20)\n\n"
               "| kernel | time (us) | speed-up over exact |\n"
               "|--------|-----------|---------------------|\n");
   const int64_t rows = 4096, n = 4096;
@@ -567,30 +618,45 @@ int bench(const cuda::Module &module) {
   for (float &v : x)
     v = normal(rng);
   Buffer<float> xd(x), y(rows * n);
+  Buffer<int8_t> codes(rows * n);
   double exactMs = 0;
-  for (int bits : {0, 2, 3, 4}) {
+  for (auto [bits, compact] : {std::pair<int, bool>{0, false},
+                               {2, false},
+                               {3, false},
+                               {4, false},
+                               {2, true},
+                               {4, true}}) {
     num::ExaqQuantizer q{bits ? bits : 2, -8.0};
     std::vector<float> table = q.exponentTable();
     Buffer<float> lut(table);
     Buffer<int32_t> counts(rows * q.levels());
+    Buffer<float> rowTable(rows * q.levels());
     cuda::Arguments args;
-    args.memref(xd.device, x.size()).memref(y.device, x.size()).index(n);
+    args.memref(xd.device, x.size());
+    if (compact)
+      args.memref(codes.device, codes.count);
+    else
+      args.memref(y.device, x.size());
+    args.index(n);
     if (bits)
       args.f32(q.clipF32())
           .f32(q.inverseStepF32())
           .memref(lut.device, table.size())
           .memref(counts.device, counts.count);
-    void *f = module.function(bits ? "mx_softmax_exaq" + std::to_string(bits)
-                                   : std::string("mx_softmax_exact"));
+    if (compact)
+      args.memref(rowTable.device, rowTable.count);
+    std::string name = bits ? "mx_softmax_exaq" + std::to_string(bits) +
+                                  (compact ? "_codes" : "")
+                            : std::string("mx_softmax_exact");
+    void *f = module.function(name);
     double ms = medianMs(20, flush, flushBytes / 4,
                          [&] { cuda::launch(f, rows, kSoftmaxThreads, args); });
     if (!bits)
       exactMs = ms;
-    std::printf("| %s | %.1f | %.2fx |\n",
-                bits ? ("EXAQ " + std::to_string(bits) + "-bit").c_str()
-                     : "exact",
-                ms * 1e3, exactMs / ms);
+    std::printf("| %s | %.1f | %.2fx |\n", name.c_str(), ms * 1e3,
+                exactMs / ms);
   }
+
   std::printf("\n## Decode attention, 32 heads over 8 KV heads, d 128 "
               "(f32; median of 20)\n\nMasked context in runs of %d keys "
               "(whole KV tiles).\n\n| keys | masked | dense (us) | sparse "

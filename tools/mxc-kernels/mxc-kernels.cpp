@@ -59,6 +59,10 @@ cl::list<int64_t> batches("batches", cl::cat(category), cl::CommaSeparated,
 cl::list<int64_t>
     softmaxBits("softmax-bits", cl::cat(category), cl::CommaSeparated,
                 cl::desc("Softmax kernels: 0 exact, 1-8 EXAQ (default: none)"));
+cl::opt<bool> softmaxCodes(
+    "softmax-codes", cl::cat(category),
+    cl::desc("Also the EXAQ softmax kernels of up to 4 bits that write "
+             "codes and each row's output per code"));
 cl::list<int64_t> attentionHeadDims(
     "attention-head-dims", cl::cat(category), cl::CommaSeparated,
     cl::desc("Decode attention kernels for these head dimensions"));
@@ -106,6 +110,8 @@ int main(int argc, char **argv) {
     kernels += " batches=" + list(batches);
   if (!softmaxBits.empty())
     kernels += " softmax-bits=" + list(softmaxBits);
+  if (softmaxCodes)
+    kernels += " softmax-codes=true";
   if (!attentionHeadDims.empty())
     kernels += " attention-head-dims=" + list(attentionHeadDims);
   if (!attentionGroupHeads.empty())

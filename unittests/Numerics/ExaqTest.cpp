@@ -4,7 +4,9 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -298,3 +300,50 @@ TEST(ExaqClip, PooledRowTracksRowError) {
 }
 
 } // namespace
+
+// The compact form: codes as the float64 definition's grid levels (inputs
+// kept away from ties), -1 exactly where masked, and codes with the row's
+// table give the full form's outputs bit for bit, in ordinary, fully masked
+// and NaN rows.
+TEST(ExaqSoftmax, CodesAndRowTableGiveTheRow) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> logits(0, 3);
+  for (int bits : {1, 2, 4, 7}) {
+    ExaqQuantizer q{bits, -6.5};
+    for (int kind = 0; kind < 3; ++kind) {
+      std::vector<float> x(200);
+      for (size_t i = 0; i < x.size(); ++i)
+        x[i] = kind == 1 || i % 5 == 0 ? -kInf : logits(rng);
+      if (kind == 2)
+        x[7] = NAN;
+      std::vector<float> y(x.size()), table(q.levels());
+      std::vector<int8_t> codes(x.size());
+      std::vector<uint32_t> counts, countsCodes;
+      exaqSoftmaxRow(q, x.data(), x.size(), y.data(), &counts);
+      exaqSoftmaxRowCodes(q, x.data(), x.size(), codes.data(), table.data(),
+                          &countsCodes);
+      EXPECT_EQ(counts, countsCodes);
+      float m = -kInf;
+      for (float v : x)
+        if (!std::isnan(v))
+          m = std::max(m, v);
+      for (size_t i = 0; i < x.size(); ++i) {
+        float got = codes[i] < 0 ? 0.0f : table[codes[i]];
+        EXPECT_EQ(std::memcmp(&got, &y[i], sizeof(float)), 0)
+            << "bits " << bits << " kind " << kind << " i " << i;
+        if (kind == 2) {
+          EXPECT_GE(codes[i], 0);
+          continue;
+        }
+        if (x[i] == -kInf) {
+          EXPECT_EQ(codes[i], -1);
+          continue;
+        }
+        double level =
+            std::clamp(std::round((double(x[i]) - m + 6.5) / q.step()), 0.0,
+                       q.levels() - 1.0);
+        EXPECT_EQ(codes[i], static_cast<int>(level)) << "i " << i;
+      }
+    }
+  }
+}

@@ -89,9 +89,13 @@ SmallVector<Value> buildBlockDecode(OpBuilder &b, Location loc,
 struct SoftmaxOptions {
   /// 0: the exact softmax; 1 to 8: EXAQ with this many bits.
   int bits = 0;
+  /// EXAQ up to 4 bits only: write the compact form (each value's code as
+  /// an i8 and the row's output per code) instead of f32 probabilities.
+  bool codes = false;
 };
 
-/// The kernel's name: "mx_softmax_exact" or "mx_softmax_exaq<bits>".
+/// The kernel's name: "mx_softmax_exact", "mx_softmax_exaq<bits>" or
+/// "mx_softmax_exaq<bits>_codes".
 std::string softmaxKernelName(const SoftmaxOptions &options);
 
 /// Adds to `module` a row softmax
@@ -112,6 +116,10 @@ std::string softmaxKernelName(const SoftmaxOptions &options);
 /// kSoftmaxBallotLevels codes (bits <= 4), each warp counts in registers
 /// with a ballot and a popcount per code (no atomics, no contention on the
 /// code most values have); above, shared-memory atomics.
+/// With options.codes the kernel's %y is %codes: memref<?xi8> ([rows, n])
+/// and a last argument %row_table: memref<?xf32> ([rows, 2^bits]) follows:
+/// numerics::exaqSoftmaxRowCodes's compact form (y = code < 0 ? 0 :
+/// row_table[code], bit for bit), 1 byte a value written instead of 4.
 constexpr int64_t kSoftmaxBallotLevels = 16;
 ::mlir::gpu::GPUFuncOp buildSoftmaxKernel(OpBuilder &b,
                                           ::mlir::gpu::GPUModuleOp module,

@@ -17,7 +17,9 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
       once with vector loads, decoded in registers, E8M0 scale per block,
       f32 accumulation, one warp per row);
     * `mx_softmax_exact` and `mx_softmax_exaq<bits>` for every entry of
-      `softmax-bits` (0 is the exact kernel);
+      `softmax-bits` (0 is the exact kernel), and with `softmax-codes`
+      `mx_softmax_exaq<bits>_codes` for those of 1 to 4 bits (the compact
+      output: codes and the row's output per code);
     * `mx_attention_decode_{dense,sparse}_d<D>[_q<G>]` for every head
       dimension in `attention-head-dims` and every G in
       `attention-group-heads`: attention of one query row of G query heads
@@ -46,6 +48,9 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
     ListOption<"softmaxBits", "softmax-bits", "int64_t",
                "Softmax kernels: 0 for exact, 1 to 8 for EXAQ (default: "
                "none)">,
+    Option<"softmaxCodes", "softmax-codes", "bool", /*default=*/"false",
+           "Also the EXAQ kernels of up to 4 bits that write codes and "
+           "each row's output per code">,
     ListOption<"attentionHeadDims", "attention-head-dims", "int64_t",
                "Attention kernels (dense and sparse) for these head "
                "dimensions: 4, 8, 16 or multiples of 32 up to 128 (default: "

@@ -57,6 +57,16 @@ struct ExaqQuantizer {
 void exaqSoftmaxRow(const ExaqQuantizer &quantizer, const float *x, size_t n,
                     float *y, std::vector<uint32_t> *counts = nullptr);
 
+/// exaqSoftmaxRow in compact form, for up to 7 bits: each value's code
+/// (`codes`, n of them) and the row's output per code (`rowTable`, 2^b of
+/// them), such that y_i = codes[i] < 0 ? 0 : rowTable[codes[i]] is
+/// exaqSoftmaxRow's y_i bit for bit. A masked value's code is -1, except in a
+/// row with a NaN, whose codes are all >= 0 and whose table is all NaN.
+/// `counts` as exaqSoftmaxRow's.
+void exaqSoftmaxRowCodes(const ExaqQuantizer &quantizer, const float *x,
+                         size_t n, int8_t *codes, float *rowTable,
+                         std::vector<uint32_t> *counts = nullptr);
+
 /// The exact softmax of one row in float64 (masked positions -> 0; a fully
 /// masked row -> zeros).
 void softmaxRowF64(const float *x, size_t n, double *y);

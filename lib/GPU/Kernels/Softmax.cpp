@@ -21,7 +21,8 @@ namespace num = ::mxc::numerics;
 
 std::string mlir::mxc::kernels::softmaxKernelName(const SoftmaxOptions &o) {
   return o.bits == 0 ? "mx_softmax_exact"
-                     : "mx_softmax_exaq" + std::to_string(o.bits);
+                     : "mx_softmax_exaq" + std::to_string(o.bits) +
+                           (o.codes ? "_codes" : "");
 }
 
 ::mlir::gpu::GPUFuncOp
@@ -33,17 +34,21 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
   const int64_t warps = kSoftmaxThreads / 32, levels = int64_t(1) << o.bits;
   // Up to 16 codes, each warp counts them with ballots (below).
   const bool ballotCounts = o.bits && levels <= kSoftmaxBallotLevels;
+  assert((!o.codes || ballotCounts) && "codes only up to 4 bits");
   auto workgroup = ::mlir::gpu::AddressSpaceAttr::get(
       b.getContext(), ::mlir::gpu::AddressSpace::Workgroup);
   auto shared = [&](int64_t n, Type t) {
     return MemRefType::get({n}, t, MemRefLayoutAttrInterface(), workgroup);
   };
-  SmallVector<Type> inputs = {dynamic(k.f32()), dynamic(k.f32()),
+  SmallVector<Type> inputs = {dynamic(k.f32()),
+                              dynamic(o.codes ? b.getI8Type() : k.f32()),
                               b.getIndexType()};
   SmallVector<Type> smem = {shared(warps, k.f32())};
   if (o.bits) {
     inputs.append(
         {k.f32(), k.f32(), dynamic(k.f32()), dynamic(b.getI32Type())});
+    if (o.codes)
+      inputs.push_back(dynamic(k.f32())); // the row's output per code
     // The LUT, the row's code counts, the row's output per code.
     smem.append({shared(levels, k.f32()), shared(levels, b.getI32Type()),
                  shared(levels, k.f32())});
@@ -288,8 +293,34 @@ mlir::mxc::kernels::buildSoftmaxKernel(OpBuilder &builder,
     memref::StoreOp::create(
         b, memref::LoadOp::create(b, counts, ValueRange{tid}), countsOut,
         ValueRange{k.add(k.mul(row, nLevels), tid)});
+    // The compact form's table: NaN throughout for a row with a NaN.
+    if (o.codes)
+      memref::StoreOp::create(
+          b,
+          arith::SelectOp::create(
+              b, isNaNRow, k.cf32(NAN),
+              arith::SelectOp::create(b, zeroSum, k.cf32(0.0), r)),
+          func.getArgument(7), ValueRange{k.add(k.mul(row, nLevels), tid)});
   }
   ::mlir::gpu::BarrierOp::create(b);
+  if (o.codes) {
+    // Each value's code as a byte: -1 where masked, but 0 in a row with a
+    // NaN (whose table is NaN, as all its outputs).
+    overRow(
+        ValueRange(), [&](Value at, Value v, ValueRange) -> SmallVector<Value> {
+          Value q = codeOf(v);
+          Value masked =
+              arith::CmpIOp::create(b, arith::CmpIPredicate::slt, q, k.c32(0));
+          q = arith::SelectOp::create(
+              b, arith::AndIOp::create(b, masked, isNaNRow), k.c32(0), q);
+          memref::StoreOp::create(b,
+                                  arith::TruncIOp::create(b, b.getI8Type(), q),
+                                  y, ValueRange{at});
+          return {};
+        });
+    ::mlir::gpu::ReturnOp::create(b);
+    return func;
+  }
   Value nan = k.cf32(NAN);
   overRow(
       ValueRange(), [&](Value at, Value v, ValueRange) -> SmallVector<Value> {

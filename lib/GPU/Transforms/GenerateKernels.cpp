@@ -91,8 +91,13 @@ struct MXCGPUKernelsPass
                     b.getUnitAttr());
     for (const kernels::GemvOptions &o : gemvs)
       kernels::buildGemvKernel(b, gpuModule, o);
-    for (int64_t bits : softmaxBits)
+    for (int64_t bits : softmaxBits) {
       kernels::buildSoftmaxKernel(b, gpuModule, {static_cast<int>(bits)});
+      if (softmaxCodes && bits >= 1 &&
+          (int64_t(1) << bits) <= kernels::kSoftmaxBallotLevels)
+        kernels::buildSoftmaxKernel(b, gpuModule,
+                                    {static_cast<int>(bits), /*codes=*/true});
+    }
     for (int64_t d : attentionHeadDims)
       for (int64_t g : groups)
         for (bool sparse : {false, true})

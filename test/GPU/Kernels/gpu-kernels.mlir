@@ -33,6 +33,21 @@
 // CHECK-NOT: {{math.exp|arith.divf|memref.atomic_rmw}}
 // CHECK: gpu.return
 
+// The compact form (softmax-codes): i8 codes instead of f32 outputs, and a
+// last argument for each row's output per code; only up to 4 bits.
+// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4 softmax-bits=2,8 softmax-codes=true" | FileCheck %s --check-prefix=CODES
+// CODES: gpu.func @mx_softmax_exaq2(
+// CODES: gpu.func @mx_softmax_exaq2_codes(%{{.*}}: memref<?xf32>, %[[CODES:.*]]: memref<?xi8>, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %[[TABLE:.*]]: memref<?xf32>)
+// CODES: nvvm.vote.sync  ballot
+// CODES: arith.divf
+// CODES: memref.store %{{.+}}, %[[TABLE]]
+// CODES-NOT: arith.divf
+// CODES: %[[BYTE:.+]] = arith.trunci %{{.+}} : i32 to i8
+// CODES: memref.store %[[BYTE]], %[[CODES]]
+// CODES: gpu.return
+// CODES: gpu.func @mx_softmax_exaq8(
+// CODES-NOT: gpu.func @mx_softmax_exaq8_codes
+
 // Above 4 bits (16 codes), shared-memory atomics count.
 // RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4 softmax-bits=8" | FileCheck %s --check-prefix=BITS8
 // BITS8: gpu.func @mx_softmax_exaq8({{.+}} workgroup({{.+}}, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>) kernel

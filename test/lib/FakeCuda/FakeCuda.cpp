@@ -144,18 +144,21 @@ void gemv(const std::string &name, unsigned gx, unsigned gy, void **params) {
     }
 }
 
-/// mx_softmax_exact / mx_softmax_exaq<bits>: one row per block.
+/// mx_softmax_exact / mx_softmax_exaq<bits>[_codes]: one row per block.
 void softmax(const std::string &name, unsigned gx, void **params) {
   int at = 0;
+  const bool codes = name.find("_codes") != std::string::npos;
   auto *x = pointer<float>(params, at);
-  auto *y = pointer<float>(params, at);
+  // f32 probabilities, or the compact form's i8 codes.
+  void *y = codes ? static_cast<void *>(pointer<int8_t>(params, at))
+                  : static_cast<void *>(pointer<float>(params, at));
   int64_t n = index(params, at);
   if (name == "mx_softmax_exact") {
     std::vector<double> out(n);
     for (unsigned r = 0; r < gx; ++r) {
       num::softmaxRowF64(x + r * n, n, out.data());
       for (int64_t c = 0; c < n; ++c)
-        y[r * n + c] = static_cast<float>(out[c]);
+        static_cast<float *>(y)[r * n + c] = static_cast<float>(out[c]);
     }
     return;
   }
@@ -164,10 +167,16 @@ void softmax(const std::string &name, unsigned gx, void **params) {
   f32(params, at); // 1/step follows from the clip
   pointer<float>(params, at);
   auto *counts = pointer<int32_t>(params, at);
+  float *rowTable = codes ? pointer<float>(params, at) : nullptr;
   num::ExaqQuantizer q{bits, clip};
   std::vector<uint32_t> c;
   for (unsigned r = 0; r < gx; ++r) {
-    num::exaqSoftmaxRow(q, x + r * n, n, y + r * n, &c);
+    if (codes)
+      num::exaqSoftmaxRowCodes(q, x + r * n, n,
+                               static_cast<int8_t *>(y) + r * n,
+                               rowTable + r * q.levels(), &c);
+    else
+      num::exaqSoftmaxRow(q, x + r * n, n, static_cast<float *>(y) + r * n, &c);
     for (int i = 0; i < q.levels(); ++i)
       counts[r * q.levels() + i] = static_cast<int32_t>(c[i]);
   }
