@@ -152,6 +152,24 @@ func.func @not_residual(%x: tensor<1x64xf32>, %w: tensor<8x64xf32>, %h: tensor<1
 
 // -----
 
+// An add that reads the other operand transposed stays a generic of its own.
+// CHECK-LABEL: func.func @transposed_residual
+// CHECK: call @mxc_gemv_mxfp4_b1({{.+}}, %c0{{.*}})
+// CHECK: linalg.generic
+func.func @transposed_residual(%x: tensor<8x64xf32>, %w: tensor<8x64xf32>, %h: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  %wq = mxc.quantize %w : tensor<8x64xf32> -> !mxc.mx<8x64xf4E2M1FN>
+  %y = mxc.matmul %x, %wq : tensor<8x64xf32>, !mxc.mx<8x64xf4E2M1FN> -> tensor<8x8xf32>
+  %e = tensor.empty() : tensor<8x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%h, %y : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e : tensor<8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x8xf32>
+  return %r : tensor<8x8xf32>
+}
+
+// -----
+
 // A float weight, or a 3-D input, stays with the generic path.
 // CHECK-LABEL: func.func @left_alone
 // CHECK: mxc.matmul %{{.+}}, %{{.+}} : tensor<4x64xf32>, tensor<8x64xf32>
