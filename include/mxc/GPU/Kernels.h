@@ -86,6 +86,13 @@ SmallVector<Value> buildBlockDecode(OpBuilder &b, Location loc,
                                     const GemvOptions &options,
                                     ArrayRef<Value> words, int &factorLog2);
 
+/// The GEMV's epilogue, in the kernel and its CPU form alike: stores `sum`
+/// at y[at], or residual[at] + sum (the add after a matmul, the same f32
+/// rounding) where `addResidual` (index) is not 0; the residual is read only
+/// then.
+void buildGemvStore(OpBuilder &b, Location loc, Value sum, Value residual,
+                    Value addResidual, Value y, Value at);
+
 struct SoftmaxOptions {
   /// 0: the exact softmax; 1 to 8: EXAQ with this many bits.
   int bits = 0;

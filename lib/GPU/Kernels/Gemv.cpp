@@ -125,6 +125,27 @@ SmallVector<Value> mlir::mxc::kernels::buildBlockDecode(OpBuilder &builder,
   return decodeBlock(k, o, words, factorLog2);
 }
 
+void mlir::mxc::kernels::buildGemvStore(OpBuilder &b, Location loc, Value sum,
+                                        Value residual, Value addResidual,
+                                        Value y, Value at) {
+  Value asked =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, addResidual,
+                            arith::ConstantIndexOp::create(b, loc, 0));
+  auto withResidual = scf::IfOp::create(b, loc, b.getF32Type(), asked, true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(withResidual.thenBlock());
+    scf::YieldOp::create(
+        b, loc,
+        ValueRange{arith::AddFOp::create(
+            b, loc, memref::LoadOp::create(b, loc, residual, ValueRange{at}),
+            sum)});
+    b.setInsertionPointToStart(withResidual.elseBlock());
+    scf::YieldOp::create(b, loc, ValueRange{sum});
+  }
+  memref::StoreOp::create(b, loc, withResidual.getResult(0), y, ValueRange{at});
+}
+
 std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   return "mx_gemv_" + std::string(num::getFormatInfo(o.format).name) + "_b" +
          std::to_string(o.batch);
@@ -143,8 +164,7 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
         x = func.getArgument(2), y = func.getArgument(3),
         m = func.getArgument(4), n = func.getArgument(5),
         kdim = func.getArgument(6), residual = func.getArgument(7),
-        addResidual = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
-                                            func.getArgument(8), k.cidx(0));
+        addResidual = func.getArgument(8);
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
   Value bid = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x);
   // Rows tile * batch + r of x (block y is the row tile); rows past m read
@@ -263,18 +283,8 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
         b, arith::AndIOp::create(b, isLeader, rowValid[r]), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifLeader.thenBlock());
-    Value at = k.add(k.mul(xRows[r], n), row);
-    auto withResidual = scf::IfOp::create(b, k.f32(), addResidual, true);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      b.setInsertionPointToStart(withResidual.thenBlock());
-      scf::YieldOp::create(
-          b, ValueRange{arith::AddFOp::create(
-                 b, memref::LoadOp::create(b, residual, ValueRange{at}), sum)});
-      b.setInsertionPointToStart(withResidual.elseBlock());
-      scf::YieldOp::create(b, ValueRange{sum});
-    }
-    memref::StoreOp::create(b, withResidual.getResult(0), y, ValueRange{at});
+    buildGemvStore(b, b.getLoc(), sum, residual, addResidual, y,
+                   k.add(k.mul(xRows[r], n), row));
   }
   b.setInsertionPointAfter(ifRow);
   ::mlir::gpu::ReturnOp::create(b);

@@ -100,23 +100,9 @@ void buildCPUBody(func::FuncOp func, num::ElemFormat format) {
         blockLoop.getRegionIterArgs()[0]);
     scf::YieldOp::create(b, loc, next);
   }
-  // The residual plus the sum where asked for, as the add after a matmul
-  // rounds it; the residual is not read otherwise (as in the kernel).
-  Value at = add(mul(r, n), col);
-  Value sum = blockLoop.getResult(0);
-  Value asked = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                      addResidual, zero);
-  auto withResidual = scf::IfOp::create(b, loc, b.getF32Type(), asked, true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(withResidual.thenBlock());
-    Value plus = arith::AddFOp::create(
-        b, loc, memref::LoadOp::create(b, loc, residual, at), sum);
-    scf::YieldOp::create(b, loc, plus);
-    b.setInsertionPointToStart(withResidual.elseBlock());
-    scf::YieldOp::create(b, loc, sum);
-  }
-  memref::StoreOp::create(b, loc, withResidual.getResult(0), y, at);
+  // The kernel's epilogue: the residual plus the sum where asked for.
+  kernels::buildGemvStore(b, loc, blockLoop.getResult(0), residual, addResidual,
+                          y, add(mul(r, n), col));
   b.setInsertionPointAfter(rowLoop);
   func::ReturnOp::create(b, loc);
 }
