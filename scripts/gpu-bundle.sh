@@ -19,7 +19,7 @@ cp build/bin/mxc-gpu-runner benchmarks/gpu/run.sh benchmarks/gpu/torch_baseline.
 # softmax, the attention at the shared model's, the 85M's and a large head
 # dimension.
 build/bin/mxc-kernels --chip=sm_90 --format=bin --softmax-bits=0,2 \
-  --attention-head-dims=8,64,128 --attention-group-heads=1,4 \
+  --attention-head-dims=8,64,128 --attention-group-heads=1,4 --attention-split-keys \
   -o build/gpu-bundle/kernels-sm90.cubin
 model=../shared/models/stories260K/stories260K.bin
 calibration=../shared/data/tinystories_calib.txt

@@ -375,6 +375,9 @@ struct AttentionCase {
   bool rowsFirst = false;
   /// Query heads per block (the kernel "_q<G>" for G > 1; GQA).
   int64_t groupHeads = 1;
+  /// Splits of each row's keys (the kernel "_split" and the merge kernel
+  /// for more than 1; flash-decoding).
+  int64_t splits = 1;
 
   /// Where output row i of head h starts.
   int64_t outRow(int64_t h, int64_t i) const {
@@ -396,8 +399,8 @@ AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
                             std::mt19937 &rng, int64_t queries = 1,
                             int64_t spareKeys = 0, int64_t offset = 0) {
   AttentionCase c{heads,  kvHeads, d,     keys, queries, (keys + spareKeys) * d,
-                  offset, 0,       false, 1,    {},      {},
-                  {},     {}};
+                  offset, 0,       false, 1,    1,       {},
+                  {},     {},      {}};
   std::normal_distribution<float> normal(0.0f, 1.0f);
   c.q.resize(heads * queries * d);
   c.k.resize(offset + kvHeads * c.stride);
@@ -416,19 +419,38 @@ AttentionCase attentionCase(int64_t heads, int64_t kvHeads, int64_t d,
   return c;
 }
 
-Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
-                       bool sparse, const Buffer<float> &q,
-                       const Buffer<float> &k, const Buffer<float> &v,
-                       const Buffer<int32_t> &tiles, Buffer<float> &out,
-                       const Buffer<int64_t> &keyOffset) {
-  Launch l{module.function(
-               std::string("mx_attention_decode_") +
-               (sparse ? "sparse" : "dense") + "_d" + std::to_string(c.d) +
-               (c.groupHeads > 1 ? "_q" + std::to_string(c.groupHeads) : "")),
-           static_cast<unsigned>(c.heads / c.groupHeads),
-           static_cast<unsigned>(c.queries),
-           kAttentionThreads,
-           {}};
+/// The attention of a case: one launch, or with splits the split kernel's
+/// into a buffer of records and the merge kernel's.
+struct AttentionRun {
+  Launch attention;
+  std::unique_ptr<Buffer<float>> partial;
+  std::unique_ptr<Launch> merge;
+  void operator()() {
+    attention();
+    if (merge)
+      (*merge)();
+  }
+};
+
+AttentionRun attentionLaunch(const cuda::Module &module, const AttentionCase &c,
+                             bool sparse, const Buffer<float> &q,
+                             const Buffer<float> &k, const Buffer<float> &v,
+                             const Buffer<int32_t> &tiles, Buffer<float> &out,
+                             const Buffer<int64_t> &keyOffset) {
+  const bool split = c.splits > 1;
+  AttentionRun run{
+      {module.function(
+           std::string("mx_attention_decode_") + (sparse ? "sparse" : "dense") +
+           "_d" + std::to_string(c.d) +
+           (c.groupHeads > 1 ? "_q" + std::to_string(c.groupHeads) : "") +
+           (split ? "_split" : "")),
+       static_cast<unsigned>(c.heads / c.groupHeads * c.splits),
+       static_cast<unsigned>(c.queries),
+       kAttentionThreads,
+       {}},
+      nullptr,
+      nullptr};
+  Launch &l = run.attention;
   l.args.memref(q.device, q.count)
       .memref(k.device, k.count - c.offset, c.offset)
       .memref(v.device, v.count - c.offset, c.offset)
@@ -446,7 +468,26 @@ Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
       .memref(keyOffset.device, 1)
       .index(c.rowsFirst ? c.d : c.queries * c.d)
       .index(c.rowsFirst ? c.heads * c.d : c.d);
-  return l;
+  if (!split)
+    return run;
+  // Records of (D + 2) floats a (head, row, split), NaN until written.
+  run.partial = std::make_unique<Buffer<float>>(c.heads * c.queries * c.splits *
+                                                (c.d + 2));
+  l.args.memref(run.partial->device, run.partial->count).index(c.splits);
+  run.merge = std::make_unique<Launch>(
+      Launch{module.function("mx_attention_merge_d" + std::to_string(c.d)),
+             static_cast<unsigned>(c.heads),
+             static_cast<unsigned>(c.queries),
+             kAttentionThreads,
+             {}});
+  run.merge->args.memref(run.partial->device, run.partial->count)
+      .memref(out.device, out.count)
+      .index(c.heads)
+      .index(c.queries)
+      .index(c.splits)
+      .index(c.rowsFirst ? c.d : c.queries * c.d)
+      .index(c.rowsFirst ? c.heads * c.d : c.d);
+  return run;
 }
 
 /// Attention (dense: every key; sparse: the keys of the kept tiles; query
@@ -454,10 +495,12 @@ Launch attentionLaunch(const cuda::Module &module, const AttentionCase &c,
 /// 2e-5 * max|v| (f32 sums, ex2.approx). Decode (one query row) and prefill
 /// rows, head dimensions below and above one per lane, a layer's slice of a
 /// KV cache (spare keys, an offset); every other case with the kernel whose
-/// blocks compute the 4 query heads of a KV head.
+/// blocks compute the 4 query heads of a KV head; two cases of three with
+/// the keys split across blocks and merged: in 3, and in as many as a
+/// model would take (attentionSplits; 1 where the cache is short).
 int testAttention(const cuda::Module &module) {
   std::mt19937 rng(9);
-  int failures = 0, cases = 0, grouped = 0;
+  int failures = 0, cases = 0, grouped = 0, split = 0;
   struct Shape {
     int64_t d, queries, spareKeys, offset;
   };
@@ -489,6 +532,12 @@ int testAttention(const cuda::Module &module) {
             c.groupHeads = 4;
             ++grouped;
           }
+          if (cases % 3 == 1)
+            c.splits = 3;
+          else if (cases % 3 == 2)
+            c.splits = mxc::gpu::attentionSplits(
+                c.heads / c.groupHeads * c.queries, c.stride / d);
+          split += c.splits > 1;
           Buffer<int64_t> keyOffset(std::vector<int64_t>{c.keyOffset});
           attentionLaunch(module, c, sparse, q, k, v, tiles, out, keyOffset)();
           std::vector<float> got = out.read();
@@ -537,22 +586,22 @@ int testAttention(const cuda::Module &module) {
           if (!ok) {
             ++failures;
             std::printf("FAIL attention %s d=%lld queries=%lld keys=%lld "
-                        "masked=%.0f%% query heads a block=%lld\n",
+                        "masked=%.0f%% query heads a block=%lld splits=%lld\n",
                         sparse ? "sparse" : "dense", (long long)d,
                         (long long)c.queries, (long long)keys, 100 * masked,
-                        (long long)c.groupHeads);
+                        (long long)c.groupHeads, (long long)c.splits);
           }
         }
   std::printf("attention: %d of %d cases within 2e-5 * max|v| of float64 "
-              "(%d of them 4 query heads a block)\n",
-              cases - failures, cases, grouped);
+              "(%d of them 4 query heads a block, %d split across blocks)\n",
+              cases - failures, cases, grouped, split);
   return failures;
 }
 
 /// Median of `runs` timings of `body`, each after evicting L2 by writing a
 /// buffer twice its size.
 template <typename F>
-double medianMs(int runs, void *flush, size_t flushWords, F body) {
+double medianMs(int runs, void *flush, size_t flushWords, F &&body) {
   std::vector<double> ms;
   cuda::Timer timer;
   for (int i = 0; i < runs; ++i) {
@@ -669,10 +718,10 @@ int bench(const cuda::Module &module) {
       Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.d);
       Buffer<int32_t> tiles(c.tiles);
       Buffer<int64_t> keyOffset(std::vector<int64_t>{0});
-      Launch denseRun = attentionLaunch(module, c, false, q, k, v, tiles, out,
-                                        keyOffset),
-             sparseRun = attentionLaunch(module, c, true, q, k, v, tiles, out,
-                                         keyOffset);
+      AttentionRun denseRun = attentionLaunch(module, c, false, q, k, v, tiles,
+                                              out, keyOffset),
+                   sparseRun = attentionLaunch(module, c, true, q, k, v, tiles,
+                                               out, keyOffset);
       double dense = medianMs(20, flush, flushBytes / 4, denseRun);
       double sparse = medianMs(20, flush, flushBytes / 4, sparseRun);
       std::printf("| %lld | %.0f%% | %.1f | %.1f | %.2fx |\n", (long long)keys,
@@ -689,15 +738,42 @@ int bench(const cuda::Module &module) {
     Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.d);
     Buffer<int32_t> tiles(c.tiles);
     Buffer<int64_t> keyOffset(std::vector<int64_t>{0});
-    Launch perHead =
+    AttentionRun perHead =
         attentionLaunch(module, c, false, q, k, v, tiles, out, keyOffset);
     c.groupHeads = 4;
-    Launch perKVHead =
+    AttentionRun perKVHead =
         attentionLaunch(module, c, false, q, k, v, tiles, out, keyOffset);
     double one = medianMs(20, flush, flushBytes / 4, perHead);
     double four = medianMs(20, flush, flushBytes / 4, perKVHead);
     std::printf("| %lld | %.1f | %.1f | %.2fx |\n", (long long)keys, one * 1e3,
                 four * 1e3, one / four);
+  }
+  std::printf("\n## Decode attention split across the keys (flash-decoding)"
+              "\n\n32 heads over 8 KV heads (a block per KV head), d 128, "
+              "dense, median of 20: the 8 blocks of a step alone, or S "
+              "blocks each over the keys (S from attentionSplits, as a model "
+              "takes it for a cache of these keys) and the merge kernel. "
+              "GB/s: keys and values read (f32) per second.\n\n| keys | "
+              "unsplit (us) | S | split + merge (us) | GB/s | of copy | "
+              "speed-up |\n|------|--------------|---|--------------------|"
+              "------|---------|----------|\n");
+  for (int64_t keys : {1024, 4096, 16384, 32768}) {
+    AttentionCase c = attentionCase(32, 8, 128, keys, 0.0, rng);
+    c.groupHeads = 4;
+    Buffer<float> q(c.q), k(c.k), v(c.v), out(c.heads * c.d);
+    Buffer<int32_t> tiles(c.tiles);
+    Buffer<int64_t> keyOffset(std::vector<int64_t>{0});
+    AttentionRun whole =
+        attentionLaunch(module, c, false, q, k, v, tiles, out, keyOffset);
+    c.splits = mxc::gpu::attentionSplits(c.heads / c.groupHeads, keys);
+    AttentionRun splitRun =
+        attentionLaunch(module, c, false, q, k, v, tiles, out, keyOffset);
+    double wholeMs = medianMs(20, flush, flushBytes / 4, whole);
+    double splitMs = medianMs(20, flush, flushBytes / 4, splitRun);
+    const double gbs = 2.0 * c.kvHeads * keys * c.d * 4 / splitMs / 1e6;
+    std::printf("| %lld | %.1f | %lld | %.1f | %.0f | %.0f%% | %.2fx |\n",
+                (long long)keys, wholeMs * 1e3, (long long)c.splits,
+                splitMs * 1e3, gbs, 100 * gbs / copyGBs, wholeMs / splitMs);
   }
   cuda::release(flush);
   return 0;

@@ -70,6 +70,10 @@ cl::list<int64_t> attentionGroupHeads(
     "attention-group-heads", cl::cat(category), cl::CommaSeparated,
     cl::desc("Query heads per block of the attention kernels, 1 to 8 "
              "(default: 1)"));
+cl::opt<bool> attentionSplitKeys(
+    "attention-split-keys", cl::cat(category),
+    cl::desc("Also the attention kernels that split the keys across blocks "
+             "(flash-decoding), and the kernel that merges their splits"));
 cl::opt<std::string> output("o", cl::cat(category), cl::desc("Output file"),
                             cl::init("-"));
 cl::opt<std::string>
@@ -116,6 +120,8 @@ int main(int argc, char **argv) {
     kernels += " attention-head-dims=" + list(attentionHeadDims);
   if (!attentionGroupHeads.empty())
     kernels += " attention-group-heads=" + list(attentionGroupHeads);
+  if (attentionSplitKeys)
+    kernels += " attention-split-keys=true";
   const bool cpu = format == "cpu";
   if (cpu) // No native FP8 conversion (an NVVM op) below sm_89.
     kernels.replace(0,

@@ -143,11 +143,18 @@ struct AttentionDecodeOptions {
   /// consecutive heads of one KV head, whose keys and values the block then
   /// reads once for all of them (GQA). It must divide heads / kv_heads.
   int64_t groupHeads = 1;
+  /// Split each row's keys across blocks (flash-decoding): the kernel
+  /// writes each split's partial state, and the merge kernel
+  /// (buildAttentionMergeKernel) the output.
+  bool splitKeys = false;
 };
 
 /// The kernel's name: "mx_attention_decode_{dense|sparse}_d<D>", with
-/// "_q<G>" appended where a block computes G > 1 query heads.
+/// "_q<G>" appended where a block computes G > 1 query heads and "_split"
+/// where it computes a split of the keys.
 std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
+/// "mx_attention_merge_d<D>".
+std::string attentionMergeKernelName(int64_t headDim);
 
 /// Adds to `module` the attention of one query row per block:
 ///   gpu.func @<name>(%q: memref<?xf32>, %k: memref<?xf32, strided<[1],
@@ -181,9 +188,33 @@ std::string attentionDecodeKernelName(const AttentionDecodeOptions &options);
 /// output dimensions (one vector load per key; below D = 32, 32 / D lanes
 /// share a dimension and split the tile's keys); the four warps' states
 /// combine through shared memory. No key visible: zeros.
+///
+/// With options.splitKeys (flash-decoding: a decode step's few blocks, one
+/// per group of query heads, would leave most multiprocessors idle), two
+/// arguments follow: %partial: memref<?xf32>, %splits: index (S). The grid
+/// is (heads / G * S, queries): block (b * S + s, i) walks the tiles 4s +
+/// w, 4(s + S) + w, ... (warp w) of the same row, and writes, for each of
+/// its heads h, record r = (h * queries + i) * S + s of %partial instead of
+/// the output: the unnormalized sum of p * v at partial[r * D ...] and the
+/// max and the sum of p at partial[R * D + 2r], [R * D + 2r + 1] (R = heads
+/// * queries * S records; a split with no key: -inf, 0, zeros). %out and
+/// its strides are not used; the merge kernel writes the output.
 ::mlir::gpu::GPUFuncOp
 buildAttentionDecodeKernel(OpBuilder &b, ::mlir::gpu::GPUModuleOp module,
                            const AttentionDecodeOptions &options);
+
+/// Adds to `module` the merge of a split attention's records:
+///   gpu.func @mx_attention_merge_d<D>(%partial: memref<?xf32>,
+///     %out: memref<?xf32>, %heads: index, %queries: index, %splits: index,
+///     %out_head_stride: index, %out_row_stride: index) kernel
+/// Grid (heads, queries), kAttentionThreads threads: thread e < D of block
+/// (h, i) rescales the S records of head h, row i to their largest max M
+/// and writes out[h * out_head_stride + i * out_row_stride + e] =
+/// sum_s e^(m_s - M) acc_s[e] / sum_s e^(m_s - M) l_s (zero where no split
+/// saw a key).
+::mlir::gpu::GPUFuncOp
+buildAttentionMergeKernel(OpBuilder &b, ::mlir::gpu::GPUModuleOp module,
+                          int64_t headDim);
 
 } // namespace mlir::mxc::kernels
 

@@ -9,6 +9,7 @@
 #ifndef MXC_GPU_LAUNCHGEOMETRY_H
 #define MXC_GPU_LAUNCHGEOMETRY_H
 
+#include <algorithm>
 #include <cstdint>
 
 namespace mxc::gpu {
@@ -27,6 +28,29 @@ constexpr int64_t kAttentionTile = 64;
 /// At most this many query heads share a block (and its reads of their KV
 /// head): each adds its running state to every lane's registers.
 constexpr int64_t kMaxAttentionGroupHeads = 8;
+
+/// Decode attention split across the keys (flash-decoding): a row's blocks
+/// with their splits should come to this many (two a multiprocessor of a
+/// 132-multiprocessor H100/H200)...
+constexpr int64_t kAttentionSplitTargetBlocks = 264;
+/// ...with at most this many splits, each at least a tile a warp of a full
+/// KV cache.
+constexpr int64_t kMaxAttentionSplits = 32;
+
+/// The splits of the keys of each (group of query heads, query row) for
+/// `blocks` such pairs over a KV cache of `keyCapacity` keys (1: no split).
+/// It depends on the cache's capacity, not on the keys seen so far, so that
+/// a decode step's launches do not change from one position to the next
+/// (its CUDA graph replays as captured); a split with no keys costs its
+/// block an empty record.
+inline int64_t attentionSplits(int64_t blocks, int64_t keyCapacity) {
+  const int64_t warps = kAttentionThreads / 32;
+  const int64_t tiles = (keyCapacity + kAttentionTile - 1) / kAttentionTile;
+  int64_t splits = std::min({(kAttentionSplitTargetBlocks + blocks - 1) /
+                                 std::max<int64_t>(blocks, 1),
+                             (tiles + warps - 1) / warps, kMaxAttentionSplits});
+  return std::max<int64_t>(splits, 1);
+}
 
 /// The query heads a block computes for `heads` query heads over `kvHeads`
 /// KV heads: the largest divisor of heads / kvHeads up to

@@ -27,6 +27,9 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
       tiles, and over a list of kept tiles (span-sparse); keys and values at
       any distance between KV heads (a KV cache's layer). The G heads share
       their KV head (GQA) and the block reads it once for all of them.
+      With `attention-split-keys`, also their `_split` forms (each block a
+      split of a row's keys: flash-decoding) and `mx_attention_merge_d<D>`,
+      which merges the splits.
 
     FP8 E4M3 uses the native conversion from sm_89 on, integer bit operations
     below. Lower the result with `mxc-gpu-to-binary`.
@@ -57,7 +60,11 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
                "none)">,
     ListOption<"attentionGroupHeads", "attention-group-heads", "int64_t",
                "Query heads per block of the attention kernels, 1 to 8 "
-               "(default: 1)">
+               "(default: 1)">,
+    Option<"attentionSplitKeys", "attention-split-keys", "bool",
+           /*default=*/"false",
+           "Also the attention kernels that split the keys across blocks, "
+           "and the kernel that merges their splits">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
@@ -324,6 +331,18 @@ def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
     * `target=cpu`: the same GEMV as CPU loops around the kernel's block
       decoder and scale decoding, so that the GPU path, calls and buffers
       included, runs and is checked on the CPU (`--target=cuda-on-cpu`).
+
+    For every declared `@mxc_attention_d<D>` (from
+    `convert-mxc-attention-to-gpu`): with `target=cuda`, each call a launch
+    of the decode attention kernel, a block per (group of query heads, query
+    row), G query heads of one KV head a block where heads and KV heads are
+    constants (GQA). With `split-keys`, where a row's blocks are few against
+    the keys a KV cache holds (`attentionSplits`, LaunchGeometry.h: up to 32
+    splits, toward 264 blocks), the launch of the kernel's `_split` form,
+    S blocks a row over the keys into a buffer of partial states, and of
+    `mx_attention_merge_d<D>`, which writes the output (flash-decoding);
+    an S the host computes at run time chooses between the two with an
+    `scf.if`. With `target=cpu`, CPU loops of the same attention.
   }];
   let options = [
     Option<"target", "target", "::mlir::mxc::GemvTarget",
@@ -335,7 +354,10 @@ def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
              clEnumValN(::mlir::mxc::GemvTarget::CPU, "cpu",
                         "CPU loops around the kernel's block decoder"))}]>,
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
-           "Target chip for cuda: sm_80, sm_90, ...">
+           "Target chip for cuda: sm_80, sm_90, ...">,
+    Option<"splitKeys", "split-keys", "bool", /*default=*/"true",
+           "Split each attention row's keys across blocks where a step has "
+           "few blocks and a long KV cache (cuda)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

@@ -27,7 +27,13 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
                      std::to_string(o.headDim);
   if (o.groupHeads > 1)
     name += "_q" + std::to_string(o.groupHeads);
+  if (o.splitKeys)
+    name += "_split";
   return name;
+}
+
+std::string mlir::mxc::kernels::attentionMergeKernelName(int64_t headDim) {
+  return "mx_attention_merge_d" + std::to_string(headDim);
 }
 
 ::mlir::gpu::GPUFuncOp mlir::mxc::kernels::buildAttentionDecodeKernel(
@@ -55,6 +61,8 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
   SmallVector<Type> inputs(attentionCalleeType(b.getContext()).getInputs());
   if (o.sparse)
     inputs.insert(inputs.begin() + 4, {dynamic(b.getI32Type()), index});
+  if (o.splitKeys)
+    inputs.append({dynamic(k.f32()), index});
   auto func = createKernel(b, module, attentionDecodeKernelName(o), inputs,
                            kAttentionThreads,
                            {shared(G * d), shared(warps * G), shared(warps * G),
@@ -71,15 +79,23 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
         scale = func.getArgument(scalars + 6),
         keyOffset = func.getArgument(scalars + 7),
         outHeadStride = func.getArgument(scalars + 8),
-        outRowStride = func.getArgument(scalars + 9);
+        outRowStride = func.getArgument(scalars + 9),
+        partial = o.splitKeys ? func.getArgument(scalars + 10) : Value(),
+        splits = o.splitKeys ? func.getArgument(scalars + 11) : k.cidx(1);
   Value qShared = func.getWorkgroupAttributions()[0],
         mShared = func.getWorkgroupAttributions()[1],
         lShared = func.getWorkgroupAttributions()[2],
         accShared = func.getWorkgroupAttributions()[3];
   Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
-  // The block's first query head.
-  Value h = k.mul(::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x),
-                  k.cidx(G));
+  // The block's first query head, and its split of the keys.
+  Value blockX =
+      ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x).getResult();
+  Value split = k.cidx(0);
+  if (o.splitKeys) {
+    split = arith::RemUIOp::create(b, blockX, splits);
+    blockX = arith::DivUIOp::create(b, blockX, splits);
+  }
+  Value h = k.mul(blockX, k.cidx(G));
   Value row = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::y);
   Value lane = arith::RemUIOp::create(b, tid, k.cidx(32));
   Value warp = arith::DivUIOp::create(b, tid, k.cidx(32));
@@ -127,25 +143,31 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
   }
   ::mlir::gpu::BarrierOp::create(b);
 
-  // Each warp walks tiles warp, warp + 4, ...: state (m, l, acc[perLane])
-  // per head, head j's at j * stateSize.
+  // Each warp walks tiles warp, warp + 4, ... (of split s of S: tiles
+  // 4s + warp, 4(s + S) + warp, ...): state (m, l, acc[perLane]) per head,
+  // head j's at j * stateSize.
   const int64_t stateSize = 2 + perLane;
   SmallVector<Value> init;
   for (int64_t j = 0; j < G; ++j) {
     init.append({ninf, zero});
     init.append(perLane, zero);
   }
-  auto loop = scf::ForOp::create(b, warp, numTiles, k.cidx(warps), init);
+  Value firstTile = warp, tileStep = k.cidx(warps);
+  if (o.splitKeys) {
+    firstTile = k.add(warp, k.mul(split, tileStep));
+    tileStep = k.mul(tileStep, splits);
+  }
+  auto loop = scf::ForOp::create(b, firstTile, numTiles, tileStep, init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    // Where the block computes several heads, a warp barrier opens each
-    // tile: LLVM treats it as touching memory, so it keeps the reads of the
-    // heads' q from shared memory in the loop (broadcasts) instead of
-    // hoisting G * D values into registers, which spilled hundreds of bytes
-    // (ptxas -v; a single head's q stays in registers).
-    if (G > 1)
-      NVVM::SyncWarpOp::create(b, k.c32(-1));
+    // A warp barrier opens each tile: LLVM treats it as touching memory, so
+    // it keeps the reads of the heads' q from shared memory in the loop
+    // (broadcasts, a warp instruction per 32 keys' FMA) instead of hoisting
+    // G * D values into registers. Hoisted, q took 168 registers and spilled
+    // at D = 128 for one head, up to 1108 bytes for 4 (ptxas -v); kept in
+    // shared memory, every form uses at most 80 and none spills.
+    NVVM::SyncWarpOp::create(b, k.c32(-1));
     Value t = loop.getInductionVar();
     Value tile = o.sparse ? arith::IndexCastOp::create(
                                 b, index,
@@ -315,7 +337,7 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
             memref::LoadOp::create(b, mShared, ValueRange{k.cidx(w * G + j)}));
         mAll = arith::MaximumFOp::create(b, mAll, ms.back());
       }
-      Value lAll = zero, o = zero;
+      Value lAll = zero, weighted = zero;
       for (int64_t w = 0; w < warps; ++w) {
         Value f = select(
             isNegInf(ms[w]), zero,
@@ -323,19 +345,108 @@ mlir::mxc::kernels::attentionDecodeKernelName(const AttentionDecodeOptions &o) {
         lAll = k.fma(
             memref::LoadOp::create(b, lShared, ValueRange{k.cidx(w * G + j)}),
             f, lAll);
-        o = k.fma(
+        weighted = k.fma(
             memref::LoadOp::create(
                 b, accShared, ValueRange{k.add(k.cidx((w * G + j) * d), tid)}),
-            f, o);
+            f, weighted);
+      }
+      if (o.splitKeys) {
+        // The split's record: its max, sum and unnormalized output.
+        Value record = k.add(
+            k.mul(k.add(k.mul(k.add(h, k.cidx(j)), queries), row), splits),
+            split);
+        Value records = k.mul(k.mul(heads, queries), splits);
+        memref::StoreOp::create(b, weighted, partial,
+                                ValueRange{k.add(k.mul(record, dIdx), tid)});
+        auto ifFirst = scf::IfOp::create(
+            b,
+            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, k.cidx(0)),
+            false);
+        OpBuilder::InsertionGuard first(b);
+        b.setInsertionPointToStart(ifFirst.thenBlock());
+        Value at = k.add(k.mul(records, dIdx), k.mul(record, k.cidx(2)));
+        memref::StoreOp::create(b, mAll, partial, ValueRange{at});
+        memref::StoreOp::create(b, lAll, partial,
+                                ValueRange{k.add(at, k.cidx(1))});
+        continue;
       }
       Value result = select(
           arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, lAll, zero),
-          arith::DivFOp::create(b, o, lAll), zero);
+          arith::DivFOp::create(b, weighted, lAll), zero);
       Value outRow = k.add(k.mul(k.add(h, k.cidx(j)), outHeadStride),
                            k.mul(row, outRowStride));
       memref::StoreOp::create(b, result, out, ValueRange{k.add(outRow, tid)});
     }
   }
+  ::mlir::gpu::ReturnOp::create(b);
+  return func;
+}
+
+::mlir::gpu::GPUFuncOp mlir::mxc::kernels::buildAttentionMergeKernel(
+    OpBuilder &builder, ::mlir::gpu::GPUModuleOp module, int64_t headDim) {
+  assert(isAttentionHeadDimSupported(headDim) && "unsupported head dim");
+  ImplicitLocOpBuilder b(module.getLoc(), builder);
+  KernelBuilder k{b};
+  Type index = b.getIndexType();
+  auto func = createKernel(
+      b, module, attentionMergeKernelName(headDim),
+      {dynamic(k.f32()), dynamic(k.f32()), index, index, index, index, index},
+      kAttentionThreads, {});
+  Value partial = func.getArgument(0), out = func.getArgument(1),
+        heads = func.getArgument(2), queries = func.getArgument(3),
+        splits = func.getArgument(4), outHeadStride = func.getArgument(5),
+        outRowStride = func.getArgument(6);
+  Value tid = ::mlir::gpu::ThreadIdOp::create(b, ::mlir::gpu::Dimension::x);
+  Value h = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::x);
+  Value row = ::mlir::gpu::BlockIdOp::create(b, ::mlir::gpu::Dimension::y);
+  Value dIdx = k.cidx(headDim), zero = k.cf32(0.0), ninf = k.cf32(-INFINITY);
+  auto ifDim = scf::IfOp::create(
+      b, arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tid, dIdx), false);
+  b.setInsertionPointToStart(ifDim.thenBlock());
+  Value first = k.mul(k.add(k.mul(h, queries), row), splits);
+  Value stats = k.mul(k.mul(k.mul(heads, queries), splits), dIdx);
+  auto statOf = [&](Value s, int64_t which) {
+    return memref::LoadOp::create(
+               b, partial,
+               ValueRange{k.add(stats, k.add(k.mul(k.add(first, s), k.cidx(2)),
+                                             k.cidx(which)))})
+        .getResult();
+  };
+  // The largest of the splits' maxima, then the splits' sums and outputs
+  // rescaled to it (an empty split, max -inf, counts nothing).
+  auto maxLoop =
+      scf::ForOp::create(b, k.cidx(0), splits, k.cidx(1), ValueRange{ninf});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(maxLoop.getBody());
+    scf::YieldOp::create(b, ValueRange{arith::MaximumFOp::create(
+                                b, maxLoop.getRegionIterArgs()[0],
+                                statOf(maxLoop.getInductionVar(), 0))});
+  }
+  Value mAll = maxLoop.getResult(0);
+  auto sumLoop = scf::ForOp::create(b, k.cidx(0), splits, k.cidx(1),
+                                    ValueRange{zero, zero});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(sumLoop.getBody());
+    Value s = sumLoop.getInductionVar();
+    Value m = statOf(s, 0);
+    Value f = arith::SelectOp::create(
+        b, arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, m, ninf), zero,
+        math::ExpOp::create(b, arith::SubFOp::create(b, m, mAll)));
+    Value acc = memref::LoadOp::create(
+        b, partial, ValueRange{k.add(k.mul(k.add(first, s), dIdx), tid)});
+    scf::YieldOp::create(
+        b, ValueRange{k.fma(statOf(s, 1), f, sumLoop.getRegionIterArgs()[0]),
+                      k.fma(acc, f, sumLoop.getRegionIterArgs()[1])});
+  }
+  Value lAll = sumLoop.getResult(0), o = sumLoop.getResult(1);
+  Value result = arith::SelectOp::create(
+      b, arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, lAll, zero),
+      arith::DivFOp::create(b, o, lAll), zero);
+  Value outRow = k.add(k.mul(h, outHeadStride), k.mul(row, outRowStride));
+  memref::StoreOp::create(b, result, out, ValueRange{k.add(outRow, tid)});
+  b.setInsertionPointAfter(ifDim);
   ::mlir::gpu::ReturnOp::create(b);
   return func;
 }

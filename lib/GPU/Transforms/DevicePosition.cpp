@@ -33,13 +33,17 @@ namespace {
 /// operands are the callee's, attentionCalleeType).
 constexpr unsigned kKeysOperand = 4, kKeyOffsetOperand = 11;
 
-/// Whether `launch` launches mxc's dense attention kernel.
+/// Whether `launch` launches mxc's dense attention kernel (its split form
+/// appends operands to the callee's).
 bool isAttentionLaunch(gpu::LaunchFuncOp launch) {
   FunctionType type = attentionCalleeType(launch.getContext());
+  TypeRange operands = launch.getKernelOperands().getTypes();
   // kernels::attentionDecodeKernelName of the dense kernel.
   return launch.getKernelName().getValue().starts_with(
              "mx_attention_decode_dense_d") &&
-         llvm::equal(launch.getKernelOperands().getTypes(), type.getInputs());
+         operands.size() >= type.getNumInputs() &&
+         llvm::equal(operands.take_front(type.getNumInputs()),
+                     type.getInputs());
 }
 
 /// Whether `v` is the constant 0 key offset (mxc_attention_no_key_offset).

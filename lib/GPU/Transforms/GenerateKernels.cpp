@@ -98,10 +98,17 @@ struct MXCGPUKernelsPass
         kernels::buildSoftmaxKernel(b, gpuModule,
                                     {static_cast<int>(bits), /*codes=*/true});
     }
-    for (int64_t d : attentionHeadDims)
+    for (int64_t d : attentionHeadDims) {
       for (int64_t g : groups)
-        for (bool sparse : {false, true})
+        for (bool sparse : {false, true}) {
           kernels::buildAttentionDecodeKernel(b, gpuModule, {d, sparse, g});
+          if (attentionSplitKeys)
+            kernels::buildAttentionDecodeKernel(b, gpuModule,
+                                                {d, sparse, g, true});
+        }
+      if (attentionSplitKeys)
+        kernels::buildAttentionMergeKernel(b, gpuModule, d);
+    }
   }
 };
 

@@ -251,7 +251,12 @@ struct MXCGPUMXKernelsPass
   /// gpu.module @mxc_attention (CUDA; mxc-gpu-merge-modules merges it with
   /// the outlined kernels). Where the call's heads and KV heads are
   /// constants, a block computes attentionGroupHeads of them (GQA: the
-  /// heads of one KV head read its keys and values once); else one.
+  /// heads of one KV head read its keys and values once); else one. With
+  /// split-keys, where attentionSplits gives S > 1 (a decode step's few
+  /// blocks over a long KV cache), the keys are split across S blocks a
+  /// row (the kernel's _split form, into a buffer of S records per head and
+  /// row) and the merge kernel writes the output; S from constants is
+  /// decided here, else on the host (scf.if).
   LogicalResult buildAttention(ModuleOp module, func::FuncOp callee,
                                int64_t d) {
     if (!isAttentionHeadDimSupported(d) ||
@@ -271,34 +276,90 @@ struct MXCGPUMXKernelsPass
       module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                       UnitAttr::get(&getContext()));
     }
-    for (func::CallOp call : callsOf(module, callee)) {
-      OpBuilder at(call);
-      Location loc = call.getLoc();
-      Value heads = call.getOperand(5);
-      std::optional<int64_t> constantHeads = getConstantIntValue(heads),
-                             kvHeads = getConstantIntValue(call.getOperand(6));
-      kernels::AttentionDecodeOptions options{d, false};
-      if (constantHeads && kvHeads)
-        options.groupHeads =
-            ::mxc::gpu::attentionGroupHeads(*constantHeads, *kvHeads);
+    // The kernel of `options`, built at its first use.
+    auto kernelOf = [&](const kernels::AttentionDecodeOptions &options) {
       auto kernel = kernelModule.lookupSymbol<gpu::GPUFuncOp>(
           kernels::attentionDecodeKernelName(options));
       if (!kernel) {
         OpBuilder b = OpBuilder::atBlockEnd(kernelModule.getBody());
         kernel = kernels::buildAttentionDecodeKernel(b, kernelModule, options);
       }
-      Value one = arith::ConstantIndexOp::create(at, loc, 1);
-      Value threads =
-          arith::ConstantIndexOp::create(at, loc, kernels::kAttentionThreads);
+      return kernel;
+    };
+    for (func::CallOp call : callsOf(module, callee)) {
+      ImplicitLocOpBuilder at(call.getLoc(), call);
+      Value heads = call.getOperand(5), queries = call.getOperand(9);
+      std::optional<int64_t> constantHeads = getConstantIntValue(heads),
+                             kvHeads = getConstantIntValue(call.getOperand(6));
+      kernels::AttentionDecodeOptions options{d, false};
+      if (constantHeads && kvHeads)
+        options.groupHeads =
+            ::mxc::gpu::attentionGroupHeads(*constantHeads, *kvHeads);
+      auto cidx = [&](int64_t v) {
+        return arith::ConstantIndexOp::create(at, v).getResult();
+      };
+      Value one = cidx(1), threads = cidx(kernels::kAttentionThreads);
       // Grid (heads / G, queries).
       Value blocks = options.groupHeads == 1
                          ? heads
-                         : arith::ConstantIndexOp::create(
-                               at, loc, *constantHeads / options.groupHeads)
-                               .getResult();
-      gpu::LaunchFuncOp::create(
-          at, loc, kernel, {blocks, call.getOperand(9), one},
-          {threads, one, one}, Value(), call.getOperands());
+                         : cidx(*constantHeads / options.groupHeads);
+      auto launchWhole = [&](OpBuilder &b) {
+        gpu::LaunchFuncOp::create(b, call.getLoc(), kernelOf(options),
+                                  {blocks, queries, one}, {threads, one, one},
+                                  Value(), call.getOperands());
+      };
+      if (!splitKeys) {
+        launchWhole(at);
+        call.erase();
+        continue;
+      }
+      Value splits = buildSplits(at, blocks, queries, call.getOperand(7), d);
+      std::optional<int64_t> constantSplits = getConstantIntValue(splits);
+      // Splits of the keys (flash-decoding): a buffer of the splits'
+      // records, the split kernel, the merge kernel.
+      auto launchSplit = [&](OpBuilder &builder) {
+        ImplicitLocOpBuilder b(call.getLoc(), builder);
+        kernels::AttentionDecodeOptions split = options;
+        split.splitKeys = true;
+        Value records = b.createOrFold<arith::MulIOp>(
+            b.createOrFold<arith::MulIOp>(heads, queries), splits);
+        Value partial = memref::AllocOp::create(
+            b, MemRefType::get({ShapedType::kDynamic}, b.getF32Type()),
+            ValueRange{b.createOrFold<arith::MulIOp>(
+                records, b.createOrFold<arith::ConstantIndexOp>(d + 2))});
+        SmallVector<Value> operands(call.getOperands());
+        operands.append({partial, splits});
+        gpu::LaunchFuncOp::create(
+            b, kernelOf(split),
+            {b.createOrFold<arith::MulIOp>(blocks, splits), queries, one},
+            {threads, one, one}, Value(), operands);
+        auto merge = kernelModule.lookupSymbol<gpu::GPUFuncOp>(
+            kernels::attentionMergeKernelName(d));
+        if (!merge) {
+          OpBuilder m = OpBuilder::atBlockEnd(kernelModule.getBody());
+          merge = kernels::buildAttentionMergeKernel(m, kernelModule, d);
+        }
+        gpu::LaunchFuncOp::create(
+            b, merge, {heads, queries, one}, {threads, one, one}, Value(),
+            ValueRange{partial, call.getOperand(3), heads, queries, splits,
+                       call.getOperand(12), call.getOperand(13)});
+        memref::DeallocOp::create(b, partial);
+      };
+      if (constantSplits) {
+        if (*constantSplits > 1)
+          launchSplit(at);
+        else
+          launchWhole(at);
+      } else {
+        auto ifSplit = scf::IfOp::create(
+            at,
+            arith::CmpIOp::create(at, arith::CmpIPredicate::ugt, splits, one),
+            /*withElseRegion=*/true);
+        OpBuilder thenBuilder = ifSplit.getThenBodyBuilder();
+        launchSplit(thenBuilder);
+        OpBuilder elseBuilder = ifSplit.getElseBodyBuilder();
+        launchWhole(elseBuilder);
+      }
       call.erase();
     }
     if (!callee.symbolKnownUseEmpty(module))
@@ -306,6 +367,33 @@ struct MXCGPUMXKernelsPass
              << "mxc-gpu-mx-kernels: the attention is used other than by calls";
     callee.erase();
     return success();
+  }
+
+  /// ::mxc::gpu::attentionSplits of `blocks` (groups of query heads) times
+  /// `queries` blocks over a KV cache of kStride / D keys, as host index
+  /// arithmetic (constants fold).
+  static Value buildSplits(ImplicitLocOpBuilder &b, Value blocks, Value queries,
+                           Value kStride, int64_t d) {
+    auto cidx = [&](int64_t v) {
+      return b.createOrFold<arith::ConstantIndexOp>(v);
+    };
+    Value rowBlocks = b.createOrFold<arith::MaxUIOp>(
+        b.createOrFold<arith::MulIOp>(blocks, queries), cidx(1));
+    Value byBlocks = b.createOrFold<arith::CeilDivUIOp>(
+        cidx(::mxc::gpu::kAttentionSplitTargetBlocks), rowBlocks);
+    Value tiles = b.createOrFold<arith::CeilDivUIOp>(
+        b.createOrFold<arith::DivUIOp>(kStride, cidx(d)),
+        cidx(kernels::kAttentionTile));
+    Value byKeys = b.createOrFold<arith::CeilDivUIOp>(
+        tiles, cidx(kernels::kAttentionThreads / 32));
+    Value cap = b.createOrFold<arith::MinUIOp>(
+        byKeys, cidx(::mxc::gpu::kMaxAttentionSplits));
+    // A short cache is never split, whatever the blocks.
+    std::optional<int64_t> constantCap = getConstantIntValue(cap);
+    if (constantCap && *constantCap <= 1)
+      return cidx(1);
+    return b.createOrFold<arith::MaxUIOp>(
+        b.createOrFold<arith::MinUIOp>(byBlocks, cap), cidx(1));
   }
 
   /// The kernel's body, moved into `callee` (a device function once

@@ -2,13 +2,15 @@
 // the attention kernel's function on buffers; the keys and values are read
 // where they are (a layer's slice of the KV cache: its offset and the
 // distance between KV heads); mxc-gpu-mx-kernels launches the kernel with
-// one block per (group of query heads, query row) (CUDA) or gives the
-// function CPU loops (CPU; attention-on-cpu.mlir runs them).
+// one block per (group of query heads, query row), or split across the keys
+// of a long KV cache (CUDA), or gives the function CPU loops (CPU;
+// attention-on-cpu.mlir runs them).
 
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu | FileCheck %s
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize | FileCheck %s --check-prefix=BUF
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CUDA
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-gpu-mx-kernels="target=cpu" | FileCheck %s --check-prefix=CPU
+// RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-gpu --mxc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --canonicalize --mxc-gpu-mx-kernels="target=cuda chip=sm_90 split-keys=false" | FileCheck %s --check-prefix=NOSPLIT
 
 // CHECK: memref.global "private" constant @mxc_attention_no_key_offset : memref<1xi64> = dense<0>
 // CHECK-LABEL: func.func @layer1
@@ -121,6 +123,57 @@ func.func @strided_rows(%q: tensor<2x1x8xf32>, %kw: tensor<2x5x16xf32>, %v: tens
   %k = tensor.extract_slice %kw[0, 0, 0] [2, 5, 8] [1, 1, 2] : tensor<2x5x16xf32> to tensor<2x5x8xf32>
   %o = mxc.attention %q, %k, %v : tensor<2x1x8xf32>, tensor<2x5x8xf32>, tensor<2x5x8xf32> -> tensor<2x1x8xf32>
   return %o : tensor<2x1x8xf32>
+}
+
+// -----
+
+// A decode step over a KV cache of 4096 keys: its 2 blocks (4 heads over 2
+// KV heads, one row) would leave most multiprocessors idle, so each row's
+// keys split across 16 blocks (attentionSplits: 264 blocks wanted, a split
+// at least 4 tiles of 64 keys) into a buffer of 4 x 16 records of 16 + 2
+// floats, and the merge kernel writes the output.
+// CUDA-LABEL: func.func @decode_split
+// CUDA: %[[PARTIAL:.+]] = memref.alloc(%c1152{{.*}}) : memref<?xf32>
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2_split blocks in (%c32{{.*}}, %{{.+}}, %{{.+}}) threads in (%c128, {{.+}} args({{.+}}, %[[PARTIAL]] : memref<?xf32>, %[[S:c16(_[0-9]+)?]] : index)
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_merge_d16 blocks in (%c4, %{{.+}}, %{{.+}}) threads in (%c128, {{.+}} args(%[[PARTIAL]] : memref<?xf32>, %{{.+}} : memref<?xf32>, %c4 : index, %{{.+}} : index, %[[S]] : index,
+// CUDA: memref.dealloc %[[PARTIAL]]
+// CUDA-NOT: scf.if
+// CUDA-LABEL: func.func @rows_split
+// Rows known at run time only: the host chooses (16 splits for 1 row).
+// CUDA: %[[SPLIT:.+]] = arith.cmpi ugt, %{{.+}}, %{{.+}} : index
+// CUDA: scf.if %[[SPLIT]] {
+// CUDA: memref.alloc
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2_split
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_merge_d16
+// CUDA: memref.dealloc
+// CUDA: } else {
+// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks
+// CUDA: gpu.module @mxc_attention
+// CUDA-DAG: gpu.func @mx_attention_decode_dense_d16_q2_split(
+// CUDA-DAG: gpu.func @mx_attention_merge_d16(
+// With split-keys=false, the kernel as before.
+// NOSPLIT-LABEL: func.func @decode_split
+// NOSPLIT-NOT: memref.alloc({{.+}}) : memref<?xf32>
+// NOSPLIT: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks in (%c2{{(_[0-9]+)?}},
+// NOSPLIT-LABEL: func.func @rows_split
+// NOSPLIT-NOT: scf.if
+// NOSPLIT: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks
+// NOSPLIT-NOT: {{_split|merge}}
+func.func @decode_split(%q: tensor<4x1x16xf32>, %kcache: memref<1x2x4096x16xf32>, %vcache: memref<1x2x4096x16xf32>, %keys: index) -> tensor<4x1x16xf32> {
+  %kc = bufferization.to_tensor %kcache restrict writable : memref<1x2x4096x16xf32> to tensor<1x2x4096x16xf32>
+  %vc = bufferization.to_tensor %vcache restrict writable : memref<1x2x4096x16xf32> to tensor<1x2x4096x16xf32>
+  %k = tensor.extract_slice %kc[0, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<1x2x4096x16xf32> to tensor<2x?x16xf32>
+  %v = tensor.extract_slice %vc[0, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<1x2x4096x16xf32> to tensor<2x?x16xf32>
+  %o = mxc.attention %q, %k, %v : tensor<4x1x16xf32>, tensor<2x?x16xf32>, tensor<2x?x16xf32> -> tensor<4x1x16xf32>
+  return %o : tensor<4x1x16xf32>
+}
+func.func @rows_split(%q: tensor<4x?x16xf32>, %kcache: memref<1x2x4096x16xf32>, %vcache: memref<1x2x4096x16xf32>, %keys: index) -> tensor<4x?x16xf32> {
+  %kc = bufferization.to_tensor %kcache restrict writable : memref<1x2x4096x16xf32> to tensor<1x2x4096x16xf32>
+  %vc = bufferization.to_tensor %vcache restrict writable : memref<1x2x4096x16xf32> to tensor<1x2x4096x16xf32>
+  %k = tensor.extract_slice %kc[0, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<1x2x4096x16xf32> to tensor<2x?x16xf32>
+  %v = tensor.extract_slice %vc[0, 0, 0, 0] [1, 2, %keys, 16] [1, 1, 1, 1] : tensor<1x2x4096x16xf32> to tensor<2x?x16xf32>
+  %o = mxc.attention %q, %k, %v : tensor<4x?x16xf32>, tensor<2x?x16xf32>, tensor<2x?x16xf32> -> tensor<4x?x16xf32>
+  return %o : tensor<4x?x16xf32>
 }
 
 // -----

@@ -95,6 +95,49 @@
 // GQA: %[[KV2:.+]] = vector.load %arg1
 // GQA: gpu.func @mx_attention_decode_sparse_d64_q4(
 
+// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxint8 attention-head-dims=64 attention-split-keys=true" | FileCheck %s --check-prefix=SPLIT
+// The split form: the dense kernel's arguments, then the records' buffer
+// and the splits S; block x is (head group) * S + split; warp w of split s
+// walks tiles 4s + w, 4s + w + 4S, ...
+// SPLIT: gpu.func @mx_attention_decode_dense_d64_split(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %[[HEADS:[^:]+]]: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %[[QUERIES:[^:]+]]: index, %{{.*}}: f32, %{{.*}}: memref<1xi64>, %{{.*}}: index, %{{.*}}: index, %[[PARTIAL:[^:]+]]: memref<?xf32>, %[[S:[^:]+]]: index)
+// SPLIT: %[[BX:.+]] = gpu.block_id  x
+// SPLIT: %[[SPLIT:.+]] = arith.remui %[[BX]], %[[S]] : index
+// SPLIT: arith.divui %[[BX]], %[[S]] : index
+// SPLIT: %[[FIRST:.+]] = arith.muli %[[SPLIT]], %c4 : index
+// SPLIT: %[[START:.+]] = arith.addi %{{.+}}, %[[FIRST]] : index
+// SPLIT: %[[STEP:.+]] = arith.muli %c4, %[[S]] : index
+// SPLIT: scf.for %{{.+}} = %[[START]] to %{{.+}} step %[[STEP]] iter_args
+// The record (h * queries + row) * S + split: the unnormalized output at
+// record * 64, the max and the sum at R * 64 + 2 record (R = heads *
+// queries * S), no division.
+// SPLIT: %[[RECORD:.+]] = arith.addi %{{.+}}, %[[SPLIT]] : index
+// SPLIT: %[[HQ:.+]] = arith.muli %[[HEADS]], %[[QUERIES]] : index
+// SPLIT: %[[R:.+]] = arith.muli %[[HQ]], %[[S]] : index
+// SPLIT: %[[AT:.+]] = arith.muli %[[RECORD]], %c64 : index
+// SPLIT: %[[E:.+]] = arith.addi %[[AT]], %thread_id_x : index
+// SPLIT: memref.store %{{.+}}, %[[PARTIAL]][%[[E]]] : memref<?xf32>
+// SPLIT: scf.if
+// SPLIT: %[[STATS:.+]] = arith.muli %[[R]], %c64 : index
+// SPLIT: memref.store %{{.+}}, %[[PARTIAL]]
+// SPLIT: memref.store %{{.+}}, %[[PARTIAL]]
+// SPLIT-NOT: arith.divf
+// SPLIT: gpu.return
+// SPLIT: gpu.func @mx_attention_decode_sparse_d64_split(
+// The merge: block (head, row); the splits' largest max, then their sums
+// and outputs rescaled to it (an empty split, -inf, counts nothing), one
+// division.
+// SPLIT: gpu.func @mx_attention_merge_d64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// SPLIT: scf.for {{.+}} -> (f32)
+// SPLIT: arith.maximumf
+// SPLIT: scf.for {{.+}} -> (f32, f32)
+// SPLIT: arith.cmpf oeq, %{{.+}}, %cst_0 : f32
+// SPLIT: math.exp
+// SPLIT: arith.select
+// SPLIT: math.fma
+// SPLIT: math.fma
+// SPLIT: arith.divf
+// SPLIT: memref.store
+
 // RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=64 attention-group-heads=9" 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: mxc-gpu-kernels: attention group heads must be 1 to 8, not 9
 // RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=256" 2>&1 | FileCheck %s --check-prefix=HEADDIM

@@ -36,6 +36,22 @@
 // NOGRAPH-DAG: prefill logits of 4 tokens match the reference
 // NOGRAPH-DAG: decode logits of 4 tokens match the reference
 
+// A context of 1024 keys: each decode step's attention splits the keys
+// across blocks (its 2 blocks a layer over 16 tiles: 4 splits) and merges
+// them, one kernel more a layer; the same logits.
+// RUN: mxc-example-model %t/long --seq-len 1024 > /dev/null
+// RUN: mxc-compile %t/long/model.bin --recipe w4 --target=cuda --emulated-kernels --cuda-toolkit=%cuda_toolkit -o %t/long.o
+// RUN: ld.lld -shared -o %t/long.so %t/long.o
+// RUN: llvm-nm %t/long.o | FileCheck %s --check-prefix=SPLITSYMBOLS
+// SPLITSYMBOLS-DAG: T mxc_emu_entry_mx_attention_decode_dense_d16_q2_split{{$}}
+// SPLITSYMBOLS-DAG: T mxc_emu_entry_mx_attention_merge_d16{{$}}
+// RUN: mxc-run %t/long/model.bin --recipe w4 --prompt "Hi!" --save-logits %t/long.ref
+// RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner model %t/long.so %t/long.ref --check-only 2>&1 | FileCheck %s --check-prefix=SPLIT
+// SPLIT-DAG: per decoded token (steps 2 to 4): 44.0 kernels, 1.0 graph launches, 1.0 synchronizations, 0.0 device allocations, 3.0 copies
+// SPLIT-DAG: decode steps 2 to 4 as CUDA graphs: 1 instantiated, 2 replayed as captured (the position in device memory)
+// SPLIT-DAG: prefill logits of 4 tokens match the reference
+// SPLIT-DAG: decode logits of 4 tokens match the reference
+
 // Without its kernels for the emulator, the stand-in cannot run the model:
 // the logits differ (unwritten outputs).
 // RUN: mxc-compile %t/example/model.bin --recipe w4 --target=cuda --cuda-toolkit=%cuda_toolkit -o %t/plain.o

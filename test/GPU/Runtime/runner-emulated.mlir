@@ -8,7 +8,8 @@
 // reimplementation with the numerics library: every GEMV format and batch,
 // the exact and EXAQ softmax bit for bit (counts too), the attention at
 // d = 8, 16, 64 and 128, decode and causal chunks, a KV cache's strides,
-// blocks of one query head and of the 4 query heads of a KV head (GQA).
+// blocks of one query head and of the 4 query heads of a KV head (GQA),
+// each row's keys whole or split across blocks and merged.
 // What it cannot show: PTX code generation, timing, misaligned vector loads
 // (the CPU tolerates them), and data races (the fibers interleave only at
 // barriers and shuffles).
@@ -19,5 +20,5 @@
 // CHECK-DAG: fake CUDA emulator: {{[1-9][0-9]*}} launches of mxc's kernels emulated
 // CHECK-DAG: gemv: 90 of 90 cases within the f32 accumulation bound
 // CHECK-DAG: softmax: 40 of 40 cases exact (EXAQ: bit for bit with the library, counts too; 16 of them the compact form)
-// CHECK-DAG: attention: 80 of 80 cases within 2e-5 * max|v| of float64 (40 of them 4 query heads a block)
+// CHECK-DAG: attention: 80 of 80 cases within 2e-5 * max|v| of float64 (40 of them 4 query heads a block, 40 split across blocks)
 // CHECK-DAG: all passed

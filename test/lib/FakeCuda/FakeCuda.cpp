@@ -182,11 +182,14 @@ void softmax(const std::string &name, unsigned gx, void **params) {
   }
 }
 
-/// mx_attention_decode_{dense,sparse}_d<D>[_q<G>]: block (G query heads,
-/// query row).
+/// mx_attention_decode_{dense,sparse}_d<D>[_q<G>][_split]: block (G query
+/// heads, query row); the split form's blocks (G query heads and a split,
+/// query row) write records that the merge kernel turns into the output:
+/// here split 0's record holds the output (max 0, sum 1), the others none.
 void attention(const std::string &name, unsigned gx, unsigned gy,
                void **params) {
   bool sparse = name.find("sparse") != std::string::npos;
+  const bool split = name.find("_split") != std::string::npos;
   int64_t d = std::stoll(name.substr(name.rfind("_d") + 2));
   size_t group = name.rfind("_q");
   int64_t groupHeads =
@@ -208,8 +211,12 @@ void attention(const std::string &name, unsigned gx, unsigned gy,
   double scale = f32(params, at);
   keys += *pointer<int64_t>(params, at);
   int64_t outHeadStride = index(params, at), outRowStride = index(params, at);
+  float *partial = split ? pointer<float>(params, at) : nullptr;
+  const int64_t splits = split ? index(params, at) : 1;
+  const int64_t records = heads * queries * splits;
   for (int64_t i = 0; i < std::min<int64_t>(queries, gy); ++i)
-    for (int64_t h = 0; h < std::min<int64_t>(heads, gx * groupHeads); ++h) {
+    for (int64_t h = 0; h < std::min<int64_t>(heads, gx / splits * groupHeads);
+         ++h) {
       const int64_t g = h / (heads / kvHeads), rowKeys = keys - queries + i + 1;
       std::vector<int64_t> visible;
       for (int64_t t = 0; sparse && t < numTiles; ++t) {
@@ -236,7 +243,50 @@ void attention(const std::string &name, unsigned gx, unsigned gy,
         double o = 0;
         for (size_t n = 0; n < visible.size(); ++n)
           o += p[n] / sum * v[g * vStride + visible[n] * d + e];
-        out[h * outHeadStride + i * outRowStride + e] = static_cast<float>(o);
+        if (!split) {
+          out[h * outHeadStride + i * outRowStride + e] = static_cast<float>(o);
+          continue;
+        }
+        for (int64_t s = 0; s < splits; ++s)
+          partial[((h * queries + i) * splits + s) * d + e] =
+              s == 0 ? static_cast<float>(o) : 0.0f;
+      }
+      for (int64_t s = 0; split && s < splits; ++s) {
+        const int64_t r = (h * queries + i) * splits + s;
+        partial[records * d + 2 * r] = s == 0 ? 0.0f : -INFINITY;
+        partial[records * d + 2 * r + 1] = s == 0 ? 1.0f : 0.0f;
+      }
+    }
+}
+
+/// mx_attention_merge_d<D>: block (head, query row) merges its splits'
+/// records (as Kernels.h says, in double).
+void attentionMerge(const std::string &name, unsigned gx, unsigned gy,
+                    void **params) {
+  int64_t d = std::stoll(name.substr(name.rfind("_d") + 2));
+  int at = 0;
+  auto *partial = pointer<float>(params, at);
+  auto *out = pointer<float>(params, at);
+  int64_t heads = index(params, at), queries = index(params, at),
+          splits = index(params, at), outHeadStride = index(params, at),
+          outRowStride = index(params, at);
+  const float *stats = partial + heads * queries * splits * d;
+  for (int64_t i = 0; i < std::min<int64_t>(queries, gy); ++i)
+    for (int64_t h = 0; h < std::min<int64_t>(heads, gx); ++h) {
+      const int64_t first = (h * queries + i) * splits;
+      double m = -INFINITY;
+      for (int64_t s = 0; s < splits; ++s)
+        m = std::max(m, double(stats[2 * (first + s)]));
+      for (int64_t e = 0; e < d; ++e) {
+        double l = 0, o = 0;
+        for (int64_t s = 0; s < splits; ++s) {
+          double ms = stats[2 * (first + s)];
+          double f = ms == -INFINITY ? 0.0 : std::exp(ms - m);
+          l += stats[2 * (first + s) + 1] * f;
+          o += partial[(first + s) * d + e] * f;
+        }
+        out[h * outHeadStride + i * outRowStride + e] =
+            l > 0 ? static_cast<float>(o / l) : 0.0f;
       }
     }
 }
@@ -503,6 +553,8 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
     softmax(name, gx, params);
   else if (name.rfind("mx_attention_decode_", 0) == 0)
     attention(name, gx, gy, params);
+  else if (name.rfind("mx_attention_merge_", 0) == 0)
+    attentionMerge(name, gx, gy, params);
   else if (audit.enabled)
     auditLaunch({name, gx, gy, gz, bx, by, bz});
   else if (name != "noop") // test/GPU's host-code kernel does nothing
