@@ -13,7 +13,9 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 using namespace mlir;
 using namespace mlir::mxc;
@@ -38,16 +40,27 @@ SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
   switch (o.format) {
   case num::ElemFormat::E2M1: {
     // Bits s.ee.m -> f16 s.000ee.m000000000, whose value is the element's
-    // times 2^-14 (the exponent bias 15 instead of 1), subnormals included.
+    // times 2^-14 (the exponent bias 15 instead of 1), subnormals included:
+    // its high byte is s000eem0. Word w's 4 low nibbles (elements 8w + 2i)
+    // become 4 such bytes in a word with two masks and two shifts, its 4
+    // high nibbles likewise, and each word of bytes 4 f16 values with 3
+    // operations (about 2 a value, against 6 nibble by nibble).
     factorLog2 = -14;
-    for (int w = 0; w < 4; ++w)
-      for (int p = 0; p < 4; ++p) {
-        Value t = k.shr(words[w], 8 * p);
-        Value h = k.orI(
-            k.orI(k.shl(k.andI(t, 0x7), 9), k.shl(k.andI(t, 0x8), 12)),
-            k.orI(k.shl(k.andI(t, 0x70), 21), k.shl(k.andI(t, 0x80), 24)));
-        std::tie(v[8 * w + 2 * p], v[8 * w + 2 * p + 1]) = k.f16PairToF32(h);
-      }
+    const auto mask = static_cast<int32_t>(0xFF00FF00u);
+    for (int w = 0; w < 4; ++w) {
+      Value lowBytes = k.orI(k.shl(k.andI(words[w], 0x07070707), 1),
+                             k.shl(k.andI(words[w], 0x08080808), 4));
+      Value highBytes =
+          k.orI(k.andI(k.shr(words[w], 3), 0x0E0E0E0E),
+                k.andI(words[w], static_cast<int32_t>(0x80808080u)));
+      // Bytes i of lowBytes and highBytes: elements 8w + 2i and 8w + 2i + 1.
+      auto [e0, e4] = k.f16PairToF32(k.andI(k.shl(lowBytes, 8), mask));
+      auto [e2, e6] = k.f16PairToF32(k.andI(lowBytes, mask));
+      auto [e1, e5] = k.f16PairToF32(k.andI(k.shl(highBytes, 8), mask));
+      auto [e3, e7] = k.f16PairToF32(k.andI(highBytes, mask));
+      Value decoded[8] = {e0, e1, e2, e3, e4, e5, e6, e7};
+      std::copy(std::begin(decoded), std::end(decoded), v.begin() + 8 * w);
+    }
     break;
   }
   case num::ElemFormat::E2M3:
@@ -67,11 +80,17 @@ SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
     break;
   }
   case num::ElemFormat::E5M2:
-    // An E5M2 byte is the high byte of the f16 with the same value.
+    // An E5M2 byte is the high byte of the f16 with the same value: a
+    // word's bytes 0 and 2 shifted up a byte and masked are an f16 pair,
+    // its bytes 1 and 3 masked another.
     factorLog2 = 0;
-    pairs([&](int e) {
-      return k.shl(k.andI(k.shr(words[e / 4], 8 * (e % 4)), 0xFF), 8);
-    });
+    for (int w = 0; w < 8; ++w) {
+      const auto mask = static_cast<int32_t>(0xFF00FF00u);
+      std::tie(v[4 * w], v[4 * w + 2]) =
+          k.f16PairToF32(k.andI(k.shl(words[w], 8), mask));
+      std::tie(v[4 * w + 1], v[4 * w + 3]) =
+          k.f16PairToF32(k.andI(words[w], mask));
+    }
     break;
   case num::ElemFormat::E4M3:
     if (o.nativeFP8) {

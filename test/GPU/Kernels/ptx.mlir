@@ -3,6 +3,18 @@
 // the conversions meant, FMA accumulation, warp shuffles, no local memory.
 
 // RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxfp8_e4m3,mxfp6_e2m3,mxfp4,mxint8 --softmax-bits=0,2 | FileCheck %s --check-prefix=SM90
+// RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxfp8_e5m2 | FileCheck %s --check-prefix=E5M2
+// With E5M2, a code is an f16's high byte: a word's bytes 0 and 2 shifted up a
+// byte and masked, its bytes 1 and 3 masked, are two f16 pairs: no shift
+// right, no or.
+// E5M2-LABEL: .entry mx_gemv_mxfp8_e5m2_b1(
+// E5M2: ld.global.v4.b32
+// E5M2: ld.global.v4.b32
+// E5M2-NOT: {{shr|or}}.b32
+// E5M2: shl.b32 [[S:%r[0-9]+]], %r{{[0-9]+}}, 8;
+// E5M2-NEXT: and.b32 %r{{[0-9]+}}, [[S]], -16711936;
+// E5M2-NOT: {{shr|or}}.b32
+// E5M2: fma.rn.f32
 // SM90: .target sm_90
 // SM90-NOT: .local
 // SM90-LABEL: .entry mx_gemv_mxfp8_e4m3_b1(
@@ -35,6 +47,22 @@
 // SM90-NOT: cvt.f32.f16
 // SM90: ld.global.v4.b32
 // SM90-NOT: e4m3x2
+// A block's decode: each of its 4 words shifted right once (its high
+// nibbles: the shift by 3 that puts their magnitudes under the f16 high
+// byte s000eem0, masked by 0x0E0E0E0E), no shift a nibble; each f16 pair of
+// values masked by 0x8E008E00 (the bits such high bytes have).
+// SM90-NOT: shr.u32
+// SM90: shr.u32 %r{{[0-9]+}}, %r{{[0-9]+}}, 3;
+// SM90-NEXT: and.b32 %r{{[0-9]+}}, %r{{[0-9]+}}, 235802126;
+// SM90-COUNT-4: and.b32 %r{{[0-9]+}}, %r{{[0-9]+}}, -1912566272;
+// SM90-NOT: shr.u32
+// SM90: shr.u32 %r{{[0-9]+}}, %r{{[0-9]+}}, 3;
+// SM90-NOT: shr.u32
+// SM90: shr.u32 %r{{[0-9]+}}, %r{{[0-9]+}}, 3;
+// SM90-NOT: shr.u32
+// SM90: shr.u32 %r{{[0-9]+}}, %r{{[0-9]+}}, 3;
+// SM90-NOT: shr.u32
+// SM90: fma.rn.f32
 // SM90: cvt.f32.f16
 // SM90-LABEL: .entry mx_gemv_mxint8_b1(
 // SM90: cvt.rn.f32.s16
