@@ -28,6 +28,8 @@ namespace mlir::mxc::kernels {
 using ::mxc::gpu::kAttentionThreads;
 using ::mxc::gpu::kAttentionTile;
 using ::mxc::gpu::kGemvBlocksInFlight;
+using ::mxc::gpu::kGemvStageBlocks;
+using ::mxc::gpu::kGemvStageStride;
 using ::mxc::gpu::kGemvWarpsPerBlock;
 using ::mxc::gpu::kMaxAttentionGroupHeads;
 using ::mxc::gpu::kSoftmaxThreads;
@@ -40,6 +42,24 @@ struct GemvOptions {
   /// newer) instead of integer bit operations.
   bool nativeFP8 = true;
 };
+
+/// Whether the GEMV kernel of `batch` rows stages x in shared memory (a
+/// workgroup attribution of gemvStageType), see buildGemvKernel.
+inline bool isGemvStaged(int64_t batch) {
+  return batch <= ::mxc::gpu::kGemvStagedMaxBatch;
+}
+/// The staged GEMV's shared buffer: batch * kGemvStageBlocks *
+/// kGemvStageStride floats.
+MemRefType gemvStageType(MLIRContext *ctx, int64_t batch);
+
+/// Alignment in bytes of every workgroup (shared memory) buffer of mxc's
+/// kernels: 16-byte vector loads and stores reach them (the NVVM lowering
+/// aligns them to their element otherwise).
+constexpr int64_t kWorkgroupAlignment = 16;
+/// Gives `func`'s workgroup buffers kWorkgroupAlignment (llvm.align) where
+/// they have no alignment: mxc's kernel builders, and kernels outlined from
+/// launches with workgroup buffers (mxc-gpu-merge-modules).
+void alignWorkgroupBuffers(::mlir::gpu::GPUFuncOp func);
 
 /// The compute capability of an NVVM chip name, 90 for "sm_90" (also
 /// "sm_90a"); nothing for anything else.
@@ -71,7 +91,14 @@ std::string gemvKernelName(const GemvOptions &options);
 /// sum; FP8 E4M3 with the native conversion when `nativeFP8`), applies the
 /// block's E8M0 scale to the block's partial sums and accumulates in f32;
 /// the warp reduces with shuffles and lane 0 writes y (its sum, or the
-/// residual plus its sum).
+/// residual plus its sum). Up to kGemvStagedMaxBatch rows (decode), x
+/// reaches the lanes through shared memory (isGemvStaged): the block's
+/// threads copy kGemvStageBlocks blocks of x at a time with coalesced
+/// 16-byte loads (unstaged, a lane's 16-byte loads of its block are 128
+/// bytes from its neighbours': a cache line per lane), padded to
+/// kGemvStageStride floats a block against bank conflicts; then each lane
+/// takes its kGemvBlocksInFlight blocks of the chunk (codes loaded before
+/// the copy) in the same order as unstaged, the same bits.
 ::mlir::gpu::GPUFuncOp buildGemvKernel(OpBuilder &b,
                                        ::mlir::gpu::GPUModuleOp module,
                                        const GemvOptions &options);

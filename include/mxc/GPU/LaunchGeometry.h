@@ -19,6 +19,13 @@ constexpr int64_t kGemvWarpsPerBlock = 4;
 /// GEMV: MX blocks whose codes a lane loads before decoding any (loads in
 /// flight per lane), where the row has that many for it.
 constexpr int64_t kGemvBlocksInFlight = 4;
+/// GEMV of up to kGemvStagedMaxBatch rows (decode): x goes through shared
+/// memory in chunks of kGemvStageBlocks MX blocks (a step of every lane of
+/// a warp), each block's 32 floats at kGemvStageStride floats from the
+/// previous one (padding against bank conflicts): batch * 18 KB.
+constexpr int64_t kGemvStagedMaxBatch = 2;
+constexpr int64_t kGemvStageBlocks = 32 * kGemvBlocksInFlight;
+constexpr int64_t kGemvStageStride = 36;
 /// Softmax: threads per block, one block per row.
 constexpr int64_t kSoftmaxThreads = 256;
 /// Decode attention: threads per block (one block per group of query heads)

@@ -295,7 +295,9 @@ def MXCGPUMergeModulesPass
     `gpu-kernel-outlining` makes one `gpu.module` per kernel. This pass moves
     every kernel and global into one `gpu.module` named `module-name`,
     keeping one copy of a global that several kernels read, and points each
-    `gpu.launch_func` at it: one device binary, one ptxas run.
+    `gpu.launch_func` at it: one device binary, one ptxas run. Kernels'
+    workgroup buffers without an alignment get 16 bytes (`llvm.align`):
+    the staged GEMV reads and writes them with 16-byte vector accesses.
   }];
   let options = [
     Option<"moduleName", "module-name", "std::string", /*default=*/"\"mxc_model\"",

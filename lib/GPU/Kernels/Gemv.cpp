@@ -165,6 +165,13 @@ void mlir::mxc::kernels::buildGemvStore(OpBuilder &b, Location loc, Value sum,
   memref::StoreOp::create(b, loc, withResidual.getResult(0), y, ValueRange{at});
 }
 
+MemRefType mlir::mxc::kernels::gemvStageType(MLIRContext *ctx, int64_t batch) {
+  return MemRefType::get({batch * kGemvStageBlocks * kGemvStageStride},
+                         Float32Type::get(ctx), MemRefLayoutAttrInterface(),
+                         ::mlir::gpu::AddressSpaceAttr::get(
+                             ctx, ::mlir::gpu::AddressSpace::Workgroup));
+}
+
 std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   return "mx_gemv_" + std::string(num::getFormatInfo(o.format).name) + "_b" +
          std::to_string(o.batch);
@@ -175,10 +182,14 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   const int64_t bits = num::getFormatInfo(o.format).bits;
   ImplicitLocOpBuilder b(module.getLoc(), builder);
   KernelBuilder k{b};
+  const bool staged = isGemvStaged(o.batch);
+  SmallVector<Type> workgroup;
+  if (staged)
+    workgroup.push_back(gemvStageType(b.getContext(), o.batch));
   auto func =
       createKernel(b, module, gemvKernelName(o),
                    llvm::to_vector(gemvCalleeType(b.getContext()).getInputs()),
-                   32 * kGemvWarpsPerBlock);
+                   32 * kGemvWarpsPerBlock, workgroup);
   Value w = func.getArgument(0), scales = func.getArgument(1),
         x = func.getArgument(2), y = func.getArgument(3),
         m = func.getArgument(4), n = func.getArgument(5),
@@ -202,8 +213,16 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   Value row = k.add(k.mul(bid, k.cidx(kGemvWarpsPerBlock)),
                     arith::DivUIOp::create(b, tid, c32));
   Value inRange = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, n);
-  auto ifRow = scf::IfOp::create(b, inRange, /*withElse=*/false);
-  b.setInsertionPointToStart(ifRow.thenBlock());
+  // Staged, every warp of the block meets at its barriers: a warp past n
+  // computes row n - 1 and stores nothing. Otherwise it does nothing.
+  scf::IfOp ifRow;
+  if (staged) {
+    row =
+        arith::MinUIOp::create(b, row, arith::SubIOp::create(b, n, k.cidx(1)));
+  } else {
+    ifRow = scf::IfOp::create(b, inRange, /*withElse=*/false);
+    b.setInsertionPointToStart(ifRow.thenBlock());
+  }
 
   Value blocks = arith::DivUIOp::create(b, kdim, c32);
   Value rowWords = k.mul(blocks, k.cidx(bits));
@@ -231,23 +250,29 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
         memref::LoadOp::create(b, scales, ValueRange{k.add(scaleBase, j)});
     return loads;
   };
+  // Elements 4q .. 4q + 3 of block j of x's row r (of the tile): from x.
+  auto xFromGlobal = [&](Value j, int64_t r, int64_t q) {
+    Value xRow = arith::MinUIOp::create(b, xRows[r], lastRow);
+    Value xBase = k.add(k.mul(xRow, kdim), k.mul(j, c32));
+    return vector::LoadOp::create(b, VectorType::get({4}, k.f32()), x,
+                                  ValueRange{k.add(xBase, k.cidx(4 * q))},
+                                  false, llvm::MaybeAlign(16))
+        .getResult();
+  };
   // The block's contribution to each row's sum: decoded in registers,
-  // dotted with x, scaled.
-  auto accumulateBlock = [&](Value j, const BlockLoads &loads, ValueRange acc) {
+  // dotted with x (xChunk(r, q): elements 4q .. 4q + 3 of the block's 32
+  // of row r), scaled.
+  auto accumulateBlock = [&](const BlockLoads &loads, ValueRange acc,
+                             function_ref<Value(int64_t, int64_t)> xChunk) {
     int factorLog2 = 0;
     SmallVector<Value> values = decodeBlock(k, o, loads.words, factorLog2);
     Value scale = buildScaleValue(b, b.getLoc(), loads.scale);
     Value unfactor = k.cf32(std::ldexp(1.0, -factorLog2));
     SmallVector<Value> next;
     for (int64_t r = 0; r < o.batch; ++r) {
-      Value xRow = arith::MinUIOp::create(b, xRows[r], lastRow);
-      Value xBase = k.add(k.mul(xRow, kdim), k.mul(j, c32));
       Value partial = k.cf32(0.0);
       for (int q = 0; q < 8; ++q) {
-        Value xv =
-            vector::LoadOp::create(b, VectorType::get({4}, k.f32()), x,
-                                   ValueRange{k.add(xBase, k.cidx(4 * q))},
-                                   false, llvm::MaybeAlign(16));
+        Value xv = xChunk(r, q);
         for (int e = 0; e < 4; ++e)
           partial = k.fma(values[4 * q + e],
                           vector::ExtractOp::create(b, xv, e), partial);
@@ -256,11 +281,101 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
     }
     return next;
   };
+  const int64_t unroll = kGemvBlocksInFlight;
+  Value isLeader =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.cidx(0));
+  // Lane 0 of each warp stores the rows' sums.
+  auto storeSums = [&](ValueRange sums, Value valid) {
+    for (int64_t r = 0; r < o.batch; ++r) {
+      Value sum = k.warpSum(sums[r]);
+      Value store = arith::AndIOp::create(b, isLeader, rowValid[r]);
+      if (valid)
+        store = arith::AndIOp::create(b, store, valid);
+      auto ifLeader = scf::IfOp::create(b, store, false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifLeader.thenBlock());
+      buildGemvStore(b, b.getLoc(), sum, residual, addResidual, y,
+                     k.add(k.mul(xRows[r], n), row));
+    }
+  };
+  if (staged) {
+    // x in chunks of kGemvStageBlocks blocks through shared memory: the
+    // block's threads load a chunk with coalesced 16-byte loads (thread t
+    // the t-th 16 bytes, and so on), block i at i * kGemvStageStride
+    // floats (4 of padding after each block's 32: a lane's 16-byte reads of
+    // its block then hit distinct banks within each quarter warp); then
+    // each warp's lane l takes blocks l, l + 32, l + 64, l + 96 of the
+    // chunk, their codes loaded before the barriers (loads in flight), and
+    // reads their x from shared memory: the same blocks in the same order
+    // as unstaged (the same bits).
+    Value xs = func.getWorkgroupAttributions()[0];
+    const int64_t chunk = kGemvStageBlocks, stride = kGemvStageStride;
+    Value chunks = arith::CeilDivUIOp::create(b, blocks, k.cidx(chunk));
+    Value lastBlock = arith::SubIOp::create(b, blocks, k.cidx(1));
+    SmallVector<Value> init(o.batch, k.cf32(0.0));
+    auto loop = scf::ForOp::create(b, k.cidx(0), chunks, k.cidx(1), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value base = k.mul(loop.getInductionVar(), k.cidx(chunk));
+      SmallVector<Value> first, valid;
+      SmallVector<BlockLoads> loads;
+      for (int64_t u = 0; u < unroll; ++u) {
+        Value j = k.add(base, k.add(lane, k.cidx(32 * u)));
+        valid.push_back(
+            arith::CmpIOp::create(b, arith::CmpIPredicate::ult, j, blocks));
+        loads.push_back(loadBlock(arith::MinUIOp::create(b, j, lastBlock)));
+      }
+      // The previous chunk's readers are done; stage this one.
+      ::mlir::gpu::BarrierOp::create(b);
+      const int64_t threads = 32 * kGemvWarpsPerBlock;
+      // Items past the last block copy the last block again (into slots no
+      // valid block reads): no branch between the barriers.
+      for (int64_t i = 0; i < chunk * 8 / threads; ++i) {
+        Value item = k.add(tid, k.cidx(threads * i));
+        Value jb = arith::DivUIOp::create(b, item, k.cidx(8));
+        Value q = arith::RemUIOp::create(b, item, k.cidx(8));
+        Value j = arith::MinUIOp::create(b, k.add(base, jb), lastBlock);
+        for (int64_t r = 0; r < o.batch; ++r) {
+          Value xRow = arith::MinUIOp::create(b, xRows[r], lastRow);
+          Value at = k.add(k.add(k.mul(xRow, kdim), k.mul(j, c32)),
+                           k.mul(q, k.cidx(4)));
+          Value v = vector::LoadOp::create(b, VectorType::get({4}, k.f32()), x,
+                                           ValueRange{at}, false,
+                                           llvm::MaybeAlign(16));
+          Value to =
+              k.add(k.cidx(r * chunk * stride),
+                    k.add(k.mul(jb, k.cidx(stride)), k.mul(q, k.cidx(4))));
+          vector::StoreOp::create(b, v, xs, ValueRange{to}, false,
+                                  llvm::MaybeAlign(16));
+        }
+      }
+      ::mlir::gpu::BarrierOp::create(b);
+      SmallVector<Value> acc(loop.getRegionIterArgs());
+      for (int64_t u = 0; u < unroll; ++u) {
+        Value jb = k.add(lane, k.cidx(32 * u));
+        SmallVector<Value> next =
+            accumulateBlock(loads[u], acc, [&](int64_t r, int64_t q) {
+              Value at = k.add(k.cidx(r * chunk * stride + 4 * q),
+                               k.mul(jb, k.cidx(stride)));
+              return vector::LoadOp::create(b, VectorType::get({4}, k.f32()),
+                                            xs, ValueRange{at}, false,
+                                            llvm::MaybeAlign(16))
+                  .getResult();
+            });
+        for (int64_t r = 0; r < o.batch; ++r)
+          acc[r] = arith::SelectOp::create(b, valid[u], next[r], acc[r]);
+      }
+      scf::YieldOp::create(b, acc);
+    }
+    storeSums(loop.getResults(), inRange);
+    ::mlir::gpu::ReturnOp::create(b);
+    return func;
+  }
   // Lane l takes blocks l, l + 32, ...: kGemvBlocksInFlight of them per
   // step, their codes loaded before any is decoded (several loads in
   // flight per lane), then the rest one at a time. The lane adds its blocks
   // in the same order either way (the same bits as one at a time).
-  const int64_t unroll = kGemvBlocksInFlight;
   Value span = k.cidx(32 * (unroll - 1));
   // Steps start below max(blocks, span) - span: all their blocks exist.
   Value limit =
@@ -275,8 +390,12 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
     for (int64_t u = 0; u < unroll; ++u)
       loads.push_back(loadBlock(k.add(j, k.cidx(32 * u))));
     SmallVector<Value> acc(steps.getRegionIterArgs());
-    for (int64_t u = 0; u < unroll; ++u)
-      acc = accumulateBlock(k.add(j, k.cidx(32 * u)), loads[u], acc);
+    for (int64_t u = 0; u < unroll; ++u) {
+      Value ju = k.add(j, k.cidx(32 * u));
+      acc = accumulateBlock(loads[u], acc, [&](int64_t r, int64_t q) {
+        return xFromGlobal(ju, r, q);
+      });
+    }
     scf::YieldOp::create(b, acc);
   }
   // The first block the steps left: lane + 32 * unroll * (their count).
@@ -291,20 +410,13 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value j = loop.getInductionVar();
-    scf::YieldOp::create(
-        b, accumulateBlock(j, loadBlock(j), loop.getRegionIterArgs()));
+    scf::YieldOp::create(b,
+                         accumulateBlock(loadBlock(j), loop.getRegionIterArgs(),
+                                         [&](int64_t r, int64_t q) {
+                                           return xFromGlobal(j, r, q);
+                                         }));
   }
-  Value isLeader =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.cidx(0));
-  for (int64_t r = 0; r < o.batch; ++r) {
-    Value sum = k.warpSum(loop.getResult(r));
-    auto ifLeader = scf::IfOp::create(
-        b, arith::AndIOp::create(b, isLeader, rowValid[r]), false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifLeader.thenBlock());
-    buildGemvStore(b, b.getLoc(), sum, residual, addResidual, y,
-                   k.add(k.mul(xRows[r], n), row));
-  }
+  storeSums(loop.getResults(), Value());
   b.setInsertionPointAfter(ifRow);
   ::mlir::gpu::ReturnOp::create(b);
   return func;

@@ -2,6 +2,8 @@
 
 #include "KernelBuilder.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 using namespace mlir;
 using namespace mlir::mxc;
 
@@ -21,6 +23,7 @@ MemRefType kernels::dynamic(Type element) {
                 b.getUnitAttr());
   func.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
+  alignWorkgroupBuffers(func);
   b.setInsertionPointToStart(&func.getBody().front());
   return func;
 }
@@ -31,4 +34,14 @@ std::optional<int> mlir::mxc::kernels::chipVersion(llvm::StringRef chip) {
       chip.take_while(llvm::isDigit).getAsInteger(10, version))
     return std::nullopt;
   return version;
+}
+
+void mlir::mxc::kernels::alignWorkgroupBuffers(::mlir::gpu::GPUFuncOp func) {
+  auto align = IntegerAttr::get(IntegerType::get(func.getContext(), 64),
+                                kWorkgroupAlignment);
+  for (unsigned i = 0; i < func.getNumWorkgroupAttributions(); ++i)
+    if (!func.getWorkgroupAttributionAttr(
+            i, LLVM::LLVMDialect::getAlignAttrName()))
+      func.setWorkgroupAttributionAttr(i, LLVM::LLVMDialect::getAlignAttrName(),
+                                       align);
 }

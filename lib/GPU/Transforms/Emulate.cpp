@@ -183,7 +183,16 @@ struct MXCGPUEmulatePass
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Type index = b.getIndexType();
     ArrayRef<Type> arguments = type.getInputs();
-    SmallVector<Type> inputs(arguments);
+    // A device function's workgroup buffer argument (a staged GEMV's, passed
+    // by its kernel) is a plain buffer here, as the kernel's own are.
+    auto plain = [](Type t) -> Type {
+      auto memref = dyn_cast<MemRefType>(t);
+      if (!memref || !memref.getMemorySpace())
+        return t;
+      return MemRefType::get(memref.getShape(), memref.getElementType(),
+                             memref.getLayout());
+    };
+    SmallVector<Type> inputs = llvm::map_to_vector(arguments, plain);
     inputs.append(kNumIds, index);
     auto func = func::FuncOp::create(
         b, loc, name, b.getFunctionType(inputs, type.getResults()));
@@ -205,6 +214,8 @@ struct MXCGPUEmulatePass
     }
     Block &entry = func.getBody().front();
     const unsigned numInputs = arguments.size();
+    for (unsigned i = 0; i < numInputs; ++i)
+      entry.getArgument(i).setType(plain(arguments[i]));
     // blockX, blockY, gridX, gridY, threadX, blockDimX.
     SmallVector<Value> ids;
     for (unsigned i = 0; i < kNumIds; ++i)

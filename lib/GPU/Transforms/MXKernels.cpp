@@ -397,13 +397,20 @@ struct MXCGPUMXKernelsPass
   }
 
   /// The kernel's body, moved into `callee` (a device function once
-  /// outlined with the launches that call it).
+  /// outlined with the launches that call it). A staged kernel's shared
+  /// buffer (its workgroup attribution) becomes the callee's last argument,
+  /// which the launch provides (launchCalls).
   void buildKernelBody(ModuleOp module, func::FuncOp callee,
                        const kernels::GemvOptions &options) {
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     auto scratch = gpu::GPUModuleOp::create(b, module.getLoc(), "mxc_scratch");
     gpu::GPUFuncOp kernel = kernels::buildGemvKernel(b, scratch, options);
+    SmallVector<Type> inputs(callee.getFunctionType().getInputs());
+    for (BlockArgument shared : kernel.getWorkgroupAttributions())
+      inputs.push_back(shared.getType());
     callee.getBody().takeBody(kernel.getBody());
+    callee.setFunctionType(
+        FunctionType::get(&getContext(), inputs, /*results=*/{}));
     callee.walk([](gpu::ReturnOp ret) {
       OpBuilder r(ret);
       func::ReturnOp::create(r, ret.getLoc());
@@ -426,10 +433,17 @@ struct MXCGPUMXKernelsPass
           b, loc, m, arith::ConstantIndexOp::create(b, loc, batch));
       Value threads = arith::ConstantIndexOp::create(
           b, loc, 32 * kernels::kGemvWarpsPerBlock);
-      auto launch =
-          gpu::LaunchOp::create(b, loc, gridX, gridY, one, threads, one, one);
+      SmallVector<Type> workgroup;
+      if (kernels::isGemvStaged(batch))
+        workgroup.push_back(kernels::gemvStageType(&getContext(), batch));
+      auto launch = gpu::LaunchOp::create(
+          b, loc, gridX, gridY, one, threads, one, one,
+          /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+          /*asyncDependencies=*/{}, workgroup);
       Block &body = launch.getBody().front();
       call->moveBefore(&body, body.end());
+      for (BlockArgument shared : launch.getWorkgroupAttributions())
+        call->insertOperands(call->getNumOperands(), shared);
       b.setInsertionPointToEnd(&body);
       gpu::TerminatorOp::create(b, loc);
     }

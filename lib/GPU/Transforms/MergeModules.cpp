@@ -1,9 +1,11 @@
 //===- MergeModules.cpp - mxc-gpu-merge-modules ---------------------------===//
 //
-// After outlining: all kernels into one gpu.module (one binary).
+// After outlining: all kernels into one gpu.module (one binary), their
+// workgroup buffers aligned for vector accesses.
 //
 //===----------------------------------------------------------------------===//
 
+#include "mxc/GPU/Kernels.h"
 #include "mxc/GPU/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -52,7 +54,10 @@ struct MXCGPUMergeModulesPass
           return signalPassFailure();
         }
         StringAttr name = symbol.getNameAttr();
-        if (isa<gpu::GPUFuncOp>(&op)) {
+        if (auto kernel = dyn_cast<gpu::GPUFuncOp>(&op)) {
+          // Buffers of a launch's workgroup (a staged GEMV's x) take
+          // 16-byte vector accesses.
+          kernels::alignWorkgroupBuffers(kernel);
           op.remove();
           renamed[{part.getNameAttr(), name}] = mergedSymbols.insert(&op);
           continue;

@@ -36,15 +36,19 @@
 // CUDA-LABEL: func.func @f32_input
 // CUDA: %[[GX:.+]] = arith.ceildivui %c8{{.*}}, %c4
 // CUDA: %[[GY:.+]] = arith.ceildivui %{{.+}}, %c1
-// CUDA: gpu.launch blocks(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %[[GX]], %{{.+}} = %[[GY]], %{{.+}} = %c1{{.*}}) threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}})
-// CUDA-NEXT: func.call @mxc_gemv_mxfp4_b1(
+// The decode GEMV (one row) stages x in the launch's shared memory (the
+// kernel's workgroup buffer), which the call passes on.
+// CUDA: gpu.launch blocks(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %[[GX]], %{{.+}} = %[[GY]], %{{.+}} = %c1{{.*}}) threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) workgroup(%[[XS:.+]] : memref<4608xf32, #gpu.address_space<workgroup>>)
+// CUDA-NEXT: func.call @mxc_gemv_mxfp4_b1({{.+}}, %[[XS]]) : ({{.+}}, memref<4608xf32, #gpu.address_space<workgroup>>) -> ()
 // CUDA-NEXT: gpu.terminator
 // CUDA: %[[GY8:.+]] = arith.ceildivui %{{.+}}, %c8
-// CUDA: gpu.launch blocks({{.+}}) in (%{{.+}} = %{{.+}}, %{{.+}} = %[[GY8]], %{{.+}} = %c1{{.*}})
+// CUDA: gpu.launch blocks({{.+}}) in (%{{.+}} = %{{.+}}, %{{.+}} = %[[GY8]], %{{.+}} = %c1{{.*}}) threads({{.+}}) in ({{.+}}) {
 // CUDA-NEXT: func.call @mxc_gemv_mxfp4_b8(
-// CUDA: func.func private @mxc_gemv_mxfp4_b1(
+// CUDA: func.func private @mxc_gemv_mxfp4_b1({{.+}}, %[[XSARG:.+]]: memref<4608xf32, #gpu.address_space<workgroup>>)
 // CUDA:   gpu.thread_id x
 // CUDA:   vector.load %{{.+}} : memref<?xi32>, vector<4xi32>
+// CUDA:   gpu.barrier
+// CUDA:   vector.store %{{.+}}, %[[XSARG]]
 // CUDA:   gpu.shuffle xor
 // CUDA:   return
 

@@ -1,19 +1,39 @@
 // mxc-gpu-kernels builds the kernels as gpu.func in a gpu.module with an
 // NVVM target; bad options are one clear error each.
 
-// RUN: mxc-opt %s --mxc-gpu-kernels="chip=sm_90 gemv-formats=mxfp4 batches=2 softmax-bits=0,2" | FileCheck %s
+// RUN: mxc-opt %s --mxc-gpu-kernels="chip=sm_90 gemv-formats=mxfp4 batches=2,4 softmax-bits=0,2" | FileCheck %s
 // CHECK: module attributes {gpu.container_module}
 // CHECK: gpu.module @mxc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
-// CHECK: gpu.func @mx_gemv_mxfp4_b2(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
-// One 16-byte load of the block's 32 FP4 codes, then 2 x 8 loads of x.
-// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
-// CHECK-COUNT-16: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// Up to 2 rows, x goes through shared memory: 2 rows of 128 blocks of 32
+// floats and 4 of padding.
+// CHECK: gpu.func @mx_gemv_mxfp4_b2(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%[[XS:.*]] : memref<9216xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// A chunk of 128 blocks a step: the lane's 4 blocks' codes loaded first
+// (16-byte loads), a barrier, the chunk of x copied by all threads (2 rows
+// x 8 16-byte pieces each), a barrier, then each block's x from shared
+// memory, none from x itself.
+// CHECK: scf.for
+// CHECK-COUNT-4: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
+// CHECK: gpu.barrier
+// CHECK-COUNT-16: vector.store %{{.*}}, %[[XS]]
+// CHECK: gpu.barrier
+// CHECK-NOT: memref<?xf32>, vector<4xf32>
+// CHECK-COUNT-16: vector.load %[[XS]]
+// CHECK-NOT: memref<?xf32>, vector<4xf32>
+// CHECK: scf.yield
 // CHECK: gpu.shuffle xor
-// CHECK: gpu.func @mx_softmax_exact(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK: gpu.return
+// 4 rows: x read where it is. One 16-byte load of the block's 32 FP4 codes,
+// then 4 x 8 loads of x.
+// CHECK: gpu.func @mx_gemv_mxfp4_b4(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK-NOT: gpu.barrier
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xi32>, vector<4xi32>
+// CHECK-COUNT-32: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// CHECK: gpu.shuffle xor
+// CHECK: gpu.func @mx_softmax_exact(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK: math.exp
 // The EXAQ kernel's shared memory: the warps' partials, the LUT, the
 // counts, the output per code, each warp's counts (8 x 4).
-// CHECK: gpu.func @mx_softmax_exaq2(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xi32, #gpu.address_space<workgroup>>, %[[OUTS:.*]] : memref<4xf32, #gpu.address_space<workgroup>>, %[[WARPS:.*]] : memref<32xi32, #gpu.address_space<workgroup>>) kernel
+// CHECK: gpu.func @mx_softmax_exaq2(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>) workgroup(%{{.*}} : memref<8xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[OUTS:.*]] : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[WARPS:.*]] : memref<32xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // One pass for the max and the NaN flag.
 // CHECK: scf.for {{.+}} -> (f32, f32)
 // CHECK: arith.maxnumf
@@ -50,7 +70,7 @@
 
 // Above 4 bits (16 codes), shared-memory atomics count.
 // RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4 softmax-bits=8" | FileCheck %s --check-prefix=BITS8
-// BITS8: gpu.func @mx_softmax_exaq8({{.+}} workgroup({{.+}}, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>) kernel
+// BITS8: gpu.func @mx_softmax_exaq8({{.+}} workgroup({{.+}}, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // BITS8-NOT: nvvm.vote.sync
 // BITS8: memref.atomic_rmw addi
 
@@ -58,7 +78,7 @@
 // The dense kernel: q, k, v, out, keys, heads, kv_heads, k_stride, v_stride,
 // queries, scale; k and v start at an offset (a KV cache's layer). Block
 // (head, query row).
-// ATT: gpu.func @mx_attention_decode_dense_d64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: memref<1xi64>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// ATT: gpu.func @mx_attention_decode_dense_d64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32, strided<[1], offset: ?>>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: f32, %{{.*}}: memref<1xi64>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<256xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // ATT: gpu.block_id  y
 // ATT-NOT: memref<?xi32>
 // The sparse kernel walks the tile list.
@@ -76,7 +96,7 @@
 // Blocks of 4 query heads of one KV head: their q scaled into shared memory
 // (4 x 64), the four warps' states per head (16), their accumulators
 // (4 x 4 x 64); block x is the group, its first head 4 x.
-// GQA: gpu.func @mx_attention_decode_dense_d64_q4({{.*}}) workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<1024xf32, #gpu.address_space<workgroup>>) kernel
+// GQA: gpu.func @mx_attention_decode_dense_d64_q4({{.*}}) workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<16xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<16xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<1024xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // GQA: %[[BX:.+]] = gpu.block_id  x
 // GQA: arith.muli %[[BX]], %c4
 // GQA: scf.for %{{.+}} = %thread_id_x to %c256 step %c128

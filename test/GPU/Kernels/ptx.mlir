@@ -4,6 +4,21 @@
 
 // RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxfp8_e4m3,mxfp6_e2m3,mxfp4,mxint8 --softmax-bits=0,2 | FileCheck %s --check-prefix=SM90
 // RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxfp8_e5m2 | FileCheck %s --check-prefix=E5M2
+// RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxfp4 --batches=1 | FileCheck %s --check-prefix=STAGED
+// The staged GEMV's step: the lane's four blocks' codes (16-byte global
+// loads), a barrier, the chunk of x copied by every thread (8 global
+// 16-byte loads, each stored to shared memory), a barrier, then each
+// block's x from shared memory (8 16-byte loads), no global load of x.
+// STAGED-LABEL: .entry mx_gemv_mxfp4_b1(
+// STAGED-COUNT-4: ld.global.v4.b32
+// STAGED-NOT: ld.shared
+// STAGED: bar.sync 0;
+// STAGED-COUNT-8: st.shared.v4.b32
+// STAGED-NEXT: bar.sync 0;
+// STAGED-NOT: ld.global
+// STAGED-COUNT-8: ld.shared.v4.b32
+// STAGED-NOT: ld.global
+// STAGED: fma.rn.f32
 // With E5M2, a code is an f16's high byte: a word's bytes 0 and 2 shifted up a
 // byte and masked, its bytes 1 and 3 masked, are two f16 pairs: no shift
 // right, no or.
@@ -36,6 +51,9 @@
 // SM90-COUNT-3: ld.global.v2.b32
 // SM90: cvt.f32.f16
 // SM90-LABEL: .entry mx_gemv_mxfp4_b1(
+// Decode (one row): x through shared memory, 128 blocks of 36 floats,
+// aligned for 16-byte accesses.
+// SM90: .shared .align 16 .b8 __wg_mx_gemv_mxfp4_b1_0[18432];
 // Four blocks' codes (16 bytes each) loaded before the first is decoded:
 // four loads in flight per lane.
 // SM90-NOT: cvt.f32.f16
