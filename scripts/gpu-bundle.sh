@@ -21,6 +21,9 @@ cp build/bin/mxc-gpu-runner benchmarks/gpu/run.sh benchmarks/gpu/torch_baseline.
 build/bin/mxc-kernels --chip=sm_90 --format=bin --softmax-bits=0,2 \
   --attention-head-dims=8,64,128 --attention-group-heads=1,4 --attention-split-keys \
   -o build/gpu-bundle/kernels-sm90.cubin
+# The prediction to read beside the benchmark: the decode GEMVs' PTX per MX
+# block (benchmarks/gpu/ptx-count.sh), counted here where ptxas is.
+bash benchmarks/gpu/ptx-count.sh build > build/gpu-bundle/ptx-count.txt
 model=../shared/models/stories260K/stories260K.bin
 calibration=../shared/data/tinystories_calib.txt
 prompt="Once upon a time, there was a little girl named Lily."

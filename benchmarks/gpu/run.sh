@@ -5,7 +5,8 @@
 # minutes) and writes RESULTS_DIR/STEP.txt; RESULTS_DIR/summary.txt lists
 # every step's exit status and seconds. In order: the probe (no GPU: stop),
 # the kernel tests, the SASS of the kernels (cuobjdump), the benchmark
-# tables, the PyTorch peers, each model compiled for CUDA (checked against
+# tables and the GEMVs' predicted instructions per block (counted at bundle
+# time), the PyTorch peers, each model compiled for CUDA (checked against
 # the CPU path's logits, then timed; the float model once more under
 # compute-sanitizer), the same model in PyTorch (float32, eager), and an
 # Nsight Compute pass over the MXFP4 GEMV (load efficiency, bank conflicts,
@@ -56,6 +57,8 @@ else
 fi
 
 step bench 120 ./mxc-gpu-runner bench || status=1
+# Beside the bench's GEMV table: what the PTX predicts per MX block.
+step ptx-count 5 cat ptx-count.txt
 step torch-baseline 60 python3 torch_baseline.py
 
 for model in models/*.so; do
