@@ -111,12 +111,20 @@ SmallVector<Value> decodeBlock(KernelBuilder &k, const kernels::GemvOptions &o,
       }
     } else {
       // s.eeee.mmm -> f16 exponent field eeee, mantissa mmm: the element
-      // times 2^-8.
+      // times 2^-8. A word's bytes 0 and 2 land in an f16 pair shifted
+      // up 7 (sign 8), its bytes 1 and 3 shifted down 1 (sign in place):
+      // masks and shifts on the word, not byte by byte.
       factorLog2 = -8;
-      pairs([&](int e) {
-        Value c = k.shr(words[e / 4], 8 * (e % 4));
-        return k.orI(k.shl(k.andI(c, 0x7F), 7), k.shl(k.andI(c, 0x80), 8));
-      });
+      const auto magnitude = static_cast<int32_t>(0x3F803F80u),
+                 sign = static_cast<int32_t>(0x80008000u);
+      for (int w = 0; w < 8; ++w) {
+        Value even = k.orI(k.andI(k.shl(words[w], 7), magnitude),
+                           k.andI(k.shl(words[w], 8), sign));
+        Value odd = k.orI(k.andI(k.shr(words[w], 1), magnitude),
+                          k.andI(words[w], sign));
+        std::tie(v[4 * w], v[4 * w + 2]) = k.f16PairToF32(even);
+        std::tie(v[4 * w + 1], v[4 * w + 3]) = k.f16PairToF32(odd);
+      }
     }
     break;
   case num::ElemFormat::Int8:

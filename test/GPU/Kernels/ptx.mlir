@@ -137,5 +137,20 @@
 // RUN: mxc-kernels --chip=sm_80 --gemv-formats=mxfp8_e4m3 | FileCheck %s --check-prefix=SM80
 // SM80: .target sm_80
 // SM80-NOT: e4m3x2
+// Without the native conversion, a word of 4 E4M3 codes is two f16 pairs:
+// bytes 0 and 2 shifted up 7 (magnitudes, 0x3F803F80) and 8 (signs,
+// 0x80008000), bytes 1 and 3 shifted down 1 and in place; one shift right
+// a word, none a byte.
+// SM80-LABEL: .entry mx_gemv_mxfp8_e4m3_b1(
+// SM80: shl.b32 [[A:%r[0-9]+]], [[W:%r[0-9]+]], 7;
+// SM80-NEXT: and.b32 %r{{[0-9]+}}, [[A]], 1065369472;
+// SM80-NEXT: shl.b32 [[B:%r[0-9]+]], [[W]], 8;
+// SM80-NEXT: and.b32 %r{{[0-9]+}}, [[B]], -2147450880;
+// SM80-NEXT: or.b32
+// SM80-NEXT: shr.u32 [[C:%r[0-9]+]], [[W]], 1;
+// SM80-NEXT: and.b32 %r{{[0-9]+}}, [[C]], 1065369472;
+// SM80-NEXT: and.b32 %r{{[0-9]+}}, [[W]], -2147450880;
+// SM80-NEXT: or.b32
+// SM80-NOT: shr.u32 %r{{[0-9]+}}, [[W]], {{8|16|24}};
 // SM80: cvt.f32.f16
 // SM80-NOT: e4m3x2
