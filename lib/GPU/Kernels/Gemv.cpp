@@ -326,7 +326,7 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value base = k.mul(loop.getInductionVar(), k.cidx(chunk));
-      SmallVector<Value> first, valid;
+      SmallVector<Value> valid;
       SmallVector<BlockLoads> loads;
       for (int64_t u = 0; u < unroll; ++u) {
         Value j = k.add(base, k.add(lane, k.cidx(32 * u)));
