@@ -94,8 +94,9 @@ const char *formatName(num::ElemFormat f) {
   return num::getFormatInfo(f).name.data();
 }
 
-std::string gemvName(num::ElemFormat f, int batch) {
-  return "mx_gemv_" + std::string(formatName(f)) + "_b" + std::to_string(batch);
+std::string gemvName(num::ElemFormat f, int batch, bool unstaged = false) {
+  return "mx_gemv_" + std::string(formatName(f)) + "_b" +
+         std::to_string(batch) + (unstaged ? "_unstaged" : "");
 }
 
 struct Gemv {
@@ -134,10 +135,10 @@ struct Launch {
 Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
                   const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
                   const Buffer<float> &x, Buffer<float> &y, int64_t m,
-                  int64_t n, int64_t k,
-                  const Buffer<float> *residual = nullptr) {
+                  int64_t n, int64_t k, const Buffer<float> *residual = nullptr,
+                  bool unstaged = false) {
   Launch l{
-      module.function(gemvName(f, batch)),
+      module.function(gemvName(f, batch, unstaged)),
       static_cast<unsigned>((n + kGemvWarpsPerBlock - 1) / kGemvWarpsPerBlock),
       static_cast<unsigned>((m + batch - 1) / batch),
       32 * kGemvWarpsPerBlock,
@@ -157,12 +158,20 @@ Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
 
 /// The GEMV of every format and batch against float64 sums of the library's
 /// dequantized weights, within the f32 accumulation bound
-/// (K + 2) * 2^-24 * sum |x * w|; a NaN weight makes its row NaN.
+/// (K + 2) * 2^-24 * sum |x * w|; a NaN weight makes its row NaN. Batches 1
+/// and 2 (x staged through shared memory) also without the staging (the
+/// "_unstaged" kernels the benchmark compares).
 int testGemv(const cuda::Module &module) {
   std::mt19937 rng(11);
   int failures = 0, cases = 0;
   for (num::ElemFormat f : num::kAllElemFormats)
-    for (int batch : {1, 2, 4, 8, 16})
+    for (auto [batch, unstaged] : {std::pair<int, bool>{1, false},
+                                   {1, true},
+                                   {2, false},
+                                   {2, true},
+                                   {4, false},
+                                   {8, false},
+                                   {16, false}})
       // K = 4160 (130 blocks): each lane's first four blocks in one step
       // of four loads in flight, and lanes 0 and 1 one block after it.
       for (auto [n, k] :
@@ -186,7 +195,8 @@ int testGemv(const cuda::Module &module) {
         std::unique_ptr<Buffer<float>> rd;
         if (!residual.empty())
           rd = std::make_unique<Buffer<float>>(residual);
-        gemvLaunch(module, f, batch, w, s, xd, y, m, n, k, rd.get())();
+        gemvLaunch(module, f, batch, w, s, xd, y, m, n, k, rd.get(),
+                   unstaged)();
         std::vector<float> got = y.read();
         double worst = 0;
         bool ok = true;
@@ -218,9 +228,10 @@ int testGemv(const cuda::Module &module) {
         ++cases;
         if (!ok) {
           ++failures;
-          std::printf("FAIL gemv %s batch %d %lldx%lld: worst error %.2f of "
-                      "the bound\n",
-                      formatName(f), batch, (long long)n, (long long)k, worst);
+          std::printf("FAIL gemv %s batch %d%s %lldx%lld: worst error %.2f "
+                      "of the bound\n",
+                      formatName(f), batch, unstaged ? " unstaged" : "",
+                      (long long)n, (long long)k, worst);
         }
       }
   std::printf("gemv: %d of %d cases within the f32 accumulation bound\n",
@@ -636,9 +647,14 @@ int bench(const cuda::Module &module) {
   const double copyGBs = 2.0 * copyBytes / copyMs / 1e6;
   std::printf("device-to-device copy: %.0f GB/s (bytes read + written)\n\n",
               copyGBs);
-  std::printf("## MX GEMV, batch 1 (L2 flushed before each run; median of "
-              "20)\n\n| format | N x K | time (us) | GB/s | of copy |\n"
-              "|--------|-------|-----------|------|---------|\n");
+  std::printf("## MX GEMV, batch 1 (L2 flushed before each run; the two "
+              "kernels alternated in 4 rounds of 5 runs, the median "
+              "round)\n\nx staged through shared memory (the kernel a model "
+              "runs), and read where it is (\"_unstaged\"), alternated."
+              "\n\n| format | N x K | time (us) | GB/s | of copy | "
+              "unstaged (us) | staged speed-up |\n"
+              "|--------|-------|-----------|------|---------|"
+              "---------------|-----------------|\n");
   std::mt19937 rng(3);
   for (auto [rows, cols] :
        {std::pair<int64_t, int64_t>{4096, 4096}, {14336, 4096}})
@@ -649,12 +665,23 @@ int bench(const cuda::Module &module) {
       Buffer<uint8_t> w(g.data), s(g.scales);
       Buffer<float> xd(x), y(n);
       Launch gemv = gemvLaunch(module, f, 1, w, s, xd, y, 1, n, k);
-      double ms = medianMs(20, flush, flushBytes / 4, gemv);
+      Launch unstaged =
+          gemvLaunch(module, f, 1, w, s, xd, y, 1, n, k, nullptr, true);
+      // Alternated in runs of 5, each kernel's median of its 20 runs.
+      std::vector<double> stagedMs, unstagedMs;
+      for (int round = 0; round < 4; ++round) {
+        stagedMs.push_back(medianMs(5, flush, flushBytes / 4, gemv));
+        unstagedMs.push_back(medianMs(5, flush, flushBytes / 4, unstaged));
+      }
+      std::sort(stagedMs.begin(), stagedMs.end());
+      std::sort(unstagedMs.begin(), unstagedMs.end());
+      double ms = stagedMs[2], plainMs = unstagedMs[2];
       double bytes = g.data.size() + g.scales.size() + 4.0 * (k + n);
       double gbs = bytes / ms / 1e6;
-      std::printf("| %s | %lld x %lld | %.1f | %.0f | %.0f%% |\n",
+      std::printf("| %s | %lld x %lld | %.1f | %.0f | %.0f%% | %.1f | "
+                  "%.2fx |\n",
                   formatName(f), (long long)n, (long long)k, ms * 1e3, gbs,
-                  100.0 * gbs / copyGBs);
+                  100.0 * gbs / copyGBs, plainMs * 1e3, plainMs / ms);
     }
   std::printf("\n## Softmax, 4096 rows x 4096 (f32 in; f32 out, or the "
               "compact form: i8 codes and each row's output per code; "

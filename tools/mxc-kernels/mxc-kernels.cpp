@@ -70,6 +70,10 @@ cl::list<int64_t> attentionGroupHeads(
     "attention-group-heads", cl::cat(category), cl::CommaSeparated,
     cl::desc("Query heads per block of the attention kernels, 1 to 8 "
              "(default: 1)"));
+cl::opt<bool> gemvUnstaged(
+    "gemv-unstaged", cl::cat(category),
+    cl::desc("Also the GEMV kernels of the batches that stage x in shared "
+             "memory without the staging (\"_unstaged\"), to compare"));
 cl::opt<bool> attentionSplitKeys(
     "attention-split-keys", cl::cat(category),
     cl::desc("Also the attention kernels that split the keys across blocks "
@@ -122,6 +126,8 @@ int main(int argc, char **argv) {
     kernels += " attention-group-heads=" + list(attentionGroupHeads);
   if (attentionSplitKeys)
     kernels += " attention-split-keys=true";
+  if (gemvUnstaged)
+    kernels += " gemv-unstaged=true";
   const bool cpu = format == "cpu";
   if (cpu) // No native FP8 conversion (an NVVM op) below sm_89.
     kernels.replace(0,

@@ -41,6 +41,10 @@ struct GemvOptions {
   /// Decode FP8 E4M3 with the native conversion (cvt...e4m3x2, sm_89 and
   /// newer) instead of integer bit operations.
   bool nativeFP8 = true;
+  /// Read x where it is even where the batch would stage it in shared
+  /// memory (isGemvStaged): the kernel "_unstaged", for comparing the two
+  /// on a GPU.
+  bool unstaged = false;
 };
 
 /// Whether the GEMV kernel of `batch` rows stages x in shared memory (a
@@ -65,7 +69,9 @@ void alignWorkgroupBuffers(::mlir::gpu::GPUFuncOp func);
 /// "sm_90a"); nothing for anything else.
 std::optional<int> chipVersion(llvm::StringRef chip);
 
-/// The kernel's name: "mx_gemv_<format>_b<batch>".
+/// The kernel's name: "mx_gemv_<format>_b<batch>", with "_unstaged"
+/// appended where options.unstaged turns off the staging of a batch that
+/// has it.
 std::string gemvKernelName(const GemvOptions &options);
 
 /// Adds to `module` the MX GEMV / row-tiled GEMM

@@ -61,6 +61,9 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
     ListOption<"attentionGroupHeads", "attention-group-heads", "int64_t",
                "Query heads per block of the attention kernels, 1 to 8 "
                "(default: 1)">,
+    Option<"gemvUnstaged", "gemv-unstaged", "bool", /*default=*/"false",
+           "Also the GEMV kernels of the batches that stage x in shared "
+           "memory without the staging (\"_unstaged\"), to compare">,
     Option<"attentionSplitKeys", "attention-split-keys", "bool",
            /*default=*/"false",
            "Also the attention kernels that split the keys across blocks, "

@@ -182,7 +182,8 @@ MemRefType mlir::mxc::kernels::gemvStageType(MLIRContext *ctx, int64_t batch) {
 
 std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   return "mx_gemv_" + std::string(num::getFormatInfo(o.format).name) + "_b" +
-         std::to_string(o.batch);
+         std::to_string(o.batch) +
+         (o.unstaged && isGemvStaged(o.batch) ? "_unstaged" : "");
 }
 
 ::mlir::gpu::GPUFuncOp mlir::mxc::kernels::buildGemvKernel(
@@ -190,7 +191,7 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   const int64_t bits = num::getFormatInfo(o.format).bits;
   ImplicitLocOpBuilder b(module.getLoc(), builder);
   KernelBuilder k{b};
-  const bool staged = isGemvStaged(o.batch);
+  const bool staged = isGemvStaged(o.batch) && !o.unstaged;
   SmallVector<Type> workgroup;
   if (staged)
     workgroup.push_back(gemvStageType(b.getContext(), o.batch));

@@ -89,8 +89,14 @@ struct MXCGPUKernelsPass
                                               b.getArrayAttr({target}));
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     b.getUnitAttr());
-    for (const kernels::GemvOptions &o : gemvs)
+    for (const kernels::GemvOptions &o : gemvs) {
       kernels::buildGemvKernel(b, gpuModule, o);
+      if (gemvUnstaged && kernels::isGemvStaged(o.batch)) {
+        kernels::GemvOptions unstaged = o;
+        unstaged.unstaged = true;
+        kernels::buildGemvKernel(b, gpuModule, unstaged);
+      }
+    }
     for (int64_t bits : softmaxBits) {
       kernels::buildSoftmaxKernel(b, gpuModule, {static_cast<int>(bits)});
       if (softmaxCodes && bits >= 1 &&

@@ -158,6 +158,17 @@
 // SPLIT: arith.divf
 // SPLIT: memref.store
 
+// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4 batches=1,4 gemv-unstaged=true" | FileCheck %s --check-prefix=UNSTAGED
+// gemv-unstaged: beside each staged kernel, the same batch reading x where
+// it is (for the benchmark's comparison); a batch that is not staged has
+// no such twin.
+// UNSTAGED: gpu.func @mx_gemv_mxfp4_b1({{.+}}) workgroup(
+// UNSTAGED: gpu.barrier
+// UNSTAGED: gpu.func @mx_gemv_mxfp4_b1_unstaged({{[^)]+}}) kernel
+// UNSTAGED-NOT: gpu.barrier
+// UNSTAGED: gpu.func @mx_gemv_mxfp4_b4({{[^)]+}}) kernel
+// UNSTAGED-NOT: _unstaged
+
 // RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=64 attention-group-heads=9" 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: mxc-gpu-kernels: attention group heads must be 1 to 8, not 9
 // RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=256" 2>&1 | FileCheck %s --check-prefix=HEADDIM
