@@ -648,7 +648,7 @@ int bench(const cuda::Module &module) {
   std::printf("device-to-device copy: %.0f GB/s (bytes read + written)\n\n",
               copyGBs);
   std::printf("## MX GEMV, batch 1 (L2 flushed before each run; the two "
-              "kernels alternated in 4 rounds of 5 runs, the median "
+              "kernels alternated in 4 rounds of 5 runs, the upper median "
               "round)\n\nx staged through shared memory (the kernel a model "
               "runs), and read where it is (\"_unstaged\"), alternated."
               "\n\n| format | N x K | time (us) | GB/s | of copy | "
@@ -667,7 +667,8 @@ int bench(const cuda::Module &module) {
       Launch gemv = gemvLaunch(module, f, 1, w, s, xd, y, 1, n, k);
       Launch unstaged =
           gemvLaunch(module, f, 1, w, s, xd, y, 1, n, k, nullptr, true);
-      // Alternated in runs of 5, each kernel's median of its 20 runs.
+      // Alternated in 4 rounds of 5 runs each; each kernel's time is the
+      // upper median of its 4 rounds' medians.
       std::vector<double> stagedMs, unstagedMs;
       for (int round = 0; round < 4; ++round) {
         stagedMs.push_back(medianMs(5, flush, flushBytes / 4, gemv));

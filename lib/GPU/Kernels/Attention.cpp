@@ -36,6 +36,21 @@ std::string mlir::mxc::kernels::attentionMergeKernelName(int64_t headDim) {
   return "mx_attention_merge_d" + std::to_string(headDim);
 }
 
+namespace {
+/// Where a split attention's records are (Kernels.h): the first of head h,
+/// row i's S records, (h * queries + i) * S; and the first float of the
+/// records' maxima and sums, after the R * D floats of their outputs (R =
+/// heads * queries * S), record r's max at 2r and its sum at 2r + 1 past it.
+Value firstRecord(KernelBuilder &k, Value h, Value row, Value queries,
+                  Value splits) {
+  return k.mul(k.add(k.mul(h, queries), row), splits);
+}
+Value recordStats(KernelBuilder &k, Value heads, Value queries, Value splits,
+                  Value d) {
+  return k.mul(k.mul(k.mul(heads, queries), splits), d);
+}
+} // namespace
+
 ::mlir::gpu::GPUFuncOp mlir::mxc::kernels::buildAttentionDecodeKernel(
     OpBuilder &builder, ::mlir::gpu::GPUModuleOp module,
     const AttentionDecodeOptions &o) {
@@ -165,8 +180,9 @@ std::string mlir::mxc::kernels::attentionMergeKernelName(int64_t headDim) {
     // it keeps the reads of the heads' q from shared memory in the loop
     // (broadcasts, a warp instruction per 32 keys' FMA) instead of hoisting
     // G * D values into registers. Hoisted, q took 168 registers and spilled
-    // at D = 128 for one head, up to 1108 bytes for 4 (ptxas -v); kept in
-    // shared memory, every form uses at most 80 and none spills.
+    // 8 to 24 bytes at D = 128 for one head, up to 1108 bytes for 8 (ptxas
+    // -v); kept in shared memory, the forms of 1 to 4 heads use 38 to 106
+    // and only the sparse D = 128 split form spills (8 bytes).
     NVVM::SyncWarpOp::create(b, k.c32(-1));
     Value t = loop.getInductionVar();
     Value tile = o.sparse ? arith::IndexCastOp::create(
@@ -353,9 +369,7 @@ std::string mlir::mxc::kernels::attentionMergeKernelName(int64_t headDim) {
       if (o.splitKeys) {
         // The split's record: its max, sum and unnormalized output.
         Value record = k.add(
-            k.mul(k.add(k.mul(k.add(h, k.cidx(j)), queries), row), splits),
-            split);
-        Value records = k.mul(k.mul(heads, queries), splits);
+            firstRecord(k, k.add(h, k.cidx(j)), row, queries, splits), split);
         memref::StoreOp::create(b, weighted, partial,
                                 ValueRange{k.add(k.mul(record, dIdx), tid)});
         auto ifFirst = scf::IfOp::create(
@@ -364,7 +378,8 @@ std::string mlir::mxc::kernels::attentionMergeKernelName(int64_t headDim) {
             false);
         OpBuilder::InsertionGuard first(b);
         b.setInsertionPointToStart(ifFirst.thenBlock());
-        Value at = k.add(k.mul(records, dIdx), k.mul(record, k.cidx(2)));
+        Value at = k.add(recordStats(k, heads, queries, splits, dIdx),
+                         k.mul(record, k.cidx(2)));
         memref::StoreOp::create(b, mAll, partial, ValueRange{at});
         memref::StoreOp::create(b, lAll, partial,
                                 ValueRange{k.add(at, k.cidx(1))});
@@ -403,8 +418,8 @@ std::string mlir::mxc::kernels::attentionMergeKernelName(int64_t headDim) {
   auto ifDim = scf::IfOp::create(
       b, arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tid, dIdx), false);
   b.setInsertionPointToStart(ifDim.thenBlock());
-  Value first = k.mul(k.add(k.mul(h, queries), row), splits);
-  Value stats = k.mul(k.mul(k.mul(heads, queries), splits), dIdx);
+  Value first = firstRecord(k, h, row, queries, splits);
+  Value stats = recordStats(k, heads, queries, splits, dIdx);
   auto statOf = [&](Value s, int64_t which) {
     return memref::LoadOp::create(
                b, partial,

@@ -259,13 +259,16 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
         memref::LoadOp::create(b, scales, ValueRange{k.add(scaleBase, j)});
     return loads;
   };
-  // Elements 4q .. 4q + 3 of block j of x's row r (of the tile): from x.
-  auto xFromGlobal = [&](Value j, int64_t r, int64_t q) {
-    Value xRow = arith::MinUIOp::create(b, xRows[r], lastRow);
-    Value xBase = k.add(k.mul(xRow, kdim), k.mul(j, c32));
+  // The rows of x the tile reads (rows past m read row m - 1).
+  SmallVector<Value> xRowsRead;
+  for (int64_t r = 0; r < o.batch; ++r)
+    xRowsRead.push_back(arith::MinUIOp::create(b, xRows[r], lastRow));
+  // Elements `at` .. `at` + 3 of block j of x's row r (of the tile): from x.
+  auto xFromGlobal = [&](Value j, int64_t r, Value at) {
+    Value xBase = k.add(k.mul(xRowsRead[r], kdim), k.mul(j, c32));
     return vector::LoadOp::create(b, VectorType::get({4}, k.f32()), x,
-                                  ValueRange{k.add(xBase, k.cidx(4 * q))},
-                                  false, llvm::MaybeAlign(16))
+                                  ValueRange{k.add(xBase, at)}, false,
+                                  llvm::MaybeAlign(16))
         .getResult();
   };
   // The block's contribution to each row's sum: decoded in registers,
@@ -346,12 +349,7 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
         Value q = arith::RemUIOp::create(b, item, k.cidx(8));
         Value j = arith::MinUIOp::create(b, k.add(base, jb), lastBlock);
         for (int64_t r = 0; r < o.batch; ++r) {
-          Value xRow = arith::MinUIOp::create(b, xRows[r], lastRow);
-          Value at = k.add(k.add(k.mul(xRow, kdim), k.mul(j, c32)),
-                           k.mul(q, k.cidx(4)));
-          Value v = vector::LoadOp::create(b, VectorType::get({4}, k.f32()), x,
-                                           ValueRange{at}, false,
-                                           llvm::MaybeAlign(16));
+          Value v = xFromGlobal(j, r, k.mul(q, k.cidx(4)));
           Value to =
               k.add(k.cidx(r * chunk * stride),
                     k.add(k.mul(jb, k.cidx(stride)), k.mul(q, k.cidx(4))));
@@ -402,7 +400,7 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
     for (int64_t u = 0; u < unroll; ++u) {
       Value ju = k.add(j, k.cidx(32 * u));
       acc = accumulateBlock(loads[u], acc, [&](int64_t r, int64_t q) {
-        return xFromGlobal(ju, r, q);
+        return xFromGlobal(ju, r, k.cidx(4 * q));
       });
     }
     scf::YieldOp::create(b, acc);
@@ -419,11 +417,11 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value j = loop.getInductionVar();
-    scf::YieldOp::create(b,
-                         accumulateBlock(loadBlock(j), loop.getRegionIterArgs(),
-                                         [&](int64_t r, int64_t q) {
-                                           return xFromGlobal(j, r, q);
-                                         }));
+    scf::YieldOp::create(
+        b, accumulateBlock(loadBlock(j), loop.getRegionIterArgs(),
+                           [&](int64_t r, int64_t q) {
+                             return xFromGlobal(j, r, k.cidx(4 * q));
+                           }));
   }
   storeSums(loop.getResults(), Value());
   b.setInsertionPointAfter(ifRow);

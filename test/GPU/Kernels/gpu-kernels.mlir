@@ -131,15 +131,18 @@
 // record * 64, the max and the sum at R * 64 + 2 record (R = heads *
 // queries * S), no division.
 // SPLIT: %[[RECORD:.+]] = arith.addi %{{.+}}, %[[SPLIT]] : index
-// SPLIT: %[[HQ:.+]] = arith.muli %[[HEADS]], %[[QUERIES]] : index
-// SPLIT: %[[R:.+]] = arith.muli %[[HQ]], %[[S]] : index
 // SPLIT: %[[AT:.+]] = arith.muli %[[RECORD]], %c64 : index
 // SPLIT: %[[E:.+]] = arith.addi %[[AT]], %thread_id_x : index
 // SPLIT: memref.store %{{.+}}, %[[PARTIAL]][%[[E]]] : memref<?xf32>
 // SPLIT: scf.if
+// SPLIT: %[[HQ:.+]] = arith.muli %[[HEADS]], %[[QUERIES]] : index
+// SPLIT: %[[R:.+]] = arith.muli %[[HQ]], %[[S]] : index
 // SPLIT: %[[STATS:.+]] = arith.muli %[[R]], %c64 : index
-// SPLIT: memref.store %{{.+}}, %[[PARTIAL]]
-// SPLIT: memref.store %{{.+}}, %[[PARTIAL]]
+// SPLIT: %[[TWICE:.+]] = arith.muli %[[RECORD]], %{{c2.*}} : index
+// SPLIT: %[[MAX:.+]] = arith.addi %[[STATS]], %[[TWICE]] : index
+// SPLIT: memref.store %{{.+}}, %[[PARTIAL]][%[[MAX]]]
+// SPLIT: %[[SUM:.+]] = arith.addi %[[MAX]], %{{c1.*}} : index
+// SPLIT: memref.store %{{.+}}, %[[PARTIAL]][%[[SUM]]]
 // SPLIT-NOT: arith.divf
 // SPLIT: gpu.return
 // SPLIT: gpu.func @mx_attention_decode_sparse_d64_split(
