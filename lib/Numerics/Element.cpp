@@ -159,6 +159,17 @@ float mxc::numerics::decodeBF16(uint16_t b) {
   return f;
 }
 
+uint16_t mxc::numerics::encodeBF16(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  if (std::isnan(v))
+    return static_cast<uint16_t>(((bits >> 16) & 0x8000u) | 0x7FC0u);
+  // Adding 0x7FFF and the kept half's lowest bit carries into it exactly
+  // when the dropped half is above one half, or one half with the kept half
+  // odd (an overflow becomes infinity, as it should).
+  return static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+}
+
 mxc::numerics::ElementEncoder::ElementEncoder(ElemFormat format,
                                               RoundingMode mode)
     : format(format), mode(mode) {

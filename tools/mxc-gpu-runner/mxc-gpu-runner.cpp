@@ -19,6 +19,7 @@
 #include "CudaRuntime.h"
 #include "GitVersion.inc"
 #include "mxc/GPU/LaunchGeometry.h"
+#include "mxc/Numerics/Element.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Numerics/PTQ.h"
@@ -33,6 +34,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 extern const unsigned char mxc_kernels_sm80[], mxc_kernels_sm90[];
@@ -44,6 +46,9 @@ namespace {
 
 using mxc::gpu::kAttentionThreads;
 using mxc::gpu::kAttentionTile;
+using mxc::gpu::kGemmThreads;
+using mxc::gpu::kGemmTileM;
+using mxc::gpu::kGemmTileN;
 using mxc::gpu::kGemvWarpsPerBlock;
 using mxc::gpu::kSoftmaxThreads;
 constexpr int kSkipped = 77;
@@ -235,6 +240,106 @@ int testGemv(const cuda::Module &module) {
         }
       }
   std::printf("gemv: %d of %d cases within the f32 accumulation bound\n",
+              cases - failures, cases);
+  return failures;
+}
+
+/// The prefill GEMM on tensor cores (mx_gemm_<format>): the GEMV's
+/// arguments, a grid of 64 x 64 tiles of y.
+Launch gemmLaunch(const cuda::Module &module, num::ElemFormat f,
+                  const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
+                  const Buffer<float> &x, Buffer<float> &y, int64_t m,
+                  int64_t n, int64_t k,
+                  const Buffer<float> *residual = nullptr) {
+  Launch l{module.function("mx_gemm_" + std::string(formatName(f))),
+           static_cast<unsigned>((n + kGemmTileN - 1) / kGemmTileN),
+           static_cast<unsigned>((m + kGemmTileM - 1) / kGemmTileM),
+           kGemmThreads,
+           {}};
+  l.args.memref(w.device, w.count / 4)
+      .memref(s.device, s.count)
+      .memref(x.device, x.count)
+      .memref(y.device, y.count)
+      .index(m)
+      .index(n)
+      .index(k)
+      .memref(residual ? residual->device : y.device,
+              residual ? residual->count : y.count)
+      .index(residual ? 1 : 0);
+  return l;
+}
+
+/// The tensor-core GEMM of every format against float64 sums of bf16(x)
+/// times the library's dequantized weights (exact in bf16), within 4 times
+/// the f32 accumulation bound (K + 2) * 2^-24 * sum |bf16(x) * w| (tensor
+/// cores add with truncation and in their own order), and within 2^-8 *
+/// sum |x * w| more of the f32 x's sums (x rounded to bf16, nothing
+/// worse). Shapes with partial tiles in M and N, a K with an odd number of
+/// MX blocks (the last step half zeros), a residual, a NaN weight (its
+/// column NaN).
+int testGemm(const cuda::Module &module) {
+  std::mt19937 rng(13);
+  int failures = 0, cases = 0;
+  for (num::ElemFormat f : num::kAllElemFormats)
+    for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{37, 67, 96},
+                           {64, 128, 256},
+                           {130, 100, 1056}}) {
+      const bool nanRow = k == 96, withResidual = k == 256;
+      Gemv g = quantizedWeight(f, n, k, rng, nanRow);
+      std::normal_distribution<float> normal(0.0f, 1.0f);
+      std::vector<float> x(m * k);
+      for (float &v : x)
+        v = normal(rng);
+      std::vector<float> residual;
+      if (withResidual)
+        for (int64_t i = 0; i < m * n; ++i)
+          residual.push_back(normal(rng));
+      Buffer<uint8_t> w(g.data), s(g.scales);
+      Buffer<float> xd(x), y(m * n);
+      std::unique_ptr<Buffer<float>> rd;
+      if (withResidual)
+        rd = std::make_unique<Buffer<float>>(residual);
+      gemmLaunch(module, f, w, s, xd, y, m, n, k, rd.get())();
+      std::vector<float> got = y.read();
+      double worst = 0;
+      bool ok = true;
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < n; ++c) {
+          double sum = 0, magnitude = 0, exact = 0, exactMagnitude = 0;
+          for (int64_t i = 0; i < k; ++i) {
+            const double wv = g.dequantized[c * k + i];
+            const double p = num::roundToBF16(x[r * k + i]) * wv;
+            sum += p;
+            magnitude += std::fabs(p);
+            exact += x[r * k + i] * wv;
+            exactMagnitude += std::fabs(x[r * k + i] * wv);
+          }
+          double bound = 4 * (k + 2) * std::ldexp(magnitude, -24) + 1e-37;
+          if (withResidual) {
+            sum += residual[r * n + c];
+            exact += residual[r * n + c];
+            bound += std::ldexp(std::fabs(sum), -24);
+          }
+          const float v = got[r * n + c];
+          if (std::isnan(sum)) {
+            ok &= std::isnan(v);
+            continue;
+          }
+          const double error = std::fabs(v - sum);
+          worst = std::isnan(error) ? INFINITY : std::max(worst, error / bound);
+          ok &= error <= bound &&
+                std::fabs(v - exact) <= bound + std::ldexp(exactMagnitude, -8);
+        }
+      ++cases;
+      if (!ok) {
+        ++failures;
+        std::printf("FAIL gemm %s %lldx%lldx%lld: worst error %.2f of the "
+                    "bound\n",
+                    formatName(f), (long long)m, (long long)n, (long long)k,
+                    worst);
+      }
+    }
+  std::printf("gemm: %d of %d cases within the bound of bf16(x) * w\n",
               cases - failures, cases);
   return failures;
 }
@@ -855,7 +960,8 @@ int main(int argc, char **argv) {
   cuda::Module module(kernelImage());
   if (command == "bench")
     return bench(module);
-  int failures = testGemv(module) + testSoftmax(module) + testAttention(module);
+  int failures = testGemv(module) + testGemm(module) + testSoftmax(module) +
+                 testAttention(module);
   std::printf(failures ? "FAILED: %d cases\n" : "all passed\n", failures);
   return failures ? 1 : 0;
 }

@@ -78,6 +78,10 @@ cl::opt<bool> attentionSplitKeys(
     "attention-split-keys", cl::cat(category),
     cl::desc("Also the attention kernels that split the keys across blocks "
              "(flash-decoding), and the kernel that merges their splits"));
+cl::opt<bool>
+    gemm("gemm", cl::cat(category),
+         cl::desc("Also the prefill GEMM on tensor cores of each GEMV format "
+                  "(mx_gemm_<format>, sm_80 and newer)"));
 cl::opt<std::string> output("o", cl::cat(category), cl::desc("Output file"),
                             cl::init("-"));
 cl::opt<std::string>
@@ -128,6 +132,8 @@ int main(int argc, char **argv) {
     kernels += " attention-split-keys=true";
   if (gemvUnstaged)
     kernels += " gemv-unstaged=true";
+  if (gemm)
+    kernels += " gemm=true";
   const bool cpu = format == "cpu";
   if (cpu) // No native FP8 conversion (an NVVM op) below sm_89.
     kernels.replace(0,

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -279,6 +280,35 @@ TEST(HalfFloats, DecodeEveryCodeMatchesAPFloat) {
       ASSERT_TRUE(sameValue(expected, got)) << "code " << c;
       ASSERT_EQ(std::signbit(expected), std::signbit(got)) << "code " << c;
     }
+  }
+}
+
+// bfloat16 rounding against APFloat's (to nearest, ties to even): every
+// bfloat16 value, the midpoints between neighbours and their float
+// neighbours, both signs, and random floats of every exponent.
+TEST(HalfFloats, EncodeBF16MatchesAPFloat) {
+  std::vector<uint32_t> inputs;
+  for (uint32_t c = 0; c < 65536; ++c)
+    for (uint32_t low : {0x0000u, 0x7FFFu, 0x8000u, 0x8001u, 0xFFFFu})
+      inputs.push_back(c << 16 | low);
+  std::mt19937 rng(5);
+  for (int i = 0; i < 100000; ++i)
+    inputs.push_back(rng());
+  for (uint32_t bits : inputs) {
+    float v;
+    std::memcpy(&v, &bits, 4);
+    llvm::APFloat f(v);
+    bool lost = false;
+    f.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmNearestTiesToEven,
+              &lost);
+    const uint16_t got = encodeBF16(v);
+    if (std::isnan(v)) {
+      ASSERT_TRUE(std::isnan(decodeBF16(got))) << std::hex << bits;
+      ASSERT_EQ(std::signbit(v), std::signbit(decodeBF16(got)));
+      continue;
+    }
+    ASSERT_EQ(f.bitcastToAPInt().getZExtValue(), got) << std::hex << bits;
+    ASSERT_EQ(roundToBF16(v), f.convertToFloat()) << std::hex << bits;
   }
 }
 

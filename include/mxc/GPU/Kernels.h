@@ -27,6 +27,11 @@ namespace mlir::mxc::kernels {
 
 using ::mxc::gpu::kAttentionThreads;
 using ::mxc::gpu::kAttentionTile;
+using ::mxc::gpu::kGemmStrideWords;
+using ::mxc::gpu::kGemmThreads;
+using ::mxc::gpu::kGemmTileK;
+using ::mxc::gpu::kGemmTileM;
+using ::mxc::gpu::kGemmTileN;
 using ::mxc::gpu::kGemvBlocksInFlight;
 using ::mxc::gpu::kGemvStageBlocks;
 using ::mxc::gpu::kGemvStageStride;
@@ -125,6 +130,34 @@ SmallVector<Value> buildBlockDecode(OpBuilder &b, Location loc,
 /// then.
 void buildGemvStore(OpBuilder &b, Location loc, Value sum, Value residual,
                     Value addResidual, Value y, Value at);
+
+struct GemmOptions {
+  ::mxc::numerics::ElemFormat format = ::mxc::numerics::ElemFormat::E2M1;
+  /// As GemvOptions::nativeFP8.
+  bool nativeFP8 = true;
+};
+
+/// "mx_gemm_<format>".
+std::string gemmKernelName(const GemmOptions &options);
+
+/// Adds to `module` the prefill GEMM on tensor cores, with the GEMV's
+/// arguments and result (gemvCalleeType: y[r, n] = sum_k x[r, k] * W[n, k]
+/// (+ residual[r, n]) for an MX W), for sm_80 and newer:
+/// gpu.func @<gemmKernelName>(...) kernel, launched with blocks of
+/// kGemmThreads threads and grid (ceil(N / kGemmTileN), ceil(M /
+/// kGemmTileM)). For each kGemmTileK step of k, the block's threads stage
+/// the tile's rows of x, rounded to bf16 (coalesced 16-byte loads), and its
+/// columns of W, each thread one MX block decoded as the GEMV does and
+/// scaled (exact in bf16: every MX element times an E8M0 scale is), in
+/// shared memory; each warp then multiplies its 32 x 32 of the tile with
+/// nvvm.mma.sync m16n8k16 (bf16 x bf16 + f32). Rows and columns past M and
+/// N read the last one and store nothing; a step past K (K a multiple of 32
+/// but not of kGemmTileK) stages zeros. Against the GEMV, x loses its f32
+/// mantissa beyond bf16's 8 bits: y is the f32 accumulation of
+/// bf16(x) * w.
+::mlir::gpu::GPUFuncOp buildGemmKernel(OpBuilder &b,
+                                       ::mlir::gpu::GPUModuleOp module,
+                                       const GemmOptions &options);
 
 struct SoftmaxOptions {
   /// 0: the exact softmax; 1 to 8: EXAQ with this many bits.

@@ -36,6 +36,20 @@ constexpr int64_t kAttentionTile = 64;
 /// head): each adds its running state to every lane's registers.
 constexpr int64_t kMaxAttentionGroupHeads = 8;
 
+/// Prefill GEMM on tensor cores (mma.sync m16n8k16, bf16 in, f32
+/// accumulation): a block of kGemmThreads threads (4 warps, each 32 x 32 of
+/// the tile) computes a kGemmTileM x kGemmTileN tile of y, walking k
+/// kGemmTileK (two MX blocks) at a time through shared memory, each row of a
+/// stage kGemmStrideWords 32-bit words (its 32 bf16 pairs and 4 of padding,
+/// against bank conflicts): 2 x 64 x 36 x 4 = 18 KB.
+constexpr int64_t kGemmThreads = 128;
+constexpr int64_t kGemmTileM = 64;
+constexpr int64_t kGemmTileN = 64;
+constexpr int64_t kGemmTileK = 64;
+constexpr int64_t kGemmStrideWords = kGemmTileK / 2 + 4;
+/// The model computes a matmul of at least this many rows with the GEMM.
+constexpr int64_t kGemmMinRows = 16;
+
 /// Decode attention split across the keys (flash-decoding): a row's blocks
 /// with their splits should come to this many (two a multiprocessor of a
 /// 132-multiprocessor H100/H200)...

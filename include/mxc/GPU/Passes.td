@@ -16,6 +16,10 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
       every batch in `batches`: the decode MX GEMV (packed MX weights read
       once with vector loads, decoded in registers, E8M0 scale per block,
       f32 accumulation, one warp per row);
+    * with `gemm`, `mx_gemm_<format>` for every format in `gemv-formats`
+      (sm_80 and newer): the prefill GEMM on tensor cores (x and the
+      decoded weights staged in shared memory as bf16, `mma.sync`
+      m16n8k16 with f32 accumulation), with the GEMV's arguments;
     * `mx_softmax_exact` and `mx_softmax_exaq<bits>` for every entry of
       `softmax-bits` (0 is the exact kernel), and with `softmax-codes`
       `mx_softmax_exaq<bits>_codes` for those of 1 to 4 bits (the compact
@@ -67,7 +71,10 @@ def MXCGPUKernelsPass : Pass<"mxc-gpu-kernels", "::mlir::ModuleOp"> {
     Option<"attentionSplitKeys", "attention-split-keys", "bool",
            /*default=*/"false",
            "Also the attention kernels that split the keys across blocks, "
-           "and the kernel that merges their splits">
+           "and the kernel that merges their splits">,
+    Option<"gemm", "gemm", "bool", /*default=*/"false",
+           "Also the prefill GEMM on tensor cores (mx_gemm_<format>) of "
+           "every GEMV format; sm_80 and newer">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
@@ -197,6 +204,7 @@ def MXCGPUEmulatePass : Pass<"mxc-gpu-emulate", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::math::MathDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect"
   ];
   let options = [

@@ -80,6 +80,13 @@ float decodeF16(uint16_t bits);
 /// The float of bfloat16 bits `bits` (exact: a float's upper half).
 float decodeBF16(uint16_t bits);
 
+/// The bfloat16 bits of `v` rounded to nearest, ties to even (what the GPU's
+/// cvt.rn.bf16.f32 and the tensor-core GEMM's staging of x do); a NaN gives
+/// the quiet NaN 0x7FC0 with v's sign.
+uint16_t encodeBF16(float v);
+/// `v` rounded to bfloat16: decodeBF16(encodeBF16(v)).
+inline float roundToBF16(float v) { return decodeBF16(encodeBF16(v)); }
+
 } // namespace mxc::numerics
 
 #endif // MXC_NUMERICS_ELEMENT_H

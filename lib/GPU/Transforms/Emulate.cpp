@@ -8,11 +8,15 @@
 
 #include "mxc/GPU/Passes.h"
 
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::mxc {
 #define GEN_PASS_DEF_MXCGPUEMULATEPASS
@@ -236,6 +240,22 @@ struct MXCGPUEmulatePass
     Value zero = arith::ConstantIndexOp::create(body, loc, 0),
           one = arith::ConstantIndexOp::create(body, loc, 1);
 
+    // Tensor-core products become the warp's shuffles and each lane's
+    // multiply-adds (which the walk below then emulates), and bf16
+    // roundings integer operations (this CPU's LLVM would call a runtime
+    // function for them).
+    SmallVector<NVVM::MmaOp> mmas;
+    func.walk([&](NVVM::MmaOp mma) { mmas.push_back(mma); });
+    for (NVVM::MmaOp mma : mmas)
+      if (failed(expandMma(mma, thread)))
+        return failure();
+    {
+      RewritePatternSet patterns(b.getContext());
+      arith::populateExpandBFloat16Patterns(patterns);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return func.emitError() << "mxc-gpu-emulate: bf16 expansion failed";
+    }
+
     WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
       OpBuilder at(op);
       // The value of dimension x, y, or z (one block dimension, a grid of
@@ -324,6 +344,92 @@ struct MXCGPUEmulatePass
       return failure();
     if (!keep && isa<func::FuncOp>(op))
       op->erase();
+    return success();
+  }
+
+  /// `mma` (mma.sync m16n8k16, bf16 x bf16 + f32, A row-major, B
+  /// column-major) as each lane computes it: A's rows g and g + 8 and B's
+  /// columns 2t and 2t + 1 (lane 4g + t's outputs) gathered with 32 index
+  /// shuffles from the lanes that hold them (the PTX ISA's fragment
+  /// layout), then 16 f32 multiply-adds per output in the order of k. The
+  /// products of two bf16 are exact in f32; the hardware's order of the
+  /// additions is its own, so emulated and real sums may differ in their
+  /// last bits.
+  static LogicalResult expandMma(NVVM::MmaOp mma, Value thread) {
+    NVVM::MMAShapeAttr shape = mma.getShapeAttr();
+    if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 16 ||
+        mma.getMultiplicandAPtxType() != NVVM::MMATypes::bf16 ||
+        mma.getMultiplicandBPtxType() != NVVM::MMATypes::bf16 ||
+        mma.getLayoutA() != NVVM::MMALayout::row ||
+        mma.getLayoutB() != NVVM::MMALayout::col ||
+        mma.getOperandA().size() != 4 || mma.getOperandB().size() != 2 ||
+        mma.getOperandC().size() != 4 ||
+        !llvm::all_of(mma.getOperandC().getTypes(),
+                      [](Type t) { return t.isF32(); }))
+      return mma.emitError() << "mxc-gpu-emulate: only mma.sync m16n8k16 of "
+                                "bf16 (row, col) into f32 is emulated";
+    OpBuilder at(mma);
+    Location loc = mma.getLoc();
+    Type i32 = at.getI32Type(), f32 = at.getF32Type();
+    auto ci = [&](int64_t v) {
+      return arith::ConstantIntOp::create(at, loc, i32, v).getResult();
+    };
+    Value lane = arith::IndexCastOp::create(
+        at, loc, i32,
+        arith::RemUIOp::create(at, loc, thread,
+                               arith::ConstantIndexOp::create(at, loc, 32)));
+    Value g = arith::DivUIOp::create(at, loc, lane, ci(4));
+    Value t = arith::RemUIOp::create(at, loc, lane, ci(4));
+    // Word `v` of lane `src`.
+    auto fetch = [&](Value v, Value src) {
+      return gpu::ShuffleOp::create(at, loc, v, src, ci(32),
+                                    gpu::ShuffleMode::IDX)
+          .getShuffleResult();
+    };
+    // The two bf16 of a word as f32: element 2i is the low half.
+    auto unpack = [&](Value word) -> std::pair<Value, Value> {
+      Value low = arith::ShLIOp::create(at, loc, word, ci(16));
+      Value high = arith::AndIOp::create(at, loc, word,
+                                         ci(static_cast<int32_t>(0xFFFF0000u)));
+      return {arith::BitcastOp::create(at, loc, f32, low),
+              arith::BitcastOp::create(at, loc, f32, high)};
+    };
+    ValueRange a = mma.getOperandA(), bOps = mma.getOperandB();
+    // rowA[h][kk]: A[g + 8h][kk]; colB[e][kk]: B[kk][2t + e].
+    Value rowA[2][16], colB[2][16];
+    for (int64_t s = 0; s < 4; ++s) {
+      Value src = arith::AddIOp::create(
+          at, loc, arith::MulIOp::create(at, loc, g, ci(4)), ci(s));
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t half = 0; half < 2; ++half) {
+          // a[h + 2 half]: row g + 8h, columns 2s + 8 half (+ 1).
+          auto [lo, hi] = unpack(fetch(a[h + 2 * half], src));
+          rowA[h][2 * s + 8 * half] = lo;
+          rowA[h][2 * s + 8 * half + 1] = hi;
+        }
+      for (int64_t e = 0; e < 2; ++e) {
+        Value col = arith::AddIOp::create(
+            at, loc, arith::MulIOp::create(at, loc, t, ci(2)), ci(e));
+        Value from = arith::AddIOp::create(
+            at, loc, arith::MulIOp::create(at, loc, col, ci(4)), ci(s));
+        for (int64_t half = 0; half < 2; ++half) {
+          // b[half]: rows 2s + 8 half (+ 1) of column (lane from) / 4.
+          auto [lo, hi] = unpack(fetch(bOps[half], from));
+          colB[e][2 * s + 8 * half] = lo;
+          colB[e][2 * s + 8 * half + 1] = hi;
+        }
+      }
+    }
+    Value d = LLVM::PoisonOp::create(at, loc, mma.getRes().getType());
+    for (int64_t i = 0; i < 4; ++i) {
+      Value sum = mma.getOperandC()[i];
+      for (int64_t kk = 0; kk < 16; ++kk)
+        sum =
+            math::FmaOp::create(at, loc, rowA[i / 2][kk], colB[i % 2][kk], sum);
+      d = LLVM::InsertValueOp::create(at, loc, d, sum, ArrayRef<int64_t>{i});
+    }
+    mma.getRes().replaceAllUsesWith(d);
+    mma.erase();
     return success();
   }
 

@@ -79,6 +79,13 @@ struct MXCGPUKernelsPass
         return signalPassFailure();
       }
 
+    if (gemm && *smVersion < 80) {
+      module.emitError() << "mxc-gpu-kernels: the tensor-core GEMM needs "
+                            "sm_80 or newer (mma.sync on bf16), not "
+                         << chip;
+      return signalPassFailure();
+    }
+
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
     b.setInsertionPointToEnd(module.getBody());
@@ -96,6 +103,14 @@ struct MXCGPUKernelsPass
         unstaged.unstaged = true;
         kernels::buildGemvKernel(b, gpuModule, unstaged);
       }
+    }
+    if (gemm) {
+      SmallVector<num::ElemFormat> built;
+      for (const kernels::GemvOptions &o : gemvs)
+        if (!llvm::is_contained(built, o.format)) {
+          built.push_back(o.format);
+          kernels::buildGemmKernel(b, gpuModule, {o.format, o.nativeFP8});
+        }
     }
     for (int64_t bits : softmaxBits) {
       kernels::buildSoftmaxKernel(b, gpuModule, {static_cast<int>(bits)});

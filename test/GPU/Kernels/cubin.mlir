@@ -18,6 +18,26 @@
 // SPILL: Compiling entry function 'mx_gemv_mxfp8_e4m3_b1' for 'sm_90'
 // SPILL-NOT: {{[1-9][0-9]*}} bytes spill
 
+// The tensor-core GEMMs of every format, at sm_80 and sm_90: no spills
+// (with .maxnreg 128; ptxas's own target spilled native E4M3 at sm_90).
+// RUN: mxc-kernels --chip=sm_90 --gemm -o %t.gemm90.ptx
+// RUN: %ptxas -arch=sm_90 -v %t.gemm90.ptx -o %t.gemm90.o 2>&1 | FileCheck %s --check-prefix=GEMM
+// RUN: mxc-kernels --chip=sm_80 --gemm -o %t.gemm80.ptx
+// RUN: %ptxas -arch=sm_80 -v %t.gemm80.ptx -o %t.gemm80.o 2>&1 | FileCheck %s --check-prefix=GEMM
+// GEMM-NOT: {{[1-9][0-9]*}} bytes spill
+// GEMM: Compiling entry function 'mx_gemm_mxint8'
+// GEMM-NOT: {{[1-9][0-9]*}} bytes spill
+// GEMM: Compiling entry function 'mx_gemm_mxfp4'
+// GEMM-NOT: {{[1-9][0-9]*}} bytes spill
+// GEMM: Compiling entry function 'mx_gemm_mxfp6_e3m2'
+// GEMM-NOT: {{[1-9][0-9]*}} bytes spill
+// GEMM: Compiling entry function 'mx_gemm_mxfp6_e2m3'
+// GEMM-NOT: {{[1-9][0-9]*}} bytes spill
+// GEMM: Compiling entry function 'mx_gemm_mxfp8_e5m2'
+// GEMM-NOT: {{[1-9][0-9]*}} bytes spill
+// GEMM: Compiling entry function 'mx_gemm_mxfp8_e4m3'
+// GEMM-NOT: {{[1-9][0-9]*}} bytes spill
+
 // The attention kernels read the heads' q from shared memory at every tile
 // (a warp barrier keeps LLVM from hoisting G * D values into registers):
 // no spills at d = 64 and 128 for 1, 2 or 4 query heads a block, whole or

@@ -6,7 +6,7 @@
 // CHECK: gpu.module @mxc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
 // Up to 2 rows, x goes through shared memory: 2 rows of 128 blocks of 32
 // floats and 4 of padding.
-// CHECK: gpu.func @mx_gemv_mxfp4_b2(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%[[XS:.*]] : memref<9216xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK: gpu.func @mx_gemv_mxfp4_b2(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%[[XS:[^ ]*]] : memref<9216xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // A chunk of 128 blocks a step: the lane's 4 blocks' codes loaded first
 // (16-byte loads), a barrier, the chunk of x copied by all threads (2 rows
 // x 8 16-byte pieces each), a barrier, then each block's x from shared
@@ -171,6 +171,31 @@
 // UNSTAGED-NOT: gpu.barrier
 // UNSTAGED: gpu.func @mx_gemv_mxfp4_b4({{[^)]+}}) kernel
 // UNSTAGED-NOT: _unstaged
+
+// RUN: mxc-opt %s --mxc-gpu-kernels="gemv-formats=mxfp4,mxint8 gemm=true" | FileCheck %s --check-prefix=GEMM
+// gemm=true: the tensor-core GEMM of each format, with the GEMV's
+// arguments and two 64 x 36-word stages of bf16 pairs (x and W). A step of
+// k: W's codes loaded, x's 64 x 64 tile loaded and rounded to bf16 (8
+// chunks of 4 floats a thread), a barrier, both stored, a barrier, then the
+// warp's 2 x 4 tiles of 16 x 8 for each 16 of k's 64: 32 mma.sync of bf16
+// (A row-major, B column-major) into f32; the sums stored past the loop.
+// GEMM: gpu.func @mx_gemm_mxfp4(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%[[XS:[^ ]*]] : memref<2304xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[WS:[^ ]*]] : memref<2304xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
+// GEMM-SAME: nvvm.maxnreg = 128
+// GEMM: scf.for
+// GEMM: vector.load %{{.*}} : memref<?xi32>, vector<4xi32>
+// GEMM-COUNT-8: arith.truncf %{{.*}} : vector<4xf32> to vector<4xbf16>
+// GEMM: gpu.barrier
+// GEMM-COUNT-8: vector.store %{{.*}}, %[[XS]][%{{.*}}] {alignment = 8 : i64} : memref<2304xi32, #gpu.address_space<workgroup>>, vector<2xi32>
+// GEMM-COUNT-4: vector.store %{{.*}}, %[[WS]][%{{.*}}] {alignment = 16 : i64} : memref<2304xi32, #gpu.address_space<workgroup>>, vector<4xi32>
+// GEMM-NEXT: gpu.barrier
+// GEMM-COUNT-32: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// GEMM-NOT: nvvm.mma.sync
+// GEMM: scf.yield
+// GEMM-COUNT-32: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<?xf32>
+// GEMM: gpu.return
+// GEMM: gpu.func @mx_gemm_mxint8(
+// RUN: not mxc-opt %s --mxc-gpu-kernels="chip=sm_75 gemm=true" 2>&1 | FileCheck %s --check-prefix=GEMM75
+// GEMM75: error: mxc-gpu-kernels: the tensor-core GEMM needs sm_80 or newer (mma.sync on bf16), not sm_75
 
 // RUN: not mxc-opt %s --mxc-gpu-kernels="attention-head-dims=64 attention-group-heads=9" 2>&1 | FileCheck %s --check-prefix=GROUP
 // GROUP: error: mxc-gpu-kernels: attention group heads must be 1 to 8, not 9

@@ -19,6 +19,26 @@
 // STAGED-COUNT-8: ld.shared.v4.b32
 // STAGED-NOT: ld.global
 // STAGED: fma.rn.f32
+// RUN: mxc-kernels --chip=sm_90 --gemv-formats=mxfp4 --gemm | FileCheck %s --check-prefix=GEMM
+// The tensor-core GEMM's step: W's codes and x's tile loaded from global
+// memory (16-byte loads), x rounded to bf16 pairs, a barrier, x stored
+// (8-byte stores), W decoded, rounded and stored (16-byte stores), a
+// barrier, then 32 bf16 mma.sync of the fragments read from shared memory:
+// no global load between the barriers and the products, no local memory.
+// GEMM-LABEL: .entry mx_gemm_mxfp4(
+// GEMM: .maxnreg 128
+// GEMM-NOT: .local
+// GEMM: ld.global.v4.b32
+// GEMM-COUNT-8: cvt.rn.bf16x2.f32
+// GEMM: bar.sync 0;
+// GEMM-COUNT-8: st.shared.v2.b32
+// GEMM-COUNT-4: st.shared.v4.b32
+// GEMM-NEXT: bar.sync 0;
+// GEMM-NOT: ld.global
+// GEMM-COUNT-32: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// GEMM-NOT: mma.sync
+// GEMM-NOT: ld.local
+// GEMM: ret;
 // With E5M2, a code is an f16's high byte: a word's bytes 0 and 2 shifted up a
 // byte and masked, its bytes 1 and 3 masked, are two f16 pairs: no shift
 // right, no or.

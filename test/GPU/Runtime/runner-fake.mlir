@@ -10,6 +10,7 @@
 // RUN: env LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner test | FileCheck %s
 // CHECK: device: fake CUDA device (CPU) (compute capability 9.0)
 // CHECK: gemv: 126 of 126 cases within the f32 accumulation bound
+// CHECK: gemm: 18 of 18 cases within the bound of bf16(x) * w
 // CHECK: softmax: 40 of 40 cases exact (EXAQ: bit for bit with the library, counts too; 16 of them the compact form)
 // CHECK: attention: 80 of 80 cases within 2e-5 * max|v| of float64 (40 of them 4 query heads a block, 40 split across blocks)
 // CHECK: all passed

@@ -10,6 +10,7 @@
 
 // RUN: %if cuda-gpu %{ mxc-gpu-runner test | FileCheck %s --check-prefix=GPU %}
 // GPU: gemv: [[N:[0-9]+]] of [[N]] cases within the f32 accumulation bound
+// GPU: gemm: [[G:[0-9]+]] of [[G]] cases within the bound of bf16(x) * w
 // GPU: softmax: [[M:[0-9]+]] of [[M]] cases exact
 // GPU: all passed
 

@@ -71,3 +71,20 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @mma_f16(%out: memref<?xf32>) kernel {
+      %a = arith.constant dense<1.0> : vector<2xf16>
+      %c = arith.constant 0.0 : f32
+      // expected-error @below {{mxc-gpu-emulate: only mma.sync m16n8k16 of bf16 (row, col) into f32 is emulated}}
+      %d = nvvm.mma.sync A[%a, %a, %a, %a] B[%a, %a] C[%c, %c, %c, %c] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (vector<2xf16>, vector<2xf16>, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+      %e = llvm.extractvalue %d[0] : !llvm.struct<(f32, f32, f32, f32)>
+      %c0 = arith.constant 0 : index
+      memref.store %e, %out[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}

@@ -48,6 +48,7 @@
 
 #include "Emulator.h"
 #include "mxc/GPU/LaunchGeometry.h"
+#include "mxc/Numerics/Element.h"
 #include "mxc/Numerics/Exaq.h"
 #include "mxc/Numerics/Formats.h"
 #include "mxc/Numerics/MX.h"
@@ -114,11 +115,16 @@ float f32(void **params, int &at) {
 }
 
 /// mx_gemv_<format>_b<batch>: rows [tile * batch, ...) of the grid's tiles,
-/// columns of the grid's blocks (4 warps each).
+/// columns of the grid's blocks (4 warps each). mx_gemm_<format> (the
+/// tensor-core GEMM): tiles of kGemmTileM x kGemmTileN, x rounded to bf16.
 void gemv(const std::string &name, unsigned gx, unsigned gy, void **params) {
-  size_t b = name.rfind("_b");
+  const bool gemm = name.rfind("mx_gemm_", 0) == 0;
+  size_t b = gemm ? name.size() : name.rfind("_b");
   std::string format = name.substr(8, b - 8);
-  int64_t batch = std::stoll(name.substr(b + 2));
+  const int64_t batch =
+      gemm ? mxc::gpu::kGemmTileM : std::stoll(name.substr(b + 2));
+  const int64_t columns =
+      gemm ? mxc::gpu::kGemmTileN : mxc::gpu::kGemvWarpsPerBlock;
   int at = 0;
   auto *w = pointer<uint8_t>(params, at);
   auto *s = pointer<uint8_t>(params, at);
@@ -133,12 +139,11 @@ void gemv(const std::string &name, unsigned gx, unsigned gy, void **params) {
   t.scales.assign(s, s + t.layout.numScales());
   std::vector<double> wd = num::dequantize(t);
   for (int64_t r = 0; r < std::min<int64_t>(m, int64_t(gy) * batch); ++r)
-    for (int64_t c = 0;
-         c < std::min<int64_t>(n, int64_t(gx) * mxc::gpu::kGemvWarpsPerBlock);
-         ++c) {
+    for (int64_t c = 0; c < std::min<int64_t>(n, int64_t(gx) * columns); ++c) {
       double sum = 0;
       for (int64_t i = 0; i < k; ++i)
-        sum += double(x[r * k + i]) * wd[c * k + i];
+        sum += double(gemm ? num::roundToBF16(x[r * k + i]) : x[r * k + i]) *
+               wd[c * k + i];
       y[r * n + c] =
           static_cast<float>(sum) + (addResidual ? residual[r * n + c] : 0.0f);
     }
@@ -547,7 +552,7 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
   // MXC_FAKE_CUDA_EMULATE=1: mxc's kernels themselves, emulated.
   if (emulated)
     return runEmulated(emulated, params, gx, gy, gz, bx, by, bz);
-  if (name.rfind("mx_gemv_", 0) == 0)
+  if (name.rfind("mx_gemv_", 0) == 0 || name.rfind("mx_gemm_", 0) == 0)
     gemv(name, gx, gy, params);
   else if (name.rfind("mx_softmax_", 0) == 0)
     softmax(name, gx, params);
