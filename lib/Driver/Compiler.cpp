@@ -244,6 +244,7 @@ mxc::driver::compileModule(mlir::MLIRContext &context,
       cuda.chip = options.chip;
       cuda.toolkit = options.cudaToolkit;
       cuda.emulation = options.emulatedKernels;
+      cuda.tensorCores = options.tensorCores;
       mlir::mxc::buildGPUToCUDAPipeline(last, cuda);
       if (llvm::Error e = run(last, "compiling the kernels for CUDA " +
                                         options.chip + " (ptxas)"))

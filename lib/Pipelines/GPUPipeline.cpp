@@ -57,6 +57,8 @@ void mlir::mxc::buildGPUToCUDAPipeline(OpPassManager &pm,
   MXCGPUMXKernelsPassOptions kernels;
   kernels.target = GemvTarget::CUDA;
   kernels.chip = options.chip;
+  if (!options.tensorCores)
+    kernels.gemmMinRows = 0;
   pm.addPass(createMXCGPUMXKernelsPass(kernels));
   // One device module holding every kernel and the small tables they read;
   // the weights stay in the host object (mxc-gpu-device-constants).

@@ -126,6 +126,12 @@ cl::opt<bool> emulatedKernels(
              "the CPU stand-in for libcuda in mxc's tests "
              "(MXC_FAKE_CUDA_EMULATE=1) can run the model without a GPU"),
     cl::init(false));
+cl::opt<bool> tensorCores(
+    "tensor-cores", cl::cat(category),
+    cl::desc("--target=cuda, sm_80 and newer: prefill matmuls of 16 rows or "
+             "more on the tensor cores (bf16 inputs, f32 sums; "
+             "--tensor-cores=false: the f32 GEMV, the CPU path's sums)"),
+    cl::init(true));
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::cat(category),
     cl::desc("Tokenizer: llama2.c .bin or HuggingFace tokenizer.json "
@@ -312,6 +318,7 @@ int compileMLIRFile(const Recipe &recipe) {
   options.chip = chip;
   options.cudaToolkit = cudaToolkit;
   options.emulatedKernels = emulatedKernels;
+  options.tensorCores = tensorCores;
   options.progress = progress;
   options.matmulKernels = false;
   options.stop = emit == Emit::MXC      ? Stage::MXC
@@ -482,6 +489,7 @@ int main(int argc, char **argv) {
   options.chip = chip;
   options.cudaToolkit = cudaToolkit;
   options.emulatedKernels = emulatedKernels;
+  options.tensorCores = tensorCores;
   QualityReport quality;
   const Stage emitStage = emit == Emit::MXC || emit == Emit::GGUF ? Stage::MXC
                           : emit == Emit::Linalg ? Stage::Linalg

@@ -100,6 +100,9 @@ struct CompileOptions {
   /// Target::CUDA: also the kernels for this CPU, which the CPU stand-in for
   /// libcuda's emulator runs (tests without a GPU).
   bool emulatedKernels = false;
+  /// CUDA, sm_80 and newer: prefill matmuls of at least kGemmMinRows rows on
+  /// the tensor cores (x rounded to bf16); otherwise the f32 GEMV.
+  bool tensorCores = true;
   /// Called with the module at each stage it passes (MXC: after the recipe's
   /// passes; Linalg; LLVM), up to `stop`.
   std::function<void(Stage, mlir::ModuleOp)> onStage;

@@ -3,6 +3,7 @@
 #ifndef MXC_GPU_PASSES_H
 #define MXC_GPU_PASSES_H
 
+#include "mxc/GPU/LaunchGeometry.h"
 #include "mxc/Transforms/FormatOption.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

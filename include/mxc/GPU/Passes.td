@@ -340,7 +340,10 @@ def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
       `gpu.launch` of the kernel's geometry (blocks of 32 *
       kGemvWarpsPerBlock threads, grid ceil(n / kGemvWarpsPerBlock) x
       ceil(m / batch)), so that outlining makes the function a device
-      function of the launch's kernel;
+      function of the launch's kernel; for sm_80 and newer, a call of a
+      batch above 1 (a prefill) of at least `gemm-min-rows` rows launches
+      the tensor-core GEMM `mx_gemm_<format>` instead (x rounded to bf16;
+      an `scf.if` on the rows where they are not constant);
     * `target=cpu`: the same GEMV as CPU loops around the kernel's block
       decoder and scale decoding, so that the GPU path, calls and buffers
       included, runs and is checked on the CPU (`--target=cuda-on-cpu`).
@@ -370,7 +373,11 @@ def MXCGPUMXKernelsPass : Pass<"mxc-gpu-mx-kernels", "::mlir::ModuleOp"> {
            "Target chip for cuda: sm_80, sm_90, ...">,
     Option<"splitKeys", "split-keys", "bool", /*default=*/"true",
            "Split each attention row's keys across blocks where a step has "
-           "few blocks and a long KV cache (cuda)">
+           "few blocks and a long KV cache (cuda)">,
+    Option<"gemmMinRows", "gemm-min-rows", "int64_t",
+           /*default=*/"::mxc::gpu::kGemmMinRows",
+           "A prefill matmul of at least this many rows runs the "
+           "tensor-core GEMM (cuda, sm_80 and newer; 0: never)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",

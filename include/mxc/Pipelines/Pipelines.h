@@ -133,6 +133,12 @@ struct CUDAPipelineOptions : public PassPipelineOptions<CUDAPipelineOptions> {
                      "that the CPU stand-in for libcuda's emulator runs "
                      "(mxc-gpu-emulate{keep}; tests without a GPU)"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("sm_80 and newer: prefill matmuls of at least "
+                     "kGemmMinRows rows with the tensor-core GEMM (x rounded "
+                     "to bf16) instead of the f32 GEMV"),
+      llvm::cl::init(true)};
 };
 
 /// `mxc-gpu-to-cuda`: the gpu.launch form -> one gpu.module with every

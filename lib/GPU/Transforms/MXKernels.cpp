@@ -242,13 +242,16 @@ struct MXCGPUMXKernelsPass
         continue;
       }
       buildKernelBody(module, callee, {format, batch, *smVersion >= 89});
-      launchCalls(module, callee, batch);
+      gpu::GPUFuncOp gemm;
+      if (batch > 1 && gemmMinRows > 0 && *smVersion >= 80)
+        gemm = gemmKernel(module, {format, *smVersion >= 89});
+      launchCalls(module, callee, batch, gemm);
     }
   }
 
   /// An attention callee: CPU loops (CPU), or each call a launch of the
   /// kernel, one block per (group of query heads, query row), from the
-  /// gpu.module @mxc_attention (CUDA; mxc-gpu-merge-modules merges it with
+  /// gpu.module @mxc_library (CUDA; mxc-gpu-merge-modules merges it with
   /// the outlined kernels). Where the call's heads and KV heads are
   /// constants, a block computes attentionGroupHeads of them (GQA: the
   /// heads of one KV head read its keys and values once); else one. With
@@ -268,14 +271,7 @@ struct MXCGPUMXKernelsPass
       buildAttentionCPUBody(callee, d);
       return success();
     }
-    auto kernelModule = module.lookupSymbol<gpu::GPUModuleOp>("mxc_attention");
-    if (!kernelModule) {
-      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-      kernelModule =
-          gpu::GPUModuleOp::create(b, module.getLoc(), "mxc_attention");
-      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                      UnitAttr::get(&getContext()));
-    }
+    gpu::GPUModuleOp kernelModule = this->kernelModule(module);
     // The kernel of `options`, built at its first use.
     auto kernelOf = [&](const kernels::AttentionDecodeOptions &options) {
       auto kernel = kernelModule.lookupSymbol<gpu::GPUFuncOp>(
@@ -419,12 +415,77 @@ struct MXCGPUMXKernelsPass
     scratch.erase();
   }
 
-  /// Each call becomes a launch of the kernel's geometry that calls it.
-  void launchCalls(ModuleOp module, func::FuncOp callee, int64_t batch) {
+  /// The gpu.module of mxc's kernels launched as they are (attention,
+  /// GEMM), created at the first use; mxc-gpu-merge-modules merges it with
+  /// the outlined kernels.
+  gpu::GPUModuleOp kernelModule(ModuleOp module) {
+    auto kernelModule = module.lookupSymbol<gpu::GPUModuleOp>("mxc_library");
+    if (!kernelModule) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      kernelModule =
+          gpu::GPUModuleOp::create(b, module.getLoc(), "mxc_library");
+      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                      UnitAttr::get(&getContext()));
+    }
+    return kernelModule;
+  }
+
+  /// The tensor-core GEMM of `options`, built at its first use.
+  gpu::GPUFuncOp gemmKernel(ModuleOp module,
+                            const kernels::GemmOptions &options) {
+    gpu::GPUModuleOp kernels = kernelModule(module);
+    auto kernel =
+        kernels.lookupSymbol<gpu::GPUFuncOp>(kernels::gemmKernelName(options));
+    if (!kernel) {
+      OpBuilder b = OpBuilder::atBlockEnd(kernels.getBody());
+      kernel = kernels::buildGemmKernel(b, kernels, options);
+    }
+    return kernel;
+  }
+
+  /// Each call becomes a launch of the kernel's geometry that calls it;
+  /// with `gemm`, a call of at least gemmMinRows rows a launch of that
+  /// kernel instead (decided here where the rows are constant, else by an
+  /// scf.if).
+  void launchCalls(ModuleOp module, func::FuncOp callee, int64_t batch,
+                   gpu::GPUFuncOp gemm) {
     for (func::CallOp call : callsOf(module, callee)) {
       OpBuilder b(call);
       Location loc = call.getLoc();
       Value m = call.getOperand(4), n = call.getOperand(5);
+      if (gemm) {
+        auto launchGemm = [&](OpBuilder &at) {
+          auto cidx = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(at, loc, v).getResult();
+          };
+          Value gridX =
+              arith::CeilDivUIOp::create(at, loc, n, cidx(kernels::kGemmTileN));
+          Value gridY =
+              arith::CeilDivUIOp::create(at, loc, m, cidx(kernels::kGemmTileM));
+          gpu::LaunchFuncOp::create(
+              at, loc, gemm, {gridX, gridY, cidx(1)},
+              {cidx(kernels::kGemmThreads), cidx(1), cidx(1)}, Value(),
+              call.getOperands());
+        };
+        std::optional<int64_t> rows = getConstantIntValue(m);
+        if (rows && *rows >= gemmMinRows) {
+          launchGemm(b);
+          call.erase();
+          continue;
+        }
+        if (!rows) {
+          auto ifGemm = scf::IfOp::create(
+              b, loc,
+              arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::uge, m,
+                  arith::ConstantIndexOp::create(b, loc, gemmMinRows)),
+              /*withElseRegion=*/true);
+          OpBuilder thenBuilder = ifGemm.getThenBodyBuilder();
+          launchGemm(thenBuilder);
+          call->moveBefore(ifGemm.elseBlock()->getTerminator());
+          b.setInsertionPoint(call);
+        }
+      }
       Value one = arith::ConstantIndexOp::create(b, loc, 1);
       Value gridX = arith::CeilDivUIOp::create(
           b, loc, n,

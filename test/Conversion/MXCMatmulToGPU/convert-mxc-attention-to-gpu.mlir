@@ -55,9 +55,9 @@
 // 4 heads over 2 KV heads: a block computes the 2 query heads of a KV head
 // (GQA), 2 blocks a query row.
 // CUDA: %[[GROUPS:.+]] = arith.constant 2 : index
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks in (%[[GROUPS]], %[[ROWS]], %[[ONE:.+]]) threads in (%c128, %[[ONE]], %[[ONE]]) args({{.+}}, %c4 : index, %c2 : index,
+// CUDA: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16_q2 blocks in (%[[GROUPS]], %[[ROWS]], %[[ONE:.+]]) threads in (%c128, %[[ONE]], %[[ONE]]) args({{.+}}, %c4 : index, %c2 : index,
 // CUDA-NOT: func.func private @mxc_attention_d16
-// CUDA: gpu.module @mxc_attention
+// CUDA: gpu.module @mxc_library
 // CUDA: gpu.func @mx_attention_decode_dense_d16_q2(
 
 // CPU-LABEL: func.func @layer1
@@ -118,7 +118,7 @@ func.func @rows_first(%q: tensor<4x?x16xf32>, %kcache: memref<2x2x256x16xf32>, %
 // BUF: call @mxc_attention_d8(
 // Without GQA (2 heads over 2 KV heads), a block per query head.
 // CUDA-LABEL: func.func @strided_rows
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d8 blocks in (%c2, %c1, %{{.+}}) threads in (%c128, {{.+}} args({{.+}}, %c2 : index, %c2 : index,
+// CUDA: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d8 blocks in (%c2, %c1, %{{.+}}) threads in (%c128, {{.+}} args({{.+}}, %c2 : index, %c2 : index,
 func.func @strided_rows(%q: tensor<2x1x8xf32>, %kw: tensor<2x5x16xf32>, %v: tensor<2x5x8xf32>) -> tensor<2x1x8xf32> {
   %k = tensor.extract_slice %kw[0, 0, 0] [2, 5, 8] [1, 1, 2] : tensor<2x5x16xf32> to tensor<2x5x8xf32>
   %o = mxc.attention %q, %k, %v : tensor<2x1x8xf32>, tensor<2x5x8xf32>, tensor<2x5x8xf32> -> tensor<2x1x8xf32>
@@ -134,8 +134,8 @@ func.func @strided_rows(%q: tensor<2x1x8xf32>, %kw: tensor<2x5x16xf32>, %v: tens
 // floats, and the merge kernel writes the output.
 // CUDA-LABEL: func.func @decode_split
 // CUDA: %[[PARTIAL:.+]] = memref.alloc(%c1152{{.*}}) : memref<?xf32>
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2_split blocks in (%c32{{.*}}, %{{.+}}, %{{.+}}) threads in (%c128, {{.+}} args({{.+}}, %[[PARTIAL]] : memref<?xf32>, %[[S:c16(_[0-9]+)?]] : index)
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_merge_d16 blocks in (%c4, %{{.+}}, %{{.+}}) threads in (%c128, {{.+}} args(%[[PARTIAL]] : memref<?xf32>, %{{.+}} : memref<?xf32>, %c4 : index, %{{.+}} : index, %[[S]] : index,
+// CUDA: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16_q2_split blocks in (%c32{{.*}}, %{{.+}}, %{{.+}}) threads in (%c128, {{.+}} args({{.+}}, %[[PARTIAL]] : memref<?xf32>, %[[S:c16(_[0-9]+)?]] : index)
+// CUDA: gpu.launch_func @mxc_library::@mx_attention_merge_d16 blocks in (%c4, %{{.+}}, %{{.+}}) threads in (%c128, {{.+}} args(%[[PARTIAL]] : memref<?xf32>, %{{.+}} : memref<?xf32>, %c4 : index, %{{.+}} : index, %[[S]] : index,
 // CUDA: memref.dealloc %[[PARTIAL]]
 // CUDA-NOT: scf.if
 // CUDA-LABEL: func.func @rows_split
@@ -143,21 +143,21 @@ func.func @strided_rows(%q: tensor<2x1x8xf32>, %kw: tensor<2x5x16xf32>, %v: tens
 // CUDA: %[[SPLIT:.+]] = arith.cmpi ugt, %{{.+}}, %{{.+}} : index
 // CUDA: scf.if %[[SPLIT]] {
 // CUDA: memref.alloc
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2_split
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_merge_d16
+// CUDA: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16_q2_split
+// CUDA: gpu.launch_func @mxc_library::@mx_attention_merge_d16
 // CUDA: memref.dealloc
 // CUDA: } else {
-// CUDA: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks
-// CUDA: gpu.module @mxc_attention
+// CUDA: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16_q2 blocks
+// CUDA: gpu.module @mxc_library
 // CUDA-DAG: gpu.func @mx_attention_decode_dense_d16_q2_split(
 // CUDA-DAG: gpu.func @mx_attention_merge_d16(
 // With split-keys=false, the kernel as before.
 // NOSPLIT-LABEL: func.func @decode_split
 // NOSPLIT-NOT: memref.alloc({{.+}}) : memref<?xf32>
-// NOSPLIT: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks in (%c2{{(_[0-9]+)?}},
+// NOSPLIT: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16_q2 blocks in (%c2{{(_[0-9]+)?}},
 // NOSPLIT-LABEL: func.func @rows_split
 // NOSPLIT-NOT: scf.if
-// NOSPLIT: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16_q2 blocks
+// NOSPLIT: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16_q2 blocks
 // NOSPLIT-NOT: {{_split|merge}}
 func.func @decode_split(%q: tensor<4x1x16xf32>, %kcache: memref<1x2x4096x16xf32>, %vcache: memref<1x2x4096x16xf32>, %keys: index) -> tensor<4x1x16xf32> {
   %kc = bufferization.to_tensor %kcache restrict writable : memref<1x2x4096x16xf32> to tensor<1x2x4096x16xf32>

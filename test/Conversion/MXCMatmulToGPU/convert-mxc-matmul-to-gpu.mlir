@@ -6,6 +6,12 @@
 // RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu | FileCheck %s
 // RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CUDA
 // RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --mxc-gpu-mx-kernels="target=cpu" | FileCheck %s --check-prefix=CPU
+// Without the tensor-core GEMM: asked so, or below sm_80 (no bf16 mma.sync).
+// RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --mxc-gpu-mx-kernels="target=cuda chip=sm_90 gemm-min-rows=0" | FileCheck %s --check-prefix=NOGEMM
+// RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --mxc-gpu-mx-kernels="target=cuda chip=sm_75" | FileCheck %s --check-prefix=NOGEMM
+// NOGEMM-NOT: mx_gemm
+// NOGEMM: func.call @mxc_gemv_mxfp4_b8(
+// NOGEMM-NOT: mx_gemm
 
 // K = 48 is padded to two blocks (64); the storage is viewed as 64 words of
 // 32 bits and 16 scale bytes; one row calls the decode kernel, more the
@@ -41,6 +47,14 @@
 // CUDA: gpu.launch blocks(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %[[GX]], %{{.+}} = %[[GY]], %{{.+}} = %c1{{.*}}) threads(%{{.+}}, %{{.+}}, %{{.+}}) in (%{{.+}} = %c128, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}}) workgroup(%[[XS:.+]] : memref<4608xf32, #gpu.address_space<workgroup>>)
 // CUDA-NEXT: func.call @mxc_gemv_mxfp4_b1({{.+}}, %[[XS]]) : ({{.+}}, memref<4608xf32, #gpu.address_space<workgroup>>) -> ()
 // CUDA-NEXT: gpu.terminator
+// A prefill of 16 rows or more launches the tensor-core GEMM (tiles of
+// 64 x 64, 128 threads) with the call's operands; of fewer, the 8-row GEMV.
+// CUDA: %[[MANY:.+]] = arith.cmpi uge, %[[M:.+]], %c16
+// CUDA: scf.if %[[MANY]] {
+// CUDA: %[[TX:.+]] = arith.ceildivui %c8{{.*}}, %c64
+// CUDA: %[[TY:.+]] = arith.ceildivui %[[M]], %c64
+// CUDA: gpu.launch_func @mxc_library::@mx_gemm_mxfp4 blocks in (%[[TX]], %[[TY]], %c1{{.*}}) threads in (%c128{{.*}}, %c1{{.*}}, %c1{{.*}}) args(%{{.+}} : memref<?xi32>, %{{.+}} : memref<?xi8>, %{{.+}} : memref<?xf32>, %{{.+}} : memref<?xf32>, %[[M]] : index, %c8{{.*}} : index, %c64{{.*}} : index, %{{.+}} : memref<?xf32>, %{{.+}} : index)
+// CUDA: } else {
 // CUDA: %[[GY8:.+]] = arith.ceildivui %{{.+}}, %c8
 // CUDA: gpu.launch blocks({{.+}}) in (%{{.+}} = %{{.+}}, %{{.+}} = %[[GY8]], %{{.+}} = %c1{{.*}}) threads({{.+}}) in ({{.+}}) {
 // CUDA-NEXT: func.call @mxc_gemv_mxfp4_b8(
@@ -51,6 +65,9 @@
 // CUDA:   vector.store %{{.+}}, %[[XSARG]]
 // CUDA:   gpu.shuffle xor
 // CUDA:   return
+// CUDA: gpu.module @mxc_library
+// CUDA: gpu.func @mx_gemm_mxfp4(
+// CUDA: nvvm.mma.sync
 
 // CPU-LABEL: func.func @f32_input
 // CPU-NOT: gpu.launch
@@ -170,6 +187,22 @@ func.func @transposed_residual(%x: tensor<8x64xf32>, %w: tensor<8x64xf32>, %h: t
     linalg.yield %s : f32
   } -> tensor<8x8xf32>
   return %r : tensor<8x8xf32>
+}
+
+// -----
+
+// 32 rows, a constant once canonicalized: the GEMM's launch, decided at
+// compile time (no scf.if on the rows).
+// RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --canonicalize --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CONST
+// CONST-LABEL: func.func @many_rows
+// CONST-NOT: scf.if
+// CONST: gpu.launch_func @mxc_library::@mx_gemm_mxfp4 blocks in (%{{.+}}, %{{.+}}, %{{.+}}) threads in (%{{.+}}, %{{.+}}, %{{.+}}) args({{.*}}, %c32{{.*}} : index, %c8{{.*}} : index, %c64{{.*}} : index,
+// CONST-NOT: mxc_gemv_mxfp4_b8(
+// CONST: return
+func.func @many_rows(%x: tensor<32x64xf32>, %w: tensor<8x64xf32>) -> tensor<32x8xf32> {
+  %wq = mxc.quantize %w : tensor<8x64xf32> -> !mxc.mx<8x64xf4E2M1FN>
+  %y = mxc.matmul %x, %wq : tensor<32x64xf32>, !mxc.mx<8x64xf4E2M1FN> -> tensor<32x8xf32>
+  return %y : tensor<32x8xf32>
 }
 
 // -----

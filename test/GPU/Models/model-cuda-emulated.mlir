@@ -24,6 +24,7 @@
 // SYMBOLS-DAG: T mxc_emu_entry_decode_kernel
 // SYMBOLS-DAG: R mxc_emu_param_sizes_mx_attention_decode_dense_d16_q2{{$}}
 // SYMBOLS-DAG: T mxc_emu_set_hooks
+// SYMBOLS-DAG: T mxc_emu_entry_mx_gemm_mxfp4{{$}}
 // RUN: mxc-run %t/example/model.bin --recipe w4 --prompt "Hi!" --save-logits %t/w4.ref
 // RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner model %t/w4.so %t/w4.ref --check-only 2>&1 | FileCheck %s --check-prefix=W4
 // W4-DAG: fake CUDA emulator: {{[1-9][0-9]*}} launches of mxc's kernels emulated
@@ -35,6 +36,25 @@
 // NOGRAPH-DAG: decode steps as CUDA graphs: no (--no-graph)
 // NOGRAPH-DAG: prefill logits of 4 tokens match the reference
 // NOGRAPH-DAG: decode logits of 4 tokens match the reference
+
+// A prompt of 17 tokens: its matmuls run on the tensor-core GEMM (16 rows
+// or more), which rounds x to bf16 (2^-9 relative): the prefill logits
+// within 0.1 of the CPU path's f32 sums (their spread is about 1) and the
+// same top token at every position; the decode, one row at a time, is the
+// GEMV's f32 as before. Compiled with --tensor-cores=false, the prefill is
+// the f32 GEMV's again.
+// RUN: mxc-run %t/example/model.bin --recipe w4 --prompt "Once upon a time" --save-logits %t/w4-17.ref
+// RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner model %t/w4.so %t/w4-17.ref --check-only --prefill-tolerance 0.1 2>&1 | FileCheck %s --check-prefix=GEMM
+// GEMM-DAG: prefill logits of 17 tokens match the reference: max |difference| {{.*}} (limit 1.0e-01); the same top token at 17
+// GEMM-DAG: decode logits of 17 tokens match the reference: max |difference| {{.*}} (limit 2.0e-03); the same top token at 17
+// RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir not mxc-gpu-runner model %t/w4.so %t/w4-17.ref --check-only 2>&1 | FileCheck %s --check-prefix=GEMMF32
+// GEMMF32: prefill logits of 17 tokens DIFFER from the reference
+// RUN: mxc-compile %t/example/model.bin --recipe w4 --target=cuda --tensor-cores=false --emulated-kernels --cuda-toolkit=%cuda_toolkit -o %t/w4-gemv.o
+// RUN: ld.lld -shared -o %t/w4-gemv.so %t/w4-gemv.o
+// RUN: llvm-nm %t/w4-gemv.o | FileCheck %s --check-prefix=NOTC
+// NOTC-NOT: mx_gemm
+// RUN: env MXC_FAKE_CUDA_EMULATE=1 LD_LIBRARY_PATH=%fake_cuda_dir mxc-gpu-runner model %t/w4-gemv.so %t/w4-17.ref --check-only 2>&1 | FileCheck %s --check-prefix=F32
+// F32: prefill logits of 17 tokens match the reference
 
 // A context of 1024 keys: each decode step's attention splits the keys
 // across blocks (its 2 blocks a layer over 16 tiles: 4 splits) and merges

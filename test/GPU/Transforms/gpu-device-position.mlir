@@ -21,7 +21,7 @@
 // CHECK: memref.store %{{.+}}, %[[ROW]]
 // CHECK: arith.index_cast %[[NEXT]]
 // CHECK: gpu.terminator
-// CHECK: gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16 {{.+}} args(%{{.+}} : memref<?xf32>, %{{.+}}, %{{.+}}, %{{.+}} : memref<?xf32>, %[[N]] : index, {{.+}}, %[[POS]] : memref<1xi64>, {{.+}})
+// CHECK: gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16 {{.+}} args(%{{.+}} : memref<?xf32>, %{{.+}}, %{{.+}}, %{{.+}} : memref<?xf32>, %[[N]] : index, {{.+}}, %[[POS]] : memref<1xi64>, {{.+}})
 
 // CHECK-LABEL: func.func @forward
 // CHECK: %[[ZERO:.+]] = arith.constant 0 : index
@@ -33,7 +33,7 @@
 // CHECK: memref.dealloc %[[BUF]]
 module attributes {gpu.container_module} {
   memref.global "private" constant @mxc_attention_no_key_offset : memref<1xi64> = dense<0>
-  gpu.module @mxc_attention {
+  gpu.module @mxc_library {
     gpu.func @mx_attention_decode_dense_d16(%q: memref<?xf32>, %k: memref<?xf32, strided<[1], offset: ?>>, %v: memref<?xf32, strided<[1], offset: ?>>, %o: memref<?xf32>, %keys: index, %heads: index, %kvHeads: index, %ks: index, %vs: index, %queries: index, %scale: f32, %offset: memref<1xi64>, %outHeads: index, %outRows: index) kernel {
       gpu.return
     }
@@ -55,7 +55,7 @@ module attributes {gpu.container_module} {
     }
     %flat = memref.reinterpret_cast %cache to offset: [0], sizes: [%c1024], strides: [1] : memref<64x16xf32> to memref<?xf32, strided<[1], offset: ?>>
     %none = memref.get_global @mxc_attention_no_key_offset : memref<1xi64>
-    gpu.launch_func @mxc_attention::@mx_attention_decode_dense_d16 blocks in (%c1, %c1, %c1) threads in (%c16, %c1, %c1) args(%x : memref<?xf32>, %flat : memref<?xf32, strided<[1], offset: ?>>, %flat : memref<?xf32, strided<[1], offset: ?>>, %x : memref<?xf32>, %keys : index, %c1 : index, %c1 : index, %c1024 : index, %c1024 : index, %c1 : index, %cst : f32, %none : memref<1xi64>, %c16 : index, %c16 : index)
+    gpu.launch_func @mxc_library::@mx_attention_decode_dense_d16 blocks in (%c1, %c1, %c1) threads in (%c16, %c1, %c1) args(%x : memref<?xf32>, %flat : memref<?xf32, strided<[1], offset: ?>>, %flat : memref<?xf32, strided<[1], offset: ?>>, %x : memref<?xf32>, %keys : index, %c1 : index, %c1 : index, %c1024 : index, %c1024 : index, %c1 : index, %cst : f32, %none : memref<1xi64>, %c16 : index, %c16 : index)
     return %x : memref<?xf32>
   }
   func.func @forward(%x: memref<?xf32>, %n: index) -> memref<?xf32> {
