@@ -1,6 +1,6 @@
 """The PyTorch peers of mxc's GPU benchmarks, measured in the same run on
-the same device: cuBLAS fp16 GEMV, torch.softmax, scaled_dot_product_attention
-(decode). L2 is flushed before each timed run; the median of 20 runs."""
+the same device: cuBLAS fp16 GEMV, cuBLAS bf16 GEMM (prefill, 512 rows),
+torch.softmax, scaled_dot_product_attention (decode). L2 is flushed before each timed run; the median of 20 runs."""
 
 import statistics
 
@@ -38,6 +38,13 @@ def main():
         ms = median_ms(lambda: torch.matmul(w, x), flush)
         gbs = (w.numel() * 2 + (k + n) * 2) / ms / 1e6
         print(f"| {n} x {k} | {ms * 1e3:.1f} | {gbs:.0f} | {100 * gbs / copy:.0f}% |")
+    print("\n| GEMM bf16 (cuBLAS), M = 512 | time (us) | TFLOP/s |")
+    print("|----------------------------|-----------|---------|")
+    for n, k in [(4096, 4096), (14336, 4096)]:
+        w = torch.randn(n, k, dtype=torch.bfloat16, device=dev)
+        x = torch.randn(512, k, dtype=torch.bfloat16, device=dev)
+        ms = median_ms(lambda: torch.matmul(x, w.t()), flush)
+        print(f"| {n} x {k} | {ms * 1e3:.1f} | {2 * 512 * n * k / ms / 1e9:.1f} |")
     x = torch.randn(4096, 4096, dtype=torch.float32, device=dev) * 3
     ms = median_ms(lambda: torch.softmax(x, dim=-1), flush)
     print(f"\ntorch.softmax, 4096 x 4096 f32: {ms * 1e3:.1f} us")

@@ -789,6 +789,41 @@ int bench(const cuda::Module &module) {
                   formatName(f), (long long)n, (long long)k, ms * 1e3, gbs,
                   100.0 * gbs / copyGBs, plainMs * 1e3, plainMs / ms);
     }
+  // The prefill: the tensor-core GEMM against the 8-row GEMV the model ran
+  // before it (which reads the weight once every 8 rows), alternated as
+  // above. TFLOP/s of the 2 M N K multiply-adds; the PyTorch table
+  // (torch_baseline.py) has cuBLAS bf16 on the same shapes.
+  std::printf("\n## Prefill GEMM on tensor cores, M = 512 rows (the two "
+              "kernels alternated in 4 rounds of 5 runs, the upper median "
+              "round)\n\n| format | N x K | GEMM (us) | TFLOP/s | GEMV, 8 "
+              "rows a tile (us) | GEMM speed-up |\n"
+              "|--------|-------|-----------|---------|"
+              "--------------------------|---------------|\n");
+  for (auto [rows, cols] :
+       {std::pair<int64_t, int64_t>{4096, 4096}, {14336, 4096}})
+    for (num::ElemFormat f : num::kAllElemFormats) {
+      const int64_t m = 512, n = rows, k = cols;
+      Gemv g = quantizedWeight(f, n, k, rng, false);
+      std::normal_distribution<float> normal(0.0f, 1.0f);
+      std::vector<float> x(m * k);
+      for (float &v : x)
+        v = normal(rng);
+      Buffer<uint8_t> w(g.data), s(g.scales);
+      Buffer<float> xd(x), y(m * n);
+      Launch gemm = gemmLaunch(module, f, w, s, xd, y, m, n, k);
+      Launch gemv = gemvLaunch(module, f, 8, w, s, xd, y, m, n, k);
+      std::vector<double> gemmMs, gemvMs;
+      for (int round = 0; round < 4; ++round) {
+        gemmMs.push_back(medianMs(5, flush, flushBytes / 4, gemm));
+        gemvMs.push_back(medianMs(5, flush, flushBytes / 4, gemv));
+      }
+      std::sort(gemmMs.begin(), gemmMs.end());
+      std::sort(gemvMs.begin(), gemvMs.end());
+      const double ms = gemmMs[2], plainMs = gemvMs[2];
+      std::printf("| %s | %lld x %lld | %.1f | %.1f | %.1f | %.1fx |\n",
+                  formatName(f), (long long)n, (long long)k, ms * 1e3,
+                  2.0 * m * n * k / ms / 1e9, plainMs * 1e3, plainMs / ms);
+    }
   std::printf("\n## Softmax, 4096 rows x 4096 (f32 in; f32 out, or the "
               "compact form: i8 codes and each row's output per code; "
               "median of 20)\n\n"
