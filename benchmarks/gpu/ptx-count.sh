@@ -9,8 +9,8 @@
 # decode), cvt (f16 -> f32 and FP8 conversions), fma, 16-byte and narrower
 # global loads, shared-memory loads; and ptxas's registers and spills.
 # Then the tensor-core GEMM's instructions in its code, which holds the loop
-# body (a thread's step of 64 of k) once: its mma.sync, the shared loads
-# and stores of the staging and the fragments, the bf16 roundings, the
+# body (a thread's step of 64 of k) once: its mma.sync, the ldmatrix that
+# load their fragments, other shared loads, the staging's shared stores, the bf16 roundings, the
 # global loads (10 or 11 a step; the other 32 are the epilogue's residual
 # reads, once per kernel) and the decode's integer operations.
 set -euo pipefail
@@ -43,14 +43,15 @@ for f in mxfp8_e4m3 mxfp8_e5m2 mxfp6_e2m3 mxfp6_e3m2 mxfp4 mxint8; do
         n, b, i / b, c / b, f / b, g / b, s / b, r, sp }'
 done
 echo
-echo "| GEMM kernel (its code: one step of 64 of k, the epilogue) | mma.sync | shared loads | shared stores | cvt to bf16x2 | global loads | integer | registers | spill bytes |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| GEMM kernel (its code: one step of 64 of k, the epilogue) | mma.sync | ldmatrix.x4 | other shared loads | shared stores | cvt to bf16x2 | global loads | integer | registers | spill bytes |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for f in mxfp8_e4m3 mxfp8_e5m2 mxfp6_e2m3 mxfp6_e3m2 mxfp4 mxint8; do
   name=mx_gemm_${f}
   awk "/\\.entry $name\\(/,/^}/" "$tmp/k.ptx" > "$tmp/$f.ptx"
   count() { grep -cE "^[[:space:]]+($1)" "$tmp/$f.ptx" || true; }
   props=$(grep -A3 "entry function '$name'" "$tmp/ptxas.txt")
-  echo "| $name | $(count 'mma\.sync') | $(count 'ld\.shared') |" \
+  echo "| $name | $(count 'mma\.sync') | $(count 'ldmatrix') |" \
+    "$(count 'ld\.shared') |" \
     "$(count 'st\.shared') | $(count 'cvt\.rn\.bf16x2') |" \
     "$(count 'ld\.global') |" \
     "$(count '(and|or|xor|shl|shr|prmt|lop3)\.b32|shr\.u32|shr\.s32') |" \

@@ -111,7 +111,13 @@ void mlir::mxc::buildGPUToBinaryPipeline(OpPassManager &pm,
   kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
+  // The tensor-core GEMM's nvgpu.ldmatrix (nvvm.ldmatrix on the address of
+  // its memref and index).
+  kernels.addPass(createConvertNVGPUToNVVMPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
+  // nvgpu's conversion casts memrefs to their descriptors, which the NVVM
+  // lowering has converted since.
+  kernels.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format == BinaryFormat::ISA   ? "isa"
                              : options.format == BinaryFormat::Bin ? "bin"

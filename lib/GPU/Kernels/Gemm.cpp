@@ -13,6 +13,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -201,27 +202,45 @@ std::string mlir::mxc::kernels::gemmKernelName(const GemmOptions &o) {
     ::mlir::gpu::BarrierOp::create(b);
     // Each warp's 32 x 32: 2 x 4 tiles of 16 x 8, k 16 at a time.
     SmallVector<Value> acc(loop.getRegionIterArgs());
-    auto fragment = [&](Value stageBuf, Value row, int64_t word) {
-      return memref::LoadOp::create(b, stageBuf,
-                                    ValueRange{k.add(k.mul(row, k.cidx(stride)),
-                                                     k.add(t, k.cidx(word)))})
-          .getResult();
+    // ldmatrix.x4: lane 8i + r gives the address of row r of 8 x 8 matrix
+    // i (16 bytes: 4 words) and receives word l % 4 of row l / 4 of each:
+    // A's rows g, g + 8 at k words 8ks + t and 8ks + 4 + t (a0..a3) for
+    // matrices (rows 0-7, words 0-3), (rows 8-15, 0-3), (0-7, 4-7),
+    // (8-15, 4-7); B's b0, b1 of two 8-column tiles for (columns 0-7,
+    // words 0-3), (0-7, 4-7), (8-15, 0-3), (8-15, 4-7).
+    Value matrix = arith::DivUIOp::create(b, lane, k.cidx(8));
+    Value matrixRow = arith::RemUIOp::create(b, lane, k.cidx(8));
+    Value low = arith::RemUIOp::create(b, matrix, k.cidx(2));
+    Value high = arith::DivUIOp::create(b, matrix, k.cidx(2));
+    auto ldmatrix = [&](Value stageBuf, Value row, Value word) {
+      Value v = nvgpu::LdMatrixOp::create(
+          b, VectorType::get({4, 1}, k.i32()), stageBuf,
+          ValueRange{k.add(k.mul(row, k.cidx(stride)), word)},
+          /*transpose=*/false, /*numTiles=*/4);
+      SmallVector<Value> words;
+      for (int64_t i = 0; i < 4; ++i)
+        words.push_back(
+            vector::ExtractOp::create(b, v, ArrayRef<int64_t>{i, 0}));
+      return words;
     };
     auto result =
         LLVM::LLVMStructType::getLiteral(ctx, SmallVector<Type>(4, k.f32()));
     for (int64_t ks = 0; ks < kGemmTileK / 16; ++ks) {
       SmallVector<SmallVector<Value>> aFrag, bFrag;
-      for (int64_t mi = 0; mi < tilesM; ++mi) {
-        Value r0 = k.add(warpRow, k.add(g, k.cidx(16 * mi)));
-        Value r8 = k.add(r0, k.cidx(8));
-        aFrag.push_back({fragment(xs, r0, 8 * ks), fragment(xs, r8, 8 * ks),
-                         fragment(xs, r0, 8 * ks + 4),
-                         fragment(xs, r8, 8 * ks + 4)});
-      }
-      for (int64_t nj = 0; nj < tilesN; ++nj) {
-        Value c0 = k.add(warpCol, k.add(g, k.cidx(8 * nj)));
-        bFrag.push_back(
-            {fragment(ws, c0, 8 * ks), fragment(ws, c0, 8 * ks + 4)});
+      for (int64_t mi = 0; mi < tilesM; ++mi)
+        aFrag.push_back(ldmatrix(
+            xs,
+            k.add(warpRow, k.add(matrixRow, k.add(k.mul(low, k.cidx(8)),
+                                                  k.cidx(16 * mi)))),
+            k.add(k.mul(high, k.cidx(4)), k.cidx(8 * ks))));
+      for (int64_t pair = 0; pair < tilesN / 2; ++pair) {
+        SmallVector<Value> words = ldmatrix(
+            ws,
+            k.add(warpCol, k.add(matrixRow, k.add(k.mul(high, k.cidx(8)),
+                                                  k.cidx(16 * pair)))),
+            k.add(k.mul(low, k.cidx(4)), k.cidx(8 * ks)));
+        bFrag.push_back({words[0], words[1]});
+        bFrag.push_back({words[2], words[3]});
       }
       for (int64_t mi = 0; mi < tilesM; ++mi)
         for (int64_t nj = 0; nj < tilesN; ++nj) {

@@ -244,6 +244,11 @@ struct MXCGPUEmulatePass
     // multiply-adds (which the walk below then emulates), and bf16
     // roundings integer operations (this CPU's LLVM would call a runtime
     // function for them).
+    SmallVector<nvgpu::LdMatrixOp> ldmatrices;
+    func.walk([&](nvgpu::LdMatrixOp ld) { ldmatrices.push_back(ld); });
+    for (nvgpu::LdMatrixOp ld : ldmatrices)
+      if (failed(expandLdMatrix(ld, thread)))
+        return failure();
     SmallVector<NVVM::MmaOp> mmas;
     func.walk([&](NVVM::MmaOp mma) { mmas.push_back(mma); });
     for (NVVM::MmaOp mma : mmas)
@@ -430,6 +435,53 @@ struct MXCGPUEmulatePass
     }
     mma.getRes().replaceAllUsesWith(d);
     mma.erase();
+    return success();
+  }
+
+  /// `ld` (ldmatrix.x4 of b16 pairs, not transposed, from a 1-D memref of
+  /// i32: each lane's index the first word of a 16-byte row) as each lane
+  /// computes it: matrix i's row l / 4 is lane 8i + l / 4's row, whose
+  /// index an index shuffle brings, and the lane's word of it is word
+  /// l % 4.
+  static LogicalResult expandLdMatrix(nvgpu::LdMatrixOp ld, Value thread) {
+    auto source = cast<MemRefType>(ld.getSrcMemref().getType());
+    if (ld.getTranspose() || ld.getNumTiles() != 4 || source.getRank() != 1 ||
+        !source.getElementType().isInteger(32) ||
+        ld.getRes().getType() !=
+            VectorType::get({4, 1}, source.getElementType()))
+      return ld.emitError() << "mxc-gpu-emulate: only an ldmatrix.x4 of a 1-D "
+                               "i32 buffer, not transposed, is emulated";
+    OpBuilder at(ld);
+    Location loc = ld.getLoc();
+    Type i32 = at.getI32Type(), index = at.getIndexType();
+    auto ci = [&](int64_t v) {
+      return arith::ConstantIntOp::create(at, loc, i32, v).getResult();
+    };
+    Value lane = arith::IndexCastOp::create(
+        at, loc, i32,
+        arith::RemUIOp::create(at, loc, thread,
+                               arith::ConstantIndexOp::create(at, loc, 32)));
+    Value row = arith::DivUIOp::create(at, loc, lane, ci(4));
+    Value word = arith::IndexCastOp::create(
+        at, loc, index, arith::RemUIOp::create(at, loc, lane, ci(4)));
+    Value start =
+        arith::IndexCastOp::create(at, loc, i32, ld.getIndices().front());
+    SmallVector<Value> words;
+    for (int64_t i = 0; i < 4; ++i) {
+      Value src = arith::AddIOp::create(at, loc, row, ci(8 * i));
+      Value rowStart = gpu::ShuffleOp::create(at, loc, start, src, ci(32),
+                                              gpu::ShuffleMode::IDX)
+                           .getShuffleResult();
+      words.push_back(memref::LoadOp::create(
+          at, loc, ld.getSrcMemref(),
+          ValueRange{arith::AddIOp::create(
+              at, loc, arith::IndexCastOp::create(at, loc, index, rowStart),
+              word)}));
+    }
+    ld.getRes().replaceAllUsesWith(
+        vector::FromElementsOp::create(at, loc, ld.getRes().getType(), words)
+            .getResult());
+    ld.erase();
     return success();
   }
 

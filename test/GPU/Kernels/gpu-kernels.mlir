@@ -177,8 +177,9 @@
 // arguments and two 64 x 36-word stages of bf16 pairs (x and W). A step of
 // k: W's codes loaded, x's 64 x 64 tile loaded and rounded to bf16 (8
 // chunks of 4 floats a thread), a barrier, both stored, a barrier, then the
-// warp's 2 x 4 tiles of 16 x 8 for each 16 of k's 64: 32 mma.sync of bf16
-// (A row-major, B column-major) into f32; the sums stored past the loop.
+// warp's 2 x 4 tiles of 16 x 8 for each 16 of k's 64, their fragments
+// loaded by 4 ldmatrix.x4: 32 mma.sync of bf16 (A row-major, B
+// column-major) into f32; the sums stored past the loop.
 // GEMM: gpu.func @mx_gemm_mxfp4(%{{.*}}: memref<?xi32>, %{{.*}}: memref<?xi8>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%[[XS:[^ ]*]] : memref<2304xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[WS:[^ ]*]] : memref<2304xi32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // GEMM-SAME: nvvm.maxnreg = 128
 // GEMM: scf.for
@@ -188,7 +189,15 @@
 // GEMM-COUNT-8: vector.store %{{.*}}, %[[XS]][%{{.*}}] {alignment = 8 : i64} : memref<2304xi32, #gpu.address_space<workgroup>>, vector<2xi32>
 // GEMM-COUNT-4: vector.store %{{.*}}, %[[WS]][%{{.*}}] {alignment = 16 : i64} : memref<2304xi32, #gpu.address_space<workgroup>>, vector<4xi32>
 // GEMM-NEXT: gpu.barrier
-// GEMM-COUNT-32: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// GEMM-COUNT-4: nvgpu.ldmatrix %{{.*}}[%{{.*}}] {numTiles = 4 : i32, transpose = false} : memref<2304xi32, #gpu.address_space<workgroup>> -> vector<4x1xi32>
+// GEMM-COUNT-8: nvvm.mma.sync A
+// GEMM-COUNT-4: nvgpu.ldmatrix
+// GEMM-COUNT-8: nvvm.mma.sync A
+// GEMM-COUNT-4: nvgpu.ldmatrix
+// GEMM-COUNT-8: nvvm.mma.sync A
+// GEMM-COUNT-4: nvgpu.ldmatrix
+// GEMM-COUNT-8: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// GEMM-NOT: nvgpu.ldmatrix
 // GEMM-NOT: nvvm.mma.sync
 // GEMM: scf.yield
 // GEMM-COUNT-32: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<?xf32>

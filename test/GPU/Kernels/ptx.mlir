@@ -23,8 +23,10 @@
 // The tensor-core GEMM's step: W's codes and x's tile loaded from global
 // memory (16-byte loads), x rounded to bf16 pairs, a barrier, x stored
 // (8-byte stores), W decoded, rounded and stored (16-byte stores), a
-// barrier, then 32 bf16 mma.sync of the fragments read from shared memory:
-// no global load between the barriers and the products, no local memory.
+// barrier, then 32 bf16 mma.sync of fragments that 16 ldmatrix.x4 read
+// from shared memory (4 a 16 of k: A's two 16-row tiles, B's two pairs of
+// 8-column tiles), no other shared load: no global load between the
+// barriers and the products, no local memory.
 // GEMM-LABEL: .entry mx_gemm_mxfp4(
 // GEMM: .maxnreg 128
 // GEMM-NOT: .local
@@ -35,8 +37,19 @@
 // GEMM-COUNT-4: st.shared.v4.b32
 // GEMM-NEXT: bar.sync 0;
 // GEMM-NOT: ld.global
-// GEMM-COUNT-32: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// GEMM-NOT: ld.shared
+// GEMM-COUNT-4: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// GEMM-NOT: ld.shared
+// GEMM-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// GEMM-NOT: ld.shared
+// GEMM-COUNT-4: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// GEMM-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// GEMM-COUNT-4: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// GEMM-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// GEMM-COUNT-4: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// GEMM-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // GEMM-NOT: mma.sync
+// GEMM-NOT: ldmatrix
 // GEMM-NOT: ld.local
 // GEMM: ret;
 // With E5M2, a code is an f16's high byte: a word's bytes 0 and 2 shifted up a

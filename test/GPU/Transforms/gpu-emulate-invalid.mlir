@@ -88,3 +88,18 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @x2(%out: memref<?xi32>) workgroup(%s : memref<64xi32, #gpu.address_space<workgroup>>) kernel {
+      %c0 = arith.constant 0 : index
+      // expected-error @below {{mxc-gpu-emulate: only an ldmatrix.x4 of a 1-D i32 buffer, not transposed, is emulated}}
+      %v = nvgpu.ldmatrix %s[%c0] {numTiles = 2 : i32, transpose = false} : memref<64xi32, #gpu.address_space<workgroup>> -> vector<2x1xi32>
+      %e = vector.extract %v[0, 0] : i32 from vector<2x1xi32>
+      memref.store %e, %out[%c0] : memref<?xi32>
+      gpu.return
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// mxc-gpu-emulate turns an ldmatrix.x4 (b16 pairs, not transposed, from a
+// 1-D i32 buffer) into what each lane l receives: for matrix i, word l % 4
+// of the 16-byte row whose first word lane 8i + l / 4 gave, that lane's
+// index brought by an index shuffle. runner-emulated.mlir runs mxc's GEMM,
+// whose fragments ldmatrix loads, so against float64.
+
+// RUN: mxc-opt %s --mxc-gpu-emulate | FileCheck %s
+
+// CHECK-LABEL: func.func @mxc_emu_ld(
+// CHECK-SAME: %[[T:[^:]*]]: index, %{{[^:]*}}: index) attributes {mxc.emulated_kernel}
+// CHECK: %[[S:.*]] = memref.get_global @mxc_emu_ld_shared0 : memref<64xi32>
+// CHECK: %[[LANE:.*]] = arith.remui %[[T]], %c32
+// CHECK: %[[L:.*]] = arith.index_cast %[[LANE]] : index to i32
+// CHECK: %[[ROW:.*]] = arith.divui %[[L]], %c4_i32
+// CHECK: %[[W32:.*]] = arith.remui %[[L]], %c4_i32
+// CHECK: %[[WORD:.*]] = arith.index_cast %[[W32]] : i32 to index
+// CHECK: %[[START:.*]] = arith.index_cast %{{.*}} : index to i32
+// Matrix 0: lane l / 4's row; matrix 3: lane 24 + l / 4's.
+// CHECK: %[[R0:.*]] = call @mxc_emu_fn_shuffle(%[[START]], %[[ROW]], %c32_i32{{.*}}, %c3_i32{{.*}})
+// CHECK: %[[I0:.*]] = arith.index_cast %[[R0]] : i32 to index
+// CHECK: %[[A0:.*]] = arith.addi %[[I0]], %[[WORD]] : index
+// CHECK: memref.load %[[S]][%[[A0]]] : memref<64xi32>
+// CHECK: %[[SRC3:.*]] = arith.addi %[[ROW]], %c24_i32
+// CHECK: call @mxc_emu_fn_shuffle(%[[START]], %[[SRC3]], %c32_i32{{.*}}, %c3_i32{{.*}})
+// CHECK: %[[V3:.*]] = memref.load %[[S]]
+// CHECK-NOT: nvgpu.ldmatrix
+// CHECK: memref.store %[[V3]], %{{.*}}[%{{.*}}] : memref<?xi32>
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @ld(%out: memref<?xi32>) workgroup(%s : memref<64xi32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 32, 1, 1>} {
+      %t = gpu.thread_id x
+      %c2 = arith.constant 2 : index
+      %i = arith.muli %t, %c2 : index
+      %v = nvgpu.ldmatrix %s[%i] {numTiles = 4 : i32, transpose = false} : memref<64xi32, #gpu.address_space<workgroup>> -> vector<4x1xi32>
+      %e0 = vector.extract %v[0, 0] : i32 from vector<4x1xi32>
+      %e3 = vector.extract %v[3, 0] : i32 from vector<4x1xi32>
+      %c32 = arith.constant 32 : index
+      %u = arith.addi %t, %c32 : index
+      memref.store %e0, %out[%t] : memref<?xi32>
+      memref.store %e3, %out[%u] : memref<?xi32>
+      gpu.return
+    }
+  }
+}
+
