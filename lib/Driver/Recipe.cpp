@@ -228,11 +228,19 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       else
         return error("tune-what must be weights, norms or both, not '" + value +
                      "'");
+    } else if (key == "tune-softmax") {
+      if (value == "exact")
+        r.tuneSoftmax = TuneSoftmax::Exact;
+      else if (value == "quantized")
+        r.tuneSoftmax = TuneSoftmax::Quantized;
+      else
+        return error("tune-softmax must be exact or quantized, not '" + value +
+                     "'");
     } else {
       return error("unknown key '" + key +
                    "' (weights, method, scales, smooth, activations, "
                    "softmax-bits, softmax-clip, tile, keep, checkpoint-mx, "
-                   "tune, tune-lr, tune-what)");
+                   "tune, tune-lr, tune-what, tune-softmax)");
     }
     if (e)
       return std::move(e);
@@ -293,9 +301,10 @@ llvm::Error Recipe::validate() const {
       return error("tune-lr must be in (0, 1], not " +
                    formatDouble(tuneLearningRate));
     // What the tuner's forward pass does not model yet.
-    if (softmaxBits > 0 && clipMode)
-      return error("tune cannot be combined with a softmax clip chosen from "
-                   "statistics yet: give a fixed softmax-clip");
+    if (softmaxBits > 0 && clipMode && tuneSoftmax == TuneSoftmax::Quantized)
+      return error("tune-softmax=quantized cannot be combined with a softmax "
+                   "clip chosen from statistics yet: give a fixed "
+                   "softmax-clip");
     if (keepCheckpointMX)
       return error("tune cannot be combined with checkpoint-mx=keep: tuning "
                    "changes the weights it would keep");
@@ -411,6 +420,9 @@ std::string Recipe::str() const {
     if (tuneWhat != TuneWhat::Weights)
       text +=
           tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";
+    if (softmaxBits > 0)
+      text += tuneSoftmax == TuneSoftmax::Exact ? ",tune-softmax=exact"
+                                                : ",tune-softmax=quantized";
   }
   return text;
 }

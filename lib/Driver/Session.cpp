@@ -304,7 +304,8 @@ CompileSession::tunedModel(const Recipe &recipe) {
   mxc::tuning::Quantizers quantizers;
   quantizers.weightScales = recipe.scales;
   quantizers.activations = recipe.activations;
-  if (recipe.softmaxBits > 0)
+  if (recipe.softmaxBits > 0 &&
+      recipe.tuneSoftmax == Recipe::TuneSoftmax::Quantized)
     quantizers.softmax = num::ExaqQuantizer{
         static_cast<int>(recipe.softmaxBits), *recipe.fixedClip()};
   std::vector<std::string> names = matmulNames(modelConfig);

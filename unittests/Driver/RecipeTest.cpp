@@ -79,7 +79,9 @@ TEST(Recipe, StrRoundTrips) {
         "w4,smooth=0.1,softmax-bits=2,softmax-clip=-3.3",
         "w4-gptq,keep=classifier:mxfp8_e4m3;layers.0.wq", "w4-keep",
         "w4-gptq,checkpoint-mx=keep",
-        "w4a8,tune=20,tune-lr=0.005,tune-what=both", "w4-gptq,scales=mse"}) {
+        "w4a8,tune=20,tune-lr=0.005,tune-what=both", "w4-gptq,scales=mse",
+        "w4a8,softmax-bits=2,tune=5,tune-softmax=quantized",
+        "w4,softmax-bits=2,softmax-clip=pooled,tune=5"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
     EXPECT_EQ(back.str(), r.str()) << text;
@@ -227,9 +229,16 @@ TEST(Recipe, Errors) {
             std::string::npos);
   // Smoothed models tune (the tuner smooths first).
   EXPECT_EQ(parseError("w4a8-smooth-gptq-sm2,tune=5"), "");
-  EXPECT_NE(parseError("w4,softmax-bits=2,softmax-clip=pooled,tune=5")
-                .find("tune cannot be combined with a softmax clip chosen "
-                      "from statistics yet"),
+  // A clip from statistics: only the exact softmax in the tuner (the
+  // default), whose forward pass does not need the clip.
+  EXPECT_EQ(parseError("w4,softmax-bits=2,softmax-clip=pooled,tune=5"), "");
+  EXPECT_NE(parseError("w4,softmax-bits=2,softmax-clip=pooled,tune=5,"
+                       "tune-softmax=quantized")
+                .find("tune-softmax=quantized cannot be combined with a "
+                      "softmax clip chosen from statistics yet"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,softmax-bits=2,tune=5,tune-softmax=exaq")
+                .find("tune-softmax must be exact or quantized"),
             std::string::npos);
   EXPECT_EQ(parseError("w4,softmax-bits=2,tune=5"), "");
   EXPECT_NE(parseError("w4,tune=5,tune-what=all")
@@ -256,6 +265,15 @@ TEST(Recipe, Tuning) {
                      "tune-lr=0.001");
   EXPECT_EQ(parsed("w4,tune=3,tune-what=norms").tuneWhat,
             Recipe::TuneWhat::Norms);
+  EXPECT_EQ(parsed("w4,softmax-bits=2,tune=3").tuneSoftmax,
+            Recipe::TuneSoftmax::Exact);
+  EXPECT_EQ(parsed("w4a8-smooth-gptq-sm2,tune=3").str(),
+            "weights=mxfp4,method=gptq,smooth=0.5,activations=mxfp8_e4m3,"
+            "softmax-bits=2,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
+            "tune-softmax=exact");
+  EXPECT_EQ(
+      parsed("w4,softmax-bits=2,tune=3,tune-softmax=quantized").tuneSoftmax,
+      Recipe::TuneSoftmax::Quantized);
 }
 
 } // namespace
