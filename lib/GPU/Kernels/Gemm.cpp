@@ -140,18 +140,8 @@ std::string mlir::mxc::kernels::gemmKernelName(const GemmOptions &o) {
     Value jValid =
         arith::CmpIOp::create(b, arith::CmpIPredicate::ult, j, blocks);
     Value jRead = arith::MinUIOp::create(b, j, lastBlock);
-    SmallVector<Value> words;
-    {
-      Value at = k.add(wordBase, k.mul(jRead, k.cidx(bits)));
-      const int64_t width = bits == 6 ? 2 : 4;
-      for (int64_t i = 0; i < bits; i += width) {
-        Value vec = vector::LoadOp::create(b, VectorType::get({width}, k.i32()),
-                                           w, ValueRange{k.add(at, k.cidx(i))},
-                                           false, llvm::MaybeAlign(4 * width));
-        for (int64_t e = 0; e < width; ++e)
-          words.push_back(vector::ExtractOp::create(b, vec, e));
-      }
-    }
+    SmallVector<Value> words =
+        k.loadBlockWords(w, k.add(wordBase, k.mul(jRead, k.cidx(bits))), bits);
     Value scaleByte =
         memref::LoadOp::create(b, scales, ValueRange{k.add(scaleBase, jRead)});
     // x's tile: 64 rows of 16 chunks of 4 floats, 8 chunks a thread,

@@ -245,16 +245,8 @@ std::string mlir::mxc::kernels::gemvKernelName(const GemvOptions &o) {
   };
   auto loadBlock = [&](Value j) {
     BlockLoads loads;
-    Value at = k.add(wordBase, k.mul(j, k.cidx(bits)));
-    const int64_t width = bits == 6 ? 2 : 4;
-    for (int64_t i = 0; i < bits; i += width) {
-      auto type = VectorType::get({width}, b.getI32Type());
-      Value vec =
-          vector::LoadOp::create(b, type, w, ValueRange{k.add(at, k.cidx(i))},
-                                 false, llvm::MaybeAlign(4 * width));
-      for (int64_t e = 0; e < width; ++e)
-        loads.words.push_back(vector::ExtractOp::create(b, vec, e));
-    }
+    loads.words =
+        k.loadBlockWords(w, k.add(wordBase, k.mul(j, k.cidx(bits))), bits);
     loads.scale =
         memref::LoadOp::create(b, scales, ValueRange{k.add(scaleBase, j)});
     return loads;

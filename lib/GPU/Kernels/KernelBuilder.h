@@ -59,6 +59,22 @@ struct KernelBuilder {
             vector::ExtractOp::create(b, v, 1)};
   }
 
+  /// The `bits` 32-bit words of one packed MX block of `bits`-bit codes at
+  /// word `at` of `words` (memref<?xi32>), with 16-byte vector loads (8-byte
+  /// for FP6's 24 bytes).
+  SmallVector<Value> loadBlockWords(Value words, Value at, int64_t bits) {
+    SmallVector<Value> loaded;
+    const int64_t width = bits == 6 ? 2 : 4;
+    for (int64_t i = 0; i < bits; i += width) {
+      Value vec = vector::LoadOp::create(b, VectorType::get({width}, i32()),
+                                         words, ValueRange{add(at, cidx(i))},
+                                         false, llvm::MaybeAlign(4 * width));
+      for (int64_t e = 0; e < width; ++e)
+        loaded.push_back(vector::ExtractOp::create(b, vec, e));
+    }
+    return loaded;
+  }
+
   /// Warp sum by butterfly shuffles.
   Value warpSum(Value v) { return warpReduce<arith::AddFOp>(v); }
   /// Warp max (NaN-propagating: maximumf).
