@@ -135,19 +135,15 @@ struct Launch {
   void operator()() { cuda::launch(function, gridX, block, args, 0, gridY); }
 };
 
-/// y [m, n] = x [m, k] * W^T (+ residual [m, n] if given) with the kernel
-/// of `batch` rows per tile.
-Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
-                  const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
-                  const Buffer<float> &x, Buffer<float> &y, int64_t m,
-                  int64_t n, int64_t k, const Buffer<float> *residual = nullptr,
-                  bool unstaged = false) {
-  Launch l{
-      module.function(gemvName(f, batch, unstaged)),
-      static_cast<unsigned>((n + kGemvWarpsPerBlock - 1) / kGemvWarpsPerBlock),
-      static_cast<unsigned>((m + batch - 1) / batch),
-      32 * kGemvWarpsPerBlock,
-      {}};
+/// A launch of the MX matmul ABI (gemvCalleeType): y [m, n] = x [m, k] *
+/// W^T (+ residual [m, n] if given), `function` over a grid of gridX x
+/// gridY blocks of `threads`.
+Launch matmulLaunch(void *function, unsigned gridX, unsigned gridY,
+                    unsigned threads, const Buffer<uint8_t> &w,
+                    const Buffer<uint8_t> &s, const Buffer<float> &x,
+                    Buffer<float> &y, int64_t m, int64_t n, int64_t k,
+                    const Buffer<float> *residual) {
+  Launch l{function, gridX, gridY, threads, {}};
   l.args.memref(w.device, w.count / 4)
       .memref(s.device, s.count)
       .memref(x.device, x.count)
@@ -159,6 +155,19 @@ Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
               residual ? residual->count : y.count)
       .index(residual ? 1 : 0);
   return l;
+}
+
+/// The GEMV kernel of `batch` rows per tile.
+Launch gemvLaunch(const cuda::Module &module, num::ElemFormat f, int batch,
+                  const Buffer<uint8_t> &w, const Buffer<uint8_t> &s,
+                  const Buffer<float> &x, Buffer<float> &y, int64_t m,
+                  int64_t n, int64_t k, const Buffer<float> *residual = nullptr,
+                  bool unstaged = false) {
+  return matmulLaunch(
+      module.function(gemvName(f, batch, unstaged)),
+      static_cast<unsigned>((n + kGemvWarpsPerBlock - 1) / kGemvWarpsPerBlock),
+      static_cast<unsigned>((m + batch - 1) / batch), 32 * kGemvWarpsPerBlock,
+      w, s, x, y, m, n, k, residual);
 }
 
 /// The GEMV of every format and batch against float64 sums of the library's
@@ -251,22 +260,10 @@ Launch gemmLaunch(const cuda::Module &module, num::ElemFormat f,
                   const Buffer<float> &x, Buffer<float> &y, int64_t m,
                   int64_t n, int64_t k,
                   const Buffer<float> *residual = nullptr) {
-  Launch l{module.function("mx_gemm_" + std::string(formatName(f))),
-           static_cast<unsigned>((n + kGemmTileN - 1) / kGemmTileN),
-           static_cast<unsigned>((m + kGemmTileM - 1) / kGemmTileM),
-           kGemmThreads,
-           {}};
-  l.args.memref(w.device, w.count / 4)
-      .memref(s.device, s.count)
-      .memref(x.device, x.count)
-      .memref(y.device, y.count)
-      .index(m)
-      .index(n)
-      .index(k)
-      .memref(residual ? residual->device : y.device,
-              residual ? residual->count : y.count)
-      .index(residual ? 1 : 0);
-  return l;
+  return matmulLaunch(module.function("mx_gemm_" + std::string(formatName(f))),
+                      static_cast<unsigned>((n + kGemmTileN - 1) / kGemmTileN),
+                      static_cast<unsigned>((m + kGemmTileM - 1) / kGemmTileM),
+                      kGemmThreads, w, s, x, y, m, n, k, residual);
 }
 
 /// The tensor-core GEMM of every format against float64 sums of bf16(x)

@@ -352,6 +352,14 @@ struct MXCGPUEmulatePass
     return success();
   }
 
+  /// The lane (i32) of the thread whose x index is `thread`.
+  static Value laneOf(OpBuilder &at, Location loc, Value thread) {
+    return arith::IndexCastOp::create(
+        at, loc, at.getI32Type(),
+        arith::RemUIOp::create(at, loc, thread,
+                               arith::ConstantIndexOp::create(at, loc, 32)));
+  }
+
   /// `mma` (mma.sync m16n8k16, bf16 x bf16 + f32, A row-major, B
   /// column-major) as each lane computes it: A's rows g and g + 8 and B's
   /// columns 2t and 2t + 1 (lane 4g + t's outputs) gathered with 32 index
@@ -379,10 +387,7 @@ struct MXCGPUEmulatePass
     auto ci = [&](int64_t v) {
       return arith::ConstantIntOp::create(at, loc, i32, v).getResult();
     };
-    Value lane = arith::IndexCastOp::create(
-        at, loc, i32,
-        arith::RemUIOp::create(at, loc, thread,
-                               arith::ConstantIndexOp::create(at, loc, 32)));
+    Value lane = laneOf(at, loc, thread);
     Value g = arith::DivUIOp::create(at, loc, lane, ci(4));
     Value t = arith::RemUIOp::create(at, loc, lane, ci(4));
     // Word `v` of lane `src`.
@@ -457,10 +462,7 @@ struct MXCGPUEmulatePass
     auto ci = [&](int64_t v) {
       return arith::ConstantIntOp::create(at, loc, i32, v).getResult();
     };
-    Value lane = arith::IndexCastOp::create(
-        at, loc, i32,
-        arith::RemUIOp::create(at, loc, thread,
-                               arith::ConstantIndexOp::create(at, loc, 32)));
+    Value lane = laneOf(at, loc, thread);
     Value row = arith::DivUIOp::create(at, loc, lane, ci(4));
     Value word = arith::IndexCastOp::create(
         at, loc, index, arith::RemUIOp::create(at, loc, lane, ci(4)));
