@@ -728,6 +728,20 @@ double medianMs(int runs, void *flush, size_t flushWords, F &&body) {
   return ms[ms.size() / 2];
 }
 
+/// Two launches timed alternated, in 4 rounds of medianMs(5, ...) each:
+/// each one's upper median of its 4 rounds, in ms.
+std::pair<double, double> alternatedMs(Launch &a, Launch &b, void *flush,
+                                       size_t flushWords) {
+  std::vector<double> aMs, bMs;
+  for (int round = 0; round < 4; ++round) {
+    aMs.push_back(medianMs(5, flush, flushWords, a));
+    bMs.push_back(medianMs(5, flush, flushWords, b));
+  }
+  std::sort(aMs.begin(), aMs.end());
+  std::sort(bMs.begin(), bMs.end());
+  return {aMs[2], bMs[2]};
+}
+
 int bench(const cuda::Module &module) {
   const size_t flushBytes =
       std::max<int64_t>(2 * cuda::l2CacheBytes(), 1 << 26);
@@ -769,16 +783,7 @@ int bench(const cuda::Module &module) {
       Launch gemv = gemvLaunch(module, f, 1, w, s, xd, y, 1, n, k);
       Launch unstaged =
           gemvLaunch(module, f, 1, w, s, xd, y, 1, n, k, nullptr, true);
-      // Alternated in 4 rounds of 5 runs each; each kernel's time is the
-      // upper median of its 4 rounds' medians.
-      std::vector<double> stagedMs, unstagedMs;
-      for (int round = 0; round < 4; ++round) {
-        stagedMs.push_back(medianMs(5, flush, flushBytes / 4, gemv));
-        unstagedMs.push_back(medianMs(5, flush, flushBytes / 4, unstaged));
-      }
-      std::sort(stagedMs.begin(), stagedMs.end());
-      std::sort(unstagedMs.begin(), unstagedMs.end());
-      double ms = stagedMs[2], plainMs = unstagedMs[2];
+      auto [ms, plainMs] = alternatedMs(gemv, unstaged, flush, flushBytes / 4);
       double bytes = g.data.size() + g.scales.size() + 4.0 * (k + n);
       double gbs = bytes / ms / 1e6;
       std::printf("| %s | %lld x %lld | %.1f | %.0f | %.0f%% | %.1f | "
@@ -809,14 +814,7 @@ int bench(const cuda::Module &module) {
       Buffer<float> xd(x), y(m * n);
       Launch gemm = gemmLaunch(module, f, w, s, xd, y, m, n, k);
       Launch gemv = gemvLaunch(module, f, 8, w, s, xd, y, m, n, k);
-      std::vector<double> gemmMs, gemvMs;
-      for (int round = 0; round < 4; ++round) {
-        gemmMs.push_back(medianMs(5, flush, flushBytes / 4, gemm));
-        gemvMs.push_back(medianMs(5, flush, flushBytes / 4, gemv));
-      }
-      std::sort(gemmMs.begin(), gemmMs.end());
-      std::sort(gemvMs.begin(), gemvMs.end());
-      const double ms = gemmMs[2], plainMs = gemvMs[2];
+      auto [ms, plainMs] = alternatedMs(gemm, gemv, flush, flushBytes / 4);
       std::printf("| %s | %lld x %lld | %.1f | %.1f | %.1f | %.1fx |\n",
                   formatName(f), (long long)n, (long long)k, ms * 1e3,
                   2.0 * m * n * k / ms / 1e9, plainMs * 1e3, plainMs / ms);
