@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mxc/Frontend/Checkpoint.h"
+#include "mxc/Numerics/Element.h"
 #include "mxc/Support/Output.h"
 #include "mxc/Support/Version.h"
 
@@ -62,13 +63,6 @@ static cl::opt<Format>
                                  "(bfloat16)")),
            cl::init(Format::Llama2c));
 
-/// float -> bfloat16 bits, round to nearest even (the weights are finite).
-static uint16_t toBF16(float v) {
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  return static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
-}
-
 /// A HuggingFace Llama directory with seeded random bfloat16 weights.
 static llvm::Error writeRandomHF(llvm::StringRef dir,
                                  const mxc::frontend::LlamaConfig &c,
@@ -84,7 +78,7 @@ static llvm::Error writeRandomHF(llvm::StringRef dir,
     std::string bytes(2 * n, '\0');
     std::normal_distribution<float> normal(0.0f, scale);
     for (int64_t i = 0; i < n; ++i) {
-      uint16_t b = toBF16(offset + normal(rng));
+      uint16_t b = mxc::numerics::encodeBF16(offset + normal(rng));
       std::memcpy(&bytes[2 * i], &b, 2);
     }
     tensors.push_back(
