@@ -198,6 +198,8 @@ std::string mlir::mxc::kernels::gemmKernelName(const GemmOptions &o) {
     // matrices (rows 0-7, words 0-3), (rows 8-15, 0-3), (0-7, 4-7),
     // (8-15, 4-7); B's b0, b1 of two 8-column tiles for (columns 0-7,
     // words 0-3), (0-7, 4-7), (8-15, 0-3), (8-15, 4-7).
+    // (Computed in the step, not before the loop: held across it, they
+    // cost MXINT8 a 4-byte spill at 128 registers.)
     Value matrix = arith::DivUIOp::create(b, lane, k.cidx(8));
     Value matrixRow = arith::RemUIOp::create(b, lane, k.cidx(8));
     Value low = arith::RemUIOp::create(b, matrix, k.cidx(2));
