@@ -242,9 +242,9 @@ struct MXCGPUMXKernelsPass
         continue;
       }
       buildKernelBody(module, callee, {format, batch, *smVersion >= 89});
-      gpu::GPUFuncOp gemm;
+      std::optional<kernels::GemmOptions> gemm;
       if (batch > 1 && gemmMinRows > 0 && *smVersion >= 80)
-        gemm = gemmKernel(module, {format, *smVersion >= 89});
+        gemm = kernels::GemmOptions{format, *smVersion >= 89};
       launchCalls(module, callee, batch, gemm);
     }
   }
@@ -445,10 +445,10 @@ struct MXCGPUMXKernelsPass
 
   /// Each call becomes a launch of the kernel's geometry that calls it;
   /// with `gemm`, a call of at least gemmMinRows rows a launch of that
-  /// kernel instead (decided here where the rows are constant, else by an
-  /// scf.if).
+  /// tensor-core GEMM instead (decided here where the rows are constant,
+  /// else by an scf.if), built at the first launch.
   void launchCalls(ModuleOp module, func::FuncOp callee, int64_t batch,
-                   gpu::GPUFuncOp gemm) {
+                   std::optional<kernels::GemmOptions> gemm) {
     for (func::CallOp call : callsOf(module, callee)) {
       OpBuilder b(call);
       Location loc = call.getLoc();
@@ -463,7 +463,7 @@ struct MXCGPUMXKernelsPass
           Value gridY =
               arith::CeilDivUIOp::create(at, loc, m, cidx(kernels::kGemmTileM));
           gpu::LaunchFuncOp::create(
-              at, loc, gemm, {gridX, gridY, cidx(1)},
+              at, loc, gemmKernel(module, *gemm), {gridX, gridY, cidx(1)},
               {cidx(kernels::kGemmThreads), cidx(1), cidx(1)}, Value(),
               call.getOperands());
         };

@@ -194,6 +194,10 @@ func.func @transposed_residual(%x: tensor<8x64xf32>, %w: tensor<8x64xf32>, %h: t
 // 32 rows, a constant once canonicalized: the GEMM's launch, decided at
 // compile time (no scf.if on the rows).
 // RUN: mxc-opt %s --split-input-file --convert-mxc-matmul-to-gpu --canonicalize --mxc-gpu-mx-kernels="target=cuda chip=sm_90" | FileCheck %s --check-prefix=CONST
+// Constant rows below 16 (2, 1 and 8 rows here) launch the GEMV, and the
+// GEMM is not built for them.
+// CONST-LABEL: func.func @mx_input
+// CONST-NOT: mx_gemm
 // CONST-LABEL: func.func @many_rows
 // CONST-NOT: scf.if
 // CONST: gpu.launch_func @mxc_library::@mx_gemm_mxfp4 blocks in (%{{.+}}, %{{.+}}, %{{.+}}) threads in (%{{.+}}, %{{.+}}, %{{.+}}) args({{.*}}, %c32{{.*}} : index, %c8{{.*}} : index, %c64{{.*}} : index,
