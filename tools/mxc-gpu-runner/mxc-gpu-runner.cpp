@@ -109,12 +109,20 @@ struct Gemv {
   std::vector<double> dequantized;   // [n, k]
 };
 
+/// `count` draws of `normal` from `rng`.
+std::vector<float> normalValues(int64_t count,
+                                std::normal_distribution<float> &normal,
+                                std::mt19937 &rng) {
+  std::vector<float> values(count);
+  for (float &v : values)
+    v = normal(rng);
+  return values;
+}
+
 Gemv quantizedWeight(num::ElemFormat f, int64_t n, int64_t k, std::mt19937 &rng,
                      bool nanRow) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> w(n * k);
-  for (float &v : w)
-    v = normal(rng);
+  std::vector<float> w = normalValues(n * k, normal, rng);
   // Outliers and a tiny block, so that scales vary.
   for (int64_t i = 0; i < n * k; i += 97)
     w[i] *= 40.0f;
@@ -195,15 +203,12 @@ int testGemv(const cuda::Module &module) {
         const int64_t m = batch == 8 ? 37 : batch;
         Gemv g = quantizedWeight(f, n, k, rng, nanRow);
         std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<float> x(m * k);
-        for (float &v : x)
-          v = normal(rng);
+        std::vector<float> x = normalValues(m * k, normal, rng);
         // The K = 1024 shapes add a residual, as the model's output
         // projections do.
         std::vector<float> residual;
         if (k == 1024)
-          for (int64_t i = 0; i < m * n; ++i)
-            residual.push_back(normal(rng));
+          residual = normalValues(m * n, normal, rng);
         Buffer<uint8_t> w(g.data), s(g.scales);
         Buffer<float> xd(x), y(m * n);
         std::unique_ptr<Buffer<float>> rd;
@@ -284,13 +289,10 @@ int testGemm(const cuda::Module &module) {
       const bool nanRow = k == 96, withResidual = k == 256;
       Gemv g = quantizedWeight(f, n, k, rng, nanRow);
       std::normal_distribution<float> normal(0.0f, 1.0f);
-      std::vector<float> x(m * k);
-      for (float &v : x)
-        v = normal(rng);
+      std::vector<float> x = normalValues(m * k, normal, rng);
       std::vector<float> residual;
       if (withResidual)
-        for (int64_t i = 0; i < m * n; ++i)
-          residual.push_back(normal(rng));
+        residual = normalValues(m * n, normal, rng);
       Buffer<uint8_t> w(g.data), s(g.scales);
       Buffer<float> xd(x), y(m * n);
       std::unique_ptr<Buffer<float>> rd;
@@ -350,9 +352,7 @@ int testSoftmax(const cuda::Module &module) {
   int failures = 0, cases = 0, compact = 0;
   for (int64_t n : {1, 100, 1000, 4096}) {
     const int64_t rows = 64;
-    std::vector<float> x(rows * n);
-    for (float &v : x)
-      v = normal(rng);
+    std::vector<float> x = normalValues(rows * n, normal, rng);
     for (int64_t i = 0; i < rows * n; i += 7)
       x[i] = -INFINITY; // masked
     for (int64_t c = 0; c < n; ++c)
@@ -807,9 +807,7 @@ int bench(const cuda::Module &module) {
       const int64_t m = 512, n = rows, k = cols;
       Gemv g = quantizedWeight(f, n, k, rng, false);
       std::normal_distribution<float> normal(0.0f, 1.0f);
-      std::vector<float> x(m * k);
-      for (float &v : x)
-        v = normal(rng);
+      std::vector<float> x = normalValues(m * k, normal, rng);
       Buffer<uint8_t> w(g.data), s(g.scales);
       Buffer<float> xd(x), y(m * n);
       Launch gemm = gemmLaunch(module, f, w, s, xd, y, m, n, k);
@@ -826,9 +824,7 @@ int bench(const cuda::Module &module) {
               "|--------|-----------|---------------------|\n");
   const int64_t rows = 4096, n = 4096;
   std::normal_distribution<float> normal(0.0f, 3.0f);
-  std::vector<float> x(rows * n);
-  for (float &v : x)
-    v = normal(rng);
+  std::vector<float> x = normalValues(rows * n, normal, rng);
   Buffer<float> xd(x), y(rows * n);
   Buffer<int8_t> codes(rows * n);
   double exactMs = 0;
