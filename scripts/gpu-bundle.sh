@@ -59,4 +59,9 @@ build/bin/mxc-compile "$scratch/model.bin" --recipe w4 --target=cuda \
 rm "$out.o"
 build/bin/mxc-run "$scratch/model.bin" --recipe w4 --prompt "$prompt" \
   --save-logits "$out.ref"
+# Its prompt (16 tokens or more) runs the matmuls on the tensor-core GEMM,
+# which rounds x to bf16: weight-only MXFP4 keeps x in f32, and the prefill
+# logits move by about 2e-2 (2.4e-2 emulated; they spread by about 1).
+# MXFP8 activations are exact in bf16: the shared model's need no limit.
+echo "--prefill-tolerance 0.1" > "$out.args"
 du -sh build/gpu-bundle

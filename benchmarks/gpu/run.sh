@@ -64,14 +64,12 @@ step torch-baseline 60 python3 torch_baseline.py
 for model in models/*.so; do
   [[ -e $model ]] || continue
   name=$(basename "${model%.so}")
-  # A prompt of 16 tokens or more runs its matmuls on the tensor-core GEMM,
-  # which rounds x to bf16: with weight-only MXFP4 (f32 x) the prefill
-  # logits move by about 2e-2 (emulated: 2.4e-2 on this model, whose logits
-  # spread by about 1); MXFP8 activations are exact in bf16.
-  limit=()
-  [[ $name == *-w4 ]] && limit=(--prefill-tolerance 0.1)
+  # The runner's options for this model, where gpu-bundle.sh wrote some
+  # (MODEL.args: the prefill limit of a weight-only model).
+  args=()
+  [[ -f ${model%.so}.args ]] && read -r -a args < "${model%.so}.args"
   step "model-$name" 45 ./mxc-gpu-runner model "$model" "${model%.so}.ref" \
-    ${limit[@]+"${limit[@]}"} || status=1
+    ${args[@]+"${args[@]}"} || status=1
 done
 if sanitizer=$(tool compute-sanitizer) && [[ -e models/stories260K-float.so ]]; then
   # Every device access of a whole model's kernels, checked (memcheck).
