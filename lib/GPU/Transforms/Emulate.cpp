@@ -254,7 +254,21 @@ struct MXCGPUEmulatePass
     for (NVVM::MmaOp mma : mmas)
       if (failed(expandMma(mma, thread)))
         return failure();
-    {
+    // Only where there are bf16 conversions: the greedy driver also folds
+    // and erases dead code, which the other kernels need not go through.
+    bool hasBF16 =
+        func.walk([](Operation *op) {
+              auto isBF16 = [](Type t) {
+                return isa<BFloat16Type>(getElementTypeOrSelf(t));
+              };
+              return isa<arith::TruncFOp, arith::ExtFOp>(op) &&
+                             (llvm::any_of(op->getOperandTypes(), isBF16) ||
+                              llvm::any_of(op->getResultTypes(), isBF16))
+                         ? WalkResult::interrupt()
+                         : WalkResult::advance();
+            })
+            .wasInterrupted();
+    if (hasBF16) {
       RewritePatternSet patterns(b.getContext());
       arith::populateExpandBFloat16Patterns(patterns);
       if (failed(applyPatternsGreedily(func, std::move(patterns))))

@@ -15,16 +15,29 @@
 // CHECK: %[[W32:.*]] = arith.remui %[[L]], %c4_i32
 // CHECK: %[[WORD:.*]] = arith.index_cast %[[W32]] : i32 to index
 // CHECK: %[[START:.*]] = arith.index_cast %{{.*}} : index to i32
-// Matrix 0: lane l / 4's row; matrix 3: lane 24 + l / 4's.
-// CHECK: %[[R0:.*]] = call @mxc_emu_fn_shuffle(%[[START]], %[[ROW]], %c32_i32{{.*}}, %c3_i32{{.*}})
+// Matrix i: the row of lane 8i + l / 4, word l % 4 of it.
+// CHECK: %[[SRC0:.*]] = arith.addi %[[ROW]], %c0_i32
+// CHECK: %[[R0:.*]] = call @mxc_emu_fn_shuffle(%[[START]], %[[SRC0]], %c32_i32{{.*}}, %c3_i32{{.*}})
 // CHECK: %[[I0:.*]] = arith.index_cast %[[R0]] : i32 to index
 // CHECK: %[[A0:.*]] = arith.addi %[[I0]], %[[WORD]] : index
-// CHECK: memref.load %[[S]][%[[A0]]] : memref<64xi32>
+// CHECK: %[[V0:.*]] = memref.load %[[S]][%[[A0]]] : memref<64xi32>
+// CHECK: %[[SRC1:.*]] = arith.addi %[[ROW]], %c8_i32
+// CHECK: %[[R1:.*]] = call @mxc_emu_fn_shuffle(%[[START]], %[[SRC1]], %c32_i32{{.*}}, %c3_i32{{.*}})
+// CHECK: %[[I1:.*]] = arith.index_cast %[[R1]] : i32 to index
+// CHECK: %[[A1:.*]] = arith.addi %[[I1]], %[[WORD]] : index
+// CHECK: %[[V1:.*]] = memref.load %[[S]][%[[A1]]] : memref<64xi32>
+// CHECK: %[[SRC2:.*]] = arith.addi %[[ROW]], %c16_i32
+// CHECK: %[[R2:.*]] = call @mxc_emu_fn_shuffle(%[[START]], %[[SRC2]], %c32_i32{{.*}}, %c3_i32{{.*}})
+// CHECK: %[[I2:.*]] = arith.index_cast %[[R2]] : i32 to index
+// CHECK: %[[A2:.*]] = arith.addi %[[I2]], %[[WORD]] : index
+// CHECK: %[[V2:.*]] = memref.load %[[S]][%[[A2]]] : memref<64xi32>
 // CHECK: %[[SRC3:.*]] = arith.addi %[[ROW]], %c24_i32
-// CHECK: call @mxc_emu_fn_shuffle(%[[START]], %[[SRC3]], %c32_i32{{.*}}, %c3_i32{{.*}})
-// CHECK: %[[V3:.*]] = memref.load %[[S]]
+// CHECK: %[[R3:.*]] = call @mxc_emu_fn_shuffle(%[[START]], %[[SRC3]], %c32_i32{{.*}}, %c3_i32{{.*}})
+// CHECK: %[[I3:.*]] = arith.index_cast %[[R3]] : i32 to index
+// CHECK: %[[A3:.*]] = arith.addi %[[I3]], %[[WORD]] : index
+// CHECK: %[[V3:.*]] = memref.load %[[S]][%[[A3]]] : memref<64xi32>
 // CHECK-NOT: nvgpu.ldmatrix
-// CHECK: memref.store %[[V3]], %{{.*}}[%{{.*}}] : memref<?xi32>
+// CHECK: vector.from_elements %[[V0]], %[[V1]], %[[V2]], %[[V3]] : vector<4x1xi32>
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @ld(%out: memref<?xi32>) workgroup(%s : memref<64xi32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 32, 1, 1>} {
