@@ -2,12 +2,15 @@
 
 #include "mxc/Tuning/LlamaGradient.h"
 
+#include "mxc/Numerics/ExpLanes.h"
 #include "mxc/Numerics/MX.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <memory>
 
 using namespace mxc;
 using namespace mxc::tuning;
@@ -17,6 +20,94 @@ namespace {
 
 std::vector<float> copy(llvm::ArrayRef<float> a) {
   return {a.begin(), a.end()};
+}
+
+/// The causal softmax rows' inner loops, 8 lanes at a time: on AVX2 + FMA
+/// where the CPU has them (one 256-bit register), else on the baseline
+/// instruction set (two SSE ones). Sums and dot products accumulate in f64.
+typedef float Floats __attribute__((vector_size(32)));
+typedef double Doubles __attribute__((vector_size(64)));
+constexpr int64_t kFloats = 8;
+
+/// The causal softmax of a row in place: its first n scores become
+/// exp(s - max) / sum (numerics::expLanes, the sum in f64), the rest of its
+/// `length` entries 0.
+[[gnu::always_inline]] inline void softmaxRowImpl(float *row, int64_t n,
+                                                  int64_t length) {
+  Floats top = Floats{} - INFINITY;
+  for (int64_t u = 0; u < n; u += kFloats) {
+    Floats v = Floats{} - INFINITY;
+    std::memcpy(&v, row + u, std::min<int64_t>(kFloats, n - u) * sizeof(float));
+    top = top > v ? top : v;
+  }
+  float max = top[0];
+  for (int64_t l = 1; l < kFloats; ++l)
+    max = std::max(max, top[l]);
+  Doubles sum = {};
+  for (int64_t u = 0; u < n; u += kFloats) {
+    const int64_t lanes = std::min<int64_t>(kFloats, n - u);
+    Floats v = Floats{} - INFINITY; // the lanes past n give exp 0
+    std::memcpy(&v, row + u, lanes * sizeof(float));
+    v = numerics::expLanes(v - max);
+    std::memcpy(row + u, &v, lanes * sizeof(float));
+    sum += __builtin_convertvector(v, Doubles);
+  }
+  double total = 0;
+  for (int64_t l = 0; l < kFloats; ++l)
+    total += sum[l];
+  const float inverse = static_cast<float>(1 / total);
+  for (int64_t u = 0; u < n; ++u)
+    row[u] *= inverse;
+  std::fill(row + n, row + length, 0.f);
+}
+
+/// The softmax backward of a row in place: with p the probabilities and dp
+/// the gradient at them, dp[u] = p[u] (dp[u] - p . dp) scale for u < n.
+[[gnu::always_inline]] inline void
+softmaxBackwardImpl(const float *p, float *dp, int64_t n, float scale) {
+  Doubles dot = {};
+  for (int64_t u = 0; u < n; u += kFloats) {
+    const int64_t lanes = std::min<int64_t>(kFloats, n - u);
+    Floats a = {}, b = {};
+    std::memcpy(&a, p + u, lanes * sizeof(float));
+    std::memcpy(&b, dp + u, lanes * sizeof(float));
+    dot += __builtin_convertvector(a, Doubles) *
+           __builtin_convertvector(b, Doubles);
+  }
+  double total = 0;
+  for (int64_t l = 0; l < kFloats; ++l)
+    total += dot[l];
+  for (int64_t u = 0; u < n; ++u)
+    dp[u] = static_cast<float>(p[u] * (dp[u] - total) * scale);
+}
+
+__attribute__((target("avx2,fma"))) void softmaxRowAVX2(float *row, int64_t n,
+                                                        int64_t length) {
+  softmaxRowImpl(row, n, length);
+}
+__attribute__((target("avx2,fma"))) void
+softmaxBackwardAVX2(const float *p, float *dp, int64_t n, float scale) {
+  softmaxBackwardImpl(p, dp, n, scale);
+}
+
+bool hasAVX2() {
+  static const bool yes =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+void softmaxRow(float *row, int64_t n, int64_t length) {
+  if (hasAVX2())
+    softmaxRowAVX2(row, n, length);
+  else
+    softmaxRowImpl(row, n, length);
+}
+
+void softmaxBackward(const float *p, float *dp, int64_t n, float scale) {
+  if (hasAVX2())
+    softmaxBackwardAVX2(p, dp, n, scale);
+  else
+    softmaxBackwardImpl(p, dp, n, scale);
 }
 
 /// Y[T, N] = X[T, K] W[N, K]^T.
@@ -69,16 +160,34 @@ void rmsnormBackward(const float *x, const std::vector<float> &g,
   }
 }
 
+/// cos and sin of pos * frequency for the positions 0 .. t-1 and the pairs
+/// of a head, computed once per forward pass.
+struct RopeTable {
+  int64_t pairs = 0;
+  std::vector<double> cos, sin; ///< [t, pairs]
+  RopeTable() = default;
+  RopeTable(int64_t t, const LlamaConfig &c) : pairs(c.headDim() / 2) {
+    cos.resize(t * pairs);
+    sin.resize(t * pairs);
+    for (int64_t s = 0; s < t; ++s)
+      for (int64_t i = 0; i < pairs; ++i) {
+        double angle = s * c.ropeFrequency(i);
+        cos[s * pairs + i] = std::cos(angle);
+        sin[s * pairs + i] = std::sin(angle);
+      }
+  }
+};
+
 /// Rotates the pairs (2p, 2p + 1) of each head of the rows of `v` ([t, n])
 /// by pos * frequency (pos = the row), or back by it (`inverse`: the
 /// transpose, which is the rotation's backward).
-void rope(float *v, int64_t t, int64_t n, const LlamaConfig &c, bool inverse) {
-  const int64_t hd = c.headDim();
+void rope(float *v, int64_t t, int64_t n, const RopeTable &table,
+          bool inverse) {
+  const int64_t pairs = table.pairs;
   for (int64_t s = 0; s < t; ++s)
     for (int64_t i = 0; i < n; i += 2) {
-      double angle = s * c.ropeFrequency((i % hd) / 2);
-      double cs = std::cos(angle),
-             sn = inverse ? -std::sin(angle) : std::sin(angle);
+      const int64_t at = s * pairs + (i / 2) % pairs;
+      double cs = table.cos[at], sn = inverse ? -table.sin[at] : table.sin[at];
       double a = v[s * n + i], b = v[s * n + i + 1];
       v[s * n + i] = static_cast<float>(a * cs - b * sn);
       v[s * n + i + 1] = static_cast<float>(a * sn + b * cs);
@@ -108,13 +217,19 @@ void roundRows(const float *x, float *y, int64_t t, int64_t k,
     y[i] = static_cast<float>(d[i]);
 }
 
+/// Query rows per block of the attention: a block's products cover only the
+/// keys its rows see (causal), about half the T x T work and memory.
+constexpr int64_t kQueryRows = 64;
+
 /// What one layer's forward keeps for the backward.
 struct LayerCache {
-  std::vector<float> x;        ///< layer input [T, D]
-  std::vector<double> r1, r2;  ///< 1 / rms of the two norms
-  std::vector<float> xq1;      ///< attention norm output, rounded [T, D]
-  std::vector<float> q, k, v;  ///< after RoPE: [T, D], [T, KV], [T, KV]
-  std::vector<float> p;        ///< attention probabilities [H, T, T]
+  std::vector<float> x;       ///< layer input [T, D]
+  std::vector<double> r1, r2; ///< 1 / rms of the two norms
+  std::vector<float> xq1;     ///< attention norm output, rounded [T, D]
+  std::vector<float> q, k, v; ///< after RoPE: [T, D], [T, KV], [T, KV]
+  /// Attention probabilities [H, T, T] (every entry written by the forward:
+  /// not zeroed first).
+  std::unique_ptr<float[]> p;
   std::vector<float> oq;       ///< attention output, rounded [T, D]
   std::vector<float> mid;      ///< after the attention residual [T, D]
   std::vector<float> xq2;      ///< FFN norm output, rounded [T, D]
@@ -122,6 +237,7 @@ struct LayerCache {
 };
 
 struct Forward {
+  RopeTable rope;
   std::vector<LayerCache> layers;
   std::vector<float> last; ///< the last layer's output [T, D]
   std::vector<double> rf;
@@ -155,6 +271,7 @@ public:
                   V = c.vocab, H = c.heads, hd = c.headDim(),
                   group = c.heads / c.kvHeads;
     Forward f;
+    f.rope = RopeTable(T, c);
     std::vector<float> x(T * D), tmp(T * D), y;
     for (int64_t s = 0; s < T; ++s)
       std::copy_n(&p.embedding[tokens[s] * D], D, &x[s * D]);
@@ -171,37 +288,36 @@ public:
       matmul(C.xq1.data(), w(name(l, "wq"), L.wq).data(), C.q.data(), T, D, D);
       matmul(C.xq1.data(), w(name(l, "wk"), L.wk).data(), C.k.data(), T, KV, D);
       matmul(C.xq1.data(), w(name(l, "wv"), L.wv).data(), C.v.data(), T, KV, D);
-      rope(C.q.data(), T, D, c, false);
-      rope(C.k.data(), T, KV, c, false);
-      // Per head, S = q_h k_g^T / sqrt(hd) on BLAS, the causal softmax of
-      // each row in f64 (masked entries 0), o_h = P v_g.
-      C.p.assign(H * T * T, 0.f);
+      rope(C.q.data(), T, D, f.rope, false);
+      rope(C.k.data(), T, KV, f.rope, false);
+      // Per head and block of kQueryRows query rows r0 .. r0 + rows - 1 (the
+      // keys 0 .. r0 + rows - 1 they see): S = q_h k_g^T / sqrt(hd) on
+      // BLAS, the causal softmax of each row (masked entries 0), o_h = P
+      // v_g. Entries of P right of a block's keys are never read.
+      C.p.reset(new float[H * T * T]);
       std::vector<float> o(T * D, 0.f);
       const float scale = 1.f / std::sqrt(static_cast<float>(hd));
       for (int64_t h = 0; h < H; ++h) {
         const int64_t g = h / group;
-        float *P = &C.p[h * T * T];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale,
-                    &C.q[h * hd], D, &C.k[g * hd], KV, 0.f, P, T);
-        for (int64_t s = 0; s < T; ++s) {
-          float *row = &P[s * T];
-          if (const auto &exaq = view.quantizers().softmax) {
-            std::vector<float> scores(row, row + s + 1);
-            numerics::exaqSoftmaxRow(*exaq, scores.data(), s + 1, row);
-            std::fill(row + s + 1, row + T, 0.f);
-            continue;
+        for (int64_t r0 = 0; r0 < T; r0 += kQueryRows) {
+          const int64_t rows = std::min(kQueryRows, T - r0), keys = r0 + rows;
+          float *P = &C.p[h * T * T + r0 * T];
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, keys, hd,
+                      scale, &C.q[r0 * D + h * hd], D, &C.k[g * hd], KV, 0.f, P,
+                      T);
+          for (int64_t s = r0; s < keys; ++s) {
+            float *row = &P[(s - r0) * T];
+            if (const auto &exaq = view.quantizers().softmax) {
+              std::vector<float> scores(row, row + s + 1);
+              numerics::exaqSoftmaxRow(*exaq, scores.data(), s + 1, row);
+              std::fill(row + s + 1, row + keys, 0.f);
+              continue;
+            }
+            softmaxRow(row, s + 1, keys);
           }
-          const float m = *std::max_element(row, row + s + 1);
-          double sum = 0;
-          for (int64_t u = 0; u <= s; ++u)
-            sum += row[u] = std::exp(row[u] - m);
-          const float inverse = static_cast<float>(1 / sum);
-          for (int64_t u = 0; u <= s; ++u)
-            row[u] *= inverse;
-          std::fill(row + s + 1, row + T, 0.f);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, keys,
+                      1.f, P, T, &C.v[g * hd], KV, 0.f, &o[r0 * D + h * hd], D);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.f, P,
-                    T, &C.v[g * hd], KV, 0.f, &o[h * hd], D);
       }
       scaleChannels(o.data(), L.woInputScale, T, D);
       input(name(l, "wo"), o.data(), C.oq, T, D);
@@ -275,35 +391,37 @@ public:
       matmulBackward(C.oq.data(), w(name(l, "wo"), L.wo).data(), dx.data(),
                      dout.data(), false, G.wo.data(), T, D, D);
       scaleChannels(dout.data(), L.woInputScale, T, D);
-      // Per head: dV_g += P^T dO_h; dP = dO_h v_g^T; dS = P (dP - rowsum(P
-      // dP)) / sqrt(hd); dq_h = dS k_g; dk_g += dS^T q_h.
+      // Per head and block of query rows (as in the forward): dV_g += P^T
+      // dO_h; dP = dO_h v_g^T; dS = P (dP - rowsum(P dP)) / sqrt(hd); dq_h =
+      // dS k_g; dk_g += dS^T q_h.
       std::vector<float> dq(T * D, 0.f), dk(T * KV, 0.f), dv(T * KV, 0.f);
       const float scale = 1.f / std::sqrt(static_cast<float>(hd));
-      std::vector<float> dS(T * T);
+      std::vector<float> dS(kQueryRows * T);
       for (int64_t h = 0; h < H; ++h) {
         const int64_t g = h / group;
-        const float *P = &C.p[h * T * T];
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.f, P,
-                    T, &dout[h * hd], D, 1.f, &dv[g * hd], KV);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.f,
-                    &dout[h * hd], D, &C.v[g * hd], KV, 0.f, dS.data(), T);
-        for (int64_t s = 0; s < T; ++s) {
-          float *row = &dS[s * T];
-          const float *prob = &P[s * T];
-          double dot = 0;
-          for (int64_t u = 0; u <= s; ++u)
-            dot += static_cast<double>(prob[u]) * row[u];
-          for (int64_t u = 0; u <= s; ++u)
-            row[u] = static_cast<float>(prob[u] * (row[u] - dot) * scale);
-          std::fill(row + s + 1, row + T, 0.f);
+        for (int64_t r0 = 0; r0 < T; r0 += kQueryRows) {
+          const int64_t rows = std::min(kQueryRows, T - r0), keys = r0 + rows;
+          const float *P = &C.p[h * T * T + r0 * T];
+          const float *dO = &dout[r0 * D + h * hd];
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hd, rows,
+                      1.f, P, T, dO, D, 1.f, &dv[g * hd], KV);
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, keys, hd,
+                      1.f, dO, D, &C.v[g * hd], KV, 0.f, dS.data(), T);
+          for (int64_t s = r0; s < keys; ++s) {
+            float *row = &dS[(s - r0) * T];
+            softmaxBackward(&P[(s - r0) * T], row, s + 1, scale);
+            std::fill(row + s + 1, row + keys, 0.f);
+          }
+          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, keys,
+                      1.f, dS.data(), T, &C.k[g * hd], KV, 0.f,
+                      &dq[r0 * D + h * hd], D);
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hd, rows,
+                      1.f, dS.data(), T, &C.q[r0 * D + h * hd], D, 1.f,
+                      &dk[g * hd], KV);
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.f,
-                    dS.data(), T, &C.k[g * hd], KV, 0.f, &dq[h * hd], D);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.f,
-                    dS.data(), T, &C.q[h * hd], D, 1.f, &dk[g * hd], KV);
       }
-      rope(dq.data(), T, D, c, true);
-      rope(dk.data(), T, KV, c, true);
+      rope(dq.data(), T, D, f.rope, true);
+      rope(dk.data(), T, KV, f.rope, true);
       matmulBackward(C.xq1.data(), w(name(l, "wq"), L.wq).data(), dq.data(),
                      dxn.data(), false, G.wq.data(), T, D, D);
       matmulBackward(C.xq1.data(), w(name(l, "wk"), L.wk).data(), dk.data(),

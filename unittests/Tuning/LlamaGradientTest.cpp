@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mxc/Tuning/LlamaGradient.h"
+#include "mxc/Frontend/Reference.h"
 
 #include "gtest/gtest.h"
 
@@ -81,12 +82,24 @@ std::vector<double> randomTeacher(int64_t t, int64_t v) {
 
 const std::vector<int32_t> kTokens = {1, 4, 9, 2, 7, 3};
 
-void checkFiniteDifferences(LlamaParameters p) {
+/// A window of `n` seeded random tokens of the tiny model's vocabulary:
+/// longer than the attention's blocks of query rows (64), the last one
+/// partial.
+std::vector<int32_t> longWindow(int64_t n = 150) {
+  std::mt19937 rng(5);
+  std::vector<int32_t> tokens(n);
+  for (int32_t &t : tokens)
+    t = rng() % 11;
+  return tokens;
+}
+
+void checkFiniteDifferences(LlamaParameters p,
+                            const std::vector<int32_t> &tokens = kTokens) {
   Quantizers none;
-  std::vector<double> teacher = randomTeacher(kTokens.size(), p.config.vocab);
+  std::vector<double> teacher = randomTeacher(tokens.size(), p.config.vocab);
   LlamaParameters g = p.zerosLike();
   double loss0 =
-      distillationLoss(p, QuantizedView(p, none), kTokens, teacher, &g);
+      distillationLoss(p, QuantizedView(p, none), tokens, teacher, &g);
   EXPECT_GT(loss0, 0.1);
   std::vector<LlamaParameters::Tensor> tensors = p.tensors(),
                                        grads = g.tensors();
@@ -107,11 +120,11 @@ void checkFiniteDifferences(LlamaParameters p) {
     for (size_t i : picks) {
       const float saved = values[i], h = 1e-3f;
       values[i] = saved + h;
-      double up = distillationLoss(p, QuantizedView(p, none), kTokens, teacher,
-                                   nullptr);
+      double up =
+          distillationLoss(p, QuantizedView(p, none), tokens, teacher, nullptr);
       values[i] = saved - h;
-      double down = distillationLoss(p, QuantizedView(p, none), kTokens,
-                                     teacher, nullptr);
+      double down =
+          distillationLoss(p, QuantizedView(p, none), tokens, teacher, nullptr);
       values[i] = saved;
       double numeric = (up - down) / (2.0 * h);
       EXPECT_NEAR(grad[i], numeric, 2e-3 * std::max(1.0, std::abs(numeric)))
@@ -131,6 +144,35 @@ TEST(LlamaGradient, MatchesFiniteDifferences) {
 // With fixed factors on the inputs of wo and w2 (a smoothed model).
 TEST(LlamaGradient, MatchesFiniteDifferencesWithInputScales) {
   checkFiniteDifferences(tinyModel(false, true));
+}
+
+// Over several blocks of query rows, too.
+TEST(LlamaGradient, MatchesFiniteDifferencesOnALongWindow) {
+  LlamaParameters p = tinyModel();
+  p.config.seqLen = 256;
+  checkFiniteDifferences(p, longWindow());
+}
+
+// The forward pass is the float model: the log-softmax of the independent
+// reference's logits (frontend::referenceLogits), on a window longer than
+// the attention's blocks of query rows.
+TEST(LlamaGradient, ForwardMatchesTheReference) {
+  LlamaParameters p = tinyModel();
+  p.config.seqLen = 256;
+  const std::vector<int32_t> tokens = longWindow();
+  Quantizers none;
+  std::vector<double> got = logProbabilities(p, QuantizedView(p, none), tokens);
+  std::vector<float> logits = frontend::referenceLogits(p.view(), tokens);
+  const int64_t v = p.config.vocab;
+  ASSERT_EQ(got.size(), logits.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    double top = *std::max_element(&logits[i * v], &logits[i * v] + v), sum = 0;
+    for (int64_t j = 0; j < v; ++j)
+      sum += std::exp(logits[i * v + j] - top);
+    for (int64_t j = 0; j < v; ++j)
+      ASSERT_NEAR(got[i * v + j], logits[i * v + j] - top - std::log(sum), 1e-4)
+          << "position " << i << ", token " << j;
+  }
 }
 
 // A factor on a matmul's input is the same model as that factor on the
