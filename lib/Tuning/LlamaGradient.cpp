@@ -29,6 +29,25 @@ typedef float Floats __attribute__((vector_size(32)));
 typedef double Doubles __attribute__((vector_size(64)));
 constexpr int64_t kFloats = 8;
 
+/// The first `lanes` floats at p, the other lanes `fill`.
+[[gnu::always_inline]] inline Floats loadLanes(const float *p, int64_t lanes,
+                                               float fill) {
+  Floats v = Floats{} + fill;
+  if (lanes == kFloats)
+    std::memcpy(&v, p, sizeof(v)); // in a register, not through memory
+  else
+    std::memcpy(&v, p, lanes * sizeof(float));
+  return v;
+}
+
+[[gnu::always_inline]] inline void storeLanes(float *p, Floats v,
+                                              int64_t lanes) {
+  if (lanes == kFloats)
+    std::memcpy(p, &v, sizeof(v));
+  else
+    std::memcpy(p, &v, lanes * sizeof(float));
+}
+
 /// The causal softmax of a row in place: its first n scores become
 /// exp(s - max) / sum (numerics::expLanes, the sum in f64), the rest of its
 /// `length` entries 0.
@@ -36,8 +55,7 @@ constexpr int64_t kFloats = 8;
                                                   int64_t length) {
   Floats top = Floats{} - INFINITY;
   for (int64_t u = 0; u < n; u += kFloats) {
-    Floats v = Floats{} - INFINITY;
-    std::memcpy(&v, row + u, std::min<int64_t>(kFloats, n - u) * sizeof(float));
+    Floats v = loadLanes(row + u, std::min<int64_t>(kFloats, n - u), -INFINITY);
     top = top > v ? top : v;
   }
   float max = top[0];
@@ -46,10 +64,9 @@ constexpr int64_t kFloats = 8;
   Doubles sum = {};
   for (int64_t u = 0; u < n; u += kFloats) {
     const int64_t lanes = std::min<int64_t>(kFloats, n - u);
-    Floats v = Floats{} - INFINITY; // the lanes past n give exp 0
-    std::memcpy(&v, row + u, lanes * sizeof(float));
-    v = numerics::expLanes(v - max);
-    std::memcpy(row + u, &v, lanes * sizeof(float));
+    // The lanes past n give exp 0.
+    Floats v = numerics::expLanes(loadLanes(row + u, lanes, -INFINITY) - max);
+    storeLanes(row + u, v, lanes);
     sum += __builtin_convertvector(v, Doubles);
   }
   double total = 0;
@@ -68,9 +85,7 @@ softmaxBackwardImpl(const float *p, float *dp, int64_t n, float scale) {
   Doubles dot = {};
   for (int64_t u = 0; u < n; u += kFloats) {
     const int64_t lanes = std::min<int64_t>(kFloats, n - u);
-    Floats a = {}, b = {};
-    std::memcpy(&a, p + u, lanes * sizeof(float));
-    std::memcpy(&b, dp + u, lanes * sizeof(float));
+    Floats a = loadLanes(p + u, lanes, 0), b = loadLanes(dp + u, lanes, 0);
     dot += __builtin_convertvector(a, Doubles) *
            __builtin_convertvector(b, Doubles);
   }
