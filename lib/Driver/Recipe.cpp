@@ -218,6 +218,8 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       e = integer(r.tuneSteps);
     } else if (key == "tune-lr") {
       e = number(r.tuneLearningRate);
+    } else if (key == "tune-damping") {
+      e = number(r.tuneDamping);
     } else if (key == "tune-what") {
       if (value == "weights")
         r.tuneWhat = TuneWhat::Weights;
@@ -240,7 +242,7 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       return error("unknown key '" + key +
                    "' (weights, method, scales, smooth, activations, "
                    "softmax-bits, softmax-clip, tile, keep, checkpoint-mx, "
-                   "tune, tune-lr, tune-what, tune-softmax)");
+                   "tune, tune-lr, tune-damping, tune-what, tune-softmax)");
     }
     if (e)
       return std::move(e);
@@ -300,6 +302,9 @@ llvm::Error Recipe::validate() const {
     if (!(tuneLearningRate > 0) || tuneLearningRate > 1)
       return error("tune-lr must be in (0, 1], not " +
                    formatDouble(tuneLearningRate));
+    if (!(tuneDamping >= 0) || tuneDamping >= 1)
+      return error("tune-damping must be in [0, 1), not " +
+                   formatDouble(tuneDamping));
     // What the tuner's forward pass does not model yet.
     if (softmaxBits > 0 && clipMode && tuneSoftmax == TuneSoftmax::Quantized)
       return error("tune-softmax=quantized cannot be combined with a softmax "
@@ -416,7 +421,8 @@ std::string Recipe::str() const {
   }
   if (tuneSteps > 0) {
     text += ",tune=" + std::to_string(tuneSteps) +
-            ",tune-lr=" + formatDouble(tuneLearningRate);
+            ",tune-lr=" + formatDouble(tuneLearningRate) +
+            ",tune-damping=" + formatDouble(tuneDamping);
     if (tuneWhat != TuneWhat::Weights)
       text +=
           tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";

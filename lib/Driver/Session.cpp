@@ -348,6 +348,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
   mxc::tuning::TuneOptions options;
   options.steps = recipe.tuneSteps;
   options.learningRate = recipe.tuneLearningRate;
+  options.damping = recipe.tuneDamping;
   options.target = recipe.tuneWhat == Recipe::TuneWhat::Weights
                        ? mxc::tuning::TuneTarget::Weights
                    : recipe.tuneWhat == Recipe::TuneWhat::Norms

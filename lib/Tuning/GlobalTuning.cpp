@@ -149,6 +149,21 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
     for (size_t i = 0; i < tensors.size(); ++i)
       if (adam[i])
         adam[i]->step(*tensors[i].values, *grads[i].values, lr, step);
+    // Dampening: each quantized weight pulled toward its rounded value (the
+    // view of this step), harder as the step size decays.
+    if (options.damping > 0) {
+      const double pull = options.damping * (1 - lr / options.learningRate);
+      for (size_t i = 0; i < tensors.size(); ++i) {
+        if (!adam[i] || !tensors[i].isMatmul)
+          continue;
+        std::vector<float> &w = *tensors[i].values;
+        const std::vector<float> &q = view.weights(tensors[i].name, w);
+        if (&q == &w) // not quantized
+          continue;
+        for (size_t j = 0; j < w.size(); ++j)
+          w[j] -= static_cast<float>(pull * (w[j] - q[j]));
+      }
+    }
     if (step % epoch == 0 || step == options.steps) {
       double kl = evaluate();
       result.evaluations.push_back({step, kl});

@@ -31,7 +31,7 @@
 // RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,tune=2,tune-softmax=quantized --calibrate %s --report-json %t/sm-quantized.json -o %t/x.mxc
 // RUN: %python -c "import json, sys; e, q = (json.load(open(p))['tuning']['start_kl'] for p in sys.argv[1:]); assert e < q, (e, q); print('OK')" %t/sm-exact.json %t/sm-quantized.json | FileCheck %s --check-prefix=FELL
 // RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=pooled,tune=2 --calibrate %s --report -o %t/x.mxc | FileCheck %s --check-prefix=POOLED
-// POOLED: recipe: {{.*}}softmax-bits=2,softmax-clip=pooled,{{.*}}tune=2,tune-lr=0.001,tune-softmax=exact
+// POOLED: recipe: {{.*}}softmax-bits=2,softmax-clip=pooled,{{.*}}tune=2,tune-lr=0.001,tune-damping=0.001,tune-softmax=exact
 // RUN: not mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=pooled,tune=2,tune-softmax=quantized --calibrate %s -o %t/x.mxc 2>&1 | FileCheck %s --check-prefix=POOLEDQ
 // POOLEDQ: tune-softmax=quantized cannot be combined with a softmax clip chosen from statistics yet
 

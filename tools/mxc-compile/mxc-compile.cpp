@@ -71,7 +71,7 @@ const std::string recipeHelp =
     "softmax-clip, tile, keep (mixed precision: "
     "keep=classifier;layers.0.:mxfp8_e4m3 keeps matmuls in float or in a "
     "format of their own), tune (steps of global tuning toward the float "
-    "model on the --calibrate text), tune-lr, tune-what "
+    "model on the --calibrate text), tune-lr, tune-damping, tune-what "
     "(weights|norms|both). Presets:\n" +
     Recipe::presetHelp();
 cl::opt<std::string> recipeText("recipe", cl::cat(category),

@@ -246,6 +246,12 @@ TEST(Recipe, Errors) {
             std::string::npos);
   EXPECT_NE(parseError("w4,tune=5,tune-lr=0").find("tune-lr must be in (0, 1]"),
             std::string::npos);
+  EXPECT_NE(parseError("w4,tune=5,tune-damping=1")
+                .find("tune-damping must be in [0, 1)"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,tune=5,tune-damping=-0.1")
+                .find("tune-damping must be in [0, 1)"),
+            std::string::npos);
   EXPECT_NE(parseError("w4,tune=-1").find("tune must be a number of steps"),
             std::string::npos);
 }
@@ -262,7 +268,9 @@ TEST(Recipe, Tuning) {
                            "report=false scales=spec})");
   EXPECT_EQ(r.str(), "weights=mxfp4,method=gptq,smooth=0,activations=none,"
                      "softmax-bits=0,softmax-clip=-8,tile=64,tune=10,"
-                     "tune-lr=0.001");
+                     "tune-lr=0.001,tune-damping=0.001");
+  EXPECT_EQ(parsed("w4,tune=3,tune-damping=0").tuneDamping, 0);
+  EXPECT_EQ(parsed("w4,tune=3,tune-damping=0.01").tuneDamping, 0.01);
   EXPECT_EQ(parsed("w4,tune=3,tune-what=norms").tuneWhat,
             Recipe::TuneWhat::Norms);
   EXPECT_EQ(parsed("w4,softmax-bits=2,tune=3").tuneSoftmax,
@@ -270,7 +278,7 @@ TEST(Recipe, Tuning) {
   EXPECT_EQ(parsed("w4a8-smooth-gptq-sm2,tune=3").str(),
             "weights=mxfp4,method=gptq,smooth=0.5,activations=mxfp8_e4m3,"
             "softmax-bits=2,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
-            "tune-softmax=exact");
+            "tune-damping=0.001,tune-softmax=exact");
   EXPECT_EQ(
       parsed("w4,softmax-bits=2,tune=3,tune-softmax=quantized").tuneSoftmax,
       Recipe::TuneSoftmax::Quantized);

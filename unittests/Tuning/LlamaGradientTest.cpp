@@ -10,6 +10,7 @@
 
 #include "mxc/Tuning/LlamaGradient.h"
 #include "mxc/Frontend/Reference.h"
+#include "mxc/Tuning/GlobalTuning.h"
 
 #include "gtest/gtest.h"
 
@@ -302,6 +303,51 @@ TEST(LlamaGradient, LossIsZeroAgainstItself) {
   for (const LlamaParameters::Tensor &t : g.tensors())
     for (float v : *t.values)
       ASSERT_NEAR(v, 0, 1e-6) << t.name;
+}
+
+// Dampening (TuneOptions::damping) pulls each quantized latent weight toward
+// its rounded value: after the same tuning steps, the latent weights end far
+// closer to the values they round to than without it.
+TEST(GlobalTuning, DampingPullsLatentWeightsToTheirRoundedValues) {
+  LlamaParameters teacher = tinyModel(/*cols32=*/true);
+  Quantizers q;
+  for (const LlamaParameters::Tensor &t : teacher.tensors())
+    if (t.isMatmul)
+      q.weights[t.name] = numerics::ElemFormat::E2M1;
+  const std::vector<std::vector<int32_t>> windows = {kTokens, longWindow(40)};
+  // Mean |w - round(w)| over the quantized weights, relative to their RMS.
+  auto distance = [&](double damping, TuneResult &result) {
+    LlamaParameters params = teacher;
+    TuneOptions options;
+    options.steps = 24;
+    options.batch = 1;
+    options.threads = 1;
+    options.learningRate = 0.01;
+    options.damping = damping;
+    result = tune(params, teacher, q, windows, options);
+    QuantizedView view(params, q);
+    double sum = 0, squares = 0;
+    int64_t count = 0;
+    for (const LlamaParameters::Tensor &t : params.tensors()) {
+      if (!t.isMatmul)
+        continue;
+      const std::vector<float> &rounded = view.weights(t.name, *t.values);
+      for (size_t i = 0; i < rounded.size(); ++i) {
+        sum += std::abs((*t.values)[i] - rounded[i]);
+        squares += double((*t.values)[i]) * (*t.values)[i];
+        ++count;
+      }
+    }
+    return sum / count / std::sqrt(squares / count);
+  };
+  TuneResult plain, damped;
+  const double without = distance(0, plain), with = distance(0.3, damped);
+  // Both tunings kept a step after the start, and lowered the KL.
+  EXPECT_GT(plain.bestStep, 12);
+  EXPECT_GT(damped.bestStep, 12);
+  EXPECT_LT(damped.finalKL, damped.startKL);
+  EXPECT_GT(without, 0.05);
+  EXPECT_LT(with, 0.2 * without) << without;
 }
 
 } // namespace

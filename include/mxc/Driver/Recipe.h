@@ -81,6 +81,9 @@ struct Recipe {
   int64_t tuneSteps = 0;
   /// Adam's step relative to each tensor's RMS (tune-lr=).
   double tuneLearningRate = 1e-3;
+  /// Oscillation dampening of the latent weights toward their rounded
+  /// values (tune-damping=; tuning::TuneOptions::damping).
+  double tuneDamping = 1e-3;
   /// What tuning changes (tune-what=weights|norms|both).
   enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Weights;
   /// The softmax of the tuner's forward pass where the recipe quantizes it
@@ -94,8 +97,8 @@ struct Recipe {
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, scales, smooth, activations, softmax-bits,
-  /// softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, tune-what,
-  /// tune-softmax.
+  /// softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, tune-damping,
+  /// tune-what, tune-softmax.
   /// Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.

@@ -6,7 +6,8 @@
 // the forward pass and straight-through gradients (LlamaGradient.h). What is
 // tuned: the latent weights the MX rounding reads (quantization-aware
 // fine-tuning, the paper's QAFT), the RMSNorm gains (float in every recipe),
-// or both.
+// or both; the latent weights optionally dampened toward their rounded
+// values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +40,15 @@ struct TuneOptions {
   /// along a cosine to 0 at the last step.
   double learningRate = 1e-3;
   TuneTarget target = TuneTarget::Weights;
+  /// Oscillation dampening (Nagel et al., "Overcoming Oscillations in
+  /// Quantization-Aware Training", 2022), decoupled from the gradient: after
+  /// each Adam step, each quantized latent weight w moves toward its
+  /// rounded value q by damping * (1 - lr / learningRate) of the distance:
+  /// nothing at the first step, `damping` of it near the last. Straight
+  /// through the rounding, latent weights near a rounding boundary otherwise
+  /// cross it back and forth with the noise of each step's windows; pulled
+  /// to their cells, they settle. 0: off.
+  double damping = 0;
   /// Receives a line now and then ("step 40 of 200, KL 0.0123, ...").
   std::function<void(const llvm::Twine &)> progress;
 };
