@@ -30,8 +30,7 @@ template <typename Lanes>
   const IntLanes underflow = x < low;
   x = x < low ? low : x;
   x = x > high ? high : x;
-  const Lanes n = __builtin_elementwise_floor(x * 1.44269504088896341f +
-                                              0.5f);
+  const Lanes n = __builtin_elementwise_floor(x * 1.44269504088896341f + 0.5f);
   x = x - n * 0.693359375f - n * -2.12194440e-4f;
   Lanes y = zero + 1.9875691500e-4f;
   y = y * x + 1.3981999507e-3f;
