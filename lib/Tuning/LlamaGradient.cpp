@@ -4,6 +4,7 @@
 
 #include "mxc/Numerics/ExpLanes.h"
 #include "mxc/Numerics/MX.h"
+#include "mxc/Runtime/CPUKernels.h"
 
 #include <cblas.h>
 
@@ -23,8 +24,9 @@ std::vector<float> copy(llvm::ArrayRef<float> a) {
 }
 
 /// The causal softmax rows' inner loops, 8 lanes at a time: on AVX2 + FMA
-/// where the CPU has them (one 256-bit register), else on the baseline
-/// instruction set (two SSE ones). Sums and dot products accumulate in f64.
+/// where the CPU kernels' variant has them (one 256-bit register), else on
+/// the baseline instruction set (two SSE ones). Sums and dot products
+/// accumulate in f64.
 typedef float Floats __attribute__((vector_size(32)));
 typedef double Doubles __attribute__((vector_size(64)));
 constexpr int64_t kFloats = 8;
@@ -96,6 +98,7 @@ softmaxBackwardImpl(const float *p, float *dp, int64_t n, float scale) {
     dp[u] = static_cast<float>(p[u] * (dp[u] - total) * scale);
 }
 
+#if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) void softmaxRowAVX2(float *row, int64_t n,
                                                         int64_t length) {
   softmaxRowImpl(row, n, length);
@@ -104,25 +107,33 @@ __attribute__((target("avx2,fma"))) void
 softmaxBackwardAVX2(const float *p, float *dp, int64_t n, float scale) {
   softmaxBackwardImpl(p, dp, n, scale);
 }
+#endif
 
-bool hasAVX2() {
-  static const bool yes =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
+/// Whether the AVX2 + FMA loops run: where the CPU kernels' variant in use
+/// (cpu::kernelISA: the best the CPU runs, or the one a test or
+/// MXC_CPU_KERNELS chose) has them.
+bool useAVX2() {
+#if defined(__x86_64__)
+  return std::strcmp(cpu::kernelISA(), "generic") != 0;
+#else
+  return false;
+#endif
 }
 
 void softmaxRow(float *row, int64_t n, int64_t length) {
-  if (hasAVX2())
-    softmaxRowAVX2(row, n, length);
-  else
-    softmaxRowImpl(row, n, length);
+#if defined(__x86_64__)
+  if (useAVX2())
+    return softmaxRowAVX2(row, n, length);
+#endif
+  softmaxRowImpl(row, n, length);
 }
 
 void softmaxBackward(const float *p, float *dp, int64_t n, float scale) {
-  if (hasAVX2())
-    softmaxBackwardAVX2(p, dp, n, scale);
-  else
-    softmaxBackwardImpl(p, dp, n, scale);
+#if defined(__x86_64__)
+  if (useAVX2())
+    return softmaxBackwardAVX2(p, dp, n, scale);
+#endif
+  softmaxBackwardImpl(p, dp, n, scale);
 }
 
 /// Y[T, N] = X[T, K] W[N, K]^T.
@@ -242,8 +253,8 @@ struct LayerCache {
   std::vector<double> r1, r2; ///< 1 / rms of the two norms
   std::vector<float> xq1;     ///< attention norm output, rounded [T, D]
   std::vector<float> q, k, v; ///< after RoPE: [T, D], [T, KV], [T, KV]
-  /// Attention probabilities [H, T, T] (every entry written by the forward:
-  /// not zeroed first).
+  /// Attention probabilities [H, T, T]: of each block of kQueryRows rows,
+  /// the columns of the keys it sees (the rest neither written nor read).
   std::unique_ptr<float[]> p;
   std::vector<float> oq;       ///< attention output, rounded [T, D]
   std::vector<float> mid;      ///< after the attention residual [T, D]

@@ -10,6 +10,7 @@
 
 #include "mxc/Tuning/LlamaGradient.h"
 #include "mxc/Frontend/Reference.h"
+#include "mxc/Runtime/CPUKernels.h"
 #include "mxc/Tuning/GlobalTuning.h"
 
 #include "gtest/gtest.h"
@@ -94,6 +95,20 @@ std::vector<int32_t> longWindow(int64_t n = 150) {
   return tokens;
 }
 
+/// Runs f with each CPU kernel variant this CPU runs whose softmax loops the
+/// tuner tells apart (the baseline's; AVX2 + FMA), then restores the
+/// variant in use.
+template <typename F> void forEachKernelISA(F f) {
+  const std::string saved = cpu::kernelISA();
+  for (const char *isa : {"generic", "avx2"}) {
+    if (!cpu::useKernelISA(isa))
+      continue;
+    SCOPED_TRACE(isa);
+    f();
+  }
+  cpu::useKernelISA(saved.c_str());
+}
+
 void checkFiniteDifferences(LlamaParameters p,
                             const std::vector<int32_t> &tokens = kTokens) {
   Quantizers none;
@@ -147,33 +162,40 @@ TEST(LlamaGradient, MatchesFiniteDifferencesWithInputScales) {
   checkFiniteDifferences(tinyModel(false, true));
 }
 
-// Over several blocks of query rows, too.
+// Over several blocks of query rows, too, with the softmax loops of each
+// instruction set.
 TEST(LlamaGradient, MatchesFiniteDifferencesOnALongWindow) {
   LlamaParameters p = tinyModel();
   p.config.seqLen = 256;
-  checkFiniteDifferences(p, longWindow());
+  forEachKernelISA([&] { checkFiniteDifferences(p, longWindow()); });
 }
 
 // The forward pass is the float model: the log-softmax of the independent
 // reference's logits (frontend::referenceLogits), on a window longer than
-// the attention's blocks of query rows.
+// the attention's blocks of query rows, with the softmax loops of each
+// instruction set.
 TEST(LlamaGradient, ForwardMatchesTheReference) {
   LlamaParameters p = tinyModel();
   p.config.seqLen = 256;
   const std::vector<int32_t> tokens = longWindow();
-  Quantizers none;
-  std::vector<double> got = logProbabilities(p, QuantizedView(p, none), tokens);
   std::vector<float> logits = frontend::referenceLogits(p.view(), tokens);
   const int64_t v = p.config.vocab;
-  ASSERT_EQ(got.size(), logits.size());
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    double top = *std::max_element(&logits[i * v], &logits[i * v] + v), sum = 0;
-    for (int64_t j = 0; j < v; ++j)
-      sum += std::exp(logits[i * v + j] - top);
-    for (int64_t j = 0; j < v; ++j)
-      ASSERT_NEAR(got[i * v + j], logits[i * v + j] - top - std::log(sum), 1e-4)
-          << "position " << i << ", token " << j;
-  }
+  Quantizers none;
+  forEachKernelISA([&] {
+    std::vector<double> got =
+        logProbabilities(p, QuantizedView(p, none), tokens);
+    ASSERT_EQ(got.size(), logits.size());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      double top = *std::max_element(&logits[i * v], &logits[i * v] + v),
+             sum = 0;
+      for (int64_t j = 0; j < v; ++j)
+        sum += std::exp(logits[i * v + j] - top);
+      for (int64_t j = 0; j < v; ++j)
+        ASSERT_NEAR(got[i * v + j], logits[i * v + j] - top - std::log(sum),
+                    1e-4)
+            << "position " << i << ", token " << j;
+    }
+  });
 }
 
 // A factor on a matmul's input is the same model as that factor on the
