@@ -8,7 +8,8 @@
 # MODEL: a checkpoint (compiled here in float) or a float model from
 # mxc-compile; the tools from MXC_BIN (default build/bin). COUNT samples of
 # up to MXC_SAMPLE_STEPS tokens (default 480),
-# temperature 1, seeds 1..COUNT, each after a prompt: the first three words
+# temperature 1, seeds FIRST..FIRST+COUNT-1 (FIRST: MXC_SAMPLE_SEED, default
+# 1; another range gives other text, e.g. held out from tuning), each after a prompt: the first three words
 # of the next non-empty line of the text file PROMPTS (default: "Once upon a
 # time", TinyStories' opening). Then, for example:
 #   cat CALIB.txt OUT > more.txt
@@ -22,6 +23,7 @@ cd "$(dirname "$0")/.."
 model=$1 count=$2 out=$3 prompts=${4:-}
 bin=${MXC_BIN:-build/bin}
 steps=${MXC_SAMPLE_STEPS:-480}
+first=${MXC_SAMPLE_SEED:-1}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 artifact=$model
@@ -40,7 +42,7 @@ for i in $(seq 1 "$count"); do
   prompt="Once upon a time"
   [ ${#starts[@]} -gt 0 ] && prompt=${starts[$(( (i - 1) % ${#starts[@]} ))]}
   "$bin/mxc-run" "$artifact" --prompt "$prompt" --steps "$steps" \
-    --temperature 1 --seed "$i" >> "$out" 2> /dev/null
+    --temperature 1 --seed "$(( first + i - 1 ))" >> "$out" 2> /dev/null
   echo >> "$out"
   [ $(( i % 50 )) = 0 ] && echo "sample-text: $i of $count" >&2
 done

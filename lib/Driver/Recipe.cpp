@@ -235,9 +235,12 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
         r.tuneSoftmax = TuneSoftmax::Exact;
       else if (value == "quantized")
         r.tuneSoftmax = TuneSoftmax::Quantized;
+      else if (value == "exact-then-quantized")
+        r.tuneSoftmax = TuneSoftmax::ExactThenQuantized;
       else
-        return error("tune-softmax must be exact or quantized, not '" + value +
-                     "'");
+        return error("tune-softmax must be exact, quantized or "
+                     "exact-then-quantized, not '" +
+                     value + "'");
     } else {
       return error("unknown key '" + key +
                    "' (weights, method, scales, smooth, activations, "
@@ -306,10 +309,13 @@ llvm::Error Recipe::validate() const {
       return error("tune-damping must be in [0, 1), not " +
                    formatDouble(tuneDamping));
     // What the tuner's forward pass does not model yet.
-    if (softmaxBits > 0 && clipMode && tuneSoftmax == TuneSoftmax::Quantized)
-      return error("tune-softmax=quantized cannot be combined with a softmax "
-                   "clip chosen from statistics yet: give a fixed "
-                   "softmax-clip");
+    if (softmaxBits > 0 && clipMode && tuneSoftmax != TuneSoftmax::Exact)
+      return error("tune-softmax=" +
+                   std::string(tuneSoftmax == TuneSoftmax::Quantized
+                                   ? "quantized"
+                                   : "exact-then-quantized") +
+                   " cannot be combined with a softmax clip chosen from "
+                   "statistics yet: give a fixed softmax-clip");
     if (keepCheckpointMX)
       return error("tune cannot be combined with checkpoint-mx=keep: tuning "
                    "changes the weights it would keep");
@@ -428,7 +434,9 @@ std::string Recipe::str() const {
           tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";
     if (softmaxBits > 0)
       text += tuneSoftmax == TuneSoftmax::Exact ? ",tune-softmax=exact"
-                                                : ",tune-softmax=quantized";
+              : tuneSoftmax == TuneSoftmax::Quantized
+                  ? ",tune-softmax=quantized"
+                  : ",tune-softmax=exact-then-quantized";
   }
   return text;
 }

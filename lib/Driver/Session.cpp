@@ -305,7 +305,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
   quantizers.weightScales = recipe.scales;
   quantizers.activations = recipe.activations;
   if (recipe.softmaxBits > 0 &&
-      recipe.tuneSoftmax == Recipe::TuneSoftmax::Quantized)
+      recipe.tuneSoftmax != Recipe::TuneSoftmax::Exact)
     quantizers.softmax = num::ExaqQuantizer{
         static_cast<int>(recipe.softmaxBits), *recipe.fixedClip()};
   std::vector<std::string> names = matmulNames(modelConfig);
@@ -349,6 +349,8 @@ CompileSession::tunedModel(const Recipe &recipe) {
   options.steps = recipe.tuneSteps;
   options.learningRate = recipe.tuneLearningRate;
   options.damping = recipe.tuneDamping;
+  if (recipe.tuneSoftmax == Recipe::TuneSoftmax::ExactThenQuantized)
+    options.exactSoftmaxSteps = recipe.tuneSteps / 2;
   options.target = recipe.tuneWhat == Recipe::TuneWhat::Weights
                        ? mxc::tuning::TuneTarget::Weights
                    : recipe.tuneWhat == Recipe::TuneWhat::Norms

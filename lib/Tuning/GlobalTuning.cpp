@@ -118,12 +118,16 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
   for (size_t i = 0; i < tensors.size(); ++i)
     if (tuned(tensors[i], options.target))
       adam[i].emplace(*tensors[i].values);
+  // The quantizers of the steps before the switch to the quantized softmax.
+  Quantizers exactSoftmax = quantizers;
+  exactSoftmax.softmax.reset();
   const int64_t batch = std::max<int64_t>(1, std::min(options.batch, n));
   // Steps per pass over the windows.
   const int64_t epoch = (n + batch - 1) / batch;
   std::vector<LlamaParameters> gradients(batch, params.zerosLike());
   for (int64_t step = 1; step <= options.steps; ++step) {
-    QuantizedView view(params, quantizers);
+    QuantizedView view(params, step <= options.exactSoftmaxSteps ? exactSoftmax
+                                                                 : quantizers);
     parallelFor(batch, threads, [&](int64_t b) {
       gradients[b].setZero();
       const int64_t w = ((step - 1) * batch + b) % n;

@@ -24,12 +24,16 @@
 // PPL: perplexity {{[0-9.]+}} over
 
 // With a 2-bit EXAQ softmax the tuner's forward takes the exact softmax
-// (tune-softmax=exact, the default) or the EXAQ one (quantized): the
-// second starts further from the float model. A clip chosen from
-// statistics tunes with the exact softmax; with quantized it is refused.
+// (tune-softmax=exact, the default), the EXAQ one (quantized), or the exact
+// one for the first half of the steps (exact-then-quantized): quantized
+// starts further from the float model, and exact-then-quantized, whose
+// evaluations take the EXAQ softmax, from the same point. A clip chosen
+// from statistics tunes with the exact softmax; with the others it is
+// refused.
 // RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,tune=2 --calibrate %s --report-json %t/sm-exact.json -o %t/x.mxc
 // RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,tune=2,tune-softmax=quantized --calibrate %s --report-json %t/sm-quantized.json -o %t/x.mxc
-// RUN: %python -c "import json, sys; e, q = (json.load(open(p))['tuning']['start_kl'] for p in sys.argv[1:]); assert e < q, (e, q); print('OK')" %t/sm-exact.json %t/sm-quantized.json | FileCheck %s --check-prefix=FELL
+// RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,tune=2,tune-softmax=exact-then-quantized --calibrate %s --report-json %t/sm-switch.json -o %t/x.mxc
+// RUN: %python -c "import json, sys; e, q, s = (json.load(open(p))['tuning']['start_kl'] for p in sys.argv[1:]); assert e < q == s, (e, q, s); print('OK')" %t/sm-exact.json %t/sm-quantized.json %t/sm-switch.json | FileCheck %s --check-prefix=FELL
 // RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=pooled,tune=2 --calibrate %s --report -o %t/x.mxc | FileCheck %s --check-prefix=POOLED
 // POOLED: recipe: {{.*}}softmax-bits=2,softmax-clip=pooled,{{.*}}tune=2,tune-lr=0.001,tune-damping=0.001,tune-softmax=exact
 // RUN: not mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=pooled,tune=2,tune-softmax=quantized --calibrate %s -o %t/x.mxc 2>&1 | FileCheck %s --check-prefix=POOLEDQ

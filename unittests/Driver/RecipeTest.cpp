@@ -81,6 +81,7 @@ TEST(Recipe, StrRoundTrips) {
         "w4-gptq,checkpoint-mx=keep",
         "w4a8,tune=20,tune-lr=0.005,tune-what=both", "w4-gptq,scales=mse",
         "w4a8,softmax-bits=2,tune=5,tune-softmax=quantized",
+        "w4a8,softmax-bits=2,tune=6,tune-softmax=exact-then-quantized",
         "w4,softmax-bits=2,softmax-clip=pooled,tune=5"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
@@ -237,8 +238,14 @@ TEST(Recipe, Errors) {
                 .find("tune-softmax=quantized cannot be combined with a "
                       "softmax clip chosen from statistics yet"),
             std::string::npos);
+  EXPECT_NE(parseError("w4,softmax-bits=2,softmax-clip=pooled,tune=5,"
+                       "tune-softmax=exact-then-quantized")
+                .find("tune-softmax=exact-then-quantized cannot be combined "
+                      "with a softmax clip chosen from statistics yet"),
+            std::string::npos);
   EXPECT_NE(parseError("w4,softmax-bits=2,tune=5,tune-softmax=exaq")
-                .find("tune-softmax must be exact or quantized"),
+                .find("tune-softmax must be exact, quantized or "
+                      "exact-then-quantized"),
             std::string::npos);
   EXPECT_EQ(parseError("w4,softmax-bits=2,tune=5"), "");
   EXPECT_NE(parseError("w4,tune=5,tune-what=all")
@@ -282,6 +289,14 @@ TEST(Recipe, Tuning) {
   EXPECT_EQ(
       parsed("w4,softmax-bits=2,tune=3,tune-softmax=quantized").tuneSoftmax,
       Recipe::TuneSoftmax::Quantized);
+  EXPECT_EQ(parsed("w4,softmax-bits=2,tune=3,tune-softmax=exact-then-quantized")
+                .tuneSoftmax,
+            Recipe::TuneSoftmax::ExactThenQuantized);
+  EXPECT_EQ(parsed("w4,softmax-bits=2,tune=3,tune-softmax=exact-then-quantized")
+                .str(),
+            "weights=mxfp4,method=rtn,smooth=0,activations=none,"
+            "softmax-bits=2,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
+            "tune-damping=0.001,tune-softmax=exact-then-quantized");
 }
 
 } // namespace

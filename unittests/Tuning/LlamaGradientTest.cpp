@@ -372,4 +372,48 @@ TEST(GlobalTuning, DampingPullsLatentWeightsToTheirRoundedValues) {
   EXPECT_LT(with, 0.2 * without) << without;
 }
 
+// The softmax curriculum (TuneOptions::exactSoftmaxSteps): until the switch
+// the steps are those of a tuning with the exact softmax, after it those of
+// one with the EXAQ softmax; every evaluation takes the EXAQ softmax.
+TEST(GlobalTuning, ExactSoftmaxStepsBeforeTheQuantizedOnes) {
+  LlamaParameters teacher = tinyModel(/*cols32=*/true);
+  Quantizers exaq;
+  for (const LlamaParameters::Tensor &t : teacher.tensors())
+    if (t.isMatmul)
+      exaq.weights[t.name] = numerics::ElemFormat::E2M1;
+  Quantizers exact = exaq;
+  exaq.softmax = numerics::ExaqQuantizer{2, -4};
+  // Two windows, one a step: an evaluation every second step.
+  const std::vector<std::vector<int32_t>> windows = {kTokens, longWindow(40)};
+  auto run = [&](const Quantizers &q, int64_t exactSteps) {
+    LlamaParameters params = teacher;
+    TuneOptions options;
+    options.steps = 8;
+    options.batch = 1;
+    options.threads = 1;
+    options.learningRate = 0.01;
+    options.exactSoftmaxSteps = exactSteps;
+    std::vector<double> kls;
+    for (auto [step, kl] :
+         tune(params, teacher, q, windows, options).evaluations)
+      kls.push_back(kl);
+    return kls;
+  };
+  const std::vector<double> quantized = run(exaq, 0), switched = run(exaq, 4),
+                            exactThroughout = run(exaq, 8),
+                            exactEvaluated = run(exact, 0);
+  ASSERT_EQ(quantized.size(), 5u); // steps 0, 2, 4, 6, 8
+  ASSERT_EQ(switched.size(), 5u);
+  // The start, evaluated with the EXAQ softmax, not the exact one.
+  EXPECT_EQ(switched[0], quantized[0]);
+  EXPECT_NE(exactThroughout[0], exactEvaluated[0]);
+  // Steps 1-4 with the exact softmax, 5-8 with the EXAQ one.
+  for (size_t i = 1; i <= 2; ++i) {
+    EXPECT_EQ(switched[i], exactThroughout[i]) << i;
+    EXPECT_NE(switched[i], quantized[i]) << i;
+  }
+  for (size_t i = 3; i <= 4; ++i)
+    EXPECT_NE(switched[i], exactThroughout[i]) << i;
+}
+
 } // namespace

@@ -87,13 +87,19 @@ struct Recipe {
   /// What tuning changes (tune-what=weights|norms|both).
   enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Weights;
   /// The softmax of the tuner's forward pass where the recipe quantizes it
-  /// (tune-softmax=exact|quantized): the exact softmax (the default: the
-  /// weights learn the float model's attention, and the compiled model
-  /// applies EXAQ to it), or the recipe's EXAQ softmax, its backward the
-  /// Jacobian at the quantized probabilities. On the shared model the first
+  /// (tune-softmax=exact|quantized|exact-then-quantized): the exact softmax
+  /// (the default: the weights learn the float model's attention, and the
+  /// compiled model applies EXAQ to it), or the recipe's EXAQ softmax, its
+  /// backward the Jacobian at the quantized probabilities, or the exact one
+  /// for the first half of the steps and the EXAQ one after
+  /// (tuning::TuneOptions::exactSoftmaxSteps). On the shared model the first
   /// tunes w4a8 with a 2-bit softmax to +13.9 % perplexity, the second to
-  /// +24.6 % (docs/tuning.md).
-  enum class TuneSoftmax { Exact, Quantized } tuneSoftmax = TuneSoftmax::Exact;
+  /// +24.6 % (290 steps, docs/tuning.md).
+  enum class TuneSoftmax {
+    Exact,
+    Quantized,
+    ExactThenQuantized
+  } tuneSoftmax = TuneSoftmax::Exact;
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, scales, smooth, activations, softmax-bits,

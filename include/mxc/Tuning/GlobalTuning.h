@@ -49,6 +49,12 @@ struct TuneOptions {
   /// cross it back and forth with the noise of each step's windows; pulled
   /// to their cells, they settle. 0: off.
   double damping = 0;
+  /// A curriculum for a quantized softmax: the first `exactSoftmaxSteps`
+  /// steps' forward and backward passes take the exact softmax even where
+  /// the quantizers have an EXAQ one, the later steps the EXAQ one. The
+  /// evaluations that choose the parameters kept always take the
+  /// quantizers as given. 0: the quantizers' softmax throughout.
+  int64_t exactSoftmaxSteps = 0;
   /// Receives a line now and then ("step 40 of 200, KL 0.0123, ...").
   std::function<void(const llvm::Twine &)> progress;
 };
