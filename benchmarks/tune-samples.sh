@@ -54,7 +54,7 @@ for recipe in "${recipes[@]}"; do
       "$scratch/heldout.txt")
     kept=$(sed -n 's/.*KL from the float model \([0-9.]*\) -> \([0-9.]*\) on the calibration windows (step \([0-9]*\).*/\1 -> \2 (\3)/p' "$log")
     seconds=$(sed -n 's/.*kept) in \([0-9.]*\) s$/\1/p' "$log")
-    echo "| $recipe | ${tuned:+$steps steps}${tuned:-none} |" \
+    echo "| $recipe | $([ -n "$tuned" ] && echo "$steps steps" || echo none) |" \
       "$dev_ppl ($(rel "$dev_ppl" "$float_dev")) | $dev_kl |" \
       "$held_ppl ($(rel "$held_ppl" "$float_held")) | $held_kl |" \
       "${kept:--} | ${seconds:--} |"

@@ -256,6 +256,10 @@ struct LayerCache {
   /// Attention probabilities [H, T, T]: of each block of kQueryRows rows,
   /// the columns of the keys it sees (the rest neither written nor read).
   std::unique_ptr<float[]> p;
+  /// With an EXAQ softmax: the exact softmax of the same scores, laid out
+  /// as `p`; the backward pass takes its Jacobian (straight through the
+  /// quantized softmax as a whole).
+  std::unique_ptr<float[]> pExact;
   std::vector<float> oq;       ///< attention output, rounded [T, D]
   std::vector<float> mid;      ///< after the attention residual [T, D]
   std::vector<float> xq2;      ///< FFN norm output, rounded [T, D]
@@ -321,6 +325,8 @@ public:
       // BLAS, the causal softmax of each row (masked entries 0), o_h = P
       // v_g. Entries of P right of a block's keys are never read.
       C.p.reset(new float[H * T * T]);
+      if (view.quantizers().softmax)
+        C.pExact.reset(new float[H * T * T]);
       std::vector<float> o(T * D, 0.f);
       const float scale = 1.f / std::sqrt(static_cast<float>(hd));
       for (int64_t h = 0; h < H; ++h) {
@@ -335,6 +341,11 @@ public:
             float *row = &P[(s - r0) * T];
             if (const auto &exaq = view.quantizers().softmax) {
               std::vector<float> scores(row, row + s + 1);
+              if (C.pExact) {
+                float *exact = &C.pExact[h * T * T + s * T];
+                std::copy_n(row, s + 1, exact);
+                softmaxRow(exact, s + 1, keys);
+              }
               numerics::exaqSoftmaxRow(*exaq, scores.data(), s + 1, row);
               std::fill(row + s + 1, row + keys, 0.f);
               continue;
@@ -428,6 +439,7 @@ public:
         for (int64_t r0 = 0; r0 < T; r0 += kQueryRows) {
           const int64_t rows = std::min(kQueryRows, T - r0), keys = r0 + rows;
           const float *P = &C.p[h * T * T + r0 * T];
+          const float *J = C.pExact ? &C.pExact[h * T * T + r0 * T] : P;
           const float *dO = &dout[r0 * D + h * hd];
           cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hd, rows,
                       1.f, P, T, dO, D, 1.f, &dv[g * hd], KV);
@@ -435,7 +447,7 @@ public:
                       1.f, dO, D, &C.v[g * hd], KV, 0.f, dS.data(), T);
           for (int64_t s = r0; s < keys; ++s) {
             float *row = &dS[(s - r0) * T];
-            softmaxBackward(&P[(s - r0) * T], row, s + 1, scale);
+            softmaxBackward(&J[(s - r0) * T], row, s + 1, scale);
             std::fill(row + s + 1, row + keys, 0.f);
           }
           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, hd, keys,

@@ -372,6 +372,46 @@ TEST(GlobalTuning, DampingPullsLatentWeightsToTheirRoundedValues) {
   EXPECT_LT(with, 0.2 * without) << without;
 }
 
+// Straight through the EXAQ softmax as a whole: its backward is the exact
+// softmax's Jacobian at the same scores. Where the scores are far apart,
+// the exact softmax is saturated and its Jacobian vanishes, so the query
+// weights get (almost) no gradient, as in the float model; the 2-bit
+// softmax's probabilities are not saturated (every key below the clip keeps
+// exp(clip)), and a Jacobian at those would send gradient to scores that
+// the forward clamps.
+TEST(LlamaGradient, QuantizedSoftmaxBackwardIsTheExactOnes) {
+  LlamaParameters p = tinyModel(/*cols32=*/true);
+  for (LlamaParameters::Layer &l : p.layers)
+    for (float &w : l.wq)
+      w *= 30;
+  const std::vector<int32_t> tokens = longWindow(40);
+  std::vector<double> teacher = randomTeacher(tokens.size(), p.config.vocab);
+  auto norm = [](const std::vector<float> &v) {
+    double s = 0;
+    for (float x : v)
+      s += double(x) * x;
+    return std::sqrt(s);
+  };
+  for (int bits : {2, 4}) {
+    Quantizers exact, exaq;
+    exaq.softmax = numerics::ExaqQuantizer{bits, -4};
+    LlamaParameters g = p.zerosLike(), gq = p.zerosLike();
+    distillationLoss(p, QuantizedView(p, exact), tokens, teacher, &g);
+    distillationLoss(p, QuantizedView(p, exaq), tokens, teacher, &gq);
+    // The query weights' gradient over all layers (with the Jacobian at the
+    // quantized probabilities: about 70x the float model's).
+    auto queries = [&](const LlamaParameters &grad) {
+      std::vector<float> all;
+      for (const LlamaParameters::Layer &l : grad.layers)
+        all.insert(all.end(), l.wq.begin(), l.wq.end());
+      return norm(all);
+    };
+    EXPECT_LT(queries(gq), 2 * queries(g)) << bits << " bits";
+    EXPECT_GT(norm(gq.layers[0].wv), 0.1 * norm(g.layers[0].wv))
+        << bits << " bits";
+  }
+}
+
 // The softmax curriculum (TuneOptions::exactSoftmaxSteps): until the switch
 // the steps are those of a tuning with the exact softmax, after it those of
 // one with the EXAQ softmax; every evaluation takes the EXAQ softmax.

@@ -89,12 +89,10 @@ struct Recipe {
   /// The softmax of the tuner's forward pass where the recipe quantizes it
   /// (tune-softmax=exact|quantized|exact-then-quantized): the exact softmax
   /// (the default: the weights learn the float model's attention, and the
-  /// compiled model applies EXAQ to it), or the recipe's EXAQ softmax, its
-  /// backward the Jacobian at the quantized probabilities, or the exact one
-  /// for the first half of the steps and the EXAQ one after
-  /// (tuning::TuneOptions::exactSoftmaxSteps). On the shared model the first
-  /// tunes w4a8 with a 2-bit softmax to +13.9 % perplexity, the second to
-  /// +24.6 % (290 steps, docs/tuning.md).
+  /// compiled model applies EXAQ to it), or the recipe's EXAQ softmax
+  /// (tuning::Quantizers::softmax), or the exact one for the first half of
+  /// the steps and the EXAQ one after (tuning::TuneOptions::
+  /// exactSoftmaxSteps). docs/tuning.md compares them.
   enum class TuneSoftmax {
     Exact,
     Quantized,

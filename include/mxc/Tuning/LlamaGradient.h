@@ -78,8 +78,12 @@ struct Quantizers {
   /// The MX format every matmul with an MX weight rounds its input rows to.
   std::optional<numerics::ElemFormat> activations;
   /// The EXAQ softmax of every attention (numerics::exaqSoftmaxRow, bit for
-  /// bit the compiled kernel's on the same scores); its backward uses the
-  /// softmax Jacobian at the quantized probabilities (straight through).
+  /// bit the compiled kernel's on the same scores). Its backward is the
+  /// exact softmax's at the same scores: straight through the quantized
+  /// softmax as a whole. (The Jacobian at the quantized probabilities, the
+  /// straight-through estimate of the code rounding alone, sends gradient
+  /// to scores clamped at the clip, which the forward ignores; tuning with
+  /// it diverges on the shared model, docs/tuning.md.)
   std::optional<numerics::ExaqQuantizer> softmax;
 };
 
