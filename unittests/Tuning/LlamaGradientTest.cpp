@@ -327,24 +327,37 @@ TEST(LlamaGradient, LossIsZeroAgainstItself) {
       ASSERT_NEAR(v, 0, 1e-6) << t.name;
 }
 
+/// MXFP4 weights for every matmul of `p`.
+Quantizers mxfp4Weights(LlamaParameters &p) {
+  Quantizers q;
+  for (const LlamaParameters::Tensor &t : p.tensors())
+    if (t.isMatmul)
+      q.weights[t.name] = numerics::ElemFormat::E2M1;
+  return q;
+}
+
+/// The tuning tests' options: `steps` steps of one window each, on one
+/// thread, with a large step size.
+TuneOptions testTuning(int64_t steps) {
+  TuneOptions options;
+  options.steps = steps;
+  options.batch = 1;
+  options.threads = 1;
+  options.learningRate = 0.01;
+  return options;
+}
+
 // Dampening (TuneOptions::damping) pulls each quantized latent weight toward
 // its rounded value: after the same tuning steps, the latent weights end far
 // closer to the values they round to than without it.
 TEST(GlobalTuning, DampingPullsLatentWeightsToTheirRoundedValues) {
   LlamaParameters teacher = tinyModel(/*cols32=*/true);
-  Quantizers q;
-  for (const LlamaParameters::Tensor &t : teacher.tensors())
-    if (t.isMatmul)
-      q.weights[t.name] = numerics::ElemFormat::E2M1;
+  const Quantizers q = mxfp4Weights(teacher);
   const std::vector<std::vector<int32_t>> windows = {kTokens, longWindow(40)};
   // Mean |w - round(w)| over the quantized weights, relative to their RMS.
   auto distance = [&](double damping, TuneResult &result) {
     LlamaParameters params = teacher;
-    TuneOptions options;
-    options.steps = 24;
-    options.batch = 1;
-    options.threads = 1;
-    options.learningRate = 0.01;
+    TuneOptions options = testTuning(24);
     options.damping = damping;
     result = tune(params, teacher, q, windows, options);
     QuantizedView view(params, q);
@@ -417,21 +430,14 @@ TEST(LlamaGradient, QuantizedSoftmaxBackwardIsTheExactOnes) {
 // one with the EXAQ softmax; every evaluation takes the EXAQ softmax.
 TEST(GlobalTuning, ExactSoftmaxStepsBeforeTheQuantizedOnes) {
   LlamaParameters teacher = tinyModel(/*cols32=*/true);
-  Quantizers exaq;
-  for (const LlamaParameters::Tensor &t : teacher.tensors())
-    if (t.isMatmul)
-      exaq.weights[t.name] = numerics::ElemFormat::E2M1;
-  Quantizers exact = exaq;
+  Quantizers exaq = mxfp4Weights(teacher);
+  const Quantizers exact = exaq;
   exaq.softmax = numerics::ExaqQuantizer{2, -4};
   // Two windows, one a step: an evaluation every second step.
   const std::vector<std::vector<int32_t>> windows = {kTokens, longWindow(40)};
   auto run = [&](const Quantizers &q, int64_t exactSteps) {
     LlamaParameters params = teacher;
-    TuneOptions options;
-    options.steps = 8;
-    options.batch = 1;
-    options.threads = 1;
-    options.learningRate = 0.01;
+    TuneOptions options = testTuning(8);
     options.exactSoftmaxSteps = exactSteps;
     std::vector<double> kls;
     for (auto [step, kl] :
