@@ -94,6 +94,19 @@ llvm::StringRef clipModeName(mlir::mxc::SoftmaxClipMode mode) {
   llvm_unreachable("unknown softmax clip mode");
 }
 
+/// The value of tune-softmax= that parses back as `mode`.
+const char *tuneSoftmaxName(Recipe::TuneSoftmax mode) {
+  switch (mode) {
+  case Recipe::TuneSoftmax::Exact:
+    return "exact";
+  case Recipe::TuneSoftmax::Quantized:
+    return "quantized";
+  case Recipe::TuneSoftmax::ExactThenQuantized:
+    return "exact-then-quantized";
+  }
+  llvm_unreachable("unknown tune-softmax mode");
+}
+
 /// Shortest text that reads back as the same double.
 std::string formatDouble(double v) {
   if (v == std::trunc(v) && std::fabs(v) < 1e15)
@@ -310,10 +323,7 @@ llvm::Error Recipe::validate() const {
                    formatDouble(tuneDamping));
     // What the tuner's forward pass does not model yet.
     if (softmaxBits > 0 && clipMode && tuneSoftmax != TuneSoftmax::Exact)
-      return error("tune-softmax=" +
-                   std::string(tuneSoftmax == TuneSoftmax::Quantized
-                                   ? "quantized"
-                                   : "exact-then-quantized") +
+      return error("tune-softmax=" + std::string(tuneSoftmaxName(tuneSoftmax)) +
                    " cannot be combined with a softmax clip chosen from "
                    "statistics yet: give a fixed softmax-clip");
     if (keepCheckpointMX)
@@ -433,10 +443,7 @@ std::string Recipe::str() const {
       text +=
           tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";
     if (softmaxBits > 0)
-      text += tuneSoftmax == TuneSoftmax::Exact ? ",tune-softmax=exact"
-              : tuneSoftmax == TuneSoftmax::Quantized
-                  ? ",tune-softmax=quantized"
-                  : ",tune-softmax=exact-then-quantized";
+      text += std::string(",tune-softmax=") + tuneSoftmaxName(tuneSoftmax);
   }
   return text;
 }
