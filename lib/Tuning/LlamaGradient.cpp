@@ -256,7 +256,8 @@ struct LayerCache {
   /// Attention probabilities [H, T, T]: of each block of kQueryRows rows,
   /// the columns of the keys it sees (the rest neither written nor read).
   std::unique_ptr<float[]> p;
-  /// With an EXAQ softmax: the exact softmax of the same scores, laid out
+  /// With an EXAQ softmax, in a forward pass for the backward one: the
+  /// exact softmax of the same scores, laid out
   /// as `p`; the backward pass takes its Jacobian (straight through the
   /// quantized softmax as a whole).
   std::unique_ptr<float[]> pExact;
@@ -296,7 +297,9 @@ public:
     return "layers." + std::to_string(l) + "." + what;
   }
 
-  Forward forward(llvm::ArrayRef<int32_t> tokens) const {
+  /// The forward pass; with `forBackward`, it also keeps what only the
+  /// backward pass reads (the exact softmax beside an EXAQ one).
+  Forward forward(llvm::ArrayRef<int32_t> tokens, bool forBackward) const {
     const int64_t T = tokens.size(), D = c.dim, KV = c.kvDim(), F = c.hiddenDim,
                   V = c.vocab, H = c.heads, hd = c.headDim(),
                   group = c.heads / c.kvHeads;
@@ -325,8 +328,10 @@ public:
       // BLAS, the causal softmax of each row (masked entries 0), o_h = P
       // v_g. Entries of P right of a block's keys are never read.
       C.p.reset(new float[H * T * T]);
-      if (view.quantizers().softmax)
+      const auto &exaq = view.quantizers().softmax;
+      if (exaq && forBackward)
         C.pExact.reset(new float[H * T * T]);
+      std::vector<float> scores(exaq && !forBackward ? T : 0);
       std::vector<float> o(T * D, 0.f);
       const float scale = 1.f / std::sqrt(static_cast<float>(hd));
       for (int64_t h = 0; h < H; ++h) {
@@ -339,15 +344,16 @@ public:
                       T);
           for (int64_t s = r0; s < keys; ++s) {
             float *row = &P[(s - r0) * T];
-            if (const auto &exaq = view.quantizers().softmax) {
-              std::vector<float> scores(row, row + s + 1);
-              if (C.pExact) {
-                float *exact = &C.pExact[h * T * T + s * T];
-                std::copy_n(row, s + 1, exact);
-                softmaxRow(exact, s + 1, keys);
-              }
-              numerics::exaqSoftmaxRow(*exaq, scores.data(), s + 1, row);
+            if (exaq) {
+              // The scores copied (EXAQ writes the row it reads): into the
+              // exact softmax's row where the backward needs it.
+              float *copy =
+                  C.pExact ? &C.pExact[h * T * T + s * T] : scores.data();
+              std::copy_n(row, s + 1, copy);
+              numerics::exaqSoftmaxRow(*exaq, copy, s + 1, row);
               std::fill(row + s + 1, row + keys, 0.f);
+              if (C.pExact)
+                softmaxRow(copy, s + 1, keys);
               continue;
             }
             softmaxRow(row, s + 1, keys);
@@ -587,7 +593,7 @@ std::vector<double>
 mxc::tuning::logProbabilities(LlamaParameters &params,
                               const QuantizedView &view,
                               llvm::ArrayRef<int32_t> tokens) {
-  Forward f = Model(params, view).forward(tokens);
+  Forward f = Model(params, view).forward(tokens, /*forBackward=*/false);
   return logSoftmax(f.logits, tokens.size(), params.config.vocab);
 }
 
@@ -598,7 +604,7 @@ double mxc::tuning::distillationLoss(LlamaParameters &params,
                                      LlamaParameters *gradient) {
   const int64_t T = tokens.size(), V = params.config.vocab;
   Model model(params, view);
-  Forward f = model.forward(tokens);
+  Forward f = model.forward(tokens, /*forBackward=*/gradient != nullptr);
   std::vector<double> logq = logSoftmax(f.logits, T, V);
   double loss = 0;
   std::vector<float> dlogits(gradient ? T * V : 0);

@@ -308,6 +308,10 @@ TEST(LlamaGradient, StraightThroughTheQuantizers) {
   double exaq =
       distillationLoss(p, QuantizedView(p, q), kTokens, teacher, &gExaq);
   EXPECT_NE(exaq, roundedInputs);
+  // The forward pass without the backward (no exact softmax kept) gives
+  // the same loss.
+  EXPECT_EQ(distillationLoss(p, QuantizedView(p, q), kTokens, teacher, nullptr),
+            exaq);
   for (const LlamaParameters::Tensor &t : gExaq.tensors())
     for (float v : *t.values)
       ASSERT_TRUE(std::isfinite(v)) << t.name;
