@@ -233,6 +233,8 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       e = number(r.tuneLearningRate);
     } else if (key == "tune-damping") {
       e = number(r.tuneDamping);
+    } else if (key == "tune-labels") {
+      e = number(r.tuneLabels);
     } else if (key == "tune-what") {
       if (value == "weights")
         r.tuneWhat = TuneWhat::Weights;
@@ -258,7 +260,8 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       return error("unknown key '" + key +
                    "' (weights, method, scales, smooth, activations, "
                    "softmax-bits, softmax-clip, tile, keep, checkpoint-mx, "
-                   "tune, tune-lr, tune-damping, tune-what, tune-softmax)");
+                   "tune, tune-lr, tune-damping, tune-labels, tune-what, "
+                   "tune-softmax)");
     }
     if (e)
       return std::move(e);
@@ -321,6 +324,9 @@ llvm::Error Recipe::validate() const {
     if (!(tuneDamping >= 0) || tuneDamping >= 1)
       return error("tune-damping must be in [0, 1), not " +
                    formatDouble(tuneDamping));
+    if (!(tuneLabels >= 0) || tuneLabels > 1)
+      return error("tune-labels must be in [0, 1], not " +
+                   formatDouble(tuneLabels));
     // What the tuner's forward pass does not model yet.
     if (softmaxBits > 0 && clipMode && tuneSoftmax != TuneSoftmax::Exact)
       return error("tune-softmax=" + std::string(tuneSoftmaxName(tuneSoftmax)) +
@@ -439,6 +445,8 @@ std::string Recipe::str() const {
     text += ",tune=" + std::to_string(tuneSteps) +
             ",tune-lr=" + formatDouble(tuneLearningRate) +
             ",tune-damping=" + formatDouble(tuneDamping);
+    if (tuneLabels > 0)
+      text += ",tune-labels=" + formatDouble(tuneLabels);
     if (tuneWhat != TuneWhat::Weights)
       text +=
           tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";

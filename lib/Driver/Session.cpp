@@ -349,6 +349,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
   options.steps = recipe.tuneSteps;
   options.learningRate = recipe.tuneLearningRate;
   options.damping = recipe.tuneDamping;
+  options.labelWeight = recipe.tuneLabels;
   if (recipe.tuneSoftmax == Recipe::TuneSoftmax::ExactThenQuantized)
     options.exactSoftmaxSteps = recipe.tuneSteps / 2;
   options.target = recipe.tuneWhat == Recipe::TuneWhat::Weights

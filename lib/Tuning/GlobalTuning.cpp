@@ -131,7 +131,8 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
     parallelFor(batch, threads, [&](int64_t b) {
       gradients[b].setZero();
       const int64_t w = ((step - 1) * batch + b) % n;
-      distillationLoss(params, view, windows[w], targets[w], &gradients[b]);
+      distillationLoss(params, view, windows[w], targets[w], &gradients[b],
+                       options.labelWeight);
     });
     // The mean gradient, summed in a fixed order.
     for (int64_t b = 1; b < batch; ++b) {

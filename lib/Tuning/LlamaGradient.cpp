@@ -601,7 +601,8 @@ double mxc::tuning::distillationLoss(LlamaParameters &params,
                                      const QuantizedView &view,
                                      llvm::ArrayRef<int32_t> tokens,
                                      llvm::ArrayRef<double> teacher,
-                                     LlamaParameters *gradient) {
+                                     LlamaParameters *gradient,
+                                     double labelWeight) {
   const int64_t T = tokens.size(), V = params.config.vocab;
   Model model(params, view);
   Forward f = model.forward(tokens, /*forBackward=*/gradient != nullptr);
@@ -615,6 +616,16 @@ double mxc::tuning::distillationLoss(LlamaParameters &params,
     if (gradient)
       dlogits[i] = static_cast<float>((std::exp(logq[i]) - pt) / T);
   }
+  // The text's next tokens in the target: d/dz of labelWeight * (CE - KL)
+  // = labelWeight * (p - onehot). The last position has no next token.
+  if (gradient && labelWeight > 0)
+    for (int64_t t = 0; t + 1 < T; ++t) {
+      float *d = dlogits.data() + t * V;
+      const double *p = teacher.data() + t * V;
+      for (int64_t v = 0; v < V; ++v)
+        d[v] += static_cast<float>(labelWeight * std::exp(p[v]) / T);
+      d[tokens[t + 1]] -= static_cast<float>(labelWeight / T);
+    }
   if (gradient)
     model.backward(f, tokens, dlogits, *gradient);
   return loss / T;

@@ -71,8 +71,10 @@ const std::string recipeHelp =
     "softmax-clip, tile, keep (mixed precision: "
     "keep=classifier;layers.0.:mxfp8_e4m3 keeps matmuls in float or in a "
     "format of their own), tune (steps of global tuning toward the float "
-    "model on the --calibrate text), tune-lr, tune-damping, tune-what "
-    "(weights|norms|both). Presets:\n" +
+    "model on the --calibrate text), tune-lr, tune-damping, tune-labels "
+    "(weight of the text's own next tokens beside the float model's "
+    "distributions), tune-what (weights|norms|both), tune-softmax "
+    "(exact|quantized|exact-then-quantized). Presets:\n" +
     Recipe::presetHelp();
 cl::opt<std::string> recipeText("recipe", cl::cat(category),
                                 cl::desc(recipeHelp), cl::init("float"));

@@ -259,6 +259,9 @@ TEST(Recipe, Errors) {
   EXPECT_NE(parseError("w4,tune=5,tune-damping=-0.1")
                 .find("tune-damping must be in [0, 1)"),
             std::string::npos);
+  EXPECT_NE(parseError("w4,tune=5,tune-labels=1.5")
+                .find("tune-labels must be in [0, 1]"),
+            std::string::npos);
   EXPECT_NE(parseError("w4,tune=-1").find("tune must be a number of steps"),
             std::string::npos);
 }
@@ -278,6 +281,11 @@ TEST(Recipe, Tuning) {
                      "tune-lr=0.001,tune-damping=0.001");
   EXPECT_EQ(parsed("w4,tune=3,tune-damping=0").tuneDamping, 0);
   EXPECT_EQ(parsed("w4,tune=3,tune-damping=0.01").tuneDamping, 0.01);
+  EXPECT_EQ(parsed("w4,tune=3,tune-labels=0.1").tuneLabels, 0.1);
+  EXPECT_EQ(parsed("w4,tune=3,tune-labels=0.1").str(),
+            "weights=mxfp4,method=rtn,smooth=0,activations=none,"
+            "softmax-bits=0,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
+            "tune-damping=0.001,tune-labels=0.1");
   EXPECT_EQ(parsed("w4,tune=3,tune-what=norms").tuneWhat,
             Recipe::TuneWhat::Norms);
   EXPECT_EQ(parsed("w4,softmax-bits=2,tune=3").tuneSoftmax,

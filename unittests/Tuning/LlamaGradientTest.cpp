@@ -109,14 +109,41 @@ template <typename F> void forEachKernelISA(F f) {
   cpu::useKernelISA(saved.c_str());
 }
 
+/// The loss whose gradient distillationLoss gives with `labelWeight` w,
+/// written out from the forward pass's log-probabilities: the mean over
+/// positions of (1 - w) KL(teacher || model) + w (-log model(next token)),
+/// the last position's KL alone (it has no next token).
+double mixedLoss(LlamaParameters &p, const std::vector<int32_t> &tokens,
+                 const std::vector<double> &teacher, double w) {
+  Quantizers none;
+  std::vector<double> logq =
+      logProbabilities(p, QuantizedView(p, none), tokens);
+  const int64_t T = tokens.size(), V = p.config.vocab;
+  double sum = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    double kl = 0;
+    for (int64_t v = 0; v < V; ++v)
+      kl +=
+          std::exp(teacher[t * V + v]) * (teacher[t * V + v] - logq[t * V + v]);
+    sum += t + 1 < T ? (1 - w) * kl - w * logq[t * V + tokens[t + 1]] : kl;
+  }
+  return sum / T;
+}
+
 void checkFiniteDifferences(LlamaParameters p,
-                            const std::vector<int32_t> &tokens = kTokens) {
+                            const std::vector<int32_t> &tokens = kTokens,
+                            double labelWeight = 0) {
   Quantizers none;
   std::vector<double> teacher = randomTeacher(tokens.size(), p.config.vocab);
   LlamaParameters g = p.zerosLike();
-  double loss0 =
-      distillationLoss(p, QuantizedView(p, none), tokens, teacher, &g);
+  double loss0 = distillationLoss(p, QuantizedView(p, none), tokens, teacher,
+                                  &g, labelWeight);
   EXPECT_GT(loss0, 0.1);
+  auto loss = [&] {
+    return labelWeight > 0 ? mixedLoss(p, tokens, teacher, labelWeight)
+                           : distillationLoss(p, QuantizedView(p, none), tokens,
+                                              teacher, nullptr);
+  };
   std::vector<LlamaParameters::Tensor> tensors = p.tensors(),
                                        grads = g.tensors();
   std::mt19937 rng(11);
@@ -136,11 +163,9 @@ void checkFiniteDifferences(LlamaParameters p,
     for (size_t i : picks) {
       const float saved = values[i], h = 1e-3f;
       values[i] = saved + h;
-      double up =
-          distillationLoss(p, QuantizedView(p, none), tokens, teacher, nullptr);
+      double up = loss();
       values[i] = saved - h;
-      double down =
-          distillationLoss(p, QuantizedView(p, none), tokens, teacher, nullptr);
+      double down = loss();
       values[i] = saved;
       double numeric = (up - down) / (2.0 * h);
       EXPECT_NEAR(grad[i], numeric, 2e-3 * std::max(1.0, std::abs(numeric)))
@@ -160,6 +185,13 @@ TEST(LlamaGradient, MatchesFiniteDifferences) {
 // With fixed factors on the inputs of wo and w2 (a smoothed model).
 TEST(LlamaGradient, MatchesFiniteDifferencesWithInputScales) {
   checkFiniteDifferences(tinyModel(false, true));
+}
+
+// With the window's own next tokens in the target (tune-labels=): the
+// gradient of the KL and cross-entropy mixed, written out independently.
+TEST(LlamaGradient, MatchesFiniteDifferencesWithLabels) {
+  checkFiniteDifferences(tinyModel(), kTokens, 0.3);
+  checkFiniteDifferences(tinyModel(), kTokens, 1.0);
 }
 
 // Over several blocks of query rows, too, with the softmax loops of each

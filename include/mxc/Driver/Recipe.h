@@ -84,6 +84,10 @@ struct Recipe {
   /// Oscillation dampening of the latent weights toward their rounded
   /// values (tune-damping=; tuning::TuneOptions::damping).
   double tuneDamping = 1e-3;
+  /// The weight of the calibration text's own next tokens beside the float
+  /// model's distributions in the tuner's loss (tune-labels=;
+  /// tuning::TuneOptions::labelWeight). 0: distillation alone.
+  double tuneLabels = 0;
   /// What tuning changes (tune-what=weights|norms|both).
   enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Weights;
   /// The softmax of the tuner's forward pass where the recipe quantizes it
@@ -102,7 +106,7 @@ struct Recipe {
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, scales, smooth, activations, softmax-bits,
   /// softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, tune-damping,
-  /// tune-what, tune-softmax.
+  /// tune-labels, tune-what, tune-softmax.
   /// Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.

@@ -55,6 +55,11 @@ struct TuneOptions {
   /// evaluations that choose the parameters kept always take the
   /// quantizers as given. 0: the quantizers' softmax throughout.
   int64_t exactSoftmaxSteps = 0;
+  /// The weight w of the windows' own next tokens in the steps' loss:
+  /// (1 - w) KL(float || quantized) + w cross-entropy (distillationLoss).
+  /// The evaluations that choose the parameters kept take the KL alone.
+  /// 0: the KL alone.
+  double labelWeight = 0;
   /// Receives a line now and then ("step 40 of 200, KL 0.0123, ...").
   std::function<void(const llvm::Twine &)> progress;
 };

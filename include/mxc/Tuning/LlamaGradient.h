@@ -112,11 +112,15 @@ std::vector<double> logProbabilities(LlamaParameters &params,
 /// The distillation loss of one window: the mean over positions of
 /// KL(teacher || model), with `teacher` the teacher's log-probabilities
 /// [tokens, vocab]. With `gradient`, adds d loss / d parameter (straight
-/// through the quantizers) to it; the embedding gets none.
+/// through the quantizers) to it; the embedding gets none. With
+/// `labelWeight` w > 0 the gradient is that of (1 - w) KL + w CE, CE the
+/// cross-entropy of the window's own next tokens (the hard labels of
+/// knowledge distillation), over the positions that have one; the loss
+/// returned stays the KL.
 double distillationLoss(LlamaParameters &params, const QuantizedView &view,
                         llvm::ArrayRef<int32_t> tokens,
                         llvm::ArrayRef<double> teacher,
-                        LlamaParameters *gradient);
+                        LlamaParameters *gradient, double labelWeight = 0);
 
 } // namespace mxc::tuning
 
