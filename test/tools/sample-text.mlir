@@ -1,7 +1,8 @@
 // scripts/sample-text.sh: stories sampled from the float model, to tune on
 // beside the calibration text (docs/tuning.md). Fixed seeds: the same text
 // twice; each sample its own seed: different stories; a compiled float model
-// gives what its checkpoint gives; prompts from a text file's lines.
+// gives what its checkpoint gives; untruncated sampling; prompts from a text
+// file's lines.
 
 // RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example > /dev/null
 // RUN: MXC_BIN=%mxc_tools_dir MXC_SAMPLE_STEPS=40 bash %mxc_src_root/scripts/sample-text.sh %t/example/model.bin 3 %t/a.txt 2>&1 | FileCheck %s --check-prefix=LOG
@@ -11,6 +12,13 @@
 // RUN: mxc-compile %t/example/model.bin --recipe float --quiet -o %t/float.mxc
 // RUN: MXC_BIN=%mxc_tools_dir MXC_SAMPLE_STEPS=40 bash %mxc_src_root/scripts/sample-text.sh %t/float.mxc 3 %t/c.txt 2> /dev/null
 // RUN: cmp %t/a.txt %t/c.txt
+// A sample is mxc-run's at temperature 1 from the whole distribution: no
+// top-k, top-p or min-p (mxc-run's defaults would sharpen it).
+// RUN: MXC_BIN=%mxc_tools_dir MXC_SAMPLE_STEPS=40 bash %mxc_src_root/scripts/sample-text.sh %t/float.mxc 1 %t/e.txt 2> /dev/null
+// RUN: (mxc-run %t/float.mxc --prompt "Once upon a time" --steps 40 --temperature 1 --top-k 0 --top-p 1 --min-p 0 --seed 1 2> /dev/null; echo) > %t/whole.txt
+// RUN: cmp %t/e.txt %t/whole.txt
+// RUN: (mxc-run %t/float.mxc --prompt "Once upon a time" --steps 40 --temperature 1 --seed 1 2> /dev/null; echo) > %t/sharpened.txt
+// RUN: not cmp -s %t/e.txt %t/sharpened.txt
 // Three samples, each after the prompt, not all the same.
 // RUN: grep -c '^Once upon a time' %t/a.txt | FileCheck %s --check-prefix=THREE
 // THREE: 3
