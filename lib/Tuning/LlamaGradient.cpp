@@ -609,23 +609,20 @@ double mxc::tuning::distillationLoss(LlamaParameters &params,
   std::vector<double> logq = logSoftmax(f.logits, T, V);
   double loss = 0;
   std::vector<float> dlogits(gradient ? T * V : 0);
-  for (int64_t i = 0; i < T * V; ++i) {
-    double pt = std::exp(teacher[i]);
-    loss += pt * (teacher[i] - logq[i]);
-    // d KL / d z = q - p, averaged over positions.
-    if (gradient)
-      dlogits[i] = static_cast<float>((std::exp(logq[i]) - pt) / T);
-  }
-  // The text's next tokens in the target: d/dz of labelWeight * (CE - KL)
-  // = labelWeight * (p - onehot). The last position has no next token.
-  if (gradient && labelWeight > 0)
-    for (int64_t t = 0; t + 1 < T; ++t) {
-      float *d = dlogits.data() + t * V;
-      const double *p = teacher.data() + t * V;
-      for (int64_t v = 0; v < V; ++v)
-        d[v] += static_cast<float>(labelWeight * std::exp(p[v]) / T);
-      d[tokens[t + 1]] -= static_cast<float>(labelWeight / T);
+  for (int64_t t = 0; t < T; ++t) {
+    // The target: the teacher's distribution, or with labels (1 - w) of it
+    // and w on the next token (the last position has none). d loss / d z =
+    // q - target, averaged over positions.
+    const double w = labelWeight > 0 && t + 1 < T ? labelWeight : 0;
+    for (int64_t i = t * V; i < (t + 1) * V; ++i) {
+      double pt = std::exp(teacher[i]);
+      loss += pt * (teacher[i] - logq[i]);
+      if (gradient)
+        dlogits[i] = static_cast<float>((std::exp(logq[i]) - (1 - w) * pt) / T);
     }
+    if (gradient && w > 0)
+      dlogits[t * V + tokens[t + 1]] -= static_cast<float>(w / T);
+  }
   if (gradient)
     model.backward(f, tokens, dlogits, *gradient);
   return loss / T;
