@@ -181,14 +181,14 @@ void QualityReport::printText(llvm::raw_ostream &os) const {
   if (tuning) {
     os << llvm::formatv(
         "\n## Global tuning ({0} steps of the {1}, {2:F1} s)\n\n"
-        "KL from the float model on the calibration windows: {3:F5} -> "
+        "KL from the float model on {6}: {3:F5} -> "
         "{4:F5} nats/token (step {5} kept)\n\n"
         "local error against the float weights (relative output error on "
         "the calibration rows; weight SQNR):\n\n"
         "| matmul | rel. error before | after | SQNR dB before | after |\n"
         "|--------|-------------------|-------|----------------|-------|\n",
         tuning->steps, tuning->what, tuning->seconds, tuning->startKL,
-        tuning->finalKL, tuning->keptStep);
+        tuning->finalKL, tuning->keptStep, tuning->windowsText());
     for (const TuningSummary::Matmul &m : tuning->matmuls)
       os << llvm::formatv("| {0} | {1:E3} | {2:E3} | {3:F2} | {4:F2} |\n",
                           m.name, m.relBefore, m.relAfter, m.sqnrBefore,
@@ -315,6 +315,8 @@ void QualityReport::printJSON(llvm::raw_ostream &os) const {
         j.attribute("start_kl", tuning->startKL);
         j.attribute("final_kl", tuning->finalKL);
         j.attribute("kept_step", tuning->keptStep);
+        j.attribute("windows", tuning->windows);
+        j.attribute("windows_evaluated", tuning->windowsEvaluated);
         j.attributeArray("evaluations", [&] {
           for (const std::pair<int64_t, double> &e : tuning->evaluations)
             j.object([&] {
@@ -504,10 +506,18 @@ std::string TuningSummary::svg() const {
   return out;
 }
 
+std::string TuningSummary::windowsText() const {
+  if (windowsEvaluated >= windows)
+    return "the calibration windows";
+  return llvm::formatv("{0} of the {1} calibration windows", windowsEvaluated,
+                       windows)
+      .str();
+}
+
 std::string TuningSummary::summary() const {
   return llvm::formatv("tuned the {0}: KL from the float model {1:F5} -> "
-                       "{2:F5} on the calibration windows (step {3} of {4} "
-                       "kept) in {5:F1} s",
-                       what, startKL, finalKL, keptStep, steps, seconds)
+                       "{2:F5} on {6} (step {3} of {4} kept) in {5:F1} s",
+                       what, startKL, finalKL, keptStep, steps, seconds,
+                       windowsText())
       .str();
 }

@@ -382,6 +382,8 @@ CompileSession::tunedModel(const Recipe &recipe) {
   s.keptStep = result.bestStep;
   s.seconds = result.seconds;
   s.evaluations = result.evaluations;
+  s.windows = static_cast<int64_t>(calibrationWindows.size());
+  s.windowsEvaluated = result.windowsEvaluated;
   mxc::tuning::QuantizedView endView(t->params, quantizers);
   std::vector<mxc::tuning::LlamaParameters::Tensor> floats =
       reference.tensors();

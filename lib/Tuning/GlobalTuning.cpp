@@ -91,26 +91,40 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
     targets[i] = logProbabilities(teacher, teacherView, windows[i]);
   });
 
+  // The windows every evaluation takes: all, or an even subset.
+  std::vector<int64_t> evaluated;
+  const int64_t m = options.evaluationWindows > 0
+                        ? std::min(options.evaluationWindows, n)
+                        : n;
+  for (int64_t i = 0; i < m; ++i)
+    evaluated.push_back(i * n / m);
+  result.windowsEvaluated = m;
   auto evaluate = [&]() {
     QuantizedView view(params, quantizers);
-    std::vector<double> losses(n);
-    parallelFor(n, threads, [&](int64_t i) {
+    std::vector<double> losses(m);
+    parallelFor(m, threads, [&](int64_t i) {
+      const int64_t w = evaluated[i];
       losses[i] =
-          distillationLoss(params, view, windows[i], targets[i], nullptr) *
-          windows[i].size();
+          distillationLoss(params, view, windows[w], targets[w], nullptr) *
+          windows[w].size();
     });
     double sum = 0;
     int64_t tokens = 0;
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < m; ++i) {
       sum += losses[i];
-      tokens += windows[i].size();
+      tokens += windows[evaluated[i]].size();
     }
     return sum / std::max<int64_t>(tokens, 1);
   };
   result.startKL = result.finalKL = evaluate();
   result.evaluations.push_back({0, result.startKL});
   if (options.progress)
-    options.progress(llvm::formatv("tuning: start KL {0:F5}", result.startKL));
+    options.progress(
+        m < n ? llvm::formatv("tuning: start KL {0:F5} on {1} of the {2} "
+                              "windows, evenly spread",
+                              result.startKL, m, n)
+                    .str()
+              : llvm::formatv("tuning: start KL {0:F5}", result.startKL).str());
   LlamaParameters best = params;
 
   std::vector<LlamaParameters::Tensor> tensors = params.tensors();

@@ -85,4 +85,25 @@ TEST(Report, RanksAndFlags) {
   EXPECT_EQ(suggestRecipe(*w4, layers).str(), w4->str());
 }
 
+// The tuning line says on how many of the calibration windows the KL was
+// measured when it was not all of them.
+TEST(Report, TuningSummaryNamesTheWindowsEvaluated) {
+  TuningSummary t;
+  t.steps = 10;
+  t.what = "weights";
+  t.startKL = 0.25;
+  t.finalKL = 0.125;
+  t.keptStep = 8;
+  t.seconds = 3;
+  t.windows = t.windowsEvaluated = 57;
+  EXPECT_EQ(t.summary(), "tuned the weights: KL from the float model 0.25000 "
+                         "-> 0.12500 on the calibration windows (step 8 of "
+                         "10 kept) in 3.0 s");
+  t.windows = 1501;
+  t.windowsEvaluated = 256;
+  EXPECT_EQ(t.summary(), "tuned the weights: KL from the float model 0.25000 "
+                         "-> 0.12500 on 256 of the 1501 calibration windows "
+                         "(step 8 of 10 kept) in 3.0 s");
+}
+
 } // namespace

@@ -498,4 +498,43 @@ TEST(GlobalTuning, ExactSoftmaxStepsBeforeTheQuantizedOnes) {
     EXPECT_NE(switched[i], exactThroughout[i]) << i;
 }
 
+// The evaluations take an even subset of the windows
+// (TuneOptions::evaluationWindows): windows i * n / m, the mean KL over
+// their tokens; 0, or more than there are, takes all.
+TEST(GlobalTuning, EvaluatesAnEvenSubsetOfTheWindows) {
+  LlamaParameters teacher = tinyModel(/*cols32=*/true);
+  const Quantizers q = mxfp4Weights(teacher);
+  const std::vector<std::vector<int32_t>> windows = {
+      kTokens, longWindow(40), longWindow(12), {2, 3, 5, 7}, longWindow(30)};
+  // The mean KL of the RTN model over the tokens of `which`.
+  auto meanKL = [&](std::vector<size_t> which) {
+    Quantizers none;
+    double sum = 0;
+    size_t tokens = 0;
+    for (size_t w : which) {
+      std::vector<double> target =
+          logProbabilities(teacher, QuantizedView(teacher, none), windows[w]);
+      sum += distillationLoss(teacher, QuantizedView(teacher, q), windows[w],
+                              target, nullptr) *
+             windows[w].size();
+      tokens += windows[w].size();
+    }
+    return sum / tokens;
+  };
+  auto start = [&](int64_t evaluationWindows) {
+    LlamaParameters params = teacher;
+    TuneOptions options = testTuning(0);
+    options.evaluationWindows = evaluationWindows;
+    return tune(params, teacher, q, windows, options);
+  };
+  TuneResult two = start(2), all = start(0), more = start(10);
+  EXPECT_EQ(two.windowsEvaluated, 2);
+  EXPECT_NEAR(two.startKL, meanKL({0, 2}), 1e-12);
+  EXPECT_EQ(all.windowsEvaluated, 5);
+  EXPECT_NEAR(all.startKL, meanKL({0, 1, 2, 3, 4}), 1e-12);
+  EXPECT_EQ(more.windowsEvaluated, 5);
+  EXPECT_EQ(more.startKL, all.startKL);
+  EXPECT_NE(two.startKL, all.startKL);
+}
+
 } // namespace

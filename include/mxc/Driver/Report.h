@@ -74,6 +74,9 @@ struct TuningSummary {
   int64_t keptStep = 0;
   double seconds = 0;
   std::vector<std::pair<int64_t, double>> evaluations;
+  /// The calibration windows, and how many of them the KLs are measured on
+  /// (tuning::TuneOptions::evaluationWindows).
+  int64_t windows = 0, windowsEvaluated = 0;
   struct Matmul {
     std::string name;
     double relBefore = 0, relAfter = 0;   ///< relative output error
@@ -87,6 +90,8 @@ struct TuningSummary {
   /// One line: "tuned the weights: KL a -> b on the calibration windows
   /// (step k of N kept) in s s".
   std::string summary() const;
+  /// "the calibration windows", or "256 of the 1501 calibration windows".
+  std::string windowsText() const;
 };
 
 struct QualityReport {
