@@ -63,10 +63,9 @@ struct TuneOptions {
   /// The evaluations (the start, after every pass over the windows, the
   /// end) take at most this many windows, spread evenly over them (window
   /// i * n / evaluationWindows for i < evaluationWindows), the same ones
-  /// every time, so that the KLs compared are of the same text. A pass over
-  /// the windows costs about three evaluations of all of them; with
-  /// thousands of windows an evaluation of all would take a quarter of the
-  /// tuning's time. 0: all.
+  /// every time, so that the KLs compared are of the same text. An
+  /// evaluation of all of thousands of windows takes as long as hundreds of
+  /// steps (docs/tuning.md). 0: all.
   int64_t evaluationWindows = 256;
   /// Receives a line now and then ("step 40 of 200, KL 0.0123, ...").
   std::function<void(const llvm::Twine &)> progress;
