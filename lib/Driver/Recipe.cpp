@@ -235,6 +235,8 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       e = number(r.tuneDamping);
     } else if (key == "tune-labels") {
       e = number(r.tuneLabels);
+    } else if (key == "tune-batch") {
+      e = integer(r.tuneBatch);
     } else if (key == "tune-what") {
       if (value == "weights")
         r.tuneWhat = TuneWhat::Weights;
@@ -260,8 +262,8 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       return error("unknown key '" + key +
                    "' (weights, method, scales, smooth, activations, "
                    "softmax-bits, softmax-clip, tile, keep, checkpoint-mx, "
-                   "tune, tune-lr, tune-damping, tune-labels, tune-what, "
-                   "tune-softmax)");
+                   "tune, tune-lr, tune-damping, tune-labels, tune-batch, "
+                   "tune-what, tune-softmax)");
     }
     if (e)
       return std::move(e);
@@ -327,6 +329,9 @@ llvm::Error Recipe::validate() const {
     if (!(tuneLabels >= 0) || tuneLabels > 1)
       return error("tune-labels must be in [0, 1], not " +
                    formatDouble(tuneLabels));
+    if (tuneBatch < 1)
+      return error("tune-batch must be a number of windows >= 1, not " +
+                   llvm::Twine(tuneBatch));
     // What the tuner's forward pass does not model yet.
     if (softmaxBits > 0 && clipMode && tuneSoftmax != TuneSoftmax::Exact)
       return error("tune-softmax=" + std::string(tuneSoftmaxName(tuneSoftmax)) +
@@ -447,6 +452,8 @@ std::string Recipe::str() const {
             ",tune-damping=" + formatDouble(tuneDamping);
     if (tuneLabels > 0)
       text += ",tune-labels=" + formatDouble(tuneLabels);
+    if (tuneBatch != 2)
+      text += ",tune-batch=" + std::to_string(tuneBatch);
     if (tuneWhat != TuneWhat::Weights)
       text +=
           tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";

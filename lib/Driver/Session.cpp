@@ -350,6 +350,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
   options.learningRate = recipe.tuneLearningRate;
   options.damping = recipe.tuneDamping;
   options.labelWeight = recipe.tuneLabels;
+  options.batch = recipe.tuneBatch;
   if (recipe.tuneSoftmax == Recipe::TuneSoftmax::ExactThenQuantized)
     options.exactSoftmaxSteps = recipe.tuneSteps / 2;
   options.target = recipe.tuneWhat == Recipe::TuneWhat::Weights

@@ -23,6 +23,14 @@
 // RUN: mxc-run %t/tuned.mxc --perplexity %s | FileCheck %s --check-prefix=PPL
 // PPL: perplexity {{[0-9.]+}} over
 
+// tune-batch=: windows per step. The evaluations come after every pass
+// over the text's windows, every ceil(windows / batch) steps, and after the
+// last step.
+// RUN: mxc-compile %t/example/model.bin --recipe w4,tune=12,tune-batch=4 --calibrate %s --report-json %t/batch4.json -o %t/x.mxc
+// RUN: %python -c "import json, sys; ts = [json.load(open(p)) for p in sys.argv[1:]]; [print(t['recipe'].split(',')[-1], t['tuning']['windows'], [e['step'] for e in t['tuning']['evaluations']] == sorted(set(range(0, 13, -(-t['tuning']['windows'] // b))) | {12})) for t, b in zip(ts, (2, 4))]" %t/tuned.json %t/batch4.json | FileCheck %s --check-prefix=BATCH
+// BATCH: tune-damping=0.001 [[WINDOWS:[0-9]+]] True
+// BATCH-NEXT: tune-batch=4 [[WINDOWS]] True
+
 // With a 2-bit EXAQ softmax the tuner's forward takes the exact softmax
 // (tune-softmax=exact, the default), the EXAQ one (quantized), or the exact
 // one for the first half of the steps (exact-then-quantized): quantized

@@ -73,7 +73,8 @@ const std::string recipeHelp =
     "format of their own), tune (steps of global tuning toward the float "
     "model on the --calibrate text), tune-lr, tune-damping, tune-labels "
     "(weight of the text's own next tokens beside the float model's "
-    "distributions), tune-what (weights|norms|both), tune-softmax "
+    "distributions), tune-batch (windows per step), tune-what "
+    "(weights|norms|both), tune-softmax "
     "(exact|quantized|exact-then-quantized). Presets:\n" +
     Recipe::presetHelp();
 cl::opt<std::string> recipeText("recipe", cl::cat(category),

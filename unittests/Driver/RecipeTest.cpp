@@ -262,6 +262,9 @@ TEST(Recipe, Errors) {
   EXPECT_NE(parseError("w4,tune=5,tune-labels=1.5")
                 .find("tune-labels must be in [0, 1]"),
             std::string::npos);
+  EXPECT_NE(parseError("w4,tune=5,tune-batch=0")
+                .find("tune-batch must be a number of windows >= 1, not 0"),
+            std::string::npos);
   EXPECT_NE(parseError("w4,tune=-1").find("tune must be a number of steps"),
             std::string::npos);
 }
@@ -286,6 +289,12 @@ TEST(Recipe, Tuning) {
             "weights=mxfp4,method=rtn,smooth=0,activations=none,"
             "softmax-bits=0,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
             "tune-damping=0.001,tune-labels=0.1");
+  EXPECT_EQ(r.tuneBatch, 2);
+  EXPECT_EQ(parsed("w4,tune=3,tune-batch=4").tuneBatch, 4);
+  EXPECT_EQ(parsed("w4,tune=3,tune-batch=4").str(),
+            "weights=mxfp4,method=rtn,smooth=0,activations=none,"
+            "softmax-bits=0,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
+            "tune-damping=0.001,tune-batch=4");
   EXPECT_EQ(parsed("w4,tune=3,tune-what=norms").tuneWhat,
             Recipe::TuneWhat::Norms);
   EXPECT_EQ(parsed("w4,softmax-bits=2,tune=3").tuneSoftmax,

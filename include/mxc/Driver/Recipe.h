@@ -88,6 +88,9 @@ struct Recipe {
   /// model's distributions in the tuner's loss (tune-labels=;
   /// tuning::TuneOptions::labelWeight). 0: distillation alone.
   double tuneLabels = 0;
+  /// Calibration windows per Adam step (tune-batch=;
+  /// tuning::TuneOptions::batch).
+  int64_t tuneBatch = 2;
   /// What tuning changes (tune-what=weights|norms|both).
   enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Weights;
   /// The softmax of the tuner's forward pass where the recipe quantizes it
@@ -106,7 +109,7 @@ struct Recipe {
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, scales, smooth, activations, softmax-bits,
   /// softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, tune-damping,
-  /// tune-labels, tune-what, tune-softmax.
+  /// tune-labels, tune-batch, tune-what, tune-softmax.
   /// Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.
