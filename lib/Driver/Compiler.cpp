@@ -1477,7 +1477,9 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
     referenceLogits = &uncached;
   referenceLogits->resize(windows.size());
   Evaluation e;
-  double nll = 0, nllSquares = 0, kl = 0;
+  double nll = 0, nllSquares = 0, kl = 0, referenceNLL = 0;
+  // Per window: tokens and the summed NLL difference to the reference.
+  std::vector<std::pair<int64_t, double>> differences;
   auto start = std::chrono::steady_clock::now();
   // Up to getThreadCount() windows run in parallel; the sums are taken in
   // window order, so that the result does not depend on the thread count.
@@ -1492,6 +1494,8 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
       [&](size_t w, std::vector<float> &&logits) {
         const std::vector<int32_t> &tokens = windows[w];
         std::vector<float> &floatLogits = (*referenceLogits)[w];
+        int64_t windowTokens = 0;
+        double windowDifference = 0;
         for (size_t i = 0; i + 1 < tokens.size(); ++i) {
           const float *row = logits.data() + i * vocab;
           double logZ = logPartition(row, vocab);
@@ -1505,9 +1509,15 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
               double lp = f[v] - logFZ;
               kl += std::exp(lp) * (lp - (row[v] - logZ));
             }
+            double floatNLL = logFZ - f[tokens[i + 1]];
+            referenceNLL += floatNLL;
+            windowDifference += tokenNLL - floatNLL;
           }
+          ++windowTokens;
           ++e.tokens;
         }
+        if (reference && windowTokens)
+          differences.push_back({windowTokens, windowDifference});
         if (referenceLogits == &uncached)
           floatLogits.clear();
         if (progress && e.tokens)
@@ -1532,6 +1542,18 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
                         e.tokens / (e.tokens - 1);
       e.nllStdErr = std::sqrt(std::max(variance, 0.0) / e.tokens);
       e.perplexityStdErr = e.perplexity * e.nllStdErr;
+    }
+    if (reference) {
+      e.referenceMeanNLL = referenceNLL / e.tokens;
+      const double mean = e.meanNLL - e.referenceMeanNLL;
+      const double count = differences.size();
+      if (count > 1) {
+        double squares = 0;
+        for (auto [n, d] : differences)
+          squares += (d - mean * n) * (d - mean * n);
+        e.differenceStdErr =
+            std::sqrt(squares * count / (count - 1)) / e.tokens;
+      }
     }
   }
   return e;

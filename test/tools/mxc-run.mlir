@@ -60,6 +60,19 @@
 // RUN: diff %t/kl-compiled.txt %t/kl-here.txt
 // RUN: FileCheck %s --check-prefix=KLREF < %t/kl-compiled.txt
 // KLREF: mean KL from the float model {{[0-9]+\.[0-9]+}} nats per token
+// With the reference, the comparison of the two on the same tokens: the
+// reference's perplexity is its own run's, and the difference's standard
+// error, clustered by window, is recomputed from each model's own runs over
+// the first 1, 2 and 3 windows (Inputs/paired-difference.py).
+// RUN: mxc-run %t/w4.mxc --perplexity %s --max-windows 3 --kl-reference %t/example/model.bin > %t/paired.txt
+// RUN: mxc-run %t/w4.mxc --perplexity %s --max-windows 1 > %t/q1.txt
+// RUN: mxc-run %t/w4.mxc --perplexity %s --max-windows 2 > %t/q2.txt
+// RUN: mxc-run %t/w4.mxc --perplexity %s --max-windows 3 > %t/q3.txt
+// RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 1 > %t/f1.txt
+// RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 2 > %t/f2.txt
+// RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 3 > %t/f3.txt
+// RUN: %python %S/Inputs/paired-difference.py %t/paired.txt %t/q1.txt %t/q2.txt %t/q3.txt %t/f1.txt %t/f2.txt %t/f3.txt | FileCheck %s --check-prefix=PAIRED
+// PAIRED: OK
 // RUN: not mxc-run %t/w4.mxc --perplexity %s --kl-reference %t/w4.mxc 2>&1 | FileCheck %s --check-prefix=KLCOMPILED
 // KLCOMPILED: mxc-run: --kl-reference needs a float checkpoint, not a compiled model
 

@@ -200,13 +200,15 @@ static cl::opt<Target> target(
 static cl::opt<bool> reportKL(
     cl::cat(category), "kl",
     cl::desc("With --perplexity: also the mean KL divergence of next-token "
-             "distributions from the float model"),
+             "distributions from the float model, the float model's "
+             "perplexity and the difference with its standard error"),
     cl::init(false));
 static cl::opt<std::string> klReference(
     cl::cat(category), "kl-reference", cl::value_desc("checkpoint"),
     cl::desc("With --perplexity: the mean KL divergence from this float "
-             "checkpoint (for a model compiled by mxc-compile; --kl compares "
-             "a checkpoint with itself in float)"));
+             "checkpoint, its perplexity and the difference (for a model "
+             "compiled by mxc-compile; --kl compares a checkpoint with "
+             "itself in float)"));
 static cl::opt<bool> softmaxReport(
     cl::cat(category), "softmax-report",
     cl::desc("With --calibrate: the output error of the 2/3/4-bit EXAQ "
@@ -460,9 +462,16 @@ int main(int argc, char **argv) {
         e.perplexity, static_cast<long long>(e.tokens),
         static_cast<long long>(e.windows), e.perplexityStdErr, e.meanNLL,
         e.nllStdErr, e.tokens / e.seconds);
-    if (reference)
+    if (reference) {
       llvm::outs() << llvm::format(
           "mean KL from the float model %.5f nats per token\n", e.meanKL);
+      const double difference = e.meanNLL - e.referenceMeanNLL;
+      llvm::outs() << llvm::format(
+          "the float model: perplexity %.4f (mean NLL %.5f); this model "
+          "%+.2f %% (NLL %+.5f +/- %.5f nats per token, paired by window)\n",
+          std::exp(e.referenceMeanNLL), e.referenceMeanNLL,
+          100 * std::expm1(difference), difference, e.differenceStdErr);
+    }
     return 0;
   }
 

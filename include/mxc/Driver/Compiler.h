@@ -412,6 +412,13 @@ struct Evaluation {
   double nllStdErr = 0, perplexityStdErr = 0;
   /// Mean KL(float || model) of next-token distributions (with a reference).
   double meanKL = 0;
+  /// With a reference: its mean NLL of the same tokens, and the standard
+  /// error of meanNLL - referenceMeanNLL, paired and clustered by window
+  /// (the spread of each window's summed NLL difference about the mean
+  /// difference times its tokens; 0 with one window). Tokens of a window
+  /// are not independent, so the per-token standard error would be too
+  /// small.
+  double referenceMeanNLL = 0, differenceStdErr = 0;
   int64_t tokens = 0, windows = 0;
   double seconds = 0;
 };
