@@ -198,10 +198,13 @@ void QualityReport::printText(llvm::raw_ostream &os) const {
     os << "\n## Global effect (" << evalText << ", " << eval->tokens
        << " tokens)\n\n"
        << llvm::format("perplexity: float %.4f, compiled %.4f (%+.2f%%)\n"
-                       "mean KL from the float model: %.5f nats/token\n",
+                       "mean KL from the float model: %.5f nats/token\n"
+                       "mean NLL difference from the float model: %+.5f +/- "
+                       "%.5f nats/token (standard error paired by window)\n",
                        floatEval->perplexity, eval->perplexity,
                        100.0 * (eval->perplexity / floatEval->perplexity - 1),
-                       eval->meanKL);
+                       eval->meanKL, eval->meanNLL - eval->referenceMeanNLL,
+                       eval->differenceStdErr);
   }
   if (!layers.empty()) {
     os << "\n## Local vs global, per layer\n\n"
@@ -287,6 +290,8 @@ void QualityReport::printJSON(llvm::raw_ostream &os) const {
         j.attributeBegin("compiled");
         evaluation(*eval);
         j.attributeEnd();
+        j.attribute("nll_difference", eval->meanNLL - eval->referenceMeanNLL);
+        j.attribute("nll_difference_stderr", eval->differenceStdErr);
       });
     j.attributeArray("layers", [&] {
       for (const LayerEffect &l : layers)

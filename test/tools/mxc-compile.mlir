@@ -78,6 +78,7 @@
 // REPORT: ## Global effect ({{.*}}mxc-compile.mlir, 510 tokens)
 // REPORT: perplexity: float {{[0-9.]+}}, compiled {{[0-9.]+}}
 // REPORT: mean KL from the float model: {{[0-9.]+}}
+// REPORT: mean NLL difference from the float model: {{[-+][0-9.]+}} +/- {{[0-9.]+}} nats/token (standard error paired by window)
 // REPORT: | layers.0. | {{.*}} | {{[0-9]\.[0-9]+}} | {{[0-9]\.[0-9]+}} | {{[1-3]}} | {{[1-3]}} |
 // REPORT: | layers.1. |
 // REPORT: | classifier |
@@ -85,6 +86,13 @@
 // REPORT: 107200 quantized weights at 4.25 bits
 // RUN: %python -m json.tool %t/report.json > /dev/null
 // RUN: FileCheck %s --check-prefix=JSON < %t/report.json
+// The report's difference from the float model is that of its two
+// evaluations' mean NLLs, and its standard error mxc-run's, paired by window
+// on the same windows of the same text (test/tools/mxc-run.mlir rebuilds
+// mxc-run's from each window's sums).
+// RUN: mxc-run %t/gptq.mxc --perplexity %s --max-windows 2 --kl-reference %t/example/model.bin --quiet 2>&1 | grep "paired by window" > %t/paired.txt
+// RUN: %python -c "import json, re, sys; g = json.load(open(sys.argv[1]))['global']; d, se = (float(x) for x in re.search(r'NLL ([-+][0-9.]+) \+/- ([0-9.]+) nats', open(sys.argv[2]).read()).groups()); assert abs(g['nll_difference'] - (g['compiled']['mean_nll'] - g['float']['mean_nll'])) < 1e-9, g; assert abs(g['nll_difference'] - d) < 6e-6 and abs(g['nll_difference_stderr'] - se) < 6e-6 and se > 0, (g, d, se); print('PAIRED OK')" %t/report.json %t/paired.txt | FileCheck %s --check-prefix=PAIRED
+// PAIRED: PAIRED OK
 // JSON: "recipe": "weights=mxfp4,method=gptq
 // JSON: "compiled_bytes":
 // JSON: "matmuls": [
