@@ -52,7 +52,7 @@ for recipe in "${recipes[@]}"; do
     read -r dev_ppl dev_kl < <(evaluate "$scratch/model.mxc" "$dev")
     read -r held_ppl held_kl < <(evaluate "$scratch/model.mxc" \
       "$scratch/heldout.txt")
-    kept=$(sed -n 's/.*KL from the float model \([0-9.]*\) -> \([0-9.]*\) on the calibration windows (step \([0-9]*\).*/\1 -> \2 (\3)/p' "$log")
+    kept=$(sed -n 's/.*KL from the float model \([0-9.]*\) -> \([0-9.]*\) on .*calibration windows (step \([0-9]*\).*/\1 -> \2 (\3)/p' "$log")
     seconds=$(sed -n 's/.*kept) in \([0-9.]*\) s$/\1/p' "$log")
     echo "| $recipe | $([ -n "$tuned" ] && echo "$steps steps" || echo none) |" \
       "$dev_ppl ($(rel "$dev_ppl" "$float_dev")) | $dev_kl |" \
