@@ -38,9 +38,9 @@ if [ $# -gt 0 ]; then
   exit 0
 fi
 run w4
-run "w4,tune=$steps"
+run "w4,tune=$steps,tune-what=weights"
 run "w4,tune=$steps,tune-what=norms"
-run "w4,tune=$steps,tune-what=both"
+run "w4,tune=$steps"
 run w4-gptq
 run "w4-gptq,tune=$steps"
 run w4a8

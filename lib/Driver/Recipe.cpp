@@ -454,9 +454,9 @@ std::string Recipe::str() const {
       text += ",tune-labels=" + formatDouble(tuneLabels);
     if (tuneBatch != 2)
       text += ",tune-batch=" + std::to_string(tuneBatch);
-    if (tuneWhat != TuneWhat::Weights)
-      text +=
-          tuneWhat == TuneWhat::Norms ? ",tune-what=norms" : ",tune-what=both";
+    if (tuneWhat != TuneWhat::Both)
+      text += tuneWhat == TuneWhat::Norms ? ",tune-what=norms"
+                                          : ",tune-what=weights";
     if (softmaxBits > 0)
       text += std::string(",tune-softmax=") + tuneSoftmaxName(tuneSoftmax);
   }

@@ -359,6 +359,15 @@ CompileSession::tunedModel(const Recipe &recipe) {
                        ? mxc::tuning::TuneTarget::Norms
                        : mxc::tuning::TuneTarget::Both;
   options.progress = [&](const llvm::Twine &line) { note(line); };
+  // Tuning the gains also tunes factors on the inputs of wo and w2, which
+  // no norm produces; without SmoothQuant they start at 1.
+  if (options.target != mxc::tuning::TuneTarget::Weights)
+    for (mxc::tuning::LlamaParameters::Layer &L : t->params.layers) {
+      if (L.woInputScale.empty())
+        L.woInputScale.assign(modelConfig.dim, 1.0f);
+      if (L.w2InputScale.empty())
+        L.w2InputScale.assign(modelConfig.hiddenDim, 1.0f);
+    }
   // The starting point's rounded weights, for the local errors before.
   std::vector<mxc::tuning::LlamaParameters::Tensor> tensors =
       t->params.tensors();
@@ -376,8 +385,8 @@ CompileSession::tunedModel(const Recipe &recipe) {
   s.steps = recipe.tuneSteps;
   s.what = recipe.tuneWhat == Recipe::TuneWhat::Weights ? "weights"
            : recipe.tuneWhat == Recipe::TuneWhat::Norms
-               ? "norm gains"
-               : "weights and norm gains";
+               ? "norm and input gains"
+               : "weights, norm and input gains";
   s.startKL = result.startKL;
   s.finalKL = result.finalKL;
   s.keptStep = result.bestStep;
@@ -397,14 +406,27 @@ CompileSession::tunedModel(const Recipe &recipe) {
     auto l =
         llvm::find_if(tensors, [&](auto &x) { return x.name == names[i]; });
     std::vector<double> h(hessians[i].begin(), hessians[i].end());
-    const std::vector<float> &after = endView.weights(names[i], *l->values);
+    const std::vector<float> &rounded = endView.weights(names[i], *l->values);
+    std::vector<double> after(rounded.begin(), rounded.end());
+    // Tuned factors on the matmul's input belong to it: W diag(s / s0), s0
+    // the reference's (1 where it has none), on the reference's inputs.
+    auto factors = [&](auto &list) -> const std::vector<float> * {
+      auto it = llvm::find_if(
+          list, [&](auto &x) { return x.name == names[i] + "_input_scale"; });
+      return it == list.end() ? nullptr : it->values;
+    };
+    if (const std::vector<float> *s = factors(tensors)) {
+      const std::vector<float> *s0 = factors(floats);
+      for (int64_t r = 0; r < l->rows; ++r)
+        for (int64_t c = 0; c < l->cols; ++c)
+          after[r * l->cols + c] *= (*s)[c] / (s0 ? (*s0)[c] : 1.0);
+    }
     auto [relBefore, sqnrBefore] = localError(
         *f->values,
         std::vector<double>(before[quantized].begin(), before[quantized].end()),
         f->rows, f->cols, h);
     auto [relAfter, sqnrAfter] =
-        localError(*f->values, std::vector<double>(after.begin(), after.end()),
-                   f->rows, f->cols, h);
+        localError(*f->values, after, f->rows, f->cols, h);
     s.matmuls.push_back({names[i], relBefore, relAfter, sqnrBefore, sqnrAfter});
     ++quantized;
   }

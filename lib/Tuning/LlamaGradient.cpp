@@ -232,6 +232,20 @@ void scaleChannels(float *x, const std::vector<float> &factors, int64_t t,
       x[i * k + j] *= factors[j];
 }
 
+/// Adds the gradient of per-channel factors y = x * f to `g` ([k]; empty:
+/// no factors), from x and dy ([t, k]).
+void addChannelGradient(const std::vector<float> &x, const float *dy,
+                        std::vector<float> &g, int64_t t, int64_t k) {
+  if (g.empty())
+    return;
+  for (int64_t j = 0; j < k; ++j) {
+    double sum = 0;
+    for (int64_t i = 0; i < t; ++i)
+      sum += static_cast<double>(x[i * k + j]) * dy[i * k + j];
+    g[j] += static_cast<float>(sum);
+  }
+}
+
 /// The MX rounding of the rows of x ([t, k]) in `format` (blocks of 32).
 void roundRows(const float *x, float *y, int64_t t, int64_t k,
                numerics::ElemFormat format,
@@ -265,6 +279,9 @@ struct LayerCache {
   std::vector<float> mid;      ///< after the attention residual [T, D]
   std::vector<float> xq2;      ///< FFN norm output, rounded [T, D]
   std::vector<float> a, b, hq; ///< gate, up, silu(gate) * up rounded [T, F]
+  /// With input factors on wo and w2, in a forward pass for the backward
+  /// one: their inputs before the factors [T, D], [T, F].
+  std::vector<float> o, h;
 };
 
 struct Forward {
@@ -362,6 +379,8 @@ public:
                       1.f, P, T, &C.v[g * hd], KV, 0.f, &o[r0 * D + h * hd], D);
         }
       }
+      if (forBackward && !L.woInputScale.empty())
+        C.o = o;
       scaleChannels(o.data(), L.woInputScale, T, D);
       input(name(l, "wo"), o.data(), C.oq, T, D);
       y.resize(T * D);
@@ -380,6 +399,8 @@ public:
         double a = C.a[i];
         hidden[i] = static_cast<float>(a / (1 + std::exp(-a)) * C.b[i]);
       }
+      if (forBackward && !L.w2InputScale.empty())
+        C.h = hidden;
       scaleChannels(hidden.data(), L.w2InputScale, T, F);
       input(name(l, "w2"), hidden.data(), C.hq, T, F);
       matmul(C.hq.data(), w(name(l, "w2"), L.w2).data(), y.data(), T, D, F);
@@ -416,6 +437,7 @@ public:
       std::vector<float> dh(T * F), da(T * F), db(T * F);
       matmulBackward(C.hq.data(), w(name(l, "w2"), L.w2).data(), dx.data(),
                      dh.data(), false, G.w2.data(), T, D, F);
+      addChannelGradient(C.h, dh.data(), G.w2InputScale, T, F);
       scaleChannels(dh.data(), L.w2InputScale, T, F);
       for (int64_t i = 0; i < T * F; ++i) {
         double a = C.a[i], sig = 1 / (1 + std::exp(-a));
@@ -433,6 +455,7 @@ public:
       std::vector<float> dout(T * D);
       matmulBackward(C.oq.data(), w(name(l, "wo"), L.wo).data(), dx.data(),
                      dout.data(), false, G.wo.data(), T, D, D);
+      addChannelGradient(C.o, dout.data(), G.woInputScale, T, D);
       scaleChannels(dout.data(), L.woInputScale, T, D);
       // Per head and block of query rows (as in the forward): dV_g += P^T
       // dO_h; dP = dO_h v_g^T; dS = P (dP - rowsum(P dP)) / sqrt(hd); dq_h =
@@ -524,7 +547,8 @@ LlamaParameters LlamaParameters::zerosLike() const {
   for (const Layer &l : layers)
     z.layers.push_back({zeros(l.attentionNorm), zeros(l.wq), zeros(l.wk),
                         zeros(l.wv), zeros(l.wo), zeros(l.ffnNorm), zeros(l.w1),
-                        zeros(l.w2), zeros(l.w3)});
+                        zeros(l.w2), zeros(l.w3), zeros(l.woInputScale),
+                        zeros(l.w2InputScale)});
   z.finalNorm = zeros(finalNorm);
   z.classifier = zeros(classifier);
   return z;
@@ -546,10 +570,16 @@ std::vector<LlamaParameters::Tensor> LlamaParameters::tensors() {
     out.push_back({prefix + "wk", &layer.wk, c.kvDim(), c.dim, true});
     out.push_back({prefix + "wv", &layer.wv, c.kvDim(), c.dim, true});
     out.push_back({prefix + "wo", &layer.wo, c.dim, c.dim, true});
+    if (!layer.woInputScale.empty())
+      out.push_back(
+          {prefix + "wo_input_scale", &layer.woInputScale, 1, c.dim, false});
     out.push_back({prefix + "ffn_norm", &layer.ffnNorm, 1, c.dim, false});
     out.push_back({prefix + "w1", &layer.w1, c.hiddenDim, c.dim, true});
     out.push_back({prefix + "w2", &layer.w2, c.dim, c.hiddenDim, true});
     out.push_back({prefix + "w3", &layer.w3, c.hiddenDim, c.dim, true});
+    if (!layer.w2InputScale.empty())
+      out.push_back({prefix + "w2_input_scale", &layer.w2InputScale, 1,
+                     c.hiddenDim, false});
   }
   out.push_back({"final_norm", &finalNorm, 1, c.dim, false});
   out.push_back({"classifier", &classifier, c.vocab, c.dim, true});

@@ -9,7 +9,7 @@
 // RUN: mxc-compile %t/example/model.bin --recipe w4 --calibrate %s --eval %s --report-json %t/rtn.json -o %t/rtn.mxc
 // RUN: mxc-compile %t/example/model.bin --recipe w4,tune=12,tune-lr=0.003 --calibrate %s --eval %s --report --report-json %t/tuned.json -o %t/tuned.mxc | FileCheck %s --check-prefix=REPORT
 // REPORT: recipe: weights=mxfp4,method=rtn,{{.*}},tune=12,tune-lr=0.003
-// REPORT: ## Global tuning (12 steps of the weights, {{[0-9.]+}} s)
+// REPORT: ## Global tuning (12 steps of the weights, norm and input gains, {{[0-9.]+}} s)
 // REPORT: KL from the float model on the calibration windows: [[START:[0-9.]+]] -> {{[0-9.]+}} nats/token (step {{[0-9]+}} kept)
 // REPORT: | layers.0.wq | {{[0-9.E+-]+}} | {{[0-9.E+-]+}} |
 
@@ -30,6 +30,18 @@
 // RUN: %python -c "import json, sys; ts = [json.load(open(p)) for p in sys.argv[1:]]; [print(t['recipe'].split(',')[-1], t['tuning']['windows'], [e['step'] for e in t['tuning']['evaluations']] == sorted(set(range(0, 13, -(-t['tuning']['windows'] // b))) | {12})) for t, b in zip(ts, (2, 4))]" %t/tuned.json %t/batch4.json | FileCheck %s --check-prefix=BATCH
 // BATCH: tune-damping=0.001 [[WINDOWS:[0-9]+]] True
 // BATCH-NEXT: tune-batch=4 [[WINDOWS]] True
+
+// Tuning the gains (tune-what=norms, and both, the default) also tunes
+// factors on the inputs of wo and w2, which no norm produces; the compiled
+// model applies them: its KL on the tuning text is the tuner's (without the
+// factors it is 10-20 % off). The weights alone add none.
+// RUN: mxc-compile %t/example/model.bin --recipe w4,tune=12,tune-lr=0.03,tune-what=norms --calibrate %s --eval %s --report-json %t/gains.json -o %t/x.mxc
+// RUN: %python -c "import json, sys; t = json.load(open(sys.argv[1])); k, c = t['tuning']['final_kl'], t['global']['compiled']['mean_kl']; assert k < t['tuning']['start_kl'] and abs(c - k) < 0.01 * k, (k, c); print('OK')" %t/gains.json | FileCheck %s --check-prefix=FELL
+// RUN: mxc-compile %t/example/model.bin --recipe w4,tune=2,tune-what=norms --calibrate %s --emit=mxc --quiet | FileCheck %s --check-prefix=GAINS
+// GAINS-DAG: dense_resource<layers.0.wo_input_scale>
+// GAINS-DAG: dense_resource<layers.1.w2_input_scale>
+// RUN: mxc-compile %t/example/model.bin --recipe w4,tune=2,tune-what=weights --calibrate %s --emit=mxc --quiet | FileCheck %s --check-prefix=WEIGHTS
+// WEIGHTS-NOT: input_scale
 
 // With a 2-bit EXAQ softmax the tuner's forward takes the exact softmax
 // (tune-softmax=exact, the default), the EXAQ one (quantized), or the exact

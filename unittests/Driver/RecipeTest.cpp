@@ -274,7 +274,7 @@ TEST(Recipe, Errors) {
 TEST(Recipe, Tuning) {
   Recipe r = parsed("w4-gptq,tune=10");
   EXPECT_EQ(r.tuneSteps, 10);
-  EXPECT_EQ(r.tuneWhat, Recipe::TuneWhat::Weights);
+  EXPECT_EQ(r.tuneWhat, Recipe::TuneWhat::Both);
   EXPECT_TRUE(r.needsCalibration());
   EXPECT_TRUE(parsed("w4,tune=1").needsCalibration());
   EXPECT_EQ(pipelineOf(r), "builtin.module(mxc-rtn{block=32  format=mxfp4  "
@@ -297,6 +297,12 @@ TEST(Recipe, Tuning) {
             "tune-damping=0.001,tune-batch=4");
   EXPECT_EQ(parsed("w4,tune=3,tune-what=norms").tuneWhat,
             Recipe::TuneWhat::Norms);
+  EXPECT_EQ(parsed("w4,tune=3,tune-what=weights").str(),
+            "weights=mxfp4,method=rtn,smooth=0,activations=none,"
+            "softmax-bits=0,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
+            "tune-damping=0.001,tune-what=weights");
+  EXPECT_EQ(parsed("w4,tune=3,tune-what=both").str(),
+            parsed("w4,tune=3").str());
   EXPECT_EQ(parsed("w4,softmax-bits=2,tune=3").tuneSoftmax,
             Recipe::TuneSoftmax::Exact);
   EXPECT_EQ(parsed("w4a8-smooth-gptq-sm2,tune=3").str(),

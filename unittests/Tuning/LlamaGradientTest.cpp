@@ -175,14 +175,19 @@ void checkFiniteDifferences(LlamaParameters p,
     // The tensor's gradient is not all zero (it was reached at all).
     EXPECT_GT(std::abs(grad[picks.back()]), 1e-5) << tensors[t].name;
   }
-  EXPECT_EQ(checked, 6 * 20); // 2 layers x 9 tensors, final norm, classifier
+  // 2 layers x 9 tensors (11 with the input factors), final norm,
+  // classifier.
+  const int expected = p.layers[0].woInputScale.empty() ? 20 : 24;
+  EXPECT_EQ(tensors.size(), static_cast<size_t>(expected));
+  EXPECT_EQ(checked, 6 * expected);
 }
 
 TEST(LlamaGradient, MatchesFiniteDifferences) {
   checkFiniteDifferences(tinyModel());
 }
 
-// With fixed factors on the inputs of wo and w2 (a smoothed model).
+// With factors on the inputs of wo and w2 (a smoothed model, or one whose
+// gains are tuned): their gradients too.
 TEST(LlamaGradient, MatchesFiniteDifferencesWithInputScales) {
   checkFiniteDifferences(tinyModel(false, true));
 }

@@ -91,8 +91,10 @@ struct Recipe {
   /// Calibration windows per Adam step (tune-batch=;
   /// tuning::TuneOptions::batch).
   int64_t tuneBatch = 2;
-  /// What tuning changes (tune-what=weights|norms|both).
-  enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Weights;
+  /// What tuning changes (tune-what=weights|norms|both): the matmuls' latent
+  /// weights, the float gains (RMSNorm gains and factors on the inputs of wo
+  /// and w2), or both.
+  enum class TuneWhat { Weights, Norms, Both } tuneWhat = TuneWhat::Both;
   /// The softmax of the tuner's forward pass where the recipe quantizes it
   /// (tune-softmax=exact|quantized|exact-then-quantized): the exact softmax
   /// (the default: the weights learn the float model's attention, and the

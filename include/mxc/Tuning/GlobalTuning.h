@@ -24,7 +24,9 @@
 
 namespace mxc::tuning {
 
-/// Which parameters tuning changes.
+/// Which parameters tuning changes: the matmuls' latent weights, the float
+/// per-channel gains (the RMSNorm gains, and the input factors of wo and w2
+/// where the parameters have them), or both.
 enum class TuneTarget { Weights, Norms, Both };
 
 struct TuneOptions {

@@ -35,8 +35,9 @@ struct LlamaParameters {
   std::vector<float> embedding; ///< [vocab, dim]
   struct Layer {
     std::vector<float> attentionNorm, wq, wk, wv, wo, ffnNorm, w1, w2, w3;
-    /// Fixed per-channel factors on the inputs of wo and w2 (empty: none;
-    /// frontend::LlamaLayer's): not tuned, not in tensors().
+    /// Per-channel factors on the inputs of wo and w2 (empty: none;
+    /// frontend::LlamaLayer's): float gains like the norms', in tensors()
+    /// where present.
     std::vector<float> woInputScale = {}, w2InputScale = {};
   };
   std::vector<Layer> layers;
@@ -52,10 +53,11 @@ struct LlamaParameters {
   void setZero();
 
   /// A named tensor: a matmul's weight ([rows, cols]: out, in) or a norm's
-  /// gain (rows = 1).
+  /// gain or input factors (rows = 1).
   struct Tensor {
     std::string name; ///< mxc's matmul names; norms "layers.L.attention_norm",
-                      ///< "layers.L.ffn_norm", "final_norm"
+                      ///< "layers.L.ffn_norm", "final_norm"; input factors
+                      ///< "layers.L.wo_input_scale", "layers.L.w2_input_scale"
     std::vector<float> *values;
     int64_t rows, cols;
     bool isMatmul;
