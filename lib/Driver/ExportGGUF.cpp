@@ -38,6 +38,12 @@ llvm::Error mxc::driver::checkGGUFRecipe(const Recipe &recipe) {
     if (!isMXFP4(k.format))
       return refuse("keep=" + k.prefix + ":" + formatName(k.format) +
                     " has no GGUF type (GGUF has MXFP4)");
+  if (recipe.tuneSteps > 0 && recipe.tuneWhat != Recipe::TuneWhat::Weights)
+    return refuse(llvm::Twine(recipe.tuneWhat == Recipe::TuneWhat::Norms
+                                  ? "tune-what=norms"
+                                  : "tune-what=both (the default)") +
+                  " tunes factors on the inputs of wo and w2, which a GGUF "
+                  "Llama has no tensor for (tune-what=weights exports)");
   return llvm::Error::success();
 }
 

@@ -31,6 +31,17 @@
 // ACT: mxc-compile: --emit=gguf: the recipe quantizes activations; llama.cpp runs weight-only recipes
 // RUN: not mxc-compile %t/example/model.bin --recipe w8 --emit=gguf -o %t/x.gguf 2>&1 | FileCheck %s --check-prefix=FMT
 // FMT: --emit=gguf: mxfp8_e4m3 weights have no GGUF type (GGUF has MXFP4)
+// Tuning the gains adds factors on the inputs of wo and w2 (docs/tuning.md),
+// which GGUF has no tensor for; the tuned weights alone export, and run as
+// the compiled tuned model does.
+// RUN: not mxc-compile %t/example/model.bin --recipe w4,tune=2 --calibrate %s --emit=gguf -o %t/x.gguf 2>&1 | FileCheck %s --check-prefix=TUNED
+// TUNED: mxc-compile: --emit=gguf: tune-what=both (the default) tunes factors on the inputs of wo and w2, which a GGUF Llama has no tensor for (tune-what=weights exports)
+// RUN: mxc-compile %t/example/model.bin --recipe w4,tune=2,tune-what=weights --calibrate %s --emit=gguf -o %t/tuned.gguf
+// RUN: mxc-compile %t/example/model.bin --recipe w4,tune=2,tune-what=weights --calibrate %s -o %t/tuned.mxc
+// RUN: mxc-run %t/tuned.gguf --recipe w4-keep --perplexity %s | sed 's/;.*//' > %t/tuned-gguf.txt
+// RUN: mxc-run %t/tuned.mxc --perplexity %s | sed 's/;.*//' > %t/tuned-mxc.txt
+// RUN: diff %t/tuned-gguf.txt %t/tuned-mxc.txt
+// RUN: mxc-run %t/example/model.bin --recipe w4 --perplexity %s | sed 's/;.*//' | not diff - %t/tuned-mxc.txt > /dev/null
 // RUN: mxc-compile %t/example/model.bin -o %t/compiled.mxc
 // RUN: not mxc-compile %t/compiled.mxc --emit=gguf -o %t/x.gguf 2>&1 | FileCheck %s --check-prefix=COMPILED
 // COMPILED: mxc-compile: --emit=gguf needs a checkpoint, not a compiled model
