@@ -406,8 +406,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
     auto l =
         llvm::find_if(tensors, [&](auto &x) { return x.name == names[i]; });
     std::vector<double> h(hessians[i].begin(), hessians[i].end());
-    const std::vector<float> &rounded = endView.weights(names[i], *l->values);
-    std::vector<double> after(rounded.begin(), rounded.end());
+    std::vector<float> after = endView.weights(names[i], *l->values);
     // Tuned factors on the matmul's input belong to it: W diag(s / s0), s0
     // the reference's (1 where it has none), on the reference's inputs.
     auto factors = [&](auto &list) -> const std::vector<float> * {
@@ -417,16 +416,19 @@ CompileSession::tunedModel(const Recipe &recipe) {
     };
     if (const std::vector<float> *s = factors(tensors)) {
       const std::vector<float> *s0 = factors(floats);
-      for (int64_t r = 0; r < l->rows; ++r)
-        for (int64_t c = 0; c < l->cols; ++c)
-          after[r * l->cols + c] *= (*s)[c] / (s0 ? (*s0)[c] : 1.0);
+      std::vector<double> ratio(s->begin(), s->end());
+      if (s0)
+        for (auto [r, d] : llvm::zip_equal(ratio, *s0))
+          r /= d;
+      num::smoothWeightColumns(after.data(), l->rows, ratio);
     }
     auto [relBefore, sqnrBefore] = localError(
         *f->values,
         std::vector<double>(before[quantized].begin(), before[quantized].end()),
         f->rows, f->cols, h);
     auto [relAfter, sqnrAfter] =
-        localError(*f->values, after, f->rows, f->cols, h);
+        localError(*f->values, std::vector<double>(after.begin(), after.end()),
+                   f->rows, f->cols, h);
     s.matmuls.push_back({names[i], relBefore, relAfter, sqnrBefore, sqnrAfter});
     ++quantized;
   }
