@@ -248,26 +248,28 @@ void mxc::python::populateNumericsModule(py::module_ m) {
 
   m.def(
       "exaq_softmax",
-      [](FloatArray x, int bits, double clip) {
+      [](FloatArray x, int bits, double clip, bool zeroFloor) {
         if (bits < 1 || bits > 8 || !(clip < 0))
           throw py::value_error("EXAQ needs 1 <= bits <= 8 and clip < 0");
         py::buffer_info info = x.request();
         auto [rows, cols] = rowsAndCols(info);
         py::array_t<float> out(info.shape);
-        ExaqQuantizer q{bits, clip};
+        ExaqQuantizer q{bits, clip, zeroFloor};
         for (int64_t r = 0; r < rows; ++r)
           exaqSoftmaxRow(q, x.data() + r * cols, cols,
                          out.mutable_data() + r * cols);
         return out;
       },
       py::arg("x"), py::arg("bits"), py::arg("clip"),
+      py::arg("zero_floor") = false,
       "The EXAQ softmax over the last axis, as the compiled code computes "
-      "it.");
+      "it; with zero_floor, the lowest code stands for 0 instead of "
+      "e^clip.");
   m.def(
       "attention",
       [](FloatArray q, FloatArray k, FloatArray v,
          std::optional<Int32Array> spans, int64_t sink, bool keepSelf,
-         std::optional<double> scale, int bits, double clip) {
+         std::optional<double> scale, int bits, double clip, bool zeroFloor) {
         if (q.ndim() != 3 || k.ndim() != 3 || v.ndim() != 3)
           throw py::value_error("q, k and v must be 3-D: [heads, queries, "
                                 "head_dim], [kv_heads, keys, head_dim], "
@@ -297,7 +299,8 @@ void mxc::python::populateNumericsModule(py::module_ m) {
         if (bits)
           exaqAttentionReference(shape, q.data(), k.data(), v.data(), spanData,
                                  policy, static_cast<float>(s),
-                                 ExaqQuantizer{bits, clip}, out.data());
+                                 ExaqQuantizer{bits, clip, zeroFloor},
+                                 out.data());
         else
           attentionReference(shape, q.data(), k.data(), v.data(), spanData,
                              policy, s, out.data());
@@ -306,7 +309,7 @@ void mxc::python::populateNumericsModule(py::module_ m) {
       py::arg("q"), py::arg("k"), py::arg("v"), py::arg("spans") = py::none(),
       py::arg("sink") = 0, py::arg("keep_self") = false,
       py::arg("scale") = py::none(), py::arg("bits") = 0,
-      py::arg("clip") = -8.0,
+      py::arg("clip") = -8.0, py::arg("zero_floor") = false,
       "The semantics of mxc.attention in float64: causal grouped-query "
       "attention (query row i at position keys - queries + i), optionally "
       "span-sparse (spans, sink, keep_self), with the exact softmax or, "
@@ -315,14 +318,15 @@ void mxc::python::populateNumericsModule(py::module_ m) {
   m.def(
       "optimal_softmax_clip",
       [](int bits, std::optional<double> mean, std::optional<double> std,
-         std::optional<FloatArray> samples) {
+         std::optional<FloatArray> samples, bool zeroFloor) {
         if (bits < 1 || bits > 8)
           throw py::value_error("bits must be in [1, 8]");
         ClipChoice c;
         if (samples) {
-          c = optimalClipSamples(bits, samples->data(), samples->size());
+          c = optimalClipSamples(bits, samples->data(), samples->size(),
+                                 zeroFloor);
         } else if (mean && std) {
-          c = optimalClipGaussian(bits, *mean, *std);
+          c = optimalClipGaussian(bits, *mean, *std, zeroFloor);
         } else {
           throw py::value_error(
               "give `samples`, or `mean` and `std` of x - max(x)");
@@ -331,8 +335,10 @@ void mxc::python::populateNumericsModule(py::module_ m) {
       },
       py::arg("bits"), py::arg("mean") = py::none(),
       py::arg("std") = py::none(), py::arg("samples") = py::none(),
+      py::arg("zero_floor") = false,
       "The EXAQ clip minimising E[(e^Q(d) - e^d)^2] for d = x - max(x): "
-      "under a Gaussian (mean, std) clipped at 0, or on samples. Returns "
+      "under a Gaussian (mean, std) clipped at 0, or on samples; with "
+      "zero_floor, for a table whose lowest code stands for 0. Returns "
       "(clip, error).");
 
   m.def(

@@ -11,7 +11,8 @@ namespace num = ::mxc::numerics;
 
 FailureOr<SoftmaxClipChoice>
 mlir::mxc::chooseSoftmaxClip(SoftmaxStatsAttr stats, int64_t bits,
-                             SoftmaxClipMode mode, std::string &reason) {
+                             SoftmaxClipMode mode, bool zeroFloor,
+                             std::string &reason) {
   const int b = static_cast<int>(bits);
   const double mean = stats.getMean().convertToDouble();
   const double std = stats.getStd().convertToDouble();
@@ -19,10 +20,11 @@ mlir::mxc::chooseSoftmaxClip(SoftmaxStatsAttr stats, int64_t bits,
   const double observedMin = std::min(stats.getMin().convertToDouble(), -1e-3);
 
   if (mode == SoftmaxClipMode::Analytic) {
-    num::ClipChoice best = num::optimalClipGaussian(b, mean, std);
-    return SoftmaxClipChoice{bits, best.clip, best.error,
-                             num::exaqGaussianError(b, observedMin, mean, std),
-                             num::exaqGaussianError(b, -8.0, mean, std)};
+    num::ClipChoice best = num::optimalClipGaussian(b, mean, std, zeroFloor);
+    return SoftmaxClipChoice{
+        bits, best.clip, best.error,
+        num::exaqGaussianError(b, observedMin, mean, std, zeroFloor),
+        num::exaqGaussianError(b, -8.0, mean, std, zeroFloor)};
   }
 
   DenseF32ArrayAttr samples = stats.getSamples();
@@ -36,10 +38,10 @@ mlir::mxc::chooseSoftmaxClip(SoftmaxStatsAttr stats, int64_t bits,
   ArrayRef<float> d = samples.asArrayRef();
   const bool pooled = mode == SoftmaxClipMode::Pooled;
   auto error = pooled ? num::exaqPooledRowError : num::exaqSampleError;
-  num::ClipChoice best = pooled
-                             ? num::optimalClipPooledRow(b, d.data(), d.size())
-                             : num::optimalClipSamples(b, d.data(), d.size());
+  num::ClipChoice best =
+      pooled ? num::optimalClipPooledRow(b, d.data(), d.size(), zeroFloor)
+             : num::optimalClipSamples(b, d.data(), d.size(), zeroFloor);
   return SoftmaxClipChoice{bits, best.clip, best.error,
-                           error(b, observedMin, d.data(), d.size()),
-                           error(b, -8.0, d.data(), d.size())};
+                           error(b, observedMin, d.data(), d.size(), zeroFloor),
+                           error(b, -8.0, d.data(), d.size(), zeroFloor)};
 }

@@ -87,6 +87,7 @@ buildModel(mlir::MLIRContext &context, const LlamaModel &model,
       clip && options.recipe.softmaxBits > 0 && !options.calibration) {
     build.softmaxBits = options.recipe.softmaxBits;
     build.softmaxClip = *clip;
+    build.softmaxZeroFloor = options.recipe.softmaxZeroFloor;
   }
   if (options.progress)
     options.progress("building the model's IR");

@@ -201,6 +201,14 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
         return error("softmax-clip must be a negative number, analytic, "
                      "samples or pooled, not '" +
                      value + "'");
+    } else if (key == "softmax-floor") {
+      if (value == "clamp")
+        r.softmaxZeroFloor = false;
+      else if (value == "zero")
+        r.softmaxZeroFloor = true;
+      else
+        return error("softmax-floor must be clamp or zero, not '" + value +
+                     "'");
     } else if (key == "tile") {
       e = integer(r.tile);
     } else if (key == "checkpoint-mx") {
@@ -261,7 +269,8 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
     } else {
       return error("unknown key '" + key +
                    "' (weights, method, scales, smooth, activations, "
-                   "softmax-bits, softmax-clip, tile, keep, checkpoint-mx, "
+                   "softmax-bits, softmax-clip, softmax-floor, tile, keep, "
+                   "checkpoint-mx, "
                    "tune, tune-lr, tune-damping, tune-labels, tune-batch, "
                    "tune-what, tune-softmax)");
     }
@@ -305,6 +314,9 @@ llvm::Error Recipe::validate() const {
     return error("softmax-clip must be at least " +
                  formatDouble(numerics::kMinExaqClip) + ", not " +
                  formatDouble(softmaxClip));
+  if (softmaxZeroFloor && softmaxBits == 0)
+    return error("softmax-floor=zero without a quantized softmax "
+                 "(softmax-bits=...) does nothing");
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
   if (keepCheckpointMX && smooth > 0)
@@ -420,6 +432,7 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
     MXCSoftmaxClipPassOptions options;
     options.bits = softmaxBits;
     options.mode = *clipMode;
+    options.zeroFloor = softmaxZeroFloor;
     pm.addPass(createMXCSoftmaxClipPass(options));
   }
 }
@@ -434,6 +447,8 @@ std::string Recipe::str() const {
           clipMode ? clipModeName(*clipMode).str() : formatDouble(softmaxClip),
           tile)
           .str();
+  if (softmaxZeroFloor)
+    text += ",softmax-floor=zero";
   if (scales == num::ScaleChoice::LeastSquares)
     text += ",scales=mse";
   if (keepCheckpointMX)

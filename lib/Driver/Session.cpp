@@ -306,8 +306,9 @@ CompileSession::tunedModel(const Recipe &recipe) {
   quantizers.activations = recipe.activations;
   if (recipe.softmaxBits > 0 &&
       recipe.tuneSoftmax != Recipe::TuneSoftmax::Exact)
-    quantizers.softmax = num::ExaqQuantizer{
-        static_cast<int>(recipe.softmaxBits), *recipe.fixedClip()};
+    quantizers.softmax =
+        num::ExaqQuantizer{static_cast<int>(recipe.softmaxBits),
+                           *recipe.fixedClip(), recipe.softmaxZeroFloor};
   std::vector<std::string> names = matmulNames(modelConfig);
   for (const std::string &name : names) {
     std::optional<num::ElemFormat> format = recipe.weights;

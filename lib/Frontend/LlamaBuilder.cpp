@@ -516,7 +516,8 @@ private:
             /*keep_self=*/nullptr,
             options.softmaxBits
                 ? mlir::mxc::ExaqAttr::get(&ctx, options.softmaxBits,
-                                           options.softmaxClip)
+                                           options.softmaxClip,
+                                           options.softmaxZeroFloor)
                 : mlir::mxc::ExaqAttr(),
             softmaxStats)
             .getResult();

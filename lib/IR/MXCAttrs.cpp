@@ -22,6 +22,15 @@ FailureOr<llvm::APFloat> mlir::mxc::detail::parseF64(AsmParser &parser) {
   return llvm::APFloat(value);
 }
 
+FailureOr<bool> mlir::mxc::detail::parseBool(AsmParser &parser) {
+  if (succeeded(parser.parseOptionalKeyword("true")))
+    return true;
+  if (succeeded(parser.parseOptionalKeyword("false")))
+    return false;
+  return parser.emitError(parser.getCurrentLocation(),
+                          "expected 'true' or 'false'");
+}
+
 void mlir::mxc::detail::printF32Array(AsmPrinter &printer,
                                       DenseF32ArrayAttr array) {
   // Every float is a double, and printFloat prints a double so that it
@@ -34,7 +43,8 @@ void mlir::mxc::detail::printF32Array(AsmPrinter &printer,
 }
 
 LogicalResult ExaqAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                               int64_t bits, llvm::APFloat clip) {
+                               int64_t bits, llvm::APFloat clip,
+                               bool zeroFloor) {
   if (bits < 1 || bits > 8)
     return emitError() << "EXAQ bit width must be in [1, 8], got " << bits;
   double value = clip.convertToDouble();

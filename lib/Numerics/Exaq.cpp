@@ -22,6 +22,8 @@ std::vector<float> ExaqQuantizer::exponentTable() const {
   for (int q = 0; q < levels(); ++q)
     table[q] = static_cast<float>(std::exp(level(q)));
   table.back() = 1.0f; // level(2^b - 1) is 0 up to rounding of the step.
+  if (zeroFloor)
+    table.front() = 0.0f;
   return table;
 }
 
@@ -111,11 +113,15 @@ void mxc::numerics::softmaxRowF64(const float *x, size_t n, double *y) {
 
 namespace {
 
-/// The value Q(d) of the quantizer in exact arithmetic.
-double quantize(double d, double clip, double step, int levels) {
+/// e^Q(d) in exact arithmetic: the exponential of the grid value d rounds
+/// to, or 0 in the lowest cell with a zero floor.
+double quantizedExp(double d, double clip, double step, int levels,
+                    bool zeroFloor) {
   double q = std::round((d - clip) / step);
   q = std::clamp(q, 0.0, static_cast<double>(levels - 1));
-  return clip + q * step;
+  if (zeroFloor && q == 0)
+    return 0;
+  return std::exp(clip + q * step);
 }
 
 // 8-point Gauss-Legendre nodes and weights on [-1, 1].
@@ -193,19 +199,20 @@ ClipChoice minimise(const std::function<double(double)> &f, double lo,
 } // namespace
 
 double mxc::numerics::exaqGaussianError(int bits, double clip, double mean,
-                                        double std) {
+                                        double std, bool zeroFloor) {
   const int levels = 1 << bits;
   const double step = -clip / (levels - 1);
   if (!(std > 0)) { // A point mass at the mean (clipped at 0).
     double d = std::min(mean, 0.0);
-    double e = std::exp(quantize(d, clip, step, levels)) - std::exp(d);
+    double e = quantizedExp(d, clip, step, levels, zeroFloor) - std::exp(d);
     return e * e;
   }
   auto density = [&](double d) { return normalPdf((d - mean) / std) / std; };
   // Below `far`, e^d is negligible next to e^clip: the integrand is
-  // e^(2 clip) times the normal tail mass.
+  // e^(2 clip) times the normal tail mass (0 with a zero floor).
   const double far = std::min(mean - 12 * std, clip - 40);
-  double total = std::exp(2 * clip) * normalCdf((far - mean) / std);
+  double total =
+      zeroFloor ? 0.0 : std::exp(2 * clip) * normalCdf((far - mean) / std);
   // Cells of Q: [clip + (q - 1/2) step, clip + (q + 1/2) step), the first
   // open below (clamp), the last cut at 0.
   std::vector<double> cuts = {far};
@@ -218,8 +225,7 @@ double mxc::numerics::exaqGaussianError(int bits, double clip, double mean,
   const double h = std::min(std / 8, 0.25);
   for (size_t i = 0; i + 1 < cuts.size(); ++i) {
     double a = cuts[i], b = cuts[i + 1];
-    double value = quantize((a + b) / 2, clip, step, levels);
-    double ev = std::exp(value);
+    double ev = quantizedExp((a + b) / 2, clip, step, levels, zeroFloor);
     total += integrate(
         [&](double d) {
           double e = ev - std::exp(d);
@@ -232,13 +238,15 @@ double mxc::numerics::exaqGaussianError(int bits, double clip, double mean,
 
 /// e^Q(d_i) for each sample, from a table of the 2^b levels' exponentials:
 /// an evaluation needs no exponential per sample.
-static std::vector<double> quantizedExp(int bits, double clip, const float *d,
-                                        size_t n) {
+static std::vector<double> quantizedExps(int bits, double clip, const float *d,
+                                         size_t n, bool zeroFloor) {
   const int levels = 1 << bits;
   const double step = -clip / (levels - 1);
   std::vector<double> table(levels);
   for (int q = 0; q < levels; ++q)
     table[q] = std::exp(clip + q * step);
+  if (zeroFloor)
+    table[0] = 0;
   std::vector<double> out(n);
   for (size_t i = 0; i < n; ++i) {
     double x = std::min(static_cast<double>(d[i]), 0.0);
@@ -251,8 +259,8 @@ static std::vector<double> quantizedExp(int bits, double clip, const float *d,
 
 /// exaqSampleError with e^(d_i) precomputed in `expD`.
 static double sampleError(int bits, double clip, const float *d,
-                          const double *expD, size_t n) {
-  std::vector<double> quantized = quantizedExp(bits, clip, d, n);
+                          const double *expD, size_t n, bool zeroFloor) {
+  std::vector<double> quantized = quantizedExps(bits, clip, d, n, zeroFloor);
   double total = 0;
   for (size_t i = 0; i < n; ++i) {
     double e = quantized[i] - expD[i];
@@ -269,9 +277,9 @@ static std::vector<double> expOfSamples(const float *d, size_t n) {
 }
 
 double mxc::numerics::exaqSampleError(int bits, double clip, const float *d,
-                                      size_t n) {
+                                      size_t n, bool zeroFloor) {
   std::vector<double> expD = expOfSamples(d, n);
-  return sampleError(bits, clip, d, expD.data(), n);
+  return sampleError(bits, clip, d, expD.data(), n, zeroFloor);
 }
 
 /// Clips worth searching: the optimum trades e^clip (the clamp error) for
@@ -280,17 +288,19 @@ static double searchLimit(double lowest) {
   return std::max(-40.0, std::min(-1.0, lowest));
 }
 
-ClipChoice mxc::numerics::optimalClipGaussian(int bits, double mean,
-                                              double std) {
+ClipChoice mxc::numerics::optimalClipGaussian(int bits, double mean, double std,
+                                              bool zeroFloor) {
   return minimise(
-      [&](double c) { return exaqGaussianError(bits, c, mean, std); },
+      [&](double c) {
+        return exaqGaussianError(bits, c, mean, std, zeroFloor);
+      },
       searchLimit(mean - 10 * std), -1e-3);
 }
 
 /// exaqPooledRowError with e^(d_i) precomputed in `expD`.
 static double pooledRowError(int bits, double clip, const float *d,
-                             const double *expD, size_t n) {
-  std::vector<double> quantized = quantizedExp(bits, clip, d, n);
+                             const double *expD, size_t n, bool zeroFloor) {
+  std::vector<double> quantized = quantizedExps(bits, clip, d, n, zeroFloor);
   double exactSum = 0, quantizedSum = 0;
   for (size_t i = 0; i < n; ++i) {
     exactSum += expD[i];
@@ -298,19 +308,21 @@ static double pooledRowError(int bits, double clip, const float *d,
   }
   if (!(exactSum > 0))
     return 0;
+  if (!(quantizedSum > 0)) // A zero floor dropped every sample.
+    return 2;              // The largest L1 distance of two distributions.
   double total = 0;
   for (size_t i = 0; i < n; ++i)
     total += std::fabs(quantized[i] / quantizedSum - expD[i] / exactSum);
   return total;
 }
 
-/// Minimises `error(bits, clip, d, expD, n)` over clips down to 1.25 times
-/// the lowest sample.
+/// Minimises `error(bits, clip, d, expD, n, zeroFloor)` over clips down to
+/// 1.25 times the lowest sample.
 /// NaN samples (a model that computed NaN) carry no information about the
 /// distribution and are left out.
 template <typename ErrorFn>
 static ClipChoice minimiseOnSamples(int bits, const float *samples, size_t n,
-                                    ErrorFn error) {
+                                    bool zeroFloor, ErrorFn error) {
   std::vector<float> d;
   d.reserve(n);
   for (size_t i = 0; i < n; ++i)
@@ -321,22 +333,24 @@ static ClipChoice minimiseOnSamples(int bits, const float *samples, size_t n,
     lowest = std::min(lowest, static_cast<double>(v));
   std::vector<double> expD = expOfSamples(d.data(), d.size());
   return minimise(
-      [&](double c) { return error(bits, c, d.data(), expD.data(), d.size()); },
+      [&](double c) {
+        return error(bits, c, d.data(), expD.data(), d.size(), zeroFloor);
+      },
       searchLimit(1.25 * lowest), -1e-3);
 }
 
-ClipChoice mxc::numerics::optimalClipSamples(int bits, const float *d,
-                                             size_t n) {
-  return minimiseOnSamples(bits, d, n, sampleError);
+ClipChoice mxc::numerics::optimalClipSamples(int bits, const float *d, size_t n,
+                                             bool zeroFloor) {
+  return minimiseOnSamples(bits, d, n, zeroFloor, sampleError);
 }
 
 double mxc::numerics::exaqPooledRowError(int bits, double clip, const float *d,
-                                         size_t n) {
+                                         size_t n, bool zeroFloor) {
   std::vector<double> expD = expOfSamples(d, n);
-  return pooledRowError(bits, clip, d, expD.data(), n);
+  return pooledRowError(bits, clip, d, expD.data(), n, zeroFloor);
 }
 
 ClipChoice mxc::numerics::optimalClipPooledRow(int bits, const float *d,
-                                               size_t n) {
-  return minimiseOnSamples(bits, d, n, pooledRowError);
+                                               size_t n, bool zeroFloor) {
+  return minimiseOnSamples(bits, d, n, zeroFloor, pooledRowError);
 }

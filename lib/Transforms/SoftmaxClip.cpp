@@ -38,14 +38,14 @@ struct MXCSoftmaxClipPass
       }
       std::string reason;
       FailureOr<SoftmaxClipChoice> choice =
-          chooseSoftmaxClip(stats, bits, mode, reason);
+          chooseSoftmaxClip(stats, bits, mode, zeroFloor, reason);
       if (failed(choice)) {
         op->emitError() << reason;
         failedAny = true;
         return;
       }
-      op->setAttr("quant",
-                  ExaqAttr::get(op->getContext(), choice->bits, choice->clip));
+      op->setAttr("quant", ExaqAttr::get(op->getContext(), choice->bits,
+                                         choice->clip, zeroFloor));
       ++numQuantized;
     });
     if (failedAny)

@@ -103,6 +103,12 @@ func.func private @exaq_clip_positive() attributes {q = #mxc.exaq<bits = 2, clip
 
 // -----
 
+// expected-error @+2 {{expected 'true' or 'false'}}
+// expected-error @+1 {{failed to parse MXC_ExaqAttr parameter 'zero_floor' which is to be a `bool`}}
+func.func private @exaq_zero_floor_integer() attributes {q = #mxc.exaq<bits = 2, clip = -4.0, zero_floor = 1>}
+
+// -----
+
 // expected-error @+1 {{EXAQ clip must be negative and finite, got 0.000000e+00}}
 func.func private @exaq_clip_zero() attributes {q = #mxc.exaq<bits = 2, clip = 0.0>}
 
@@ -115,7 +121,7 @@ func.func private @exaq_clip_huge() attributes {q = #mxc.exaq<bits = 2, clip = -
 
 // -----
 
-// expected-error @+1 {{expected ','}}
+// expected-error @+1 {{struct is missing required parameter: clip}}
 func.func private @exaq_no_clip() attributes {q = #mxc.exaq<bits = 2>}
 
 //===----------------------------------------------------------------------===//

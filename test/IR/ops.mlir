@@ -80,6 +80,11 @@ func.func @softmax(%x: tensor<4x128xf32>, %v: tensor<128xf16>) {
   %1 = mxc.softmax %x quantized <bits = 2, clip = -5.5> : tensor<4x128xf32>
   // CHECK: mxc.softmax %{{.*}} quantized <bits = 8, clip = -1.600000e+01> : tensor<128xf16>
   %2 = mxc.softmax %v quantized <bits = 8, clip = -16.0> : tensor<128xf16>
+  // A zero floor prints; `zero_floor = false`, the default, does not.
+  // CHECK: mxc.softmax %{{.*}} quantized <bits = 2, clip = -4.500000e+00, zero_floor = true> : tensor<4x128xf32>
+  %3 = mxc.softmax %x quantized <bits = 2, clip = -4.5, zero_floor = true> : tensor<4x128xf32>
+  // CHECK: mxc.softmax %{{.*}} quantized <bits = 2, clip = -4.500000e+00> : tensor<4x128xf32>
+  %4 = mxc.softmax %x quantized <bits = 2, clip = -4.5, zero_floor = false> : tensor<4x128xf32>
   return
 }
 

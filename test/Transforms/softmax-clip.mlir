@@ -2,6 +2,7 @@
 // RUN: mxc-opt %s --mxc-softmax-clip="bits=1 mode=samples" 2>/dev/null | FileCheck %s --check-prefix=SAMPLES
 // RUN: mxc-opt %s --mxc-softmax-clip="bits=3" --verify-diagnostics -o /dev/null
 // RUN: mxc-opt %s --mxc-softmax-clip="bits=1 mode=pooled" 2>/dev/null | FileCheck %s --check-prefix=POOLED
+// RUN: mxc-opt %s --mxc-softmax-clip="bits=2 mode=pooled zero-floor=true" 2>/dev/null | FileCheck %s --check-prefix=ZERO
 
 // The statistics of a point mass at -3: with 1 bit the clip is -3 exactly
 // (analytic), or to the search's precision, 1e-7 (samples).
@@ -20,6 +21,12 @@ func.func @point_mass(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
 // shown by unittests/Numerics/ExaqTest.cpp, PooledRowTracksRowError.)
 // POOLED-LABEL: func.func @pooled
 // POOLED: mxc.softmax %{{.+}} quantized <bits = 1, clip = -1.{{(4999|5000)[0-9]*}}{{(e\+00)?}}> {stats =
+// With zero-floor=true the pass sets a zero floor with the clip it chose
+// for one (unittests/Numerics/ExaqTest.cpp checks the objectives).
+// ZERO-LABEL: func.func @pooled
+// ZERO: mxc.softmax %{{.+}} quantized <bits = 2, clip = {{.+}}, zero_floor = true> {stats =
+// ZERO-LABEL: func.func @attention
+// ZERO: mxc.attention {{.*}} quantized <bits = 2, clip = {{.+}}, zero_floor = true> {stats =
 func.func @pooled(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = mxc.softmax %x {stats = #mxc.softmax_stats<mean = -0.75, std = 0.75, min = -1.5, count = 2, samples = [0.0, -1.5]>} : tensor<4x8xf32>
   return %y : tensor<4x8xf32>

@@ -82,6 +82,20 @@ def test_exaq_softmax_and_clip():
     assert abs(clip + 3) < 1e-6 and err < 1e-12
     with pytest.raises(ValueError):
         mx.optimal_softmax_clip(2)
+    # A zero floor: -7 rounds to code 0, which stands for 0.
+    z = mx.exaq_softmax(np.array([[0, -0.9, -2.2, -7]], np.float32), 2, -3.0,
+                        zero_floor=True)
+    total = 1 + math.exp(-1) + math.exp(-2)
+    np.testing.assert_allclose(
+        z[0], [1 / total, math.exp(-1) / total, math.exp(-2) / total, 0],
+        rtol=1e-6)
+    # Samples 0, -3, -3, -5 with 2 bits and a zero floor: clip -4.5 puts the
+    # level clip + step = 2 clip / 3 on -3 and drops -5 (error e^-10); the
+    # search (down to 1.25 x -5) has no other clip that keeps -3 exact.
+    clip, err = mx.optimal_softmax_clip(
+        2, samples=np.array([0, -3, -3, -5], np.float32), zero_floor=True)
+    assert abs(clip + 4.5) < 1e-3 and abs(err - math.exp(-10) / 4) < 1e-9, \
+        (clip, err)
 
 
 def test_smoothquant_and_gptq():

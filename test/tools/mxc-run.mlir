@@ -181,6 +181,17 @@
 // EXAQ: mean KL from the float model 0.{{0*[1-9][0-9]*}} nats per token
 // RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip analytic --calibrate %s --emit-mlir | FileCheck %s --check-prefix=EXAQCAL
 // EXAQCAL: mxc.attention {{.*}} quantized <bits = 2, clip = -{{[0-9.e+-]+}}> {stats = #mxc.softmax_stats
+// A zero floor (code 0 stands for 0) reaches the IR, with a fixed clip or
+// one from statistics, and changes the model's distributions.
+// RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -4.5 --softmax-floor zero --emit-mlir | FileCheck %s --check-prefix=ZEROIR
+// ZEROIR: mxc.attention {{.*}} quantized <bits = 2, clip = -4.500000e+00, zero_floor = true>
+// RUN: mxc-run %t/example/model.bin --recipe softmax-bits=2,softmax-clip=analytic,softmax-floor=zero --calibrate %s --emit-mlir | FileCheck %s --check-prefix=ZEROCAL
+// ZEROCAL: mxc.attention {{.*}} quantized <bits = 2, clip = -{{[0-9.e+-]+}}, zero_floor = true> {stats = #mxc.softmax_stats
+// RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -4.5 --perplexity %s --kl | grep "mean KL" > %t/clamp-kl.txt
+// RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -4.5 --softmax-floor zero --perplexity %s --kl | grep "mean KL" > %t/zero-kl.txt
+// RUN: not diff %t/clamp-kl.txt %t/zero-kl.txt
+// RUN: not mxc-run %t/example/model.bin --softmax-floor zero 2>&1 | FileCheck %s --check-prefix=ZERONOBITS
+// ZERONOBITS: mxc-run: recipe: softmax-floor=zero without a quantized softmax (softmax-bits=...) does nothing
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 9 2>&1 | FileCheck %s --check-prefix=EXAQBITS
 // EXAQBITS: mxc-run: recipe: softmax-bits must be 0 (exact) to 8, not 9
 // RUN: not mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip 1 2>&1 | FileCheck %s --check-prefix=EXAQCLIP

@@ -37,6 +37,11 @@
 // factors it is 10-20 % off). The weights alone add none.
 // RUN: mxc-compile %t/example/model.bin --recipe w4,tune=12,tune-lr=0.03,tune-what=norms --calibrate %s --eval %s --report-json %t/gains.json -o %t/x.mxc
 // RUN: %python -c "import json, sys; t = json.load(open(sys.argv[1])); k, c = t['tuning']['final_kl'], t['global']['compiled']['mean_kl']; assert k < t['tuning']['start_kl'] and abs(c - k) < 0.01 * k, (k, c); print('OK')" %t/gains.json | FileCheck %s --check-prefix=FELL
+// A zero floor (softmax-floor=zero) reaches the tuner's EXAQ softmax: with
+// tune-softmax=quantized the compiled model's KL on the tuning text is the
+// tuner's.
+// RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=-3,softmax-floor=zero,tune=4,tune-softmax=quantized --calibrate %s --eval %s --report-json %t/zero.json -o %t/x.mxc
+// RUN: %python -c "import json, sys; t = json.load(open(sys.argv[1])); k, c = t['tuning']['final_kl'], t['global']['compiled']['mean_kl']; assert abs(c - k) < 0.01 * k, (k, c); print('OK')" %t/zero.json | FileCheck %s --check-prefix=FELL
 // The report's local errors count the factors as part of wo and w2: tuning
 // the gains alone leaves every other matmul's error where it started.
 // RUN: %python -c "import json, sys; ms = json.load(open(sys.argv[1]))['tuning']['matmuls']; moved = sorted({m['name'].split('.')[-1] for m in ms if m['weight_sqnr_db_after'] != m['weight_sqnr_db_before']}); print(moved)" %t/gains.json | FileCheck %s --check-prefix=LOCAL

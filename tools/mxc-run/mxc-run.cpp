@@ -158,8 +158,8 @@ static cl::opt<int> calibrationWindows(
 // cl::desc keeps a StringRef: the text must outlive the option.
 static const std::string recipeHelp =
     "PRESET[,key=value...] or key=value,..., as in mxc-compile; --weights, "
-    "--method, --smooth, --activations, --softmax-bits and --softmax-clip "
-    "override its keys. Presets:\n" +
+    "--method, --smooth, --activations, --softmax-bits, --softmax-clip and "
+    "--softmax-floor override its keys. Presets:\n" +
     Recipe::presetHelp();
 static cl::opt<std::string> recipe(cl::cat(category), "recipe",
                                    cl::desc(recipeHelp), cl::init(""));
@@ -189,6 +189,12 @@ static cl::opt<std::string> softmaxClip(
              "samples or pooled: chosen per layer by mxc-softmax-clip in that "
              "mode from the calibration statistics (needs --calibrate)"),
     cl::init("-8"));
+static cl::opt<std::string> softmaxFloor(
+    cl::cat(category), "softmax-floor",
+    cl::desc("With --softmax-bits: clamp (EXAQ's: values below the clip count "
+             "as e^clip) or zero (the lowest code stands for 0: they drop "
+             "out of the row)"),
+    cl::init("clamp"));
 static cl::opt<Target> target(
     cl::cat(category), "target",
     cl::desc("Compile a checkpoint for: cpu (default), or cuda-on-cpu, the "
@@ -286,6 +292,7 @@ Recipe recipeFromOptions() {
   add(activationFormat, activationFormat);
   add(softmaxBits, llvm::Twine(softmaxBits.getValue()));
   add(softmaxClip, softmaxClip);
+  add(softmaxFloor, softmaxFloor);
   return orFail(Recipe::parse(text));
 }
 
@@ -362,8 +369,9 @@ int main(int argc, char **argv) {
   if (session->isCompiled())
     for (const cl::Option *o : std::initializer_list<const cl::Option *>{
              &recipe, &weightFormat, &method, &smoothAlpha, &activationFormat,
-             &softmaxBits, &softmaxClip, &calibrationFile, &passes, &emitMLIR,
-             &checkLogits, &reportKL, &report, &softmaxReport, &target})
+             &softmaxBits, &softmaxClip, &softmaxFloor, &calibrationFile,
+             &passes, &emitMLIR, &checkLogits, &reportKL, &report,
+             &softmaxReport, &target})
       if (o->getNumOccurrences())
         fail("--" + o->ArgStr + " needs a checkpoint: '" + modelPath +
              "' is already compiled (its recipe is fixed; the float weights "

@@ -82,7 +82,9 @@ TEST(Recipe, StrRoundTrips) {
         "w4a8,tune=20,tune-lr=0.005,tune-what=both", "w4-gptq,scales=mse",
         "w4a8,softmax-bits=2,tune=5,tune-softmax=quantized",
         "w4a8,softmax-bits=2,tune=6,tune-softmax=exact-then-quantized",
-        "w4,softmax-bits=2,softmax-clip=pooled,tune=5"}) {
+        "w4,softmax-bits=2,softmax-clip=pooled,tune=5",
+        "w4a8,softmax-bits=2,softmax-clip=-4.5,softmax-floor=zero",
+        "w4,softmax-bits=3,softmax-clip=samples,softmax-floor=zero"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
     EXPECT_EQ(back.str(), r.str()) << text;
@@ -101,6 +103,26 @@ TEST(Recipe, StrRoundTrips) {
   EXPECT_EQ(parsed(parsed("w4,smooth=0.1").str()).smooth, 0.1);
 }
 
+// softmax-floor=zero is written only when set, reaches the clip pass, and
+// needs a quantized softmax.
+TEST(Recipe, SoftmaxFloor) {
+  Recipe zero = parsed("softmax-bits=2,softmax-clip=-4.5,softmax-floor=zero");
+  EXPECT_TRUE(zero.softmaxZeroFloor);
+  EXPECT_NE(zero.str().find(",softmax-floor=zero"), std::string::npos);
+  EXPECT_FALSE(parsed("softmax-bits=2,softmax-floor=clamp").softmaxZeroFloor);
+  EXPECT_EQ(parsed("softmax-bits=2,softmax-floor=clamp").str().find("floor"),
+            std::string::npos);
+  EXPECT_EQ(pipelineOf(parsed(
+                "softmax-bits=2,softmax-clip=pooled,softmax-floor=zero")),
+            "builtin.module(mxc-softmax-clip{bits=2 mode=pooled "
+            "zero-floor=true})");
+  EXPECT_NE(parseError("softmax-floor=zero").find("does nothing"),
+            std::string::npos);
+  EXPECT_NE(parseError("softmax-bits=2,softmax-floor=flush")
+                .find("softmax-floor must be clamp or zero, not 'flush'"),
+            std::string::npos);
+}
+
 TEST(Recipe, Pipeline) {
   Recipe r = parsed("w4a8-smooth-gptq,softmax-bits=2,softmax-clip=samples");
   std::string p = pipelineOf(r, /*report=*/true, {"layers.1.", "classifier"});
@@ -108,7 +130,7 @@ TEST(Recipe, Pipeline) {
                "mxc-gptq{block=32 damp=1.000000e-02  format=mxfp4 "
                "only={layers.1.,classifier} report=true scales=spec},"
                "mxc-quantize-activations{format=mxfp8_e4m3},"
-               "mxc-softmax-clip{bits=2 mode=samples})");
+               "mxc-softmax-clip{bits=2 mode=samples zero-floor=false})");
   // The printed pipeline is one the pass registry reads back as it is.
   static const bool registered = (mxc::registerAllPasses(), true);
   (void)registered;

@@ -41,6 +41,42 @@ TEST(ExaqQuantizer, Grid) {
   }
 }
 
+// A zero floor changes the table's first entry and nothing else: the same
+// codes, and code 0 (the values below the clip included) stands for 0.
+TEST(ExaqQuantizer, ZeroFloorTable) {
+  for (int bits = 1; bits <= 8; ++bits) {
+    ExaqQuantizer clamp{bits, -5.0}, zero{bits, -5.0, /*zeroFloor=*/true};
+    std::vector<float> lutClamp = clamp.exponentTable(),
+                       lutZero = zero.exponentTable();
+    ASSERT_EQ(lutZero.size(), lutClamp.size());
+    EXPECT_EQ(lutZero[0], 0.0f) << bits;
+    EXPECT_FLOAT_EQ(lutClamp[0], static_cast<float>(std::exp(-5.0))) << bits;
+    for (int q = 1; q < zero.levels(); ++q)
+      EXPECT_FLOAT_EQ(lutZero[q],
+                      static_cast<float>(std::exp(-5.0 + q * zero.step())))
+          << bits << " " << q;
+    for (float d : {0.0f, -0.3f, -2.6f, -4.9f, -5.0f, -40.0f})
+      EXPECT_EQ(zero.code(d), clamp.code(d)) << bits << " " << d;
+  }
+}
+
+// The worked example of mxc.softmax's documentation, and the same row with a
+// zero floor: -7 rounds to code 0 and drops out.
+TEST(ExaqSoftmax, WorkedExampleZeroFloor) {
+  ExaqQuantizer q{2, -3.0, /*zeroFloor=*/true};
+  const float x[] = {0.0f, -0.9f, -2.2f, -7.0f, -2.6f};
+  float y[5];
+  std::vector<uint32_t> counts;
+  exaqSoftmaxRow(q, x, 5, y, &counts);
+  EXPECT_EQ(counts, (std::vector<uint32_t>{2, 1, 1, 1}));
+  double sum = 1 + std::exp(-1.0) + std::exp(-2.0);
+  EXPECT_NEAR(y[0], 1 / sum, 1e-6);
+  EXPECT_NEAR(y[1], std::exp(-1.0) / sum, 1e-6);
+  EXPECT_NEAR(y[2], std::exp(-2.0) / sum, 1e-6);
+  EXPECT_EQ(y[3], 0.0f);
+  EXPECT_EQ(y[4], 0.0f); // -2.6 rounds to the clip, -3: code 0.
+}
+
 // The worked example of mxc.softmax's documentation.
 TEST(ExaqSoftmax, WorkedExample) {
   ExaqQuantizer q{2, -3.0};
@@ -61,30 +97,32 @@ TEST(ExaqSoftmax, WorkedExample) {
 TEST(ExaqSoftmax, MatchesFloat64Definition) {
   std::mt19937 rng(11);
   std::normal_distribution<float> logits(0, 3);
-  for (int bits : {1, 2, 3, 4, 8}) {
-    ExaqQuantizer q{bits, -6.5};
-    std::vector<float> x(300), y(300);
-    for (float &v : x)
-      v = logits(rng);
-    exaqSoftmaxRow(q, x.data(), x.size(), y.data());
-    double m = *std::max_element(x.begin(), x.end());
-    std::vector<double> e(x.size());
-    double sum = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-      double d = x[i] - m;
-      double level =
-          std::clamp(std::round((d + 6.5) / q.step()), 0.0, q.levels() - 1.0);
-      e[i] = std::exp(-6.5 + level * q.step());
-      sum += e[i];
+  for (bool zeroFloor : {false, true})
+    for (int bits : {1, 2, 3, 4, 8}) {
+      ExaqQuantizer q{bits, -6.5, zeroFloor};
+      std::vector<float> x(300), y(300);
+      for (float &v : x)
+        v = logits(rng);
+      exaqSoftmaxRow(q, x.data(), x.size(), y.data());
+      double m = *std::max_element(x.begin(), x.end());
+      std::vector<double> e(x.size());
+      double sum = 0;
+      for (size_t i = 0; i < x.size(); ++i) {
+        double d = x[i] - m;
+        double level =
+            std::clamp(std::round((d + 6.5) / q.step()), 0.0, q.levels() - 1.0);
+        e[i] =
+            zeroFloor && level == 0 ? 0.0 : std::exp(-6.5 + level * q.step());
+        sum += e[i];
+      }
+      double total = 0;
+      for (size_t i = 0; i < x.size(); ++i) {
+        EXPECT_NEAR(y[i], e[i] / sum, 1e-5 * e[i] / sum + 1e-9)
+            << "bits " << bits << " i " << i << " zero floor " << zeroFloor;
+        total += y[i];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-4);
     }
-    double total = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-      EXPECT_NEAR(y[i], e[i] / sum, 1e-5 * e[i] / sum + 1e-9)
-          << "bits " << bits << " i " << i;
-      total += y[i];
-    }
-    EXPECT_NEAR(total, 1.0, 1e-4);
-  }
 }
 
 TEST(ExaqSoftmax, MaskedRowsAndNaN) {
@@ -138,13 +176,21 @@ std::vector<float> clippedGaussian(double mean, double std, size_t n,
 // The quadrature agrees with a Monte Carlo estimate of the same expectation.
 TEST(ExaqClip, QuadratureMatchesMonteCarlo) {
   std::vector<float> d = clippedGaussian(-4.0, 3.0, 1000000, 5);
-  for (int bits : {2, 3, 4}) {
-    for (double clip : {-2.0, -6.0, -11.0}) {
-      double quad = exaqGaussianError(bits, clip, -4.0, 3.0);
-      double mc = exaqSampleError(bits, clip, d.data(), d.size());
-      EXPECT_NEAR(quad, mc, 0.02 * mc) << "bits " << bits << " clip " << clip;
+  for (bool zeroFloor : {false, true})
+    for (int bits : {2, 3, 4}) {
+      for (double clip : {-2.0, -6.0, -11.0}) {
+        double quad = exaqGaussianError(bits, clip, -4.0, 3.0, zeroFloor);
+        double mc = exaqSampleError(bits, clip, d.data(), d.size(), zeroFloor);
+        EXPECT_NEAR(quad, mc, 0.02 * mc)
+            << "bits " << bits << " clip " << clip << " zero " << zeroFloor;
+      }
     }
-  }
+  // With a zero floor the lowest cell's error is e^(2d), not
+  // (e^clip - e^d)^2: 1 bit, clip -2, all mass at d = -3 (code 0).
+  EXPECT_NEAR(exaqGaussianError(1, -2.0, -3.0, 0.0, true), std::exp(-6.0),
+              1e-15);
+  EXPECT_NEAR(exaqGaussianError(1, -2.0, -3.0, 0.0, false),
+              std::pow(std::exp(-2.0) - std::exp(-3.0), 2), 1e-15);
 }
 
 TEST(ExaqClip, OptimumIsAMinimum) {
@@ -246,6 +292,12 @@ TEST(ExaqClip, PooledRowWorkedExample) {
   ClipChoice best = optimalClipPooledRow(1, d, 2);
   EXPECT_NEAR(best.clip, -1.5, 1e-3);
   EXPECT_LT(best.error, 1e-3);
+  // A zero floor drops -10 (code 0 of 2 bits with clip -3): the row's error
+  // is twice the exact probability it had.
+  const float tail[] = {0.0f, -1.0f, -10.0f};
+  const double z = 1 + std::exp(-1.0) + std::exp(-10.0);
+  EXPECT_NEAR(exaqPooledRowError(2, -3.0, tail, 3, /*zeroFloor=*/true),
+              2 * std::exp(-10.0) / z, 1e-12);
 }
 
 // Rows like attention's: one maximum and a long tail of low scores. The

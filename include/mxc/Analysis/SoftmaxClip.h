@@ -41,13 +41,13 @@ struct SoftmaxClipChoice {
   double errorAtMinus8;
 };
 
-/// Chooses the EXAQ clip for `bits` bits from `stats`. Fails, with the
-/// reason in `reason`, when `mode` is Samples or Pooled and `stats` holds no
-/// samples.
-FailureOr<SoftmaxClipChoice> chooseSoftmaxClip(SoftmaxStatsAttr stats,
-                                               int64_t bits,
-                                               SoftmaxClipMode mode,
-                                               std::string &reason);
+/// Chooses the EXAQ clip for `bits` bits from `stats`, for the clamp of EXAQ
+/// or, with `zeroFloor`, for a table whose code 0 stands for 0. Fails, with
+/// the reason in `reason`, when `mode` is Samples or Pooled and `stats` holds
+/// no samples.
+FailureOr<SoftmaxClipChoice>
+chooseSoftmaxClip(SoftmaxStatsAttr stats, int64_t bits, SoftmaxClipMode mode,
+                  bool zeroFloor, std::string &reason);
 
 } // namespace mlir::mxc
 

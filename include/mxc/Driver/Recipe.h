@@ -57,6 +57,9 @@ struct Recipe {
   /// Otherwise the clip is chosen per layer by mxc-softmax-clip in this mode
   /// from the calibration statistics.
   std::optional<mlir::mxc::SoftmaxClipMode> clipMode;
+  /// softmax-floor=zero: the EXAQ table's code 0 stands for 0 instead of
+  /// e^clip (softmax-floor=clamp, EXAQ's; numerics::ExaqQuantizer::zeroFloor).
+  bool softmaxZeroFloor = false;
   /// Keys per KV tile of the attention loops.
   int64_t tile = 64;
   /// Matmul weights the checkpoint already holds in MX (GGUF MXFP4) keep
@@ -110,9 +113,9 @@ struct Recipe {
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, scales, smooth, activations, softmax-bits,
-  /// softmax-clip, tile, keep, checkpoint-mx, tune, tune-lr, tune-damping,
-  /// tune-labels, tune-batch, tune-what, tune-softmax.
-  /// Validates the result.
+  /// softmax-clip, softmax-floor, tile, keep, checkpoint-mx, tune, tune-lr,
+  /// tune-damping, tune-labels, tune-batch, tune-what, tune-softmax. Validates
+  /// the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.
   static llvm::ArrayRef<Preset> presets();

@@ -78,9 +78,11 @@ struct LlamaBuildOptions {
   /// input rows %x at positions 0, 1, ... (calibration one layer at a time).
   bool calibrationLayers = false;
   /// Quantize every attention's softmax with EXAQ: `softmaxBits` bits (0:
-  /// exact) and clip `softmaxClip` (< 0).
+  /// exact) and clip `softmaxClip` (< 0); with `softmaxZeroFloor` the code
+  /// below the grid stands for 0 (ExaqAttr's zero_floor).
   int softmaxBits = 0;
   double softmaxClip = -8.0;
+  bool softmaxZeroFloor = false;
   /// Keys per KV tile of every mxc.attention (its `tile`).
   int64_t attentionTile = 64;
   /// Matmuls whose weight the model holds in MX (LlamaModel::mxWeights) get

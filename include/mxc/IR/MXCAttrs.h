@@ -13,6 +13,8 @@
 namespace mlir::mxc::detail {
 /// Parses a float64 literal (an attribute parameter).
 FailureOr<llvm::APFloat> parseF64(AsmParser &parser);
+/// Parses `true` or `false` (an attribute parameter).
+FailureOr<bool> parseBool(AsmParser &parser);
 /// Prints a float32 array as `[v, ...]` so that it parses back to the same
 /// floats (upstream's DenseF32ArrayAttr printer keeps six digits).
 void printF32Array(AsmPrinter &printer, DenseF32ArrayAttr array);

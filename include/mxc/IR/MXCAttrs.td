@@ -32,13 +32,20 @@ class MXC_F64Parameter<string desc> : APFloatParameter<desc> {
   let printer = [{ $_printer.printFloat($_self) }];
 }
 
+/// A bool parameter written `true` or `false`, elided when false.
+class MXC_BoolParameter<string desc>
+    : DefaultValuedParameter<"bool", "false", desc> {
+  let parser = [{ ::mlir::mxc::detail::parseBool($_parser) }];
+  let printer = [{ $_printer << ($_self ? "true" : "false") }];
+}
+
 class MXC_F32ArrayParameter<string desc>
     : OptionalParameter<"::mlir::DenseF32ArrayAttr", desc> {
   let printer = [{ ::mlir::mxc::detail::printF32Array($_printer, $_self) }];
 }
 
 def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
-  let summary = "EXAQ softmax-input quantization: bit width and clip";
+  let summary = "EXAQ softmax-input quantization: bit width, clip, floor";
   let description = [{
     Quantizes the max-subtracted softmax input `d = x - max(x) <= 0` to `bits`
     bits on a uniform grid over `[clip, 0]` whose top level is exactly 0:
@@ -50,8 +57,13 @@ def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
     y    = e / sum_q(count_q * LUT[q])
     ```
 
-    Values below `clip` are clamped to it (not flushed to zero). `clip` comes
-    from the clipping-value analysis (`mxc-softmax-clip`).
+    Values below `clip` are clamped to it (not flushed to zero), as in EXAQ.
+    With `zero_floor = true` the lowest code stands for 0 instead:
+    `LUT[0] = 0`, so every value that rounds to it (all d < clip + step / 2)
+    drops out of the row. The codes, the table's size and the kernels stay
+    the same; the row's maximum always has the top code, so the sum is at
+    least 1. `clip` is fixed or comes from the clipping-value analysis
+    (`mxc-softmax-clip`).
 
     | rule | violation |
     |------|-----------|
@@ -59,15 +71,18 @@ def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
     | clip is negative and finite | `#mxc.exaq<bits = 2, clip = 0.5>` |
 
     Example: `#mxc.exaq<bits = 2, clip = -5.5>` has the 4 levels -5.5,
-    -3.667, -1.833 and 0.
+    -3.667, -1.833 and 0; `#mxc.exaq<bits = 2, clip = -4.5, zero_floor =
+    true>` has the table 0, e^-3, e^-1.5 and 1.
   }];
   let parameters = (ins
     "int64_t":$bits,
-    MXC_F64Parameter<"lower end of the quantization grid (< 0)">:$clip
+    MXC_F64Parameter<"lower end of the quantization grid (< 0)">:$clip,
+    MXC_BoolParameter<"whether code 0 stands for 0 (else e^clip)">:$zero_floor
   );
   let builders = [
-    AttrBuilder<(ins "int64_t":$bits, "double":$clip), [{
-      return $_get($_ctxt, bits, ::llvm::APFloat(clip));
+    AttrBuilder<(ins "int64_t":$bits, "double":$clip,
+                     CArg<"bool", "false">:$zeroFloor), [{
+      return $_get($_ctxt, bits, ::llvm::APFloat(clip), zeroFloor);
     }]>
   ];
   let assemblyFormat = "`<` struct(params) `>`";

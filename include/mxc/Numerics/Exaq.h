@@ -4,6 +4,9 @@
 // d = x - max(x) <= 0 to b bits on a uniform grid over [clip, 0] whose top
 // level is exactly 0. The exponent then takes 2^b values (a table), and the
 // row sum is sum_q count_q * LUT[q] (a histogram and a short dot product).
+// EXAQ clamps the values below the grid to its lowest level, e^clip; mxc can
+// instead let the lowest code stand for 0 (a zero floor: the values that
+// round to it are dropped), with the same codes, kernels and table size.
 //
 // Two things live here:
 //  * the quantized softmax as the kernels compute it, in f32 and in a fixed
@@ -27,6 +30,10 @@ namespace mxc::numerics {
 struct ExaqQuantizer {
   int bits;
   double clip;
+  /// Whether code 0 stands for 0 (a zero floor) instead of e^clip (EXAQ's
+  /// clamp). Only the table changes: every value d < clip + step / 2, the
+  /// ones below the clip included, then contributes nothing to the row.
+  bool zeroFloor = false;
 
   /// Number of levels, 2^bits.
   int levels() const { return 1 << bits; }
@@ -43,7 +50,7 @@ struct ExaqQuantizer {
   /// The exact grid value of code q: clip + q * step.
   double level(int q) const { return clip + q * step(); }
   /// LUT[q] = exp(level(q)), computed in double, stored as f32;
-  /// LUT[2^b - 1] = 1.
+  /// LUT[2^b - 1] = 1; LUT[0] = 0 with a zero floor.
   std::vector<float> exponentTable() const;
 };
 
@@ -73,11 +80,15 @@ void softmaxRowF64(const float *x, size_t n, double *y);
 
 /// E[(e^Q(d) - e^d)^2] for d ~ N(mean, std^2) clipped at 0 (values above 0
 /// become 0, where Q is exact and the error vanishes), by composite
-/// Gauss-Legendre quadrature split at the quantization cells.
-double exaqGaussianError(int bits, double clip, double mean, double std);
+/// Gauss-Legendre quadrature split at the quantization cells. With
+/// `zeroFloor`, e^Q is 0 in the lowest cell (ExaqQuantizer::zeroFloor), here
+/// and in every objective below.
+double exaqGaussianError(int bits, double clip, double mean, double std,
+                         bool zeroFloor = false);
 
 /// The same objective on samples of d: mean of (e^Q(d_i) - e^(d_i))^2.
-double exaqSampleError(int bits, double clip, const float *d, size_t n);
+double exaqSampleError(int bits, double clip, const float *d, size_t n,
+                       bool zeroFloor = false);
 
 /// A clipping value and the objective there.
 /// The lowest EXAQ clip mxc accepts: its levels e^(clip + q step) are
@@ -90,11 +101,13 @@ struct ClipChoice {
 };
 
 /// The clip minimising exaqGaussianError (grid scan, then golden section).
-ClipChoice optimalClipGaussian(int bits, double mean, double std);
+ClipChoice optimalClipGaussian(int bits, double mean, double std,
+                               bool zeroFloor = false);
 
 /// The clip minimising exaqSampleError on the samples (NaN samples are
 /// left out, here and in optimalClipPooledRow).
-ClipChoice optimalClipSamples(int bits, const float *d, size_t n);
+ClipChoice optimalClipSamples(int bits, const float *d, size_t n,
+                              bool zeroFloor = false);
 
 /// A row-aware objective on samples of d: the samples pooled into one row,
 /// the L1 distance sum_i |p^_i - p_i| between its exact softmax
@@ -102,10 +115,12 @@ ClipChoice optimalClipSamples(int bits, const float *d, size_t n);
 /// p^_i = e^Q(d_i) / sum_j e^Q(d_j), computed in float64. Unlike the
 /// per-element objective it sees the bias that every value below the clip
 /// adds to the row sum.
-double exaqPooledRowError(int bits, double clip, const float *d, size_t n);
+double exaqPooledRowError(int bits, double clip, const float *d, size_t n,
+                          bool zeroFloor = false);
 
 /// The clip minimising exaqPooledRowError on the samples.
-ClipChoice optimalClipPooledRow(int bits, const float *d, size_t n);
+ClipChoice optimalClipPooledRow(int bits, const float *d, size_t n,
+                                bool zeroFloor = false);
 
 } // namespace mxc::numerics
 

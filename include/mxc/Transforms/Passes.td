@@ -19,7 +19,10 @@ def MXCSoftmaxClipPass : Pass<"mxc-softmax-clip"> {
     optimises a row-aware objective instead: the samples pooled into one row,
     the L1 distance between its exact and EXAQ softmax (this sees the bias
     that values below the clip add to the row sum). Ops without
-    statistics are left exact, with a remark saying so.
+    statistics are left exact, with a remark saying so. With
+    `zero-floor=true` the clip is chosen, and set, for a table whose code 0
+    stands for 0 (`zero_floor = true` in `#mxc.exaq`) instead of EXAQ's
+    clamp to `e^clip`.
 
     Before:
     ```mlir
@@ -45,7 +48,10 @@ def MXCSoftmaxClipPass : Pass<"mxc-softmax-clip"> {
                         "the statistics' samples"),
              clEnumValN(::mlir::mxc::SoftmaxClipMode::Pooled, "pooled",
                         "the samples pooled into one row, minimising the L1 "
-                        "error of the normalised softmax (row-aware)"))}]>
+                        "error of the normalised softmax (row-aware)"))}]>,
+    Option<"zeroFloor", "zero-floor", "bool", /*default=*/"false",
+           "Choose and set the clip for a zero floor (code 0 stands for 0) "
+           "instead of EXAQ's clamp to e^clip">
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "Softmaxes given a clip">,

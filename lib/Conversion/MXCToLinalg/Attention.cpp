@@ -276,8 +276,10 @@ private:
     Value lut, countsInit;
   };
   Exaq buildExaq(ExaqAttr quant) {
-    Exaq exaq{
-        {static_cast<int>(quant.getBits()), quant.getClipValue()}, {}, {}};
+    Exaq exaq{{static_cast<int>(quant.getBits()), quant.getClipValue(),
+               quant.getZeroFloor()},
+              {},
+              {}};
     const int64_t levels = exaq.quantizer.levels();
     std::vector<float> table = exaq.quantizer.exponentTable();
     exaq.lut = arith::ConstantOp::create(

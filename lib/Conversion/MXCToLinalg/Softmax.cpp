@@ -152,7 +152,7 @@ private:
   /// numerics::exaqSoftmaxRow.
   Value quantized(Value m, ExaqAttr quant) {
     num::ExaqQuantizer quantizer{static_cast<int>(quant.getBits()),
-                                 quant.getClipValue()};
+                                 quant.getClipValue(), quant.getZeroFloor()};
     const int64_t levels = quantizer.levels();
     Type i32 = b.getI32Type(), f32Type = b.getF32Type();
 

@@ -23,6 +23,17 @@
 // RUN: mxc-testgen attention --spans=runs --bits=8 --clip=-16 --keys=300 --check=%t.runs.out | FileCheck %s --check-prefix=RUNS
 // RUNS: exaq attention bits=8 spans=runs: all 96 of 96 values within tolerance {{.*}}; tiles visited 24, skipped 36 as the span table implies
 
+// A zero floor (code 0 stands for 0), checked against the library's
+// reference with the same floor; the clamp's output fails that check.
+// RUN: mxc-testgen attention --spans=many --sink=1 --keep-self --bits=2 --clip=-4.5 --zero-floor > %t.zero.mlir
+// RUN: mxc-opt %t.zero.mlir --mxc-lower-to-llvm=count-attention-tiles | %run-cpu > %t.zero.out
+// RUN: mxc-testgen attention --spans=many --sink=1 --keep-self --bits=2 --clip=-4.5 --zero-floor --check=%t.zero.out | FileCheck %s --check-prefix=ZERO
+// ZERO: exaq attention bits=2 spans=many: all 96 of 96 values within tolerance {{.*}}; tiles visited 52, skipped 8 as the span table implies
+// RUN: mxc-testgen attention --spans=many --sink=1 --keep-self --bits=2 --clip=-4.5 > %t.clamp.mlir
+// RUN: mxc-opt %t.clamp.mlir --mxc-lower-to-llvm=count-attention-tiles | %run-cpu > %t.clamp.out
+// RUN: not mxc-testgen attention --spans=many --sink=1 --keep-self --bits=2 --clip=-4.5 --zero-floor --check=%t.clamp.out | FileCheck %s --check-prefix=CLAMP
+// CLAMP: exaq attention bits=2 spans=many: FAILED
+
 // A clip moved by 0.1 changes codes: the check must fail.
 // RUN: not mxc-testgen attention --spans=many --sink=1 --keep-self --bits=3 --clip=-5.4 --check=%t.many.out | FileCheck %s --check-prefix=MOVED
 // MOVED: exaq attention bits=3 spans=many: FAILED

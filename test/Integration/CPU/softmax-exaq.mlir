@@ -19,3 +19,14 @@
 
 // RUN: mxc-testgen softmax --bits=8 --clip=-12.0 --cols=64 > %t.8.mlir
 // RUN: mxc-opt %t.8.mlir --mxc-lower-to-llvm | %run-cpu | FileCheck %t.8.mlir
+
+// With a zero floor (`zero_floor = true`: code 0 stands for 0, not e^clip),
+// bit for bit the library's rows again, at 2 and 3 bits. The library's zero
+// floor is checked against its float64 definition in ExaqTest.
+// RUN: mxc-testgen softmax --bits=2 --clip=-4.5 --zero-floor > %t.z2.mlir
+// RUN: mxc-opt %t.z2.mlir --mxc-lower-to-llvm | %run-cpu | FileCheck %t.z2.mlir
+// RUN: mxc-testgen softmax --bits=3 --clip=-5.0 --zero-floor --cols=100 > %t.z3.mlir
+// RUN: mxc-opt %t.z3.mlir --mxc-lower-to-llvm | %run-cpu | FileCheck %t.z3.mlir
+// The clamp's program against the zero floor's expected bits: it must fail.
+// RUN: mxc-testgen softmax --bits=2 --clip=-4.5 > %t.c2.mlir
+// RUN: mxc-opt %t.c2.mlir --mxc-lower-to-llvm | %run-cpu | not FileCheck %t.z2.mlir

@@ -39,6 +39,10 @@ llvm::cl::opt<int> softmaxBits("bits", llvm::cl::sub(command),
 llvm::cl::opt<double> softmaxClip("clip", llvm::cl::sub(command),
                                   llvm::cl::desc("EXAQ clip"),
                                   llvm::cl::init(-4.0));
+llvm::cl::opt<bool> zeroFloor(
+    "zero-floor", llvm::cl::sub(command),
+    llvm::cl::desc("EXAQ table with code 0 standing for 0 (zero_floor)"),
+    llvm::cl::init(false));
 llvm::cl::opt<std::string>
     spanKind("spans", llvm::cl::sub(command),
              llvm::cl::desc("none, empty, single, many, past-causal or runs"),
@@ -160,7 +164,8 @@ int checkQuantizedAttention(const AttentionShape &shape,
   const int64_t n = shape.heads * shape.queries * shape.valueDim;
   std::vector<double> ref(n);
   exaqAttentionReference(shape, q.data(), k.data(), v.data(), spanData, policy,
-                         scale, {softmaxBits, softmaxClip}, ref.data());
+                         scale, {softmaxBits, softmaxClip, zeroFloor},
+                         ref.data());
   double maxV = 0;
   for (float x : v)
     maxV = std::max(maxV, std::fabs(static_cast<double>(x)));
@@ -228,7 +233,8 @@ int run() {
       sv = p.constantI32({shape.queries, slots, 2}, spans);
     mlir::mxc::ExaqAttr quant;
     if (softmaxBits)
-      quant = mlir::mxc::ExaqAttr::get(&p.context(), softmaxBits, softmaxClip);
+      quant = mlir::mxc::ExaqAttr::get(&p.context(), softmaxBits, softmaxClip,
+                                       zeroFloor);
     Value o = mlir::mxc::AttentionOp::create(
         b, p.loc(), p.tensor({shape.heads, shape.queries, shape.valueDim}), qv,
         kv, vv, sv, /*tile_mask=*/Value(), /*scale=*/nullptr,
@@ -255,7 +261,8 @@ int run() {
                         " --seed=" + std::to_string(seed);
     if (softmaxBits)
       flags += " --bits=" + std::to_string(softmaxBits) +
-               " --clip=" + std::to_string(softmaxClip);
+               " --clip=" + std::to_string(softmaxClip) +
+               (zeroFloor ? " --zero-floor" : "");
     p.write(llvm::outs(), flags);
     return 0;
   }

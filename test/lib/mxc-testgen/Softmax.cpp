@@ -1,6 +1,6 @@
 //===- Softmax.cpp - mxc-testgen softmax ----------------------------------===//
 //
-//   mxc-testgen softmax --bits=2 --clip=-4.5 [--cols --seed]
+//   mxc-testgen softmax --bits=2 --clip=-4.5 [--zero-floor --cols --seed]
 //     EXAQ softmax of random rows (masked positions, a fully masked row, a
 //     NaN row), printed as bits, with the library's bits as CHECK lines.
 //   mxc-testgen softmax --bits=0 [--check=OUTPUT]
@@ -29,6 +29,10 @@ llvm::cl::opt<int> softmaxBits("bits", llvm::cl::sub(command),
 llvm::cl::opt<double> softmaxClip("clip", llvm::cl::sub(command),
                                   llvm::cl::desc("EXAQ clip"),
                                   llvm::cl::init(-4.0));
+llvm::cl::opt<bool> zeroFloor(
+    "zero-floor", llvm::cl::sub(command),
+    llvm::cl::desc("EXAQ table with code 0 standing for 0 (zero_floor)"),
+    llvm::cl::init(false));
 llvm::cl::opt<int64_t> cols("cols", llvm::cl::sub(command),
                             llvm::cl::desc("row length"), llvm::cl::init(172));
 llvm::cl::opt<unsigned> seed("seed", llvm::cl::sub(command),
@@ -109,7 +113,8 @@ int run() {
   Program p;
   mlir::mxc::ExaqAttr quant;
   if (softmaxBits)
-    quant = mlir::mxc::ExaqAttr::get(&p.context(), softmaxBits, softmaxClip);
+    quant = mlir::mxc::ExaqAttr::get(&p.context(), softmaxBits, softmaxClip,
+                                     zeroFloor);
   Value y =
       mlir::mxc::SoftmaxOp::create(p.builder(), p.loc(), p.tensor({rows, n}),
                                    p.constant({rows, n}, x), quant,
@@ -118,10 +123,11 @@ int run() {
   llvm::raw_ostream &os = llvm::outs();
   p.write(os, "softmax --bits=" + llvm::Twine(softmaxBits.getValue()) +
                   " --clip=" + std::to_string(softmaxClip.getValue()) +
-                  " --cols=" + llvm::Twine(n) + " --seed=" + llvm::Twine(seed));
+                  " --cols=" + llvm::Twine(n) + " --seed=" + llvm::Twine(seed) +
+                  (zeroFloor ? " --zero-floor" : ""));
   if (softmaxBits == 0)
     return 0;
-  ExaqQuantizer quantizer{softmaxBits, softmaxClip};
+  ExaqQuantizer quantizer{softmaxBits, softmaxClip, zeroFloor};
   std::vector<float> y64(n);
   std::vector<int64_t> bits;
   for (int64_t r = 0; r < rows; ++r) {
