@@ -365,7 +365,8 @@ SoftmaxClipStudy mxc::driver::studySoftmaxClips(
   for (int bits : {2, 3, 4}) {
     Rule analytic{"optimal (Gaussian)", bits, {}},
         sampled{"optimal (samples)", bits, {}},
-        minimum{"observed min", bits, {}}, fixed{"fixed -8", bits, {}};
+        minimum{"observed min", bits, {}}, fixed{"fixed -8", bits, {}},
+        zeroPooled{"zero floor, optimal (pooled)", bits, {}, true};
     for (const LlamaStatistics::Softmax &s : stats.softmax) {
       analytic.clip.push_back(
           num::optimalClipGaussian(bits, s.mean, s.std).clip);
@@ -374,8 +375,12 @@ SoftmaxClipStudy mxc::driver::studySoftmaxClips(
               .clip);
       minimum.clip.push_back(std::min(s.min, -1e-3));
       fixed.clip.push_back(-8.0);
+      zeroPooled.clip.push_back(
+          num::optimalClipPooledRow(bits, s.samples.data(), s.samples.size(),
+                                    /*zeroFloor=*/true)
+              .clip);
     }
-    for (Rule *r : {&analytic, &sampled, &minimum, &fixed})
+    for (Rule *r : {&analytic, &sampled, &minimum, &fixed, &zeroPooled})
       rules.push_back(*r);
   }
   int64_t rows = 0;
@@ -395,8 +400,9 @@ SoftmaxClipStudy mxc::driver::studySoftmaxClips(
           y.resize(i + 1);
           num::softmaxRowF64(x.data(), i + 1, ref.data());
           for (Rule &r : rules) {
-            num::exaqSoftmaxRow(num::ExaqQuantizer{r.bits, r.clip[l]}, x.data(),
-                                i + 1, y.data());
+            num::exaqSoftmaxRow(
+                num::ExaqQuantizer{r.bits, r.clip[l], r.zeroFloor}, x.data(),
+                i + 1, y.data());
             for (int64_t j = 0; j <= i; ++j) {
               r.meanL1 += std::fabs(y[j] - ref[j]);
               if (ref[j] > 0)

@@ -172,6 +172,7 @@
 // SOFTMAX: EXAQ softmax on {{[0-9]+}} real attention rows
 // SOFTMAX: | 2 | optimal (Gaussian) |
 // SOFTMAX: | 4 | fixed -8 | -8.00, -8.00 |
+// SOFTMAX: | 4 | zero floor, optimal (pooled) | -{{[0-9.]+}}, -{{[0-9.]+}} | {{[0-9.]+}} | inf |
 
 // The EXAQ softmax in the model: every attention carries the quantizer; a
 // 2-bit run moves the next-token distributions away from the float model's.

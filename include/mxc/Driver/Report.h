@@ -144,14 +144,17 @@ Prediction predictQuality(const std::vector<MatmulError> &, double bits);
 
 /// How well clip rules serve the EXAQ softmax on a model's real attention
 /// rows: per bit width (2, 3, 4) the clips from the calibration statistics
-/// (the Gaussian and sample optima, the observed minimum, -8), applied to
-/// every causal attention row of every layer and head of some windows;
-/// mean L1 and KL of the output against the float64 softmax.
+/// (the Gaussian and sample optima, the observed minimum, -8; and with a
+/// zero floor the pooled-row optimum), applied to every causal attention row
+/// of every layer and head of some windows; mean L1 and KL of the output
+/// against the float64 softmax (the KL is infinite where a zero floor drops
+/// a key).
 struct SoftmaxClipStudy {
   struct Rule {
     std::string name;
     int bits;
     std::vector<double> clip; ///< per layer
+    bool zeroFloor = false;
     double meanL1 = 0, meanKL = 0;
   };
   std::vector<Rule> rules;
