@@ -17,10 +17,14 @@ echo "|---------|--------------|------|-------|------------|--------------------
 recipe=float
 floor=clamp
 run() { # bits clip [mxc-run recipe flags]
-  local b="$1" c="$2" f="$floor"
+  local b="$1" c="$2" f="$floor" cal=()
   shift 2
+  # Calibration only where a clip from statistics or the recipe needs it.
+  if [[ ! "$c" =~ ^-?[0-9.]+$ || $# -gt 0 ]]; then
+    cal=(--calibrate "$calib" --calibration-windows 32)
+  fi
   measure --softmax-bits "$b" --softmax-clip "$c" --softmax-floor "$floor" \
-    --calibrate "$calib" --calibration-windows 32 "$@"
+    "${cal[@]}" "$@"
   [ "$b" = 0 ] && b="exact" && c="-" && f="-"
   echo "| $recipe | $b | $c | $f | $ppl | $kl |"
 }
