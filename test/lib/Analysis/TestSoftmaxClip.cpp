@@ -33,10 +33,6 @@ struct TestSoftmaxClipPass : PassWrapper<TestSoftmaxClipPass, OperationPass<>> {
   Option<bool> samples{*this, "samples",
                        llvm::cl::desc("Optimise on samples, not a Gaussian"),
                        llvm::cl::init(false)};
-  Option<bool> zeroFloor{
-      *this, "zero-floor",
-      llvm::cl::desc("Choose the clip for a zero floor (code 0 is 0)"),
-      llvm::cl::init(false)};
 
   void runOnOperation() override {
     if (bits < 1 || bits > 8) {
@@ -57,7 +53,7 @@ struct TestSoftmaxClipPass : PassWrapper<TestSoftmaxClipPass, OperationPass<>> {
       FailureOr<SoftmaxClipChoice> choice = chooseSoftmaxClip(
           stats, bits,
           samples ? SoftmaxClipMode::Samples : SoftmaxClipMode::Analytic,
-          zeroFloor, reason);
+          /*zeroFloor=*/false, reason);
       if (failed(choice)) {
         op->emitRemark() << "no choice: " << reason;
         return;
