@@ -27,8 +27,8 @@ const Preset kPresets[] = {
      "MXFP6 weights (SmoothQuant 0.5 + GPTQ), MXFP8 activations"},
     {"w6a8-smooth-gptq-sm2",
      "weights=mxfp6_e2m3,method=gptq,smooth=0.5,activations=mxfp8_e4m3,"
-     "softmax-bits=2",
-     "w6a8-smooth-gptq with a 2-bit EXAQ softmax (clip -8)"},
+     "softmax-bits=2,softmax-floor=zero,softmax-clip=-4.5",
+     "w6a8-smooth-gptq with a 2-bit EXAQ softmax (zero floor, clip -4.5)"},
     {"w4", "weights=mxfp4", "MXFP4 weights, RTN"},
     {"w4-gptq", "weights=mxfp4,method=gptq", "MXFP4 weights, GPTQ"},
     {"w4-keep", "weights=mxfp4,checkpoint-mx=keep",
@@ -43,8 +43,8 @@ const Preset kPresets[] = {
      "MXFP4 weights (SmoothQuant 0.5 + GPTQ), MXFP8 activations"},
     {"w4a8-smooth-gptq-sm2",
      "weights=mxfp4,method=gptq,smooth=0.5,activations=mxfp8_e4m3,"
-     "softmax-bits=2",
-     "w4a8-smooth-gptq with a 2-bit EXAQ softmax (clip -8)"},
+     "softmax-bits=2,softmax-floor=zero,softmax-clip=-4.5",
+     "w4a8-smooth-gptq with a 2-bit EXAQ softmax (zero floor, clip -4.5)"},
 };
 
 const char *const kFormatNames =
@@ -316,7 +316,8 @@ llvm::Error Recipe::validate() const {
                  formatDouble(softmaxClip));
   if (softmaxZeroFloor && softmaxBits == 0)
     return error("softmax-floor=zero without a quantized softmax "
-                 "(softmax-bits=...) does nothing");
+                 "(softmax-bits=...) does nothing; the -sm2 presets set it: "
+                 "take the preset without -sm2");
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
   if (keepCheckpointMX && smooth > 0)

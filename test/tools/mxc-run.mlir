@@ -188,6 +188,12 @@
 // ZEROIR: mxc.attention {{.*}} quantized <bits = 2, clip = -4.500000e+00, zero_floor = true>
 // RUN: mxc-run %t/example/model.bin --recipe softmax-bits=2,softmax-clip=analytic,softmax-floor=zero --calibrate %s --emit-mlir | FileCheck %s --check-prefix=ZEROCAL
 // ZEROCAL: mxc.attention {{.*}} quantized <bits = 2, clip = -{{[0-9.e+-]+}}, zero_floor = true> {stats = #mxc.softmax_stats
+// The -sm2 presets take the zero floor at -4.5; the flags give back EXAQ's
+// clamp at -8.
+// RUN: mxc-run %t/example/model.bin --recipe w4a8-smooth-gptq-sm2 --calibrate %s --emit-mlir | FileCheck %s --check-prefix=ZEROPRESET
+// ZEROPRESET: mxc.attention {{.*}} quantized <bits = 2, clip = -4.500000e+00, zero_floor = true>
+// RUN: mxc-run %t/example/model.bin --recipe w4a8-smooth-gptq-sm2 --softmax-floor clamp --softmax-clip -8 --calibrate %s --emit-mlir | FileCheck %s --check-prefix=CLAMPPRESET
+// CLAMPPRESET: mxc.attention {{.*}} quantized <bits = 2, clip = -8.000000e+00>
 // RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -4.5 --perplexity %s --kl | grep "mean KL" > %t/clamp-kl.txt
 // RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -4.5 --softmax-floor zero --perplexity %s --kl | grep "mean KL" > %t/zero-kl.txt
 // RUN: not diff %t/clamp-kl.txt %t/zero-kl.txt

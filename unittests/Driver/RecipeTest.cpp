@@ -47,8 +47,16 @@ TEST(Recipe, PresetsAndOverrides) {
   EXPECT_EQ(r.smooth, 0.5);
   EXPECT_EQ(r.activations, mxc::numerics::ElemFormat::E4M3);
   EXPECT_EQ(r.softmaxBits, 2);
-  EXPECT_EQ(r.fixedClip(), -8.0);
+  EXPECT_TRUE(r.softmaxZeroFloor);
+  EXPECT_EQ(r.fixedClip(), -4.5);
   EXPECT_TRUE(r.needsCalibration());
+  // EXAQ as published: the preset with the clamp and its clip.
+  r = parsed("w4a8-smooth-gptq-sm2,softmax-floor=clamp,softmax-clip=-8");
+  EXPECT_FALSE(r.softmaxZeroFloor);
+  EXPECT_EQ(r.fixedClip(), -8.0);
+  EXPECT_NE(parseError("w4a8-smooth-gptq-sm2,softmax-bits=0")
+                .find("take the preset without -sm2"),
+            std::string::npos);
 
   // Later keys override the preset.
   r = parsed("w4, weights=mxint8 ,smooth=0.8,tile=32");
@@ -329,8 +337,8 @@ TEST(Recipe, Tuning) {
             Recipe::TuneSoftmax::Exact);
   EXPECT_EQ(parsed("w4a8-smooth-gptq-sm2,tune=3").str(),
             "weights=mxfp4,method=gptq,smooth=0.5,activations=mxfp8_e4m3,"
-            "softmax-bits=2,softmax-clip=-8,tile=64,tune=3,tune-lr=0.001,"
-            "tune-damping=0.001,tune-softmax=exact");
+            "softmax-bits=2,softmax-clip=-4.5,tile=64,softmax-floor=zero,"
+            "tune=3,tune-lr=0.001,tune-damping=0.001,tune-softmax=exact");
   EXPECT_EQ(
       parsed("w4,softmax-bits=2,tune=3,tune-softmax=quantized").tuneSoftmax,
       Recipe::TuneSoftmax::Quantized);
