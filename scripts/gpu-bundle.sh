@@ -37,8 +37,7 @@ if [[ -f $model ]]; then
     /usr/lib/llvm-22/bin/ld.lld -shared -o "$out.so" "$out.o"
     rm "$out.o"
     # The CPU path of the same recipe and calibration gives the reference.
-    build/bin/mxc-run "$model" --recipe "${recipe%-sm2}" \
-      $([[ $recipe == *-sm2 ]] && echo "--softmax-bits 2") \
+    build/bin/mxc-run "$model" --recipe "$recipe" \
       --calibrate "$calibration" --calibration-windows 16 \
       --prompt "$prompt" --save-logits "$out.ref"
   done
