@@ -50,6 +50,10 @@ TEST(Recipe, PresetsAndOverrides) {
   EXPECT_TRUE(r.softmaxZeroFloor);
   EXPECT_EQ(r.fixedClip(), -4.5);
   EXPECT_TRUE(r.needsCalibration());
+  Recipe w6 = parsed("w6a8-smooth-gptq-sm2");
+  EXPECT_EQ(w6.softmaxBits, 2);
+  EXPECT_TRUE(w6.softmaxZeroFloor);
+  EXPECT_EQ(w6.fixedClip(), -4.5);
   // EXAQ as published: the preset with the clamp and its clip.
   r = parsed("w4a8-smooth-gptq-sm2,softmax-floor=clamp,softmax-clip=-8");
   EXPECT_FALSE(r.softmaxZeroFloor);
