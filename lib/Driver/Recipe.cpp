@@ -209,6 +209,13 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       else
         return error("softmax-floor must be clamp or zero, not '" + value +
                      "'");
+    } else if (key == "softmax-table") {
+      if (value == "exp")
+        r.softmaxFitTable = false;
+      else if (value == "fit")
+        r.softmaxFitTable = true;
+      else
+        return error("softmax-table must be exp or fit, not '" + value + "'");
     } else if (key == "tile") {
       e = integer(r.tile);
     } else if (key == "checkpoint-mx") {
@@ -267,12 +274,14 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
                      "exact-then-quantized, not '" +
                      value + "'");
     } else {
-      return error("unknown key '" + key +
-                   "' (weights, method, scales, smooth, activations, "
-                   "softmax-bits, softmax-clip, softmax-floor, tile, keep, "
-                   "checkpoint-mx, "
-                   "tune, tune-lr, tune-damping, tune-labels, tune-batch, "
-                   "tune-what, tune-softmax)");
+      return error(
+          "unknown key '" + key +
+          "' (weights, method, scales, smooth, activations, "
+          "softmax-bits, softmax-clip, softmax-floor, softmax-table, tile, "
+          "keep, "
+          "checkpoint-mx, "
+          "tune, tune-lr, tune-damping, tune-labels, tune-batch, "
+          "tune-what, tune-softmax)");
     }
     if (e)
       return std::move(e);
@@ -318,6 +327,9 @@ llvm::Error Recipe::validate() const {
     return error("softmax-floor=zero without a quantized softmax "
                  "(softmax-bits=...) does nothing; the -sm2 presets set it: "
                  "take the preset without -sm2");
+  if (softmaxFitTable && softmaxBits == 0)
+    return error("softmax-table=fit without a quantized softmax "
+                 "(softmax-bits=...) does nothing");
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
   if (keepCheckpointMX && smooth > 0)
@@ -359,7 +371,7 @@ llvm::Error Recipe::validate() const {
 
 bool Recipe::needsCalibration() const {
   return (weights && method == WeightMethod::GPTQ) || smooth > 0 ||
-         (softmaxBits > 0 && clipMode) || tuneSteps > 0;
+         (softmaxBits > 0 && (clipMode || softmaxFitTable)) || tuneSteps > 0;
 }
 
 std::optional<double> Recipe::fixedClip() const {
@@ -436,6 +448,8 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
     options.zeroFloor = softmaxZeroFloor;
     pm.addPass(createMXCSoftmaxClipPass(options));
   }
+  if (softmaxBits > 0 && softmaxFitTable && adds(Passes::AfterWeights))
+    pm.addPass(createMXCSoftmaxTablePass());
 }
 
 std::string Recipe::str() const {
@@ -450,6 +464,8 @@ std::string Recipe::str() const {
           .str();
   if (softmaxZeroFloor)
     text += ",softmax-floor=zero";
+  if (softmaxFitTable)
+    text += ",softmax-table=fit";
   if (scales == num::ScaleChoice::LeastSquares)
     text += ",scales=mse";
   if (keepCheckpointMX)

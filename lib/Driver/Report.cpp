@@ -380,7 +380,17 @@ SoftmaxClipStudy mxc::driver::studySoftmaxClips(
                                     /*zeroFloor=*/true)
               .clip);
     }
-    for (Rule *r : {&analytic, &sampled, &minimum, &fixed, &zeroPooled})
+    // The same clips with each layer's table fitted to its samples.
+    Rule fixedFitted{"fixed -8, fitted table", bits, fixed.clip},
+        zeroPooledFitted{"zero floor, optimal (pooled), fitted table", bits,
+                         zeroPooled.clip, true};
+    for (Rule *r : {&fixedFitted, &zeroPooledFitted})
+      for (auto [l, s] : llvm::enumerate(stats.softmax))
+        r->table.push_back(num::fitExaqTable(
+            num::ExaqQuantizer{bits, r->clip[l], r->zeroFloor},
+            s.samples.data(), s.samples.size()));
+    for (Rule *r : {&analytic, &sampled, &minimum, &fixed, &fixedFitted,
+                    &zeroPooled, &zeroPooledFitted})
       rules.push_back(*r);
   }
   int64_t rows = 0;
@@ -401,8 +411,10 @@ SoftmaxClipStudy mxc::driver::studySoftmaxClips(
           num::softmaxRowF64(x.data(), i + 1, ref.data());
           for (Rule &r : rules) {
             num::exaqSoftmaxRow(
-                num::ExaqQuantizer{r.bits, r.clip[l], r.zeroFloor}, x.data(),
-                i + 1, y.data());
+                num::ExaqQuantizer{r.bits, r.clip[l], r.zeroFloor,
+                                   r.table.empty() ? std::vector<float>()
+                                                   : r.table[l]},
+                x.data(), i + 1, y.data());
             for (int64_t j = 0; j <= i; ++j) {
               r.meanL1 += std::fabs(y[j] - ref[j]);
               if (ref[j] > 0)

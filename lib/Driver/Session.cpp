@@ -305,10 +305,16 @@ CompileSession::tunedModel(const Recipe &recipe) {
   quantizers.weightScales = recipe.scales;
   quantizers.activations = recipe.activations;
   if (recipe.softmaxBits > 0 &&
-      recipe.tuneSoftmax != Recipe::TuneSoftmax::Exact)
+      recipe.tuneSoftmax != Recipe::TuneSoftmax::Exact) {
     quantizers.softmax =
         num::ExaqQuantizer{static_cast<int>(recipe.softmaxBits),
                            *recipe.fixedClip(), recipe.softmaxZeroFloor};
+    // The tables mxc-softmax-table fits to the same statistics.
+    if (recipe.softmaxFitTable)
+      for (const LlamaStatistics::Softmax &s : stats->softmax)
+        quantizers.softmaxTables.push_back(num::fitExaqTable(
+            *quantizers.softmax, s.samples.data(), s.samples.size()));
+  }
   std::vector<std::string> names = matmulNames(modelConfig);
   for (const std::string &name : names) {
     std::optional<num::ElemFormat> format = recipe.weights;

@@ -43,8 +43,8 @@ void mlir::mxc::detail::printF32Array(AsmPrinter &printer,
 }
 
 LogicalResult ExaqAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                               int64_t bits, llvm::APFloat clip,
-                               bool zeroFloor) {
+                               int64_t bits, llvm::APFloat clip, bool zeroFloor,
+                               DenseF32ArrayAttr table) {
   if (bits < 1 || bits > 8)
     return emitError() << "EXAQ bit width must be in [1, 8], got " << bits;
   double value = clip.convertToDouble();
@@ -57,7 +57,38 @@ LogicalResult ExaqAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " (the levels are computed in f32, whose smallest "
                           "value is about e^-103), got "
                        << value;
+  if (!table)
+    return success();
+  ArrayRef<float> t = table.asArrayRef();
+  if (static_cast<int64_t>(t.size()) != (int64_t(1) << bits))
+    return emitError() << "EXAQ table must have 2^bits = "
+                       << (int64_t(1) << bits) << " entries, got " << t.size();
+  for (auto [q, v] : llvm::enumerate(t)) {
+    if (!(v >= 0.0f && v <= 1.0f))
+      return emitError() << "EXAQ table entries must be in [0, 1], entry " << q
+                         << " is " << v;
+    if (q > 0 && v < t[q - 1])
+      return emitError() << "EXAQ table entries must not decrease, entry " << q
+                         << " (" << v << ") is below entry " << q - 1 << " ("
+                         << t[q - 1] << ")";
+  }
+  if (t.back() != 1.0f)
+    return emitError() << "EXAQ table's last entry (the row maximum's code) "
+                          "must be 1, got "
+                       << t.back();
+  if (zeroFloor && t.front() != 0.0f)
+    return emitError() << "EXAQ table's first entry must be 0 with zero_floor, "
+                          "got "
+                       << t.front();
   return success();
+}
+
+::mxc::numerics::ExaqQuantizer ExaqAttr::getQuantizer() const {
+  ::mxc::numerics::ExaqQuantizer q{static_cast<int>(getBits()), getClipValue(),
+                                   getZeroFloor()};
+  if (DenseF32ArrayAttr table = getTable())
+    q.table.assign(table.asArrayRef().begin(), table.asArrayRef().end());
+  return q;
 }
 
 LogicalResult

@@ -18,11 +18,42 @@ int ExaqQuantizer::code(float d) const {
 }
 
 std::vector<float> ExaqQuantizer::exponentTable() const {
+  if (!this->table.empty())
+    return this->table;
   std::vector<float> table(levels());
   for (int q = 0; q < levels(); ++q)
     table[q] = static_cast<float>(std::exp(level(q)));
   table.back() = 1.0f; // level(2^b - 1) is 0 up to rounding of the step.
   if (zeroFloor)
+    table.front() = 0.0f;
+  return table;
+}
+
+std::vector<float> mxc::numerics::fitExaqTable(const ExaqQuantizer &quantizer,
+                                               const float *d, size_t n) {
+  ExaqQuantizer exponential = quantizer;
+  exponential.table.clear();
+  const int levels = quantizer.levels();
+  std::vector<double> sum(levels, 0.0);
+  std::vector<size_t> count(levels, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (std::isnan(d[i]))
+      continue;
+    const int q = exponential.code(d[i]);
+    sum[q] += std::exp(static_cast<double>(d[i]));
+    ++count[q];
+  }
+  // The top code's mean, the common scale (e^level = 1 if no sample has it).
+  const double top =
+      count.back() ? sum.back() / static_cast<double>(count.back()) : 1.0;
+  std::vector<float> table(levels);
+  for (int q = 0; q < levels; ++q)
+    table[q] =
+        static_cast<float>((count[q] ? sum[q] / static_cast<double>(count[q])
+                                     : std::exp(exponential.level(q))) /
+                           top);
+  table.back() = 1.0f;
+  if (quantizer.zeroFloor)
     table.front() = 0.0f;
   return table;
 }

@@ -345,7 +345,8 @@ public:
       // BLAS, the causal softmax of each row (masked entries 0), o_h = P
       // v_g. Entries of P right of a block's keys are never read.
       C.p.reset(new float[H * T * T]);
-      const auto &exaq = view.quantizers().softmax;
+      const std::optional<numerics::ExaqQuantizer> exaq =
+          view.quantizers().softmaxOf(l);
       if (exaq && forBackward)
         C.pExact.reset(new float[H * T * T]);
       std::vector<float> scores(exaq && !forBackward ? T : 0);

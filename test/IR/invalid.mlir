@@ -121,6 +121,31 @@ func.func private @exaq_clip_huge() attributes {q = #mxc.exaq<bits = 2, clip = -
 
 // -----
 
+// expected-error @+1 {{EXAQ table must have 2^bits = 2 entries, got 3}}
+func.func private @exaq_table_size() attributes {q = #mxc.exaq<bits = 1, clip = -4.0, table = [0.1, 0.5, 1.0]>}
+
+// -----
+
+// expected-error @+1 {{EXAQ table entries must not decrease, entry 1 (1.000000e-01) is below entry 0 (5.000000e-01)}}
+func.func private @exaq_table_decreasing() attributes {q = #mxc.exaq<bits = 2, clip = -4.0, table = [0.5, 0.1, 0.2, 1.0]>}
+
+// -----
+
+// expected-error @+1 {{EXAQ table entries must be in [0, 1], entry 0 is -1.000000e-01}}
+func.func private @exaq_table_negative() attributes {q = #mxc.exaq<bits = 1, clip = -4.0, table = [-0.1, 1.0]>}
+
+// -----
+
+// expected-error @+1 {{EXAQ table's last entry (the row maximum's code) must be 1, got 5.000000e-01}}
+func.func private @exaq_table_top() attributes {q = #mxc.exaq<bits = 1, clip = -4.0, table = [0.1, 0.5]>}
+
+// -----
+
+// expected-error @+1 {{EXAQ table's first entry must be 0 with zero_floor, got 1.000000e-01}}
+func.func private @exaq_table_floor() attributes {q = #mxc.exaq<bits = 1, clip = -4.0, zero_floor = true, table = [0.1, 1.0]>}
+
+// -----
+
 // expected-error @+1 {{struct is missing required parameter: clip}}
 func.func private @exaq_no_clip() attributes {q = #mxc.exaq<bits = 2>}
 

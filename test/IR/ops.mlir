@@ -85,6 +85,9 @@ func.func @softmax(%x: tensor<4x128xf32>, %v: tensor<128xf16>) {
   %3 = mxc.softmax %x quantized <bits = 2, clip = -4.5, zero_floor = true> : tensor<4x128xf32>
   // CHECK: mxc.softmax %{{.*}} quantized <bits = 2, clip = -4.500000e+00> : tensor<4x128xf32>
   %4 = mxc.softmax %x quantized <bits = 2, clip = -4.5, zero_floor = false> : tensor<4x128xf32>
+  // A table prints so that it parses back to the same floats.
+  // CHECK: mxc.softmax %{{.*}} quantized <bits = 2, clip = -4.500000e+00, zero_floor = true, table = [0.000000e+00, 0.064999997615814209, 0.23000000417232513, 1.000000e+00]> : tensor<4x128xf32>
+  %5 = mxc.softmax %x quantized <bits = 2, clip = -4.5, zero_floor = true, table = [0.0, 0.065, 0.23, 1.0]> : tensor<4x128xf32>
   return
 }
 

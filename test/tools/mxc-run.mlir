@@ -194,6 +194,9 @@
 // ZEROPRESET: mxc.attention {{.*}} quantized <bits = 2, clip = -4.500000e+00, zero_floor = true>
 // RUN: mxc-run %t/example/model.bin --recipe w4a8-smooth-gptq-sm2 --softmax-floor clamp --softmax-clip -8 --calibrate %s --emit-mlir | FileCheck %s --check-prefix=CLAMPPRESET
 // CLAMPPRESET: mxc.attention {{.*}} quantized <bits = 2, clip = -8.000000e+00>
+// softmax-table=fit: each layer's table fitted to its calibration samples.
+// RUN: mxc-run %t/example/model.bin --recipe w4a8-smooth-gptq-sm2,softmax-table=fit --calibrate %s --emit-mlir | FileCheck %s --check-prefix=FITTABLE
+// FITTABLE: mxc.attention {{.*}} quantized <bits = 2, clip = -4.500000e+00, zero_floor = true, table = [0.000000e+00, {{[0-9.e+-]+}}, {{[0-9.e+-]+}}, 1.000000e+00]>
 // RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -4.5 --perplexity %s --kl | grep "mean KL" > %t/clamp-kl.txt
 // RUN: mxc-run %t/example/model.bin --softmax-bits 2 --softmax-clip -4.5 --softmax-floor zero --perplexity %s --kl | grep "mean KL" > %t/zero-kl.txt
 // RUN: not diff %t/clamp-kl.txt %t/zero-kl.txt

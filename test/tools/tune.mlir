@@ -42,6 +42,9 @@
 // tuner's.
 // RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=-3,softmax-floor=zero,tune=4,tune-softmax=quantized --calibrate %s --eval %s --report-json %t/zero.json -o %t/x.mxc
 // RUN: %python -c "import json, sys; t = json.load(open(sys.argv[1])); k, c = t['tuning']['final_kl'], t['global']['compiled']['mean_kl']; assert abs(c - k) < 0.01 * k, (k, c); print('OK')" %t/zero.json | FileCheck %s --check-prefix=FELL
+// So do the layers' fitted tables (softmax-table=fit).
+// RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=-3,softmax-floor=zero,softmax-table=fit,tune=4,tune-softmax=quantized --calibrate %s --eval %s --report-json %t/fit.json -o %t/x.mxc
+// RUN: %python -c "import json, sys; t = json.load(open(sys.argv[1])); k, c = t['tuning']['final_kl'], t['global']['compiled']['mean_kl']; assert abs(c - k) < 0.01 * k, (k, c); print('OK')" %t/fit.json | FileCheck %s --check-prefix=FELL
 // The report's local errors count the factors as part of wo and w2: tuning
 // the gains alone leaves every other matmul's error where it started.
 // RUN: %python -c "import json, sys; ms = json.load(open(sys.argv[1]))['tuning']['matmuls']; moved = sorted({m['name'].split('.')[-1] for m in ms if m['weight_sqnr_db_after'] != m['weight_sqnr_db_before']}); print(moved)" %t/gains.json | FileCheck %s --check-prefix=LOCAL

@@ -96,7 +96,8 @@ TEST(Recipe, StrRoundTrips) {
         "w4a8,softmax-bits=2,tune=6,tune-softmax=exact-then-quantized",
         "w4,softmax-bits=2,softmax-clip=pooled,tune=5",
         "w4a8,softmax-bits=2,softmax-clip=-4.5,softmax-floor=zero",
-        "w4,softmax-bits=3,softmax-clip=samples,softmax-floor=zero"}) {
+        "w4,softmax-bits=3,softmax-clip=samples,softmax-floor=zero",
+        "w4a8-smooth-gptq-sm2,softmax-table=fit"}) {
     Recipe r = parsed(text);
     Recipe back = parsed(r.str());
     EXPECT_EQ(back.str(), r.str()) << text;
@@ -132,6 +133,29 @@ TEST(Recipe, SoftmaxFloor) {
             std::string::npos);
   EXPECT_NE(parseError("softmax-bits=2,softmax-floor=flush")
                 .find("softmax-floor must be clamp or zero, not 'flush'"),
+            std::string::npos);
+}
+
+// softmax-table=fit is written only when set, adds mxc-softmax-table after
+// the clip (fixed or chosen), needs calibration and a quantized softmax.
+TEST(Recipe, SoftmaxTable) {
+  Recipe fit = parsed("softmax-bits=2,softmax-clip=-4.5,softmax-table=fit");
+  EXPECT_TRUE(fit.softmaxFitTable);
+  EXPECT_TRUE(fit.needsCalibration());
+  EXPECT_NE(fit.str().find(",softmax-table=fit"), std::string::npos);
+  EXPECT_EQ(pipelineOf(fit), "builtin.module(mxc-softmax-table)");
+  Recipe exp = parsed("softmax-bits=2,softmax-clip=-4.5,softmax-table=exp");
+  EXPECT_FALSE(exp.softmaxFitTable);
+  EXPECT_FALSE(exp.needsCalibration());
+  EXPECT_EQ(exp.str().find("table"), std::string::npos);
+  EXPECT_EQ(pipelineOf(parsed("softmax-bits=2,softmax-clip=pooled,"
+                              "softmax-floor=zero,softmax-table=fit")),
+            "builtin.module(mxc-softmax-clip{bits=2 mode=pooled "
+            "zero-floor=true},mxc-softmax-table)");
+  EXPECT_NE(parseError("softmax-table=fit").find("does nothing"),
+            std::string::npos);
+  EXPECT_NE(parseError("softmax-bits=2,softmax-table=lloyd")
+                .find("softmax-table must be exp or fit, not 'lloyd'"),
             std::string::npos);
 }
 

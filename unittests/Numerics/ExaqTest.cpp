@@ -77,6 +77,53 @@ TEST(ExaqSoftmax, WorkedExampleZeroFloor) {
   EXPECT_EQ(y[4], 0.0f); // -2.6 rounds to the clip, -3: code 0.
 }
 
+// A fitted table is each code's mean of e^d over the samples, divided by
+// the top code's mean; the expected values are those means written out by
+// hand (bits 2, clip -3, step 1: cells ..-2.5, -2.5..-1.5, -1.5..-0.5,
+// -0.5..0).
+TEST(ExaqQuantizer, FitTable) {
+  const float d[] = {0.0f, -0.2f, -1.1f, -0.9f, -2.2f, -3.5f, NAN};
+  const double top = (1 + std::exp(-0.2)) / 2;
+  for (bool zeroFloor : {false, true}) {
+    ExaqQuantizer q{2, -3.0, zeroFloor};
+    std::vector<float> table = fitExaqTable(q, d, 7);
+    ASSERT_EQ(table.size(), 4u);
+    if (zeroFloor)
+      EXPECT_EQ(table[0], 0.0f);
+    else
+      EXPECT_FLOAT_EQ(table[0], static_cast<float>(std::exp(-3.5) / top));
+    EXPECT_FLOAT_EQ(table[1], static_cast<float>(std::exp(-2.2) / top));
+    EXPECT_FLOAT_EQ(table[2], static_cast<float>(
+                                  (std::exp(-1.1) + std::exp(-0.9)) / 2 / top));
+    EXPECT_EQ(table[3], 1.0f);
+  }
+  // A code no sample has keeps e^level on the same scale (bits 3, clip -7:
+  // levels -7, -6, ..., 0; only the top cell has samples).
+  ExaqQuantizer q3{3, -7.0};
+  const float near[] = {0.0f, -0.4f};
+  std::vector<float> table = fitExaqTable(q3, near, 2);
+  const double top3 = (1 + std::exp(-0.4)) / 2;
+  for (int c = 0; c < 7; ++c)
+    EXPECT_FLOAT_EQ(table[c], static_cast<float>(std::exp(c - 7.0) / top3))
+        << c;
+  EXPECT_EQ(table[7], 1.0f);
+}
+
+// The softmax takes a quantizer's table where it has one: the row
+// {0, -1, -2.2, -7} with the table {0, 0.1, 0.4, 1} (codes 3, 2, 1, 0).
+TEST(ExaqSoftmax, GivenTable) {
+  ExaqQuantizer q{2, -3.0, /*zeroFloor=*/true, {0.0f, 0.1f, 0.4f, 1.0f}};
+  EXPECT_EQ(q.exponentTable(), q.table);
+  const float x[] = {0.0f, -1.0f, -2.2f, -7.0f};
+  float y[4];
+  exaqSoftmaxRow(q, x, 4, y);
+  const double sum = 1.0 + 0.4 + 0.1;
+  EXPECT_NEAR(y[0], 1 / sum, 1e-7);
+  EXPECT_NEAR(y[1], 0.4 / sum, 1e-7);
+  EXPECT_NEAR(y[2], 0.1 / sum, 1e-7);
+  EXPECT_EQ(y[3], 0.0f);
+}
+
 // The worked example of mxc.softmax's documentation.
 TEST(ExaqSoftmax, WorkedExample) {
   ExaqQuantizer q{2, -3.0};

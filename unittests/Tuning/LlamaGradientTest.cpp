@@ -355,6 +355,31 @@ TEST(LlamaGradient, StraightThroughTheQuantizers) {
   EXPECT_NE(gExaq.layers[0].wq, g.layers[0].wq);
 }
 
+// Quantizers::softmaxTables gives each layer's EXAQ softmax its own table:
+// the same table in every layer is the quantizer's own table; one in a
+// single layer changes the loss from both.
+TEST(LlamaGradient, PerLayerSoftmaxTables) {
+  LlamaParameters p = tinyModel();
+  ASSERT_GE(p.config.layers, 2);
+  std::vector<double> teacher = randomTeacher(kTokens.size(), p.config.vocab);
+  const std::vector<float> table = {0.0f, 0.1f, 0.4f, 1.0f};
+  auto loss = [&](const Quantizers &q) {
+    return distillationLoss(p, QuantizedView(p, q), kTokens, teacher, nullptr);
+  };
+  Quantizers own, perLayer, first, none;
+  none.softmax = numerics::ExaqQuantizer{2, -3.0, /*zeroFloor=*/true};
+  own.softmax = perLayer.softmax = first.softmax = none.softmax;
+  own.softmax->table = table;
+  perLayer.softmaxTables.assign(p.config.layers, table);
+  first.softmaxTables = {table};
+  EXPECT_EQ(perLayer.softmaxOf(1)->table, table);
+  EXPECT_TRUE(first.softmaxOf(1)->table.empty());
+  EXPECT_EQ(loss(perLayer), loss(own));
+  EXPECT_NE(loss(perLayer), loss(none));
+  EXPECT_NE(loss(first), loss(perLayer));
+  EXPECT_NE(loss(first), loss(none));
+}
+
 // The loss is KL(teacher || model): zero against the model's own output.
 TEST(LlamaGradient, LossIsZeroAgainstItself) {
   LlamaParameters p = tinyModel();

@@ -60,6 +60,10 @@ struct Recipe {
   /// softmax-floor=zero: the EXAQ table's code 0 stands for 0 instead of
   /// e^clip (softmax-floor=clamp, EXAQ's; numerics::ExaqQuantizer::zeroFloor).
   bool softmaxZeroFloor = false;
+  /// softmax-table=fit: each layer's EXAQ table is fitted to its calibration
+  /// samples (mxc-softmax-table, numerics::fitExaqTable) instead of e^level
+  /// (softmax-table=exp).
+  bool softmaxFitTable = false;
   /// Keys per KV tile of the attention loops.
   int64_t tile = 64;
   /// Matmul weights the checkpoint already holds in MX (GGUF MXFP4) keep
@@ -113,7 +117,8 @@ struct Recipe {
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, scales, smooth, activations, softmax-bits,
-  /// softmax-clip, softmax-floor, tile, keep, checkpoint-mx, tune, tune-lr,
+  /// softmax-clip, softmax-floor, softmax-table, tile, keep, checkpoint-mx,
+  /// tune, tune-lr,
   /// tune-damping, tune-labels, tune-batch, tune-what, tune-softmax. Validates
   /// the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);

@@ -155,6 +155,9 @@ struct SoftmaxClipStudy {
     int bits;
     std::vector<double> clip; ///< per layer
     bool zeroFloor = false;
+    /// Per layer, the table fitted to the layer's samples
+    /// (numerics::fitExaqTable); none: e^level.
+    std::vector<std::vector<float>> table = {};
     double meanL1 = 0, meanKL = 0;
   };
   std::vector<Rule> rules;

@@ -3,6 +3,8 @@
 #ifndef MXC_IR_MXCATTRS_H
 #define MXC_IR_MXCATTRS_H
 
+#include "mxc/Numerics/Exaq.h"
+
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectImplementation.h"

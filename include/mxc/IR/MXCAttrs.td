@@ -65,24 +65,40 @@ def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
     least 1. `clip` is fixed or comes from the clipping-value analysis
     (`mxc-softmax-clip`).
 
+    `table`, if given, replaces the table `LUT` (the codes stay the same):
+    its `2^bits` entries are in [0, 1], never decreasing, and the last is 1
+    (the first is 0 with `zero_floor`). `softmax-table=fit` sets it to the
+    mean of e^d of each code's calibration values (numerics::fitExaqTable).
+
     | rule | violation |
     |------|-----------|
     | 1 <= bits <= 8 | `#mxc.exaq<bits = 9, clip = -4.0>` |
     | clip is negative and finite | `#mxc.exaq<bits = 2, clip = 0.5>` |
+    | table has 2^bits entries | `#mxc.exaq<bits = 1, clip = -4.0, table = [0.1, 0.5, 1.0]>` |
+    | table entries in [0, 1], not decreasing | `table = [0.5, 0.1, 0.2, 1.0]` |
+    | the last entry is 1 | `table = [0.1, 0.5]` |
+    | the first is 0 with zero_floor | `zero_floor = true, table = [0.1, 1.0]` |
 
     Example: `#mxc.exaq<bits = 2, clip = -5.5>` has the 4 levels -5.5,
     -3.667, -1.833 and 0; `#mxc.exaq<bits = 2, clip = -4.5, zero_floor =
-    true>` has the table 0, e^-3, e^-1.5 and 1.
+    true>` has the table 0, e^-3, e^-1.5 and 1; `#mxc.exaq<bits = 2, clip =
+    -4.5, zero_floor = true, table = [0.0, 0.065, 0.23, 1.0]>` the same codes
+    with another table.
   }];
   let parameters = (ins
     "int64_t":$bits,
     MXC_F64Parameter<"lower end of the quantization grid (< 0)">:$clip,
-    MXC_BoolParameter<"whether code 0 stands for 0 (else e^clip)">:$zero_floor
+    MXC_BoolParameter<"whether code 0 stands for 0 (else e^clip)">:$zero_floor,
+    MXC_F32ArrayParameter<"the codes' values, if not e^level">:$table
   );
   let builders = [
     AttrBuilder<(ins "int64_t":$bits, "double":$clip,
-                     CArg<"bool", "false">:$zeroFloor), [{
-      return $_get($_ctxt, bits, ::llvm::APFloat(clip), zeroFloor);
+                     CArg<"bool", "false">:$zeroFloor,
+                     CArg<"::llvm::ArrayRef<float>", "{}">:$table), [{
+      return $_get($_ctxt, bits, ::llvm::APFloat(clip), zeroFloor,
+                   table.empty() ? ::mlir::DenseF32ArrayAttr()
+                                 : ::mlir::DenseF32ArrayAttr::get($_ctxt,
+                                                                  table));
     }]>
   ];
   let assemblyFormat = "`<` struct(params) `>`";
@@ -92,6 +108,8 @@ def MXC_ExaqAttr : MXC_Attr<"Exaq", "exaq"> {
     double getClipValue() const { return getClip().convertToDouble(); }
     /// Number of quantization levels, 2^bits.
     int64_t getNumLevels() const { return int64_t(1) << getBits(); }
+    /// The quantizer this attribute stands for.
+    ::mxc::numerics::ExaqQuantizer getQuantizer() const;
   }];
 }
 

@@ -34,6 +34,10 @@ struct ExaqQuantizer {
   /// clamp). Only the table changes: every value d < clip + step / 2, the
   /// ones below the clip included, then contributes nothing to the row.
   bool zeroFloor = false;
+  /// The table the codes stand for, if not e^level(q) (fitExaqTable): 2^bits
+  /// values, increasing, the last 1 (and the first 0 with a zero floor).
+  /// The codes, and so the kernels, are the same; only LUT changes.
+  std::vector<float> table = {};
 
   /// Number of levels, 2^bits.
   int levels() const { return 1 << bits; }
@@ -50,9 +54,19 @@ struct ExaqQuantizer {
   /// The exact grid value of code q: clip + q * step.
   double level(int q) const { return clip + q * step(); }
   /// LUT[q] = exp(level(q)), computed in double, stored as f32;
-  /// LUT[2^b - 1] = 1; LUT[0] = 0 with a zero floor.
+  /// LUT[2^b - 1] = 1; LUT[0] = 0 with a zero floor. `table` if it is set.
   std::vector<float> exponentTable() const;
 };
+
+/// A table for `quantizer`'s codes fitted to samples of d (NaN samples left
+/// out): each code's entry is the mean of e^d over the samples with that
+/// code (Lloyd's reconstruction point for the fixed cells, so the row sum
+/// is unbiased on these samples), divided by the top code's mean so that
+/// the top entry is 1 (the softmax does not see a common factor). A code no
+/// sample has keeps e^level(q) on the same scale; with a zero floor code 0
+/// stays 0. Its result is usable as ExaqQuantizer::table.
+std::vector<float> fitExaqTable(const ExaqQuantizer &quantizer, const float *d,
+                                size_t n);
 
 /// EXAQ softmax of one row of `n` values, bit for bit as the lowered code:
 ///   m = max(x); masked positions (x = -inf) are not counted;

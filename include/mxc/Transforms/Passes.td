@@ -60,6 +60,38 @@ def MXCSoftmaxClipPass : Pass<"mxc-softmax-clip"> {
   ];
 }
 
+def MXCSoftmaxTablePass : Pass<"mxc-softmax-table"> {
+  let summary = "Fit the table of EXAQ softmaxes to calibration samples";
+  let description = [{
+    For every `mxc.softmax` and `mxc.attention` quantized with EXAQ
+    (`quantized <...>`), keeps the codes (bits, clip, floor) and replaces the
+    table they stand for, `e^level`, by one fitted to the samples of d in its
+    calibration statistics: each code's entry is the mean of e^d over the
+    samples with that code, scaled so that the top entry is 1
+    (`numerics::fitExaqTable`). With the cells fixed, the mean is the
+    reconstruction that minimises the squared error of e^d (Lloyd's
+    condition), and it keeps the row sum unbiased; e^level, the cell's
+    midpoint in d, is below the mean of its convex exponent. The kernels are
+    unchanged: only the table's constants differ. An op quantized without
+    samples in its statistics is an error; exact softmaxes are left alone.
+
+    Before:
+    ```mlir
+    %y = mxc.softmax %x quantized <bits = 1, clip = -2.0> {stats =
+           #mxc.softmax_stats<..., samples = [0.0, -0.5, -1.5, -2.5]>}
+           : tensor<8x512xf32>
+    ```
+    After `--mxc-softmax-table`:
+    ```mlir
+    %y = mxc.softmax %x quantized <bits = 1, clip = -2.0, table = [0.18998,
+           1.0]> {stats = ...} : tensor<8x512xf32>
+    ```
+  }];
+  let statistics = [
+    Statistic<"numFitted", "num-fitted", "Softmax tables fitted">
+  ];
+}
+
 def MXCAttentionTileMaskPass : Pass<"mxc-attention-tile-mask"> {
   let summary = "Turn the span table of mxc.attention into a KV-tile mask";
   let description = [{

@@ -87,6 +87,18 @@ struct Quantizers {
   /// to scores clamped at the clip, which the forward ignores; tuning with
   /// it diverges on the shared model, docs/tuning.md.)
   std::optional<numerics::ExaqQuantizer> softmax;
+  /// Per layer, the table `softmax` has there (ExaqQuantizer::table; none
+  /// or an empty one: softmax's own).
+  std::vector<std::vector<float>> softmaxTables;
+
+  /// The softmax quantizer of layer `layer`: `softmax` with that layer's
+  /// table.
+  std::optional<numerics::ExaqQuantizer> softmaxOf(size_t layer) const {
+    std::optional<numerics::ExaqQuantizer> q = softmax;
+    if (q && layer < softmaxTables.size() && !softmaxTables[layer].empty())
+      q->table = softmaxTables[layer];
+    return q;
+  }
 };
 
 /// The effective weights of one forward pass: each quantized matmul's

@@ -276,10 +276,7 @@ private:
     Value lut, countsInit;
   };
   Exaq buildExaq(ExaqAttr quant) {
-    Exaq exaq{{static_cast<int>(quant.getBits()), quant.getClipValue(),
-               quant.getZeroFloor()},
-              {},
-              {}};
+    Exaq exaq{quant.getQuantizer(), {}, {}};
     const int64_t levels = exaq.quantizer.levels();
     std::vector<float> table = exaq.quantizer.exponentTable();
     exaq.lut = arith::ConstantOp::create(

@@ -151,8 +151,7 @@ private:
   /// y = LUT[q] / sum; the f32 operations and their order are those of
   /// numerics::exaqSoftmaxRow.
   Value quantized(Value m, ExaqAttr quant) {
-    num::ExaqQuantizer quantizer{static_cast<int>(quant.getBits()),
-                                 quant.getClipValue(), quant.getZeroFloor()};
+    num::ExaqQuantizer quantizer = quant.getQuantizer();
     const int64_t levels = quantizer.levels();
     Type i32 = b.getI32Type(), f32Type = b.getF32Type();
 
