@@ -248,23 +248,46 @@ void mxc::python::populateNumericsModule(py::module_ m) {
 
   m.def(
       "exaq_softmax",
-      [](FloatArray x, int bits, double clip, bool zeroFloor) {
+      [](FloatArray x, int bits, double clip, bool zeroFloor,
+         std::optional<FloatArray> table) {
         if (bits < 1 || bits > 8 || !(clip < 0))
           throw py::value_error("EXAQ needs 1 <= bits <= 8 and clip < 0");
         py::buffer_info info = x.request();
         auto [rows, cols] = rowsAndCols(info);
         py::array_t<float> out(info.shape);
         ExaqQuantizer q{bits, clip, zeroFloor};
+        if (table) {
+          if (table->ndim() != 1 || table->size() != q.levels())
+            throw py::value_error("table needs 2^bits = " +
+                                  std::to_string(q.levels()) + " entries");
+          q.table.assign(table->data(), table->data() + table->size());
+        }
         for (int64_t r = 0; r < rows; ++r)
           exaqSoftmaxRow(q, x.data() + r * cols, cols,
                          out.mutable_data() + r * cols);
         return out;
       },
       py::arg("x"), py::arg("bits"), py::arg("clip"),
-      py::arg("zero_floor") = false,
+      py::arg("zero_floor") = false, py::arg("table") = py::none(),
       "The EXAQ softmax over the last axis, as the compiled code computes "
       "it; with zero_floor, the lowest code stands for 0 instead of "
-      "e^clip.");
+      "e^clip; with table, code q stands for table[q] (as #mxc.exaq's "
+      "table).");
+  m.def(
+      "fit_exaq_table",
+      [](FloatArray samples, int bits, double clip, bool zeroFloor) {
+        if (bits < 1 || bits > 8 || !(clip < 0))
+          throw py::value_error("EXAQ needs 1 <= bits <= 8 and clip < 0");
+        std::vector<float> table =
+            fitExaqTable(ExaqQuantizer{bits, clip, zeroFloor}, samples.data(),
+                         samples.size());
+        return toArray(table, {static_cast<int64_t>(table.size())});
+      },
+      py::arg("samples"), py::arg("bits"), py::arg("clip"),
+      py::arg("zero_floor") = false,
+      "The EXAQ table fitted to samples of x - max(x) (softmax-table=fit): "
+      "each code's mean of e^d over the samples with that code, over the "
+      "top code's mean.");
   m.def(
       "attention",
       [](FloatArray q, FloatArray k, FloatArray v,

@@ -88,6 +88,7 @@ buildModel(mlir::MLIRContext &context, const LlamaModel &model,
     build.softmaxBits = options.recipe.softmaxBits;
     build.softmaxClip = *clip;
     build.softmaxZeroFloor = options.recipe.softmaxZeroFloor;
+    build.softmaxTables = options.softmaxTables;
   }
   if (options.progress)
     options.progress("building the model's IR");

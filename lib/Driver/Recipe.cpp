@@ -211,11 +211,14 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
                      "'");
     } else if (key == "softmax-table") {
       if (value == "exp")
-        r.softmaxFitTable = false;
+        r.softmaxTable = SoftmaxTable::Exp;
       else if (value == "fit")
-        r.softmaxFitTable = true;
+        r.softmaxTable = SoftmaxTable::Fit;
+      else if (value == "tune")
+        r.softmaxTable = SoftmaxTable::Tune;
       else
-        return error("softmax-table must be exp or fit, not '" + value + "'");
+        return error("softmax-table must be exp, fit or tune, not '" + value +
+                     "'");
     } else if (key == "tile") {
       e = integer(r.tile);
     } else if (key == "checkpoint-mx") {
@@ -327,9 +330,16 @@ llvm::Error Recipe::validate() const {
     return error("softmax-floor=zero without a quantized softmax "
                  "(softmax-bits=...) does nothing; the -sm2 presets set it: "
                  "take the preset without -sm2");
-  if (softmaxFitTable && softmaxBits == 0)
-    return error("softmax-table=fit without a quantized softmax "
-                 "(softmax-bits=...) does nothing");
+  if (softmaxTable != SoftmaxTable::Exp && softmaxBits == 0)
+    return error(std::string("softmax-table=") +
+                 (softmaxTable == SoftmaxTable::Fit ? "fit" : "tune") +
+                 " without a quantized softmax (softmax-bits=...) does "
+                 "nothing");
+  if (softmaxTable == SoftmaxTable::Tune &&
+      (tuneSteps == 0 || tuneSoftmax == TuneSoftmax::Exact))
+    return error("softmax-table=tune tunes the table with the weights: it "
+                 "needs tune=STEPS and tune-softmax=quantized (or "
+                 "exact-then-quantized)");
   if (tile <= 0)
     return error("tile must be positive, not " + llvm::Twine(tile));
   if (keepCheckpointMX && smooth > 0)
@@ -371,7 +381,8 @@ llvm::Error Recipe::validate() const {
 
 bool Recipe::needsCalibration() const {
   return (weights && method == WeightMethod::GPTQ) || smooth > 0 ||
-         (softmaxBits > 0 && (clipMode || softmaxFitTable)) || tuneSteps > 0;
+         (softmaxBits > 0 && (clipMode || softmaxTable != SoftmaxTable::Exp)) ||
+         tuneSteps > 0;
 }
 
 std::optional<double> Recipe::fixedClip() const {
@@ -448,7 +459,9 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
     options.zeroFloor = softmaxZeroFloor;
     pm.addPass(createMXCSoftmaxClipPass(options));
   }
-  if (softmaxBits > 0 && softmaxFitTable && adds(Passes::AfterWeights))
+  // A tuned table comes with the tuned model (CompileOptions::softmaxTables).
+  if (softmaxBits > 0 && softmaxTable == SoftmaxTable::Fit &&
+      adds(Passes::AfterWeights))
     pm.addPass(createMXCSoftmaxTablePass());
 }
 
@@ -464,8 +477,9 @@ std::string Recipe::str() const {
           .str();
   if (softmaxZeroFloor)
     text += ",softmax-floor=zero";
-  if (softmaxFitTable)
-    text += ",softmax-table=fit";
+  if (softmaxTable != SoftmaxTable::Exp)
+    text += softmaxTable == SoftmaxTable::Fit ? ",softmax-table=fit"
+                                              : ",softmax-table=tune";
   if (scales == num::ScaleChoice::LeastSquares)
     text += ",scales=mse";
   if (keepCheckpointMX)

@@ -198,6 +198,8 @@ struct CompileSession::Tuned {
   std::string recipe;
   mxc::tuning::LlamaParameters params;
   frontend::LlamaModel model;
+  /// Per layer, the tuned EXAQ table (softmax-table=tune).
+  std::vector<std::vector<float>> softmaxTables;
   TuningSummary summary;
 };
 
@@ -309,11 +311,18 @@ CompileSession::tunedModel(const Recipe &recipe) {
     quantizers.softmax =
         num::ExaqQuantizer{static_cast<int>(recipe.softmaxBits),
                            *recipe.fixedClip(), recipe.softmaxZeroFloor};
-    // The tables mxc-softmax-table fits to the same statistics.
-    if (recipe.softmaxFitTable)
-      for (const LlamaStatistics::Softmax &s : stats->softmax)
-        quantizers.softmaxTables.push_back(num::fitExaqTable(
-            *quantizers.softmax, s.samples.data(), s.samples.size()));
+    // The tables mxc-softmax-table fits to the same statistics; tuned, they
+    // start there as each layer's levels.
+    if (recipe.softmaxTable != Recipe::SoftmaxTable::Exp)
+      for (auto [l, s] : llvm::enumerate(stats->softmax)) {
+        std::vector<float> table = num::fitExaqTable(
+            *quantizers.softmax, s.samples.data(), s.samples.size());
+        if (recipe.softmaxTable == Recipe::SoftmaxTable::Tune)
+          t->params.layers[l].softmaxLevels =
+              mxc::tuning::softmaxLevelsOf(table);
+        else
+          quantizers.softmaxTables.push_back(std::move(table));
+      }
   }
   std::vector<std::string> names = matmulNames(modelConfig);
   for (const std::string &name : names) {
@@ -440,6 +449,10 @@ CompileSession::tunedModel(const Recipe &recipe) {
     ++quantized;
   }
   t->model = t->params.view();
+  if (recipe.softmaxTable == Recipe::SoftmaxTable::Tune)
+    for (const mxc::tuning::LlamaParameters::Layer &L : t->params.layers)
+      t->softmaxTables.push_back(mxc::tuning::softmaxTableOf(
+          L.softmaxLevels, recipe.softmaxZeroFloor));
   tuned = std::move(t);
   return &tuned->model;
 }
@@ -665,6 +678,7 @@ CompileSession::compile(CompileOptions options) {
     llvm::Expected<const LlamaModel *> model = tunedModel(options.recipe);
     if (!model)
       return model.takeError();
+    options.softmaxTables = tuned->softmaxTables;
     return compileModel(*mlirContext, **model, options);
   }
   // One layer at a time: calibrated so (the statistics are gathered there),

@@ -515,9 +515,13 @@ private:
             b.getI64IntegerAttr(options.attentionTile), b.getI64IntegerAttr(0),
             /*keep_self=*/nullptr,
             options.softmaxBits
-                ? mlir::mxc::ExaqAttr::get(&ctx, options.softmaxBits,
-                                           options.softmaxClip,
-                                           options.softmaxZeroFloor)
+                ? mlir::mxc::ExaqAttr::get(
+                      &ctx, options.softmaxBits, options.softmaxClip,
+                      options.softmaxZeroFloor,
+                      layerIndex < options.softmaxTables.size()
+                          ? llvm::ArrayRef<float>(
+                                options.softmaxTables[layerIndex])
+                          : llvm::ArrayRef<float>())
                 : mlir::mxc::ExaqAttr(),
             softmaxStats)
             .getResult();

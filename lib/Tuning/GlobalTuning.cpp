@@ -59,6 +59,9 @@ void parallelFor(int64_t n, unsigned threads,
 }
 
 bool tuned(const LlamaParameters::Tensor &t, TuneTarget target) {
+  // Softmax levels are there only to be tuned (softmax-table=tune).
+  if (llvm::StringRef(t.name).ends_with(".softmax_levels"))
+    return true;
   return target == TuneTarget::Both ||
          (target == TuneTarget::Weights) == t.isMatmul;
 }

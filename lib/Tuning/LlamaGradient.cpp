@@ -262,6 +262,30 @@ void roundRows(const float *x, float *y, int64_t t, int64_t k,
 constexpr int64_t kQueryRows = 64;
 
 /// What one layer's forward keeps for the backward.
+/// Adds to `gradient` the derivative of the loss by each table entry T[q]
+/// through one EXAQ softmax row y_i = T[c_i] / S, S = sum_j T[c_j], given
+/// the row's codes, its y and dL/dy (`dy`), n entries:
+///   dL/dT[q] = (sum_{i: c_i = q} dy_i - count_q sum_i dy_i y_i) / S.
+void addTableGradient(const std::vector<float> &table, const uint8_t *codes,
+                      const float *y, const float *dy, int64_t n,
+                      std::vector<double> &gradient) {
+  const size_t levels = table.size();
+  std::vector<double> byCode(levels, 0.0), count(levels, 0.0);
+  double dyY = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    byCode[codes[i]] += dy[i];
+    count[codes[i]] += 1;
+    dyY += static_cast<double>(dy[i]) * y[i];
+  }
+  double sum = 0;
+  for (size_t q = 0; q < levels; ++q)
+    sum += count[q] * table[q];
+  if (!(sum > 0))
+    return;
+  for (size_t q = 0; q < levels; ++q)
+    gradient[q] += (byCode[q] - count[q] * dyY) / sum;
+}
+
 struct LayerCache {
   std::vector<float> x;       ///< layer input [T, D]
   std::vector<double> r1, r2; ///< 1 / rms of the two norms
@@ -275,6 +299,10 @@ struct LayerCache {
   /// as `p`; the backward pass takes its Jacobian (straight through the
   /// quantized softmax as a whole).
   std::unique_ptr<float[]> pExact;
+  /// With tuned softmax levels, in a forward pass for the backward one: the
+  /// EXAQ code of each score, laid out as `p`, and the table.
+  std::unique_ptr<uint8_t[]> codes;
+  std::vector<float> table;
   std::vector<float> oq;       ///< attention output, rounded [T, D]
   std::vector<float> mid;      ///< after the attention residual [T, D]
   std::vector<float> xq2;      ///< FFN norm output, rounded [T, D]
@@ -345,10 +373,16 @@ public:
       // BLAS, the causal softmax of each row (masked entries 0), o_h = P
       // v_g. Entries of P right of a block's keys are never read.
       C.p.reset(new float[H * T * T]);
-      const std::optional<numerics::ExaqQuantizer> exaq =
+      std::optional<numerics::ExaqQuantizer> exaq =
           view.quantizers().softmaxOf(l);
+      if (exaq && !L.softmaxLevels.empty())
+        exaq->table = softmaxTableOf(L.softmaxLevels, exaq->zeroFloor);
       if (exaq && forBackward)
         C.pExact.reset(new float[H * T * T]);
+      if (exaq && forBackward && !L.softmaxLevels.empty()) {
+        C.codes.reset(new uint8_t[H * T * T]);
+        C.table = exaq->table;
+      }
       std::vector<float> scores(exaq && !forBackward ? T : 0);
       std::vector<float> o(T * D, 0.f);
       const float scale = 1.f / std::sqrt(static_cast<float>(hd));
@@ -368,6 +402,14 @@ public:
               float *copy =
                   C.pExact ? &C.pExact[h * T * T + s * T] : scores.data();
               std::copy_n(row, s + 1, copy);
+              if (C.codes) {
+                // The codes, for the gradient of the table (rows are
+                // causal: no masked score).
+                const float m = *std::max_element(copy, copy + s + 1);
+                uint8_t *codes = &C.codes[h * T * T + s * T];
+                for (int64_t j = 0; j <= s; ++j)
+                  codes[j] = static_cast<uint8_t>(exaq->code(copy[j] - m));
+              }
               numerics::exaqSoftmaxRow(*exaq, copy, s + 1, row);
               std::fill(row + s + 1, row + keys, 0.f);
               if (C.pExact)
@@ -464,6 +506,7 @@ public:
       std::vector<float> dq(T * D, 0.f), dk(T * KV, 0.f), dv(T * KV, 0.f);
       const float scale = 1.f / std::sqrt(static_cast<float>(hd));
       std::vector<float> dS(kQueryRows * T);
+      std::vector<double> tableGradient(C.table.size(), 0.0);
       for (int64_t h = 0; h < H; ++h) {
         const int64_t g = h / group;
         for (int64_t r0 = 0; r0 < T; r0 += kQueryRows) {
@@ -477,6 +520,9 @@ public:
                       1.f, dO, D, &C.v[g * hd], KV, 0.f, dS.data(), T);
           for (int64_t s = r0; s < keys; ++s) {
             float *row = &dS[(s - r0) * T];
+            if (C.codes)
+              addTableGradient(C.table, &C.codes[h * T * T + s * T],
+                               &P[(s - r0) * T], row, s + 1, tableGradient);
             softmaxBackward(&J[(s - r0) * T], row, s + 1, scale);
             std::fill(row + s + 1, row + keys, 0.f);
           }
@@ -487,6 +533,15 @@ public:
                       1.f, dS.data(), T, &C.q[r0 * D + h * hd], D, 1.f,
                       &dk[g * hd], KV);
         }
+      }
+      // Levels: d/d level_q = T[q] d/dT[q]; the fixed entries (the top, and
+      // code 0 with a zero floor) have none.
+      if (C.codes) {
+        const size_t levels = C.table.size();
+        for (size_t q = 0; q + 1 < levels; ++q)
+          if (C.table[q] > 0)
+            G.softmaxLevels[q] +=
+                static_cast<float>(tableGradient[q] * C.table[q]);
       }
       rope(dq.data(), T, D, f.rope, true);
       rope(dk.data(), T, KV, f.rope, true);
@@ -539,6 +594,28 @@ LlamaParameters LlamaParameters::copyOf(const frontend::LlamaModel &model) {
   return p;
 }
 
+std::vector<float> mxc::tuning::softmaxTableOf(llvm::ArrayRef<float> levels,
+                                               bool zeroFloor) {
+  std::vector<float> table(levels.size());
+  float below = 0.f;
+  for (size_t q = 0; q < levels.size(); ++q) {
+    table[q] = std::max(below, std::min(1.f, std::exp(levels[q])));
+    if (q == 0 && zeroFloor)
+      table[q] = 0.f;
+    below = table[q];
+  }
+  if (!table.empty())
+    table.back() = 1.f;
+  return table;
+}
+
+std::vector<float> mxc::tuning::softmaxLevelsOf(llvm::ArrayRef<float> table) {
+  std::vector<float> levels(table.size());
+  for (size_t q = 0; q < table.size(); ++q)
+    levels[q] = table[q] > 0 ? std::log(table[q]) : 0.f;
+  return levels;
+}
+
 LlamaParameters LlamaParameters::zerosLike() const {
   auto zeros = [](const std::vector<float> &v) {
     return std::vector<float>(v.size(), 0.f);
@@ -549,7 +626,7 @@ LlamaParameters LlamaParameters::zerosLike() const {
     z.layers.push_back({zeros(l.attentionNorm), zeros(l.wq), zeros(l.wk),
                         zeros(l.wv), zeros(l.wo), zeros(l.ffnNorm), zeros(l.w1),
                         zeros(l.w2), zeros(l.w3), zeros(l.woInputScale),
-                        zeros(l.w2InputScale)});
+                        zeros(l.w2InputScale), zeros(l.softmaxLevels)});
   z.finalNorm = zeros(finalNorm);
   z.classifier = zeros(classifier);
   return z;
@@ -581,6 +658,9 @@ std::vector<LlamaParameters::Tensor> LlamaParameters::tensors() {
     if (!layer.w2InputScale.empty())
       out.push_back({prefix + "w2_input_scale", &layer.w2InputScale, 1,
                      c.hiddenDim, false});
+    if (!layer.softmaxLevels.empty())
+      out.push_back({prefix + "softmax_levels", &layer.softmaxLevels, 1,
+                     static_cast<int64_t>(layer.softmaxLevels.size()), false});
   }
   out.push_back({"final_norm", &finalNorm, 1, c.dim, false});
   out.push_back({"classifier", &classifier, c.vocab, c.dim, true});

@@ -96,6 +96,20 @@ def test_exaq_softmax_and_clip():
         2, samples=np.array([0, -3, -3, -5], np.float32), zero_floor=True)
     assert abs(clip + 4.5) < 1e-3 and abs(err - math.exp(-10) / 4) < 1e-9, \
         (clip, err)
+    # A fitted table (2 bits, clip -3, step 1): codes 3, 3, 2, 2, 1 for the
+    # samples below; each code's mean of e^d over the top code's.
+    d = np.array([0, -0.2, -1.1, -0.9, -2.2], np.float32)
+    top = (1 + math.exp(-0.2)) / 2
+    t = mx.fit_exaq_table(d, 2, -3.0, zero_floor=True)
+    np.testing.assert_allclose(
+        t, [0, math.exp(-2.2) / top,
+            (math.exp(-1.1) + math.exp(-0.9)) / 2 / top, 1], rtol=1e-6)
+    # The softmax with a table: y = table[code] / sum.
+    y = mx.exaq_softmax(np.array([[0, -0.9, -2.2, -7]], np.float32), 2, -3.0,
+                        zero_floor=True,
+                        table=np.array([0, 0.1, 0.4, 1], np.float32))
+    np.testing.assert_allclose(y[0], np.array([1, 0.4, 0.1, 0]) / 1.5,
+                               rtol=1e-6)
 
 
 def test_smoothquant_and_gptq():

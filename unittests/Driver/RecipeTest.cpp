@@ -140,12 +140,12 @@ TEST(Recipe, SoftmaxFloor) {
 // the clip (fixed or chosen), needs calibration and a quantized softmax.
 TEST(Recipe, SoftmaxTable) {
   Recipe fit = parsed("softmax-bits=2,softmax-clip=-4.5,softmax-table=fit");
-  EXPECT_TRUE(fit.softmaxFitTable);
+  EXPECT_EQ(fit.softmaxTable, Recipe::SoftmaxTable::Fit);
   EXPECT_TRUE(fit.needsCalibration());
   EXPECT_NE(fit.str().find(",softmax-table=fit"), std::string::npos);
   EXPECT_EQ(pipelineOf(fit), "builtin.module(mxc-softmax-table)");
   Recipe exp = parsed("softmax-bits=2,softmax-clip=-4.5,softmax-table=exp");
-  EXPECT_FALSE(exp.softmaxFitTable);
+  EXPECT_EQ(exp.softmaxTable, Recipe::SoftmaxTable::Exp);
   EXPECT_FALSE(exp.needsCalibration());
   EXPECT_EQ(exp.str().find("table"), std::string::npos);
   EXPECT_EQ(pipelineOf(parsed("softmax-bits=2,softmax-clip=pooled,"
@@ -154,8 +154,21 @@ TEST(Recipe, SoftmaxTable) {
             "zero-floor=true},mxc-softmax-table)");
   EXPECT_NE(parseError("softmax-table=fit").find("does nothing"),
             std::string::npos);
+  // tune: the tuner fits, then tunes the tables; no pass sets them after.
+  Recipe tuned = parsed("w4,softmax-bits=2,softmax-clip=-4.5,softmax-table="
+                        "tune,tune=5,tune-softmax=quantized");
+  EXPECT_EQ(tuned.softmaxTable, Recipe::SoftmaxTable::Tune);
+  EXPECT_EQ(parsed(tuned.str()).str(), tuned.str());
+  EXPECT_EQ(pipelineOf(tuned).find("mxc-softmax-table"), std::string::npos);
+  for (const char *text :
+       {"softmax-bits=2,softmax-clip=-4.5,softmax-table=tune",
+        "w4,softmax-bits=2,softmax-clip=-4.5,softmax-table=tune,tune=5"})
+    EXPECT_NE(parseError(text).find("needs tune=STEPS and "
+                                    "tune-softmax=quantized"),
+              std::string::npos)
+        << text;
   EXPECT_NE(parseError("softmax-bits=2,softmax-table=lloyd")
-                .find("softmax-table must be exp or fit, not 'lloyd'"),
+                .find("softmax-table must be exp, fit or tune, not 'lloyd'"),
             std::string::npos);
 }
 

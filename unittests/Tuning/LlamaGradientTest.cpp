@@ -380,6 +380,70 @@ TEST(LlamaGradient, PerLayerSoftmaxTables) {
   EXPECT_NE(loss(first), loss(none));
 }
 
+// Tuned softmax levels (softmax-table=tune): the table enters the forward
+// as softmaxTableOf(levels), and the last layer's levels' gradient matches
+// finite differences (the loss is smooth in them: no code moves). An
+// earlier layer's reaches the loss through the later layers' EXAQ codes,
+// whose gradient is straight through (a finite difference sees their
+// jumps), so its gradient is only checked to be there. The fixed entries,
+// the top and code 0 with a zero floor, get none.
+TEST(LlamaGradient, SoftmaxLevelsMatchFiniteDifferences) {
+  LlamaParameters p = tinyModel();
+  for (LlamaParameters::Layer &l : p.layers)
+    for (float &w : l.wq)
+      w *= 6; // scores far enough apart to fill every code
+  const std::vector<int32_t> tokens = longWindow(40);
+  std::vector<double> teacher = randomTeacher(tokens.size(), p.config.vocab);
+  for (bool zeroFloor : {false, true}) {
+    SCOPED_TRACE(zeroFloor ? "zero floor" : "clamp");
+    Quantizers q;
+    q.softmax = numerics::ExaqQuantizer{2, -3.0, zeroFloor};
+    const std::vector<float> table = {zeroFloor ? 0.0f : 0.03f, 0.08f, 0.3f,
+                                      1.0f};
+    for (LlamaParameters::Layer &l : p.layers)
+      l.softmaxLevels = softmaxLevelsOf(table);
+    // The levels stand for the table (up to f32 rounding).
+    for (size_t i = 0; i < 4; ++i)
+      EXPECT_FLOAT_EQ(softmaxTableOf(p.layers[0].softmaxLevels, zeroFloor)[i],
+                      table[i]);
+    // The same loss as the quantizer with that table in every layer.
+    Quantizers withTable = q;
+    withTable.softmax->table =
+        softmaxTableOf(p.layers[0].softmaxLevels, zeroFloor);
+    LlamaParameters plain = p;
+    for (LlamaParameters::Layer &l : plain.layers)
+      l.softmaxLevels.clear();
+    auto loss = [&](LlamaParameters &params, const Quantizers &quantizers) {
+      return distillationLoss(params, QuantizedView(params, quantizers), tokens,
+                              teacher, nullptr);
+    };
+    EXPECT_EQ(loss(p, q), loss(plain, withTable));
+    LlamaParameters g = p.zerosLike();
+    distillationLoss(p, QuantizedView(p, q), tokens, teacher, &g);
+    for (size_t l = 0; l < p.layers.size(); ++l) {
+      std::vector<float> &levels = p.layers[l].softmaxLevels;
+      const std::vector<float> &grad = g.layers[l].softmaxLevels;
+      ASSERT_EQ(grad.size(), 4u);
+      EXPECT_EQ(grad[3], 0.0f) << l;
+      if (zeroFloor)
+        EXPECT_EQ(grad[0], 0.0f) << l;
+      for (size_t i = zeroFloor ? 1 : 0; i < 3; ++i) {
+        const float saved = levels[i], h = 1e-3f;
+        levels[i] = saved + h;
+        double up = loss(p, q);
+        levels[i] = saved - h;
+        double down = loss(p, q);
+        levels[i] = saved;
+        double numeric = (up - down) / (2.0 * h);
+        if (l + 1 == p.layers.size())
+          EXPECT_NEAR(grad[i], numeric, 2e-3 * std::max(1.0, std::abs(numeric)))
+              << "level " << i;
+        EXPECT_GT(std::abs(grad[i]), 1e-5) << "layer " << l << " level " << i;
+      }
+    }
+  }
+}
+
 // The loss is KL(teacher || model): zero against the model's own output.
 TEST(LlamaGradient, LossIsZeroAgainstItself) {
   LlamaParameters p = tinyModel();

@@ -64,6 +64,10 @@ struct CompileOptions {
   const frontend::LlamaStatistics *statistics = nullptr;
   /// Build @calibrate instead of @forward/@decode (recipe ignored).
   bool calibration = false;
+  /// Per layer, the table of its EXAQ softmax where the recipe has a fixed
+  /// clip (softmax-table=tune: the tuned tables; empty: e^level, or what
+  /// the recipe's passes set).
+  std::vector<std::vector<float>> softmaxTables;
   /// With `calibration`: one function per layer
   /// (LlamaBuildOptions::calibrationLayers).
   bool calibrationLayers = false;

@@ -60,10 +60,11 @@ struct Recipe {
   /// softmax-floor=zero: the EXAQ table's code 0 stands for 0 instead of
   /// e^clip (softmax-floor=clamp, EXAQ's; numerics::ExaqQuantizer::zeroFloor).
   bool softmaxZeroFloor = false;
-  /// softmax-table=fit: each layer's EXAQ table is fitted to its calibration
-  /// samples (mxc-softmax-table, numerics::fitExaqTable) instead of e^level
-  /// (softmax-table=exp).
-  bool softmaxFitTable = false;
+  /// The EXAQ table the codes stand for: e^level (softmax-table=exp), each
+  /// layer's fitted to its calibration samples (fit: mxc-softmax-table,
+  /// numerics::fitExaqTable), or fitted, then tuned with the weights by the
+  /// global tuning (tune: the levels are parameters of the tuner).
+  enum class SoftmaxTable { Exp, Fit, Tune } softmaxTable = SoftmaxTable::Exp;
   /// Keys per KV tile of the attention loops.
   int64_t tile = 64;
   /// Matmul weights the checkpoint already holds in MX (GGUF MXFP4) keep

@@ -83,6 +83,9 @@ struct LlamaBuildOptions {
   int softmaxBits = 0;
   double softmaxClip = -8.0;
   bool softmaxZeroFloor = false;
+  /// Per layer, the table of its EXAQ softmax (ExaqAttr's `table`; none or
+  /// empty: e^level).
+  std::vector<std::vector<float>> softmaxTables;
   /// Keys per KV tile of every mxc.attention (its `tile`).
   int64_t attentionTile = 64;
   /// Matmuls whose weight the model holds in MX (LlamaModel::mxWeights) get

@@ -39,6 +39,10 @@ struct LlamaParameters {
     /// frontend::LlamaLayer's): float gains like the norms', in tensors()
     /// where present.
     std::vector<float> woInputScale = {}, w2InputScale = {};
+    /// The natural logarithms of the layer's EXAQ table entries, tuned
+    /// (softmax-table=tune; empty: the quantizer's table;
+    /// softmaxTableOf): in tensors() where present, always tuned.
+    std::vector<float> softmaxLevels = {};
   };
   std::vector<Layer> layers;
   std::vector<float> finalNorm;  ///< [dim]
@@ -52,8 +56,8 @@ struct LlamaParameters {
   /// Sets every tensor but the embedding to zero (a gradient reused).
   void setZero();
 
-  /// A named tensor: a matmul's weight ([rows, cols]: out, in) or a norm's
-  /// gain or input factors (rows = 1).
+  /// A named tensor: a matmul's weight ([rows, cols]: out, in), a norm's
+  /// gain or input factors, or a softmax's levels (rows = 1).
   struct Tensor {
     std::string name; ///< mxc's matmul names; norms "layers.L.attention_norm",
                       ///< "layers.L.ffn_norm", "final_norm"; input factors
@@ -68,6 +72,15 @@ struct LlamaParameters {
   /// A LlamaModel that points into these parameters (untied classifier).
   frontend::LlamaModel view() const;
 };
+
+/// The EXAQ table that tuned levels (LlamaParameters::Layer::softmaxLevels)
+/// stand for: T[q] = e^levels[q], at most 1 and never below T[q - 1]; the
+/// top entry is 1, and T[0] = 0 with a zero floor, whatever their levels.
+std::vector<float> softmaxTableOf(llvm::ArrayRef<float> levels, bool zeroFloor);
+/// The levels that stand for `table` (the inverse of softmaxTableOf for a
+/// table that fits numerics::ExaqQuantizer::table): log T[q], 0 where T[q]
+/// is 0.
+std::vector<float> softmaxLevelsOf(llvm::ArrayRef<float> table);
 
 /// The quantizers of the forward pass.
 struct Quantizers {
