@@ -261,7 +261,6 @@ void roundRows(const float *x, float *y, int64_t t, int64_t k,
 /// keys its rows see (causal), about half the T x T work and memory.
 constexpr int64_t kQueryRows = 64;
 
-/// What one layer's forward keeps for the backward.
 /// Adds to `gradient` the derivative of the loss by each table entry T[q]
 /// through one EXAQ softmax row y_i = T[c_i] / S, S = sum_j T[c_j], given
 /// the row's codes, its y and dL/dy (`dy`), n entries:
@@ -286,6 +285,7 @@ void addTableGradient(const std::vector<float> &table, const uint8_t *codes,
     gradient[q] += (byCode[q] - count[q] * dyY) / sum;
 }
 
+/// What one layer's forward keeps for the backward.
 struct LayerCache {
   std::vector<float> x;       ///< layer input [T, D]
   std::vector<double> r1, r2; ///< 1 / rms of the two norms
@@ -609,10 +609,13 @@ std::vector<float> mxc::tuning::softmaxTableOf(llvm::ArrayRef<float> levels,
   return table;
 }
 
+/// The level of a table entry 0: e^level is 0 in f32.
+constexpr float kZeroLevel = -200.f;
+
 std::vector<float> mxc::tuning::softmaxLevelsOf(llvm::ArrayRef<float> table) {
   std::vector<float> levels(table.size());
   for (size_t q = 0; q < table.size(); ++q)
-    levels[q] = table[q] > 0 ? std::log(table[q]) : 0.f;
+    levels[q] = table[q] > 0 ? std::log(table[q]) : kZeroLevel;
   return levels;
 }
 

@@ -402,6 +402,10 @@ TEST(LlamaGradient, SoftmaxLevelsMatchFiniteDifferences) {
                                       1.0f};
     for (LlamaParameters::Layer &l : p.layers)
       l.softmaxLevels = softmaxLevelsOf(table);
+    // An entry 0 stays 0 without a zero floor too (a clamp's code 0 whose
+    // values all underflow).
+    EXPECT_EQ(softmaxTableOf(softmaxLevelsOf({0.0f, 0.5f}), false),
+              (std::vector<float>{0.0f, 1.0f}));
     // The levels stand for the table (up to f32 rounding).
     for (size_t i = 0; i < 4; ++i)
       EXPECT_FLOAT_EQ(softmaxTableOf(p.layers[0].softmaxLevels, zeroFloor)[i],

@@ -78,8 +78,8 @@ struct LlamaParameters {
 /// top entry is 1, and T[0] = 0 with a zero floor, whatever their levels.
 std::vector<float> softmaxTableOf(llvm::ArrayRef<float> levels, bool zeroFloor);
 /// The levels that stand for `table` (the inverse of softmaxTableOf for a
-/// table that fits numerics::ExaqQuantizer::table): log T[q], 0 where T[q]
-/// is 0.
+/// table that fits numerics::ExaqQuantizer::table): log T[q], and -200,
+/// whose exponential is 0 in f32, where T[q] is 0.
 std::vector<float> softmaxLevelsOf(llvm::ArrayRef<float> table);
 
 /// The quantizers of the forward pass.
