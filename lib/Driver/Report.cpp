@@ -193,6 +193,19 @@ void QualityReport::printText(llvm::raw_ostream &os) const {
       os << llvm::formatv("| {0} | {1:E3} | {2:E3} | {3:F2} | {4:F2} |\n",
                           m.name, m.relBefore, m.relAfter, m.sqnrBefore,
                           m.sqnrAfter);
+    if (!tuning->softmaxTablesTuned.empty()) {
+      os << "\nEXAQ tables (softmax-table=tune), fitted -> tuned:\n\n"
+            "| layer | fitted | tuned |\n|-------|--------|-------|\n";
+      auto text = [](const std::vector<float> &table) {
+        std::string s;
+        for (float v : table)
+          s += (s.empty() ? "" : ", ") + llvm::formatv("{0:F4}", v).str();
+        return s;
+      };
+      for (size_t l = 0; l < tuning->softmaxTablesTuned.size(); ++l)
+        os << "| " << l << " | " << text(tuning->softmaxTablesStart[l]) << " | "
+           << text(tuning->softmaxTablesTuned[l]) << " |\n";
+    }
   }
   if (floatEval && eval) {
     os << "\n## Global effect (" << evalText << ", " << eval->tokens
@@ -339,6 +352,22 @@ void QualityReport::printJSON(llvm::raw_ostream &os) const {
               j.attribute("weight_sqnr_db_after", m.sqnrAfter);
             });
         });
+        if (!tuning->softmaxTablesTuned.empty())
+          j.attributeArray("softmax_tables", [&] {
+            for (size_t l = 0; l < tuning->softmaxTablesTuned.size(); ++l)
+              j.object([&] {
+                j.attribute("layer", static_cast<int64_t>(l));
+                auto array = [&](const char *name,
+                                 const std::vector<float> &table) {
+                  j.attributeArray(name, [&] {
+                    for (float v : table)
+                      j.value(static_cast<double>(v));
+                  });
+                };
+                array("fitted", tuning->softmaxTablesStart[l]);
+                array("tuned", tuning->softmaxTablesTuned[l]);
+              });
+          });
       });
     j.attributeObject("predicted", [&] {
       j.attribute("quantized_parameters", predicted.quantizedParams);

@@ -317,10 +317,11 @@ CompileSession::tunedModel(const Recipe &recipe) {
       for (auto [l, s] : llvm::enumerate(stats->softmax)) {
         std::vector<float> table = num::fitExaqTable(
             *quantizers.softmax, s.samples.data(), s.samples.size());
-        if (recipe.softmaxTable == Recipe::SoftmaxTable::Tune)
+        if (recipe.softmaxTable == Recipe::SoftmaxTable::Tune) {
           t->params.layers[l].softmaxLevels =
               mxc::tuning::softmaxLevelsOf(table);
-        else
+          t->summary.softmaxTablesStart.push_back(std::move(table));
+        } else
           quantizers.softmaxTables.push_back(std::move(table));
       }
   }
@@ -453,6 +454,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
     for (const mxc::tuning::LlamaParameters::Layer &L : t->params.layers)
       t->softmaxTables.push_back(mxc::tuning::softmaxTableOf(
           L.softmaxLevels, recipe.softmaxZeroFloor));
+  t->summary.softmaxTablesTuned = t->softmaxTables;
   tuned = std::move(t);
   return &tuned->model;
 }

@@ -13,3 +13,8 @@
 // RUN: FileCheck %s --check-prefix=TUNEDTABLE < %t/tunedtable.mlir
 // TUNEDTABLE: mxc.attention {{.*}} quantized <bits = 2, clip = -3.000000e+00, zero_floor = true, table = [0.000000e+00, {{[0-9.e+-]+}}, {{[0-9.e+-]+}}, 1.000000e+00]>
 // RUN: %python -c "import re, sys; t, f = [re.findall(r'table = \[([^]]*)\]', open(p).read()) for p in sys.argv[1:]]; assert len(t) == len(f) > 0 and all(a != b for a, b in zip(t, f)), (t, f); print('OK')" %t/tunedtable.mlir %t/fittable.mlir | FileCheck %s --check-prefix=FELL
+// The report's tables are the IR's: fitted, then tuned, per layer.
+// RUN: %python -c "import json, re, sys; t = json.load(open(sys.argv[1]))['tuning']['softmax_tables']; ir = [[[float(v) for v in m.split(',')] for m in re.findall(r'table = \[([^]]*)\]', open(p).read())] for p in sys.argv[2:]]; close = lambda a, b: len(a) == len(b) and all(abs(x - y) <= 1e-6 * max(1.0, abs(y)) for x, y in zip(a, b)); assert [e['layer'] for e in t] == list(range(len(ir[0]))), t; assert all(close(e['tuned'], i) and close(e['fitted'], f) for e, i, f in zip(t, *ir)), (t, ir); print('OK')" %t/tunedtable.json %t/tunedtable.mlir %t/fittable.mlir | FileCheck %s --check-prefix=FELL
+// RUN: mxc-compile %t/example/model.bin --recipe w4,softmax-bits=2,softmax-clip=-3,softmax-floor=zero,softmax-table=tune,tune=4,tune-lr=0.003,tune-softmax=quantized --calibrate %s --report --emit=mxc -o /dev/null | FileCheck %s --check-prefix=REPORT
+// REPORT: EXAQ tables (softmax-table=tune), fitted -> tuned:
+// REPORT: | 0 | 0.0000, {{[0-9.]+}}, {{[0-9.]+}}, 1.0000 | 0.0000, {{[0-9.]+}}, {{[0-9.]+}}, 1.0000 |

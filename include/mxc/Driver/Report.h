@@ -83,6 +83,9 @@ struct TuningSummary {
     double sqnrBefore = 0, sqnrAfter = 0; ///< weight SQNR, dB
   };
   std::vector<Matmul> matmuls;
+  /// With softmax-table=tune, per layer: the EXAQ table tuning started from
+  /// (fitted) and the one it kept.
+  std::vector<std::vector<float>> softmaxTablesStart, softmaxTablesTuned;
 
   /// An SVG of both: the KL per step, and per matmul the relative output
   /// error before and after (log scale).
