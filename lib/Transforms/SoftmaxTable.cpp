@@ -34,10 +34,9 @@ struct MXCSoftmaxTablePass
         failedAny = true;
         return;
       }
-      ::mxc::numerics::ExaqQuantizer quantizer = quant.getQuantizer();
-      quantizer.table.clear();
+      // fitExaqTable fits the codes' cells; an earlier table is not read.
       std::vector<float> table = ::mxc::numerics::fitExaqTable(
-          quantizer, samples.asArrayRef().data(), samples.size());
+          quant.getQuantizer(), samples.asArrayRef().data(), samples.size());
       op->setAttr("quant", ExaqAttr::get(op->getContext(), quant.getBits(),
                                          quant.getClipValue(),
                                          quant.getZeroFloor(), table));

@@ -265,11 +265,14 @@ constexpr int64_t kQueryRows = 64;
 /// through one EXAQ softmax row y_i = T[c_i] / S, S = sum_j T[c_j], given
 /// the row's codes, its y and dL/dy (`dy`), n entries:
 ///   dL/dT[q] = (sum_{i: c_i = q} dy_i - count_q sum_i dy_i y_i) / S.
+/// `byCode` and `count` are scratch of the table's size (reused per row).
 void addTableGradient(const std::vector<float> &table, const uint8_t *codes,
                       const float *y, const float *dy, int64_t n,
+                      std::vector<double> &byCode, std::vector<double> &count,
                       std::vector<double> &gradient) {
   const size_t levels = table.size();
-  std::vector<double> byCode(levels, 0.0), count(levels, 0.0);
+  std::fill(byCode.begin(), byCode.end(), 0.0);
+  std::fill(count.begin(), count.end(), 0.0);
   double dyY = 0;
   for (int64_t i = 0; i < n; ++i) {
     byCode[codes[i]] += dy[i];
@@ -506,7 +509,8 @@ public:
       std::vector<float> dq(T * D, 0.f), dk(T * KV, 0.f), dv(T * KV, 0.f);
       const float scale = 1.f / std::sqrt(static_cast<float>(hd));
       std::vector<float> dS(kQueryRows * T);
-      std::vector<double> tableGradient(C.table.size(), 0.0);
+      std::vector<double> tableGradient(C.table.size(), 0.0),
+          byCode(C.table.size()), codeCount(C.table.size());
       for (int64_t h = 0; h < H; ++h) {
         const int64_t g = h / group;
         for (int64_t r0 = 0; r0 < T; r0 += kQueryRows) {
@@ -522,7 +526,8 @@ public:
             float *row = &dS[(s - r0) * T];
             if (C.codes)
               addTableGradient(C.table, &C.codes[h * T * T + s * T],
-                               &P[(s - r0) * T], row, s + 1, tableGradient);
+                               &P[(s - r0) * T], row, s + 1, byCode, codeCount,
+                               tableGradient);
             softmaxBackward(&J[(s - r0) * T], row, s + 1, scale);
             std::fill(row + s + 1, row + keys, 0.f);
           }
