@@ -174,30 +174,63 @@ mxc::numerics::ElementEncoder::ElementEncoder(ElemFormat format,
                                               RoundingMode mode)
     : format(format), mode(mode) {
   const FormatInfo &info = getFormatInfo(format);
-  if (info.isInteger)
+  isInteger = info.isInteger;
+  if (isInteger)
     return;
   signBit = static_cast<uint8_t>(1u << (info.bits - 1));
-  // Codes 0 .. the largest normal's are the positive magnitudes in order.
-  const uint8_t top = encodeElement(format, info.maxNormal, mode);
-  for (unsigned code = 0; code < top; ++code)
-    midpoints.push_back(
-        (decodeElement(format, static_cast<uint8_t>(code)) +
-         decodeElement(format, static_cast<uint8_t>(code + 1))) /
-        2);
+  maxCode = encodeElement(format, info.maxNormal, mode);
+  maxNormal = info.maxNormal;
+  minExponent = 1 - info.bias;
+  mantissaBits = static_cast<int>(info.mantissaBits);
+}
+
+/// 2^e for the exponents of a double's normal range, from its bits.
+static double powerOfTwo(int e) {
+  const uint64_t bits = static_cast<uint64_t>(e + 1023) << 52;
+  double result;
+  std::memcpy(&result, &bits, sizeof(result));
+  return result;
+}
+
+/// Rounds `t` in [0, 2^31) to an integer under `mode` (its fraction is
+/// exact).
+static uint32_t roundSmall(double t, RoundingMode mode) {
+  uint32_t whole = static_cast<uint32_t>(t); // Truncation: the floor here.
+  const double fraction = t - static_cast<double>(whole);
+  if (fraction > 0.5 ||
+      (fraction == 0.5 && (mode == RoundingMode::NearestAway || (whole & 1))))
+    ++whole;
+  return whole;
 }
 
 uint8_t mxc::numerics::ElementEncoder::encode(double value) const {
-  if (midpoints.empty() || std::isnan(value))
+  if (std::isnan(value))
     return encodeElement(format, value, mode);
   const double magnitude = std::fabs(value);
-  // The first midpoint at or above the magnitude: below it, the code below.
-  auto it = std::lower_bound(midpoints.begin(), midpoints.end(), magnitude);
-  unsigned code = static_cast<unsigned>(it - midpoints.begin());
-  // A tie: away from zero, or to the even code (the even significand).
-  if (it != midpoints.end() && *it == magnitude &&
-      (mode == RoundingMode::NearestAway || (code & 1)))
-    ++code;
-  return static_cast<uint8_t>((std::signbit(value) ? signBit : 0) | code);
+  if (isInteger) {
+    // Exact: a power-of-two scale (an overflow to infinity clamps to 127).
+    const uint32_t n = roundSmall(std::min(magnitude * 64.0, 127.0), mode);
+    const int code = std::signbit(value) ? -static_cast<int>(n) : n;
+    return static_cast<uint8_t>(static_cast<int8_t>(code));
+  }
+  const uint8_t sign = std::signbit(value) ? signBit : 0;
+  if (magnitude >= maxNormal)
+    return sign | maxCode;
+  // The binade of `magnitude` (a double subnormal or zero reads -1023), the
+  // format's subnormals sharing its lowest one.
+  uint64_t bits;
+  std::memcpy(&bits, &magnitude, sizeof(bits));
+  const int exponent =
+      std::max(static_cast<int>(bits >> 52) - 1023, minExponent);
+  // In quanta of the binade: exact, below 2^(mantissaBits + 1). Rounding up
+  // to 2^(mantissaBits + 1) carries into the next binade's first code, and
+  // below the largest normal never past it.
+  const uint32_t n =
+      roundSmall(magnitude * powerOfTwo(mantissaBits - exponent), mode);
+  return sign |
+         static_cast<uint8_t>(
+             (static_cast<uint32_t>(exponent - minExponent) << mantissaBits) +
+             n);
 }
 
 const mxc::numerics::ElementEncoder &
@@ -212,4 +245,17 @@ mxc::numerics::getElementEncoder(ElemFormat format, RoundingMode mode) {
   }();
   return encoders[static_cast<size_t>(format) * 2 +
                   (mode == RoundingMode::NearestAway ? 1 : 0)];
+}
+
+const double *mxc::numerics::getDecodeTable(ElemFormat format) {
+  static const std::vector<std::vector<double>> tables = [] {
+    std::vector<std::vector<double>> all;
+    for (ElemFormat f : kAllElemFormats) {
+      std::vector<double> &table = all.emplace_back(256);
+      for (unsigned c = 0; c < 256; ++c)
+        table[c] = decodeElement(f, static_cast<uint8_t>(c));
+    }
+    return all;
+  }();
+  return tables[static_cast<size_t>(format)].data();
 }

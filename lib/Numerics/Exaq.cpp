@@ -10,12 +10,27 @@
 
 using namespace mxc::numerics;
 
-int ExaqQuantizer::code(float d) const {
-  float t = (d - clipF32()) * inverseStepF32();
-  // fmax/fmin drop a NaN operand, as arith.maxnumf/minnumf do.
-  t = std::fmin(std::fmax(t, 0.0f), static_cast<float>(levels() - 1));
-  return static_cast<int>(std::round(t));
-}
+namespace {
+/// ExaqQuantizer::code with the quantizer's constants computed once, for
+/// whole rows.
+struct Coder {
+  float clip, inverseStep, top;
+  explicit Coder(const ExaqQuantizer &q)
+      : clip(q.clipF32()), inverseStep(q.inverseStepF32()),
+        top(static_cast<float>(q.levels() - 1)) {}
+  int operator()(float d) const {
+    float t = (d - clip) * inverseStep;
+    // fmax/fmin drop a NaN operand, as arith.maxnumf/minnumf do.
+    t = std::fmin(std::fmax(t, 0.0f), top);
+    // Round half away from zero: t >= 0, so truncation is the floor and the
+    // fraction is exact.
+    const int whole = static_cast<int>(t);
+    return whole + (t - static_cast<float>(whole) >= 0.5f ? 1 : 0);
+  }
+};
+} // namespace
+
+int ExaqQuantizer::code(float d) const { return Coder(*this)(d); }
 
 std::vector<float> ExaqQuantizer::exponentTable() const {
   if (!this->table.empty())
@@ -59,50 +74,84 @@ std::vector<float> mxc::numerics::fitExaqTable(const ExaqQuantizer &quantizer,
 }
 
 namespace {
-/// The parts of an EXAQ softmax row both forms write from: the codes (-1
-/// masked), their counts, the sum, whether the row has a NaN.
+/// What both forms of an EXAQ softmax row write from: the row's codes
+/// (kMasked for a masked score), whether it has a NaN, each code's count and
+/// its entry of the table divided by the row's sum (0 where the sum is 0,
+/// NaN with a NaN). The loops are written to vectorize.
 struct ExaqRow {
-  std::vector<int> codes;
-  std::vector<uint32_t> count;
-  std::vector<float> table;
-  float sum = 0.0f;
+  static constexpr int16_t kMasked = -1;
+  const int16_t *codes;
   bool hasNaN = false;
-};
+  std::vector<uint32_t> count;
+  std::vector<float> rowTable;
 
-ExaqRow exaqRow(const ExaqQuantizer &quantizer, const float *x, size_t n) {
-  ExaqRow row;
-  float m = -std::numeric_limits<float>::infinity();
-  for (size_t i = 0; i < n; ++i) {
-    row.hasNaN |= std::isnan(x[i]);
-    m = std::max(m, x[i]);
+  ExaqRow(const ExaqQuantizer &quantizer, const float *x, size_t n) {
+    // The maximum in 8 lanes: the same value in any order (with a NaN the
+    // row is NaN; the sign of a zero maximum changes no code).
+    constexpr size_t kLanes = 8;
+    float lanes[kLanes];
+    std::fill_n(lanes, kLanes, -std::numeric_limits<float>::infinity());
+    bool nan = false;
+    size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (size_t j = 0; j < kLanes; ++j) {
+        nan |= x[i + j] != x[i + j];
+        lanes[j] = std::max(lanes[j], x[i + j]);
+      }
+    for (; i < n; ++i) {
+      nan |= x[i] != x[i];
+      lanes[0] = std::max(lanes[0], x[i]);
+    }
+    const float m = *std::max_element(lanes, lanes + kLanes);
+    hasNaN = nan;
+    // One buffer per thread, reused by its rows.
+    static thread_local std::vector<int16_t> buffer;
+    if (buffer.size() < n)
+      buffer.resize(n);
+    int16_t *c = buffer.data();
+    const Coder coder(quantizer);
+    const float masked = -std::numeric_limits<float>::infinity();
+    for (size_t i = 0; i < n; ++i)
+      c[i] = x[i] == masked ? kMasked : static_cast<int16_t>(coder(x[i] - m));
+    codes = c;
+    const int levels = quantizer.levels();
+    count.assign(levels, 0);
+    if (levels <= 16) {
+      // A histogram's increments of one bin wait on each other (most scores
+      // share the lowest code): a count per code instead, which vectorizes.
+      for (int q = 0; q < levels; ++q) {
+        uint32_t k = 0;
+        for (size_t i = 0; i < n; ++i)
+          k += c[i] == q ? 1 : 0;
+        count[q] = k;
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        if (c[i] != kMasked)
+          ++count[static_cast<size_t>(c[i])];
+    }
+    rowTable = quantizer.exponentTable();
+    float sum = 0.0f;
+    for (int q = 0; q < levels; ++q)
+      sum += static_cast<float>(count[q]) * rowTable[q];
+    for (float &entry : rowTable)
+      entry = hasNaN        ? std::numeric_limits<float>::quiet_NaN()
+              : sum == 0.0f ? 0.0f
+                            : entry / sum;
   }
-  const int levels = quantizer.levels();
-  row.count.assign(levels, 0);
-  row.codes.assign(n, -1);
-  for (size_t i = 0; i < n; ++i) {
-    if (x[i] == -std::numeric_limits<float>::infinity())
-      continue; // Masked: contributes nothing.
-    row.codes[i] = quantizer.code(x[i] - m);
-    ++row.count[row.codes[i]];
-  }
-  row.table = quantizer.exponentTable();
-  for (int q = 0; q < levels; ++q)
-    row.sum += static_cast<float>(row.count[q]) * row.table[q];
-  return row;
-}
+};
 } // namespace
 
 void mxc::numerics::exaqSoftmaxRow(const ExaqQuantizer &quantizer,
                                    const float *x, size_t n, float *y,
                                    std::vector<uint32_t> *counts) {
-  ExaqRow row = exaqRow(quantizer, x, n);
-  for (size_t i = 0; i < n; ++i) {
-    if (row.hasNaN)
-      y[i] = std::numeric_limits<float>::quiet_NaN();
-    else if (row.codes[i] < 0 || row.sum == 0.0f)
-      y[i] = 0.0f;
-    else
-      y[i] = row.table[row.codes[i]] / row.sum;
+  ExaqRow row(quantizer, x, n);
+  if (row.hasNaN) {
+    std::fill(y, y + n, std::numeric_limits<float>::quiet_NaN());
+  } else {
+    const float *table = row.rowTable.data();
+    for (size_t i = 0; i < n; ++i)
+      y[i] = row.codes[i] == ExaqRow::kMasked ? 0.0f : table[row.codes[i]];
   }
   if (counts)
     *counts = std::move(row.count);
@@ -113,14 +162,14 @@ void mxc::numerics::exaqSoftmaxRowCodes(const ExaqQuantizer &quantizer,
                                         float *rowTable,
                                         std::vector<uint32_t> *counts) {
   assert(quantizer.bits <= 7 && "codes are int8 with -1 for masked");
-  ExaqRow row = exaqRow(quantizer, x, n);
-  for (int q = 0; q < quantizer.levels(); ++q)
-    rowTable[q] = row.hasNaN        ? std::numeric_limits<float>::quiet_NaN()
-                  : row.sum == 0.0f ? 0.0f
-                                    : row.table[q] / row.sum;
+  ExaqRow row(quantizer, x, n);
+  std::copy(row.rowTable.begin(), row.rowTable.end(), rowTable);
+  // With a NaN every entry is NaN: a masked score reads code 0.
+  const int8_t masked = row.hasNaN ? 0 : -1;
   for (size_t i = 0; i < n; ++i)
-    codes[i] = static_cast<int8_t>(row.hasNaN ? std::max(row.codes[i], 0)
-                                              : row.codes[i]);
+    codes[i] = row.codes[i] == ExaqRow::kMasked
+                   ? masked
+                   : static_cast<int8_t>(row.codes[i]);
   if (counts)
     *counts = std::move(row.count);
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include <cblas.h>
 
@@ -38,6 +40,7 @@ void subtractProduct(int64_t m, int64_t n, int64_t p, const double *a,
                      int64_t ldc) {
   if (m == 0 || n == 0 || p == 0)
     return;
+  useHostBlasKernels();
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, p, -1.0, a, lda,
               b, ldb, 1.0, c, ldc);
 }
@@ -49,6 +52,7 @@ bool lapack(decltype(dpotrf_) *routine, char columnMajorTriangle, double *a,
             int64_t k) {
   const int n = static_cast<int>(k);
   int info = 0;
+  useHostBlasKernels();
   routine(&columnMajorTriangle, &n, a, &n, &info, 1);
   return info == 0;
 }
@@ -60,6 +64,7 @@ bool lapack(decltype(dpotrf_) *routine, char columnMajorTriangle, double *a,
 static void upperProduct(const float *x, int64_t rows, int64_t k, int64_t total,
                          double beta, double *c) {
   std::vector<double> xd(x, x + rows * k);
+  useHostBlasKernels();
   cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, rows,
               2.0 / static_cast<double>(total), xd.data(), k, beta, c, k);
 }
@@ -213,6 +218,7 @@ double mxc::numerics::outputMSEFromHessian(const float *w,
   std::vector<double> d(n * k), dh(n * k);
   for (int64_t i = 0; i < n * k; ++i)
     d[i] = w[i] - wHat[i];
+  useHostBlasKernels();
   cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, n, k, 1.0, h.data(), k,
               d.data(), k, 0.0, dh.data(), k);
   double total = 0;
@@ -225,7 +231,51 @@ double mxc::numerics::outputMSEFromHessian(const float *w,
 // threaded call. Weak: not every OpenBLAS build exports it.
 extern "C" __attribute__((weak)) int blas_thread_shutdown_(void);
 
+// OpenBLAS's run-time kernel choice (builds with DYNAMIC_ARCH): the second
+// reads OPENBLAS_CORETYPE. Weak: absent from builds for one CPU.
+extern "C" __attribute__((weak)) void gotoblas_dynamic_quit(void);
+extern "C" __attribute__((weak)) void gotoblas_dynamic_init(void);
+
+static const char *chooseHostBlasKernels() {
+#if defined(__x86_64__)
+  if (gotoblas_dynamic_quit && gotoblas_dynamic_init &&
+      !std::getenv("OPENBLAS_CORETYPE")) {
+    const char *wanted = nullptr;
+    if (__builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+      wanted = "SkylakeX";
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      wanted = "Haswell";
+    // The kernel sets with AVX2 (OpenBLAS's names); any other one on a host
+    // with AVX2 is a fallback.
+    static const char *const withAVX2[] = {"Haswell",        "Zen",
+                                           "SkylakeX",       "Cooperlake",
+                                           "SapphireRapids", "Excavator"};
+    const char *current = openblas_get_corename();
+    bool fallback = wanted && current;
+    for (const char *name : withAVX2)
+      if (current && std::strcmp(current, name) == 0)
+        fallback = false;
+    if (fallback) {
+      setenv("OPENBLAS_CORETYPE", wanted, 0);
+      gotoblas_dynamic_quit();
+      gotoblas_dynamic_init();
+      unsetenv("OPENBLAS_CORETYPE");
+    }
+  }
+#endif
+  return openblas_get_corename();
+}
+
+const char *mxc::numerics::useHostBlasKernels() {
+  static const char *const name = chooseHostBlasKernels();
+  return name;
+}
+
 void mxc::numerics::setLinalgThreads(unsigned threads) {
+  useHostBlasKernels();
   openblas_set_num_threads(threads ? static_cast<int>(threads)
                                    : openblas_get_num_procs());
   // OpenBLAS starts its threads when it loads, and each spins (sched_yield)
@@ -238,6 +288,7 @@ void mxc::numerics::setLinalgThreads(unsigned threads) {
 
 mxc::numerics::SingleThreadedLinalg::SingleThreadedLinalg()
     : saved(openblas_get_num_threads()) {
+  useHostBlasKernels();
   openblas_set_num_threads(1);
 }
 

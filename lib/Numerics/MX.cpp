@@ -39,10 +39,12 @@ uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
     return encodeE8M0(exponent);
   // The squared error of codes c at exponent e (each term exact in double
   // up to the sum's rounding).
+  const double *values = getDecodeTable(format);
   auto squaredError = [&](int e, const uint8_t *c) {
+    const double scale = std::ldexp(1.0, e);
     double sum = 0;
     for (size_t i = 0; i < n; ++i) {
-      const double d = x[i] - std::ldexp(decodeElement(format, c[i]), e);
+      const double d = x[i] - values[c[i]] * scale;
       sum += d * d;
     }
     return sum;
@@ -65,9 +67,11 @@ void mxc::numerics::dequantizeBlock(ElemFormat format, uint8_t scale,
     std::fill(out, out + n, std::numeric_limits<double>::quiet_NaN());
     return;
   }
-  const int exponent = static_cast<int>(scale) - kE8M0Bias;
+  // 2^(scale - 127) times any element value is a normal double: exact.
+  const double *values = getDecodeTable(format);
+  const double factor = decodeE8M0(scale);
   for (size_t i = 0; i < n; ++i)
-    out[i] = std::ldexp(decodeElement(format, codes[i]), exponent);
+    out[i] = values[codes[i]] * factor;
 }
 
 void mxc::numerics::packCodes(ElemFormat format, const uint8_t *codes, size_t n,
@@ -141,6 +145,23 @@ void mxc::numerics::quantizeRows(const float *x, int64_t rowBegin,
                     b * layout.blockBytes());
     }
   }
+}
+
+void mxc::numerics::quantizeDequantize(ElemFormat format, int64_t blockSize,
+                                       int64_t rows, int64_t cols,
+                                       const float *x, float *y,
+                                       RoundingMode mode, ScaleChoice choice) {
+  const double *values = getDecodeTable(format);
+  std::vector<uint8_t> codes(blockSize);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t b = 0; b * blockSize < cols; ++b) {
+      const int64_t first = r * cols + b * blockSize;
+      const int64_t n = std::min(blockSize, cols - b * blockSize);
+      const double factor = decodeE8M0(
+          quantizeBlock(format, x + first, n, codes.data(), mode, choice));
+      for (int64_t i = 0; i < n; ++i)
+        y[first + i] = static_cast<float>(values[codes[i]] * factor);
+    }
 }
 
 std::vector<double> mxc::numerics::dequantize(const MXTensor &t) {

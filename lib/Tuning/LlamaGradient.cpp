@@ -3,6 +3,7 @@
 #include "mxc/Tuning/LlamaGradient.h"
 
 #include "mxc/Numerics/ExpLanes.h"
+#include "mxc/Numerics/GPTQ.h"
 #include "mxc/Numerics/MX.h"
 #include "mxc/Runtime/CPUKernels.h"
 
@@ -250,11 +251,8 @@ void addChannelGradient(const std::vector<float> &x, const float *dy,
 void roundRows(const float *x, float *y, int64_t t, int64_t k,
                numerics::ElemFormat format,
                numerics::ScaleChoice scales = numerics::ScaleChoice::Spec) {
-  numerics::MXTensor q = numerics::quantize(
-      format, 32, t, k, x, numerics::RoundingMode::NearestEven, scales);
-  std::vector<double> d = numerics::dequantize(q);
-  for (int64_t i = 0; i < t * k; ++i)
-    y[i] = static_cast<float>(d[i]);
+  numerics::quantizeDequantize(format, 32, t, k, x, y,
+                               numerics::RoundingMode::NearestEven, scales);
 }
 
 /// Query rows per block of the attention: a block's products cover only the
@@ -690,6 +688,9 @@ frontend::LlamaModel LlamaParameters::view() const {
 QuantizedView::QuantizedView(LlamaParameters &params,
                              const Quantizers &quantizers)
     : q(quantizers) {
+  // Every forward and backward takes a view: the BLAS below runs the host's
+  // kernels from the first.
+  numerics::useHostBlasKernels();
   for (const LlamaParameters::Tensor &t : params.tensors()) {
     auto it = q.weights.find(t.name);
     if (!t.isMatmul || it == q.weights.end())

@@ -324,9 +324,17 @@ TEST(ElementEncoder, EqualsEncodeElement) {
     for (RoundingMode mode :
          {RoundingMode::NearestEven, RoundingMode::NearestAway}) {
       const ElementEncoder &encoder = getElementEncoder(f, mode);
+      const double tiny = getFormatInfo(f).minSubnormal;
       std::vector<double> values = {0.0,
                                     std::numeric_limits<double>::infinity(),
-                                    1e300, getFormatInfo(f).maxNormal * 4};
+                                    1e300,
+                                    getFormatInfo(f).maxNormal * 4,
+                                    std::numeric_limits<double>::denorm_min(),
+                                    1e-310,
+                                    std::numeric_limits<double>::min(),
+                                    tiny / 4,
+                                    std::nextafter(tiny / 2, 0.0),
+                                    std::nextafter(tiny / 2, 1.0)};
       for (unsigned c = 0; c < (1u << getFormatInfo(f).bits); ++c) {
         double v = decodeElement(f, static_cast<uint8_t>(c));
         double w = decodeElement(f, static_cast<uint8_t>(c + 1));

@@ -43,6 +43,34 @@ TEST(ExaqQuantizer, Grid) {
 
 // A zero floor changes the table's first entry and nothing else: the same
 // codes, and code 0 (the values below the clip included) stands for 0.
+// code() against its definition written out here: the clamped position on
+// the grid, rounded half away from zero (std::round), for random scores, the
+// grid's points and midpoints and their float neighbours, every bit width.
+TEST(ExaqQuantizer, CodeIsTheRoundedGridPosition) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> score(-20.f, 1.f);
+  for (int bits = 1; bits <= 8; ++bits)
+    for (double clip : {-3.0, -4.5, -8.0, -11.3}) {
+      ExaqQuantizer q{bits, clip};
+      const float c = static_cast<float>(clip);
+      const float inverse = static_cast<float>(1.0 / q.step());
+      std::vector<float> ds = {0.f, -0.f, c, 2 * c, 1.f, -kInf};
+      for (int k = 0; k < 2 * q.levels(); ++k) {
+        const float d = static_cast<float>(clip + 0.5 * k * q.step());
+        for (float e : {d, std::nextafter(d, -kInf), std::nextafter(d, kInf)})
+          ds.push_back(e);
+      }
+      for (int i = 0; i < 2000; ++i)
+        ds.push_back(score(rng));
+      for (float d : ds) {
+        float t = std::fmin(std::fmax((d - c) * inverse, 0.f),
+                            static_cast<float>(q.levels() - 1));
+        EXPECT_EQ(q.code(d), static_cast<int>(std::round(t)))
+            << bits << " " << clip << " " << d;
+      }
+    }
+}
+
 TEST(ExaqQuantizer, ZeroFloorTable) {
   for (int bits = 1; bits <= 8; ++bits) {
     ExaqQuantizer clamp{bits, -5.0}, zero{bits, -5.0, /*zeroFloor=*/true};

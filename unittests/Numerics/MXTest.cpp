@@ -7,6 +7,8 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
 
 using namespace mxc::numerics;
@@ -316,6 +318,46 @@ TEST(Layout, PartialBlockScaleCoversOnlyItsElements) {
   }
   EXPECT_EQ(t.code(0, 39), encodeElement(ElemFormat::E4M3, 0.5 * 512));
   EXPECT_EQ(t.scale(1, 35), t.scales[3]);
+}
+
+// MX rounding without packing gives dequantize(quantize(...)) rounded to
+// float, bit for bit: every format, both roundings and scale choices, a
+// partial last block, blocks with NaN, infinity and only zeros, and in place.
+TEST(QuantizeDequantize, EqualsDequantizeOfQuantize) {
+  const int64_t rows = 5, cols = 70, block = 32;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.f, 1.f);
+  std::vector<float> x(rows * cols);
+  for (float &v : x)
+    v = normal(rng) * std::exp2(static_cast<float>(rng() % 24) - 12.f);
+  x[3] = std::numeric_limits<float>::quiet_NaN();
+  x[cols + 40] = std::numeric_limits<float>::infinity();
+  std::fill(x.begin() + 2 * cols, x.begin() + 2 * cols + 32, 0.f);
+  x[3 * cols + 1] = -0.f;
+  for (ElemFormat f : kAllElemFormats)
+    for (RoundingMode mode :
+         {RoundingMode::NearestEven, RoundingMode::NearestAway})
+      for (ScaleChoice choice :
+           {ScaleChoice::Spec, ScaleChoice::LeastSquares}) {
+        std::vector<double> expected =
+            dequantize(quantize(f, block, rows, cols, x.data(), mode, choice));
+        std::vector<float> y(rows * cols), inPlace = x;
+        mxc::numerics::quantizeDequantize(f, block, rows, cols, x.data(),
+                                          y.data(), mode, choice);
+        mxc::numerics::quantizeDequantize(f, block, rows, cols, inPlace.data(),
+                                          inPlace.data(), mode, choice);
+        for (int64_t i = 0; i < rows * cols; ++i) {
+          const float e = static_cast<float>(expected[i]);
+          if (std::isnan(e)) {
+            EXPECT_TRUE(std::isnan(y[i]) && std::isnan(inPlace[i])) << i;
+            continue;
+          }
+          EXPECT_EQ(std::memcmp(&y[i], &e, sizeof(float)), 0)
+              << getFormatInfo(f).name << " " << i << ": " << y[i]
+              << " != " << e;
+          EXPECT_EQ(std::memcmp(&inPlace[i], &e, sizeof(float)), 0) << i;
+        }
+      }
 }
 
 } // namespace

@@ -70,6 +70,17 @@ double outputMSEFromHessian(const float *w, const std::vector<double> &wHat,
 /// threads stop until the next call that needs them.
 void setLinalgThreads(unsigned threads);
 
+/// Makes OpenBLAS run kernels for the host's vector units, once per process,
+/// and returns the name of the kernels it runs. OpenBLAS picks its kernels
+/// by CPU model when it loads; a model newer than its table (OpenBLAS 0.3.21,
+/// Debian 12's, on an Emerald Rapids Xeon with AVX-512) falls back to
+/// "Prescott", SSE3 kernels 3-4x slower at these sizes. Where that kernel set
+/// lacks AVX2 but the host has AVX2 and FMA (AVX-512F/BW/DQ/VL), OpenBLAS is
+/// initialized again with "Haswell" ("SkylakeX"). A user's OPENBLAS_CORETYPE
+/// is kept. Every function here calls it first; callers of BLAS elsewhere do
+/// the same.
+const char *useHostBlasKernels();
+
 /// The BLAS single-threaded while this lives (where the caller runs its own
 /// threads over many small problems), its thread count restored after.
 class SingleThreadedLinalg {

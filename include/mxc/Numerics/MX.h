@@ -134,6 +134,14 @@ void quantizeRows(const float *x, int64_t rowBegin, int64_t rowEnd, MXTensor &t,
 /// Dequantizes `t` into rows x cols row-major doubles (exact).
 std::vector<double> dequantize(const MXTensor &t);
 
+/// The values that quantize(format, blockSize, rows, cols, x, mode, choice)
+/// dequantizes to, rounded to float, into `y` (rows x cols; may be `x`):
+/// MX rounding ("fake quantization") without packing codes.
+void quantizeDequantize(ElemFormat format, int64_t blockSize, int64_t rows,
+                        int64_t cols, const float *x, float *y,
+                        RoundingMode mode = RoundingMode::NearestEven,
+                        ScaleChoice choice = ScaleChoice::Spec);
+
 } // namespace mxc::numerics
 
 #endif // MXC_NUMERICS_MX_H
