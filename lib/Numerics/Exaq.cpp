@@ -85,25 +85,30 @@ struct ExaqRow {
   std::vector<uint32_t> count;
   std::vector<float> rowTable;
 
-  ExaqRow(const ExaqQuantizer &quantizer, const float *x, size_t n) {
-    // The maximum in 8 lanes: the same value in any order (with a NaN the
-    // row is NaN; the sign of a zero maximum changes no code).
+  /// The largest of the n values at x, in 8 lanes: the same value in any
+  /// order (with a NaN the row is NaN; the sign of a zero maximum changes no
+  /// code). Sets `nan` if one is a NaN.
+  static float maximum(const float *x, size_t n, bool &nan) {
     constexpr size_t kLanes = 8;
     float lanes[kLanes];
     std::fill_n(lanes, kLanes, -std::numeric_limits<float>::infinity());
-    bool nan = false;
+    bool any = false;
     size_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
       for (size_t j = 0; j < kLanes; ++j) {
-        nan |= x[i + j] != x[i + j];
+        any |= x[i + j] != x[i + j];
         lanes[j] = std::max(lanes[j], x[i + j]);
       }
     for (; i < n; ++i) {
-      nan |= x[i] != x[i];
+      any |= x[i] != x[i];
       lanes[0] = std::max(lanes[0], x[i]);
     }
-    const float m = *std::max_element(lanes, lanes + kLanes);
-    hasNaN = nan;
+    nan = any;
+    return *std::max_element(lanes, lanes + kLanes);
+  }
+
+  ExaqRow(const ExaqQuantizer &quantizer, const float *x, size_t n) {
+    const float m = maximum(x, n, hasNaN);
     // One buffer per thread, reused by its rows.
     static thread_local std::vector<int16_t> buffer;
     if (buffer.size() < n)
