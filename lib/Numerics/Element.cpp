@@ -209,9 +209,10 @@ uint8_t mxc::numerics::ElementEncoder::encode(double value) const {
   const double magnitude = std::fabs(value);
   if (isInteger) {
     // Exact: a power-of-two scale (an overflow to infinity clamps to 127).
-    const uint32_t n = roundSmall(std::min(magnitude * 64.0, 127.0), mode);
-    const int code = std::signbit(value) ? -static_cast<int>(n) : n;
-    return static_cast<uint8_t>(static_cast<int8_t>(code));
+    const int n =
+        static_cast<int>(roundSmall(std::min(magnitude * 64.0, 127.0), mode));
+    return static_cast<uint8_t>(
+        static_cast<int8_t>(std::signbit(value) ? -n : n));
   }
   const uint8_t sign = std::signbit(value) ? signBit : 0;
   if (magnitude >= maxNormal)
