@@ -46,15 +46,15 @@ std::vector<float> ExaqQuantizer::exponentTable() const {
 
 std::vector<float> mxc::numerics::fitExaqTable(const ExaqQuantizer &quantizer,
                                                const float *d, size_t n) {
-  ExaqQuantizer exponential = quantizer;
-  exponential.table.clear();
+  // The codes do not depend on a table the quantizer may carry.
+  const Coder coder(quantizer);
   const int levels = quantizer.levels();
   std::vector<double> sum(levels, 0.0);
   std::vector<size_t> count(levels, 0);
   for (size_t i = 0; i < n; ++i) {
     if (std::isnan(d[i]))
       continue;
-    const int q = exponential.code(d[i]);
+    const int q = coder(d[i]);
     sum[q] += std::exp(static_cast<double>(d[i]));
     ++count[q];
   }
@@ -65,7 +65,7 @@ std::vector<float> mxc::numerics::fitExaqTable(const ExaqQuantizer &quantizer,
   for (int q = 0; q < levels; ++q)
     table[q] =
         static_cast<float>((count[q] ? sum[q] / static_cast<double>(count[q])
-                                     : std::exp(exponential.level(q))) /
+                                     : std::exp(quantizer.level(q))) /
                            top);
   table.back() = 1.0f;
   if (quantizer.zeroFloor)
@@ -149,8 +149,14 @@ struct ExaqRow {
 
 void mxc::numerics::exaqSoftmaxRow(const ExaqQuantizer &quantizer,
                                    const float *x, size_t n, float *y,
-                                   std::vector<uint32_t> *counts) {
+                                   std::vector<uint32_t> *counts,
+                                   uint8_t *codes) {
   ExaqRow row(quantizer, x, n);
+  if (codes)
+    for (size_t i = 0; i < n; ++i)
+      codes[i] = row.codes[i] == ExaqRow::kMasked
+                     ? 0
+                     : static_cast<uint8_t>(row.codes[i]);
   if (row.hasNaN) {
     std::fill(y, y + n, std::numeric_limits<float>::quiet_NaN());
   } else {

@@ -403,15 +403,11 @@ public:
               float *copy =
                   C.pExact ? &C.pExact[h * T * T + s * T] : scores.data();
               std::copy_n(row, s + 1, copy);
-              if (C.codes) {
-                // The codes, for the gradient of the table (rows are
-                // causal: no masked score).
-                const float m = *std::max_element(copy, copy + s + 1);
-                uint8_t *codes = &C.codes[h * T * T + s * T];
-                for (int64_t j = 0; j <= s; ++j)
-                  codes[j] = static_cast<uint8_t>(exaq->code(copy[j] - m));
-              }
-              numerics::exaqSoftmaxRow(*exaq, copy, s + 1, row);
+              // With tuned levels, the codes too, for the gradient of the
+              // table (rows are causal: no masked score).
+              numerics::exaqSoftmaxRow(*exaq, copy, s + 1, row, nullptr,
+                                       C.codes ? &C.codes[h * T * T + s * T]
+                                               : nullptr);
               std::fill(row + s + 1, row + keys, 0.f);
               if (C.pExact)
                 softmaxRow(copy, s + 1, keys);

@@ -446,10 +446,14 @@ TEST(ExaqSoftmax, CodesAndRowTableGiveTheRow) {
       std::vector<float> y(x.size()), table(q.levels());
       std::vector<int8_t> codes(x.size());
       std::vector<uint32_t> counts, countsCodes;
-      exaqSoftmaxRow(q, x.data(), x.size(), y.data(), &counts);
+      std::vector<uint8_t> rowCodes(x.size(), 0xEE);
+      exaqSoftmaxRow(q, x.data(), x.size(), y.data(), &counts, rowCodes.data());
       exaqSoftmaxRowCodes(q, x.data(), x.size(), codes.data(), table.data(),
                           &countsCodes);
       EXPECT_EQ(counts, countsCodes);
+      // exaqSoftmaxRow's codes are the same, 0 where masked.
+      for (size_t i = 0; i < x.size(); ++i)
+        EXPECT_EQ(rowCodes[i], codes[i] < 0 ? 0 : codes[i]) << "i " << i;
       float m = -kInf;
       for (float v : x)
         if (!std::isnan(v))

@@ -74,9 +74,11 @@ std::vector<float> fitExaqTable(const ExaqQuantizer &quantizer, const float *d,
 ///   s = sum over q = 0 .. 2^b - 1 of f32(count_q) * LUT[q], in f32, in order;
 ///   y_i = LUT[q_i] / s, 0 for masked positions.
 /// A row with no unmasked value yields zeros; a NaN anywhere yields NaN.
-/// `counts`, if given, receives the 2^b counts.
+/// `counts`, if given, receives the 2^b counts; `codes`, if given, the n
+/// codes q_i (0 for masked positions).
 void exaqSoftmaxRow(const ExaqQuantizer &quantizer, const float *x, size_t n,
-                    float *y, std::vector<uint32_t> *counts = nullptr);
+                    float *y, std::vector<uint32_t> *counts = nullptr,
+                    uint8_t *codes = nullptr);
 
 /// exaqSoftmaxRow in compact form, for up to 7 bits: each value's code
 /// (`codes`, n of them) and the row's output per code (`rowTable`, 2^b of
