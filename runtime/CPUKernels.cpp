@@ -3,6 +3,7 @@
 #include "CPUKernelsImpl.h"
 #include "mxc/Numerics/Element.h"
 #include "mxc/Numerics/Formats.h"
+#include "mxc/Numerics/MX.h"
 
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -347,7 +348,8 @@ void mxc::cpu::quantizeDequantize(const QuantizeProblem &p) {
       static_cast<int>(info.mantissaBits),
       static_cast<float>(info.maxNormal),
       info.isInteger,
-      p.rounding == static_cast<int32_t>(num::RoundingMode::NearestAway)};
+      p.rounding == static_cast<int32_t>(num::RoundingMode::NearestAway),
+      p.scales == static_cast<int32_t>(num::ScaleChoice::Ceil)};
   const unsigned threads = threadCount();
   const int64_t chunks =
       threads > 1 && p.rows * p.cols >= kParallelWork && !onLLVMPoolThread()
@@ -505,11 +507,13 @@ void _mlir_ciface_mxc_cpu_attention(StridedMemRefType<float, 3> *q,
 }
 
 /// x [M, K] f32 to out [M, K] f32 through MX `format` in blocks of `block`
-/// along K; `rounding` a numerics::RoundingMode value.
+/// along K; `rounding` a numerics::RoundingMode value, `scales` a
+/// numerics::ScaleChoice value (Spec or Ceil).
 void _mlir_ciface_mxc_cpu_quantize_dequantize(StridedMemRefType<float, 2> *x,
                                               StridedMemRefType<float, 2> *out,
                                               int32_t format, int64_t block,
-                                              int32_t rounding) {
+                                              int32_t rounding,
+                                              int32_t scales) {
   const char *kernel = "mxc_cpu_quantize_dequantize";
   if (format < 0 || format >= static_cast<int32_t>(num::kAllElemFormats.size()))
     fail("unknown element format", kernel);
@@ -517,6 +521,9 @@ void _mlir_ciface_mxc_cpu_quantize_dequantize(StridedMemRefType<float, 2> *x,
       (rounding != static_cast<int32_t>(num::RoundingMode::NearestEven) &&
        rounding != static_cast<int32_t>(num::RoundingMode::NearestAway)))
     fail("invalid block size or rounding mode", kernel);
+  if (scales != static_cast<int32_t>(num::ScaleChoice::Spec) &&
+      scales != static_cast<int32_t>(num::ScaleChoice::Ceil))
+    fail("invalid scale choice", kernel);
   if (out->sizes[0] != x->sizes[0] || out->sizes[1] != x->sizes[1])
     fail("the output's shape does not match the input's", kernel);
   QuantizeProblem p;
@@ -531,6 +538,7 @@ void _mlir_ciface_mxc_cpu_quantize_dequantize(StridedMemRefType<float, 2> *x,
   p.format = format;
   p.block = block;
   p.rounding = rounding;
+  p.scales = scales;
   quantizeDequantize(p);
 }
 

@@ -36,6 +36,9 @@ struct ElementGrid {
   bool integer;
   /// Ties away from zero, else to even.
   bool nearestAway;
+  /// The shared exponent one more where the spec's clips the block's
+  /// largest magnitude (numerics::ScaleChoice::Ceil).
+  bool ceilScale = false;
 };
 
 /// From this many rows on a matmul runs as a GEMM (a decoded panel of

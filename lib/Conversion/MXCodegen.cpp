@@ -49,13 +49,27 @@ struct I32Builder {
 } // namespace
 
 Value mlir::mxc::buildScaleFromAmax(OpBuilder &b, Location loc,
-                                    num::ElemFormat format, Value amax) {
+                                    num::ElemFormat format, Value amax,
+                                    bool ceil) {
   I32Builder i{b, loc};
   Value field = i.andI(i.shr(i.bitsOf(amax), i.c(23)), i.c(0xFF));
   // floor(log2 amax) - emax + 127, clamped to [0, 254]; f32 subnormals and
   // zero have field 0, which clamps to 0 as their true exponents would.
   Value scale = i.sub(field, i.c(num::getFormatInfo(format).emax));
   scale = i.smin(i.smax(scale, i.c(0)), i.c(254));
+  if (ceil) {
+    // amax * 2^(127 - scale) is exact (at least 1 unless amax is 0, below
+    // 2^(emax + 2)); for scale 254 the factor's bits are +0, which bumps
+    // nothing. Non-finite amax is replaced below.
+    Value inverse = i.f32Of(i.shl(i.sub(i.c(254), scale), i.c(23)));
+    Value clipped = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OGT,
+        arith::MulFOp::create(b, loc, amax, inverse),
+        arith::ConstantFloatOp::create(
+            b, loc, b.getF32Type(),
+            APFloat(static_cast<float>(num::getFormatInfo(format).maxNormal))));
+    scale = i.select(clipped, i.add(scale, i.c(1)), scale);
+  }
   Value nonFinite = i.cmp(arith::CmpIPredicate::eq, field, i.c(0xFF));
   return i.trunc8(i.select(nonFinite, i.c(num::kE8M0NaN), scale));
 }

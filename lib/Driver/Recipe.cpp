@@ -190,6 +190,14 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
         r.scales = num::ScaleChoice::LeastSquares;
       else
         return error("scales must be spec or mse, not '" + value + "'");
+    } else if (key == "activation-scales") {
+      if (value == "spec")
+        r.activationScales = num::ScaleChoice::Spec;
+      else if (value == "ceil")
+        r.activationScales = num::ScaleChoice::Ceil;
+      else
+        return error("activation-scales must be spec or ceil, not '" + value +
+                     "'");
     } else if (key == "smooth") {
       e = number(r.smooth);
     } else if (key == "softmax-bits") {
@@ -277,14 +285,14 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
                      "exact-then-quantized, not '" +
                      value + "'");
     } else {
-      return error(
-          "unknown key '" + key +
-          "' (weights, method, scales, smooth, activations, "
-          "softmax-bits, softmax-clip, softmax-floor, softmax-table, tile, "
-          "keep, "
-          "checkpoint-mx, "
-          "tune, tune-lr, tune-damping, tune-labels, tune-batch, "
-          "tune-what, tune-softmax)");
+      return error("unknown key '" + key +
+                   "' (weights, method, scales, smooth, activations, "
+                   "activation-scales, softmax-bits, softmax-clip, "
+                   "softmax-floor, softmax-table, tile, "
+                   "keep, "
+                   "checkpoint-mx, "
+                   "tune, tune-lr, tune-damping, tune-labels, tune-batch, "
+                   "tune-what, tune-softmax)");
     }
     if (e)
       return std::move(e);
@@ -312,6 +320,9 @@ llvm::Error Recipe::validate() const {
   if (scales != num::ScaleChoice::Spec && !weights)
     return error("scales=mse without quantized weights (weights=...) does "
                  "nothing");
+  if (activationScales != num::ScaleChoice::Spec && !activations)
+    return error("activation-scales=ceil without quantized activations "
+                 "(activations=...) does nothing");
   if (smooth > 0 && !weights)
     return error("smooth without quantized weights or activations does "
                  "nothing");
@@ -450,6 +461,8 @@ void Recipe::buildPipeline(mlir::OpPassManager &pm, bool report,
   if (activations && adds(Passes::AfterWeights)) {
     MXCQuantizeActivationsPassOptions options;
     options.format = *activations;
+    if (activationScales == num::ScaleChoice::Ceil)
+      options.scales = mlir::mxc::ScaleChoice::Ceil;
     pm.addPass(createMXCQuantizeActivationsPass(options));
   }
   if (softmaxBits > 0 && clipMode && adds(Passes::AfterWeights)) {
@@ -482,6 +495,8 @@ std::string Recipe::str() const {
                                               : ",softmax-table=tune";
   if (scales == num::ScaleChoice::LeastSquares)
     text += ",scales=mse";
+  if (activationScales == num::ScaleChoice::Ceil)
+    text += ",activation-scales=ceil";
   if (keepCheckpointMX)
     text += ",checkpoint-mx=keep";
   if (!keep.empty()) {

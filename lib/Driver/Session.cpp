@@ -306,6 +306,7 @@ CompileSession::tunedModel(const Recipe &recipe) {
   mxc::tuning::Quantizers quantizers;
   quantizers.weightScales = recipe.scales;
   quantizers.activations = recipe.activations;
+  quantizers.activationScales = recipe.activationScales;
   if (recipe.softmaxBits > 0 &&
       recipe.tuneSoftmax != Recipe::TuneSoftmax::Exact) {
     quantizers.softmax =

@@ -15,6 +15,16 @@ int mxc::numerics::sharedExponent(ElemFormat format, double amax) {
   return std::clamp(exponent, kE8M0MinExponent, kE8M0MaxExponent);
 }
 
+int mxc::numerics::sharedExponent(ElemFormat format, double amax,
+                                  ScaleChoice choice) {
+  const int exponent = sharedExponent(format, amax);
+  // amax / 2^exponent is exact in double.
+  if (choice == ScaleChoice::Ceil && exponent < kE8M0MaxExponent &&
+      std::ldexp(amax, -exponent) > getFormatInfo(format).maxNormal)
+    return exponent + 1;
+  return exponent;
+}
+
 uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
                                      size_t n, uint8_t *codes,
                                      RoundingMode mode, ScaleChoice choice) {
@@ -26,7 +36,8 @@ uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
     }
     amax = std::max(amax, std::fabs(static_cast<double>(x[i])));
   }
-  const int exponent = sharedExponent(format, amax);
+  const int exponent = sharedExponent(
+      format, amax, choice == ScaleChoice::Ceil ? choice : ScaleChoice::Spec);
   // Division by a power of two is exact in double for every float input.
   const ElementEncoder &encoder = getElementEncoder(format, mode);
   auto encode = [&](int e, uint8_t *out) {
@@ -35,7 +46,8 @@ uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
       out[i] = encoder.encode(static_cast<double>(x[i]) * inverse);
   };
   encode(exponent, codes);
-  if (choice == ScaleChoice::Spec || exponent >= kE8M0MaxExponent || amax == 0)
+  if (choice != ScaleChoice::LeastSquares || exponent >= kE8M0MaxExponent ||
+      amax == 0)
     return encodeE8M0(exponent);
   // The squared error of codes c at exponent e (each term exact in double
   // up to the sum's rounding).

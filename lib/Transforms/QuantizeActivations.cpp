@@ -33,7 +33,7 @@ struct MXCQuantizeActivationsPass
                                     weight.getBlockSize());
       OpBuilder b(op);
       Value quantized = QuantizeOp::create(b, op.getLoc(), type, op.getInput(),
-                                           RoundingMode::NearestEven);
+                                           RoundingMode::NearestEven, scales);
       op.getInputMutable().assign(quantized);
       ++numQuantized;
     });

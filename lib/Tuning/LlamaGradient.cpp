@@ -333,7 +333,8 @@ public:
              int64_t t, int64_t k) const {
     out.assign(x, x + t * k);
     if (view.quantizers().activations && view.quantizers().weights.count(name))
-      roundRows(x, out.data(), t, k, *view.quantizers().activations);
+      roundRows(x, out.data(), t, k, *view.quantizers().activations,
+                view.quantizers().activationScales);
   }
   const std::vector<float> &w(llvm::StringRef name,
                               const std::vector<float> &latent) const {

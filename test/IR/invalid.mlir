@@ -224,6 +224,14 @@ func.func @quantize_bad_rounding(%x: tensor<4x64xf32>) {
 
 // -----
 
+func.func @quantize_bad_scale(%x: tensor<4x64xf32>) {
+  // expected-error @+1 {{one of the following enum values for attribute 'scale' [spec, ceil]}}
+  %q = mxc.quantize %x scale floor : tensor<4x64xf32> -> !mxc.mx<4x64xf4E2M1FN>
+  return
+}
+
+// -----
+
 func.func @dequantize_shape(%q: !mxc.mx<4x64xf8E5M2>) {
   // expected-error @+1 {{'mxc.dequantize' op result shape [64, 4] does not match the input shape [4, 64]}}
   %x = mxc.dequantize %q : !mxc.mx<4x64xf8E5M2> -> tensor<64x4xf32>

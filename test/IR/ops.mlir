@@ -28,6 +28,18 @@ func.func @quantize_rounding(%x: tensor<4x64xf32>) {
   return
 }
 
+// So is the scale choice: spec (the default) or ceil, after the rounding.
+// CHECK-LABEL: func.func @quantize_scale
+func.func @quantize_scale(%x: tensor<4x64xf32>) {
+  // CHECK: mxc.quantize %{{.*}} : tensor<4x64xf32>
+  %0 = mxc.quantize %x scale spec : tensor<4x64xf32> -> !mxc.mx<4x64xf8E4M3FN>
+  // CHECK: mxc.quantize %{{.*}} scale ceil : tensor<4x64xf32>
+  %1 = mxc.quantize %x scale ceil : tensor<4x64xf32> -> !mxc.mx<4x64xf8E4M3FN>
+  // CHECK: mxc.quantize %{{.*}} to_nearest_away scale ceil : tensor<4x64xf32>
+  %2 = mxc.quantize %x to_nearest_away scale ceil : tensor<4x64xf32> -> !mxc.mx<4x64xf8E4M3FN>
+  return
+}
+
 // CHECK-LABEL: func.func @quantize_other_inputs
 func.func @quantize_other_inputs(%a: tensor<?x64xbf16>, %b: tensor<2x3x172xf16>) {
   // CHECK: mxc.quantize %{{.*}} : tensor<?x64xbf16> -> !mxc.mx<?x64xf8E4M3FN, block = 16>

@@ -178,7 +178,7 @@ TEST(Recipe, Pipeline) {
   EXPECT_EQ(p, "builtin.module(mxc-smoothquant{alpha=5.000000e-01  },"
                "mxc-gptq{block=32 damp=1.000000e-02  format=mxfp4 "
                "only={layers.1.,classifier} report=true scales=spec},"
-               "mxc-quantize-activations{format=mxfp8_e4m3},"
+               "mxc-quantize-activations{format=mxfp8_e4m3 scales=spec},"
                "mxc-softmax-clip{bits=2 mode=samples zero-floor=false})");
   // The printed pipeline is one the pass registry reads back as it is.
   static const bool registered = (mxc::registerAllPasses(), true);
@@ -229,7 +229,21 @@ TEST(Recipe, Pipeline) {
             "exclude={layers.0.wq,classifier,layers.1.} format=mxfp4  "
             "report=false scales=spec})");
   EXPECT_EQ(pipelineOf(smoothed, false, {}, Recipe::Passes::AfterWeights),
-            "builtin.module(mxc-quantize-activations{format=mxfp8_e4m3})");
+            "builtin.module(mxc-quantize-activations{format=mxfp8_e4m3 "
+            "scales=spec})");
+  // activation-scales=ceil reaches the activation pass and the printed
+  // recipe, which parses back to it.
+  EXPECT_EQ(pipelineOf(parsed("w4a8,activation-scales=ceil"),
+                       /*report=*/false, {}, Recipe::Passes::AfterWeights),
+            "builtin.module(mxc-quantize-activations{format=mxfp8_e4m3 "
+            "scales=ceil})");
+  EXPECT_EQ(parsed("w4a8,activation-scales=ceil").str(),
+            "weights=mxfp4,method=rtn,smooth=0,activations=mxfp8_e4m3,"
+            "softmax-bits=0,softmax-clip=-8,tile=64,activation-scales=ceil");
+  EXPECT_EQ(
+      parsed(parsed("w4a8,activation-scales=ceil").str()).activationScales,
+      mxc::numerics::ScaleChoice::Ceil);
+  EXPECT_EQ(parsed("w4a8,activation-scales=spec").str(), parsed("w4a8").str());
   // scales=mse reaches the weight pass, GPTQ's or RTN's.
   EXPECT_EQ(pipelineOf(parsed("w4-gptq,scales=mse")),
             "builtin.module(mxc-gptq{block=32 damp=1.000000e-02  "
@@ -267,6 +281,12 @@ TEST(Recipe, Errors) {
   EXPECT_NE(parseError("w4,scales=max").find("scales must be spec or mse"),
             std::string::npos);
   EXPECT_NE(parseError("float,scales=mse").find("does nothing"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4,activation-scales=ceil")
+                .find("activation-scales=ceil without quantized activations"),
+            std::string::npos);
+  EXPECT_NE(parseError("w4a8,activation-scales=mse")
+                .find("activation-scales must be spec or ceil, not 'mse'"),
             std::string::npos);
   // Non-finite numbers are no recipe values.
   EXPECT_NE(parseError("w4,smooth=nan").find("needs a finite number"),

@@ -217,6 +217,49 @@ TEST_P(BlockTest, LeastSquaresScaleIsTheBetterOfTwo) {
   EXPECT_LT(above, 400);
 }
 
+// ScaleChoice::Ceil: the smallest exponent e (from -127) at which the
+// format's largest value times 2^e reaches amax, found by counting up in
+// float64; the block then decodes as the oracle's at that exponent.
+TEST_P(BlockTest, CeilScaleIsTheSmallestThatHoldsAmax) {
+  auto [f, mode] = GetParam();
+  bool away = mode == RoundingMode::NearestAway;
+  double largest = 0;
+  for (const oracle::Grid &g : oracle::finiteGrid(f))
+    largest = std::max(largest, g.value);
+  std::mt19937 rng(23 + static_cast<int>(f));
+  const size_t n = 32;
+  int above = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<float> x = cornerValues(f, rng, n);
+    double amax = 0;
+    for (float v : x)
+      amax = std::max(amax, std::fabs(static_cast<double>(v)));
+    int e = -127;
+    while (e < 127 && largest * std::exp2(e) < amax)
+      ++e;
+    const int spec = oracle::sharedExponent(getFormatInfo(f).emax, amax);
+    ASSERT_TRUE(e == spec || e == spec + 1) << "trial " << trial;
+    above += e == spec + 1;
+    EXPECT_EQ(sharedExponent(f, amax, ScaleChoice::Ceil), e);
+    std::vector<uint8_t> codes(n);
+    const uint8_t scale =
+        quantizeBlock(f, x.data(), n, codes.data(), mode, ScaleChoice::Ceil);
+    ASSERT_EQ(scale, kE8M0Bias + e) << "trial " << trial;
+    std::vector<double> got(n);
+    dequantizeBlock(f, scale, codes.data(), n, got.data());
+    const std::vector<double> expected =
+        referenceBlock(f, x.data(), n, away, e - spec);
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_TRUE(got[i] == expected[i] &&
+                  std::signbit(got[i]) == std::signbit(expected[i]))
+          << "trial " << trial << " element " << i << ": x = " << x[i]
+          << ", expected " << expected[i] << ", got " << got[i];
+  }
+  // The corner values clip some blocks' maxima and not others.
+  EXPECT_GT(above, 0);
+  EXPECT_LT(above, 400);
+}
+
 // An E2M1 block whose maximum the spec's exponent clips (7.5 to 6: squared
 // error 2.25) is closer one binade up: 7.5 / 2 rounds to 4, i.e. 8 (0.25),
 // and 2, 4, -3 stay exact. The block of E2M1ClipsBlockMax keeps the spec's
@@ -338,7 +381,7 @@ TEST(QuantizeDequantize, EqualsDequantizeOfQuantize) {
     for (RoundingMode mode :
          {RoundingMode::NearestEven, RoundingMode::NearestAway})
       for (ScaleChoice choice :
-           {ScaleChoice::Spec, ScaleChoice::LeastSquares}) {
+           {ScaleChoice::Spec, ScaleChoice::LeastSquares, ScaleChoice::Ceil}) {
         std::vector<double> expected =
             dequantize(quantize(f, block, rows, cols, x.data(), mode, choice));
         std::vector<float> y(rows * cols), inPlace = x;

@@ -505,7 +505,10 @@ TEST_P(CPUKernels, QuantizeDequantizeEqualsTheLibrary) {
     for (num::RoundingMode mode :
          {num::RoundingMode::NearestEven, num::RoundingMode::NearestAway})
       for (int64_t block : {32, 16})
-        for (unsigned threads : {1u, 2u}) {
+        for (auto [threads, scales] : {std::pair{1u, num::ScaleChoice::Spec},
+                                       std::pair{2u, num::ScaleChoice::Spec},
+                                       std::pair{1u, num::ScaleChoice::Ceil},
+                                       std::pair{2u, num::ScaleChoice::Ceil}}) {
           llvm::parallel::strategy = llvm::hardware_concurrency(threads);
           std::mt19937 rng(static_cast<unsigned>(f) * 10 + block);
           std::vector<float> x = conversionCases(f, cols, rng);
@@ -524,6 +527,7 @@ TEST_P(CPUKernels, QuantizeDequantizeEqualsTheLibrary) {
           p.format = static_cast<int32_t>(f);
           p.block = block;
           p.rounding = static_cast<int32_t>(mode);
+          p.scales = static_cast<int32_t>(scales);
           cpu::quantizeDequantize(p);
           int64_t wrong = 0;
           std::vector<uint8_t> codes(block);
@@ -532,7 +536,8 @@ TEST_P(CPUKernels, QuantizeDequantizeEqualsTheLibrary) {
             for (int64_t b = 0; b < cols; b += block) {
               const int64_t n = std::min(block, cols - b);
               const float *in = x.data() + r * cols + b;
-              uint8_t scale = num::quantizeBlock(f, in, n, codes.data(), mode);
+              uint8_t scale =
+                  num::quantizeBlock(f, in, n, codes.data(), mode, scales);
               num::dequantizeBlock(f, scale, codes.data(), n, decoded.data());
               for (int64_t i = 0; i < n; ++i) {
                 const float want = static_cast<float>(decoded[i]),
@@ -546,6 +551,7 @@ TEST_P(CPUKernels, QuantizeDequantizeEqualsTheLibrary) {
                       << num::getFormatInfo(f).name << " block " << block
                       << (mode == num::RoundingMode::NearestAway ? " away"
                                                                  : " even")
+                      << (scales == num::ScaleChoice::Ceil ? " ceil" : "")
                       << ": " << in[i] << " (row " << r << ", column " << b + i
                       << ") gives " << got << ", the library " << want << " on "
                       << cpu::kernelISA() << ", " << threads << " thread(s)";

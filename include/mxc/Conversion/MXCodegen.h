@@ -21,9 +21,12 @@ namespace mlir::mxc {
 
 /// The E8M0 scale byte (i8) of a block whose largest magnitude is the f32
 /// `amax`: clamp(exponent_field(amax) - emax, 0, 254), 0xFF if `amax` is NaN
-/// or Inf. Mirrors numerics::sharedExponent + encodeE8M0.
+/// or Inf. With `ceil`, one more where amax / 2^(scale - 127) is above the
+/// format's largest element (and the scale below 254). Mirrors
+/// numerics::sharedExponent (ScaleChoice::Spec or Ceil) + encodeE8M0.
 Value buildScaleFromAmax(OpBuilder &b, Location loc,
-                         ::mxc::numerics::ElemFormat format, Value amax);
+                         ::mxc::numerics::ElemFormat format, Value amax,
+                         bool ceil = false);
 
 /// 2^(127 - s) as f32 for a finite scale byte `s` (i8): the exact factor
 /// that divides a block's values by its scale.

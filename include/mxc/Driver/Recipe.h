@@ -50,6 +50,10 @@ struct Recipe {
   /// MX format of the matmul inputs (needs MX weights); none keeps them
   /// in float.
   std::optional<numerics::ElemFormat> activations;
+  /// How the activation blocks choose their shared exponents
+  /// (activation-scales=spec|ceil): the OCP spec's, or one more where that
+  /// clips the block's largest magnitude (numerics::ScaleChoice::Ceil).
+  numerics::ScaleChoice activationScales = numerics::ScaleChoice::Spec;
   /// EXAQ softmax bits in every attention (0: exact softmax).
   int64_t softmaxBits = 0;
   /// A fixed (negative, finite) softmax clip, used when `clipMode` is none.
@@ -117,7 +121,8 @@ struct Recipe {
   } tuneSoftmax = TuneSoftmax::Exact;
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
-  /// weights, method, scales, smooth, activations, softmax-bits,
+  /// weights, method, scales, smooth, activations, activation-scales,
+  /// softmax-bits,
   /// softmax-clip, softmax-floor, softmax-table, tile, keep, checkpoint-mx,
   /// tune, tune-lr,
   /// tune-damping, tune-labels, tune-batch, tune-what, tune-softmax. Validates

@@ -26,6 +26,22 @@ def MXC_RoundingModeAttr : I32EnumAttr<"RoundingMode",
   }];
 }
 
+def MXC_ScaleChoiceAttr : I32EnumAttr<"ScaleChoice",
+    "how an MX block's shared exponent is chosen", [
+      I32EnumAttrCase<"Spec", 0, "spec">,
+      I32EnumAttrCase<"Ceil", 2, "ceil">
+    ]> {
+  let cppNamespace = "::mlir::mxc";
+  let description = [{
+    `spec` (the default): the OCP spec's `floor(log2(amax)) - emax`, which
+    clips a block's largest magnitude where its significand is above the
+    element format's largest (for E4M3 above 1.75: by up to 12.5 %).
+    `ceil`: `ceil(log2(amax / max_elem))`, the smallest exponent at which no
+    element saturates, i.e. the spec's or one more. The values are
+    `numerics::ScaleChoice`'s.
+  }];
+}
+
 /// A float64 parameter printed so that it parses back to the same bits.
 class MXC_F64Parameter<string desc> : APFloatParameter<desc> {
   let parser = [{ ::mlir::mxc::detail::parseF64($_parser) }];

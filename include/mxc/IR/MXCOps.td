@@ -94,7 +94,10 @@ def MXC_QuantizeOp : MXC_Op<"quantize", [Pure]> {
     element_i  = round(x_i / 2^shared_exp)              (saturating)
     ```
 
-    `rounding` is `to_nearest_even` (default) or `to_nearest_away`. An
+    `rounding` is `to_nearest_even` (default) or `to_nearest_away`. With
+    `scale ceil` a block whose largest magnitude the spec's `shared_exp`
+    clips (above `max_elem * 2^shared_exp`) takes `shared_exp + 1` instead
+    (below 127): the smallest exponent at which nothing saturates. An
     all-zero block gets `shared_exp = -127`. A block that holds a NaN or an
     infinity gets the NaN scale 0xFF and decodes to NaN. A partial last block
     takes its scale from its real elements only (see `!mxc.mx`).
@@ -104,22 +107,28 @@ def MXC_QuantizeOp : MXC_Op<"quantize", [Pure]> {
     Worked example (MXFP8 E4M3, emax 8, block 32): a block whose largest
     magnitude is 485 gets `shared_exp = floor(log2 485) - 8 = 0`; 485 then
     saturates to 448, and 400 rounds to 384 (ties to even; 416 with
-    `to_nearest_away`).
+    `to_nearest_away`). With `scale ceil`, 485 > 448 gives `shared_exp = 1`:
+    485 / 2 rounds to 240, i.e. 480 where the spec's exponent gave 448.
 
     ```mlir
     %q = mxc.quantize %x : tensor<4x64xf32> -> !mxc.mx<4x64xf8E4M3FN>
     %r = mxc.quantize %x to_nearest_away
+           : tensor<4x64xf32> -> !mxc.mx<4x64xf8E4M3FN>
+    %c = mxc.quantize %x scale ceil
            : tensor<4x64xf32> -> !mxc.mx<4x64xf8E4M3FN>
     ```
   }];
   let arguments = (ins
     MXC_FloatTensor:$input,
     DefaultValuedAttr<MXC_RoundingModeAttr,
-                      "::mlir::mxc::RoundingMode::NearestEven">:$rounding
+                      "::mlir::mxc::RoundingMode::NearestEven">:$rounding,
+    DefaultValuedAttr<MXC_ScaleChoiceAttr,
+                      "::mlir::mxc::ScaleChoice::Spec">:$scale
   );
   let results = (outs MXC_MXTensor:$result);
   let assemblyFormat = [{
-    $input ($rounding^)? attr-dict `:` type($input) `->` qualified(type($result))
+    $input ($rounding^)? (`scale` $scale^)? attr-dict `:` type($input) `->`
+    qualified(type($result))
   }];
   let hasVerifier = 1;
 }

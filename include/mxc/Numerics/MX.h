@@ -50,9 +50,21 @@ enum class ScaleChoice {
   /// nothing: it wins for blocks whose largest elements the spec's exponent
   /// clips or rounds far (an E2M1 block with amax in (6, 8) x 2^e loses up
   /// to 2^(e+1) on it). Lowering it instead never won on the shared model.
-  /// For weights, quantized once; activations keep the spec's.
+  /// For weights, quantized once.
   LeastSquares,
+  /// ceil(log2(amax / maxNormal)), clamped: the smallest exponent whose
+  /// element grid holds amax, so that no element saturates. That is the
+  /// spec's, or one more where the spec's clips amax (an E4M3 block whose
+  /// amax / 2^e is above 448 = 1.75 x 2^8 loses up to 12.5 % of it). One
+  /// compare at run time, for activations: the rounding up of the scale in
+  /// Mishra et al., "Recipes for Pre-training LLMs with MXFP8" (2025).
+  Ceil,
 };
+
+/// The shared exponent `choice` gives a block whose largest magnitude is
+/// `amax` (finite, >= 0) where that does not depend on the block's other
+/// elements: Spec and Ceil.
+int sharedExponent(ElemFormat format, double amax, ScaleChoice choice);
 
 /// Quantizes the `n` values at `x` as one MX block: writes `n` element codes
 /// (unpacked, one per byte) to `codes` and returns the E8M0 scale byte.

@@ -111,6 +111,9 @@ struct QuantizeProblem {
   int32_t format = 0; ///< An ElemFormat value.
   int64_t block = 32;
   int32_t rounding = 0; ///< A numerics::RoundingMode value.
+  /// A numerics::ScaleChoice value: Spec or Ceil (the spec's shared
+  /// exponent, one more where it clips the block's largest magnitude).
+  int32_t scales = 0;
 };
 
 void quantizeDequantize(const QuantizeProblem &p);

@@ -4,6 +4,7 @@
 #define MXC_TRANSFORMS_PASSES_H
 
 #include "mxc/Analysis/SoftmaxClip.h"
+#include "mxc/IR/MXCAttrs.h"
 #include "mxc/Numerics/MX.h"
 #include "mxc/Transforms/FormatOption.h"
 

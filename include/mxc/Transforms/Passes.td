@@ -311,12 +311,24 @@ def MXCQuantizeActivationsPass : Pass<"mxc-quantize-activations"> {
     %xq = mxc.quantize %x : tensor<?x64xf32> -> !mxc.mx<?x64xf8E4M3FN>
     %y = mxc.matmul %xq, %w : !mxc.mx<?x64xf8E4M3FN>, !mxc.mx<16x64xf4E2M1FN> -> ...
     ```
+
+    With `scales=ceil` the quantizes carry `scale ceil`: blocks whose
+    largest magnitude the spec's shared exponent would clip take one more.
   }];
   let options = [
     Option<"format", "format", "::mxc::numerics::ElemFormat",
            /*default=*/"::mxc::numerics::ElemFormat::E4M3",
            "MX element format of the activations",
-           [{::mlir::mxc::elemFormatValues()}]>
+           [{::mlir::mxc::elemFormatValues()}]>,
+    Option<"scales", "scales", "::mlir::mxc::ScaleChoice",
+           /*default=*/"::mlir::mxc::ScaleChoice::Spec",
+           "How each block's shared exponent is chosen",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::mxc::ScaleChoice::Spec, "spec",
+                        "the OCP spec's: floor(log2(amax)) - emax"),
+             clEnumValN(::mlir::mxc::ScaleChoice::Ceil, "ceil",
+                        "ceil(log2(amax / max_elem)): the spec's, or one "
+                        "more where the spec's clips the block's maximum"))}]>
   ];
   let statistics = [
     Statistic<"numQuantized", "num-quantized", "Matmul inputs quantized">

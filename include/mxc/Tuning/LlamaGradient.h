@@ -87,11 +87,13 @@ struct Quantizers {
   /// Per matmul name, the MX format its weights are rounded to (RTN, blocks
   /// of 32 along the input dim); a matmul not named stays float.
   llvm::StringMap<numerics::ElemFormat> weights;
-  /// How the weights' blocks choose their shared exponents (activations
-  /// keep the spec's).
+  /// How the weights' blocks choose their shared exponents.
   numerics::ScaleChoice weightScales = numerics::ScaleChoice::Spec;
   /// The MX format every matmul with an MX weight rounds its input rows to.
   std::optional<numerics::ElemFormat> activations;
+  /// How the activations' blocks choose theirs (Spec or Ceil: the compiled
+  /// model's mxc.quantize).
+  numerics::ScaleChoice activationScales = numerics::ScaleChoice::Spec;
   /// The EXAQ softmax of every attention (numerics::exaqSoftmaxRow, bit for
   /// bit the compiled kernel's on the same scores). Its backward is the
   /// exact softmax's at the same scores: straight through the quantized

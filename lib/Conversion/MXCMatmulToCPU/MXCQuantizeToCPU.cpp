@@ -13,6 +13,7 @@
 #include "mxc/IR/MXCOps.h"
 #include "mxc/IR/MXCTypes.h"
 #include "mxc/Numerics/Element.h"
+#include "mxc/Numerics/MX.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -28,6 +29,12 @@ namespace mlir::mxc {
 using namespace mlir;
 using namespace mlir::mxc;
 namespace num = ::mxc::numerics;
+
+// The kernel takes the op's scale choice as numerics::ScaleChoice.
+static_assert(static_cast<int>(ScaleChoice::Spec) ==
+                  static_cast<int>(num::ScaleChoice::Spec) &&
+              static_cast<int>(ScaleChoice::Ceil) ==
+                  static_cast<int>(num::ScaleChoice::Ceil));
 
 namespace {
 
@@ -81,7 +88,8 @@ struct ConvertMXCQuantizeToCPUPass
     func::FuncOp callee = declareCPUKernel(
         module, kCallee,
         b.getFunctionType({anyStrided(f32, 2), anyStrided(f32, 2),
-                           b.getI32Type(), b.getI64Type(), b.getI32Type()},
+                           b.getI32Type(), b.getI64Type(), b.getI32Type(),
+                           b.getI32Type()},
                           {}),
         "convert-mxc-quantize-to-cpu");
     if (!callee)
@@ -109,7 +117,9 @@ struct ConvertMXCQuantizeToCPUPass
                        b, loc, static_cast<int64_t>(mx.getFormat()), 32),
                    arith::ConstantIntOp::create(b, loc, mx.getBlockSize(), 64),
                    arith::ConstantIntOp::create(
-                       b, loc, static_cast<int64_t>(rounding), 32)});
+                       b, loc, static_cast<int64_t>(rounding), 32),
+                   arith::ConstantIntOp::create(
+                       b, loc, static_cast<int64_t>(quantize.getScale()), 32)});
     result = bufferization::ToTensorOp::create(b, loc, f32Type, y,
                                                /*restrict=*/true,
                                                /*writable=*/true);

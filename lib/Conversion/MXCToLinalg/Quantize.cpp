@@ -45,6 +45,7 @@ struct LowerQuantize : OpConversionPattern<QuantizeOp> {
     const num::RoundingMode mode = op.getRounding() == RoundingMode::NearestAway
                                        ? num::RoundingMode::NearestAway
                                        : num::RoundingMode::NearestEven;
+    const bool ceil = op.getScale() == ScaleChoice::Ceil;
     const int64_t block = type.getBlockSize();
     const int64_t k = type.getBlockAxisSize();
     const int64_t numBlocks = type.getNumBlocksPerRow();
@@ -113,7 +114,7 @@ struct LowerQuantize : OpConversionPattern<QuantizeOp> {
             emptyLike(rewriter, loc, {rows, numBlocks}, e8m0, x),
             ArrayRef<AffineMap>{id2, id2}, parallel(2),
             [&](OpBuilder &b, Location l, ValueRange args) {
-              Value s = buildScaleFromAmax(b, l, format, args[0]);
+              Value s = buildScaleFromAmax(b, l, format, args[0], ceil);
               linalg::YieldOp::create(
                   b, l,
                   arith::BitcastOp::create(b, l, b.getType<Float8E8M0FNUType>(),

@@ -4,8 +4,9 @@
 
 // RUN: mxc-opt %s --split-input-file --convert-mxc-quantize-to-cpu | FileCheck %s
 
-// The quantize's input, a fresh buffer, the format (0: E4M3), the block size
-// and the rounding (0: to nearest even); the quantize goes.
+// The quantize's input, a fresh buffer, the format (0: E4M3), the block size,
+// the rounding (0: to nearest even) and the scale choice (0: the spec's); the
+// quantize goes.
 // CHECK-LABEL: func.func @round_trip
 // CHECK-SAME: (%[[X:.+]]: tensor<?x64xf32>)
 // CHECK-NOT: mxc.quantize
@@ -17,11 +18,12 @@
 // CHECK: %[[FORMAT:.+]] = arith.constant 0 : i32
 // CHECK: %[[BLOCK:.+]] = arith.constant 32 : i64
 // CHECK: %[[ROUNDING:.+]] = arith.constant 0 : i32
-// CHECK: call @mxc_cpu_quantize_dequantize(%[[XANY]], %[[YANY]], %[[FORMAT]], %[[BLOCK]], %[[ROUNDING]])
+// CHECK: %[[SCALES:.+]] = arith.constant 0 : i32
+// CHECK: call @mxc_cpu_quantize_dequantize(%[[XANY]], %[[YANY]], %[[FORMAT]], %[[BLOCK]], %[[ROUNDING]], %[[SCALES]])
 // CHECK: %[[R:.+]] = bufferization.to_tensor %[[Y]] restrict writable : memref<?x64xf32> to tensor<?x64xf32>
 // CHECK-NOT: mxc.dequantize
 // CHECK: return %[[R]], %[[R]]
-// CHECK: func.func private @mxc_cpu_quantize_dequantize(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i64, i32) attributes {llvm.emit_c_interface}
+// CHECK: func.func private @mxc_cpu_quantize_dequantize(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i64, i32, i32) attributes {llvm.emit_c_interface}
 func.func @round_trip(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
   %q = mxc.quantize %x : tensor<?x64xf32> -> !mxc.mx<?x64xf8E4M3FN>
   %a = mxc.dequantize %q : !mxc.mx<?x64xf8E4M3FN> -> tensor<?x64xf32>
@@ -31,8 +33,8 @@ func.func @round_trip(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf3
 
 // -----
 
-// bf16 input is widened first; MXINT8 (5), blocks of 16, ties away (1). The
-// quantize stays for its other reader.
+// bf16 input is widened first; MXINT8 (5), blocks of 16, ties away (1),
+// scale ceil (2). The quantize stays for its other reader.
 // CHECK-LABEL: func.func @widened
 // CHECK: %[[Q:.+]] = mxc.quantize
 // CHECK: %[[XF:.+]] = arith.extf %{{.+}} : tensor<3x40xbf16> to tensor<3x40xf32>
@@ -41,10 +43,11 @@ func.func @round_trip(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf3
 // CHECK-DAG: arith.constant 5 : i32
 // CHECK-DAG: arith.constant 16 : i64
 // CHECK-DAG: arith.constant 1 : i32
+// CHECK-DAG: arith.constant 2 : i32
 // CHECK: call @mxc_cpu_quantize_dequantize(
 // CHECK: return %{{.+}}, %[[Q]]
 func.func @widened(%x: tensor<3x40xbf16>) -> (tensor<3x40xf32>, !mxc.mx<3x40xi8, block = 16>) {
-  %q = mxc.quantize %x to_nearest_away : tensor<3x40xbf16> -> !mxc.mx<3x40xi8, block = 16>
+  %q = mxc.quantize %x to_nearest_away scale ceil : tensor<3x40xbf16> -> !mxc.mx<3x40xi8, block = 16>
   %d = mxc.dequantize %q : !mxc.mx<3x40xi8, block = 16> -> tensor<3x40xf32>
   return %d, %q : tensor<3x40xf32>, !mxc.mx<3x40xi8, block = 16>
 }

@@ -43,3 +43,26 @@ func.func @mxint8_rank3(%x: tensor<2x3x64xf16>) -> !mxc.mx<2x3x64xi8> {
   %q = mxc.quantize %x to_nearest_away : tensor<2x3x64xf16> -> !mxc.mx<2x3x64xi8>
   return %q : !mxc.mx<2x3x64xi8>
 }
+
+// -----
+
+// scale ceil: the block's scale takes one more where amax * 2^(127 - scale)
+// is above the largest element (448 for E4M3); the spec's has no such step.
+// CHECK-LABEL: func.func @mxfp8_scale_ceil
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<2x2xf8E8M0FNU>)
+// CHECK:   %[[PRODUCT:.+]] = arith.mulf %{{.+}}, %{{.+}} : f32
+// CHECK:   %[[CLIPS:.+]] = arith.cmpf ogt, %[[PRODUCT]], %{{.+}} : f32
+// CHECK:   arith.select %[[CLIPS]]
+// CHECK:   arith.bitcast %{{.+}} : i8 to f8E8M0FNU
+// CHECK-LABEL: func.func @mxfp8_scale_spec
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<2x2xf8E8M0FNU>)
+// CHECK-NOT: arith.cmpf
+// CHECK:   arith.bitcast %{{.+}} : i8 to f8E8M0FNU
+func.func @mxfp8_scale_ceil(%x: tensor<2x64xf32>) -> !mxc.mx<2x64xf8E4M3FN> {
+  %q = mxc.quantize %x scale ceil : tensor<2x64xf32> -> !mxc.mx<2x64xf8E4M3FN>
+  return %q : !mxc.mx<2x64xf8E4M3FN>
+}
+func.func @mxfp8_scale_spec(%x: tensor<2x64xf32>) -> !mxc.mx<2x64xf8E4M3FN> {
+  %q = mxc.quantize %x : tensor<2x64xf32> -> !mxc.mx<2x64xf8E4M3FN>
+  return %q : !mxc.mx<2x64xf8E4M3FN>
+}

@@ -37,6 +37,13 @@
 // RUN: mxc-opt %t.16.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels | FileCheck %t.16.mlir
 // RUN: mxc-testgen roundtrip --format=mxint8 --block=64 --cols=100 --rounding=away > %t.64.mlir
 // RUN: mxc-opt %t.64.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels | FileCheck %t.64.mlir
+// scale ceil (blocks the floor rule clips take one more exponent).
+// RUN: mxc-testgen roundtrip --format=mxfp8_e4m3 --scales=ceil > %t.ceil.mlir
+// RUN: mxc-opt %t.ceil.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels | FileCheck %t.ceil.mlir
+// RUN: mxc-testgen roundtrip --format=mxint8 --rounding=away --scales=ceil > %t.ceil8.mlir
+// RUN: mxc-opt %t.ceil8.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels | FileCheck %t.ceil8.mlir
+// RUN: mxc-testgen roundtrip --format=mxfp4 --scales=ceil > %t.ceil4.mlir
+// RUN: mxc-opt %t.ceil4.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels | FileCheck %t.ceil4.mlir
 // RUN: mxc-testgen roundtrip --format=mxfp4 --block=2 --cols=13 --seed=5 > %t.2.mlir
 // RUN: mxc-opt %t.2.mlir --mxc-lower-to-llvm=matmul-kernels=true | %run-kernels | FileCheck %t.2.mlir
 

@@ -11,3 +11,7 @@
 
 // RUN: mxc-testgen roundtrip --format=mxfp4 --rounding=away > %t.away.mlir
 // RUN: mxc-opt %t.away.mlir --mxc-lower-to-llvm | %run-cpu | FileCheck %t.away.mlir
+
+// scale ceil, as numerics::ScaleChoice::Ceil.
+// RUN: mxc-testgen roundtrip --format=mxfp4 --rounding=away --scales=ceil > %t.ceil.mlir
+// RUN: mxc-opt %t.ceil.mlir --mxc-lower-to-llvm | %run-cpu | FileCheck %t.ceil.mlir

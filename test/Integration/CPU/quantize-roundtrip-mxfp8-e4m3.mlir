@@ -11,3 +11,8 @@
 
 // RUN: mxc-testgen roundtrip --format=mxfp8_e4m3 --rounding=away > %t.away.mlir
 // RUN: mxc-opt %t.away.mlir --mxc-lower-to-llvm | %run-cpu | FileCheck %t.away.mlir
+
+// scale ceil: blocks whose maximum the floor rule clips (row 2) take one more
+// exponent, as numerics::ScaleChoice::Ceil.
+// RUN: mxc-testgen roundtrip --format=mxfp8_e4m3 --scales=ceil > %t.ceil.mlir
+// RUN: mxc-opt %t.ceil.mlir --mxc-lower-to-llvm | %run-cpu | FileCheck %t.ceil.mlir

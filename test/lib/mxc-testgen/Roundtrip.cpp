@@ -1,7 +1,7 @@
 //===- Roundtrip.cpp - mxc-testgen roundtrip ------------------------------===//
 //
 //   mxc-testgen roundtrip --format=mxfp4 --rounding=even [--block=32]
-//       [--cols=172] [--seed=1]
+//       [--cols=172] [--seed=1] [--scales=spec|ceil]
 //
 // A program that quantizes corner-case rows (ties, saturation, subnormals,
 // zeros, NaN/Inf blocks, a partial last block), dequantizes, and prints the
@@ -40,6 +40,10 @@ llvm::cl::opt<int64_t> cols("cols", llvm::cl::sub(command),
                             llvm::cl::desc("row length"), llvm::cl::init(172));
 llvm::cl::opt<unsigned> seed("seed", llvm::cl::sub(command),
                              llvm::cl::desc("random seed"), llvm::cl::init(1));
+llvm::cl::opt<std::string>
+    scaleChoice("scales", llvm::cl::sub(command),
+                llvm::cl::desc("spec or ceil: the quantize's shared exponents"),
+                llvm::cl::init("spec"));
 
 /// Rows of corner cases for `f`, each of length k, blocks of `block`.
 std::vector<float> cornerRows(ElemFormat f, int64_t k, int64_t block,
@@ -122,10 +126,14 @@ int run() {
                                        : RoundingMode::NearestEven;
   if (!isValidBlockSize(f, blockSize))
     fail("invalid block size");
+  if (scaleChoice != "spec" && scaleChoice != "ceil")
+    fail("--scales must be spec or ceil");
+  const bool ceil = scaleChoice == "ceil";
   std::mt19937 rng(seed);
   int64_t rows = 0, k = cols;
   std::vector<float> x = cornerRows(f, k, blockSize, rng, rows);
-  MXTensor t = quantize(f, blockSize, rows, k, x.data(), rm);
+  MXTensor t = quantize(f, blockSize, rows, k, x.data(), rm,
+                        ceil ? ScaleChoice::Ceil : ScaleChoice::Spec);
   std::vector<double> y = dequantize(t);
 
   Program p;
@@ -136,7 +144,8 @@ int run() {
   Value q = mlir::mxc::QuantizeOp::create(
       b, p.loc(), mx, input,
       rm == RoundingMode::NearestAway ? mlir::mxc::RoundingMode::NearestAway
-                                      : mlir::mxc::RoundingMode::NearestEven);
+                                      : mlir::mxc::RoundingMode::NearestEven,
+      ceil ? mlir::mxc::ScaleChoice::Ceil : mlir::mxc::ScaleChoice::Spec);
   Value d = mlir::mxc::DequantizeOp::create(b, p.loc(), p.tensor({rows, k}), q);
   auto storage = mlir::mxc::DisassembleOp::create(b, p.loc(), mx.getDataType(),
                                                   mx.getScalesType(), q);
@@ -146,7 +155,8 @@ int run() {
   llvm::raw_ostream &os = llvm::outs();
   p.write(os, "roundtrip --format=" + formatName + " --rounding=" + rounding +
                   " --block=" + llvm::Twine(blockSize) + " --cols=" +
-                  llvm::Twine(cols) + " --seed=" + llvm::Twine(seed));
+                  llvm::Twine(cols) + " --seed=" + llvm::Twine(seed) +
+                  (ceil ? " --scales=ceil" : ""));
 
   // What the numerics library says: dequantized bits, packed bytes, scales.
   std::vector<int64_t> bits, bytes(t.data.begin(), t.data.end()),
