@@ -1,12 +1,12 @@
 // activation-scales=ceil: MXFP8 activation blocks whose maximum the spec's
 // shared exponent clips take one more exponent, in the compiled model (CPU
-// and GPU paths) and in the tuner's forward alike. On the example model with MXINT8 weights (so
-// that the activations dominate the error): the compiled KL with the ceil
-// rule is well below the spec's, the tuner's start KL is the compiled
-// model's (to the float rounding of the two forward passes) and so is its
-// final one. A tuner that kept the spec's rule would start at the spec's KL.
-// Not under the sanitizers: the tuner's code runs in tune.mlir and the unit
-// tests.
+// and GPU paths) and in the tuner's forward alike. On the example model
+// with MXINT8 weights (so that the activations dominate the error): the
+// compiled KL with the ceil rule is well below the spec's, the tuner's
+// start KL is the compiled model's (to the float rounding of the two
+// forward passes) and so is its final one. A tuner that kept the spec's
+// rule would start at the spec's KL. Not under the sanitizers: the tuner's
+// code runs in tune.mlir and the unit tests.
 // UNSUPPORTED: sanitized
 
 // RUN: rm -rf %t && mkdir -p %t && mxc-example-model %t/example > /dev/null
