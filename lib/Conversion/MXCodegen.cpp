@@ -58,9 +58,9 @@ Value mlir::mxc::buildScaleFromAmax(OpBuilder &b, Location loc,
   Value scale = i.sub(field, i.c(num::getFormatInfo(format).emax));
   scale = i.smin(i.smax(scale, i.c(0)), i.c(254));
   if (ceil) {
-    // amax * 2^(127 - scale) is exact (at least 1 unless amax is 0, below
-    // 2^(emax + 2)); for scale 254 the factor's bits are +0, which bumps
-    // nothing. Non-finite amax is replaced below.
+    // amax * 2^(127 - scale) is exact: below 2^(emax + 1), and at least
+    // 2^-22 unless amax is 0. For scale 254 the factor's bits are +0, which
+    // bumps nothing. A non-finite amax gets the NaN scale below.
     Value inverse = i.f32Of(i.shl(i.sub(i.c(254), scale), i.c(23)));
     Value clipped = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::OGT,

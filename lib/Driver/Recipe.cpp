@@ -288,9 +288,7 @@ llvm::Expected<Recipe> Recipe::parse(llvm::StringRef text) {
       return error("unknown key '" + key +
                    "' (weights, method, scales, smooth, activations, "
                    "activation-scales, softmax-bits, softmax-clip, "
-                   "softmax-floor, softmax-table, tile, "
-                   "keep, "
-                   "checkpoint-mx, "
+                   "softmax-floor, softmax-table, tile, keep, checkpoint-mx, "
                    "tune, tune-lr, tune-damping, tune-labels, tune-batch, "
                    "tune-what, tune-softmax)");
     }

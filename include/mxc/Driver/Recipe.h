@@ -122,11 +122,9 @@ struct Recipe {
 
   /// Parses "PRESET", "PRESET,key=value,..." or "key=value,...". Keys:
   /// weights, method, scales, smooth, activations, activation-scales,
-  /// softmax-bits,
-  /// softmax-clip, softmax-floor, softmax-table, tile, keep, checkpoint-mx,
-  /// tune, tune-lr,
-  /// tune-damping, tune-labels, tune-batch, tune-what, tune-softmax. Validates
-  /// the result.
+  /// softmax-bits, softmax-clip, softmax-floor, softmax-table, tile, keep,
+  /// checkpoint-mx, tune, tune-lr, tune-damping, tune-labels, tune-batch,
+  /// tune-what, tune-softmax. Validates the result.
   static llvm::Expected<Recipe> parse(llvm::StringRef text);
   /// Every preset, in the order --help lists them.
   static llvm::ArrayRef<Preset> presets();

@@ -61,9 +61,9 @@ enum class ScaleChoice {
   Ceil,
 };
 
-/// The shared exponent `choice` gives a block whose largest magnitude is
-/// `amax` (finite, >= 0) where that does not depend on the block's other
-/// elements: Spec and Ceil.
+/// The shared exponent that Spec or Ceil gives a block whose largest
+/// magnitude is `amax` (finite, >= 0). LeastSquares, whose choice depends on
+/// every element, gets the spec's here (its first candidate).
 int sharedExponent(ElemFormat format, double amax, ScaleChoice choice);
 
 /// Quantizes the `n` values at `x` as one MX block: writes `n` element codes
