@@ -66,13 +66,8 @@ int main(int argc, char **argv) {
     std::vector<double> times[2];
     for (int batch = 0; batch < 41; ++batch)
       for (int rule = 0; rule < 2; ++rule) {
-        mxc::cpu::QuantizeProblem p;
-        p.x = x.data();
-        p.out = out.data();
-        p.rows = rows;
-        p.cols = cols;
-        p.xStrides[0] = p.outStrides[0] = cols;
-        p.xStrides[1] = p.outStrides[1] = 1;
+        mxc::cpu::QuantizeProblem p = mxc::cpu::QuantizeProblem::rowMajor(
+            x.data(), out.data(), rows, cols);
         p.format = static_cast<int32_t>(f);
         p.scales = static_cast<int32_t>(rule ? num::ScaleChoice::Ceil
                                              : num::ScaleChoice::Spec);

@@ -36,8 +36,7 @@ uint8_t mxc::numerics::quantizeBlock(ElemFormat format, const float *x,
     }
     amax = std::max(amax, std::fabs(static_cast<double>(x[i])));
   }
-  const int exponent = sharedExponent(
-      format, amax, choice == ScaleChoice::Ceil ? choice : ScaleChoice::Spec);
+  const int exponent = sharedExponent(format, amax, choice);
   // Division by a power of two is exact in double for every float input.
   const ElementEncoder &encoder = getElementEncoder(format, mode);
   auto encode = [&](int e, uint8_t *out) {

@@ -517,13 +517,8 @@ TEST_P(CPUKernels, QuantizeDequantizeEqualsTheLibrary) {
             x.insert(x.end(), x.begin(), x.begin() + 4 * cols);
           const int64_t rows = x.size() / cols;
           std::vector<float> out(x.size(), 1.0f);
-          cpu::QuantizeProblem p;
-          p.x = x.data();
-          p.out = out.data();
-          p.rows = rows;
-          p.cols = cols;
-          p.xStrides[0] = p.outStrides[0] = cols;
-          p.xStrides[1] = p.outStrides[1] = 1;
+          cpu::QuantizeProblem p =
+              cpu::QuantizeProblem::rowMajor(x.data(), out.data(), rows, cols);
           p.format = static_cast<int32_t>(f);
           p.block = block;
           p.rounding = static_cast<int32_t>(mode);

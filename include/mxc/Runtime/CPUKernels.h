@@ -99,7 +99,7 @@ void attention(const AttentionProblem &p);
 /// row and decoded again to f32 in `out`: mxc.dequantize(mxc.quantize x).
 /// Every value equals numerics::quantizeBlock then dequantizeBlock (whose
 /// double results are f32 values): the shared exponent from the block's
-/// largest magnitude, each element rounded on the format's grid
+/// largest magnitude (`scales`), each element rounded on the format's grid
 /// (`rounding`: a numerics::RoundingMode value) and saturated, a block that
 /// holds a NaN or an infinity all NaN. A partial last block takes its scale
 /// from its own elements. Rows are split over the threads when worthwhile.
@@ -114,6 +114,20 @@ struct QuantizeProblem {
   /// A numerics::ScaleChoice value: Spec or Ceil (the spec's shared
   /// exponent, one more where it clips the block's largest magnitude).
   int32_t scales = 0;
+
+  /// Contiguous row-major x and out of rows x cols; the other fields keep
+  /// their defaults.
+  static QuantizeProblem rowMajor(const float *x, float *out, int64_t rows,
+                                  int64_t cols) {
+    QuantizeProblem p;
+    p.x = x;
+    p.out = out;
+    p.rows = rows;
+    p.cols = cols;
+    p.xStrides[0] = p.outStrides[0] = cols;
+    p.xStrides[1] = p.outStrides[1] = 1;
+    return p;
+  }
 };
 
 void quantizeDequantize(const QuantizeProblem &p);
