@@ -20,8 +20,10 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 using namespace mxc::cpu;
@@ -544,18 +546,51 @@ void _mlir_ciface_mxc_cpu_quantize_dequantize(StridedMemRefType<float, 2> *x,
 
 } // extern "C"
 
+namespace {
+/// The LLVM name of a C parameter or result type of an entry point.
+template <typename T> constexpr std::string_view llvmTypeName() {
+  if constexpr (std::is_pointer_v<T>)
+    return "ptr";
+  else if constexpr (std::is_same_v<T, void>)
+    return "void";
+  else if constexpr (std::is_same_v<T, float>)
+    return "f32";
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return "i32";
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return "i64";
+  else
+    static_assert(sizeof(T) == 0, "an entry point takes an unnamed type");
+}
+
+/// "void(ptr, ptr, i32)" for void (*)(float *, float *, int32_t).
+template <typename R, typename... Args>
+std::string signatureOf(R (*)(Args...)) {
+  std::string s(llvmTypeName<R>());
+  s += '(';
+  const char *separator = "";
+  ((s += separator, s += llvmTypeName<Args>(), separator = ", "), ...);
+  return s + ')';
+}
+
+template <typename F> KernelSymbol symbol(const char *name, F *function) {
+  // The strings live as long as the program (the table is built once).
+  static std::vector<std::unique_ptr<std::string>> signatures;
+  signatures.push_back(std::make_unique<std::string>(signatureOf(function)));
+  return {name, reinterpret_cast<void *>(function), signatures.back()->c_str()};
+}
+} // namespace
+
 const KernelSymbol *mxc::cpu::kernelSymbols() {
   static const KernelSymbol symbols[] = {
-      {"_mlir_ciface_mxc_cpu_matmul_mx",
-       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_mx)},
-      {"_mlir_ciface_mxc_cpu_matmul_mx_activations",
-       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_mx_activations)},
-      {"_mlir_ciface_mxc_cpu_matmul_f32",
-       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_matmul_f32)},
-      {"_mlir_ciface_mxc_cpu_attention",
-       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_attention)},
-      {"_mlir_ciface_mxc_cpu_quantize_dequantize",
-       reinterpret_cast<void *>(&_mlir_ciface_mxc_cpu_quantize_dequantize)},
-      {nullptr, nullptr}};
+      symbol("_mlir_ciface_mxc_cpu_matmul_mx", &_mlir_ciface_mxc_cpu_matmul_mx),
+      symbol("_mlir_ciface_mxc_cpu_matmul_mx_activations",
+             &_mlir_ciface_mxc_cpu_matmul_mx_activations),
+      symbol("_mlir_ciface_mxc_cpu_matmul_f32",
+             &_mlir_ciface_mxc_cpu_matmul_f32),
+      symbol("_mlir_ciface_mxc_cpu_attention", &_mlir_ciface_mxc_cpu_attention),
+      symbol("_mlir_ciface_mxc_cpu_quantize_dequantize",
+             &_mlir_ciface_mxc_cpu_quantize_dequantize),
+      {nullptr, nullptr, nullptr}};
   return symbols;
 }

@@ -317,6 +317,50 @@ modelSymbols(const llvm::StringMap<const void *> &weights,
   return symbols;
 }
 
+/// A kernel declaration's type as mxc::cpu::KernelSymbol::signature writes
+/// it: "void(ptr, ptr, i32, i64)".
+static std::string kernelSignature(mlir::LLVM::LLVMFunctionType type) {
+  auto name = [](mlir::Type t) -> std::string {
+    if (mlir::isa<mlir::LLVM::LLVMPointerType>(t))
+      return "ptr";
+    if (mlir::isa<mlir::LLVM::LLVMVoidType>(t))
+      return "void";
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    t.print(os);
+    return s;
+  };
+  std::string s = name(type.getReturnType()) + "(";
+  for (auto [i, param] : llvm::enumerate(type.getParams()))
+    s += (i ? ", " : "") + name(param);
+  if (type.isVarArg())
+    s += type.getNumParams() ? ", ..." : "...";
+  return s + ")";
+}
+
+llvm::Error mxc::driver::checkKernelDeclarations(mlir::ModuleOp llvmModule) {
+  for (auto func : llvmModule.getOps<mlir::LLVM::LLVMFuncOp>()) {
+    llvm::StringRef name = func.getName();
+    if (!func.isExternal() || !name.starts_with("_mlir_ciface_mxc_cpu_"))
+      continue;
+    const mxc::cpu::KernelSymbol *k = mxc::cpu::kernelSymbols();
+    while (k->name && name != k->name)
+      ++k;
+    llvm::StringRef kernel = name.drop_front(strlen("_mlir_ciface_"));
+    const char *again = ": it was compiled by another version of mxc; compile "
+                        "it again with this one";
+    if (!k->name)
+      return error("the model calls a CPU kernel this mxc does not have, '" +
+                   kernel + "'" + again);
+    const std::string declared = kernelSignature(func.getFunctionType());
+    if (declared != k->signature)
+      return error("the model calls the CPU kernel '" + kernel + "' as " +
+                   declared + ", but this mxc defines it as " + k->signature +
+                   again);
+  }
+  return llvm::Error::success();
+}
+
 static void initializeNativeTarget() {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
@@ -528,6 +572,8 @@ CompiledModel::create(mlir::ModuleOp llvmModule, const LlamaConfig &config,
                        !llvmModule.lookupSymbol("decode")))
     return error("the module has neither @calibrate nor @forward and "
                  "@decode: not a model compiled by mxc");
+  if (llvm::Error e = checkKernelDeclarations(llvmModule))
+    return std::move(e);
   std::unique_ptr<CompiledModel> model(new CompiledModel(config, calibration));
   // Not for calibration: its calls are large (trimming costs little next to
   // them) and run on every core at once (the heap would keep them all).

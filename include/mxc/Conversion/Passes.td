@@ -215,10 +215,11 @@ def ConvertMXCQuantizeToCPUPass
     `mxc.dequantize` with an f32 2-D result whose operand is an
     `mxc.quantize` (the MX activations of a matmul that the matmul kernel
     reads as f32) becomes a call of
-    `@mxc_cpu_quantize_dequantize(x, y, format, block, rounding)` on buffers:
-    the quantize's input (widened to f32), a fresh result buffer returned
-    with `bufferization.to_tensor`, the element format, the block size and
-    the rounding mode (`mxc::numerics` enum values). One call serves every
+    `@mxc_cpu_quantize_dequantize(x, y, format, block, rounding, scales)` on
+    buffers: the quantize's input (widened to f32), a fresh result buffer
+    returned with `bufferization.to_tensor`, the element format, the block
+    size, the rounding mode and the shared exponent's choice (`spec` or
+    `ceil`; `mxc::numerics` enum values). One call serves every
     dequantize of one quantize; the quantize goes when nothing else reads
     it.
 
@@ -236,7 +237,7 @@ def ConvertMXCQuantizeToCPUPass
     becomes (types abbreviated)
     ```mlir
     %y = memref.alloc(%rows) : memref<?x64xf32>
-    call @mxc_cpu_quantize_dequantize(%xb, %y, %c0_i32, %c32_i64, %c0_i32)
+    call @mxc_cpu_quantize_dequantize(%xb, %y, %c0_i32, %c32_i64, %c0_i32, %c0_i32)
     %d = bufferization.to_tensor %y restrict writable ...
     ```
   }];

@@ -181,6 +181,13 @@ void attachNativeObject(mlir::ModuleOp llvmModule, llvm::StringRef object,
 /// module and warns when the features were what was missing).
 bool hasNativeObject(mlir::ModuleOp llvmModule);
 
+/// Refuses an LLVM-dialect module that declares one of mxc's CPU kernels
+/// (`_mlir_ciface_mxc_cpu_*`) that this build's runtime does not define, or
+/// with another C type than its definition (mxc::cpu::KernelSymbol::
+/// signature): a model compiled by another version of mxc, whose calls
+/// would pass the wrong arguments. CompiledModel::create checks it first.
+llvm::Error checkKernelDeclarations(mlir::ModuleOp llvmModule);
+
 /// A model ready to run from its LLVM-dialect module: @forward and @decode,
 /// or @calibrate, or every layer's @calibrate_layer_<l>. The module's native
 /// code (attachNativeObject) is linked when it is there and built for this

@@ -144,9 +144,15 @@ bool useKernelISA(const char *isa);
 struct KernelSymbol {
   const char *name;
   void *address;
+  /// Its C type in LLVM's terms, derived from the definition: "void(ptr,
+  /// ptr, i32, i64)" (pointers are "ptr", integers "iN", float "f32"). A
+  /// model declares each kernel it calls; a loader compares the two, so that
+  /// a model compiled against another version of these entry points is
+  /// refused instead of called with the wrong arguments.
+  const char *signature;
 };
 /// Every entry point (for a JIT that links models against them), ending
-/// with {nullptr, nullptr}.
+/// with {nullptr, nullptr, nullptr}.
 const KernelSymbol *kernelSymbols();
 
 } // namespace mxc::cpu
