@@ -1525,6 +1525,10 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
     referenceLogits = &uncached;
   referenceLogits->resize(windows.size());
   Evaluation e;
+  if (reference) {
+    e.tokenCount.assign(vocab, 0);
+    e.tokenDifference.assign(vocab, 0.0);
+  }
   double nll = 0, nllSquares = 0, kl = 0, referenceNLL = 0;
   // Per window: tokens and the summed NLL difference to the reference.
   std::vector<std::pair<int64_t, double>> differences;
@@ -1560,6 +1564,8 @@ mxc::driver::evaluate(CompiledModel &model, CompiledModel *reference,
             double floatNLL = logFZ - f[tokens[i + 1]];
             referenceNLL += floatNLL;
             windowDifference += tokenNLL - floatNLL;
+            ++e.tokenCount[tokens[i + 1]];
+            e.tokenDifference[tokens[i + 1]] += tokenNLL - floatNLL;
           }
           ++windowTokens;
           ++e.tokens;

@@ -73,6 +73,16 @@
 // RUN: mxc-run %t/example/model.bin --perplexity %s --max-windows 3 > %t/f3.txt
 // RUN: %python %S/Inputs/paired-difference.py %t/paired.txt %t/q1.txt %t/q2.txt %t/q3.txt %t/f1.txt %t/f2.txt %t/f3.txt | FileCheck %s --check-prefix=PAIRED
 // PAIRED: OK
+// The next tokens that the difference comes from, recomputed in float64 from
+// both models' logits of the same one-window text (Inputs/token-costs.py):
+// the float model's own greedy text, on which quantization costs (this
+// random model finds the file's text unlikely, w4 a little less so).
+// RUN: mxc-run %t/example/model.bin --prompt "Hi!" --steps 150 --quiet > %t/short.txt
+// RUN: mxc-run %t/w4.mxc --perplexity %t/short.txt --kl-reference %t/example/model.bin > %t/costs.txt
+// RUN: mxc-run %t/w4.mxc --prompt-file %t/short.txt --save-logits %t/w4.logits
+// RUN: mxc-run %t/example/model.bin --prompt-file %t/short.txt --save-logits %t/float.logits
+// RUN: %python %S/Inputs/token-costs.py %t/costs.txt %t/w4.logits %t/float.logits | FileCheck %s --check-prefix=COSTS
+// COSTS: OK
 // RUN: not mxc-run %t/w4.mxc --perplexity %s --kl-reference %t/w4.mxc 2>&1 | FileCheck %s --check-prefix=KLCOMPILED
 // KLCOMPILED: mxc-run: --kl-reference needs a float checkpoint, not a compiled model
 

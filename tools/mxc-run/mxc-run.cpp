@@ -207,12 +207,14 @@ static cl::opt<bool> reportKL(
     cl::cat(category), "kl",
     cl::desc("With --perplexity: also the mean KL divergence of next-token "
              "distributions from the float model, the float model's "
-             "perplexity and the difference with its standard error"),
+             "perplexity and the difference with its standard error, and "
+             "the three next tokens whose NLL rose most"),
     cl::init(false));
 static cl::opt<std::string> klReference(
     cl::cat(category), "kl-reference", cl::value_desc("checkpoint"),
     cl::desc("With --perplexity: the mean KL divergence from this float "
-             "checkpoint, its perplexity and the difference (for a model "
+             "checkpoint, its perplexity, the difference and the tokens it "
+             "comes from (for a model "
              "compiled by mxc-compile; --kl compares a checkpoint with "
              "itself in float)"));
 static cl::opt<bool> softmaxReport(
@@ -297,6 +299,38 @@ Recipe recipeFromOptions() {
 }
 
 } // namespace
+
+/// The three next tokens whose summed NLL rose most against the reference,
+/// with their share of the total rise: where a quantization's perplexity
+/// goes, e.g. a text's blank lines that the float model finds unlikely.
+static void printCostliestTokens(const Evaluation &e,
+                                 const Tokenizer &tokenizer) {
+  std::vector<int64_t> ids;
+  for (int64_t t = 0; t < static_cast<int64_t>(e.tokenDifference.size()); ++t)
+    if (e.tokenDifference[t] > 0)
+      ids.push_back(t);
+  const size_t shown = std::min<size_t>(ids.size(), 3);
+  std::partial_sort(ids.begin(), ids.begin() + shown, ids.end(),
+                    [&](int64_t a, int64_t b) {
+                      return e.tokenDifference[a] > e.tokenDifference[b];
+                    });
+  if (!shown)
+    return;
+  const double total = (e.meanNLL - e.referenceMeanNLL) * e.tokens;
+  llvm::outs() << "the next tokens whose NLL rose most:";
+  for (size_t i = 0; i < shown; ++i) {
+    const int64_t t = ids[i];
+    llvm::outs() << (i ? "," : "") << " \"";
+    llvm::printEscapedString(tokenizer.piece(t), llvm::outs());
+    llvm::outs() << llvm::format(
+        "\" (%lld) %+.1f nats over %lld", static_cast<long long>(t),
+        e.tokenDifference[t], static_cast<long long>(e.tokenCount[t]));
+    if (total > 0)
+      llvm::outs() << llvm::format(" (%.0f %%)",
+                                   100 * e.tokenDifference[t] / total);
+  }
+  llvm::outs() << "\n";
+}
 
 int main(int argc, char **argv) {
   const auto started = std::chrono::steady_clock::now();
@@ -479,6 +513,7 @@ int main(int argc, char **argv) {
           "%+.2f %% (NLL %+.5f +/- %.5f nats per token, paired by window)\n",
           std::exp(e.referenceMeanNLL), e.referenceMeanNLL,
           100 * std::expm1(difference), difference, e.differenceStdErr);
+      printCostliestTokens(e, tokenizer);
     }
     return 0;
   }

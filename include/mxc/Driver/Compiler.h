@@ -430,6 +430,13 @@ struct Evaluation {
   /// are not independent, so the per-token standard error would be too
   /// small.
   double referenceMeanNLL = 0, differenceStdErr = 0;
+  /// With a reference, per token id as the next token: how often it is, and
+  /// the sum of this model's NLL minus the reference's over those positions
+  /// (together, meanNLL - referenceMeanNLL times `tokens`): which tokens a
+  /// quantization costs, e.g. a text's blank lines, which a model that
+  /// never writes them gives a tiny probability.
+  std::vector<int64_t> tokenCount;
+  std::vector<double> tokenDifference;
   int64_t tokens = 0, windows = 0;
   double seconds = 0;
 };
