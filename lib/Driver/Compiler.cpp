@@ -346,7 +346,8 @@ llvm::Error mxc::driver::checkKernelDeclarations(mlir::ModuleOp llvmModule) {
     const mxc::cpu::KernelSymbol *k = mxc::cpu::kernelSymbols();
     while (k->name && name != k->name)
       ++k;
-    llvm::StringRef kernel = name.drop_front(strlen("_mlir_ciface_"));
+    llvm::StringRef kernel = name;
+    kernel.consume_front("_mlir_ciface_");
     const char *again = ": it was compiled by another version of mxc; compile "
                         "it again with this one";
     if (!k->name)
