@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -574,10 +575,11 @@ std::string signatureOf(R (*)(Args...)) {
 }
 
 template <typename F> KernelSymbol symbol(const char *name, F *function) {
-  // The strings live as long as the program (the table is built once).
-  static std::vector<std::unique_ptr<std::string>> signatures;
-  signatures.push_back(std::make_unique<std::string>(signatureOf(function)));
-  return {name, reinterpret_cast<void *>(function), signatures.back()->c_str()};
+  // The strings live as long as the program (the table is built once); a
+  // deque keeps them in place as it grows.
+  static std::deque<std::string> signatures;
+  signatures.push_back(signatureOf(function));
+  return {name, reinterpret_cast<void *>(function), signatures.back().c_str()};
 }
 } // namespace
 
