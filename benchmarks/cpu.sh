@@ -11,7 +11,9 @@
 # latter also with MXINT8 activations (w4,activations=mxint8: mxc's decode
 # then multiplies 8-bit integers, as llama.cpp does with the activations it
 # quantizes to 8 bits itself; beside the same llama.cpp MXFP4 run);
-# MXFP8, MXINT8 and w4a8 on mxc alone (llama.cpp has no such types).
+# MXFP8, MXINT8 and w4a8 on mxc alone (llama.cpp has no such types), and
+# w4a8 with the -sm2 presets' 2-bit EXAQ softmax (mxc alone: beside its w4a8
+# row, what the quantized softmax costs or saves).
 # The peer is node-llama-cpp 3.21.1's prebuilt llama.cpp CPU backend
 # (peer/llama-speed.mjs). Both run at 1 and 2 threads (mxc-run --threads),
 # mxc then llama.cpp for each count, the pairs alternated over the repeats.
@@ -123,9 +125,12 @@ for m in m6 m85; do
   bench "$scratch/$m/model.bin" "$m" w4 w4 "$steps"
   bench "$scratch/$m/model.bin" "$m" w4,activations=mxint8 w4 "$steps"
 done
-for recipe in w8 wint8 w4a8; do
+sm2=w4a8,softmax-bits=2,softmax-floor=zero,softmax-clip=-4.5
+for recipe in w8 wint8 w4a8 "$sm2"; do
   bench "$scratch/m6/model.bin" m6 "$recipe" - 64
 done
+bench "$shared" stories260K w4a8 - 64
+bench "$shared" stories260K "$sm2" - 64
 if [ "${MXC_BENCH_1B:-1}" = 1 ]; then
   bench "$scratch/m1b" m1b w4 w4 16 decode
 fi

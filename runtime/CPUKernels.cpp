@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -409,6 +410,39 @@ MatmulProblem problem(StridedMemRefType<float, 2> *x, int64_t n, int64_t k,
   p.outStride = out->strides[0];
   return p;
 }
+
+/// The attention of q [H, Sq, D], k [Hkv, Skv, D], v [Hkv, Skv, Dv] into
+/// out [H, Sq, Dv], all f32, checked; `kernel` names the caller in errors.
+AttentionProblem attentionProblem(StridedMemRefType<float, 3> *q,
+                                  StridedMemRefType<float, 3> *k,
+                                  StridedMemRefType<float, 3> *v,
+                                  StridedMemRefType<float, 3> *out, float scale,
+                                  const char *kernel) {
+  AttentionProblem p;
+  p.heads = q->sizes[0];
+  p.queries = q->sizes[1];
+  p.headDim = q->sizes[2];
+  p.kvHeads = k->sizes[0];
+  p.keys = k->sizes[1];
+  p.valueDim = v->sizes[2];
+  if (k->sizes[2] != p.headDim || v->sizes[0] != p.kvHeads ||
+      v->sizes[1] != p.keys || p.kvHeads == 0 || p.heads % p.kvHeads != 0 ||
+      p.queries > p.keys || out->sizes[0] != p.heads ||
+      out->sizes[1] != p.queries || out->sizes[2] != p.valueDim)
+    fail("the operands' shapes do not agree", kernel);
+  p.q = q->data + q->offset;
+  p.k = k->data + k->offset;
+  p.v = v->data + v->offset;
+  p.out = out->data + out->offset;
+  for (int d = 0; d < 3; ++d) {
+    p.qStrides[d] = q->strides[d];
+    p.kStrides[d] = k->strides[d];
+    p.vStrides[d] = v->strides[d];
+    p.outStrides[d] = out->strides[d];
+  }
+  p.scale = scale;
+  return p;
+}
 } // namespace
 
 extern "C" {
@@ -483,29 +517,36 @@ void _mlir_ciface_mxc_cpu_attention(StridedMemRefType<float, 3> *q,
                                     StridedMemRefType<float, 3> *v,
                                     StridedMemRefType<float, 3> *out,
                                     float scale) {
-  AttentionProblem p;
-  p.heads = q->sizes[0];
-  p.queries = q->sizes[1];
-  p.headDim = q->sizes[2];
-  p.kvHeads = k->sizes[0];
-  p.keys = k->sizes[1];
-  p.valueDim = v->sizes[2];
-  if (k->sizes[2] != p.headDim || v->sizes[0] != p.kvHeads ||
-      v->sizes[1] != p.keys || p.kvHeads == 0 || p.heads % p.kvHeads != 0 ||
-      p.queries > p.keys || out->sizes[0] != p.heads ||
-      out->sizes[1] != p.queries || out->sizes[2] != p.valueDim)
-    fail("the operands' shapes do not agree", "mxc_cpu_attention");
-  p.q = q->data + q->offset;
-  p.k = k->data + k->offset;
-  p.v = v->data + v->offset;
-  p.out = out->data + out->offset;
-  for (int d = 0; d < 3; ++d) {
-    p.qStrides[d] = q->strides[d];
-    p.kStrides[d] = k->strides[d];
-    p.vStrides[d] = v->strides[d];
-    p.outStrides[d] = out->strides[d];
-  }
-  p.scale = scale;
+  attention(attentionProblem(q, k, v, out, scale, "mxc_cpu_attention"));
+}
+
+/// The same with the EXAQ softmax: `table` the quantizer's exponentTable
+/// (2^bits entries, bits 1 to 8), `clip` and `inverseStep` its clipF32 and
+/// inverseStepF32.
+void _mlir_ciface_mxc_cpu_attention_exaq(StridedMemRefType<float, 3> *q,
+                                         StridedMemRefType<float, 3> *k,
+                                         StridedMemRefType<float, 3> *v,
+                                         StridedMemRefType<float, 3> *out,
+                                         float scale,
+                                         StridedMemRefType<float, 1> *table,
+                                         float clip, float inverseStep) {
+  const char *kernel = "mxc_cpu_attention_exaq";
+  AttentionProblem p = attentionProblem(q, k, v, out, scale, kernel);
+  const int64_t levels = table->sizes[0];
+  if (levels < 2 || levels > 256 || (levels & (levels - 1)) != 0)
+    fail("the softmax table must have 2^bits entries, bits 1 to 8", kernel);
+  if (!(clip < 0.0f) || !std::isfinite(clip) || !(inverseStep > 0.0f) ||
+      !std::isfinite(inverseStep))
+    fail("the clip must be negative and the inverse step positive, both "
+         "finite",
+         kernel);
+  float entries[256];
+  for (int64_t e = 0; e < levels; ++e)
+    entries[e] = table->data[table->offset + e * table->strides[0]];
+  p.exaqTable = entries;
+  p.exaqLevels = levels;
+  p.exaqClip = clip;
+  p.exaqInverseStep = inverseStep;
   attention(p);
 }
 
@@ -591,6 +632,8 @@ const KernelSymbol *mxc::cpu::kernelSymbols() {
       symbol("_mlir_ciface_mxc_cpu_matmul_f32",
              &_mlir_ciface_mxc_cpu_matmul_f32),
       symbol("_mlir_ciface_mxc_cpu_attention", &_mlir_ciface_mxc_cpu_attention),
+      symbol("_mlir_ciface_mxc_cpu_attention_exaq",
+             &_mlir_ciface_mxc_cpu_attention_exaq),
       symbol("_mlir_ciface_mxc_cpu_quantize_dequantize",
              &_mlir_ciface_mxc_cpu_quantize_dequantize),
       {nullptr, nullptr, nullptr}};

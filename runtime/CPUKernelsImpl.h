@@ -73,8 +73,9 @@ int64_t bufferLength(const MatmulProblem &p);
 /// transposed once per key/value head into the scratch buffer): for head
 /// dimensions below a vector, where the dot products of the other way leave
 /// lanes idle, and for prefills, whose rows share the transposed head.
+/// And always with an EXAQ softmax, whose scores are summed over d in order.
 inline bool attentionOverKeys(const AttentionProblem &p) {
-  return p.headDim < 16 || p.queries >= 16;
+  return p.headDim < 16 || p.queries >= 16 || p.exaqTable;
 }
 
 /// The keys rounded up to 16 lanes.

@@ -86,7 +86,11 @@ Value mlir::mxc::widenToF32(OpBuilder &b, Location loc, Value tensor) {
 }
 
 bool mlir::mxc::isPlainF32Attention(AttentionOp op) {
-  if (op.getSpans() || op.getTileMask() || op.getQuantAttr())
+  return !op.getQuantAttr() && isCausalF32Attention(op);
+}
+
+bool mlir::mxc::isCausalF32Attention(AttentionOp op) {
+  if (op.getSpans() || op.getTileMask())
     return false;
   return llvm::all_of(op->getOperandTypes(),
                       [](Type t) {

@@ -49,6 +49,11 @@ Value widenToF32(OpBuilder &b, Location loc, Value tensor);
 /// attention kernels compute).
 bool isPlainF32Attention(AttentionOp op);
 
+/// Whether `op` is a causal attention with f32 operands and result and no
+/// span table or tile mask, with the exact or the EXAQ softmax (what mxc's
+/// CPU attention kernel computes).
+bool isCausalF32Attention(AttentionOp op);
+
 /// The identity-layout buffer `buffer` as 1-D (memref.collapse_shape), cast
 /// to a dynamic size: how kernels take their arrays (memref<?xT>).
 Value flattenToDynamic(OpBuilder &b, Location loc, Value buffer);

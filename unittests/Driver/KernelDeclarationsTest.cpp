@@ -56,6 +56,8 @@ TEST(KernelDeclarations, SignaturesFollowTheCDefinitions) {
        "void(ptr, ptr, ptr, ptr, i32, i64, i32)"},
       {"_mlir_ciface_mxc_cpu_matmul_f32", "void(ptr, ptr, ptr)"},
       {"_mlir_ciface_mxc_cpu_attention", "void(ptr, ptr, ptr, ptr, f32)"},
+      {"_mlir_ciface_mxc_cpu_attention_exaq",
+       "void(ptr, ptr, ptr, ptr, f32, ptr, f32, f32)"},
       {kQuantize, "void(ptr, ptr, i32, i64, i32, i32)"}};
   const mxc::cpu::KernelSymbol *k = mxc::cpu::kernelSymbols();
   for (const auto &[name, signature] : expected) {

@@ -361,6 +361,26 @@ TEST_P(CPUKernels, GemmSumsInKOrder) {
   llvm::parallel::strategy = llvm::hardware_concurrency(1);
 }
 
+/// The logical [h, s, d] array `a` copied to the layout of a KV cache,
+/// [s, h, d] (the head dimension contiguous, heads interleaved), or with
+/// `transposed` [d, s, h]; its strides into `strides`.
+static std::vector<float> relayout(const std::vector<float> &a, int64_t h,
+                                   int64_t s, int64_t d, bool transposed,
+                                   int64_t strides[3]) {
+  std::vector<float> out(a.size());
+  if (transposed) {
+    strides[0] = 1, strides[1] = h, strides[2] = s * h;
+  } else {
+    strides[0] = d, strides[1] = h * d, strides[2] = 1;
+  }
+  for (int64_t x = 0; x < h; ++x)
+    for (int64_t y = 0; y < s; ++y)
+      for (int64_t z = 0; z < d; ++z)
+        out[x * strides[0] + y * strides[1] + z * strides[2]] =
+            a[(x * s + y) * d + z];
+  return out;
+}
+
 // The attention kernel against the float64 reference, with q, k and v in
 // memory as [S, H, D] (the head dimension contiguous, heads interleaved) and
 // k, v also with the head dimension strided ([D, S, H]: no SIMD path), a
@@ -389,21 +409,6 @@ TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
       num::attentionReference(shape, q.data(), k.data(), v.data(), nullptr, {},
                               scale, ref.data());
       // The kernel's operands: [S, H, D] (or [D, S, H]) copies.
-      auto relayout = [](const std::vector<float> &a, int64_t h, int64_t s,
-                         int64_t d, bool transposed, int64_t strides[3]) {
-        std::vector<float> out(a.size());
-        if (transposed) {
-          strides[0] = 1, strides[1] = h, strides[2] = s * h;
-        } else {
-          strides[0] = d, strides[1] = h * d, strides[2] = 1;
-        }
-        for (int64_t x = 0; x < h; ++x)
-          for (int64_t y = 0; y < s; ++y)
-            for (int64_t z = 0; z < d; ++z)
-              out[x * strides[0] + y * strides[1] + z * strides[2]] =
-                  a[(x * s + y) * d + z];
-        return out;
-      };
       cpu::AttentionProblem p;
       p.heads = c.heads, p.queries = c.queries, p.headDim = c.headDim;
       p.kvHeads = c.kvHeads, p.keys = c.keys, p.valueDim = c.valueDim;
@@ -453,6 +458,129 @@ TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
         }
     }
   llvm::parallel::strategy = llvm::hardware_concurrency(1);
+}
+
+// The attention kernel with an EXAQ softmax against
+// numerics::exaqAttentionReference: its codes come from the same f32 scores,
+// so only the f32 sums differ, within mxc-testgen attention's bound
+// max|v| (2 keys + 4) u. The cases of the exact kernel's test (every path:
+// decode rows, chunks, prefills, strided K and V, 1 and 2 threads) with 2,
+// 3 and 8 bits, EXAQ's clamp, a zero floor and a given table.
+TEST_P(CPUKernels, ExaqAttentionEqualsTheReference) {
+  struct Case {
+    int64_t heads, kvHeads, queries, keys, headDim, valueDim;
+    bool transposedKV;
+  };
+  struct Softmax {
+    int bits;
+    double clip;
+    bool zeroFloor;
+    std::vector<float> table;
+  };
+  const Softmax softmaxes[] = {{2, -4.5, true, {}},
+                               {3, -6.0, false, {}},
+                               {8, -16.0, false, {}},
+                               {2, -3.0, true, {0.0f, 0.1f, 0.4f, 1.0f}}};
+  for (unsigned threads : {1u, 2u})
+    for (const Softmax &softmax : softmaxes)
+      for (Case c :
+           {Case{4, 2, 1, 70, 64, 64, false}, Case{6, 3, 33, 90, 20, 40, false},
+            Case{2, 1, 50, 50, 16, 24, true}, Case{8, 4, 37, 37, 8, 8, false},
+            Case{8, 4, 1, 45, 8, 8, true}}) {
+        llvm::parallel::strategy = llvm::hardware_concurrency(threads);
+        std::mt19937 rng(7);
+        num::AttentionShape shape{c.heads,   c.kvHeads,  c.queries, c.keys,
+                                  c.headDim, c.valueDim, 0};
+        // Scores of a few units, so that every code occurs.
+        std::vector<float> q = randomValues(c.heads * c.queries * c.headDim,
+                                            rng),
+                           k = randomValues(c.kvHeads * c.keys * c.headDim,
+                                            rng),
+                           v = randomValues(c.kvHeads * c.keys * c.valueDim,
+                                            rng);
+        num::ExaqQuantizer quantizer{softmax.bits, softmax.clip,
+                                     softmax.zeroFloor};
+        quantizer.table = softmax.table;
+        const float scale = 1.0f / std::sqrt(float(c.headDim));
+        std::vector<double> ref(c.heads * c.queries * c.valueDim);
+        num::exaqAttentionReference(shape, q.data(), k.data(), v.data(),
+                                    nullptr, {}, scale, quantizer, ref.data());
+        cpu::AttentionProblem p;
+        p.heads = c.heads, p.queries = c.queries, p.headDim = c.headDim;
+        p.kvHeads = c.kvHeads, p.keys = c.keys, p.valueDim = c.valueDim;
+        std::vector<float> qs = relayout(q, c.heads, c.queries, c.headDim,
+                                         false, p.qStrides),
+                           ks = relayout(k, c.kvHeads, c.keys, c.headDim,
+                                         c.transposedKV, p.kStrides),
+                           vs = relayout(v, c.kvHeads, c.keys, c.valueDim,
+                                         c.transposedKV, p.vStrides);
+        std::vector<float> out(ref.size(), std::nanf(""));
+        p.q = qs.data(), p.k = ks.data(), p.v = vs.data(), p.out = out.data();
+        p.outStrides[0] = c.queries * c.valueDim, p.outStrides[1] = c.valueDim,
+        p.outStrides[2] = 1;
+        p.scale = scale;
+        const std::vector<float> table = quantizer.exponentTable();
+        p.exaqTable = table.data();
+        p.exaqLevels = static_cast<int64_t>(table.size());
+        p.exaqClip = quantizer.clipF32();
+        p.exaqInverseStep = quantizer.inverseStepF32();
+        cpu::attention(p);
+        double maxV = 0;
+        for (float x : v)
+          maxV = std::max(maxV, std::fabs(double(x)));
+        const double bound = maxV * (2 * c.keys + 4) * std::ldexp(1.0, -24);
+        for (size_t at = 0; at < ref.size(); ++at)
+          ASSERT_NEAR(out[at], ref[at], bound)
+              << "output " << at << ", " << softmax.bits << " bits, " << c.heads
+              << "x" << c.queries << "x" << c.keys << " on " << cpu::kernelISA()
+              << ", " << threads << " thread(s)";
+      }
+  llvm::parallel::strategy = llvm::hardware_concurrency(1);
+}
+
+// A score that a fused multiply-add would move across a code boundary:
+// q = (1, 1 + 2^-22), k_1 = (1, -(2.5 - 2^-21)). Rounded, the product is
+// -2.5 and the score 1 - 2.5 = -1.5 exactly, on the boundary between codes
+// 1 and 2 of 2 bits with clip -3 (step 1), which rounds up to code 2; fused,
+// 1 + (-2.5000001192) rounds to -1.5 - 2^-23, code 1. Key 0 (score 0) is
+// the row's max. With the table e^-2, e^-1: out = (0 + e^-1 * 1) / (1 +
+// e^-1) for v = (0, 1), not (e^-2) / (1 + e^-2). A NaN in a key the row
+// does not see leaves it alone; one it sees makes it NaN.
+TEST_P(CPUKernels, ExaqAttentionRoundsEachProduct) {
+  const float q[2] = {1.0f, 1.0f + std::ldexp(1.0f, -22)};
+  float k[3][2] = {{0.0f, 0.0f},
+                   {1.0f, -(2.5f - std::ldexp(1.0f, -21))},
+                   {std::nanf(""), 0.0f}};
+  const float v[3] = {0.0f, 1.0f, 5.0f};
+  num::ExaqQuantizer quantizer{2, -3.0, true};
+  const std::vector<float> table = quantizer.exponentTable();
+  auto run = [&](int64_t queries) {
+    cpu::AttentionProblem p;
+    p.heads = p.kvHeads = 1, p.queries = queries, p.keys = 3;
+    p.headDim = 2, p.valueDim = 1;
+    // Row 0 (position 3 - queries) sees keys 0 ..= 3 - queries; the q rows
+    // are the same.
+    std::vector<float> qs;
+    for (int64_t i = 0; i < queries; ++i)
+      qs.insert(qs.end(), q, q + 2);
+    std::vector<float> out(queries, -1.0f);
+    p.q = qs.data(), p.k = &k[0][0], p.v = v, p.out = out.data();
+    p.qStrides[0] = queries * 2, p.qStrides[1] = 2, p.qStrides[2] = 1;
+    p.kStrides[0] = 6, p.kStrides[1] = 2, p.kStrides[2] = 1;
+    p.vStrides[0] = 3, p.vStrides[1] = 1, p.vStrides[2] = 1;
+    p.outStrides[0] = queries, p.outStrides[1] = 1, p.outStrides[2] = 1;
+    p.scale = 1.0f;
+    p.exaqTable = table.data(), p.exaqLevels = 4;
+    p.exaqClip = quantizer.clipF32();
+    p.exaqInverseStep = quantizer.inverseStepF32();
+    cpu::attention(p);
+    return out;
+  };
+  std::vector<float> out = run(2);
+  EXPECT_EQ(quantizer.code(-1.5f), 2);
+  EXPECT_NEAR(out[0], std::exp(-1.0) / (1 + std::exp(-1.0)), 1e-6)
+      << "on " << cpu::kernelISA();
+  EXPECT_TRUE(std::isnan(out[1])) << "on " << cpu::kernelISA();
 }
 
 /// Rows of 172 values (five blocks of 32 and a partial one of 12) that

@@ -250,24 +250,29 @@ def ConvertMXCQuantizeToCPUPass
 
 def ConvertMXCAttentionToCPUPass
     : Pass<"convert-mxc-attention-to-cpu", "::mlir::ModuleOp"> {
-  let summary = "Make each plain causal mxc.attention a call of mxc's CPU "
-                "attention kernel";
+  let summary = "Make each causal mxc.attention without span table a call "
+                "of mxc's CPU attention kernel";
   let description = [{
     On the CPU path, before the mxc lowerings (`mxc-lower-to-llvm` with
     `attention-kernels=true`; what `mxc-compile` and `mxc-run` use): each
-    `mxc.attention` with f32 operands and result and without a span table,
-    tile mask or `quantized` softmax becomes a call of
-    `@mxc_cpu_attention(q, k, v, out, scale)` on buffers (read-only views of
-    q, k and v, a fresh result buffer returned with
-    `bufferization.to_tensor`), declared with `llvm.emit_c_interface`; mxc's
-    CPU kernel library defines it (mxc/Runtime/CPUKernels.h).
+    `mxc.attention` with f32 operands and result and without a span table
+    or tile mask becomes a call of `@mxc_cpu_attention(q, k, v, out, scale)`
+    on buffers (read-only views of q, k and v, a fresh result buffer
+    returned with `bufferization.to_tensor`), declared with
+    `llvm.emit_c_interface`; mxc's CPU kernel library defines it
+    (mxc/Runtime/CPUKernels.h). With a `quantized` (EXAQ) softmax the call
+    is `@mxc_cpu_attention_exaq(q, k, v, out, scale, table, clip,
+    inverseStep)`: the quantizer's table of 2^bits weights (a constant) and
+    the f32 constants of its codes.
 
     The kernel computes each query row's scores with SIMD dot products over
-    the head dimension, the softmax with the row max subtracted, and the
-    weighted sum of the values in SIMD over the value dimension, rows split
-    over threads. It equals the generated tiled online-softmax loops within
-    f32 rounding. Span-sparse and EXAQ attentions are left to the generated
-    lowering (their tile skipping and LUT softmax live there).
+    the head dimension or the keys, the softmax with the row max subtracted,
+    and the weighted sum of the values in SIMD, rows split over threads. It
+    equals the generated tiled online-softmax loops within f32 rounding;
+    with EXAQ, its scores are the reference's f32 scores bit for bit
+    (products rounded, then added in order), so its codes are too.
+    Span-sparse attentions are left to the generated lowering (their tile
+    skipping lives there).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::bufferization::BufferizationDialect",

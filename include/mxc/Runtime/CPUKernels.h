@@ -21,9 +21,9 @@
 //     the thread count.
 // Results equal the generated lowering's within f32 rounding.
 //
-// attention (below) is the kernel of mxc.attention without span table or
-// EXAQ: SIMD over the keys or the head dimension, rows split over the
-// threads.
+// attention (below) is the kernel of mxc.attention without span table, with
+// the exact or the EXAQ softmax: SIMD over the keys or the head dimension,
+// rows split over the threads.
 // quantizeDequantize is mxc.dequantize(mxc.quantize x): what MX activations
 // of a matmul are before the matmul kernel reads them.
 //
@@ -72,8 +72,8 @@ struct MatmulProblem {
 /// Runs `p` (the variant for this CPU, threaded when worthwhile).
 void matmul(const MatmulProblem &p);
 
-/// Causal grouped-query attention without a span table or EXAQ (what
-/// mxc.attention means then): q [H, Sq, D], k [Hkv, Skv, D], v [Hkv, Skv, Dv],
+/// Causal grouped-query attention without a span table (what mxc.attention
+/// means then): q [H, Sq, D], k [Hkv, Skv, D], v [Hkv, Skv, Dv],
 /// out [H, Sq, Dv], each with its own strides (in floats). Query row i sits at
 /// position Skv - Sq + i and sees keys 0 ..= that position; query head h
 /// reads key/value head h / (H / Hkv). Per row: the scores scale * (q . k_j)
@@ -83,6 +83,16 @@ void matmul(const MatmulProblem &p);
 /// (exp in SIMD lanes: Cephes' expf polynomial, within 1 ulp, 0 below
 /// -87.33), the weighted sum of the values in key order, divided by the sum
 /// of the weights. Rows are split over the threads.
+///
+/// With `exaqTable` set, the softmax is mxc.attention's EXAQ softmax
+/// (`quantized`), as numerics::exaqAttentionReference computes it: the
+/// scores always with the keys in lanes, each product rounded and then added
+/// over d in order (no fused multiply-add: the reference's f32 scores, bit
+/// for bit, so the codes are its codes too); each key's code
+/// numerics::ExaqQuantizer::code(s - max), from `exaqClip` and
+/// `exaqInverseStep` (the quantizer's clipF32 and inverseStepF32); its
+/// weight exaqTable[code] (`exaqLevels` entries: exponentTable). The sum of
+/// the weights is added in f32 lanes; a NaN score makes the row NaN.
 struct AttentionProblem {
   const float *q = nullptr, *k = nullptr, *v = nullptr;
   float *out = nullptr;
@@ -91,6 +101,9 @@ struct AttentionProblem {
   int64_t qStrides[3] = {}, kStrides[3] = {}, vStrides[3] = {},
           outStrides[3] = {};
   float scale = 1.0f;
+  const float *exaqTable = nullptr;
+  int64_t exaqLevels = 0;
+  float exaqClip = 0.0f, exaqInverseStep = 0.0f;
 };
 
 void attention(const AttentionProblem &p);

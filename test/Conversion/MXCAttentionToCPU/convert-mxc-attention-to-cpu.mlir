@@ -1,6 +1,7 @@
-// convert-mxc-attention-to-cpu: a plain causal f32 attention becomes a call
-// of mxc's CPU attention kernel on buffers (any strides) with its scale;
-// span-sparse, EXAQ and non-f32 attentions stay for the generated lowering.
+// convert-mxc-attention-to-cpu: a causal f32 attention becomes a call of
+// mxc's CPU attention kernel on buffers (any strides) with its scale, and
+// with an EXAQ softmax the quantizer's table, clip and inverse step;
+// span-sparse and non-f32 attentions stay for the generated lowering.
 
 // RUN: mxc-opt %s --split-input-file --convert-mxc-attention-to-cpu | FileCheck %s
 
@@ -40,14 +41,43 @@ func.func @decode_scale(%q: tensor<4x1x16xf32>, %k: tensor<4x9x16xf32>) -> tenso
 
 // -----
 
-// Not for the kernel: a span table, an EXAQ softmax, bf16 operands.
+// An EXAQ softmax: the kernel's EXAQ entry point with the quantizer's table
+// (here the attribute's), its clip and 1 / step = 3 / 6 = 0.5.
+// CHECK-LABEL: func.func @exaq
+// CHECK: %[[SCALE:.+]] = arith.constant 1.250000e-01 : f32
+// CHECK: %[[T:.+]] = arith.constant dense<[0.000000e+00, 1.000000e-01, 4.000000e-01, 1.000000e+00]> : tensor<4xf32>
+// CHECK: %[[TB:.+]] = bufferization.to_buffer %[[T]] read_only
+// CHECK: %[[TA:.+]] = memref.cast %[[TB]] : {{.*}} to memref<?xf32, strided<[?], offset: ?>>
+// CHECK: %[[CLIP:.+]] = arith.constant -6.000000e+00 : f32
+// CHECK: %[[INV:.+]] = arith.constant 5.000000e-01 : f32
+// CHECK: call @mxc_cpu_attention_exaq({{.*}}, %[[SCALE]], %[[TA]], %[[CLIP]], %[[INV]])
+// CHECK-NOT: mxc.attention
+// CHECK: func.func private @mxc_cpu_attention_exaq({{.*}}, f32, memref<?xf32, strided<[?], offset: ?>>, f32, f32) attributes {llvm.emit_c_interface}
+func.func @exaq(%q: tensor<8x1x64xf32>, %k: tensor<4x256x64xf32>) -> tensor<8x1x64xf32> {
+  %o = mxc.attention %q, %k, %k quantized <bits = 2, clip = -6.0, zero_floor = true, table = [0.0, 0.1, 0.4, 1.0]> : tensor<8x1x64xf32>, tensor<4x256x64xf32>, tensor<4x256x64xf32> -> tensor<8x1x64xf32>
+  return %o : tensor<8x1x64xf32>
+}
+
+// -----
+
+// Without a table, EXAQ's: e^-6, e^-4, e^-2, 1.
+// CHECK-LABEL: func.func @exaq_levels
+// CHECK: arith.constant dense<[0.00247875{{[0-9]*}}, 0.0183156{{[0-9]*}}, 0.135335{{[0-9]*}}, 1.000000e+00]> : tensor<4xf32>
+// CHECK: call @mxc_cpu_attention_exaq
+func.func @exaq_levels(%q: tensor<8x1x64xf32>, %k: tensor<4x256x64xf32>) -> tensor<8x1x64xf32> {
+  %o = mxc.attention %q, %k, %k quantized <bits = 2, clip = -6.0> : tensor<8x1x64xf32>, tensor<4x256x64xf32>, tensor<4x256x64xf32> -> tensor<8x1x64xf32>
+  return %o : tensor<8x1x64xf32>
+}
+
+// -----
+
+// Not for the kernel: a span table, bf16 operands.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: call @mxc_cpu_attention
-// CHECK-COUNT-3: mxc.attention
+// CHECK-COUNT-2: mxc.attention
 // CHECK-NOT: mxc_cpu_attention
-func.func @left_alone(%q: tensor<8x1x64xf32>, %k: tensor<4x256x64xf32>, %s: tensor<1x4x2xi32>, %qb: tensor<8x1x64xbf16>, %kb: tensor<4x256x64xbf16>) -> (tensor<8x1x64xf32>, tensor<8x1x64xf32>, tensor<8x1x64xbf16>) {
-  %0 = mxc.attention %q, %k, %k spans(%s : tensor<1x4x2xi32>) : tensor<8x1x64xf32>, tensor<4x256x64xf32>, tensor<4x256x64xf32> -> tensor<8x1x64xf32>
-  %1 = mxc.attention %q, %k, %k quantized <bits = 2, clip = -6.0> : tensor<8x1x64xf32>, tensor<4x256x64xf32>, tensor<4x256x64xf32> -> tensor<8x1x64xf32>
+func.func @left_alone(%q: tensor<8x1x64xf32>, %k: tensor<4x256x64xf32>, %s: tensor<1x4x2xi32>, %qb: tensor<8x1x64xbf16>, %kb: tensor<4x256x64xbf16>) -> (tensor<8x1x64xf32>, tensor<8x1x64xbf16>) {
+  %0 = mxc.attention %q, %k, %k spans(%s : tensor<1x4x2xi32>) quantized <bits = 2, clip = -6.0> : tensor<8x1x64xf32>, tensor<4x256x64xf32>, tensor<4x256x64xf32> -> tensor<8x1x64xf32>
   %2 = mxc.attention %qb, %kb, %kb : tensor<8x1x64xbf16>, tensor<4x256x64xbf16>, tensor<4x256x64xbf16> -> tensor<8x1x64xbf16>
-  return %0, %1, %2 : tensor<8x1x64xf32>, tensor<8x1x64xf32>, tensor<8x1x64xbf16>
+  return %0, %2 : tensor<8x1x64xf32>, tensor<8x1x64xbf16>
 }
