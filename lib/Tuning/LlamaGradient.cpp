@@ -247,12 +247,23 @@ void addChannelGradient(const std::vector<float> &x, const float *dy,
   }
 }
 
-/// The MX rounding of the rows of x ([t, k]) in `format` (blocks of 32).
+/// The MX rounding of the rows of x ([t, k]) in `format` (blocks of 32):
+/// with the spec's or the ceil scales in mxc's quantize kernel (SIMD, bit
+/// for bit the library's, what the compiled model runs), with least squares
+/// in the library.
 void roundRows(const float *x, float *y, int64_t t, int64_t k,
                numerics::ElemFormat format,
                numerics::ScaleChoice scales = numerics::ScaleChoice::Spec) {
-  numerics::quantizeDequantize(format, 32, t, k, x, y,
-                               numerics::RoundingMode::NearestEven, scales);
+  if (scales == numerics::ScaleChoice::LeastSquares) {
+    numerics::quantizeDequantize(format, 32, t, k, x, y,
+                                 numerics::RoundingMode::NearestEven, scales);
+    return;
+  }
+  cpu::QuantizeProblem p = cpu::QuantizeProblem::rowMajor(x, y, t, k);
+  p.format = static_cast<int32_t>(format);
+  p.rounding = static_cast<int32_t>(numerics::RoundingMode::NearestEven);
+  p.scales = static_cast<int32_t>(scales);
+  cpu::quantizeDequantize(p);
 }
 
 /// Query rows per block of the attention: a block's products cover only the
