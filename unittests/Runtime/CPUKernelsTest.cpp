@@ -381,16 +381,42 @@ static std::vector<float> relayout(const std::vector<float> &a, int64_t h,
   return out;
 }
 
+/// The shape of an attention kernel test case.
+struct AttentionCase {
+  int64_t heads, kvHeads, queries, keys, headDim, valueDim;
+  bool transposedKV;
+};
+
+/// The kernel's operands for the logical [H, S, D] arrays q, k and v of
+/// case c: copies in a KV cache's layout (relayout; q never transposed), an
+/// output [H, Sq, Dv] filled with NaN, and the problem on them.
+struct AttentionOperands {
+  std::vector<float> q, k, v, out;
+  cpu::AttentionProblem p;
+  AttentionOperands(const AttentionCase &c, const std::vector<float> &q0,
+                    const std::vector<float> &k0,
+                    const std::vector<float> &v0) {
+    p.heads = c.heads, p.queries = c.queries, p.headDim = c.headDim;
+    p.kvHeads = c.kvHeads, p.keys = c.keys, p.valueDim = c.valueDim;
+    q = relayout(q0, c.heads, c.queries, c.headDim, false, p.qStrides);
+    k = relayout(k0, c.kvHeads, c.keys, c.headDim, c.transposedKV, p.kStrides);
+    v = relayout(v0, c.kvHeads, c.keys, c.valueDim, c.transposedKV, p.vStrides);
+    out.assign(c.heads * c.queries * c.valueDim, std::nanf(""));
+    p.q = q.data(), p.k = k.data(), p.v = v.data(), p.out = out.data();
+    p.outStrides[0] = c.queries * c.valueDim, p.outStrides[1] = c.valueDim,
+    p.outStrides[2] = 1;
+  }
+  AttentionOperands(const AttentionOperands &) = delete;
+  AttentionOperands &operator=(const AttentionOperands &) = delete;
+};
+
 // The attention kernel against the float64 reference, with q, k and v in
 // memory as [S, H, D] (the head dimension contiguous, heads interleaved) and
 // k, v also with the head dimension strided ([D, S, H]: no SIMD path), a
 // decode row, a chunk and a prefill, 1 and 2 threads. Bound: each output a
 // convex combination of values; the bound is mxc-testgen attention's.
 TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
-  struct Case {
-    int64_t heads, kvHeads, queries, keys, headDim, valueDim;
-    bool transposedKV;
-  };
+  using Case = AttentionCase;
   for (unsigned threads : {1u, 2u})
     for (Case c :
          {Case{4, 2, 1, 70, 64, 64, false}, Case{6, 3, 33, 90, 20, 40, false},
@@ -409,21 +435,10 @@ TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
       num::attentionReference(shape, q.data(), k.data(), v.data(), nullptr, {},
                               scale, ref.data());
       // The kernel's operands: [S, H, D] (or [D, S, H]) copies.
-      cpu::AttentionProblem p;
-      p.heads = c.heads, p.queries = c.queries, p.headDim = c.headDim;
-      p.kvHeads = c.kvHeads, p.keys = c.keys, p.valueDim = c.valueDim;
-      std::vector<float> qs = relayout(q, c.heads, c.queries, c.headDim, false,
-                                       p.qStrides),
-                         ks = relayout(k, c.kvHeads, c.keys, c.headDim,
-                                       c.transposedKV, p.kStrides),
-                         vs = relayout(v, c.kvHeads, c.keys, c.valueDim,
-                                       c.transposedKV, p.vStrides);
-      std::vector<float> out(ref.size(), std::nanf(""));
-      p.q = qs.data(), p.k = ks.data(), p.v = vs.data(), p.out = out.data();
-      p.outStrides[0] = c.queries * c.valueDim, p.outStrides[1] = c.valueDim,
-      p.outStrides[2] = 1;
-      p.scale = static_cast<float>(scale);
-      cpu::attention(p);
+      AttentionOperands run(c, q, k, v);
+      run.p.scale = static_cast<float>(scale);
+      cpu::attention(run.p);
+      const std::vector<float> &out = run.out;
       // Per row: the scores' rounding (a dot product of D terms, then the
       // scale) moves each weight exp(s_j - max) by a relative 2 * delta;
       // the kernel's exp (within 1 ulp) and sums of up to `keys` terms add
@@ -467,10 +482,7 @@ TEST_P(CPUKernels, AttentionWithinTheF32Bound) {
 // decode rows, chunks, prefills, strided K and V, 1 and 2 threads) with 2,
 // 3 and 8 bits, EXAQ's clamp, a zero floor and a given table.
 TEST_P(CPUKernels, ExaqAttentionEqualsTheReference) {
-  struct Case {
-    int64_t heads, kvHeads, queries, keys, headDim, valueDim;
-    bool transposedKV;
-  };
+  using Case = AttentionCase;
   struct Softmax {
     int bits;
     double clip;
@@ -505,19 +517,8 @@ TEST_P(CPUKernels, ExaqAttentionEqualsTheReference) {
         std::vector<double> ref(c.heads * c.queries * c.valueDim);
         num::exaqAttentionReference(shape, q.data(), k.data(), v.data(),
                                     nullptr, {}, scale, quantizer, ref.data());
-        cpu::AttentionProblem p;
-        p.heads = c.heads, p.queries = c.queries, p.headDim = c.headDim;
-        p.kvHeads = c.kvHeads, p.keys = c.keys, p.valueDim = c.valueDim;
-        std::vector<float> qs = relayout(q, c.heads, c.queries, c.headDim,
-                                         false, p.qStrides),
-                           ks = relayout(k, c.kvHeads, c.keys, c.headDim,
-                                         c.transposedKV, p.kStrides),
-                           vs = relayout(v, c.kvHeads, c.keys, c.valueDim,
-                                         c.transposedKV, p.vStrides);
-        std::vector<float> out(ref.size(), std::nanf(""));
-        p.q = qs.data(), p.k = ks.data(), p.v = vs.data(), p.out = out.data();
-        p.outStrides[0] = c.queries * c.valueDim, p.outStrides[1] = c.valueDim,
-        p.outStrides[2] = 1;
+        AttentionOperands run(c, q, k, v);
+        cpu::AttentionProblem &p = run.p;
         p.scale = scale;
         const std::vector<float> table = quantizer.exponentTable();
         p.exaqTable = table.data();
@@ -525,6 +526,7 @@ TEST_P(CPUKernels, ExaqAttentionEqualsTheReference) {
         p.exaqClip = quantizer.clipF32();
         p.exaqInverseStep = quantizer.inverseStepF32();
         cpu::attention(p);
+        const std::vector<float> &out = run.out;
         double maxV = 0;
         for (float x : v)
           maxV = std::max(maxV, std::fabs(double(x)));
