@@ -43,10 +43,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(false)};
   PassOptions::Option<bool> attentionKernels{
       *this, "attention-kernels",
-      llvm::cl::desc("Run plain causal attentions (no span table, no EXAQ) "
-                     "in mxc's CPU kernel (convert-mxc-attention-to-cpu): "
-                     "SIMD, threads; equal to the generated loops within f32 "
-                     "rounding. Not with count-attention-tiles. Under "
+      llvm::cl::desc("Run causal attentions without span table (the exact "
+                     "or the EXAQ softmax) in mxc's CPU kernel "
+                     "(convert-mxc-attention-to-cpu): SIMD, threads; equal "
+                     "to the generated loops within f32 rounding (EXAQ: the "
+                     "same codes). Not with count-attention-tiles. Under "
                      "mlir-runner, load libmxc_cpu_kernels.so"),
       llvm::cl::init(false)};
 };
