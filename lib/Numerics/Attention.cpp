@@ -129,6 +129,8 @@ void mxc::numerics::exaqAttentionReference(
         if (!visible[j])
           continue;
         double p = table[quantizer.code(scores[j] - m)];
+        if (p == 0)
+          continue; // Dropped (a zero floor): its value is not read.
         sum += p;
         for (int64_t d = 0; d < shape.valueDim; ++d)
           o[d] += p * v[(g * shape.keys + j) * shape.valueDim + d];

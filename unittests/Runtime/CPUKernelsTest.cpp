@@ -585,6 +585,70 @@ TEST_P(CPUKernels, ExaqAttentionRoundsEachProduct) {
   EXPECT_TRUE(std::isnan(out[1])) << "on " << cpu::kernelISA();
 }
 
+// A zero floor drops the keys of code 0: their values are not read. One KV
+// head of 40 keys and 16 dims; values 16 wide (summed in lanes, over the
+// kept keys only) and 8 wide (from V transposed, the dropped keys masked);
+// a decode row and a chunk of 3. q = (1, 0, ...); key j's first element is
+// 0 for even j and -20 for odd j (score -5 with scale 1/4: below clip -3,
+// code 0, dropped), so each row sees its even keys at weight 1. The odd
+// keys' values hold NaN and infinities: each row is the mean of its even
+// keys' values, in the kernel and in numerics::exaqAttentionReference. A NaN
+// in an even key's value reaches the rows that see it.
+TEST_P(CPUKernels, ExaqAttentionDropsZeroWeightKeys) {
+  constexpr int64_t kKeys = 40, kDim = 16;
+  num::ExaqQuantizer quantizer{2, -3.0, true};
+  const std::vector<float> table = quantizer.exponentTable();
+  struct Rows {
+    std::vector<float> out;
+    std::vector<double> ref;
+  };
+  for (int64_t dv : {16, 8}) {
+    std::vector<float> k(kKeys * kDim, 0.0f), v(kKeys * dv);
+    for (int64_t j = 0; j < kKeys; ++j) {
+      k[j * kDim] = j % 2 ? -20.0f : 0.0f;
+      for (int64_t d = 0; d < dv; ++d)
+        v[j * dv + d] = j % 2 ? (d % 2 ? INFINITY : std::nanf(""))
+                              : static_cast<float>(j + d);
+    }
+    auto run = [&](int64_t queries) {
+      std::vector<float> q(queries * kDim, 0.0f);
+      for (int64_t i = 0; i < queries; ++i)
+        q[i * kDim] = 1.0f;
+      AttentionOperands run(
+          AttentionCase{1, 1, queries, kKeys, kDim, dv, false}, q, k, v);
+      run.p.scale = 0.25f;
+      run.p.exaqTable = table.data(), run.p.exaqLevels = 4;
+      run.p.exaqClip = quantizer.clipF32();
+      run.p.exaqInverseStep = quantizer.inverseStepF32();
+      cpu::attention(run.p);
+      Rows rows{run.out, std::vector<double>(queries * dv)};
+      num::exaqAttentionReference({1, 1, queries, kKeys, kDim, dv, 0}, q.data(),
+                                  k.data(), v.data(), nullptr, {}, 0.25f,
+                                  quantizer, rows.ref.data());
+      return rows;
+    };
+    for (int64_t queries : {1, 3}) {
+      Rows rows = run(queries);
+      for (int64_t i = 0; i < queries; ++i) {
+        // Row i sees keys 0 ..= kKeys - queries + i, the even ones at weight
+        // 1: j = 0, 2, ..., 2 (kept - 1), whose mean is kept - 1.
+        const int64_t kept = (kKeys - queries + i) / 2 + 1;
+        for (int64_t d = 0; d < dv; ++d) {
+          EXPECT_EQ(rows.out[i * dv + d], static_cast<float>(kept - 1 + d))
+              << "values " << dv << " wide, row " << i << " of " << queries
+              << ", dim " << d << " on " << cpu::kernelISA();
+          EXPECT_EQ(rows.ref[i * dv + d], static_cast<double>(kept - 1 + d));
+        }
+      }
+    }
+    v[38 * dv + 5] = std::nanf("");
+    Rows rows = run(1);
+    EXPECT_TRUE(std::isnan(rows.out[5])) << "on " << cpu::kernelISA();
+    EXPECT_TRUE(std::isnan(rows.ref[5]));
+    EXPECT_EQ(rows.out[4], 19.0f + 4) << "on " << cpu::kernelISA();
+  }
+}
+
 /// Rows of 172 values (five blocks of 32 and a partial one of 12) that
 /// reach every case of the MX conversion of `f`: random activations with
 /// outliers; per block an exact tie between every pair of neighbouring

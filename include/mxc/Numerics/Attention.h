@@ -71,8 +71,10 @@ void attentionReference(const AttentionShape &shape, const float *q,
 /// q_j = quantizer.code(s_j - m), then in float64
 /// out = sum_j T[q_j] v_j / sum_j T[q_j] with T = quantizer.exponentTable().
 /// The codes are bit-exact with any kernel that computes the scores in this
-/// order; the rest is exact. A row that sees no key gets zeros; a NaN score
-/// makes the row NaN.
+/// order; the rest is exact. A key whose weight T[q_j] is 0 (a zero floor's
+/// lowest code) is dropped: its value is not read, so a NaN or an infinity
+/// there does not reach the row. A row that sees no key gets zeros; a NaN
+/// score makes the row NaN.
 void exaqAttentionReference(const AttentionShape &shape, const float *q,
                             const float *k, const float *v,
                             const int32_t *spans, const SpanPolicy &policy,

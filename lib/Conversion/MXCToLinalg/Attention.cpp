@@ -369,7 +369,8 @@ private:
 
   /// EXAQ: the row max over the visible keys; then, with the max known, each
   /// visible key's code (the f32 operations of numerics::ExaqQuantizer::code),
-  /// a count per code, and acc += LUT[q] v; the sum is sum_q count_q LUT[q].
+  /// a count per code, and acc += LUT[q] v where LUT[q] is not 0 (a key of
+  /// weight 0 is dropped); the sum is sum_q count_q LUT[q].
   /// Returns (max, sum, acc) like the exact path. Tiles are counted once.
   /// Scores are computed twice (once per pass) rather than kept: a row's
   /// scores would need a buffer as long as the context.
@@ -408,7 +409,17 @@ private:
                         b, loc, c, arith::ConstantIntOp::create(b, loc, 1, 32)),
                     a[0], q);
                 Value e = tensor::ExtractOp::create(b, loc, lut, q);
-                Value acc = addWeightedValue(a[1], e, g, j, valueDim);
+                // A weight of 0 (a zero floor's code 0) drops the key: its
+                // value is not read, as in numerics::exaqAttentionReference.
+                Value kept = arith::CmpFOp::create(
+                    b, loc, arith::CmpFPredicate::UNE, e, f32(0.0));
+                Value acc = ifElse(
+                    kept, a[1].getType(),
+                    [&] {
+                      return SmallVector<Value>{
+                          addWeightedValue(a[1], e, g, j, valueDim)};
+                    },
+                    [&] { return SmallVector<Value>{a[1]}; })[0];
                 return SmallVector<Value>{counts, acc};
               },
               [&] { return SmallVector<Value>(a); }));

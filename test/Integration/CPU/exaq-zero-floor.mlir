@@ -12,6 +12,15 @@
 // s - m = [-4, -2, 0], codes [0, 1, 3], out = (20 e^-2 + 30) / (e^-2 + 1)
 // = 28.808 (the clamp: 28.018).
 // CHECK: ( 28.80{{[0-9]*}} )
+
+// The same with a NaN value at key 0: its weight is 0, so the key is
+// dropped and its value not read (numerics::exaqAttentionReference), in the
+// generated loops and in the CPU attention kernel alike: 28.808 again.
+// CHECK: ( 28.80{{[0-9]*}} )
+// RUN: mxc-opt %s --mxc-lower-to-llvm=attention-kernels=true > %t.kernel.mlir
+// RUN: FileCheck %s --check-prefix=CALL < %t.kernel.mlir
+// RUN: %run-kernels %t.kernel.mlir | FileCheck %s
+// CALL: llvm.call @_mlir_ciface_mxc_cpu_attention_exaq
 func.func @main() {
   %x = arith.constant dense<[[0.0, -0.9, -2.2, -7.0, -2.6]]> : tensor<1x5xf32>
   %y = mxc.softmax %x quantized <bits = 2, clip = -3.0, zero_floor = true> : tensor<1x5xf32>
@@ -29,5 +38,12 @@ func.func @main() {
   %c = tensor.collapse_shape %o [[0, 1, 2]] : tensor<1x1x1xf32> into tensor<1xf32>
   %vo = vector.transfer_read %c[%i0], %pad : tensor<1xf32>, vector<1xf32>
   vector.print %vo : vector<1xf32>
+
+  %vnan = arith.constant dense<[[[0x7FC00000], [20.0], [30.0]]]> : tensor<1x3x1xf32>
+  %on = mxc.attention %q, %k, %vnan quantized <bits = 2, clip = -3.0, zero_floor = true>
+    : tensor<1x1x1xf32>, tensor<1x3x1xf32>, tensor<1x3x1xf32> -> tensor<1x1x1xf32>
+  %cn = tensor.collapse_shape %on [[0, 1, 2]] : tensor<1x1x1xf32> into tensor<1xf32>
+  %von = vector.transfer_read %cn[%i0], %pad : tensor<1xf32>, vector<1xf32>
+  vector.print %von : vector<1xf32>
   return
 }
