@@ -498,7 +498,7 @@ TEST_P(CPUKernels, ExaqAttentionEqualsTheReference) {
       for (Case c :
            {Case{4, 2, 1, 70, 64, 64, false}, Case{6, 3, 33, 90, 20, 40, false},
             Case{2, 1, 50, 50, 16, 24, true}, Case{8, 4, 37, 37, 8, 8, false},
-            Case{8, 4, 1, 45, 8, 8, true}}) {
+            Case{8, 4, 1, 45, 8, 8, true}, Case{3, 3, 1, 70, 32, 32, false}}) {
         llvm::parallel::strategy = llvm::hardware_concurrency(threads);
         std::mt19937 rng(7);
         num::AttentionShape shape{c.heads,   c.kvHeads,  c.queries, c.keys,
@@ -583,6 +583,35 @@ TEST_P(CPUKernels, ExaqAttentionRoundsEachProduct) {
   EXPECT_NEAR(out[0], std::exp(-1.0) / (1 + std::exp(-1.0)), 1e-6)
       << "on " << cpu::kernelISA();
   EXPECT_TRUE(std::isnan(out[1])) << "on " << cpu::kernelISA();
+}
+
+// The same boundary score in a decode row that is alone on its KV head, with
+// a head of 16: such a row reads K in place, 16 keys at a time transposed in
+// registers, the last keys one by one. q = (1, 1 + 2^-22, 0, ...); every
+// key 0 but key b = (1, -(2.5 - 2^-21), 0, ...), whose score is exactly
+// -1.5 when each product is rounded (code 2 with clip -3: e^-1) and
+// -1.5 - 2^-23 fused (code 1: e^-2); its value 1, the others' 0. b = 5 lies
+// in a block of 16 keys, b = 32 among the last keys (33 keys).
+TEST_P(CPUKernels, ExaqAttentionRoundsEachProductInPlace) {
+  constexpr int64_t kDim = 16, kKeys = 33;
+  num::ExaqQuantizer quantizer{2, -3.0, true};
+  const std::vector<float> table = quantizer.exponentTable();
+  std::vector<float> q(kDim, 0.0f);
+  q[0] = 1.0f, q[1] = 1.0f + std::ldexp(1.0f, -22);
+  for (int64_t b : {5, 32}) {
+    std::vector<float> k(kKeys * kDim, 0.0f), v(kKeys * kDim, 0.0f);
+    k[b * kDim] = 1.0f, k[b * kDim + 1] = -(2.5f - std::ldexp(1.0f, -21));
+    v[b * kDim] = 1.0f;
+    AttentionOperands run(AttentionCase{1, 1, 1, kKeys, kDim, kDim, false}, q,
+                          k, v);
+    run.p.scale = 1.0f;
+    run.p.exaqTable = table.data(), run.p.exaqLevels = 4;
+    run.p.exaqClip = quantizer.clipF32();
+    run.p.exaqInverseStep = quantizer.inverseStepF32();
+    cpu::attention(run.p);
+    EXPECT_NEAR(run.out[0], std::exp(-1.0) / (kKeys - 1 + std::exp(-1.0)), 1e-7)
+        << "key " << b << " on " << cpu::kernelISA();
+  }
 }
 
 // A zero floor drops the keys of code 0: their values are not read. One KV
