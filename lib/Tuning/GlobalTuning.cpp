@@ -7,8 +7,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <thread>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace mxc;
 using namespace mxc::tuning;
@@ -41,6 +45,22 @@ struct Adam {
     }
   }
 };
+
+/// Every step allocates and frees the same activations, gradients and
+/// attention rows. glibc hands large freed blocks back to the kernel (mmap
+/// above a dynamic threshold, heap trimming), so each step faulted fresh
+/// zeroed pages in again: 16 % of a tuning run's samples under perf were
+/// in page faults (the 2-bit softmax recipe on stories260K). Freed memory
+/// now stays in the process (a fixed mmap threshold of 32 MiB, glibc's
+/// most, and no trimming): 300 steps took 6-8 s of system time instead of
+/// 16-19 s, and about 4 % less wall time on a busy machine. The setting is
+/// process-wide and stays after tuning; the peak memory is the same.
+void keepFreedMemory() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+#endif
+}
 
 /// Runs f(0 .. n-1) on up to `threads` threads.
 void parallelFor(int64_t n, unsigned threads,
@@ -79,6 +99,7 @@ TuneResult mxc::tuning::tune(LlamaParameters &params, LlamaParameters &teacher,
         .count();
   };
   TuneResult result;
+  keepFreedMemory();
   // The BLAS single-threaded while tuning: windows run in parallel instead
   // (the matrices are small).
   numerics::SingleThreadedLinalg blas;
